@@ -1,0 +1,61 @@
+"""Wiring: the store, the dispatcher and the deliverer, built once per process."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.delivery import Deliverer, Transport
+from bot.dispatch import Dispatcher
+from storage.db import make_engine, make_sessionmaker, migrate
+from storage.models import Forum
+
+
+def system_clock() -> datetime:
+    """The real clock, aware and in UTC; logic gets time injected, only the edge reads this."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+    dispatcher: Dispatcher
+    deliverer: Deliverer
+    clock: Callable[[], datetime]
+    transports: list[Transport] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = system_clock,
+    transports: list[Transport] | None = None,
+    engine: Engine | None = None,
+    run_migrations: bool = True,
+) -> Services:
+    engine = engine or make_engine(settings.database_url)
+    if run_migrations:
+        migrate(engine)
+    maker = make_sessionmaker(engine)
+    transports = transports if transports is not None else []
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessionmaker=maker,
+        dispatcher=Dispatcher(sessionmaker=maker, clock=clock),
+        deliverer=Deliverer(sessionmaker=maker, transports=transports, clock=clock),
+        clock=clock,
+        transports=transports,
+    )
+
+
+def store_is_empty(services: Services) -> bool:
+    with services.sessionmaker() as session:
+        return (session.scalar(select(func.count()).select_from(Forum)) or 0) == 0

@@ -1,0 +1,231 @@
+"""The `kansli` command line: import, chat, tick, serve, run and the operator commands.
+
+Each subcommand lives in a small function here or registers itself from its own
+module through `SUBCOMMAND_MODULES` (a module with `add_parser(subparsers)`).
+Every message to the user is Swedish; a failure prints one sentence, never a
+traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from bot.config import SettingsError, load_settings
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+EXAMPLE_NETWORK = Path(__file__).with_name("data") / "example-network.yaml"
+
+# Modules that add their own subcommands: each has add_parser(subparsers) setting func=.
+SUBCOMMAND_MODULES: list[str] = []
+
+
+class CliError(Exception):
+    """A Swedish sentence for the operator; the CLI prints it and exits 1."""
+
+
+def parse_now(text: str | None) -> datetime | None:
+    """--now: an ISO date-time; without a zone it is Stockholm time."""
+    if not text:
+        return None
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--now '{text}' är ingen tidpunkt; skriv till exempel --now 2020-02-20T09:00.") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=STOCKHOLM)
+    return dt
+
+
+def fixed_clock(now: datetime | None) -> Callable[[], datetime]:
+    from bot.app import system_clock
+
+    if now is None:
+        return system_clock
+    return lambda: now
+
+
+def services_for(args: argparse.Namespace, *, transports=None):  # type: ignore[no-untyped-def]
+    from bot.app import build
+
+    settings = load_settings()
+    clock = fixed_clock(parse_now(getattr(args, "now", None)))
+    return build(settings, clock=clock, transports=transports)
+
+
+# ------------------------------------------------------------------------------------ import
+
+
+def import_network(services, path: str) -> list[str]:  # type: ignore[no-untyped-def]
+    from storage.network import apply, load_file
+
+    data = load_file(path)
+    with services.sessionmaker() as session:
+        summary = apply(session, data, now=services.clock())
+        session.commit()
+    return summary.lines()
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from storage.network import NetworkFileError
+
+    services = services_for(args)
+    try:
+        lines = import_network(services, args.file)
+    except NetworkFileError as exc:
+        print(f"Filen {args.file} lästes inte in; inget har ändrats. Rätta följande och försök igen:", file=sys.stderr)
+        for err in exc.errors:
+            print(f"  - {err}", file=sys.stderr)
+        return 1
+    print(f"Läste in {args.file}.")
+    for line in lines:
+        print(line)
+    return 0
+
+
+# ------------------------------------------------------------------------------------ chat
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.delivery import ConsoleTransport
+    from bot.dispatch import Identity
+    from bot.render.text import render_text
+
+    services = services_for(args, transports=[ConsoleTransport()])
+    now = parse_now(args.now)
+    identity = Identity(handle=args.as_handle)
+
+    def answer(text: str) -> None:
+        outcome = services.dispatcher.run(text, identity=identity, platform="cli", now=now, channel=args.channel)
+        print(render_text(outcome.reply))
+        if outcome.outbox_ids:
+            asyncio.run(services.deliverer.deliver(outcome.outbox_ids, now=now))
+
+    if args.text:
+        answer(" ".join(args.text))
+        return 0
+    print(f"kansli – du skriver som {args.as_handle}. Skriv /hjälp för kommandon, tom rad eller Ctrl-D avslutar.")
+    while True:
+        try:
+            line = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not line.strip():
+            return 0
+        answer(line)
+
+
+# ------------------------------------------------------------------------------------ tick
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    from bot.delivery import ConsoleTransport
+
+    try:
+        scheduler = importlib.import_module("bot.scheduler")
+    except ModuleNotFoundError:
+        raise CliError("Påminnelserna är inte installerade i den här versionen av kansli.") from None
+    services = services_for(args, transports=[ConsoleTransport()])
+    now = parse_now(args.now) or services.clock()
+    result = asyncio.run(scheduler.run_pass(services, now=now))
+    if args.verbose:
+        print(f"Körning klar: {result}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------ serve / run
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.serve import serve
+
+    settings = load_settings()
+    serve(settings, host=args.host or settings.host, port=args.port or settings.port)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """make run: migrate, load the example network into an empty store, then serve."""
+    from bot.app import build, store_is_empty
+    from bot.serve import serve
+
+    settings = load_settings()
+    services = build(settings)
+    if store_is_empty(services):
+        import_network(services, str(EXAMPLE_NETWORK))
+        print(f"Databasen var tom: läste in exempelnätverket ({EXAMPLE_NETWORK.name}).")
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"kansli lyssnar på http://{host}:{port}  (hälsa: http://{host}:{port}/healthz)")
+    print("Prova chatten i en annan terminal:")
+    print('  .venv/bin/kansli chat --as maria.lind --now 2020-02-20T09:00 "/möten"')
+    print("  .venv/bin/kansli chat --as per.ek            (utan text: interaktivt läge)")
+    services.engine.dispose()
+    serve(settings, host=host, port=port)
+    return 0
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kansli", description="kansli – sekretariatets assistent i Slack och Teams")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
+
+    p = sub.add_parser("import", help="läs in en nätverksfil (YAML); samma fil två gånger ändrar ingenting")
+    p.add_argument("file", metavar="FIL.yaml")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("chat", help="chatta med kansli i terminalen")
+    p.add_argument("--as", dest="as_handle", required=True, metavar="HANDLE", help="vem du skriver som")
+    p.add_argument("--now", metavar="ISO", help="låtsas att klockan är denna (Stockholmstid om zon saknas)")
+    p.add_argument("--channel", metavar="FORUM", help="skriv som i forumets kanal")
+    p.add_argument("text", nargs="*", help="kommandot; utan text startar ett interaktivt läge")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("tick", help="kör påminnelserna en gång")
+    p.add_argument("--now", metavar="ISO")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(func=cmd_tick)
+
+    for name, helptext, func in (
+        ("serve", "starta tjänsten (Slack, Teams, webbsidor, påminnelser)", cmd_serve),
+        ("run", "som serve, och läser in exempelnätverket i en tom databas", cmd_run),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--host")
+        p.add_argument("--port", type=int)
+        p.set_defaults(func=func)
+
+    for module in SUBCOMMAND_MODULES:
+        importlib.import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (CliError, SettingsError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one Swedish line, details in the log
+        from sqlalchemy.exc import OperationalError
+
+        logging.getLogger("kansli").debug("command failed", exc_info=True)
+        if isinstance(exc, OperationalError):
+            print("kansli når inte databasen; kontrollera KANSLI_DATABASE_URL och försök igen.", file=sys.stderr)
+        else:
+            print(f"kansli stötte på ett fel ({type(exc).__name__}); inget mer gjordes. Försök igen.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Delivery of outbox rows through the platforms kansli can reach people on.
+
+A Transport knows one platform (console, Slack, Teams). The Deliverer claims due
+outbox rows, picks for each recipient the transport they last used that can
+reach them, sends, and records the outcome. Sending happens outside any
+database transaction; claiming and recording are each their own short one.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Protocol, TextIO
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.render.text import render_text
+from handlers.base import Reply
+from storage import outbox
+from storage.models import Forum, Outbox, Person
+
+log = logging.getLogger("kansli.delivery")
+
+
+class TransientError(Exception):
+    """The platform could not take the message now (down, 429, 5xx, timeout): try again later."""
+
+
+class PermanentError(Exception):
+    """The message can never be delivered as addressed (unknown channel, user deactivated)."""
+
+
+@dataclass
+class Recipient:
+    person: Person | None
+    forum: Forum | None
+
+    @property
+    def label(self) -> str:
+        if self.person is not None:
+            return self.person.handle
+        assert self.forum is not None
+        return f"#{self.forum.key}"
+
+
+class Transport(Protocol):
+    name: str
+
+    def can_reach(self, session: Session, recipient: Recipient) -> bool: ...
+
+    async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Outbox) -> None: ...
+
+
+class ConsoleTransport:
+    """Prints each message, headed `till HANDLE:` or `till #FORUM:` (kansli chat and kansli tick)."""
+
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def can_reach(self, session: Session, recipient: Recipient) -> bool:
+        return True
+
+    async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Outbox) -> None:
+        stream = self.stream or sys.stdout
+        stream.write(f"\ntill {recipient.label}:\n{render_text(reply)}\n")
+        stream.flush()
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Deliverer:
+    def __init__(self, *, sessionmaker: sessionmaker[Session], transports: list[Transport],
+                 clock: Callable[[], datetime]) -> None:
+        self.sessionmaker = sessionmaker
+        self.transports = transports
+        self.clock = clock
+
+    def _choose(self, session: Session, recipient: Recipient) -> Transport | None:
+        order = list(self.transports)
+        last = recipient.person.last_platform if recipient.person is not None else None
+        order.sort(key=lambda t: 0 if t.name == last else 1)
+        for t in order:
+            if t.can_reach(session, recipient):
+                return t
+        return None
+
+    async def deliver(self, ids: list[int] | None = None, *, now: datetime | None = None) -> dict[str, int]:
+        """Send every due row (or just `ids`); returns counts of sent, waiting and failed."""
+        counts = {"sent": 0, "waiting": 0, "failed": 0}
+        now = now or self.clock()
+        with self.sessionmaker() as session:
+            rows = outbox.claim(session, now=now, worker=worker_name(), ids=ids)
+            session.commit()
+            for row in rows:
+                recipient = Recipient(
+                    person=session.get(Person, row.person_id) if row.person_id else None,
+                    forum=session.get(Forum, row.forum_id) if row.forum_id else None,
+                )
+                reply = Reply.from_dict(row.payload)
+                transport = self._choose(session, recipient)
+                if transport is None:
+                    outbox.mark_waiting(session, row, now=now,
+                                        reason=f"no platform reaches {recipient.label} yet")
+                    counts["waiting"] += 1
+                elif await self._send_one(session, transport, recipient, reply, row, now):
+                    counts["sent"] += 1
+                else:
+                    counts["failed"] += 1
+                session.commit()
+        return counts
+
+    async def _send_one(self, session: Session, transport: Transport, recipient: Recipient, reply: Reply,
+                        row: Outbox, now: datetime) -> bool:
+        try:
+            await transport.send(session, recipient, reply, row=row)
+        except PermanentError as exc:
+            log.warning("delivery %s to %s failed for good: %s", row.key, recipient.label, exc)
+            outbox.mark_failed(session, row, now=now, error=str(exc), permanent=True)
+            return False
+        except Exception as exc:  # noqa: BLE001 - any platform failure leaves the row for a retry
+            log.warning("delivery %s to %s failed, will retry: %s", row.key, recipient.label, exc)
+            outbox.mark_failed(session, row, now=now, error=f"{type(exc).__name__}: {exc}")
+            return False
+        outbox.mark_sent(session, row.id, now=now, transport=transport.name)
+        return True

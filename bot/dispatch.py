@@ -1,0 +1,157 @@
+"""The one command dispatcher behind Slack, Teams, the terminal chat and the web.
+
+It resolves who is asking, finds the command, runs its handler in one
+transaction, writes the handler's messages to the outbox in that same
+transaction, and commits. Any refusal rolls everything back; no exception ever
+reaches the user, only a Swedish sentence.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from handlers import registry
+from handlers.base import ConflictError, Context, Reply, UserError, error_reply
+from storage import outbox, queries
+from storage.models import Forum, Person
+
+log = logging.getLogger("kansli.dispatch")
+
+UNKNOWN_COMMAND = "Jag känner inte igen '{text}'. Skriv /hjälp för att se vad du kan skriva."
+DB_DOWN = "kansli når inte sin databas just nu. Inget har sparats; försök igen om en liten stund."
+CONFLICT = "Någon annan ändrade samma sak samtidigt. Inget av det du skrev har sparats; försök igen."
+INTERNAL = "Något gick fel hos kansli och inget har sparats. Försök igen, och kontakta samordnaren om det händer igen."
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is asking, as the platform knows them."""
+
+    handle: str | None = None
+    slack_user_id: str | None = None
+    teams_user_id: str | None = None
+    teams_aad_object_id: str | None = None
+
+    def describe(self) -> str:
+        return self.handle or self.slack_user_id or self.teams_aad_object_id or self.teams_user_id or "okänd"
+
+
+@dataclass
+class Outcome:
+    reply: Reply
+    outbox_ids: list[int] = field(default_factory=list)
+    person_id: int | None = None
+
+
+def unknown_person_reply(identity: Identity, platform: str) -> Reply:
+    if platform == "slack":
+        how = "Be samordnaren lägga till ditt Slack-id ({id}) under people: i nätverksfilen (slack: {id})."
+        who = identity.slack_user_id
+    elif platform == "teams":
+        how = "Be samordnaren lägga till ditt Teams-id ({id}) under people: i nätverksfilen (teams_aad: {id})."
+        who = identity.teams_aad_object_id or identity.teams_user_id
+    else:
+        how = "Kontrollera stavningen, eller be samordnaren lägga till '{id}' under people: i nätverksfilen."
+        who = identity.handle
+    return error_reply(f"kansli känner inte igen dig. {how.format(id=who)}")
+
+
+class Dispatcher:
+    def __init__(self, *, sessionmaker: sessionmaker[Session], clock) -> None:  # type: ignore[no-untyped-def]
+        registry.load_all()
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+
+    @staticmethod
+    def _dates():  # type: ignore[no-untyped-def]
+        from bot import dates
+
+        return dates
+
+    def resolve(self, session: Session, identity: Identity) -> Person | None:
+        if identity.handle:
+            return queries.person_by_handle(session, identity.handle)
+        if identity.slack_user_id:
+            return queries.person_by_slack(session, identity.slack_user_id)
+        if identity.teams_user_id or identity.teams_aad_object_id:
+            return queries.person_by_teams(
+                session, user_id=identity.teams_user_id, aad_object_id=identity.teams_aad_object_id
+            )
+        return None
+
+    def run(
+        self,
+        text: str,
+        *,
+        identity: Identity,
+        platform: str = "cli",
+        now: datetime | None = None,
+        channel: str | None = None,
+    ) -> Outcome:
+        """Answer one command. `channel` is the platform channel id it came from, if any."""
+        now = now or self.clock()
+        try:
+            with self.sessionmaker() as session:
+                return self._run(session, text, identity=identity, platform=platform, now=now, channel=channel)
+        except (OperationalError, DBAPIError) as exc:
+            log.error("database unavailable: %s", type(exc).__name__)
+            return Outcome(error_reply(DB_DOWN))
+        except Exception:  # noqa: BLE001 - the user never sees a traceback
+            log.exception("command failed")
+            return Outcome(error_reply(INTERNAL))
+
+    def _run(
+        self, session: Session, text: str, *, identity: Identity, platform: str, now: datetime, channel: str | None
+    ) -> Outcome:
+        person = self.resolve(session, identity)
+        if person is None:
+            return Outcome(unknown_person_reply(identity, platform))
+        text = (text or "").strip()
+        found = registry.match(text or "hjälp")
+        if found is None:
+            shown = text if len(text) <= 60 else text[:57] + "…"
+            return Outcome(error_reply(UNKNOWN_COMMAND.format(text=shown)), person_id=person.id)
+        cmd, args = found
+        ctx = Context(
+            session=session,
+            now=now,
+            person=person,
+            platform=platform,
+            forum=self._forum_of_channel(session, platform, channel),
+            parse_when=self._dates().parse_when,
+            split_when=self._dates().split_when,
+        )
+        try:
+            reply = cmd.handler(ctx, args)
+            if platform in ("slack", "teams") and person.last_platform != platform:
+                person.last_platform = platform
+            ids = [
+                i
+                for m in ctx.messages
+                if (i := outbox.enqueue(session, key=m.key, kind=m.kind, payload=m.reply.to_dict(), now=now,
+                                        person_id=m.person_id, forum_id=m.forum_id)) is not None
+            ]
+            session.commit()
+        except UserError as exc:
+            session.rollback()
+            return Outcome(exc.reply or error_reply(exc.message), person_id=person.id)
+        except (StaleDataError, ConflictError):
+            session.rollback()
+            return Outcome(error_reply(CONFLICT), person_id=person.id)
+        return Outcome(reply, outbox_ids=ids, person_id=person.id)
+
+    @staticmethod
+    def _forum_of_channel(session: Session, platform: str, channel: str | None) -> Forum | None:
+        if not channel:
+            return None
+        if platform == "cli":
+            return queries.forum_by_key(session, channel.lstrip("#"))
+        return session.scalar(
+            select(Forum).where(or_(Forum.slack_channel == channel, Forum.teams_channel == channel))
+        )

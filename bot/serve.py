@@ -1,0 +1,85 @@
+"""The kansli service: one aiohttp process for Slack, Teams, the pages, health and the scheduler.
+
+Parts plug in as components: a module listed in COMPONENTS with a
+`setup(app, services)` function that adds routes, transports and background
+tasks. A component whose module is not present is skipped.
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import logging
+
+from aiohttp import web
+
+from bot.app import Services, build
+from bot.config import Settings
+from storage.db import current_revision, head_revision
+
+log = logging.getLogger("kansli.serve")
+
+SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
+
+# In this order: transports first (Slack, Teams), then pages, then the scheduler that uses the transports.
+COMPONENTS = ("bot.slack", "bot.teams", "bot.web", "bot.scheduler")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES_KEY]
+
+    def check() -> tuple[bool, str]:
+        try:
+            current, head = current_revision(services.engine), head_revision(services.engine)
+        except Exception as exc:  # noqa: BLE001 - report, never raise
+            return False, f"database unreachable: {type(exc).__name__}"
+        if current != head:
+            return False, f"schema at {current}, head is {head}"
+        return True, "ok"
+
+    ok, detail = await asyncio.to_thread(check)
+    return web.json_response({"status": "ok" if ok else "unavailable", "detail": detail}, status=200 if ok else 503)
+
+
+def create_app(services: Services) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    app[SERVICES_KEY] = services
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    for name in COMPONENTS:
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        setup = getattr(module, "setup", None)
+        if setup is not None:
+            setup(app, services)
+    return app
+
+
+def warm_up() -> None:
+    """Load what the first user would otherwise wait for (date language data, holiday tables)."""
+    from bot import dates
+    from handlers.calendar import is_working_day
+    from handlers.fmt import local
+
+    getattr(dates, "warm_up", lambda: None)()
+    is_working_day(local(build_clock()()).date())
+
+
+def build_clock():  # type: ignore[no-untyped-def]
+    from bot.app import system_clock
+
+    return system_clock
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    services = build(settings)
+    warm_up()
+    app = create_app(services)
+    log.info("kansli listening on http://%s:%s", host, port)
+    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=30)

@@ -1,0 +1,185 @@
+"""What every handler takes and returns: a context in, a neutral reply out.
+
+Handlers know nothing of Slack, Teams or the terminal. They read and change
+the store through the session in the context, raise `UserError` with a Swedish
+sentence when the input is wrong (the dispatcher then rolls everything back),
+and queue messages to other people with `ctx.notify_person` / `ctx.notify_forum`;
+those go through the outbox once the transaction commits.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session
+
+from storage.models import AuditLog, Forum, Person
+
+
+class KansliError(Exception):
+    """Root of kansli's own errors."""
+
+
+class UserError(KansliError):
+    """A refusal or bad input: the message is a plain Swedish sentence saying what to type instead."""
+
+    def __init__(self, message: str, *, reply: "Reply | None" = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reply = reply
+
+
+class ConflictError(KansliError):
+    """Someone else changed the same record at the same time."""
+
+
+@dataclass
+class Action:
+    """A button: pressing it runs `command` as if the user had typed it."""
+
+    label: str
+    command: str
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass
+class Section:
+    heading: str | None = None
+    lines: list[str] = field(default_factory=list)
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+
+
+@dataclass
+class Reply:
+    """A platform-neutral answer: adapters render it as text, Block Kit or an Adaptive Card."""
+
+    title: str | None = None
+    lines: list[str] = field(default_factory=list)
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    ok: bool = True
+    # True: only the asker sees it (ephemeral in a channel). False: fit to show in the channel.
+    private: bool = True
+    # Name of a form the adapter should open instead (e.g. "case" for /anmäl ärende without text).
+    form: str | None = None
+    form_values: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Reply":
+        data = dict(data)
+        data["fields"] = [tuple(f) for f in data.get("fields", [])]
+        data["actions"] = [Action(**a) for a in data.get("actions", [])]
+        data["sections"] = [
+            Section(
+                heading=s.get("heading"),
+                lines=list(s.get("lines", [])),
+                fields=[tuple(f) for f in s.get("fields", [])],
+                actions=[Action(**a) for a in s.get("actions", [])],
+            )
+            for s in data.get("sections", [])
+        ]
+        return cls(**data)
+
+    def plain_text(self) -> str:
+        """All the words of the reply, for tests and logs."""
+        parts: list[str] = []
+        if self.title:
+            parts.append(self.title)
+        parts += self.lines
+        parts += [f"{k}: {v}" for k, v in self.fields]
+        for s in self.sections:
+            if s.heading:
+                parts.append(s.heading)
+            parts += s.lines
+            parts += [f"{k}: {v}" for k, v in s.fields]
+            parts += [a.label for a in s.actions]
+        parts += self.context
+        parts += [a.label for a in self.actions]
+        return "\n".join(parts)
+
+
+def error_reply(message: str) -> Reply:
+    return Reply(lines=[message], ok=False, private=True)
+
+
+@dataclass
+class Message:
+    """Something to deliver to a person or a forum channel, once (the key makes it so)."""
+
+    key: str
+    kind: str
+    reply: Reply
+    person_id: int | None = None
+    forum_id: int | None = None
+
+
+WhenParser = Callable[[str, datetime], Any]
+WhenSplitter = Callable[[str, datetime], tuple[Any, str]]
+
+
+@dataclass
+class Context:
+    session: Session
+    now: datetime
+    person: Person
+    platform: str = "cli"
+    # The forum whose channel the command came from, if any.
+    forum: Forum | None = None
+    parse_when: WhenParser | None = None
+    split_when: WhenSplitter | None = None
+    messages: list[Message] = field(default_factory=list)
+
+    @property
+    def today(self) -> date:
+        from handlers.fmt import local
+
+        return local(self.now).date()
+
+    def when(self, text: str) -> Any:
+        """Read a Swedish date phrase; a ValueError becomes a UserError with its Swedish message."""
+        if self.parse_when is None:
+            raise RuntimeError("no date reader configured")
+        try:
+            return self.parse_when(text, self.now)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+
+    def split(self, text: str) -> tuple[Any, str]:
+        """Split a leading date phrase off `text`: (date or None, rest)."""
+        if self.split_when is None:
+            raise RuntimeError("no date reader configured")
+        try:
+            return self.split_when(text, self.now)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+
+    def notify_person(self, person: Person, reply: Reply, *, kind: str, key: str) -> None:
+        self.messages.append(Message(key=f"{kind}:{key}:p{person.id}", kind=kind, reply=reply, person_id=person.id))
+
+    def notify_forum(self, forum: Forum, reply: Reply, *, kind: str, key: str) -> None:
+        self.messages.append(Message(key=f"{kind}:{key}:f{forum.id}", kind=kind, reply=reply, forum_id=forum.id))
+
+    def audit(self, action: str, entity: str, entity_id: int | None, **detail: Any) -> None:
+        self.session.add(
+            AuditLog(
+                at=self.now,
+                actor_id=self.person.id,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                detail={k: _jsonable(v) for k, v in detail.items()} or None,
+            )
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value

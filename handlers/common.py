@@ -1,0 +1,130 @@
+"""Helpers shared by the command handlers: choosing the forum, checking roles, naming things."""
+from __future__ import annotations
+
+import re
+
+from handlers.base import Context, UserError
+from handlers.fmt import format_span
+from storage import queries
+from storage.models import Forum, Meeting, Person
+from handlers.registry import normalise
+
+ROLE_NAMES = {
+    "member": "ledamot",
+    "chair": "ordförande",
+    "vice_chair": "vice ordförande",
+    "coordinator": "samordnare",
+    "absence_recipient": "mottagare av frånvaroanmälningar",
+    "secretary": "sekreterare",
+}
+PURPOSE_NAMES = {"information": "Information", "diskussion": "Diskussion", "beslut": "Beslut"}
+
+_FORUM_OPTION = re.compile(r"(?:^|;)\s*forum\s*:\s*([^;]+)", re.IGNORECASE)
+
+
+def forum_label(forum: Forum) -> str:
+    return forum.short or forum.name
+
+
+def meeting_label(meeting: Meeting) -> str:
+    """'fredag 6 mars 2020 kl. 09.30–14.00, Skype'."""
+    text = format_span(meeting.starts_at, meeting.ends_at)
+    return f"{text}, {meeting.place}" if meeting.place else text
+
+
+def person_label(person: Person | None) -> str:
+    if person is None:
+        return "–"
+    if person.erased:
+        return "borttagen person"
+    org = person.organisation.name if person.organisation else None
+    return f"{person.name} ({org})" if org else person.name
+
+
+def find_forum(ctx: Context, text: str) -> Forum | None:
+    """A forum named by id, short name or name in `text` (case- and accent-insensitive)."""
+    wanted = normalise(text.strip().lstrip("#"))
+    for forum in queries.forums_of(ctx.session, ctx.person) or []:
+        if wanted in {normalise(forum.key), normalise(forum.short or ""), normalise(forum.name)}:
+            return forum
+    return None
+
+
+def pop_forum_option(ctx: Context, args: str) -> tuple[Forum | None, str]:
+    """Take a '; forum: X' option out of the arguments."""
+    m = _FORUM_OPTION.search(args)
+    if not m:
+        return None, args
+    forum = find_forum(ctx, m.group(1))
+    if forum is None:
+        names = ", ".join(forum_label(f) for f in queries.forums_of(ctx.session, ctx.person))
+        raise UserError(f"Du sitter inte i något forum som heter '{m.group(1).strip()}'. Dina forum: {names}.")
+    rest = (args[: m.start()] + args[m.end():]).strip().strip(";").strip()
+    return forum, rest
+
+
+def my_forums(ctx: Context) -> list[Forum]:
+    forums = queries.forums_of(ctx.session, ctx.person)
+    if not forums:
+        raise UserError(
+            "Du är inte med i något forum i kansli ännu. Be samordnaren lägga till dig under members: i nätverksfilen."
+        )
+    return forums
+
+
+def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str] | None = None) -> Forum:
+    """The forum a command is about: the named one, the channel's, or the asker's only one.
+
+    With several candidates the asker is told to name one with '; forum: …'.
+    """
+    if forum is not None:
+        return forum
+    if ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+        return ctx.forum
+    forums = my_forums(ctx)
+    if with_role:
+        forums = [f for f in forums if queries.roles_of(ctx.session, ctx.person, f) & with_role] or forums
+    if len(forums) == 1:
+        return forums[0]
+    names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in forums)
+    raise UserError(f"Du sitter i flera forum: {names}. Lägg till '; forum: {forums[0].key}' sist i kommandot.")
+
+
+def require_role(ctx: Context, forum: Forum, roles: set[str], *, doing: str) -> None:
+    """Refuse unless the asker holds one of `roles` in the forum; the refusal says who can."""
+    have = queries.roles_of(ctx.session, ctx.person, forum, on=ctx.today)
+    if have & roles:
+        return
+    holders: list[str] = []
+    for role in sorted(roles):
+        holders += [p.name for p in queries.people_with_role(ctx.session, forum, role, on=ctx.today)]
+    role_names = " eller ".join(sorted({ROLE_NAMES[r] for r in roles}))
+    who = f" I {forum_label(forum)} är det {', '.join(sorted(set(holders)))}." if holders else ""
+    raise UserError(f"Bara {role_names} kan {doing}.{who} Be någon av dem, eller skriv /hjälp.")
+
+
+def person_arg(ctx: Context, text: str, *, field: str) -> Person:
+    """A person named '@handle' (or a platform mention already turned into '@handle' by the adapter)."""
+    handle = text.strip().lstrip("@").strip().lower()
+    if not handle:
+        raise UserError(f"Ange {field} som @handle, till exempel @maria.lind.")
+    person = queries.person_by_handle(ctx.session, handle)
+    if person is None:
+        raise UserError(f"Jag hittar ingen person '@{handle}'. Skriv {field} som @handle, till exempel @maria.lind.")
+    return person
+
+
+def split_options(args: str) -> tuple[str, dict[str, str]]:
+    """'TITEL; syfte: beslut; möte: 3 dec' → ('TITEL', {'syfte': 'beslut', 'mote': '3 dec'}); keys normalised."""
+    parts = [p.strip() for p in args.split(";")]
+    head = parts[0] if parts else ""
+    options: dict[str, str] = {}
+    for part in parts[1:]:
+        if not part:
+            continue
+        if ":" in part:
+            key, value = part.split(":", 1)
+            options[normalise(key)] = value.strip()
+        else:
+            options.setdefault("", part)
+    return head, options

@@ -1,0 +1,54 @@
+"""/möten: the asker's upcoming meetings with every deadline of the rules of procedure."""
+from __future__ import annotations
+
+from handlers.base import Context, Reply, Section
+from handlers.calendar import forum_deadlines
+from handlers.common import forum_label, meeting_label, my_forums, pop_forum_option
+from handlers.fmt import format_date, local
+from handlers.registry import command
+from storage import queries
+
+MAX_MEETINGS = 8
+
+
+@command(
+    "möten",
+    "moten",
+    "meetings",
+    usage="/möten [; forum: ID]",
+    help="kommande möten med tid, plats och alla tidsfrister (beredning, dagordning, handlingar, minnesanteckningar)",
+    order=10,
+)
+def list_meetings(ctx: Context, args: str) -> Reply:
+    forum, _ = pop_forum_option(ctx, args)
+    forums = [forum] if forum else my_forums(ctx)
+    meetings = queries.upcoming_meetings(ctx.session, forums, now=ctx.now, limit=MAX_MEETINGS)
+    if not meetings:
+        names = ", ".join(forum_label(f) for f in forums)
+        return Reply(
+            title="Kommande möten",
+            lines=[f"Inga kommande möten är inlagda för {names}. Samordnaren lägger in dem i nätverksfilen."],
+        )
+    sections = []
+    today = ctx.today
+    for meeting in meetings:
+        day = local(meeting.starts_at).date()
+        deadlines = forum_deadlines(meeting.forum, day)
+        fields = []
+        for label, d in (
+            ("Beredning", deadlines.preparation),
+            ("Dagordning senast", deadlines.agenda),
+            ("Handlingar senast", deadlines.documents),
+            ("Minnesanteckningar senast", deadlines.minutes),
+        ):
+            if d is not None:
+                suffix = " (passerad)" if d < today else (" (i dag)" if d == today else "")
+                fields.append((label, format_date(d) + suffix))
+        lines = []
+        if meeting.agenda_published_at:
+            lines.append(f"Dagordningen publicerades {format_date(meeting.agenda_published_at)}.")
+        sections.append(
+            Section(heading=f"{forum_label(meeting.forum)}: {meeting_label(meeting)}", lines=lines, fields=fields)
+        )
+    return Reply(title="Kommande möten", sections=sections, context=[f"Visar de {len(meetings)} närmaste mötena."])
+

@@ -1,0 +1,121 @@
+"""The outbox: each delivery is recorded once under a unique key.
+
+`enqueue` inserts with ON CONFLICT DO NOTHING, so a second pass, a restart or a
+second replica that computes the same key inserts nothing. `claim` marks due
+rows as being sent under a fresh token in one UPDATE, so two replicas never
+claim the same row. A row left 'sending' by a crashed process is reclaimed
+after `STALE_CLAIM`; that is the one case where a message can repeat.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import Outbox
+
+STALE_CLAIM = timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    person_id: int | None = None,
+    forum_id: int | None = None,
+) -> int | None:
+    """Insert a delivery unless one with the same key exists; return the new row id or None."""
+    values = dict(
+        key=key[:300],
+        kind=kind,
+        payload=payload,
+        person_id=person_id,
+        forum_id=forum_id,
+        status="pending",
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(Outbox.id)
+    return session.execute(stmt).scalar()
+
+
+def claim(session: Session, *, now: datetime, worker: str, ids: list[int] | None = None, limit: int = 200) -> list[Outbox]:
+    """Take due rows for sending; returns the rows this call claimed (no other caller gets them)."""
+    token = f"{worker}:{uuid.uuid4().hex[:12]}"
+    due = or_(
+        (Outbox.status == "pending") & (Outbox.next_attempt_at <= now),
+        (Outbox.status == "sending") & (Outbox.claimed_at < now - STALE_CLAIM),
+    )
+    candidates = select(Outbox.id).where(due).order_by(Outbox.id).limit(limit)
+    if ids is not None:
+        if not ids:
+            return []
+        candidates = candidates.where(Outbox.id.in_(ids))
+    session.execute(
+        update(Outbox)
+        .where(Outbox.id.in_(candidates.scalar_subquery()), due)
+        .values(status="sending", claimed_by=token, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return list(session.scalars(select(Outbox).where(Outbox.claimed_by == token, Outbox.status == "sending")))
+
+
+def mark_sent(session: Session, row_id: int, *, now: datetime, transport: str) -> None:
+    session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id)
+        .values(status="sent", sent_at=now, transport=transport, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_failed(session: Session, row: Outbox, *, now: datetime, error: str, permanent: bool = False) -> None:
+    """Keep the row pending with exponential back-off, or failed after too many tries."""
+    attempts = row.attempts + 1
+    failed = permanent or attempts >= MAX_ATTEMPTS
+    delay = timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
+    session.execute(
+        update(Outbox)
+        .where(Outbox.id == row.id)
+        .values(
+            status="failed" if failed else "pending",
+            attempts=attempts,
+            next_attempt_at=now + delay,
+            last_error=error[:2000],
+            claimed_by=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_waiting(session: Session, row: Outbox, *, now: datetime, reason: str) -> None:
+    """No way to reach the recipient yet: leave it pending and look again later, without counting a try."""
+    session.execute(
+        update(Outbox)
+        .where(Outbox.id == row.id)
+        .values(status="pending", next_attempt_at=now + timedelta(minutes=15), last_error=reason[:2000],
+                claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def retry_failed(session: Session, *, now: datetime) -> int:
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.status == "failed")
+        .values(status="pending", next_attempt_at=now, attempts=0)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,70 @@
+"""The CLI contracts, run as a user runs them: `kansli import`, `kansli chat`, `kansli serve`."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE
+
+KANSLI = [sys.executable, "-m", "bot.cli"]
+
+
+def run(args: list[str], db: Path, **kw) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    env = dict(os.environ, KANSLI_DATABASE_URL=f"sqlite:///{db}")
+    return subprocess.run(KANSLI + args, env=env, capture_output=True, text=True, timeout=60, **kw)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    db = tmp_path / "kansli.db"
+    first = run(["import", str(EXAMPLE)], db)
+    assert first.returncode == 0, first.stderr
+    return db
+
+
+def test_import_twice_reports_no_change_the_second_time(store: Path) -> None:
+    again = run(["import", str(EXAMPLE)], store)
+    assert again.returncode == 0
+    assert "Inget ändrades" in again.stdout
+
+
+def test_a_bad_file_is_refused_with_a_swedish_explanation(tmp_path: Path, store: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace("{person: per.ek}", "{person: per.eek}"),
+                   encoding="utf-8")
+    out = run(["import", str(bad)], store)
+    assert out.returncode == 1
+    assert "okänd person 'per.eek'" in out.stderr
+    assert "inget har ändrats" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_moten_shows_the_march_meeting_with_its_agenda_deadline(store: Path) -> None:
+    out = run(["chat", "--as", "maria.lind", "--now", "2020-02-20T09:00", "/möten"], store)
+    assert out.returncode == 0, out.stderr
+    assert "fredag 6 mars 2020 kl. 09.30–14.00, Myntgatan 2, Falun, lokal Siljan" in out.stdout
+    assert "Dagordning senast: fredag 28 februari 2020" in out.stdout
+
+
+def test_unknown_handle_gets_a_swedish_sentence_and_no_traceback(store: Path) -> None:
+    out = run(["chat", "--as", "nisse.hult", "/möten"], store)
+    assert out.returncode == 0
+    assert "kansli känner inte igen dig" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_the_repl_answers_each_line_until_an_empty_one(store: Path) -> None:
+    out = run(["chat", "--as", "per.ek", "--now", "2020-02-20T09:00"], store, input="/hjälp\nmoten\n\n")
+    assert out.returncode == 0, out.stderr
+    assert "Det här kan du skriva till kansli" in out.stdout
+    assert "fredag 6 mars 2020" in out.stdout
+
+
+def test_a_bad_now_is_explained(store: Path) -> None:
+    out = run(["chat", "--as", "per.ek", "--now", "igår", "/möten"], store)
+    assert out.returncode == 1
+    assert "--now 'igår' är ingen tidpunkt" in out.stderr

@@ -177,6 +177,8 @@ def _read_when(ctx: Context, text: str, req: Request) -> str:
 
 
 def _read_part(ctx: Context, text: str, req: Request) -> str:
+    if text.startswith(","):
+        text = text[1:].strip()
     if req.part_given or not text:
         return text
     m = _WHOLE.match(text)

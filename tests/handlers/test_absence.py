@@ -79,6 +79,18 @@ def test_a_date_picks_that_days_meeting_in_any_of_the_askers_forums(chat, networ
     assert len(absences(network, "per.ek")) == 2
 
 
+def test_a_week_a_range_a_forum_option_and_hela_motet_pick_one_meeting(chat, network) -> None:
+    said = chat("per.ek", "/anmäl frånvaro vecka 10, punkt 2")
+    assert f"från {MARCH}: punkt 2." in flat(said.reply)
+    said = chat("per.ek", "/anmäl frånvaro 1-30 juni hela mötet")
+    assert "från LCHNV fredag 12 juni 2020 kl. 09.30–12.00, Skype: hela mötet." in flat(said.reply)
+    said = chat("per.ek", "/anmäl frånvaro; forum: styrgrupp-lchnv")
+    assert "från Styrgrupp LCHNV fredag 21 februari 2020" in flat(said.reply)
+    said = chat("per.ek", "/anmäl frånvaro 1 mars-30 juni")
+    assert not said.ok and "Du har flera möten" in said.reply and "/anmäl frånvaro 12 juni" in said.reply
+    assert len(absences(network, "per.ek")) == 3
+
+
 def test_in_a_forum_channel_the_next_meeting_is_that_forums(chat) -> None:
     said = chat("per.ek", "/anmäl frånvaro", channel="lchnv")
     assert said.ok and f"från {MARCH}" in flat(said.reply)

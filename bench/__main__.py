@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -20,11 +21,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from bench.generate import Scale, add_cases, generate
+from bench.generate import Scale, generate, settle
+from bench.load import percentile
 from storage.db import make_engine, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
+PROFILES = Path(__file__).resolve().parent / "profiles"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 AROUND = date(2026, 11, 23)
 
@@ -39,12 +42,6 @@ TARGETS = {
     "rss_mb": ("<=", 250),
     "startup_s": ("<=", 3),
 }
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 # ---------------------------------------------------------------------------------------- date reader
@@ -80,18 +77,6 @@ def bench_parse() -> dict[str, float]:
             "parse_first_ms": round(first, 1)}
 
 
-# ---------------------------------------------------------------------------------------- scheduler pass
-
-
-def bench_tick(url: str, label: str) -> dict[str, float]:
-    """One scheduler pass at 10,000 and at 100,000 cases (median of passes at several instants)."""
-    try:
-        from bench import tick as tick_bench
-    except ImportError:
-        return {}
-    return tick_bench.measure(url, label)
-
-
 # ---------------------------------------------------------------------------------------- store
 
 
@@ -103,63 +88,163 @@ def build_store(url: str, *, cases: int) -> dict[str, int]:
             conn.execute(text("CREATE SCHEMA public"))
     migrate(engine)
     counts = generate(engine, around=AROUND, cases=cases)
+    settle(engine)
     engine.dispose()
     return counts
 
 
+def say(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def run_backend(label: str, url: str, *, quick: bool, profile_dir: Path | None) -> dict[str, object]:
+    """Everything measured on one store backend: the store, HTTP latency and memory, the scheduler pass."""
+    from bench import http as http_bench
+    from bench import tick as tick_bench
+
+    out: dict[str, object] = {}
+    t0 = time.perf_counter()
+    out["store"] = build_store(url, cases=Scale().cases)
+    out["generate_s"] = round(time.perf_counter() - t0, 1)
+    say(f"{label}: national store generated in {out['generate_s']} s: {out['store']}")
+    t0 = time.perf_counter()
+    out.update(http_bench.measure(url, quick=quick, profile_dir=profile_dir, label=label))
+    out["http_s"] = round(time.perf_counter() - t0, 1)
+    t0 = time.perf_counter()
+    out.update(tick_bench.measure(url, label, quick=quick, profile_dir=profile_dir))
+    out["tick_s"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def verdict(value: object, target: tuple[str, float]) -> bool | None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    op, limit = target
+    return value <= limit if op == "<=" else value >= limit
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench")
-    parser.add_argument("--quick", action="store_true", help="fewer requests (for trying the harness)")
+    parser.add_argument("--quick", action="store_true", help="fewer requests and passes (for trying the harness)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile kansli under load (py-spy) and a scheduler pass (pyinstrument) "
+                             "into bench/profiles/")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL even when it is configured")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    profile_dir = None
+    if args.profile:
+        profile_dir = PROFILES
+        profile_dir.mkdir(exist_ok=True)
     results: dict[str, object] = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-                   f"{platform.system()} {platform.release()}",
+        "machine": machine(),
         "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "quick": args.quick,
     }
     results.update(bench_parse())
+    say(f"date reader: p50 {results['parse_ms_p50']} ms, first parse {results['parse_first_ms']} ms")
     work = Path(tempfile.mkdtemp(prefix="kansli-bench-"))
     backends = {"sqlite": f"sqlite:///{work / 'national.db'}"}
     pg = os.environ.get("KANSLI_TEST_DATABASE_URL")
-    if pg:
+    if pg and not args.sqlite_only:
         backends["postgresql"] = pg
-    for label, url in backends.items():
-        t0 = time.perf_counter()
-        counts = build_store(url, cases=Scale().cases)
-        results[f"{label}_generate_s"] = round(time.perf_counter() - t0, 1)
-        results["store"] = counts
-        try:
-            from bench import http as http_bench
-        except ImportError:
-            http_bench = None  # type: ignore[assignment]
-        if http_bench is not None:
-            results.update({(k if label == "sqlite" else f"{label}_{k}"): v
-                            for k, v in http_bench.measure(url, quick=args.quick).items()})
-        results.update({(k if label == "sqlite" else f"{label}_{k}"): v for k, v in bench_tick(url, label).items()})
+    try:
+        for label, url in backends.items():
+            t0 = time.perf_counter()
+            measured = run_backend(label, url, quick=args.quick, profile_dir=profile_dir)
+            say(f"{label}: done in {time.perf_counter() - t0:.0f} s")
+            results["store"] = measured.pop("store")
+            results.update({(k if label == "sqlite" else f"{label}_{k}"): v for k, v in measured.items()})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     results["duration_s"] = round(time.perf_counter() - started, 1)
-    verdicts = {}
-    for key, (op, limit) in TARGETS.items():
-        value = results.get(key)
-        if isinstance(value, (int, float)):
-            verdicts[key] = value <= limit if op == "<=" else value >= limit
+    verdicts: dict[str, bool | None] = {}
+    for prefix in [""] + [f"{b}_" for b in backends if b != "sqlite"]:
+        for key, target in TARGETS.items():
+            results.setdefault(prefix + key, None)  # every target is a key, measured or not
+            verdicts[prefix + key] = verdict(results[prefix + key], target)
     results["targets_met"] = verdicts
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print_table(results)
-    print(f"\nwrote {RESULTS.relative_to(ROOT)}")
+    print(render_table(results))
+    print(f"\nwrote {RESULTS.relative_to(ROOT)} in {results['duration_s']} s")
     return 0
 
 
-def print_table(results: dict[str, object]) -> None:
-    print(f"machine: {results['machine']}")
-    width = max(len(k) for k in results)
-    for key, value in results.items():
-        if key in ("machine", "targets_met", "store"):
-            continue
-        target = TARGETS.get(key)
-        mark = ""
-        if target is not None and isinstance(value, (int, float)):
-            mark = f"   target {target[0]} {target[1]}: " + ("met" if results["targets_met"].get(key) else "MISSED")  # type: ignore[union-attr]
-        print(f"{key:<{width}}  {value}{mark}")
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (f"{cpu}, {cores} cores{mem}, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+# The table: (row label, key, target key or None); keys are the SQLite ones, PostgreSQL's are prefixed.
+ROWS: list[tuple[str, str, str | None]] = [
+    ("kansli serve start → /healthz (s)", "startup_s", "startup_s"),
+    ("resident memory after the load (MB)", "rss_mb", "rss_mb"),
+    ("Slack ack p50, c1: kansli / floor (ms)", "slack_p50_c1_ms|floor_slack_p50_c1_ms", None),
+    ("slack_ratio (kansli p50 / floor p50, c1)", "slack_ratio", "slack_ratio"),
+    ("Slack ack p50, c20: kansli / floor (ms)", "slack_p50_c20_ms|floor_slack_p50_c20_ms", None),
+    ("Slack ack p99, c20: kansli / floor (ms)", "slack_p99_c20_ms|floor_slack_p99_c20_ms", "slack_p99_c20_ms"),
+    ("Slack answer at the user p50 / p99, c1 (ms)", "slack_reply_p50_c1_ms|slack_reply_p99_c1_ms", None),
+    ("Slack answer at the user p50 / p99, c20 (ms)", "slack_reply_p50_c20_ms|slack_reply_p99_c20_ms", None),
+    ("Teams p50, c1: kansli / floor (ms)", "teams_p50_c1_ms|floor_teams_p50_c1_ms", None),
+    ("teams_ratio (kansli p50 / floor p50, c1)", "teams_ratio", "teams_ratio"),
+    ("Teams p50, c20: kansli / floor (ms)", "teams_p50_c20_ms|floor_teams_p50_c20_ms", None),
+    ("Teams p99, c20: kansli / floor (ms)", "teams_p99_c20_ms|floor_teams_p99_c20_ms", "teams_p99_c20_ms"),
+    ("answers that were refusals: Slack / Teams", "slack_refusals|teams_refusals", None),
+    ("scheduler pass, 10,000 cases (ms)", "tick_ms_10k", None),
+    ("scheduler pass, 100,000 cases (ms)", "tick_ms_100k", "tick_ms_100k"),
+    ("tick_growth (100k / 10k)", "tick_growth", "tick_growth"),
+    ("scheduler pass, 10k + 90k closed cases (ms)", "tick_ms_100k_archive", None),
+]
+
+
+def _cell(results: dict[str, object], keys: str, prefix: str) -> str:
+    values = []
+    for key in keys.split("|"):
+        v = results.get(prefix + key)
+        values.append("–" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)))
+    return " / ".join(values)
+
+
+def render_table(results: dict[str, object]) -> str:
+    """The results as a Markdown table, one column per backend, with the targets and whether they hold."""
+    backends = ["sqlite"] + (["postgresql"] if any(k.startswith("postgresql_") for k in results) else [])
+    prefixes = {"sqlite": "", "postgresql": "postgresql_"}
+    met = results.get("targets_met") or {}
+    head = "| measurement | " + " | ".join("SQLite" if b == "sqlite" else "PostgreSQL" for b in backends)
+    lines = [head + " | target |", "|---" * (len(backends) + 2) + "|"]
+
+    def mark(key: str | None, prefix: str) -> str:
+        if key is None:
+            return ""
+        ok = met.get(prefix + key)  # type: ignore[union-attr]
+        return "" if ok is None else (" ✓" if ok else " ✗")
+
+    lines.append(f"| date reader p50 / first parse (ms) | {results.get('parse_ms_p50')} / "
+                 f"{results.get('parse_first_ms')}{mark('parse_ms_p50', '')} |"
+                 + " |" * (len(backends) - 1) + f" parse_ms_p50 ≤ {TARGETS['parse_ms_p50'][1]:g} |")
+    for label, keys, target in ROWS:
+        cells = [_cell(results, keys, prefixes[b]) + mark(target, prefixes[b]) for b in backends]
+        goal = f"{target} {TARGETS[target][0].replace('<=', '≤')} {TARGETS[target][1]:g}" if target else ""
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {goal} |")
+    lines.append("")
+    lines.append(f"Machine: {results.get('machine')}. Run {results.get('run_at')}, {results.get('duration_s')} s"
+                 + (" (quick)." if results.get("quick") else "."))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Connection, Engine, insert, text
 
 from storage.models import (
     Absence,
@@ -38,6 +38,7 @@ class Scale:
     assignments: int = 50_000
     absences: int = 20_000
     members_per_forum: int = 25
+    organisations: int = 311  # 290 kommuner and 21 regioner
 
 
 def _chunks(rows: list[dict], size: int = BATCH):  # type: ignore[no-untyped-def]
@@ -63,20 +64,32 @@ def meeting_instants(forum_index: int, count: int, around: date) -> list[datetim
     return out
 
 
-def generate(engine: Engine, *, scale: Scale = Scale(), around: date, seed: int = 7,
+def _transaction(bind: Engine | Connection):  # type: ignore[no-untyped-def]
+    """Engine: a transaction committed at the end. Connection (tests): a savepoint inside the
+    caller's transaction, so the caller decides whether anything stays."""
+    return bind.begin() if isinstance(bind, Engine) else bind.begin_nested()
+
+
+def _connection(bind: Engine | Connection, tx) -> Connection:  # type: ignore[no-untyped-def]
+    return tx if isinstance(bind, Engine) else bind
+
+
+def generate(engine: Engine | Connection, *, scale: Scale = Scale(), around: date, seed: int = 7,
              cases: int | None = None) -> dict[str, int]:
     """Fill an empty, migrated store. `cases` overrides the scale's case count."""
     rng = random.Random(seed)
     n_cases = scale.cases if cases is None else cases
     now = datetime.combine(around, time(12), tzinfo=timezone.utc)
-    with engine.begin() as conn:
+    with _transaction(engine) as tx:
+        conn = _connection(engine, tx)
         _bulk(conn, Organisation, [
             {"id": i + 1, "key": f"org{i + 1}", "name": f"Huvudman {i + 1}", "kind": "region" if i < 21 else "kommun"}
-            for i in range(311)
+            for i in range(scale.organisations)
         ])
         _bulk(conn, Person, [
             {
-                "id": i + 1, "handle": f"p{i + 1:05d}", "name": f"Person {i + 1}", "organisation_id": rng.randint(1, 311),
+                "id": i + 1, "handle": f"p{i + 1:05d}", "name": f"Person {i + 1}",
+                "organisation_id": rng.randint(1, scale.organisations),
                 "title": "Socialchef", "email": f"p{i + 1}@example.se", "slack_user_id": f"U{i + 1:08d}",
                 "teams_user_id": f"29:teams-{i + 1}", "teams_aad_object_id": f"aad-{i + 1:08d}",
                 "last_platform": "slack" if i % 2 else "teams", "erased": False,
@@ -193,7 +206,7 @@ def generate(engine: Engine, *, scale: Scale = Scale(), around: date, seed: int 
     }
 
 
-def add_cases(engine: Engine, *, start_id: int, count: int, forums: int, around: date, seed: int = 11) -> None:
+def add_cases(engine: Engine | Connection, *, start_id: int, count: int, forums: int, around: date, seed: int = 11) -> None:
     """Grow the case list (to measure how a scheduler pass scales with it)."""
     rng = random.Random(seed)
     rows = []
@@ -205,8 +218,21 @@ def add_cases(engine: Engine, *, start_id: int, count: int, forums: int, around:
             "title": f"Äldre ärende {cid}", "purpose": "information", "status": rng.choice(["avslutat", "behandlat"]),
             "raised_on": around - timedelta(days=rng.randint(400, 3000)), "late_addition": False, "version": 1,
         })
-    with engine.begin() as conn:
+    with _transaction(engine) as tx:
+        conn = _connection(engine, tx)
         _bulk(conn, Case, rows)
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('case_item', 'id'), (SELECT max(id) FROM case_item))"))
         conn.execute(text("ANALYZE"))
+
+
+def settle(engine: Engine) -> None:
+    """Leave the store as a long-running instance has it: vacuumed and analysed (PostgreSQL; a fresh
+    bulk load otherwise makes the first readers set hint bits and autovacuum run under the
+    measurement), the write-ahead log checkpointed (SQLite)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))
+    else:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -39,6 +40,8 @@ QUICK_ROUNDS = 2
 QUICK_PER_ROUND = {1: 9, 20: 60}
 BUDGET_S = {1: 30.0, 20: 45.0}
 WARM_UP = 9
+# kansli serve is started this many times; startup_s is the median (the last start takes the load).
+STARTS = 3
 
 # How kansli's dispatcher answers when no command ran (bot/dispatch.py): unknown command or
 # person, internal error, database down, conflict. Such answers are counted, not timed as work.
@@ -156,11 +159,24 @@ def get_json(url: str) -> dict:
         return json.loads(resp.read())
 
 
+def healthy(base: str, wait_s: float = 60.0) -> bool:
+    """Wait (bounded) until the server answers /healthz again, e.g. after a stalled phase."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as resp:  # noqa: S310
+                if resp.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
 def endpoint_answers(url: str) -> bool:
     """True when something is mounted at `url` (an unsigned POST gets 401/400/415, not 404/405)."""
     req = urllib.request.Request(url, data=b"{}", headers={"Content-Type": "application/json"}, method="POST")
     try:
-        with urllib.request.urlopen(req, timeout=10):  # noqa: S310
+        with urllib.request.urlopen(req, timeout=30):  # noqa: S310
             return True
     except urllib.error.HTTPError as exc:
         return exc.code not in (404, 405)
@@ -169,13 +185,22 @@ def endpoint_answers(url: str) -> bool:
 
 
 def check_answers(platform: str, samples: list[load.Sample], texts: dict[str, str]) -> dict[str, object]:
-    """Per command: how many answers were dispatcher refusals, and the start of the first answer."""
+    """Per command: how many answers arrived, how many were dispatcher refusals (by kind), and the
+    start of the first real answer."""
     out: dict[str, object] = {}
     for label in sorted({s.label for s in samples}):
         answers = [texts.get(f"{platform}:{s.rid}") for s in samples if s.label == label]
         got = [a for a in answers if a is not None]
-        refused = [a for a in got if any(r in a for r in REFUSALS)]
-        out[label] = {"answers": len(got), "refused": len(refused), "example": (got[0][:160] if got else None)}
+        kinds: dict[str, int] = {}
+        fine = []
+        for a in got:
+            hit = next((r for r in REFUSALS if r in a), None)
+            if hit is None:
+                fine.append(a)
+            else:
+                kinds[hit] = kinds.get(hit, 0) + 1
+        out[label] = {"answers": len(got), "refused": sum(kinds.values()), "refusals": kinds,
+                      "example": (fine[0][:160] if fine else None)}
     return out
 
 
@@ -199,7 +224,8 @@ def compare(platform: str, kansli: load.Target, floor: load.Target, work: Worklo
 # ---------------------------------------------------------------------------------------- measure
 
 
-def measure(url: str, quick: bool = False, log: bool = True) -> dict[str, object]:
+def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Path | None = None,
+            label: str = "sqlite") -> dict[str, object]:
     def say(msg: str) -> None:
         if log:
             print(f"  [http] {msg}", file=sys.stderr, flush=True)
@@ -233,13 +259,18 @@ def measure(url: str, quick: bool = False, log: bool = True) -> dict[str, object
             KANSLI_SCHEDULER="false",
             KANSLI_LOG_LEVEL="WARNING",
         )
-        kansli, startup = proc.start_http(
-            "kansli", [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            port=port, env=env, log_dir=logs)
+        argv = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        starts = []
+        for attempt in range(STARTS):
+            kansli, startup = proc.start_http("kansli", argv, port=port, env=env, log_dir=logs)
+            starts.append(round(startup, 2))
+            if attempt < STARTS - 1:
+                kansli.stop()
         children.append(kansli)
-        out["startup_s"] = round(startup, 2)
+        out["startup_s"] = statistics.median(starts)
+        out["startup_s_each"] = starts
         out["rss_mb_idle"] = round(kansli.rss_mb(), 1)
-        say(f"kansli serve answered /healthz after {startup:.2f} s (logs in {logs})")
+        say(f"kansli serve answered /healthz after {starts} s (median of {STARTS} starts; logs in {logs})")
 
         platforms = {
             "slack": (load.Target("kansli", f"{kansli.url}/slack/events", standin.url, SIGNING_SECRET,
@@ -251,13 +282,28 @@ def measure(url: str, quick: bool = False, log: bool = True) -> dict[str, object
         missing = []
         for platform, (k_target, f_target) in platforms.items():
             kansli_samples: list[load.Sample] = []
+            if not healthy(kansli.url):
+                say(f"kansli does not answer /healthz any more; {platform} not measured")
+                missing.append(platform)
+                continue
             if not endpoint_answers(k_target.url):
                 missing.append(platform)
                 say(f"kansli has no {platform} endpoint at {k_target.url}; {platform} not measured")
                 continue
             for c in (1, 20):
                 t0 = time.monotonic()
-                result = compare(platform, k_target, f_target, work, concurrency=c, quick=quick)
+                spy, raw = None, None
+                if profile_dir is not None and c == 20:
+                    raw = profile_dir / f"http-{label}-{platform}-c20.raw"
+                    spy = proc.start_profile(kansli.pid, raw)
+                try:
+                    result = compare(platform, k_target, f_target, work, concurrency=c, quick=quick)
+                finally:
+                    proc.stop_profile(spy)
+                if raw is not None:
+                    summary = raw.with_suffix(".txt")
+                    summary.write_text(proc.summarise_profile(raw), encoding="utf-8")
+                    say(f"profile of kansli under {platform} c20: {summary}")
                 kansli_samples += result.samples["kansli"]
                 k = load.summarise(result.samples["kansli"])
                 f = load.summarise(result.samples["floor"])
@@ -287,9 +333,10 @@ def measure(url: str, quick: bool = False, log: bool = True) -> dict[str, object
             out[f"{platform}_answers"] = checked
             refused = sum(int(c["refused"]) for c in checked.values())  # type: ignore[call-overload]
             out[f"{platform}_refusals"] = refused
-            for label, c in checked.items():
+            for command, c in checked.items():
                 if c["refused"]:
-                    say(f"{platform} {label}: {c['refused']} of {c['answers']} answers were refusals: {c['example']}")
+                    say(f"{platform} {command}: {c['refused']} of {c['answers']} answers were refusals: "
+                        f"{c['refusals']}")
         # Deliveries kansli started after answering (absence notices) finish before memory is read.
         time.sleep(1.0)
         out["rss_mb"] = round(kansli.rss_mb(), 1)

@@ -232,18 +232,21 @@ async def compare(targets: list[Target], make_commands: Callable[[int], list[Com
     """Alternate between the targets round by round (the order flips each round) with the same commands.
 
     A round pair starts only while the time budget lasts, so every target gets the same number of
-    rounds; `warm_up` commands go to each target first and are not counted.
+    rounds; each target's round may take at most half the budget (a stalled target cannot eat the
+    other's round), so a comparison ends within about twice its budget whatever happens.
+    `warm_up` commands go to each target first and are not counted.
     """
     result = Comparison(samples={t.name: [] for t in targets})
     connector = aiohttp.TCPConnector(limit=concurrency * 2 + 4)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+    cap = budget_s / 2
     t0 = time.monotonic()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         if warm_up:
             for target in targets:
                 await run_round(session, target, warm_up, concurrency=min(concurrency, 4),
-                                deadline=time.monotonic() + budget_s)
-        end = t0 + budget_s
+                                deadline=time.monotonic() + cap)
+        end = time.monotonic() + budget_s
         for r in range(rounds):
             if r and time.monotonic() > end:
                 break
@@ -251,7 +254,7 @@ async def compare(targets: list[Target], make_commands: Callable[[int], list[Com
             order = targets if r % 2 == 0 else list(reversed(targets))
             for target in order:
                 result.samples[target.name] += await run_round(
-                    session, target, commands, concurrency=concurrency, deadline=end + budget_s)
+                    session, target, commands, concurrency=concurrency, deadline=time.monotonic() + cap)
             result.rounds += 1
     result.seconds = time.monotonic() - t0
     return result

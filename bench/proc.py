@@ -120,3 +120,70 @@ def start_http(name: str, argv: list[str], *, port: int, env: dict[str, str], he
         time.sleep(0.01)
     child.stop()
     raise RuntimeError(f"{name} did not answer {health} within {timeout:.0f} s:\n{child.tail()}")
+
+
+# ---------------------------------------------------------------------------------------- profiling
+
+
+def py_spy() -> str | None:
+    import shutil
+
+    beside = Path(sys.executable).with_name("py-spy")
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+def start_profile(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling `pid` (all threads, on-CPU only) into collapsed stacks at `out`, until stopped."""
+    exe = py_spy()
+    if exe is None:
+        return None
+    return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", "250", "--format", "raw",
+                             "--threads", "--output", str(out), "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_profile(spy: subprocess.Popen[bytes] | None) -> None:
+    if spy is None or spy.poll() is not None:
+        return
+    spy.send_signal(signal.SIGINT)
+    try:
+        spy.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        spy.kill()
+        spy.wait(timeout=5)
+
+
+def summarise_profile(raw: Path, *, top: int = 25) -> str:
+    """From py-spy's collapsed stacks: the functions that were on the stack most (inclusive), and
+    the frames that were running (self), as shares of all samples."""
+    from collections import Counter
+
+    if not raw.exists():
+        return "no profile was written\n"
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [f.strip() for f in stack.split(";") if f.strip()]
+        frames = [f for f in frames if not f.startswith("thread ") and not f.startswith("process ")]
+        for f in set(frames):
+            inclusive[f] += n
+        if frames:
+            own[frames[-1]] += n
+    if not total:
+        return "no samples\n"
+    root = str(ROOT) + "/"
+    lines = [f"{total} samples\n", "On the stack (inclusive), kansli's own code:"]
+    mine = [(f, n) for f, n in inclusive.most_common() if root in f or "(bot/" in f or "(handlers/" in f
+            or "(storage/" in f]
+    lines += [f"  {100 * n / total:5.1f} %  {f.replace(root, '')}" for f, n in mine[:top]]
+    lines.append("\nOn the stack (inclusive), everything:")
+    lines += [f"  {100 * n / total:5.1f} %  {f.replace(root, '')}" for f, n in inclusive.most_common(top)]
+    lines.append("\nRunning (self):")
+    lines += [f"  {100 * n / total:5.1f} %  {f.replace(root, '')}" for f, n in own.most_common(top)]
+    return "\n".join(lines) + "\n"

@@ -357,7 +357,17 @@ class TeamsComponent:
         self.services = services
         settings = services.settings
         self.app_id: str | None = settings.microsoft_app_id or None
-        self.adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(sdk_configuration(settings)))
+        try:
+            self.adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(sdk_configuration(settings)))
+        except Exception as exc:  # noqa: BLE001 - the SDK refuses an incomplete combination in English
+            from bot.config import SettingsError
+
+            log.debug("Bot Framework configuration refused: %s", exc)
+            raise SettingsError(
+                f"Teams-inställningarna räcker inte för MicrosoftAppType={settings.microsoft_app_type}: "
+                "sätt MicrosoftAppId, MicrosoftAppPassword och (för SingleTenant och UserAssignedMSI) "
+                "MicrosoftAppTenantId, eller lämna MicrosoftAppId tom för lokal provkörning."
+            ) from None
         self.limiter = ConversationLimiter()
         self.retry = RetryPolicy()
         self.transport = TeamsTransport(self)

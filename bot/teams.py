@@ -412,7 +412,10 @@ class TeamsComponent:
             elif activity.type == ActivityTypes.conversation_update:
                 await self._on_conversation_update(turn)
             elif activity.type == ActivityTypes.installation_update:
-                await asyncio.to_thread(self._remember, activity)
+                if str(activity.action or "").startswith("remove"):
+                    await asyncio.to_thread(self._forget, activity)
+                else:
+                    await asyncio.to_thread(self._remember, activity)
         except Exception:  # noqa: BLE001 - no traceback ever reaches a user
             log.exception("Teams turn failed (%s)", activity.type)
             if activity.type in (ActivityTypes.message, ActivityTypes.invoke):
@@ -441,6 +444,9 @@ class TeamsComponent:
         activity = turn.activity
         bot_id = activity.recipient.id if activity.recipient else None
         added = [m for m in (activity.members_added or []) if m.id == bot_id]
+        if any(m.id == bot_id for m in (activity.members_removed or [])):
+            await asyncio.to_thread(self._forget, activity)  # uninstalled: later messages wait instead
+            return
         person = await asyncio.to_thread(self._remember, activity)
         if not added:
             return
@@ -522,21 +528,46 @@ class TeamsComponent:
             session.commit()
             return (person.id, person.name) if person is not None else None
 
-    def _store_reference(self, session: Session, activity: Activity) -> Person | None:
-        if activity.conversation is None or not activity.service_url:
-            return None
+    def _forget(self, activity: Activity) -> None:
+        """The bot was removed from this conversation: drop its stored reference."""
+        with self.services.sessionmaker() as session:
+            for scope, scope_id in self._scopes(session, activity, self._person(session, activity)):
+                found = _find_reference(session, scope, scope_id)
+                if found is not None:
+                    session.delete(found)
+            session.commit()
+
+    def _person(self, session: Session, activity: Activity) -> Person | None:
         identity = self._identity(activity)
-        person = queries.person_by_teams(
+        return queries.person_by_teams(
             session, user_id=identity.teams_user_id, aad_object_id=identity.teams_aad_object_id
         )
-        now = _now(self.services)
-        kind = _conversation_type(activity)
-        if kind == "personal":
-            # A personal chat reaches its person; an unknown user's chat is not kept.
-            if person is not None:
-                _upsert_reference(session, scope="person", scope_id=str(person.id),
-                                  reference=_reference_json(activity, shared_target=None), now=now)
-            return person
+
+    @staticmethod
+    def _scopes(session: Session, activity: Activity, person: Person | None) -> list[tuple[str, str]]:
+        """Where this conversation's reference is kept: a personal chat under its person (an unknown
+        user's chat is not kept), a forum's channel under the forum, anything else under its id."""
+        if activity.conversation is None:
+            return []
+        if _conversation_type(activity) == "personal":
+            return [("person", str(person.id))] if person is not None else []
+        target = dispatch_channel(activity) or activity.conversation.id
+        forum = session.scalar(select(Forum).where(Forum.teams_channel == target))
+        return [("forum", str(forum.id)) if forum is not None else ("conversation", target)]
+
+    def _store_reference(self, session: Session, activity: Activity) -> Person | None:
+        """Keep where this conversation can be reached later; return the person writing, if known."""
+        if activity.conversation is None or not activity.service_url:
+            return None
+        person = self._person(session, activity)
+        shared = None
+        if _conversation_type(activity) != "personal":
+            shared = dispatch_channel(activity) or activity.conversation.id
+        reference = _reference_json(activity, shared_target=shared)
+        for scope, scope_id in self._scopes(session, activity, person):
+            _upsert_reference(session, scope=scope, scope_id=scope_id, reference=reference,
+                              now=_now(self.services))
+        return person
         target = dispatch_channel(activity) or activity.conversation.id
         reference = _reference_json(activity, shared_target=target)
         forum = session.scalar(select(Forum).where(Forum.teams_channel == target))

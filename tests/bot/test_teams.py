@@ -11,8 +11,7 @@ import itertools
 import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator
 
 import jsonschema
 import pytest
@@ -635,3 +634,33 @@ def test_an_incomplete_teams_configuration_stops_the_service_with_one_swedish_li
     services = make_services(teams_store, engine, MicrosoftAppId=APP_ID, MicrosoftAppType="UserAssignedMSI")
     with pytest.raises(SettingsError, match="MicrosoftAppTenantId"):
         create_app(services)
+
+
+def test_removing_the_app_forgets_the_conversation(teams_store, engine) -> None:
+    services = make_services(teams_store, engine)
+
+    async def go():
+        async with teams(services) as h:
+            await h.post(h.act("conversationUpdate", user=MARIA, members_added=[BOT]))
+            await h.post(h.act("conversationUpdate", user=KARIN, scope="channel", members_added=[BOT]))
+            both = refs(teams_store)
+            await h.post(dict(h.act("installationUpdate", user=MARIA), action="remove"))
+            await h.post(h.act("conversationUpdate", user=KARIN, scope="channel", members_added=[],
+                               ) | {"membersRemoved": [BOT]})
+            return both, refs(teams_store)
+
+    both, after = run(go())
+    assert len(both) == 2
+    assert after == []
+
+
+def test_only_bot_teams_uses_the_bot_framework_sdk() -> None:
+    """Swapping the archived SDK for the Microsoft 365 Agents SDK must touch bot/teams.py alone."""
+    import re
+
+    from tests.conftest import ROOT
+
+    sdk = re.compile(r"^\s*(from|import)\s+(botbuilder|botframework|msrest)\b", re.MULTILINE)
+    users = sorted(str(p.relative_to(ROOT)) for folder in ("bot", "handlers", "storage")
+                   for p in (ROOT / folder).rglob("*.py") if sdk.search(p.read_text(encoding="utf-8")))
+    assert users == ["bot/teams.py"]

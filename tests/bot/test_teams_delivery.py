@@ -13,7 +13,6 @@ from tests.bot.test_teams import (  # noqa: F401 - fixtures are used by name
     KARIN,
     MARIA,
     NOW,
-    StandIn,
     assert_card_ok,
     connector,
     kansli,

@@ -476,7 +476,10 @@ class TeamsComponent:
         )
 
     async def _reply(self, turn: TurnContext, outcome: Outcome) -> None:
-        await self._send_reply(turn, outcome.reply)
+        try:
+            await self._send_reply(turn, outcome.reply)
+        except Exception:  # noqa: BLE001 - the command is done; only its answer was lost
+            log.exception("the answer to a Teams command could not be posted")
         if outcome.outbox_ids:
             task = asyncio.create_task(self._deliver(outcome.outbox_ids))
             self._tasks.add(task)
@@ -490,7 +493,8 @@ class TeamsComponent:
 
     async def _send_reply(self, turn: TurnContext, reply: Reply) -> None:
         for message in render_messages(reply):
-            await turn.send_activity(self._activity(message))
+            activity = self._activity(message)
+            await self._retrying(lambda: turn.send_activity(activity))
 
     # --- database work (run in a thread) ----------------------------------------------------------
 
@@ -591,16 +595,22 @@ class TeamsComponent:
 
     async def send_proactive(self, reference: ConversationReference, message: TeamsMessage) -> None:
         """Post one message into a stored conversation, retrying what Teams asks bots to retry."""
+
         async def post(turn: TurnContext) -> None:
             # Addressed from the stored reference (which has no message id), so this is a new message;
             # TurnContext.send_activity would make it a reply to the continuation event instead.
             activity = TurnContext.apply_conversation_reference(self._activity(message), reference)
             await turn.adapter.send_activities(turn, [activity])
 
+        await self._retrying(lambda: self.adapter.continue_conversation(reference, post, bot_app_id=self.app_id))
+
+    async def _retrying(self, call: Callable[[], Awaitable[Any]]) -> None:
+        """Run one connector call: back off and retry 412/429/502/504 and lost connections a bounded number
+        of times, then give up with TransientError (the outbox tries again later)."""
         policy = self.retry
         for attempt in range(1, policy.attempts + 1):
             try:
-                await self.adapter.continue_conversation(reference, post, bot_app_id=self.app_id)
+                await call()
                 return
             except HttpOperationError as exc:
                 status = _http_status(exc)

@@ -664,3 +664,17 @@ def test_only_bot_teams_uses_the_bot_framework_sdk() -> None:
     users = sorted(str(p.relative_to(ROOT)) for folder in ("bot", "handlers", "storage")
                    for p in (ROOT / folder).rglob("*.py") if sdk.search(p.read_text(encoding="utf-8")))
     assert users == ["bot/teams.py"]
+
+
+def test_an_answer_throttled_by_teams_is_posted_again(teams_store, engine) -> None:
+    services = make_services(teams_store, engine)
+
+    async def go():
+        async with teams(services) as h:
+            h.standin.failures = [429, 502]
+            await h.say("möten")
+            return h.standin.calls, h.standin.attempts
+
+    calls, attempts = run(go())
+    assert attempts == 3 and len(calls) == 1
+    assert "fredag 6 mars 2020" in calls[0].words()

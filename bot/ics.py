@@ -64,8 +64,10 @@ def forum_calendar(session: Session, forum: Forum, *, base_url: str, now: dateti
     cal.add_component(stockholm_vtimezone())
     stamp = now.astimezone(timezone.utc)
     base = base_url.rstrip("/")
-    for meeting in forum_meetings(session, forum):
-        info = meeting_info(session, meeting)
+    meetings = forum_meetings(session, forum)
+    today = local(now).date()
+    for meeting in meetings:
+        info = meeting_info(session, meeting, siblings=meetings)
         url = f"{base}{info.path}"
         ev = Event()
         ev.add("uid", meeting_uid(meeting.id, forum.key))
@@ -79,7 +81,8 @@ def forum_calendar(session: Session, forum: Forum, *, base_url: str, now: dateti
             ev.add("location", meeting.place)
         ev.add("url", url)
         description = [f"Dagordning och minnesanteckningar: {url}"]
-        if meeting.agenda_published_at is not None and not meeting.cancelled:
+        # The items of a published agenda, for meetings still ahead (past ones link to their page).
+        if meeting.agenda_published_at is not None and not meeting.cancelled and info.day >= today:
             description.append("")
             description.append("Dagordning:")
             description += [item.heading for item in agenda_doc(session, meeting).items]

@@ -98,9 +98,13 @@ def meetings_on_day(session: Session, forum: Forum, day: date, *, cancelled: boo
     return list(session.scalars(stmt.order_by(Meeting.starts_at)))
 
 
-def meeting_info(session: Session, meeting: Meeting) -> MeetingInfo:
+def meeting_info(session: Session, meeting: Meeting, *, siblings: list[Meeting] | None = None) -> MeetingInfo:
+    """`siblings`: the forum's meetings if the caller has them already (saves a query per meeting)."""
     day = local(meeting.starts_at).date()
-    same_day = meetings_on_day(session, meeting.forum, day)
+    if siblings is None:
+        same_day = meetings_on_day(session, meeting.forum, day)
+    else:
+        same_day = [m for m in siblings if local(m.starts_at).date() == day]
     return MeetingInfo(
         id=meeting.id,
         forum_key=meeting.forum.key,
@@ -262,7 +266,8 @@ class ForumPage:
 
 def forum_page(session: Session, forum: Forum, *, now: datetime) -> ForumPage:
     today = local(now).date()
-    infos = [meeting_info(session, m) for m in forum_meetings(session, forum)]
+    meetings = forum_meetings(session, forum)
+    infos = [meeting_info(session, m, siblings=meetings) for m in meetings]
     return ForumPage(
         key=forum.key,
         name=forum.name,

@@ -47,10 +47,20 @@ def test_feed_has_every_meeting_past_and_coming_in_stockholm_time(network, engin
     assert str(march["URL"]) == f"{PUBLIC}/forum/lchnv/mote/2020-03-06"
     assert str(march["STATUS"]) == "CONFIRMED"
     assert march.decoded("DTSTAMP") == at("2020-05-01T09:00").astimezone(timezone.utc)
-    assert "5. Utvärdering av avtal" in str(march["DESCRIPTION"])  # the published agenda
+    assert f"{PUBLIC}/forum/lchnv/mote/2020-03-06" in str(march["DESCRIPTION"])
     june = evs[f"meeting-{ids.june_id}@lchnv.kansli"]
     assert june.decoded("DTSTART") == datetime(2020, 6, 12, 9, 30, tzinfo=STOCKHOLM)
     assert "Förslag om ny regional lönerevision" not in str(june["DESCRIPTION"])  # not published
+
+
+def test_a_coming_meeting_carries_its_published_agenda(network, engine) -> None:  # type: ignore[no-untyped-def]
+    ids = add_published_meeting(network)
+    services = services_for(network, engine, now=at("2020-03-01T09:00"))
+    _, cal = feed(services)
+    description = str(events(cal)[f"meeting-{ids.march_id}@lchnv.kansli"]["DESCRIPTION"])
+    assert "Dagordning:" in description and "5. Utvärdering av avtal avseende tillnyktringsplatser" in description
+    june = str(events(cal)[f"meeting-{ids.june_id}@lchnv.kansli"]["DESCRIPTION"])
+    assert "Dagordning:" not in june and "lönerevision" not in june
 
 
 def test_uids_stay_the_same_across_fetches_and_when_a_meeting_moves(network, engine) -> None:  # type: ignore[no-untyped-def]

@@ -38,7 +38,7 @@ from handlers.publication import (
     paragraphs,
     previous_meeting,
 )
-from handlers.registry import command
+from handlers.registry import command, normalise
 from storage import queries
 from storage.models import Assignment, AssignmentExtension, Case, Decision, FollowUp, Forum, Meeting, Person
 
@@ -273,6 +273,8 @@ def minutes_reply(doc: MinutesDoc, *, private: bool = True) -> Reply:
 # ------------------------------------------------------------------------------------ choosing the meeting
 
 
+_SUBCOMMAND = re.compile(r"^\s*(tillägg|tillagg|redigera|skickade|skickad)(?=[:;,.\s]|$)[,.]?(.*)$",
+                         re.IGNORECASE | re.DOTALL)
 _YEAR = re.compile(r"\b\d{4}\b|\b\d{6}\b|\b\d{8}\b")
 
 
@@ -398,6 +400,12 @@ def _meeting_ref(meeting: Meeting) -> str:
     order=60,
 )
 def show_minutes(ctx: Context, args: str) -> Reply:
+    # "/minnesanteckningar tillägg: …" reaches here because the command table splits words at spaces only.
+    m = _SUBCOMMAND.match(args)
+    if m:
+        routed = {"tillagg": append_minutes, "redigera": replace_minutes, "skickade": mark_minutes_sent,
+                  "skickad": mark_minutes_sent}[normalise(m.group(1))]
+        return routed(ctx, m.group(2))
     meeting, rest = pick_meeting(ctx, args, doing="se utkastet till minnesanteckningar")
     if rest:
         raise UserError(

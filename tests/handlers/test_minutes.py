@@ -143,3 +143,12 @@ def test_notes_round_trip() -> None:
     assert parse_notes(dump_notes(notes)) == notes
     assert parse_notes(None) == {}
     assert dump_notes({}) is None
+
+
+def test_subcommands_work_with_a_colon_right_after_them(chat) -> None:  # type: ignore[no-untyped-def]
+    add_published_meeting(chat.maker)
+    said = chat("maria.lind", "/minnesanteckningar tillägg: Mötet hölls i lokal Siljan.", now=AFTER)
+    assert said.ok, said.reply
+    assert "de allmänna anteckningarna" in said.reply and "fredag 6 mars 2020" in said.reply
+    said = chat("maria.lind", "/minnesanteckningar skickade; forum: lchnv", now=AFTER)
+    assert said.ok and "markerade som skickade" in said.reply

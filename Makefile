@@ -22,8 +22,16 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
-	$(BIN)/python -m bench
+# make bench: the national-scale benchmark (README.md, section Benchmark).
+# BENCH_ARGS=--quick for a short try, --profile for py-spy/pyinstrument profiles in bench/profiles/.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) kansli.db kansli.db-wal kansli.db-shm

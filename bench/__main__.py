@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "quick": args.quick,
+        "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
     }
     results.update(bench_parse())
     say(f"date reader: p50 {results['parse_ms_p50']} ms, first parse {results['parse_first_ms']} ms")
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["duration_s"] = round(time.perf_counter() - started, 1)
+    results["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     verdicts: dict[str, bool | None] = {}
     for prefix in [""] + [f"{b}_" for b in backends if b != "sqlite"]:
         for key, target in TARGETS.items():
@@ -243,7 +245,9 @@ def render_table(results: dict[str, object]) -> str:
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {goal} |")
     lines.append("")
     lines.append(f"Machine: {results.get('machine')}. Run {results.get('run_at')}, {results.get('duration_s')} s"
-                 + (" (quick)." if results.get("quick") else "."))
+                 + (" (quick)" if results.get("quick") else "")
+                 + f"; load average (1 min) {results.get('load_avg_at_start', ['?'])[0]} at the start, "
+                 f"{results.get('load_avg_at_end', ['?'])[0]} at the end.")
     return "\n".join(lines)
 
 

@@ -33,11 +33,12 @@ from bench import load, proc
 from bench.floor import BOT_TOKEN, SIGNING_SECRET
 from storage.db import make_engine
 
-# Rounds per comparison and commands per round (the three commands in turn).
-ROUNDS = 4
-PER_ROUND = {1: 30, 20: 200}
-QUICK_ROUNDS = 2
-QUICK_PER_ROUND = {1: 9, 20: 60}
+# Rounds per comparison and commands per round (the three commands in turn), by concurrency.
+# Short rounds alternate often, so a burst of other work on the machine falls on both targets.
+ROUNDS = {1: 40, 20: 8}
+PER_ROUND = {1: 3, 20: 100}
+QUICK_ROUNDS = {1: 6, 20: 2}
+QUICK_PER_ROUND = {1: 3, 20: 60}
 BUDGET_S = {1: 30.0, 20: 45.0}
 WARM_UP = 9
 # kansli serve is started this many times; startup_s is the median (the last start takes the load).
@@ -206,7 +207,7 @@ def check_answers(platform: str, samples: list[load.Sample], texts: dict[str, st
 
 def compare(platform: str, kansli: load.Target, floor: load.Target, work: Workload, *,
             concurrency: int, quick: bool) -> load.Comparison:
-    rounds = QUICK_ROUNDS if quick else ROUNDS
+    rounds = (QUICK_ROUNDS if quick else ROUNDS)[concurrency]
     per_round = (QUICK_PER_ROUND if quick else PER_ROUND)[concurrency]
     build = slack_commands if platform == "slack" else teams_commands
     plans: dict[int, list[load.Command]] = {}
@@ -296,6 +297,9 @@ def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Pat
                 if profile_dir is not None and c == 20:
                     raw = profile_dir / f"http-{label}-{platform}-c20.raw"
                     spy = proc.start_profile(kansli.pid, raw)
+                    if spy is None:
+                        say("no profile of kansli under load: py-spy is not installed")
+                        raw = None
                 try:
                     result = compare(platform, k_target, f_target, work, concurrency=c, quick=quick)
                 finally:

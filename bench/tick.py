@@ -19,6 +19,7 @@ bench's database (search_path in the URL), dropped at the end.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import statistics
 import sys
 import time
@@ -160,6 +161,62 @@ async def alternate(stores: list[Store], *, passes: int, first_minute: int) -> N
             await store.steady_pass(first_minute + k)
 
 
+# Tables big enough in the national store that reading all of them each minute would be a scan.
+BIG_TABLES = {"case_item", "assignment", "meeting", "absence", "outbox", "follow_up", "membership", "person",
+              "case_event", "decision", "audit_log", "processed_event", "conversation_ref", "attachment"}
+
+
+def _plan_scans(conn: Any, statement: str, params: Any) -> list[str]:
+    """Tables the database reads in full for this statement (SQLite: SCAN; PostgreSQL: Seq Scan)."""
+    if conn.dialect.name == "postgresql":
+        plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, params).scalar()
+        found: list[str] = []
+
+        def walk(node: dict) -> None:
+            if node.get("Node Type") == "Seq Scan":
+                found.append(node.get("Relation Name", "?"))
+            for child in node.get("Plans", []):
+                walk(child)
+
+        walk((plan if isinstance(plan, list) else [plan])[0]["Plan"])
+        return found
+    rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+    # "SCAN t" reads the table, "SCAN t USING INDEX i" the whole index: both grow with the table.
+    return [str(row[-1]).split()[1] for row in rows if str(row[-1]).startswith("SCAN ")]
+
+
+async def scan_report(store: Store, minutes: int) -> list[str]:
+    """One more steady pass with every statement recorded; then the plan of each: which big tables
+    does a pass read in full? (What is due must be an indexed query, not a scan.)"""
+    from sqlalchemy import event
+
+    seen: dict[str, Any] = {}
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if not executemany and statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
+            seen.setdefault(statement, parameters)
+
+    engine = store.services.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        await store.steady_pass(minutes)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        store.samples.pop()
+    found = []
+    with engine.connect() as conn:
+        for statement, params in seen.items():
+            try:
+                tables = _plan_scans(conn, statement, params)
+            except Exception as exc:  # noqa: BLE001 - a plan we cannot read is reported, not fatal
+                found.append(f"(no plan: {type(exc).__name__}) {' '.join(statement.split())[:120]}")
+                continue
+            for table in tables:
+                if table in BIG_TABLES:
+                    found.append(f"{table}: {' '.join(statement.split())[:160]}")
+    return found
+
+
 async def profile_pass(store: Store, minutes: int, out: Path) -> None:
     """One more steady pass under pyinstrument, its database step run in this thread so the
     profiler sees inside it (the scheduler runs it in a worker thread)."""
@@ -208,10 +265,13 @@ def measure(url: str, label: str, *, quick: bool = False, log: bool = True,
             asyncio.run(large.backlog_pass())
             asyncio.run(alternate([small, large], passes=steady, first_minute=1))
             s10, s100 = small.summary(), large.summary()
-            if profile_dir is not None:
+            scans = {store.name: asyncio.run(scan_report(store, steady + 1)) for store in (small, large)}
+            if profile_dir is not None and importlib.util.find_spec("pyinstrument") is None:
+                say("no profile of the pass: pip install pyinstrument (make bench installs it)")
+            elif profile_dir is not None:
                 for store in (small, large):
                     prof = profile_dir / f"tick-{label}-{store.name}.txt"
-                    asyncio.run(profile_pass(store, steady + 1, prof))
+                    asyncio.run(profile_pass(store, steady + 2, prof))
                     say(f"profile of a {store.name} pass: {prof}")
         finally:
             small.close()
@@ -221,8 +281,9 @@ def measure(url: str, label: str, *, quick: bool = False, log: bool = True,
         archive = Store("100k_archive", urls["10k"])
         large.samples = []
         try:
-            asyncio.run(alternate([archive, large], passes=steady, first_minute=steady + 2))
+            asyncio.run(alternate([archive, large], passes=steady, first_minute=steady + 3))
             s_archive = archive.summary()
+            scans[archive.name] = asyncio.run(scan_report(archive, 2 * steady + 4))
         finally:
             archive.close()
             large.close()
@@ -234,6 +295,10 @@ def measure(url: str, label: str, *, quick: bool = False, log: bool = True,
     out["tick_ms_100k"] = s100["ms"]
     out["tick_growth"] = round(s100["ms"] / s10["ms"], 2) if s10["ms"] else None
     out["tick_ms_100k_archive"] = s_archive["ms"]
+    for name, lines in scans.items():
+        for line in lines:
+            say(f"a {name} pass reads a whole table: {line}")
+    out["tick_scans"] = scans
     out["tick_details"] = {"10k": s10, "100k": s100, "100k_archive": s_archive}
     say(f"done in {time.perf_counter() - t0:.1f} s")
     return out

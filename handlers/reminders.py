@@ -1,0 +1,545 @@
+"""Reminders: from the store and an instant, what should have gone out by then, and to whom.
+
+Nothing is held in memory between passes. Each reminder is a series of
+occasions (a local day at the forum's reminder time) for one kind, one subject
+and one recipient; at a pass the latest occasion that has come (time ≤ now) is
+the one that counts, so after downtime a superseded earlier occasion is never
+sent late. Its key names the kind, subject, stage, occasion day and recipient,
+so it is sent once; a moved meeting gives new occasion days (new keys) and its
+old occasions are never computed again.
+
+| kind               | to                                   | occasions (local, forum.reminder_time unless noted)      |
+| ------------------ | ------------------------------------ | -------------------------------------------------------- |
+| agenda_deadline    | coordinators                         | 3 working days before the agenda deadline, and on it     |
+| documents_deadline | coordinators                         | 3 working days before the documents deadline, and on it  |
+| preparation        | coordinators                         | the beredning day (preparation.days_before)              |
+| chair_agenda       | chair (vice chair if chair absent)   | meeting day at forum.chair_agenda_time                   |
+| minutes            | secretaries                          | 2 working days before the minutes deadline, and on it    |
+| follow_up          | responsible + coordinators           | 7 days before the date, and on it                        |
+| assignment         | assignee + coordinators              | 14 days before, on the date, then weekly while overdue   |
+| year_end           | coordinators                         | first working day from 1 November                        |
+
+Stop rules are part of the query: a published agenda stops the agenda,
+documents and beredning reminders; minutes_sent_at stops the minutes ones; a
+done follow-up or closed assignment is not selected; a cancelled meeting is not
+selected. Staleness: meeting reminders are dropped once their deadline day has
+ended and (before-meeting kinds) once the meeting has started; follow-ups and
+assignments are reminded while open (follow-ups up to FOLLOW_UP_CATCH_UP_DAYS
+after their date).
+
+`enqueue_due` writes each new reminder to the outbox ledger and one combined
+delivery per recipient, in the caller's transaction (see storage/reminders.py).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from handlers.agenda import agenda_reply
+from handlers.base import Action, Message, Reply, Section
+from handlers.calendar import forum_deadlines, next_working_day, working_days_before
+from handlers.common import forum_label, meeting_label, person_label
+from handlers.fmt import STOCKHOLM, format_date, format_days, local
+from storage import outbox
+from storage import reminders as store
+from storage.models import Assignment, Case, FollowUp, Forum, Meeting, Person
+
+KIND_PREFIX = "reminder."
+COMBINED_KIND = "reminders"
+# An open follow-up whose date passed during downtime is still reminded this many days after it.
+FOLLOW_UP_CATCH_UP_DAYS = 60
+# In a combined message the first parts are shown in full, the rest as one line each.
+FULL_PARTS = 15
+# Cases listed in full in a beredning reminder.
+MAX_CASES_LISTED = 20
+KIND_ORDER = (
+    "chair_agenda",
+    "preparation",
+    "agenda_deadline",
+    "documents_deadline",
+    "minutes",
+    "follow_up",
+    "assignment",
+    "year_end",
+)
+
+
+def wall(day: date, at: time) -> datetime:
+    """The instant of a Stockholm wall-clock time on a day, in UTC (DST-safe: computed per day)."""
+    return datetime.combine(day, at, tzinfo=STOCKHOLM).astimezone(timezone.utc)
+
+
+def end_of(day: date) -> datetime:
+    """The instant the local day ends (midnight after it)."""
+    return wall(day + timedelta(days=1), time(0, 0))
+
+
+def relative_day(d: date, today: date) -> str:
+    """'i dag, fredag 28 februari 2020', 'fredag 28 februari 2020 (om 3 dagar)', '… (2 dagar sedan)'."""
+    n = (d - today).days
+    full = format_date(d)
+    if n == 0:
+        return f"i dag, {full}"
+    if n == 1:
+        return f"i morgon, {full}"
+    if n > 1:
+        return f"{full} (om {format_days(n)})"
+    if n == -1:
+        return f"i går, {full}"
+    return f"{full} ({format_days(-n)} sedan)"
+
+
+@dataclass
+class Due:
+    """One reminder at one occasion for one recipient; `build` writes its text only when it is new."""
+
+    kind: str
+    subject: str
+    stage: str
+    day: date
+    at: datetime
+    person: Person
+    build: Callable[[Person], Reply]
+
+    @property
+    def key(self) -> str:
+        return f"reminder:{self.kind}:{self.subject}:{self.stage}:{self.day.isoformat()}:p{self.person.id}"
+
+    @property
+    def sort_key(self) -> tuple[datetime, int, str]:
+        return (self.at, KIND_ORDER.index(self.kind), self.key)
+
+
+@dataclass
+class PassResult:
+    reminders: int = 0
+    delivery_ids: list[int] = field(default_factory=list)
+
+
+class _Pass:
+    """Everything one pass at `now` needs, read once."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now.astimezone(timezone.utc)
+        self.today = local(now).date()
+        self.forums = {f.id: f for f in store.all_forums(session)}
+        self._holders: dict[tuple[int, str], list[Person]] = defaultdict(list)
+        for h in store.role_holders(session, ("coordinator", "chair", "vice_chair", "secretary"), on=self.today):
+            people = self._holders[(h.forum_id, h.role)]
+            if all(p.id != h.person.id for p in people):
+                people.append(h.person)
+        self.found: list[Due] = []
+
+    def holders(self, forum_id: int, role: str) -> list[Person]:
+        return list(self._holders.get((forum_id, role), []))
+
+    def latest(self, occasions: list[tuple[str, date]], at: time) -> tuple[str, date, datetime] | None:
+        """The latest occasion that has come by now."""
+        best: tuple[str, date, datetime] | None = None
+        for stage, day in occasions:
+            instant = wall(day, at)
+            if instant <= self.now and (best is None or instant > best[2]):
+                best = (stage, day, instant)
+        return best
+
+    def add(self, kind: str, subject: str, occasion: tuple[str, date, datetime], recipients: list[Person],
+            build: Callable[[Person], Reply]) -> None:
+        stage, day, instant = occasion
+        seen: set[int] = set()
+        for person in recipients:
+            if person.id in seen or person.erased:
+                continue
+            seen.add(person.id)
+            self.found.append(Due(kind=kind, subject=subject, stage=stage, day=day, at=instant, person=person,
+                                  build=build))
+
+
+# ------------------------------------------------------------------------------------ meetings
+
+
+def _lead_days(forum: Forum) -> int:
+    """How many calendar days before a meeting its earliest reminder can fall (generous for holidays)."""
+    lead = 1
+    if forum.agenda_working_days_before is not None:
+        lead = max(lead, 2 * (forum.agenda_working_days_before + 3) + 14)
+    if forum.documents_days_before is not None:
+        lead = max(lead, forum.documents_days_before + 20)
+    if forum.preparation_days_before is not None:
+        lead = max(lead, forum.preparation_days_before + 10)
+    return lead
+
+
+def _trail_days(forum: Forum) -> int:
+    """How many days after a meeting its last reminder (minutes) can fall."""
+    return (forum.minutes_days_after or 0) + 14
+
+
+def _meeting_reminders(p: _Pass) -> None:
+    if not p.forums:
+        return
+    ahead = max(_lead_days(f) for f in p.forums.values())
+    back = max(_trail_days(f) for f in p.forums.values())
+    meetings = store.meetings_starting_between(
+        p.session, p.now - timedelta(days=back), p.now + timedelta(days=ahead + 1)
+    )
+    for meeting in meetings:
+        forum = p.forums.get(meeting.forum_id)
+        if forum is not None:
+            _one_meeting(p, forum, meeting)
+
+
+def _one_meeting(p: _Pass, forum: Forum, meeting: Meeting) -> None:
+    day = local(meeting.starts_at).date()
+    deadlines = forum_deadlines(forum, day)
+    subject = f"m{meeting.id}"
+    before_start = p.now < meeting.starts_at
+    coordinators = p.holders(forum.id, "coordinator")
+    t = forum.reminder_time
+
+    if before_start and meeting.agenda_published_at is None:
+        for kind, deadline in (("agenda_deadline", deadlines.agenda), ("documents_deadline", deadlines.documents)):
+            if deadline is None:
+                continue
+            occ = p.latest([("approaching", working_days_before(deadline, 3)), ("due", deadline)], t)
+            if occ and p.now < end_of(deadline):
+                p.add(kind, subject, occ, coordinators,
+                      _deadline_builder(p, kind, forum, meeting, deadline))
+        if deadlines.preparation is not None:
+            occ = p.latest([("due", deadlines.preparation)], t)
+            if occ and p.now < end_of(deadlines.preparation):
+                p.add("preparation", subject, occ, coordinators,
+                      _preparation_builder(p, forum, meeting, deadlines.preparation))
+
+    if before_start:
+        occ = p.latest([("day", day)], forum.chair_agenda_time)
+        if occ:
+            _chair_agenda(p, forum, meeting, occ)
+
+    if deadlines.minutes is not None and meeting.minutes_sent_at is None:
+        deadline = deadlines.minutes
+        occasions = [
+            (stage, d)
+            for stage, d in (("approaching", working_days_before(deadline, 2)), ("due", deadline))
+            if wall(d, t) >= meeting.starts_at
+        ]
+        occ = p.latest(occasions, t)
+        if occ and p.now < end_of(deadline):
+            p.add("minutes", subject, occ, p.holders(forum.id, "secretary"),
+                  _minutes_builder(p, forum, meeting, deadline))
+
+
+def _deadline_builder(p: _Pass, kind: str, forum: Forum, meeting: Meeting, deadline: date):
+    def build(person: Person) -> Reply:
+        day = local(meeting.starts_at).date()
+        label = meeting_label(meeting)
+        if kind == "agenda_deadline":
+            title = f"Påminnelse: dagordningen till {forum_label(forum)}"
+            what = "Dagordningen"
+            verb = "publiceras"
+        else:
+            title = f"Påminnelse: handlingarna till {forum_label(forum)}"
+            what = "Handlingarna"
+            verb = "skickas ut"
+        if deadline == p.today:
+            first = f"{what} till mötet {label} ska {verb} senast i dag, {format_date(deadline)}."
+        else:
+            first = f"{what} till mötet {label} ska {verb} senast {relative_day(deadline, p.today)}."
+        if kind == "agenda_deadline":
+            second = ("Dagordningen är inte publicerad ännu. Lägg ärenden på den med "
+                      f"/beredning NR dagordning {day.isoformat()} och publicera den med "
+                      f"/publicera dagordning {day.isoformat()}.")
+        else:
+            second = ("Handlingarna går ut med dagordningen, som inte är publicerad ännu. Lägg bilagorna på "
+                      f"ärendena och publicera med /publicera dagordning {day.isoformat()}.")
+        return Reply(
+            title=title,
+            lines=[first, second],
+            actions=[Action("Publicera dagordningen", f"publicera dagordning {day.isoformat()}", "primary")],
+        )
+
+    return build
+
+
+def _preparation_builder(p: _Pass, forum: Forum, meeting: Meeting, due: date):
+    def build(person: Person) -> Reply:
+        day = local(meeting.starts_at).date()
+        cases, total = store.cases_awaiting_preparation(p.session, forum.id, limit=MAX_CASES_LISTED)
+        status = {"aktualiserat": "aktualiserat", "under_beredning": "under beredning"}
+        lines = [f"{c.number} {c.title} ({status.get(c.status, c.status)})" for c in cases]
+        if total > len(cases):
+            lines.append(f"… och {total - len(cases)} till. Hela listan: /ärenden aktualiserat.")
+        if not lines:
+            lines = ["Inga ärenden väntar på beredning just nu."]
+        return Reply(
+            title=f"Påminnelse: beredning inför {forum_label(forum)}",
+            lines=[
+                f"Beredningen inför mötet {meeting_label(meeting)} ska göras {relative_day(due, p.today)}.",
+                f"Lägg ett ärende på dagordningen med /beredning NR dagordning {day.isoformat()}, "
+                "eller skicka tillbaka det med /beredning NR åter ORSAK.",
+            ],
+            sections=[Section(heading=f"Ärenden som väntar på beredning ({total})", lines=lines)],
+        )
+
+    return build
+
+
+def _chair_agenda(p: _Pass, forum: Forum, meeting: Meeting, occ: tuple[str, date, datetime]) -> None:
+    """07:30 on the meeting day: the agenda and absences to whoever leads the meeting."""
+    absent = store.absent_person_ids(p.session, meeting.id)
+    chairs = p.holders(forum.id, "chair")
+    leading = [c for c in chairs if c.id not in absent]
+    absent_chairs = [c for c in chairs if c.id in absent]
+    if not leading:
+        leading = [v for v in p.holders(forum.id, "vice_chair") if v.id not in absent]
+    if not leading:
+        leading = [c for c in p.holders(forum.id, "coordinator") if c.id not in absent] or p.holders(
+            forum.id, "coordinator")
+    day = local(meeting.starts_at).date()
+
+    def build(person: Person) -> Reply:
+        reply = agenda_reply(p.session, meeting, now=p.now)
+        intro = [f"Mötet är i dag, {format_date(day)}. Här är dagordningen och den frånvaro som anmälts."]
+        if absent_chairs and person.id not in {c.id for c in chairs}:
+            names = ", ".join(c.name for c in absent_chairs)
+            intro.insert(0, f"{names} har anmält frånvaro, så du leder mötet i stället.")
+        reply.lines = intro + reply.lines
+        reply.private = True
+        reply.actions = list(reply.actions) + [Action("Anmäl frånvaro", f"anmäl frånvaro {day.isoformat()}")]
+        return reply
+
+    p.add("chair_agenda", f"m{meeting.id}", occ, leading, build)
+
+
+def _minutes_builder(p: _Pass, forum: Forum, meeting: Meeting, deadline: date):
+    def build(person: Person) -> Reply:
+        day = local(meeting.starts_at).date()
+        when = (f"senast i dag, {format_date(deadline)}" if deadline == p.today
+                else f"senast {relative_day(deadline, p.today)}")
+        return Reply(
+            title=f"Påminnelse: minnesanteckningar från {forum_label(forum)}",
+            lines=[
+                f"Minnesanteckningarna från mötet {meeting_label(meeting)} ska skickas {when}.",
+                f"När de är skickade, skriv /minnesanteckningar skickade {day.isoformat()} "
+                "så upphör påminnelserna.",
+            ],
+        )
+
+    return build
+
+
+# ------------------------------------------------------------------------------------ follow-ups, assignments
+
+
+def _follow_up_reminders(p: _Pass) -> None:
+    rows = store.open_follow_ups_between(
+        p.session, p.today - timedelta(days=FOLLOW_UP_CATCH_UP_DAYS), p.today + timedelta(days=7)
+    )
+    people = store.people_by_id(p.session, [f.responsible_id for f, _ in rows])
+    for fu, case in rows:
+        forum = p.forums.get(case.forum_id)
+        if forum is None:
+            continue
+        occ = p.latest([("before", fu.due - timedelta(days=7)), ("due", fu.due)], forum.reminder_time)
+        if occ is None:
+            continue
+        responsible = people.get(fu.responsible_id)
+        recipients = ([responsible] if responsible else []) + p.holders(forum.id, "coordinator")
+        p.add("follow_up", f"f{fu.id}", occ, recipients, _follow_up_builder(p, forum, fu, case, responsible))
+
+
+def _follow_up_builder(p: _Pass, forum: Forum, fu: FollowUp, case: Case, responsible: Person | None):
+    def build(person: Person) -> Reply:
+        who = "du" if responsible is not None and person.id == responsible.id else person_label(responsible)
+        if fu.due >= p.today:
+            first = f"Återkopplingen på ärende {case.number} {case.title} ska ske {relative_day(fu.due, p.today)}."
+        else:
+            first = (f"Återkopplingen på ärende {case.number} {case.title} skulle ha skett "
+                     f"{relative_day(fu.due, p.today)} och är inte markerad som klar.")
+        return Reply(
+            title=f"Påminnelse: återkoppling på ärende {case.number}",
+            lines=[first, f"Ansvarig: {who}.", "Ärendelistan visar du med /ärenden."],
+            fields=[("Forum", forum_label(forum))],
+        )
+
+    return build
+
+
+def _assignment_occasions(a: Assignment, today: date) -> list[tuple[str, date]]:
+    occasions = [("before", a.due - timedelta(days=14)), ("due", a.due)]
+    if today > a.due:
+        k = (today - a.due).days // 7
+        for n in (k - 1, k):
+            if n >= 1:
+                occasions.append(("overdue", a.due + timedelta(days=7 * n)))
+    return occasions
+
+
+def _assignment_reminders(p: _Pass) -> None:
+    rows = store.open_assignments_due_by(p.session, p.today + timedelta(days=14))
+    if not rows:
+        return
+    people = store.people_by_id(p.session, [a.assignee_id for a in rows])
+    for a in rows:
+        forum = p.forums.get(a.forum_id)
+        if forum is None:
+            continue
+        occ = p.latest(_assignment_occasions(a, p.today), forum.reminder_time)
+        if occ is None:
+            continue
+        assignee = people.get(a.assignee_id)
+        recipients = ([assignee] if assignee else []) + p.holders(forum.id, "coordinator")
+        p.add("assignment", f"a{a.id}", occ, recipients, _assignment_builder(p, forum, a, assignee))
+
+
+def _assignment_builder(p: _Pass, forum: Forum, a: Assignment, assignee: Person | None):
+    def build(person: Person) -> Reply:
+        mine = assignee is not None and person.id == assignee.id
+        name = "Ditt uppdrag" if mine else "Uppdraget"
+        if a.due >= p.today:
+            first = f"{name} ”{a.title}” ska vara klart {relative_day(a.due, p.today)}."
+        else:
+            late = (p.today - a.due).days
+            first = (f"{name} ”{a.title}” skulle ha varit klart {format_date(a.due)} "
+                     f"och är {format_days(late)} försenat.")
+        lines = [first]
+        if not mine:
+            lines.append(f"Ansvarig: {person_label(assignee)}.")
+        lines.append("Dina uppdrag visar du med /uppdrag; behövs mer tid kan sekreteraren eller samordnaren "
+                     "förlänga med /uppdrag förläng.")
+        return Reply(title="Påminnelse: uppdrag", lines=lines, fields=[("Forum", forum_label(forum))])
+
+    return build
+
+
+# ------------------------------------------------------------------------------------ year end
+
+
+def _year_end_reminders(p: _Pass) -> None:
+    if p.today.month < 11:
+        return
+    year = p.today.year
+    next_year = year + 1
+    start = wall(date(next_year, 1, 1), time(0, 0))
+    end = wall(date(next_year + 1, 1, 1), time(0, 0))
+    first_day = next_working_day(date(year, 11, 1))
+    for forum in p.forums.values():
+        occ = p.latest([("nov", first_day)], forum.reminder_time)
+        if occ is None:
+            continue
+        problems: list[str] = []
+        if forum.min_meetings_per_year:
+            n = store.count_meetings_between(p.session, forum.id, start, end)
+            if n < forum.min_meetings_per_year:
+                planned = "inga möten" if n == 0 else (f"{n} möte" if n == 1 else f"{n} möten")
+                problems.append(f"För {next_year} är {planned} inlagda; arbetsordningen kräver minst "
+                                f"{forum.min_meetings_per_year}.")
+        recorded = store.roles_recorded_in(p.session, forum.id, ("chair", "vice_chair"),
+                                           date(next_year, 1, 1), date(next_year, 12, 31))
+        if "chair" not in recorded:
+            problems.append(f"Ingen ordförande är utsedd för {next_year}.")
+        if "vice_chair" not in recorded:
+            problems.append(f"Ingen vice ordförande är utsedd för {next_year}.")
+        if not problems:
+            continue
+
+        def build(person: Person, forum: Forum = forum, problems: list[str] = problems) -> Reply:
+            return Reply(
+                title=f"Påminnelse: {forum_label(forum)} {next_year}",
+                lines=problems + [
+                    "Lägg in nästa års möten och ordförande (members: med roles och from/to) i nätverksfilen "
+                    "och läs in den med kansli import."
+                ],
+            )
+
+        p.add("year_end", f"y{forum.id}-{next_year}", occ, p.holders(forum.id, "coordinator"), build)
+
+
+# ------------------------------------------------------------------------------------ the pass
+
+
+def due_reminders(session: Session, now: datetime) -> list[Due]:
+    """Every reminder whose occasion has come by `now` and is still useful (sent or not)."""
+    p = _Pass(session, now)
+    _meeting_reminders(p)
+    _follow_up_reminders(p)
+    _assignment_reminders(p)
+    _year_end_reminders(p)
+    return sorted(p.found, key=lambda d: d.sort_key)
+
+
+def due_messages(session: Session, now: datetime) -> list[Message]:
+    """The reminders due by `now` that are not yet in the outbox, one Message each (key = kind, subject,
+    stage, occasion day, recipient). Reads only."""
+    due = due_reminders(session, now)
+    known = store.existing_keys(session, [d.key for d in due])
+    messages = []
+    for d in due:
+        if d.key in known:
+            continue
+        messages.append(Message(key=d.key, kind=KIND_PREFIX + d.kind, reply=d.build(d.person), person_id=d.person.id))
+    return messages
+
+
+def combine(parts: list[Message], *, today: date) -> Reply:
+    """Several reminders for one person in one pass become one message."""
+    if len(parts) == 1:
+        return parts[0].reply
+    sections: list[Section] = []
+    for m in parts[:FULL_PARTS]:
+        r = m.reply
+        sections.append(Section(heading=r.title, lines=list(r.lines) + list(r.context), fields=list(r.fields),
+                                actions=list(r.actions)))
+        sections.extend(r.sections)
+    rest = parts[FULL_PARTS:]
+    if rest:
+        sections.append(Section(
+            heading=f"Ytterligare {len(rest)} påminnelser",
+            lines=[f"{m.reply.title}: {m.reply.lines[0] if m.reply.lines else ''}".rstrip(": ") for m in rest],
+        ))
+    return Reply(
+        title=f"{len(parts)} påminnelser från kansli",
+        lines=[f"Det här behöver du hålla koll på {format_date(today)}."],
+        sections=sections,
+    )
+
+
+def enqueue_due(session: Session, now: datetime) -> PassResult:
+    """Record every new due reminder in the ledger and queue one delivery per recipient (caller commits)."""
+    messages = due_messages(session, now)
+    result = PassResult()
+    if not messages:
+        return result
+    entries = [
+        store.LedgerEntry(key=m.key, kind=m.kind, person_id=m.person_id, forum_id=None,
+                          payload={"title": m.reply.title})
+        for m in messages
+    ]
+    inserted = store.record_ledger(session, entries, now=now)
+    if not inserted:
+        return result
+    by_person: dict[int, list[Message]] = defaultdict(list)
+    for m in messages:  # already in occasion order
+        if m.key in inserted and m.person_id is not None:
+            by_person[m.person_id].append(m)
+    today = local(now).date()
+    links: dict[int, dict] = {}
+    for person_id in sorted(by_person):
+        parts = by_person[person_id]
+        ids = [inserted[m.key] for m in parts]
+        reply = combine(parts, today=today)
+        kind = parts[0].kind if len(parts) == 1 else COMBINED_KIND
+        delivery_id = outbox.enqueue(session, key=f"reminders:p{person_id}:{min(ids)}", kind=kind,
+                                     payload=reply.to_dict(), now=now, person_id=person_id)
+        if delivery_id is None:  # cannot happen: the key names a ledger row only this transaction owns
+            continue
+        result.delivery_ids.append(delivery_id)
+        for m, row_id in zip(parts, ids):
+            links[row_id] = {"delivery": delivery_id, "title": m.reply.title}
+    store.link_ledger(session, links)
+    result.reminders = len(links)
+    return result

@@ -114,9 +114,14 @@ def setup(app: Any, services: Any) -> None:
         state = app.get(STATE_KEY)
         if not state:
             return
-        state["scheduler"].shutdown(wait=False)
+        scheduler = state["scheduler"]
+        scheduler.shutdown(wait=False)  # no new passes; AsyncIOScheduler stops on the loop's next turn
         async with state["lock"]:  # wait for a pass that is running to finish
             pass
+        for _ in range(100):
+            if not scheduler.running:
+                break
+            await asyncio.sleep(0.01)
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)

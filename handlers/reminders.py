@@ -128,14 +128,18 @@ class _Pass:
         self.now = now.astimezone(timezone.utc)
         self.today = local(now).date()
         self.forums = {f.id: f for f in store.all_forums(session)}
-        self._holders: dict[tuple[int, str], list[Person]] = defaultdict(list)
-        for h in store.role_holders(session, ("coordinator", "chair", "vice_chair", "secretary"), on=self.today):
-            people = self._holders[(h.forum_id, h.role)]
-            if all(p.id != h.person.id for p in people):
-                people.append(h.person)
+        self._holders: dict[tuple[int, str], list[Person]] | None = None
         self.found: list[Due] = []
 
     def holders(self, forum_id: int, role: str) -> list[Person]:
+        """Who holds a role in a forum today (read once per pass, when first needed)."""
+        if self._holders is None:
+            self._holders = defaultdict(list)
+            roles = ("coordinator", "chair", "vice_chair", "secretary")
+            for h in store.role_holders(self.session, roles, on=self.today):
+                people = self._holders[(h.forum_id, h.role)]
+                if all(p.id != h.person.id for p in people):
+                    people.append(h.person)
         return list(self._holders.get((forum_id, role), []))
 
     def latest(self, occasions: list[tuple[str, date]], at: time) -> tuple[str, date, datetime] | None:
@@ -198,7 +202,6 @@ def _one_meeting(p: _Pass, forum: Forum, meeting: Meeting) -> None:
     deadlines = forum_deadlines(forum, day)
     subject = f"m{meeting.id}"
     before_start = p.now < meeting.starts_at
-    coordinators = p.holders(forum.id, "coordinator")
     t = forum.reminder_time
 
     if before_start and meeting.agenda_published_at is None:
@@ -207,12 +210,12 @@ def _one_meeting(p: _Pass, forum: Forum, meeting: Meeting) -> None:
                 continue
             occ = p.latest([("approaching", working_days_before(deadline, 3)), ("due", deadline)], t)
             if occ and p.now < end_of(deadline):
-                p.add(kind, subject, occ, coordinators,
+                p.add(kind, subject, occ, p.holders(forum.id, "coordinator"),
                       _deadline_builder(p, kind, forum, meeting, deadline))
         if deadlines.preparation is not None:
             occ = p.latest([("due", deadlines.preparation)], t)
             if occ and p.now < end_of(deadlines.preparation):
-                p.add("preparation", subject, occ, coordinators,
+                p.add("preparation", subject, occ, p.holders(forum.id, "coordinator"),
                       _preparation_builder(p, forum, meeting, deadlines.preparation))
 
     if before_start:
@@ -510,6 +513,7 @@ def combine(parts: list[Message], *, today: date) -> Reply:
 
 def enqueue_due(session: Session, now: datetime) -> PassResult:
     """Record every new due reminder in the ledger and queue one delivery per recipient (caller commits)."""
+    store.begin_pass(session)
     messages = due_messages(session, now)
     result = PassResult()
     if not messages:

@@ -224,3 +224,13 @@ def people_by_id(session: Session, ids: Iterable[int]) -> dict[int, Person]:
         stmt = select(Person).where(Person.id.in_(wanted[i : i + _CHUNK]), Person.erased.is_(False))
         found.update({p.id: p for p in session.scalars(stmt)})
     return found
+
+
+def begin_pass(session: Session) -> None:
+    """Start the pass's transaction. On SQLite take the single write lock first (waiting up to the busy
+    timeout), so no other writer can commit between what the pass reads and what it writes; without it
+    a second process would fail at its first insert (a stale WAL snapshot). PostgreSQL needs nothing:
+    the unique insert settles races."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Outbox).where(Outbox.id < 0).values(attempts=Outbox.attempts)
+                        .execution_options(synchronize_session=False))

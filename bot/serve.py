@@ -66,8 +66,11 @@ def warm_up() -> None:
     from handlers.calendar import is_working_day
     from handlers.fmt import local
 
-    getattr(dates, "warm_up", lambda: None)()
-    is_working_day(local(build_clock()()).date())
+    try:
+        getattr(dates, "warm_up", lambda: None)()
+        is_working_day(local(build_clock()()).date())
+    except Exception:  # noqa: BLE001 - a failed warm-up only costs the first user time
+        log.warning("warm-up failed; the first request will load the date reader", exc_info=True)
 
 
 def build_clock():  # type: ignore[no-untyped-def]

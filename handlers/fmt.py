@@ -44,16 +44,26 @@ def format_datetime(dt: datetime) -> str:
 
 
 def format_span(start: datetime, end: datetime | None) -> str:
-    """'fredag 6 mars 2020 kl. 09.30–14.00'."""
+    """'fredag 6 mars 2020 kl. 09.30–14.00'; an end on another day is written in full
+    ('fredag 6 mars 2020 kl. 22.00 – lördag 7 mars 2020 kl. 02.00')."""
     if end is None:
         return format_datetime(start)
-    e = local(end)
+    s, e = local(start), local(end)
+    if e.date() != s.date():
+        return f"{format_datetime(start)} – {format_datetime(end)}"
     return f"{format_datetime(start)}–{e.hour:02d}.{e.minute:02d}"
 
 
-def format_relative_date(d: date, today: date) -> str:
-    """'i morgon, torsdag 19 november 2026' where a relative word helps, else the full date."""
-    words = {0: "i dag", 1: "i morgon", 2: "i övermorgon", -1: "i går"}
+def _as_local_date(d: date | datetime) -> date:
+    return local(d).date() if isinstance(d, datetime) else d
+
+
+def format_relative_date(d: date | datetime, today: date | datetime) -> str:
+    """'i morgon, torsdag 19 november 2026' where a relative word helps, else the full date.
+
+    Datetimes are taken as their day in Stockholm."""
+    d, today = _as_local_date(d), _as_local_date(today)
+    words = {0: "i dag", 1: "i morgon", 2: "i övermorgon", -1: "i går", -2: "i förrgår"}
     word = words.get((d - today).days)
     return f"{word}, {format_date(d)}" if word else format_date(d)
 
@@ -65,3 +75,71 @@ def format_days(n: int) -> str:
 
 def week_monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
+
+
+def format_week(span) -> str:
+    """'vecka 50, 7–13 december 2026' for a week (anything with a Monday ``.start``,
+    such as the Span that bot.dates returns for "vecka 50", or a date in the week)."""
+    start = span.start if hasattr(span, "start") else span
+    monday = week_monday(_as_local_date(start))
+    sunday = monday + timedelta(days=6)
+    week = monday.isocalendar()[1]
+    return f"vecka {week}, {_day_run(monday, sunday)}"
+
+
+def _day_run(first: date, last: date) -> str:
+    """'7–13 december 2026', '30 november–6 december 2026',
+    '28 december 2026–3 januari 2027' (no weekdays)."""
+    if first.year != last.year:
+        return (f"{first.day} {MONTHS[first.month - 1]} {first.year}–"
+                f"{last.day} {MONTHS[last.month - 1]} {last.year}")
+    if first.month != last.month:
+        return f"{first.day} {MONTHS[first.month - 1]}–{last.day} {MONTHS[last.month - 1]} {last.year}"
+    return f"{first.day}–{last.day} {MONTHS[last.month - 1]} {last.year}"
+
+
+def format_date_range(start: date, end: date) -> str:
+    """'torsdag 3 december – lördag 5 december 2026'; one day gives format_date."""
+    start, end = _as_local_date(start), _as_local_date(end)
+    if start == end:
+        return format_date(start)
+    if start.year == end.year:
+        first = f"{WEEKDAYS[start.weekday()]} {start.day} {MONTHS[start.month - 1]}"
+        return f"{first} – {format_date(end)}"
+    return f"{format_date(start)} – {format_date(end)}"
+
+
+def format_time_range(start: time | None, end: time | None) -> str:
+    """'kl. 09.00–12.00', 'från kl. 11.00', 'till kl. 10.30'."""
+    if start is not None and end is not None:
+        return f"{format_time(start)}–{end.hour:02d}.{end.minute:02d}"
+    if start is not None:
+        return f"från {format_time(start)}"
+    if end is not None:
+        return f"till {format_time(end)}"
+    return ""
+
+
+def format_when(value, today: date | None = None) -> str:
+    """Any result of bot.dates.parse_when in full Swedish, for the reply that
+    repeats what was understood. With ``today`` a single day gets its relative
+    word ('i morgon, torsdag 19 november 2026')."""
+    kind = getattr(value, "kind", None)
+    if kind == "week":
+        return format_week(value)
+    if kind == "time_range":
+        return format_time_range(value.start, value.end)
+    if kind == "range":
+        start, end = value.start, value.end
+        if isinstance(start, datetime) or isinstance(end, datetime):
+            if start is None:
+                return f"{format_date(end)} till {format_time(end)}"
+            if end is None:
+                return f"{format_date(start)} från {format_time(start)}"
+            return format_span(start, end)
+        return format_date_range(start, end)
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return format_relative_date(value, today) if today is not None else format_date(value)
+    raise TypeError(f"cannot format {value!r}")

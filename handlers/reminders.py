@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 
@@ -41,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from handlers.agenda import agenda_reply
 from handlers.base import Action, Message, Reply, Section
-from handlers.calendar import forum_deadlines, next_working_day, working_days_before
+from handlers.calendar import Deadlines, deadlines_for, next_working_day, working_days_before
 from handlers.common import forum_label, meeting_label, person_label
 from handlers.fmt import STOCKHOLM, format_date, format_days, local
 from storage import outbox
@@ -52,6 +53,8 @@ KIND_PREFIX = "reminder."
 COMBINED_KIND = "reminders"
 # An open follow-up whose date passed during downtime is still reminded this many days after it.
 FOLLOW_UP_CATCH_UP_DAYS = 60
+# An assignment occasion (14 days before, the date, weekly after) is still sent this many days late.
+ASSIGNMENT_CATCH_UP_DAYS = 2
 # In a combined message the first parts are shown in full, the rest as one line each.
 FULL_PARTS = 15
 # Cases listed in full in a beredning reminder.
@@ -68,6 +71,7 @@ KIND_ORDER = (
 )
 
 
+@lru_cache(maxsize=65536)
 def wall(day: date, at: time) -> datetime:
     """The instant of a Stockholm wall-clock time on a day, in UTC (DST-safe: computed per day)."""
     return datetime.combine(day, at, tzinfo=STOCKHOLM).astimezone(timezone.utc)
@@ -102,12 +106,16 @@ class Due:
     stage: str
     day: date
     at: datetime
-    person: Person
+    person_id: int
     build: Callable[[Person], Reply]
+    # How the key names the occasion; default "STAGE:DAY". Assignments use "STAGE:DUE[:wK]" (see
+    # assignment_occasion), which the store can compute in SQL.
+    occasion: str | None = None
 
     @property
     def key(self) -> str:
-        return f"reminder:{self.kind}:{self.subject}:{self.stage}:{self.day.isoformat()}:p{self.person.id}"
+        occasion = self.occasion or f"{self.stage}:{self.day.isoformat()}"
+        return f"reminder:{self.kind}:{self.subject}:{occasion}:p{self.person_id}"
 
     @property
     def sort_key(self) -> tuple[datetime, int, str]:
@@ -128,19 +136,28 @@ class _Pass:
         self.now = now.astimezone(timezone.utc)
         self.today = local(now).date()
         self.forums = {f.id: f for f in store.all_forums(session)}
-        self._holders: dict[tuple[int, str], list[Person]] | None = None
+        self._holders: dict[tuple[int, str], list[int]] | None = None
         self.found: list[Due] = []
 
-    def holders(self, forum_id: int, role: str) -> list[Person]:
-        """Who holds a role in a forum today (read once per pass, when first needed)."""
+    def holders(self, forum_id: int, role: str) -> list[int]:
+        """Ids of who holds a role in a forum today (read once per pass, when first needed)."""
         if self._holders is None:
             self._holders = defaultdict(list)
             roles = ("coordinator", "chair", "vice_chair", "secretary")
-            for h in store.role_holders(self.session, roles, on=self.today):
-                people = self._holders[(h.forum_id, h.role)]
-                if all(p.id != h.person.id for p in people):
-                    people.append(h.person)
+            for fid, r, pid in store.role_holder_ids(self.session, roles, on=self.today):
+                if pid not in self._holders[(fid, r)]:
+                    self._holders[(fid, r)].append(pid)
         return list(self._holders.get((forum_id, role), []))
+
+    def person(self, person_id: int) -> Person:
+        person = self.session.get(Person, person_id)
+        assert person is not None
+        return person
+
+    def meeting(self, meeting_id: int) -> Meeting:
+        meeting = self.session.get(Meeting, meeting_id)
+        assert meeting is not None
+        return meeting
 
     def latest(self, occasions: list[tuple[str, date]], at: time) -> tuple[str, date, datetime] | None:
         """The latest occasion that has come by now."""
@@ -151,45 +168,84 @@ class _Pass:
                 best = (stage, day, instant)
         return best
 
-    def add(self, kind: str, subject: str, occasion: tuple[str, date, datetime], recipients: list[Person],
-            build: Callable[[Person], Reply]) -> None:
+    def effective_day(self, at: time) -> date:
+        """The latest local day whose wall-clock time `at` has come by now."""
+        return self.today if self.now >= wall(self.today, at) else self.today - timedelta(days=1)
+
+    def add(self, kind: str, subject: str, occasion: tuple[str, date, datetime], recipients: list[int],
+            build: Callable[[Person], Reply], *, occasion_id: str | None = None) -> None:
+        """One reminder per recipient (person ids, erased people already left out by the queries)."""
         stage, day, instant = occasion
         seen: set[int] = set()
-        for person in recipients:
-            if person.id in seen or person.erased:
+        for person_id in recipients:
+            if person_id in seen:
                 continue
-            seen.add(person.id)
-            self.found.append(Due(kind=kind, subject=subject, stage=stage, day=day, at=instant, person=person,
-                                  build=build))
+            seen.add(person_id)
+            self.found.append(Due(kind=kind, subject=subject, stage=stage, day=day, at=instant,
+                                  person_id=person_id, build=build, occasion=occasion_id))
 
 
 # ------------------------------------------------------------------------------------ meetings
 
 
-def _lead_days(forum: Forum) -> int:
-    """How many calendar days before a meeting its earliest reminder can fall (generous for holidays)."""
-    lead = 1
-    if forum.agenda_working_days_before is not None:
-        lead = max(lead, 2 * (forum.agenda_working_days_before + 3) + 14)
-    if forum.documents_days_before is not None:
-        lead = max(lead, forum.documents_days_before + 20)
-    if forum.preparation_days_before is not None:
-        lead = max(lead, forum.preparation_days_before + 10)
-    return lead
+Rules = tuple[int | None, int | None, int | None, int | None]
 
 
-def _trail_days(forum: Forum) -> int:
-    """How many days after a meeting its last reminder (minutes) can fall."""
-    return (forum.minutes_days_after or 0) + 14
+def _rules(forum: Forum) -> Rules:
+    return (forum.agenda_working_days_before, forum.documents_days_before, forum.preparation_days_before,
+            forum.minutes_days_after)
+
+
+@lru_cache(maxsize=8192)
+def _working_days_before(day: date, n: int) -> date:
+    return working_days_before(day, n)
+
+
+@lru_cache(maxsize=4096)
+def _deadlines(rules: Rules, day: date) -> Deadlines:
+    agenda, documents, preparation, minutes = rules
+    return deadlines_for(day, agenda_working_days_before=agenda, documents_days_before=documents,
+                         preparation_days_before=preparation, minutes_days_after=minutes)
+
+
+@lru_cache(maxsize=4096)
+def _first_occasion_day(rules: Rules, day: date) -> date:
+    """The earliest day any reminder about a meeting on `day` can fall."""
+    d = _deadlines(rules, day)
+    candidates = [day]
+    for deadline in (d.agenda, d.documents):
+        if deadline is not None:
+            candidates.append(_working_days_before(deadline, 3))
+    if d.preparation is not None:
+        candidates.append(d.preparation)
+    return min(candidates)
+
+
+@lru_cache(maxsize=1024)
+def _meeting_days(rules: Rules, today: date) -> tuple[date, date]:
+    """The first and last meeting day whose reminders can be due today: later meetings have no
+    occasion yet, earlier ones have passed every deadline (the minutes deadline last)."""
+    last = today
+    while _first_occasion_day(rules, last + timedelta(days=1)) <= today:
+        last += timedelta(days=1)
+    first = today
+    while True:
+        minutes = _deadlines(rules, first - timedelta(days=1)).minutes
+        if minutes is None or minutes < today:
+            break
+        first -= timedelta(days=1)
+    return first, last
 
 
 def _meeting_reminders(p: _Pass) -> None:
     if not p.forums:
         return
-    ahead = max(_lead_days(f) for f in p.forums.values())
-    back = max(_trail_days(f) for f in p.forums.values())
-    meetings = store.meetings_starting_between(
-        p.session, p.now - timedelta(days=back), p.now + timedelta(days=ahead + 1)
+    spans = [_meeting_days(r, p.today) for r in {_rules(f) for f in p.forums.values()}]
+    first = min(a for a, _ in spans)
+    last = max(b for _, b in spans)
+    meetings = store.meetings_for_reminders(
+        p.session, wall(first, time(0, 0)), wall(last + timedelta(days=1), time(0, 0)), now=p.now,
+        day_end=end_of(p.today),
     )
     for meeting in meetings:
         forum = p.forums.get(meeting.forum_id)
@@ -197,9 +253,9 @@ def _meeting_reminders(p: _Pass) -> None:
             _one_meeting(p, forum, meeting)
 
 
-def _one_meeting(p: _Pass, forum: Forum, meeting: Meeting) -> None:
+def _one_meeting(p: _Pass, forum: Forum, meeting: store.MeetingRow) -> None:
     day = local(meeting.starts_at).date()
-    deadlines = forum_deadlines(forum, day)
+    deadlines = _deadlines(_rules(forum), day)
     subject = f"m{meeting.id}"
     before_start = p.now < meeting.starts_at
     t = forum.reminder_time
@@ -208,7 +264,7 @@ def _one_meeting(p: _Pass, forum: Forum, meeting: Meeting) -> None:
         for kind, deadline in (("agenda_deadline", deadlines.agenda), ("documents_deadline", deadlines.documents)):
             if deadline is None:
                 continue
-            occ = p.latest([("approaching", working_days_before(deadline, 3)), ("due", deadline)], t)
+            occ = p.latest([("approaching", _working_days_before(deadline, 3)), ("due", deadline)], t)
             if occ and p.now < end_of(deadline):
                 p.add(kind, subject, occ, p.holders(forum.id, "coordinator"),
                       _deadline_builder(p, kind, forum, meeting, deadline))
@@ -227,7 +283,7 @@ def _one_meeting(p: _Pass, forum: Forum, meeting: Meeting) -> None:
         deadline = deadlines.minutes
         occasions = [
             (stage, d)
-            for stage, d in (("approaching", working_days_before(deadline, 2)), ("due", deadline))
+            for stage, d in (("approaching", _working_days_before(deadline, 2)), ("due", deadline))
             if wall(d, t) >= meeting.starts_at
         ]
         occ = p.latest(occasions, t)
@@ -236,10 +292,10 @@ def _one_meeting(p: _Pass, forum: Forum, meeting: Meeting) -> None:
                   _minutes_builder(p, forum, meeting, deadline))
 
 
-def _deadline_builder(p: _Pass, kind: str, forum: Forum, meeting: Meeting, deadline: date):
+def _deadline_builder(p: _Pass, kind: str, forum: Forum, meeting: store.MeetingRow, deadline: date):
     def build(person: Person) -> Reply:
         day = local(meeting.starts_at).date()
-        label = meeting_label(meeting)
+        label = meeting_label(p.meeting(meeting.id))
         if kind == "agenda_deadline":
             title = f"Påminnelse: dagordningen till {forum_label(forum)}"
             what = "Dagordningen"
@@ -268,7 +324,7 @@ def _deadline_builder(p: _Pass, kind: str, forum: Forum, meeting: Meeting, deadl
     return build
 
 
-def _preparation_builder(p: _Pass, forum: Forum, meeting: Meeting, due: date):
+def _preparation_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, due: date):
     def build(person: Person) -> Reply:
         day = local(meeting.starts_at).date()
         cases, total = store.cases_awaiting_preparation(p.session, forum.id, limit=MAX_CASES_LISTED)
@@ -281,7 +337,7 @@ def _preparation_builder(p: _Pass, forum: Forum, meeting: Meeting, due: date):
         return Reply(
             title=f"Påminnelse: beredning inför {forum_label(forum)}",
             lines=[
-                f"Beredningen inför mötet {meeting_label(meeting)} ska göras {relative_day(due, p.today)}.",
+                f"Beredningen inför mötet {meeting_label(p.meeting(meeting.id))} ska göras {relative_day(due, p.today)}.",
                 f"Lägg ett ärende på dagordningen med /beredning NR dagordning {day.isoformat()}, "
                 "eller skicka tillbaka det med /beredning NR åter ORSAK.",
             ],
@@ -291,24 +347,24 @@ def _preparation_builder(p: _Pass, forum: Forum, meeting: Meeting, due: date):
     return build
 
 
-def _chair_agenda(p: _Pass, forum: Forum, meeting: Meeting, occ: tuple[str, date, datetime]) -> None:
+def _chair_agenda(p: _Pass, forum: Forum, meeting: store.MeetingRow, occ: tuple[str, date, datetime]) -> None:
     """07:30 on the meeting day: the agenda and absences to whoever leads the meeting."""
     absent = store.absent_person_ids(p.session, meeting.id)
     chairs = p.holders(forum.id, "chair")
-    leading = [c for c in chairs if c.id not in absent]
-    absent_chairs = [c for c in chairs if c.id in absent]
+    leading = [c for c in chairs if c not in absent]
+    absent_chairs = [c for c in chairs if c in absent]
     if not leading:
-        leading = [v for v in p.holders(forum.id, "vice_chair") if v.id not in absent]
+        leading = [v for v in p.holders(forum.id, "vice_chair") if v not in absent]
     if not leading:
-        leading = [c for c in p.holders(forum.id, "coordinator") if c.id not in absent] or p.holders(
+        leading = [c for c in p.holders(forum.id, "coordinator") if c not in absent] or p.holders(
             forum.id, "coordinator")
     day = local(meeting.starts_at).date()
 
     def build(person: Person) -> Reply:
-        reply = agenda_reply(p.session, meeting, now=p.now)
+        reply = agenda_reply(p.session, p.meeting(meeting.id), now=p.now)
         intro = [f"Mötet är i dag, {format_date(day)}. Här är dagordningen och den frånvaro som anmälts."]
-        if absent_chairs and person.id not in {c.id for c in chairs}:
-            names = ", ".join(c.name for c in absent_chairs)
+        if absent_chairs and person.id not in chairs:
+            names = ", ".join(p.person(c).name for c in absent_chairs)
             intro.insert(0, f"{names} har anmält frånvaro, så du leder mötet i stället.")
         reply.lines = intro + reply.lines
         reply.private = True
@@ -318,7 +374,7 @@ def _chair_agenda(p: _Pass, forum: Forum, meeting: Meeting, occ: tuple[str, date
     p.add("chair_agenda", f"m{meeting.id}", occ, leading, build)
 
 
-def _minutes_builder(p: _Pass, forum: Forum, meeting: Meeting, deadline: date):
+def _minutes_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, deadline: date):
     def build(person: Person) -> Reply:
         day = local(meeting.starts_at).date()
         when = (f"senast i dag, {format_date(deadline)}" if deadline == p.today
@@ -326,7 +382,7 @@ def _minutes_builder(p: _Pass, forum: Forum, meeting: Meeting, deadline: date):
         return Reply(
             title=f"Påminnelse: minnesanteckningar från {forum_label(forum)}",
             lines=[
-                f"Minnesanteckningarna från mötet {meeting_label(meeting)} ska skickas {when}.",
+                f"Minnesanteckningarna från mötet {meeting_label(p.meeting(meeting.id))} ska skickas {when}.",
                 f"När de är skickade, skriv /minnesanteckningar skickade {day.isoformat()} "
                 "så upphör påminnelserna.",
             ],
@@ -338,21 +394,43 @@ def _minutes_builder(p: _Pass, forum: Forum, meeting: Meeting, deadline: date):
 # ------------------------------------------------------------------------------------ follow-ups, assignments
 
 
+def follow_up_occasion(due: date, effective_day: date) -> tuple[str, date, str] | None:
+    """The latest occasion of a follow-up on or before `effective_day`: 7 days before, then on the date.
+
+    storage.reminders.open_follow_ups_unreminded computes the same ids in SQL; keep them in step.
+    """
+    if effective_day < due - timedelta(days=7):
+        return None
+    if effective_day < due:
+        return "before", due - timedelta(days=7), f"before:{due.isoformat()}"
+    return "due", due, f"due:{due.isoformat()}"
+
+
 def _follow_up_reminders(p: _Pass) -> None:
-    rows = store.open_follow_ups_between(
-        p.session, p.today - timedelta(days=FOLLOW_UP_CATCH_UP_DAYS), p.today + timedelta(days=7)
-    )
-    people = store.people_by_id(p.session, [f.responsible_id for f, _ in rows])
-    for fu, case in rows:
-        forum = p.forums.get(case.forum_id)
-        if forum is None:
+    """Open follow-ups due from FOLLOW_UP_CATCH_UP_DAYS ago to 7 days ahead whose latest occasion has not
+    been recorded for the responsible person (an anti-join in the store)."""
+    by_time: dict[time, list[int]] = defaultdict(list)
+    for f in p.forums.values():
+        by_time[f.reminder_time].append(f.id)
+    for at, forum_ids in by_time.items():
+        eff = p.effective_day(at)
+        rows = store.open_follow_ups_unreminded(
+            p.session, effective_day=eff, first_due=p.today - timedelta(days=FOLLOW_UP_CATCH_UP_DAYS),
+            forum_ids=forum_ids if len(by_time) > 1 else None,
+        )
+        if not rows:
             continue
-        occ = p.latest([("before", fu.due - timedelta(days=7)), ("due", fu.due)], forum.reminder_time)
-        if occ is None:
-            continue
-        responsible = people.get(fu.responsible_id)
-        recipients = ([responsible] if responsible else []) + p.holders(forum.id, "coordinator")
-        p.add("follow_up", f"f{fu.id}", occ, recipients, _follow_up_builder(p, forum, fu, case, responsible))
+        people = store.people_by_id(p.session, [f.responsible_id for f, _ in rows])
+        for fu, case in rows:
+            forum = p.forums.get(case.forum_id)
+            found = follow_up_occasion(fu.due, eff)
+            if forum is None or found is None:
+                continue
+            stage, day, occasion_id = found
+            responsible = people.get(fu.responsible_id)
+            recipients = ([responsible.id] if responsible else []) + p.holders(forum.id, "coordinator")
+            p.add("follow_up", f"f{fu.id}", (stage, day, wall(day, at)), recipients,
+                  _follow_up_builder(p, forum, fu, case, responsible), occasion_id=occasion_id)
 
 
 def _follow_up_builder(p: _Pass, forum: Forum, fu: FollowUp, case: Case, responsible: Person | None):
@@ -372,31 +450,55 @@ def _follow_up_builder(p: _Pass, forum: Forum, fu: FollowUp, case: Case, respons
     return build
 
 
-def _assignment_occasions(a: Assignment, today: date) -> list[tuple[str, date]]:
-    occasions = [("before", a.due - timedelta(days=14)), ("due", a.due)]
-    if today > a.due:
-        k = (today - a.due).days // 7
-        for n in (k - 1, k):
-            if n >= 1:
-                occasions.append(("overdue", a.due + timedelta(days=7 * n)))
-    return occasions
+def assignment_occasion(due: date, effective_day: date) -> tuple[str, date, str] | None:
+    """The latest occasion of an assignment on or before `effective_day` if it is at most
+    ASSIGNMENT_CATCH_UP_DAYS old: (stage, day, occasion id).
+
+    14 days before the due date, on it, then every 7 days while overdue (week K after the due date).
+    An occasion missed by more than the catch-up window (service down) is not sent late; the next one
+    (the due date, or the next weekly one) is. storage.reminders.open_assignments_unreminded selects
+    and names the same occasions in SQL; keep them in step.
+    """
+    if effective_day < due - timedelta(days=14):
+        return None
+    if effective_day < due:
+        stage, day, occasion = "before", due - timedelta(days=14), f"before:{due.isoformat()}"
+    elif (effective_day - due).days < 7:
+        stage, day, occasion = "due", due, f"due:{due.isoformat()}"
+    else:
+        k = (effective_day - due).days // 7
+        stage, day, occasion = "overdue", due + timedelta(days=7 * k), f"overdue:{due.isoformat()}:w{k}"
+    if (effective_day - day).days >= ASSIGNMENT_CATCH_UP_DAYS:
+        return None
+    return stage, day, occasion
 
 
 def _assignment_reminders(p: _Pass) -> None:
-    rows = store.open_assignments_due_by(p.session, p.today + timedelta(days=14))
-    if not rows:
-        return
-    people = store.people_by_id(p.session, [a.assignee_id for a in rows])
-    for a in rows:
-        forum = p.forums.get(a.forum_id)
-        if forum is None:
+    """Open assignments with an occasion in the catch-up window not yet recorded for the assignee
+    (selected and anti-joined with the outbox in the store, so a pass does no Python work per
+    assignment already reminded)."""
+    by_time: dict[time, list[int]] = defaultdict(list)
+    for f in p.forums.values():
+        by_time[f.reminder_time].append(f.id)
+    for at, forum_ids in by_time.items():
+        eff = p.effective_day(at)
+        rows = store.open_assignments_unreminded(
+            p.session, effective_day=eff, catch_up_days=ASSIGNMENT_CATCH_UP_DAYS,
+            forum_ids=forum_ids if len(by_time) > 1 else None,
+        )
+        if not rows:
             continue
-        occ = p.latest(_assignment_occasions(a, p.today), forum.reminder_time)
-        if occ is None:
-            continue
-        assignee = people.get(a.assignee_id)
-        recipients = ([assignee] if assignee else []) + p.holders(forum.id, "coordinator")
-        p.add("assignment", f"a{a.id}", occ, recipients, _assignment_builder(p, forum, a, assignee))
+        people = store.people_by_id(p.session, [a.assignee_id for a in rows])
+        for a in rows:
+            forum = p.forums.get(a.forum_id)
+            found = assignment_occasion(a.due, eff)
+            if forum is None or found is None:
+                continue
+            stage, day, occasion_id = found
+            assignee = people.get(a.assignee_id)
+            recipients = ([assignee.id] if assignee else []) + p.holders(forum.id, "coordinator")
+            p.add("assignment", f"a{a.id}", (stage, day, wall(day, at)), recipients,
+                  _assignment_builder(p, forum, a, assignee), occasion_id=occasion_id)
 
 
 def _assignment_builder(p: _Pass, forum: Forum, a: Assignment, assignee: Person | None):
@@ -427,25 +529,40 @@ def _year_end_reminders(p: _Pass) -> None:
         return
     year = p.today.year
     next_year = year + 1
-    start = wall(date(next_year, 1, 1), time(0, 0))
-    end = wall(date(next_year + 1, 1, 1), time(0, 0))
     first_day = next_working_day(date(year, 11, 1))
+    candidates: list[tuple[Forum, tuple[str, date, datetime], list[int]]] = []
     for forum in p.forums.values():
         occ = p.latest([("nov", first_day)], forum.reminder_time)
-        if occ is None:
-            continue
+        coordinators = p.holders(forum.id, "coordinator") if occ else []
+        if occ and coordinators:
+            candidates.append((forum, occ, coordinators))
+    if not candidates:
+        return
+    subject = {f.id: f"y{f.id}-{next_year}" for f, _, _ in candidates}
+    keys = {f"reminder:year_end:{subject[f.id]}:nov:{occ[1].isoformat()}:p{c}": f.id
+            for f, occ, people in candidates for c in people}
+    known = store.existing_keys(p.session, keys)
+    done = {fid for key, fid in keys.items() if key in known}
+    open_forums = [c for c in candidates if c[0].id not in done]
+    if not open_forums:
+        return
+    ids = [f.id for f, _, _ in open_forums]
+    counts = store.count_meetings_by_forum(p.session, ids, wall(date(next_year, 1, 1), time(0, 0)),
+                                           wall(date(next_year + 1, 1, 1), time(0, 0)))
+    recorded = store.roles_recorded_by_forum(p.session, ids, ("chair", "vice_chair"),
+                                             date(next_year, 1, 1), date(next_year, 12, 31))
+    for forum, occ, coordinators in open_forums:
         problems: list[str] = []
         if forum.min_meetings_per_year:
-            n = store.count_meetings_between(p.session, forum.id, start, end)
+            n = counts.get(forum.id, 0)
             if n < forum.min_meetings_per_year:
                 planned = "inga möten" if n == 0 else (f"{n} möte" if n == 1 else f"{n} möten")
                 problems.append(f"För {next_year} är {planned} inlagda; arbetsordningen kräver minst "
                                 f"{forum.min_meetings_per_year}.")
-        recorded = store.roles_recorded_in(p.session, forum.id, ("chair", "vice_chair"),
-                                           date(next_year, 1, 1), date(next_year, 12, 31))
-        if "chair" not in recorded:
+        roles = recorded.get(forum.id, set())
+        if "chair" not in roles:
             problems.append(f"Ingen ordförande är utsedd för {next_year}.")
-        if "vice_chair" not in recorded:
+        if "vice_chair" not in roles:
             problems.append(f"Ingen vice ordförande är utsedd för {next_year}.")
         if not problems:
             continue
@@ -459,7 +576,7 @@ def _year_end_reminders(p: _Pass) -> None:
                 ],
             )
 
-        p.add("year_end", f"y{forum.id}-{next_year}", occ, p.holders(forum.id, "coordinator"), build)
+        p.add("year_end", subject[forum.id], occ, coordinators, build)
 
 
 # ------------------------------------------------------------------------------------ the pass
@@ -484,7 +601,10 @@ def due_messages(session: Session, now: datetime) -> list[Message]:
     for d in due:
         if d.key in known:
             continue
-        messages.append(Message(key=d.key, kind=KIND_PREFIX + d.kind, reply=d.build(d.person), person_id=d.person.id))
+        person = session.get(Person, d.person_id)
+        if person is None:
+            continue
+        messages.append(Message(key=d.key, kind=KIND_PREFIX + d.kind, reply=d.build(person), person_id=d.person_id))
     return messages
 
 

@@ -17,10 +17,10 @@ key and inserts nothing. Queries never commit: the caller owns the transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable, Protocol, Sequence
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -46,37 +46,54 @@ def all_forums(session: Session) -> list[Forum]:
     return list(session.scalars(select(Forum).order_by(Forum.id)))
 
 
-def meetings_starting_between(session: Session, start: datetime, end: datetime) -> list[Meeting]:
-    """Meetings (cancelled ones left out) starting in [start, end), by start."""
+class MeetingRow(Protocol):
+    id: int
+    forum_id: int
+    starts_at: datetime
+    agenda_published_at: datetime | None
+    minutes_sent_at: datetime | None
+
+
+def meetings_for_reminders(session: Session, start: datetime, end: datetime, *, now: datetime,
+                           day_end: datetime) -> list[MeetingRow]:
+    """Meetings starting in [start, end) that can still have a reminder: coming ones with the agenda
+    unpublished or starting before `day_end` (the chair's morning agenda), and started ones whose
+    minutes are not sent. Cancelled meetings are left out. Uses the index on meeting.starts_at. Plain rows, not
+    ORM objects: a pass looks at many meetings and loads the full Meeting only for a reminder it writes."""
     stmt = (
-        select(Meeting)
-        .where(Meeting.starts_at >= start, Meeting.starts_at < end, Meeting.cancelled.is_(False))
+        select(Meeting.id, Meeting.forum_id, Meeting.starts_at, Meeting.agenda_published_at,
+               Meeting.minutes_sent_at)
+        .where(
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+            Meeting.cancelled.is_(False),
+            or_(
+                and_(Meeting.starts_at > now,
+                     or_(Meeting.agenda_published_at.is_(None), Meeting.starts_at < day_end)),
+                and_(Meeting.starts_at <= now, Meeting.minutes_sent_at.is_(None)),
+            ),
+        )
         .order_by(Meeting.starts_at, Meeting.id)
     )
-    return list(session.scalars(stmt))
+    return list(session.execute(stmt))  # type: ignore[arg-type]
 
 
-def count_meetings_between(session: Session, forum_id: int, start: datetime, end: datetime) -> int:
-    stmt = select(func.count()).select_from(Meeting).where(
-        Meeting.forum_id == forum_id,
-        Meeting.starts_at >= start,
-        Meeting.starts_at < end,
-        Meeting.cancelled.is_(False),
-    )
-    return int(session.scalar(stmt) or 0)
-
-
-@dataclass(frozen=True)
-class RoleHolder:
-    forum_id: int
-    role: str
-    person: Person
-
-
-def role_holders(session: Session, roles: Sequence[str], *, on: date) -> list[RoleHolder]:
-    """Everyone holding one of `roles` in any forum on a day (erased people left out)."""
+def count_meetings_by_forum(session: Session, forum_ids: Sequence[int], start: datetime,
+                            end: datetime) -> dict[int, int]:
+    """Meetings (not cancelled) starting in [start, end), counted per forum."""
     stmt = (
-        select(Membership.forum_id, Membership.role, Person)
+        select(Meeting.forum_id, func.count())
+        .where(Meeting.starts_at >= start, Meeting.starts_at < end, Meeting.cancelled.is_(False),
+               Meeting.forum_id.in_(list(forum_ids)))
+        .group_by(Meeting.forum_id)
+    )
+    return {fid: int(n) for fid, n in session.execute(stmt)}
+
+
+def role_holder_ids(session: Session, roles: Sequence[str], *, on: date) -> list[tuple[int, str, int]]:
+    """(forum id, role, person id) of everyone holding one of `roles` on a day (erased people left out)."""
+    stmt = (
+        select(Membership.forum_id, Membership.role, Membership.person_id)
         .join(Person, Person.id == Membership.person_id)
         .where(
             Membership.role.in_(list(roles)),
@@ -86,18 +103,22 @@ def role_holders(session: Session, roles: Sequence[str], *, on: date) -> list[Ro
         )
         .order_by(Membership.forum_id, Person.name, Person.id)
     )
-    return [RoleHolder(forum_id=f, role=r, person=p) for f, r, p in session.execute(stmt)]
+    return [(f, r, p) for f, r, p in session.execute(stmt)]
 
 
-def roles_recorded_in(session: Session, forum_id: int, roles: Sequence[str], first: date, last: date) -> set[str]:
-    """Which of `roles` someone holds in the forum for some part of [first, last]."""
-    stmt = select(Membership.role).where(
-        Membership.forum_id == forum_id,
+def roles_recorded_by_forum(session: Session, forum_ids: Sequence[int], roles: Sequence[str], first: date,
+                            last: date) -> dict[int, set[str]]:
+    """Per forum, which of `roles` someone holds for some part of [first, last]."""
+    stmt = select(Membership.forum_id, Membership.role).where(
+        Membership.forum_id.in_(list(forum_ids)),
         Membership.role.in_(list(roles)),
         or_(Membership.valid_from.is_(None), Membership.valid_from <= last),
         or_(Membership.valid_to.is_(None), Membership.valid_to >= first),
-    )
-    return set(session.scalars(stmt))
+    ).distinct()
+    out: dict[int, set[str]] = {}
+    for fid, role in session.execute(stmt):
+        out.setdefault(fid, set()).add(role)
+    return out
 
 
 def absent_person_ids(session: Session, meeting_id: int) -> set[int]:
@@ -106,24 +127,99 @@ def absent_person_ids(session: Session, meeting_id: int) -> set[int]:
     return set(session.scalars(stmt))
 
 
-def open_assignments_due_by(session: Session, last_due: date) -> list[Assignment]:
-    """Open assignments due on or before `last_due`, overdue ones included (index on (closed_at, due))."""
-    stmt = (
-        select(Assignment)
-        .where(Assignment.closed_at.is_(None), Assignment.due <= last_due)
-        .order_by(Assignment.due, Assignment.id)
+_ASSIGNMENT_KEY_SQL = {
+    # The key handlers.reminders gives the assignee's reminder for the latest occasion on or before :eff
+    # ('reminder:assignment:a<id>:<before|due|overdue>:<due>[:w<K>]:p<assignee>').
+    "postgresql": """
+        'reminder\\:assignment\\:a' || assignment.id || '\\:' ||
+        CASE WHEN assignment.due > CAST(:eff AS date) THEN 'before\\:' || CAST(assignment.due AS text)
+             WHEN CAST(:eff AS date) - assignment.due < 7 THEN 'due\\:' || CAST(assignment.due AS text)
+             ELSE 'overdue\\:' || CAST(assignment.due AS text) || '\\:w' ||
+                  ((CAST(:eff AS date) - assignment.due) / 7)
+        END || '\\:p' || assignment.assignee_id
+    """,
+    "sqlite": """
+        'reminder\\:assignment\\:a' || assignment.id || '\\:' ||
+        CASE WHEN assignment.due > :eff THEN 'before\\:' || assignment.due
+             WHEN julianday(:eff) - julianday(assignment.due) < 7 THEN 'due\\:' || assignment.due
+             ELSE 'overdue\\:' || assignment.due || '\\:w' ||
+                  CAST((julianday(:eff) - julianday(assignment.due)) / 7 AS INTEGER)
+        END || '\\:p' || assignment.assignee_id
+    """,
+}
+
+
+_DAYS_LATE_SQL = {
+    "postgresql": "(CAST(:eff AS date) - assignment.due)",
+    "sqlite": "CAST(julianday(:eff) - julianday(assignment.due) AS INTEGER)",
+}
+
+
+def open_assignments_unreminded(session: Session, *, effective_day: date, catch_up_days: int,
+                                forum_ids: Sequence[int] | None = None) -> list[Assignment]:
+    """Open assignments with a reminder occasion (14 days before, the due date, every 7 days after it)
+    in the last `catch_up_days` days up to `effective_day` that has not been recorded for the assignee.
+
+    A range scan of the (closed_at, due) index; the occasion test is date arithmetic, and only the rows
+    that pass it get one outbox-key probe each, inside the database.
+    """
+    dialect = session.get_bind().dialect.name
+    key_sql = _ASSIGNMENT_KEY_SQL.get(dialect, _ASSIGNMENT_KEY_SQL["postgresql"])
+    late = _DAYS_LATE_SQL.get(dialect, _DAYS_LATE_SQL["postgresql"])
+    eff = effective_day.isoformat() if dialect == "sqlite" else effective_day
+    w = catch_up_days
+    weekly = text(f"{late} >= 7 AND {late} % 7 < :w").bindparams(eff=eff, w=w)
+    missing = text(f"NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = {key_sql})").bindparams(eff=eff)
+    stmt = select(Assignment).where(
+        Assignment.closed_at.is_(None),
+        Assignment.due <= effective_day + timedelta(days=14),
+        or_(
+            Assignment.due.between(effective_day + timedelta(days=15 - w), effective_day + timedelta(days=14)),
+            Assignment.due.between(effective_day - timedelta(days=w - 1), effective_day),
+            and_(Assignment.due <= effective_day - timedelta(days=7), weekly),
+        ),
+        missing,
     )
-    return list(session.scalars(stmt))
+    if forum_ids is not None:
+        stmt = stmt.where(Assignment.forum_id.in_(list(forum_ids)))
+    return list(session.scalars(stmt.order_by(Assignment.due, Assignment.id)))
 
 
-def open_follow_ups_between(session: Session, first: date, last: date) -> list[tuple[FollowUp, Case]]:
-    """Open follow-ups due in [first, last] with their cases (index on (done_at, due))."""
+_FOLLOW_UP_KEY_SQL = {
+    # The key handlers.reminders gives the responsible person's reminder for the latest occasion on or
+    # before :eff ('reminder:follow_up:f<id>:<before|due>:<due>:p<responsible>').
+    "postgresql": """
+        'reminder\\:follow_up\\:f' || follow_up.id || '\\:' ||
+        CASE WHEN follow_up.due > CAST(:eff AS date) THEN 'before\\:' ELSE 'due\\:' END ||
+        CAST(follow_up.due AS text) || '\\:p' || follow_up.responsible_id
+    """,
+    "sqlite": """
+        'reminder\\:follow_up\\:f' || follow_up.id || '\\:' ||
+        CASE WHEN follow_up.due > :eff THEN 'before\\:' ELSE 'due\\:' END ||
+        follow_up.due || '\\:p' || follow_up.responsible_id
+    """,
+}
+
+
+def open_follow_ups_unreminded(session: Session, *, effective_day: date, first_due: date,
+                               forum_ids: Sequence[int] | None = None) -> list[tuple[FollowUp, Case]]:
+    """Open follow-ups due in [first_due, effective_day + 7] whose latest reminder occasion by
+    `effective_day` (7 days before, on the date) has not been recorded for the responsible person, with
+    their cases. A range scan of the (done_at, due) index with one outbox-key probe per row."""
+    dialect = session.get_bind().dialect.name
+    key_sql = _FOLLOW_UP_KEY_SQL.get(dialect, _FOLLOW_UP_KEY_SQL["postgresql"])
+    missing = text(f"NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = {key_sql})").bindparams(
+        eff=effective_day.isoformat() if dialect == "sqlite" else effective_day
+    )
     stmt = (
         select(FollowUp, Case)
         .join(Case, Case.id == FollowUp.case_id)
-        .where(FollowUp.done_at.is_(None), FollowUp.due >= first, FollowUp.due <= last)
+        .where(FollowUp.done_at.is_(None), FollowUp.due >= first_due,
+               FollowUp.due <= effective_day + timedelta(days=7), missing)
         .order_by(FollowUp.due, FollowUp.id)
     )
+    if forum_ids is not None:
+        stmt = stmt.where(Case.forum_id.in_(list(forum_ids)))
     return [(f, c) for f, c in session.execute(stmt)]
 
 

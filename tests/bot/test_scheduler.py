@@ -90,20 +90,35 @@ def test_after_a_month_down_meetings_are_dropped_but_overdue_work_is_still_remin
         s.add(FollowUp(case_id=case.id, due=date(2020, 2, 25), responsible_id=per.id))
         s.commit()
     rec = Recorder()
-    # Up on 10 February: the assignment's 14-days-before reminder (6 February) is still useful.
-    assert {k for m in tick(network, rec, at("2020-02-10T09:00")) for k in m.kinds} == {"assignment"}
-    # Down from 10 February to 10 March: three meetings, their deadlines and the chair's agendas are missed.
+    # Up on 10 February (the assignment's 14-days-before reminder on 6 February is past its catch-up window).
+    assert tick(network, rec, at("2020-02-10T09:00")) == []
+    # Down from 10 February to 10 March: three meetings, their deadlines and the chair's agendas are missed,
+    # and so are the assignment's due date (20 Feb) and its weekly reminders (27 Feb, 5 Mar).
     back = tick(network, rec, at("2020-03-10T09:00"))
     got = {m.to: sorted(m.kinds) for m in back}
-    assert got == {"per.ek": ["assignment", "follow_up"], "maria.lind": ["assignment", "follow_up"]}
+    assert got == {"per.ek": ["follow_up"], "maria.lind": ["follow_up"]}
     per_msg = next(m for m in back if m.to == "per.ek")
-    assert "skulle ha varit klart torsdag 20 februari 2020 och är 19 dagar försenat" in per_msg.text
     assert "skulle ha skett tisdag 25 februari 2020 (14 dagar sedan)" in per_msg.text
     assert tick(network, rec, at("2020-03-10T15:00")) == []
-    # The weekly overdue reminder: thursday 12 March (due + 21 days), once.
+    # The overdue assignment is reminded on its next weekly day, thursday 12 March (due + 21 days), once.
     assert all("assignment" not in m.kinds for m in tick(network, rec, at("2020-03-11T09:00")))
-    week = [m for m in tick(network, rec, at("2020-03-12T09:00")) if "assignment" in m.kinds]
-    assert sorted(m.to for m in week) == ["maria.lind", "per.ek"]
+    week = {m.to: m for m in tick(network, rec, at("2020-03-12T09:00")) if "assignment" in m.kinds}
+    assert sorted(week) == ["maria.lind", "per.ek"]
+    assert "skulle ha varit klart torsdag 20 februari 2020 och är 21 dagar försenat" in week["per.ek"].text
+    assert tick(network, rec, at("2020-03-12T18:00")) == []
+
+
+def test_after_a_day_down_an_assignment_reminder_still_goes_out_a_day_late(network) -> None:
+    with network() as s:
+        lchnv = s.scalar(select(Forum.id).where(Forum.key == "lchnv"))
+        s.add(Assignment(forum_id=lchnv, assignee_id=_person(s, "per.ek").id, title="Kartlägg väntetider",
+                         due=date(2020, 4, 15)))
+        s.commit()
+    rec = Recorder()
+    # Down all of wednesday 15 April (the due date); back thursday 16 April.
+    late = [m for m in tick(network, rec, at("2020-04-16T10:00")) if "assignment" in m.kinds]
+    assert sorted(m.to for m in late) == ["maria.lind", "per.ek"]
+    assert "skulle ha varit klart onsdag 15 april 2020 och är 1 dag försenat" in late[0].text
 
 
 # ------------------------------------------------------------------------------------ failures

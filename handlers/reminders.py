@@ -4,8 +4,8 @@ Nothing is held in memory between passes. Each reminder is a series of
 occasions (a local day at the forum's reminder time) for one kind, one subject
 and one recipient; at a pass the latest occasion that has come (time ≤ now) is
 the one that counts, so after downtime a superseded earlier occasion is never
-sent late. Its key names the kind, subject, stage, occasion day and recipient,
-so it is sent once; a moved meeting gives new occasion days (new keys) and its
+sent late. Its key names the kind, subject, occasion and recipient
+("reminder:agenda_deadline:m12:due:2020-02-28:p3"), so it is sent once; a moved meeting gives new occasion days (new keys) and its
 old occasions are never computed again.
 
 | kind               | to                                   | occasions (local, forum.reminder_time unless noted)      |
@@ -22,10 +22,17 @@ old occasions are never computed again.
 Stop rules are part of the query: a published agenda stops the agenda,
 documents and beredning reminders; minutes_sent_at stops the minutes ones; a
 done follow-up or closed assignment is not selected; a cancelled meeting is not
-selected. Staleness: meeting reminders are dropped once their deadline day has
-ended and (before-meeting kinds) once the meeting has started; follow-ups and
-assignments are reminded while open (follow-ups up to FOLLOW_UP_CATCH_UP_DAYS
-after their date).
+selected.
+
+Catch-up after downtime (what is still useful, what is stale): meeting
+reminders are sent late until their deadline day has ended, and the
+before-meeting kinds only until the meeting starts; a follow-up's reminder is
+sent late while it is open, up to FOLLOW_UP_CATCH_UP_DAYS after its date; an
+assignment occasion is sent up to ASSIGNMENT_CATCH_UP_DAYS late, after that the
+next occasion (the due date, or the next weekly one) is the next reminder, so
+an overdue assignment is reminded within a week of the service coming back.
+Only the latest occasion of a series counts: "the deadline is today" replaces
+"the deadline is in 3 days" that was missed.
 
 `enqueue_due` writes each new reminder to the outbox ledger and one combined
 delivery per recipient, in the caller's transaction (see storage/reminders.py).
@@ -34,8 +41,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from typing import Callable
 
 from sqlalchemy.orm import Session
@@ -583,7 +590,9 @@ def _year_end_reminders(p: _Pass) -> None:
 
 
 def due_reminders(session: Session, now: datetime) -> list[Due]:
-    """Every reminder whose occasion has come by `now` and is still useful (sent or not)."""
+    """Every reminder whose occasion has come by `now` and is still useful. Meeting and year-end
+    reminders are listed whether already recorded or not; assignments and follow-ups already recorded
+    are left out by the store's query."""
     p = _Pass(session, now)
     _meeting_reminders(p)
     _follow_up_reminders(p)

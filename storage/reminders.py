@@ -101,7 +101,7 @@ def role_holder_ids(session: Session, roles: Sequence[str], *, on: date) -> list
             or_(Membership.valid_to.is_(None), Membership.valid_to >= on),
             Person.erased.is_(False),
         )
-        .order_by(Membership.forum_id, Person.name, Person.id)
+        .order_by(Membership.forum_id, Membership.person_id)
     )
     return [(f, r, p) for f, r, p in session.execute(stmt)]
 

@@ -81,6 +81,10 @@ def bench_parse() -> dict[str, float]:
 
 
 def build_store(url: str, *, cases: int) -> dict[str, int]:
+    """A fresh national store at `url` (an existing SQLite file or PostgreSQL schema is replaced)."""
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.split(":///", 1)[1] + suffix).unlink(missing_ok=True)
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:

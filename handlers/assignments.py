@@ -98,7 +98,7 @@ def assignment_section(ctx: Context, a: Assignment, *, show_assignee: bool = Tru
 
 
 def parse_id(text: str, *, usage: str) -> tuple[int, str]:
-    m = re.match(r"^\s*(?:uppdrag\s+|nr\s+)?#?(\d+)\b[\s;:]*(.*)$", text, re.IGNORECASE | re.DOTALL)
+    m = re.match(r"^\s*(?:uppdrag\s+|nr\s+)?#?(\d+)\b[\s:]*(.*)$", text, re.IGNORECASE | re.DOTALL)
     if not m:
         raise UserError(f"Ange uppdragets nummer, som /uppdrag visar (till exempel 'uppdrag 3'). Skriv: {usage}.")
     return int(m.group(1)), m.group(2)

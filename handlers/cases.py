@@ -913,9 +913,10 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
     elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
         forums = [ctx.forum]
     else:
-        forums = [f for f in queries.forums_of(ctx.session, ctx.person) if has_role(ctx, f, PREPARERS)]
+        mine = my_forums(ctx)
+        forums = [f for f in mine if has_role(ctx, f, PREPARERS)]
         if not forums:
-            forums = [choose_forum(ctx)]
+            require_role(ctx, mine[0], PREPARERS, doing="publicera dagordningen")
     if rest:
         meeting = meeting_for_phrase(ctx, forums, rest)
     else:

@@ -27,7 +27,7 @@ from handlers.registry import command, normalise
 from storage.models import Case, FollowUp
 
 USAGE = "/återkoppling NR DATUM @person  eller  /återkoppling NR klar [@person]"
-MENTION = re.compile(r"(?<!\S)@([A-Za-z0-9._-]+)")
+MENTION = re.compile(r"(?<!\S)@(\S*[^\s.,;:!?])")
 
 
 def _take_mention(text: str) -> tuple[str | None, str]:

@@ -232,7 +232,9 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
     if not options.get("senast"):
         raise UserError(f"Ange den nya sista dagen med '; senast DATUM'. Skriv: {EXTEND_USAGE}.")
     if not options.get("skäl"):
-        raise UserError(f"Ange skälet till förlängningen med '; skäl: …', så att det finns kvar. Skriv: {EXTEND_USAGE}.")
+        raise UserError(
+            f"Ange skälet till förlängningen med '; skäl: …', så att det finns kvar. Skriv: {EXTEND_USAGE}."
+        )
     new_due = read_due(ctx, options["senast"])
     if new_due <= a.due:
         raise UserError(

@@ -791,7 +791,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
             fields=[("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose)),
                     ("Föredragande", person_label(case.presenter))],
         )
-        key = f"c{case.id}:m{meeting.id}"
+        key = f"c{case.id}:m{meeting.id}:{ctx.now.isoformat()}"
         tell(ctx, case.raised_by, notice, kind="case_on_agenda", key=key)
         if case.presenter is not None and case.presenter_id != case.raised_by_id:
             presenter_notice = Reply(
@@ -894,7 +894,6 @@ def working_days_between(after: date, until: date) -> int:
 @command(
     "publicera dagordning",
     "publicera dagordningen",
-    "publicera",
     "publish agenda",
     usage="/publicera dagordning [DATUM] [; forum: ID]",
     help="publicera dagordningen i forumets kanal (efter sista dagen går det också, men svaret säger hur sent)",
@@ -906,8 +905,6 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
 
     named, rest = pop_forum_option(ctx, args)
     rest = rest.strip()
-    if normalise(rest).startswith("dagordning"):  # "/publicera dagordningen 6 mars" via the short alias
-        rest = rest.split(maxsplit=1)[1] if len(rest.split()) > 1 else ""
     if named is not None:
         forums = [named]
     elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):

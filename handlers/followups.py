@@ -79,7 +79,8 @@ def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
             "Du får en påminnelse en vecka innan och på dagen.",
         ],
     )
-    told = tell(ctx, responsible, notice, kind="follow_up_set", key=f"f{follow.id}:{due.isoformat()}")
+    told = tell(ctx, responsible, notice, kind="follow_up_set",
+                key=f"f{follow.id}:{due.isoformat()}:{ctx.now.isoformat()}")
     lines = [first, f"Ansvarig: {person_label(responsible)}" + (", som har fått besked." if told else ".")]
     return Reply(title=f"Återkoppling {format_date(due)} – ärende {case.number}", lines=lines)
 

@@ -31,15 +31,21 @@ def snapshot(maker: sessionmaker[Session]) -> dict[str, Any]:
             (c.number, c.status, c.meeting_id, c.presenter_id, c.late_addition, c.returned_reason, c.version)
             for c in s.scalars(select(Case).order_by(Case.id))
         ]
-        out["meetings"] = [(m.id, m.agenda_published_at, m.version) for m in s.scalars(select(Meeting).order_by(Meeting.id))]
-        out["assignments"] = [(a.id, a.due, a.closed_at, a.version) for a in s.scalars(select(Assignment).order_by(Assignment.id))]
+        out["meetings"] = [(m.id, m.agenda_published_at, m.version)
+                           for m in s.scalars(select(Meeting).order_by(Meeting.id))]
+        out["assignments"] = [(a.id, a.due, a.closed_at, a.version)
+                              for a in s.scalars(select(Assignment).order_by(Assignment.id))]
         out["follow_ups"] = [(f.id, f.due, f.done_at) for f in s.scalars(select(FollowUp).order_by(FollowUp.id))]
     return out
 
 
+def _case_query(number: str, forum: str):  # type: ignore[no-untyped-def]
+    return select(Case).join(Forum, Forum.id == Case.forum_id).where(Case.number == number, Forum.key == forum)
+
+
 def case(maker: sessionmaker[Session], number: str, forum: str = "lchnv") -> Case:
     with maker() as s:
-        row = s.scalar(select(Case).join(Forum, Forum.id == Case.forum_id).where(Case.number == number, Forum.key == forum))
+        row = s.scalar(_case_query(number, forum))
         assert row is not None, f"no case {number} in {forum}"
         row.events, row.attachments, row.decisions  # load while the session is open
         return row
@@ -47,7 +53,7 @@ def case(maker: sessionmaker[Session], number: str, forum: str = "lchnv") -> Cas
 
 def events(maker: sessionmaker[Session], number: str, forum: str = "lchnv") -> list[str]:
     with maker() as s:
-        c = s.scalar(select(Case).join(Forum, Forum.id == Case.forum_id).where(Case.number == number, Forum.key == forum))
+        c = s.scalar(_case_query(number, forum))
         return [e.kind for e in c.events]
 
 

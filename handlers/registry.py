@@ -61,8 +61,13 @@ def match(text: str) -> tuple[Command, str] | None:
     norm = [normalise(m.group(0)) for m in found]
     for n in range(min(len(found), 4), 0, -1):
         cmd = _INDEX.get(tuple(norm[:n]))
+        end = found[n - 1].end()
+        if cmd is None and norm[n - 1][-1:] in (":", ","):
+            # "/anmäl frånvaro: sjuk" – punctuation glued to the last command word belongs to the arguments
+            cmd = _INDEX.get((*norm[: n - 1], norm[n - 1][:-1]))
+            end -= 1
         if cmd is not None:
-            return cmd, stripped[found[n - 1].end():].strip()
+            return cmd, stripped[end:].strip()
     return None
 
 

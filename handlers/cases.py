@@ -206,7 +206,19 @@ def read_day(ctx: Context, text: str, *, what: str) -> date:
 
 
 def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meeting:
-    """The forum meeting on the day (or in the week) the phrase names; otherwise a refusal listing the next ones."""
+    """The forum meeting on the day (or in the week) the phrase names; otherwise a refusal listing the next ones.
+
+    'nästa' (or 'nästa möte') is the forum's next meeting.
+    """
+    if normalise(text) in ("nasta", "nasta mote", "next"):
+        if len(forums) > 1:
+            keys = ", ".join(f"forum: {f.key}" for f in forums)
+            raise UserError(f"'nästa' möte i vilket forum? Lägg till '; forum: ID' sist ({keys}), eller skriv datumet.")
+        upcoming = store.meetings_after(ctx.session, forums, ctx.now, limit=1)
+        if not upcoming:
+            raise UserError(f"{forum_label(forums[0])} har inga kommande möten inlagda. Samordnaren lägger in dem i "
+                            "nätverksfilen.")
+        return upcoming[0]
     first, last = read_day_range(ctx, text)
     start, end = day_bounds(first, last)
     found = store.meetings_between(ctx.session, forums, start, end)

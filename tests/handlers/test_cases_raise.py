@@ -129,3 +129,11 @@ def test_a_coordinator_raising_a_case_is_not_told_about_it_twice(chat) -> None:
     assert said.ok
     assert said.messages == []
     assert "Du är själv samordnare" in said.reply
+
+
+def test_the_next_meeting_can_be_wished_for_as_nasta(chat) -> None:
+    said = chat("eva.strand", "/anmäl ärende Vägledning; möte: nästa")
+    assert said.ok, said.reply
+    assert "Önskat möte: fredag 6 mars 2020" in flat(said.reply)
+    asked = chat("per.ek", "/anmäl ärende Vägledning; möte: nästa")
+    assert not asked.ok and "forum: lchnv" in asked.reply

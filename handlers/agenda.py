@@ -125,7 +125,9 @@ def agenda_reply(session: Session, meeting: Meeting, *, now: datetime) -> Reply:
     else:
         context.append("Dagordningen är inte publicerad ännu.")
         deadline = forum_deadlines(meeting.forum, local(meeting.starts_at).date()).agenda
-        if deadline is not None:
+        if deadline is not None and deadline < local(now).date():
+            context.append(f"Sista dag att publicera den var {format_date(deadline)}.")
+        elif deadline is not None:
             context.append(f"Den ska publiceras senast {format_date(deadline)}.")
     return Reply(
         title=f"Dagordning – {forum_label(meeting.forum)}",

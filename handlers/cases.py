@@ -793,7 +793,9 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
                               style="primary"))
     else:
         deadline = forum_deadlines(forum, meeting_day(meeting)).agenda
-        if deadline is not None:
+        if deadline is not None and deadline < ctx.today:
+            lines.append(f"Sista dag för dagordningen var {format_date(deadline)}; publicera den så snart du kan.")
+        elif deadline is not None:
             lines.append(f"Dagordningen ska publiceras senast {format_date(deadline)}.")
     if not already:
         notice = Reply(

@@ -211,3 +211,11 @@ def test_dagordning_is_for_people_in_the_forum(chat) -> None:
     said = chat("johan.sjo", "/dagordning")
     assert not said.ok
     assert "inte med i något forum" in said.reply
+
+
+def test_after_the_agenda_deadline_the_replies_say_it_has_passed(chat) -> None:
+    raise_two(chat)
+    said = chat("maria.lind", "/beredning 2020:8 dagordning", now="2020-03-02T09:00")
+    assert "Sista dag för dagordningen var fredag 28 februari 2020" in flat(said.reply)
+    agenda = flat(chat("per.ek", "/dagordning 6 mars", now="2020-03-02T09:00").reply)
+    assert "Sista dag att publicera den var fredag 28 februari 2020" in agenda

@@ -802,8 +802,8 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
             title=f"Ärende {case.number} är på dagordningen",
             lines=[f"Ärende {case_title(case)} tas upp på {genitive(forum)} möte {meeting_label(meeting)}"
                    + (" som tillkommande ärende." if late else ".")],
-            fields=[("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose)),
-                    ("Föredragande", person_label(case.presenter))],
+            fields=[("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose))]
+            + ([("Föredragande", person_label(case.presenter))] if case.presenter is not None else []),
         )
         key = f"c{case.id}:m{meeting.id}:{ctx.now.isoformat()}"
         tell(ctx, case.raised_by, notice, kind="case_on_agenda", key=key)

@@ -134,7 +134,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="also profile kansli under load (py-spy) and a scheduler pass (pyinstrument) "
                              "into bench/profiles/")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL even when it is configured")
+    parser.add_argument("--table", action="store_true",
+                        help="only print the table of the last run (bench/results.json), e.g. for the README")
     args = parser.parse_args(argv)
+    if args.table:
+        print(render_table(json.loads(RESULTS.read_text(encoding="utf-8"))))
+        return 0
     started = time.perf_counter()
     profile_dir = None
     if args.profile:
@@ -210,6 +215,12 @@ ROWS: list[tuple[str, str, str | None]] = [
     ("teams_ratio (kansli p50 / floor p50, c1)", "teams_ratio", "teams_ratio"),
     ("Teams p50, c20: kansli / floor (ms)", "teams_p50_c20_ms|floor_teams_p50_c20_ms", None),
     ("Teams p99, c20: kansli / floor (ms)", "teams_p99_c20_ms|floor_teams_p99_c20_ms", "teams_p99_c20_ms"),
+    ("Slack answer p50 by command, c1: uppdrag alla / dagordning / anmäl frånvaro (ms)",
+     "slack_by_command_c1>uppdrag alla>reply_p50_ms|slack_by_command_c1>dagordning>reply_p50_ms"
+     "|slack_by_command_c1>anmäl frånvaro>reply_p50_ms", None),
+    ("Teams p50 by command, c1: uppdrag alla / dagordning / anmäl frånvaro (ms)",
+     "teams_by_command_c1>uppdrag alla>p50_ms|teams_by_command_c1>dagordning>p50_ms"
+     "|teams_by_command_c1>anmäl frånvaro>p50_ms", None),
     ("answers that were refusals: Slack / Teams", "slack_refusals|teams_refusals", None),
     ("scheduler pass, 10,000 cases (ms)", "tick_ms_10k", None),
     ("scheduler pass, 100,000 cases (ms)", "tick_ms_100k", "tick_ms_100k"),
@@ -221,7 +232,10 @@ ROWS: list[tuple[str, str, str | None]] = [
 def _cell(results: dict[str, object], keys: str, prefix: str) -> str:
     values = []
     for key in keys.split("|"):
-        v = results.get(prefix + key)
+        first, *path = key.split(">")
+        v = results.get(prefix + first)
+        for step in path:
+            v = v.get(step) if isinstance(v, dict) else None
         values.append("–" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)))
     return " / ".join(values)
 

@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "quick": args.quick,
         "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "commit": commit(),
     }
     results.update(bench_parse())
     say(f"date reader: p50 {results['parse_ms_p50']} ms, first parse {results['parse_first_ms']} ms")
@@ -179,6 +180,20 @@ def main(argv: list[str] | None = None) -> int:
     print(render_table(results))
     print(f"\nwrote {RESULTS.relative_to(ROOT)} in {results['duration_s']} s")
     return 0
+
+
+def commit() -> str | None:
+    """The checked-out commit (and whether the tree had changes), if this is a git checkout."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (head + ("+changes" if dirty else "")) or None
 
 
 def machine() -> str:
@@ -262,7 +277,8 @@ def render_table(results: dict[str, object]) -> str:
         goal = f"{target} {TARGETS[target][0].replace('<=', '≤')} {TARGETS[target][1]:g}" if target else ""
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {goal} |")
     lines.append("")
-    lines.append(f"Machine: {results.get('machine')}. Run {results.get('run_at')}, {results.get('duration_s')} s"
+    lines.append(f"Machine: {results.get('machine')}. Run {results.get('run_at')} on commit {results.get('commit')}, "
+                 f"{results.get('duration_s')} s"
                  + (" (quick)" if results.get("quick") else "")
                  + f"; load average (1 min) {results.get('load_avg_at_start', ['?'])[0]} at the start, "
                  f"{results.get('load_avg_at_end', ['?'])[0]} at the end.")

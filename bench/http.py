@@ -160,6 +160,31 @@ def get_json(url: str) -> dict:
         return json.loads(resp.read())
 
 
+def drain(url: str, wait_s: float = 30.0) -> float:
+    """Wait (bounded) until kansli has no delivery in flight or due (outbox rows 'sending', or
+    'pending' and due), so that one phase's background work does not fall on the next; returns the
+    seconds waited."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import and_, func, or_, select
+
+    from storage.models import Outbox
+
+    engine = make_engine(url)
+    t0 = time.monotonic()
+    try:
+        while time.monotonic() - t0 < wait_s:
+            busy = or_(Outbox.status == "sending",
+                       and_(Outbox.status == "pending", Outbox.next_attempt_at <= datetime.now(timezone.utc)))
+            with engine.connect() as conn:
+                if not conn.scalar(select(func.count()).select_from(Outbox).where(busy)):
+                    break
+            time.sleep(0.25)
+    finally:
+        engine.dispose()
+    return round(time.monotonic() - t0, 2)
+
+
 def healthy(base: str, wait_s: float = 60.0) -> bool:
     """Wait (bounded) until the server answers /healthz again, e.g. after a stalled phase."""
     deadline = time.monotonic() + wait_s
@@ -304,6 +329,8 @@ def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Pat
                     result = compare(platform, k_target, f_target, work, concurrency=c, quick=quick)
                 finally:
                     proc.stop_profile(spy)
+                drained = drain(url)
+                out[f"{platform}_drain_c{c}_s"] = drained
                 if raw is not None:
                     summary = raw.with_suffix(".txt")
                     summary.write_text(proc.summarise_profile(raw), encoding="utf-8")
@@ -311,8 +338,8 @@ def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Pat
                 kansli_samples += result.samples["kansli"]
                 k = load.summarise(result.samples["kansli"])
                 f = load.summarise(result.samples["floor"])
-                say(f"{platform} c{c}: {result.rounds} rounds in {time.monotonic() - t0:.1f} s; "
-                    f"kansli {k}; floor {f}")
+                say(f"{platform} c{c}: {result.rounds} rounds in {time.monotonic() - t0:.1f} s "
+                    f"(deliveries in flight drained {drained} s after); kansli {k}; floor {f}")
                 for err in load.first_errors(result.samples["kansli"]):
                     say(f"  kansli error: {err}")
                 for name, summary in (("", k), ("floor_", f)):

@@ -77,7 +77,7 @@ def _check_operations(s: Settings) -> None:
     example = "till exempel postgresql://kansli:LÖSENORD@db:5432/kansli eller sqlite:///kansli.db"
     try:
         url = make_url(normalise_url(s.database_url))
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise ValueError(f"KANSLI_DATABASE_URL '{_shown(s.database_url)}' är ingen databasadress; skriv {example}.")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise ValueError(f"KANSLI_DATABASE_URL ska vara en PostgreSQL- eller SQLite-adress, {example}.")

@@ -44,6 +44,11 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
      r"\1'" + NOTE_REDACTED + "'"),
 ]
 
+# Libraries that at INFO/DEBUG write SQL parameters, result rows or request bodies (message texts,
+# absence notes): they stay at WARNING whatever KANSLI_LOG_LEVEL says.
+QUIET = ("sqlalchemy", "alembic", "slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "msal",
+         "urllib3", "aiohttp.client", "apscheduler.executors", "asyncio")
+
 _secrets: list[str] = []
 
 
@@ -128,6 +133,8 @@ def configure(fmt: str = "text", level: str | int = "INFO", *, secrets: Iterable
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level if isinstance(level, int) else level.upper())
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler
 
 

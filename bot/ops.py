@@ -45,6 +45,11 @@ REPORTED = (("forum", "forum"), ("person", "personer"), ("meeting", "möten"), (
             ("absence", "frånvaroanmälningar"), ("assignment", "uppdrag"), ("outbox", "meddelanden"))
 
 
+def n_of(n: int, one: str, many: str) -> str:
+    """'1 frånvaronotering', '2 frånvaronoteringar'."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def engine_from_settings() -> Engine:
     return make_engine(load_settings().database_url)
 
@@ -311,10 +316,14 @@ def cmd_personuppgifter(args: argparse.Namespace) -> int:
             session.commit()
     finally:
         engine.dispose()
-    kept = ", ".join(f"{n} {k}" for k, n in result.kept.items() if n)
+    names = {"beslut": ("beslut", "beslut"), "ärenden": ("ärende", "ärenden"), "uppdrag": ("uppdrag", "uppdrag"),
+             "frånvaroanmälningar": ("frånvaroanmälan", "frånvaroanmälningar")}
+    kept = ", ".join(n_of(n, *names.get(k, (k, k))) for k, n in result.kept.items() if n)
     print(f"{handle} är borttagen och heter nu '{ERASED_NAME}' i kansli (id {result.person_id}).")
-    print(f"Raderade {result.notes} frånvaronoteringar och {result.contact_refs} kontaktvägar, stoppade "
-          f"{result.cancelled_messages} meddelanden som väntade och rensade {result.scrubbed_messages} skickade.")
+    print(f"Raderade {n_of(result.notes, 'frånvaronotering', 'frånvaronoteringar')} och "
+          f"{n_of(result.contact_refs, 'kontaktväg', 'kontaktvägar')}, stoppade "
+          f"{n_of(result.cancelled_messages, 'väntande meddelande', 'väntande meddelanden')} och tog bort namnet ur "
+          f"{n_of(result.scrubbed_messages, 'skickat meddelande', 'skickade meddelanden')}.")
     if kept:
         print(f"Kvar, utan namn: {kept}.")
     print(f"Ta också bort {handle} ur nätverksfilen; annars läggs personen till igen vid nästa kansli import.")
@@ -339,8 +348,8 @@ def cmd_rensa(args: argparse.Namespace) -> int:
     if not result:
         print(f"Inga frånvaronoteringar att ta bort (de sparas {days} dagar efter mötet).")
     else:
-        print(f"Tog bort {result.notes} frånvaronoteringar äldre än {days} dagar efter mötet "
-              f"och rensade dem ur {result.messages} skickade meddelanden.")
+        print(f"Tog bort {n_of(result.notes, 'frånvaronotering', 'frånvaronoteringar')} (sparade {days} dagar "
+              f"efter mötet) och rensade dem ur {n_of(result.messages, 'skickat meddelande', 'skickade meddelanden')}.")
     return 0
 
 

@@ -17,7 +17,8 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Iterator
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -250,6 +251,19 @@ def wait_until(predicate, what: str, timeout: float = WAIT) -> None:  # type: ig
             return
         time.sleep(0.05)
     raise AssertionError(f"gave up waiting: {what}")
+
+
+@contextmanager
+def temporary_command(name: str, handler: Callable[[Any, str], Any]) -> Iterator[None]:
+    """Register a chat command for one test only, and take it out of the table afterwards."""
+    from handlers import registry
+
+    registry.command(name, usage=f"/{name}", help="endast för test")(handler)
+    try:
+        yield
+    finally:
+        registry._INDEX.pop(tuple(registry.normalise(name).split()), None)
+        registry._COMMANDS[:] = [c for c in registry._COMMANDS if c.name != name]
 
 
 def schema_fixture() -> Iterator[PgSchema]:

@@ -73,6 +73,20 @@ NOT_ACTIVITY = "Det här är ingen Bot Framework-aktivitet som kansli kan svara 
 _TEXT_FIELDS = ("id", "text", "name", "channelId", "locale", "action", "textFormat", "replyToId")
 
 
+_ID = re.compile(r"[\x21-\x7e]{1,1024}")
+
+
+def _bad_text(node: Any) -> bool:
+    """NUL characters or unpaired surrogates anywhere in the body (a JSON parser lets both through)."""
+    if isinstance(node, str):
+        return "\x00" in node or any("\ud800" <= ch <= "\udfff" for ch in node)
+    if isinstance(node, dict):
+        return any(_bad_text(k) or _bad_text(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_bad_text(v) for v in node)
+    return False
+
+
 def activity_problem(body: Any) -> str | None:
     """Why a request body is not an activity kansli can answer (None when it is one).
 
@@ -96,6 +110,13 @@ def activity_problem(body: Any) -> str | None:
             return f"{key} is not text"
     if body.get("channelData") is not None and not isinstance(body["channelData"], dict):
         return "channelData is not an object"
+    # Ids travel in URLs and HTTP headers (x-ms-conversation-id): Bot Framework ids are printable ASCII.
+    for value in (body.get("id"), body["serviceUrl"], body["from"]["id"], body["from"].get("aadObjectId"),
+                  body["conversation"]["id"], (body.get("recipient") or {}).get("id")):
+        if value is not None and (not isinstance(value, str) or not _ID.fullmatch(value)):
+            return "an id that is not printable ASCII"
+    if _bad_text(body):
+        return "text with NUL or unpaired surrogate characters"
     try:
         Activity.deserialize(body)
     except Exception as exc:  # noqa: BLE001 - any shape the SDK cannot read

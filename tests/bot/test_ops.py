@@ -240,3 +240,13 @@ def test_rensa_deletes_notes_after_the_configured_days(tmp_path: Path) -> None:
     assert "Tog bort 1 frånvaronotering (sparade 7 dagar efter mötet)" in short
     assert "1 skickat meddelande" in short
     assert NOTE not in absence_listing(url, tmp_path)
+
+
+def test_the_scheduler_pass_deletes_notes_past_their_retention(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    populate(url, tmp_path)
+    ok(kansli(["tick", "--now", "2020-04-05T09:00"], url, cwd=tmp_path))
+    assert NOTE in absence_listing(url, tmp_path), "kept until 30 days after the meeting"
+    out = ok(kansli(["tick", "-v", "--now", "2020-04-06T09:00"], url, cwd=tmp_path))
+    assert "'notes_deleted': 1" in out
+    assert NOTE not in absence_listing(url, tmp_path)

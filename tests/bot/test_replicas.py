@@ -50,6 +50,11 @@ def pg() -> Iterator[PgSchema]:
     yield from schema_fixture()
 
 
+@pytest.fixture
+def pg2() -> Iterator[PgSchema]:
+    yield from schema_fixture()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Services]:
     """Services on a real store whose commits are real (not the rolled-back test transaction)."""
@@ -117,6 +122,30 @@ def test_commands_from_several_processes_at_once_land_once_each(pg: PgSchema, tm
         reports = list(s.scalars(select(Outbox).where(Outbox.kind == "absence_report")))
     services.engine.dispose()
     assert len(reports) == 3, "the recipient is told once per person"
+
+
+def test_two_replicas_ticking_at_the_same_instants_send_each_reminder_once(pg: PgSchema, pg2: PgSchema,
+                                                                         tmp_path: Path) -> None:
+    """Two `kansli tick` processes at each instant on one store print what one process prints on another."""
+    from tests.conftest import split_sent
+
+    instants = ["2020-02-17T08:00", "2020-02-28T08:00", "2020-03-06T07:30"]
+    for schema in (pg, pg2):
+        assert kansli(["import", str(EXAMPLE)], schema.url, cwd=tmp_path).returncode == 0
+    reference: list[tuple[str, str]] = []
+    together: list[tuple[str, str]] = []
+    for when in instants:
+        one = kansli(["tick", "--now", when], pg2.url, cwd=tmp_path)
+        assert one.returncode == 0, one.stderr
+        reference += split_sent(one.stdout)
+        procs = [subprocess.Popen(KANSLI + ["tick", "--now", when], env=env_for(pg.url), cwd=tmp_path,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        for p in procs:
+            out, err = p.communicate(timeout=120)
+            assert p.returncode == 0 and "Traceback" not in err, err
+            together += split_sent(out)
+    assert reference, "the example network has reminders due at these instants"
+    assert sorted(together) == sorted(reference)
 
 
 # ------------------------------------------------------------------------------------ lost updates

@@ -41,8 +41,9 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 
 # Tables whose counts `backup` and `restore` report, with their Swedish names.
-REPORTED = (("forum", "forum"), ("person", "personer"), ("meeting", "möten"), ("case_item", "ärenden"),
-            ("absence", "frånvaroanmälningar"), ("assignment", "uppdrag"), ("outbox", "meddelanden"))
+REPORTED = (("forum", "forum", "forum"), ("person", "person", "personer"), ("meeting", "möte", "möten"),
+            ("case_item", "ärende", "ärenden"), ("absence", "frånvaroanmälan", "frånvaroanmälningar"),
+            ("assignment", "uppdrag", "uppdrag"), ("outbox", "meddelande", "meddelanden"))
 
 
 def n_of(n: int, one: str, many: str) -> str:
@@ -60,7 +61,7 @@ def counts(engine: Engine) -> dict[str, int]:
 
 
 def describe(c: dict[str, int]) -> str:
-    return ", ".join(f"{c.get(t, 0)} {sv}" for t, sv in REPORTED)
+    return ", ".join(n_of(c.get(t, 0), one, many) for t, one, many in REPORTED)
 
 
 # ------------------------------------------------------------------------------------ migrate

@@ -39,10 +39,8 @@ ROUNDS = {1: 40, 20: 8}
 PER_ROUND = {1: 3, 20: 100}
 QUICK_ROUNDS = {1: 6, 20: 2}
 QUICK_PER_ROUND = {1: 3, 20: 60}
-BUDGET_S = {1: 30.0, 20: 45.0}
+BUDGET_S = {1: 20.0, 20: 30.0}
 WARM_UP = 9
-# kansli serve is started this many times; startup_s is the median (the last start takes the load).
-STARTS = 3
 
 # How kansli's dispatcher answers when no command ran (bot/dispatch.py): unknown command or
 # person, internal error, database down, conflict. Such answers are counted, not timed as work.
@@ -160,42 +158,35 @@ def get_json(url: str) -> dict:
         return json.loads(resp.read())
 
 
-def drain(url: str, wait_s: float = 30.0) -> float:
-    """Wait (bounded) until kansli has no delivery in flight or due (outbox rows 'sending', or
-    'pending' and due), so that one phase's background work does not fall on the next; returns the
-    seconds waited."""
-    from datetime import datetime, timezone
-
-    from sqlalchemy import and_, func, or_, select
+def drain(url: str, wait_s: float = 10.0, still_s: float = 2.0) -> float:
+    """Wait (bounded) until kansli has no delivery in flight (outbox rows 'sending'), or nothing has
+    moved for `still_s`, so that one phase's background work does not fall on the next; returns the
+    seconds waited. (Rows left pending for a retry wait for the scheduler, which is off here.)"""
+    from sqlalchemy import func, select
 
     from storage.models import Outbox
 
     engine = make_engine(url)
     t0 = time.monotonic()
+    last: tuple[int, int] | None = None
+    moved = t0
     try:
         while time.monotonic() - t0 < wait_s:
-            busy = or_(Outbox.status == "sending",
-                       and_(Outbox.status == "pending", Outbox.next_attempt_at <= datetime.now(timezone.utc)))
             with engine.connect() as conn:
-                if not conn.scalar(select(func.count()).select_from(Outbox).where(busy)):
-                    break
+                sending = int(conn.scalar(select(func.count()).select_from(Outbox)
+                                          .where(Outbox.status == "sending")) or 0)
+                sent = int(conn.scalar(select(func.count()).select_from(Outbox)
+                                       .where(Outbox.status == "sent")) or 0)
+            if not sending:
+                break
+            if (sending, sent) != last:
+                last, moved = (sending, sent), time.monotonic()
+            elif time.monotonic() - moved > still_s:
+                break
             time.sleep(0.25)
     finally:
         engine.dispose()
     return round(time.monotonic() - t0, 2)
-
-
-def healthy(base: str, wait_s: float = 60.0) -> bool:
-    """Wait (bounded) until the server answers /healthz again, e.g. after a stalled phase."""
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as resp:  # noqa: S310
-                if resp.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.5)
-    return False
 
 
 def endpoint_answers(url: str) -> bool:
@@ -252,6 +243,12 @@ def compare(platform: str, kansli: load.Target, floor: load.Target, work: Worklo
 
 def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Path | None = None,
             label: str = "sqlite") -> dict[str, object]:
+    """Everything through HTTP on the store at `url`; see the module docstring.
+
+    kansli serve is started afresh for each phase (platform × concurrency), so a phase that left
+    kansli struggling does not spoil the next one's figures; startup_s is the median of those
+    starts and rss_mb the largest resident memory after a phase's load.
+    """
     def say(msg: str) -> None:
         if log:
             print(f"  [http] {msg}", file=sys.stderr, flush=True)
@@ -261,17 +258,18 @@ def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Pat
         raise RuntimeError("the store has no forum with both a coordinator and members")
     work = Workload(forums)
     logs = Path(tempfile.mkdtemp(prefix="kansli-bench-logs-"))
-    children: list[proc.Child] = []
+    helpers: list[proc.Child] = []
     out: dict[str, object] = {}
+    starts: list[float] = []
+    rss: dict[str, float] = {}
     try:
         standin = proc.start_ready("standin", "bench.standin", log_dir=logs)
-        children.append(standin)
+        helpers.append(standin)
         floor_slack = proc.start_ready("floor-slack", "bench.floor", "slack", "--standin", standin.url,
                                        log_dir=logs)
         floor_teams = proc.start_ready("floor-teams", "bench.floor", "teams", "--standin", standin.url,
                                        log_dir=logs)
-        children += [floor_slack, floor_teams]
-
+        helpers += [floor_slack, floor_teams]
         port = proc.free_port()
         env = proc.child_env(
             KANSLI_DATABASE_URL=url,
@@ -286,62 +284,55 @@ def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Pat
             KANSLI_LOG_LEVEL="WARNING",
         )
         argv = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-        starts = []
-        for attempt in range(STARTS):
-            kansli, startup = proc.start_http("kansli", argv, port=port, env=env, log_dir=logs)
-            starts.append(round(startup, 2))
-            if attempt < STARTS - 1:
-                kansli.stop()
-        children.append(kansli)
-        out["startup_s"] = statistics.median(starts)
-        out["startup_s_each"] = starts
-        out["rss_mb_idle"] = round(kansli.rss_mb(), 1)
-        say(f"kansli serve answered /healthz after {starts} s (median of {STARTS} starts; logs in {logs})")
-
+        base = f"http://127.0.0.1:{port}"
         platforms = {
-            "slack": (load.Target("kansli", f"{kansli.url}/slack/events", standin.url, SIGNING_SECRET,
-                                  wait_reply=True),
+            "slack": (load.Target("kansli", f"{base}/slack/events", standin.url, SIGNING_SECRET, wait_reply=True),
                       load.Target("floor", f"{floor_slack.url}/slack/events", standin.url, SIGNING_SECRET)),
-            "teams": (load.Target("kansli", f"{kansli.url}/api/messages", standin.url),
+            "teams": (load.Target("kansli", f"{base}/api/messages", standin.url),
                       load.Target("floor", f"{floor_teams.url}/api/messages", standin.url)),
         }
         missing = []
         for platform, (k_target, f_target) in platforms.items():
             kansli_samples: list[load.Sample] = []
-            if not healthy(kansli.url):
-                say(f"kansli does not answer /healthz any more; {platform} not measured")
-                missing.append(platform)
-                continue
-            if not endpoint_answers(k_target.url):
-                missing.append(platform)
-                say(f"kansli has no {platform} endpoint at {k_target.url}; {platform} not measured")
-                continue
             for c in (1, 20):
-                t0 = time.monotonic()
-                spy, raw = None, None
-                if profile_dir is not None and c == 20:
-                    raw = profile_dir / f"http-{label}-{platform}-c20.raw"
-                    spy = proc.start_profile(kansli.pid, raw)
-                    if spy is None:
-                        say("no profile of kansli under load: py-spy is not installed")
-                        raw = None
+                phase = f"{platform}_c{c}"
+                kansli, startup = proc.start_http(f"kansli-{phase}", argv, port=port, env=env, log_dir=logs)
                 try:
-                    result = compare(platform, k_target, f_target, work, concurrency=c, quick=quick)
+                    starts.append(round(startup, 2))
+                    out.setdefault("rss_mb_idle", round(kansli.rss_mb(), 1))
+                    if not endpoint_answers(k_target.url):
+                        say(f"kansli has no {platform} endpoint at {k_target.url}; {platform} not measured")
+                        missing.append(platform)
+                        break
+                    t0 = time.monotonic()
+                    spy, raw = None, None
+                    if profile_dir is not None and c == 20:
+                        raw = profile_dir / f"http-{label}-{platform}-c20.raw"
+                        spy = proc.start_profile(kansli.pid, raw)
+                        if spy is None:
+                            say("no profile of kansli under load: py-spy is not installed")
+                            raw = None
+                    try:
+                        result = compare(platform, k_target, f_target, work, concurrency=c, quick=quick)
+                    finally:
+                        proc.stop_profile(spy)
+                    drained = drain(url)
+                    # Resident memory once the load and the deliveries it started are over.
+                    rss[phase] = round(kansli.rss_mb(), 1)
                 finally:
-                    proc.stop_profile(spy)
-                drained = drain(url)
-                out[f"{platform}_drain_c{c}_s"] = drained
+                    kansli.stop()
                 if raw is not None:
-                    summary = raw.with_suffix(".txt")
-                    summary.write_text(proc.summarise_profile(raw), encoding="utf-8")
-                    say(f"profile of kansli under {platform} c20: {summary}")
+                    summary_file = raw.with_suffix(".txt")
+                    summary_file.write_text(proc.summarise_profile(raw), encoding="utf-8")
+                    say(f"profile of kansli under {platform} c20: {summary_file}")
                 kansli_samples += result.samples["kansli"]
                 k = load.summarise(result.samples["kansli"])
                 f = load.summarise(result.samples["floor"])
-                say(f"{platform} c{c}: {result.rounds} rounds in {time.monotonic() - t0:.1f} s "
-                    f"(deliveries in flight drained {drained} s after); kansli {k}; floor {f}")
+                say(f"{platform} c{c}: kansli started in {startup:.2f} s; {result.rounds} rounds in "
+                    f"{time.monotonic() - t0:.1f} s, deliveries drained {drained} s after; kansli {k}; floor {f}")
                 for err in load.first_errors(result.samples["kansli"]):
                     say(f"  kansli error: {err}")
+                out[f"{phase}_drain_s"] = drained
                 for name, summary in (("", k), ("floor_", f)):
                     for key in ("p50_ms", "p99_ms"):
                         if key in summary:
@@ -355,26 +346,28 @@ def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Pat
                     ratio = round(k["p50_ms"] / f["p50_ms"], 2)
                     out[f"{platform}_ratio" if c == 1 else f"{platform}_ratio_c{c}"] = ratio
                 out[f"{platform}_by_command_c{c}"] = {
-                    label: {x: v for x, v in s.items() if x != "errors" or v}
-                    for label, s in load.by_label(result.samples["kansli"]).items()}
+                    command: {x: v for x, v in summ.items() if x != "errors" or v}
+                    for command, summ in load.by_label(result.samples["kansli"]).items()}
             if platform == "slack" and "slack_reply_p50_c20_ms" in out:
                 out["slack_reply_p50_ms"] = out["slack_reply_p50_c20_ms"]
                 out["slack_reply_p99_ms"] = out["slack_reply_p99_c20_ms"]
-            checked = check_answers(platform, kansli_samples, get_json(f"{standin.url}/_texts"))
-            out[f"{platform}_answers"] = checked
-            refused = sum(int(c["refused"]) for c in checked.values())  # type: ignore[call-overload]
-            out[f"{platform}_refusals"] = refused
-            for command, c in checked.items():
-                if c["refused"]:
-                    say(f"{platform} {command}: {c['refused']} of {c['answers']} answers were refusals: "
-                        f"{c['refusals']}")
-        # Deliveries kansli started after answering (absence notices) finish before memory is read.
-        time.sleep(1.0)
-        out["rss_mb"] = round(kansli.rss_mb(), 1)
+            if kansli_samples:
+                checked = check_answers(platform, kansli_samples, get_json(f"{standin.url}/_texts"))
+                out[f"{platform}_answers"] = checked
+                out[f"{platform}_refusals"] = sum(int(c["refused"]) for c in checked.values())  # type: ignore[call-overload]
+                for command, c in checked.items():
+                    if c["refused"]:
+                        say(f"{platform} {command}: {c['refused']} of {c['answers']} answers were refusals: "
+                            f"{c['refusals']}")
+        out["startup_s"] = statistics.median(starts) if starts else None
+        out["startup_s_each"] = starts
+        out["rss_mb"] = max(rss.values()) if rss else None
+        out["rss_mb_each"] = rss
         out["standin_calls"] = get_json(f"{standin.url}/_stats")
         if missing:
             out["not_measured"] = missing
+        say(f"kansli serve answered /healthz after {starts} s; logs in {logs}")
     finally:
-        for child in reversed(children):
+        for child in reversed(helpers):
             child.stop()
     return out

@@ -34,8 +34,10 @@ import aiohttp
 BOT_ID = "28:kansli-bench"
 BOT_NAME = "kansli"
 TENANT = "tenant-bench"
-REQUEST_TIMEOUT = 30.0
+REQUEST_TIMEOUT = 15.0  # Teams gives a bot about 15 s; Slack wants the ack within 3 s
 REPLY_TIMEOUT = 10.0
+WARM_UP_S = 5.0  # the most each target's warm-up may take
+GRACE_S = 10.0  # how long requests in flight may run past a comparison's budget
 
 
 def percentile(values: Iterable[float], p: float) -> float:
@@ -202,19 +204,35 @@ async def send_one(session: aiohttp.ClientSession, target: Target, cmd: Command)
     return sample
 
 
+CUT_OFF = "cut off at the time limit"
+
+
 async def run_round(session: aiohttp.ClientSession, target: Target, commands: list[Command], *,
-                    concurrency: int, deadline: float) -> list[Sample]:
-    """Send `commands` to `target` with `concurrency` users at a time; stop taking new ones at `deadline`."""
+                    concurrency: int, deadline: float, hard_deadline: float | None = None) -> list[Sample]:
+    """Send `commands` to `target` with `concurrency` users at a time.
+
+    No new command starts after `deadline`; at `hard_deadline` the requests still in flight are
+    abandoned and counted as errors, so a stalled target cannot hold the bench up.
+    """
     queue = iter(commands)
     samples: list[Sample] = []
+    in_flight: dict[int, Command] = {}
 
-    async def user() -> None:
+    async def user(n: int) -> None:
         for cmd in queue:
             if time.monotonic() > deadline:
                 return
+            in_flight[n] = cmd
             samples.append(await send_one(session, target, cmd))
+            del in_flight[n]
 
-    await asyncio.gather(*(user() for _ in range(concurrency)))
+    tasks = [asyncio.create_task(user(n)) for n in range(concurrency)]
+    limit = None if hard_deadline is None else max(0.0, hard_deadline - time.monotonic())
+    _, pending = await asyncio.wait(tasks, timeout=limit)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    samples += [Sample(cmd.label, "", 0.0, 0, error=CUT_OFF) for cmd in in_flight.values()]
     return samples
 
 
@@ -231,30 +249,32 @@ async def compare(targets: list[Target], make_commands: Callable[[int], list[Com
                   concurrency: int, budget_s: float, warm_up: list[Command] | None = None) -> Comparison:
     """Alternate between the targets round by round (the order flips each round) with the same commands.
 
-    A round pair starts only while the time budget lasts, so every target gets the same number of
-    rounds; each target's round may take at most half the budget (a stalled target cannot eat the
-    other's round), so a comparison ends within about twice its budget whatever happens.
-    `warm_up` commands go to each target first and are not counted.
+    A round pair starts only while the time budget lasts, and everything ends at the budget plus
+    ten seconds (warm-up included: `warm_up` commands go to each target first, uncounted, for at
+    most WARM_UP_S each), whatever the targets do.
     """
     result = Comparison(samples={t.name: [] for t in targets})
     connector = aiohttp.TCPConnector(limit=concurrency * 2 + 4)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
-    cap = budget_s / 2
     t0 = time.monotonic()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         if warm_up:
             for target in targets:
+                start = time.monotonic()
                 await run_round(session, target, warm_up, concurrency=min(concurrency, 4),
-                                deadline=time.monotonic() + cap)
+                                deadline=start + WARM_UP_S / 2, hard_deadline=start + WARM_UP_S)
         end = time.monotonic() + budget_s
+        hard_end = end + GRACE_S
         for r in range(rounds):
             if r and time.monotonic() > end:
                 break
             commands = make_commands(r)
             order = targets if r % 2 == 0 else list(reversed(targets))
             for target in order:
+                # A pair that started within the budget runs whole unless it reaches the hard end.
                 result.samples[target.name] += await run_round(
-                    session, target, commands, concurrency=concurrency, deadline=time.monotonic() + cap)
+                    session, target, commands, concurrency=concurrency, deadline=hard_end,
+                    hard_deadline=hard_end)
             result.rounds += 1
     result.seconds = time.monotonic() - t0
     return result

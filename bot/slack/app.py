@@ -1,0 +1,456 @@
+"""The Slack Bolt app: slash commands, DMs, @mentions, buttons, the case modal and the App Home tab.
+
+Every request is acknowledged first (Slack wants an answer within three
+seconds); the command then runs through the dispatcher in a worker thread, so
+the event loop never waits for the database, and the answer goes back through
+the response_url, chat.postEphemeral, chat.postMessage or views.publish. The
+messages the command queued for others are delivered last.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Awaitable
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.app import Services
+from bot.dispatch import Identity, Outcome
+from bot.render.slack import ACTION_PREFIX, VIEW_BLOCKS, fallback_text, render_blocks, render_pages
+from bot.slack import forms
+from bot.slack.text import (
+    SLASH_ALIASES,
+    SLASH_COMMANDS,
+    mentioned_users,
+    slash_to_text,
+    strip_bot_mention,
+    to_command_text,
+)
+from bot.slack.transport import SlackTransport, make_client
+from handlers.base import Action, Reply, error_reply
+from handlers.common import forum_label
+from storage import queries
+from storage.models import Person, ProcessedEvent
+
+log = logging.getLogger("kansli.slack")
+
+EVENTS_PATH = "/slack/events"
+HOME_COMMAND = "översikt"
+# How long a modal submission may wait for the dispatcher before Slack is answered (Slack allows 3 s):
+# a refusal within the budget is shown on the field; a later one comes as a DM.
+FORM_BUDGET = 2.0
+EVENT_MEMORY = timedelta(days=2)
+FORM_FAILED = (
+    "Formuläret kunde inte öppnas (Slack hann inte). Skriv ärendet på en rad i stället: "
+    "/anmal ärende TITEL; syfte: beslut; möte: DATUM; föredragande: @handle; bilaga: URL"
+)
+FORM_BUTTON = "Fyll i formuläret, eller skriv allt på en rad: /anmal ärende TITEL; syfte: beslut; möte: DATUM"
+
+
+@dataclass
+class Submitted:
+    """A modal submission after the dispatcher: field errors, or the outcome to answer with."""
+
+    outcome: Outcome | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+class SlackBot:
+    def __init__(self, services: Services, *, client: AsyncWebClient | None = None) -> None:
+        self.services = services
+        settings = services.settings
+        self.client = client or make_client(settings.slack_bot_token, settings.slack_api_url)
+        self.transport = SlackTransport(self.client)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.slack_signing_secret,
+            process_before_response=False,
+            logger=logging.getLogger("kansli.slack.bolt"),
+            name="kansli",
+        )
+        self.form_budget = FORM_BUDGET
+        self._pruned_at: datetime | None = None
+        self._socket: Any = None
+        self._socket_task: asyncio.Task[None] | None = None
+        self._register()
+
+    # ------------------------------------------------------------------ HTTP and Socket Mode
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        """POST /slack/events: Bolt verifies the signature (401 when forged or older than five minutes)."""
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def start_socket_mode(self, _app: web.Application) -> None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        self._socket = AsyncSocketModeHandler(self.app, app_token=self.services.settings.slack_app_token,
+                                              web_client=self.client)
+        self._socket_task = asyncio.create_task(self._connect_socket())
+
+    async def _connect_socket(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                await self._socket.connect_async()
+                log.info("slack socket mode connected")
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep trying; the HTTP side and the rest keep running
+                log.warning("slack socket mode could not connect (%s); trying again in %.0f s",
+                            type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    async def stop_socket_mode(self, _app: web.Application) -> None:
+        if self._socket_task is not None:
+            self._socket_task.cancel()
+        if self._socket is not None:
+            try:
+                await self._socket.close_async()
+            except Exception:  # noqa: BLE001 - shutting down anyway
+                log.debug("socket mode close failed", exc_info=True)
+
+    # ------------------------------------------------------------------ listeners
+
+    def _register(self) -> None:
+        app = self.app
+
+        async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
+            await ack()
+            await self._guard(self._command(body, respond))
+
+        for name in (*SLASH_COMMANDS, *SLASH_ALIASES):
+            app.command(name)(on_command)
+
+        async def on_message(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+            await self._guard(self._message(body, event, context.bot_user_id, mention=False))
+
+        async def on_mention(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+            await self._guard(self._message(body, event, context.bot_user_id, mention=True))
+
+        app.event("message")(on_message)
+        app.event("app_mention")(on_mention)
+
+        async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
+            if event.get("tab", "home") != "home" or not await self._first_time(body):
+                return
+            await self._guard(self.publish_home(str(event["user"])))
+
+        app.event("app_home_opened")(on_home)
+
+        async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+            await ack()
+            await self._guard(self._action(body, action, respond))
+
+        app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(on_action)
+
+        async def on_case_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+            await self._case_submitted(ack, body, view)
+
+        app.view(forms.CASE_CALLBACK)(on_case_submit)
+
+        async def on_reason_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+            await self._reason_submitted(ack, body, view)
+
+        app.view(forms.REASON_CALLBACK)(on_reason_submit)
+
+    async def _guard(self, work: Awaitable[None]) -> None:
+        """Run one answer; a failure is logged, never shown as a traceback (the user already got the ack)."""
+        try:
+            await work
+        except Exception:  # noqa: BLE001
+            log.exception("slack answer failed")
+
+    # ------------------------------------------------------------------ dispatching
+
+    async def dispatch(self, text: str, user: str, channel: str | None) -> Outcome:
+        """The dispatcher in a worker thread: the event loop never waits for the database."""
+        return await asyncio.to_thread(self._dispatch_sync, text, user, channel)
+
+    def _dispatch_sync(self, text: str, user: str, channel: str | None) -> Outcome:
+        return self.services.dispatcher.run(
+            self._translate(text), identity=Identity(slack_user_id=user), platform="slack", channel=channel
+        )
+
+    def _translate(self, text: str) -> str:
+        ids = mentioned_users(text)
+        handles: dict[str, str] = {}
+        if ids:
+            try:
+                with self.services.sessionmaker() as session:
+                    rows = session.execute(
+                        select(Person.slack_user_id, Person.handle).where(
+                            Person.slack_user_id.in_(sorted(ids)), Person.erased.is_(False)
+                        )
+                    )
+                    handles = {str(uid): handle for uid, handle in rows}
+            except Exception:  # noqa: BLE001 - the dispatcher reports a database problem itself
+                log.warning("could not look up mentioned users", exc_info=True)
+        return to_command_text(text, handles)
+
+    async def deliver(self, outcome: Outcome) -> None:
+        if outcome.outbox_ids:
+            try:
+                await self.services.deliverer.deliver(outcome.outbox_ids)
+            except Exception:  # noqa: BLE001 - the rows stay in the outbox for the scheduler
+                log.exception("delivery after a slack command failed")
+
+    async def _first_time(self, body: dict[str, Any]) -> bool:
+        """Events API retries carry the same event_id: only the first delivery is handled."""
+        event_id = body.get("event_id")
+        if not event_id:
+            return True
+        return await asyncio.to_thread(self._record_event, f"slack:{event_id}")
+
+    def _record_event(self, key: str) -> bool:
+        now = self.services.clock()
+        with self.services.sessionmaker() as session:
+            dialect = session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            new = session.execute(
+                insert(ProcessedEvent)
+                .values(event_key=key[:300], at=now)
+                .on_conflict_do_nothing(index_elements=["event_key"])
+                .returning(ProcessedEvent.id)
+            ).scalar()
+            if self._pruned_at is None or now - self._pruned_at > timedelta(hours=1):
+                session.execute(
+                    delete(ProcessedEvent).where(
+                        ProcessedEvent.event_key.like("slack:%"), ProcessedEvent.at < now - EVENT_MEMORY
+                    )
+                )
+                self._pruned_at = now
+            session.commit()
+        if new is None:
+            log.info("slack event %s already handled; retry ignored", key)
+        return new is not None
+
+    # ------------------------------------------------------------------ slash commands
+
+    async def _command(self, body: dict[str, Any], respond: Any) -> None:
+        user = str(body.get("user_id"))
+        channel = body.get("channel_id")
+        outcome = await self.dispatch(slash_to_text(str(body.get("command", "")), body.get("text") or ""),
+                                      user, channel)
+        reply = outcome.reply
+        if reply.form in forms.FORMS:
+            if body.get("trigger_id") and await self._open_form(str(body["trigger_id"]), reply, user, channel):
+                await self.deliver(outcome)
+                return
+            reply = _form_failed(reply)
+        in_channel = not reply.private and bool(channel) and str(channel)[:1] in ("C", "G")
+        if respond is not None and body.get("response_url"):
+            for blocks in render_pages(reply):
+                await respond(text=fallback_text(reply), blocks=blocks,
+                              response_type="in_channel" if in_channel else "ephemeral")
+        elif channel:
+            if in_channel:
+                await self.transport.post(str(channel), reply)
+            else:
+                await self.transport.post_ephemeral(str(channel), user, reply)
+        else:
+            await self.send_dm(user, reply)
+        await self.deliver(outcome)
+
+    # ------------------------------------------------------------------ DMs and @mentions
+
+    async def _message(self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None, *,
+                       mention: bool) -> None:
+        # Only people's own new messages: never a bot's (our own included), an edit, a join or a deletion.
+        if event.get("bot_id") or event.get("subtype") not in (None, "file_share", "thread_broadcast"):
+            return
+        user = event.get("user")
+        if not user or (bot_user_id and user == bot_user_id):
+            return
+        channel = str(event.get("channel") or "")
+        if mention and channel.startswith("D"):
+            return  # a mention inside the DM also arrives as message.im; answer that one
+        if not mention and event.get("channel_type") != "im":
+            return  # kansli reads direct messages; in channels it answers when mentioned
+        if not await self._first_time(body):
+            return
+        text = strip_bot_mention(event.get("text") or "", bot_user_id)
+        outcome = await self.dispatch(text, str(user), channel)
+        reply = outcome.reply
+        if reply.form in forms.FORMS:
+            reply = _form_button(reply, text)
+        thread_ts = event.get("thread_ts")
+        if mention and reply.private:
+            await self.transport.post_ephemeral(channel, str(user), reply, thread_ts=thread_ts)
+        else:
+            await self.transport.post(channel, reply, thread_ts=thread_ts)
+        await self.deliver(outcome)
+
+    # ------------------------------------------------------------------ buttons
+
+    async def _action(self, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        user = str((body.get("user") or {}).get("id"))
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        command = str(action.get("value") or "")
+        outcome = await self.dispatch(command, user, channel)
+        reply = outcome.reply
+        view = body.get("view") or {}
+        if reply.form in forms.FORMS and body.get("trigger_id"):
+            if await self._open_form(str(body["trigger_id"]), reply, user, channel):
+                await self.deliver(outcome)
+                return
+            reply = _form_failed(reply)
+        if respond is not None and body.get("response_url"):
+            for blocks in render_pages(reply):
+                await respond(text=fallback_text(reply), blocks=blocks, response_type="ephemeral",
+                              replace_original=False)
+        else:
+            await self.send_dm(user, reply)
+        await self.deliver(outcome)
+        if view.get("type") == "home":
+            await self.publish_home(user)
+
+    # ------------------------------------------------------------------ the case modal
+
+    async def _open_form(self, trigger_id: str, reply: Reply, user: str, channel: str | None) -> bool:
+        """Open the modal the reply asks for; False when it cannot be opened (the caller answers in text)."""
+        if reply.form == forms.CASE_FORM:
+            forums, current = await asyncio.to_thread(self._forums_of, user, channel)
+            view = forms.case_view(reply, channel=channel, forums=forums, current_forum=current)
+        else:
+            view = forms.reason_view(reply, channel=channel)
+            if view is None:
+                return False
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except Exception as exc:  # noqa: BLE001 - expired trigger, Slack down: the caller answers in text
+            log.warning("views.open failed: %s", exc)
+            return False
+        return True
+
+    def _forums_of(self, user: str, channel: str | None) -> tuple[list[tuple[str, str]], str | None]:
+        with self.services.sessionmaker() as session:
+            person = queries.person_by_slack(session, user)
+            if person is None:
+                return [], None
+            forums = queries.forums_of(session, person)
+            current = None
+            if channel:
+                current = next((f.key for f in forums if f.slack_channel == channel), None)
+            return [(f.key, forum_label(f)) for f in forums], current
+
+    async def _case_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = str((body.get("user") or {}).get("id"))
+        meta = _metadata(view)
+        values = (view.get("state") or {}).get("values") or {}
+        blocks = {b.get("block_id") for b in view.get("blocks") or [] if b.get("block_id")} or set(values)
+        form = forms.read_case_form(values)
+        await self._submitted(ack, user, asyncio.to_thread(self._submit_sync, form, user, meta.get("channel"), blocks))
+
+    async def _reason_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = str((body.get("user") or {}).get("id"))
+        meta = _metadata(view)
+        values = (view.get("state") or {}).get("values") or {}
+        text = forms.reason_text(str(meta.get("command") or ""), values)
+
+        def submit() -> Submitted:
+            outcome = self._dispatch_sync(text, user, meta.get("channel"))
+            if not outcome.reply.ok:
+                message = " ".join(outcome.reply.lines) or outcome.reply.plain_text()
+                return Submitted(outcome=outcome, errors={forms.REASON: message[: forms.ERROR_MAX]})
+            return Submitted(outcome=outcome)
+
+        await self._submitted(ack, user, asyncio.to_thread(submit))
+
+    async def _submitted(self, ack: Any, user: str, work: Awaitable[Submitted]) -> None:
+        """Answer a modal: a quick refusal on the field (the modal stays open), otherwise close it and DM."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self.form_budget)
+        if task in done and task.exception() is None and task.result().errors:
+            await ack(response_action="errors", errors=task.result().errors)
+            return
+        await ack()  # closes the modal; the answer follows as a DM
+        try:
+            result = await task
+        except Exception:  # noqa: BLE001
+            log.exception("form submission failed")
+            return
+        if result.outcome is None:
+            reply = error_reply(next(iter(result.errors.values())))
+            await self._guard(self.send_dm(user, reply))
+            return
+        await self._guard(self.send_dm(user, result.outcome.reply))
+        await self.deliver(result.outcome)
+
+    def _submit_sync(self, form: forms.CaseForm, user: str, channel: str | None, blocks: set[str]) -> Submitted:
+        handle = None
+        if form.presenter_user:
+            with self.services.sessionmaker() as session:
+                presenter = queries.person_by_slack(session, form.presenter_user)
+                handle = presenter.handle if presenter is not None else None
+            if handle is None:
+                return Submitted(errors={forms.PRESENTER: (
+                    "Den du valde finns inte i kansli. Välj någon annan, eller lämna fältet tomt och be "
+                    "samordnaren lägga till personen i nätverksfilen."
+                )})
+        outcome = self._dispatch_sync(forms.case_text(form, handle), user, channel)
+        if not outcome.reply.ok:
+            return Submitted(outcome=outcome, errors=forms.form_errors(outcome.reply, blocks=blocks))
+        return Submitted(outcome=outcome)
+
+    # ------------------------------------------------------------------ App Home and DMs
+
+    async def publish_home(self, user: str) -> None:
+        outcome = await self.dispatch(HOME_COMMAND, user, None)
+        view = {"type": "home", "blocks": render_blocks(outcome.reply, limit=VIEW_BLOCKS)}
+        await self.client.views_publish(user_id=user, view=view)
+        await self.deliver(outcome)
+
+    async def send_dm(self, user: str, reply: Reply) -> None:
+        await self.transport.post(await self.transport.open_dm(user), reply)
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _form_button(reply: Reply, text: str) -> Reply:
+    """A form asked for where Slack gives no trigger to open one (a DM, a mention): offer a button instead."""
+    if reply.form == forms.REASON_FORM:
+        command = (reply.form_values or {}).get("command") or ""
+        label = (reply.form_values or {}).get("label") or "Orsak"
+        button = Action(f"Skriv {label.lower()}", command, "primary") if command else None
+        lines = reply.lines
+    else:
+        button = Action("Öppna formuläret", text.strip().lstrip("/"), "primary")
+        lines = reply.lines or [FORM_BUTTON]
+    return Reply(
+        title=reply.title,
+        lines=lines,
+        fields=reply.fields,
+        sections=reply.sections,
+        context=reply.context,
+        actions=[*([button] if button else []), *reply.actions],
+        ok=reply.ok,
+        private=True,
+    )
+
+
+def _form_failed(reply: Reply) -> Reply:
+    """The modal could not be opened: the reply's own words say how to write it on one line."""
+    if reply.lines:
+        return Reply(title=reply.title, lines=reply.lines, fields=reply.fields, context=reply.context,
+                     ok=reply.ok, private=True)
+    return error_reply(FORM_FAILED)
+

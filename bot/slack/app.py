@@ -45,6 +45,11 @@ from storage.models import Person, ProcessedEvent
 log = logging.getLogger("kansli.slack")
 
 EVENTS_PATH = "/slack/events"
+# The Events API subscriptions the app handles (deploy/slack/manifest.yml subscribes to exactly these).
+SUBSCRIBED_EVENTS = ("app_home_opened", "app_mention", "message.im")
+# Bot scopes: slash commands, posting (also in public forum channels without joining), DMs, mentions, user picker.
+BOT_SCOPES = ("app_mentions:read", "chat:write", "chat:write.public", "commands", "im:history", "im:read",
+              "im:write", "users:read")
 HOME_COMMAND = "översikt"
 # How long a modal submission may wait for the dispatcher before Slack is answered (Slack allows 3 s):
 # a refusal within the budget is shown on the field; a later one comes as a DM.

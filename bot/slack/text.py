@@ -25,6 +25,7 @@ SLASH_COMMANDS = (
     "/dagordning",
     "/uppdrag",
     "/arenden",
+    "/arende",
     "/moten",
     "/beredning",
     "/publicera",
@@ -35,7 +36,7 @@ SLASH_COMMANDS = (
     "/hjalp",
 )
 # … and the Swedish spellings, accepted when a workspace delivers them.
-SLASH_ALIASES = ("/anmäl", "/ärenden", "/möten", "/återkoppling", "/frånvaro", "/hjälp")
+SLASH_ALIASES = ("/anmäl", "/ärenden", "/ärende", "/möten", "/återkoppling", "/frånvaro", "/hjälp")
 # `/kansli TEXT` runs TEXT as it is: `/kansli möten` is `/möten`.
 UMBRELLA = "kansli"
 

@@ -350,13 +350,14 @@ def give_slack_ids(maker: sessionmaker[Session], ids: dict[str, str] = SLACK_IDS
 
 
 def slack_settings(standin: SlackStandIn, database_url: str = "sqlite://", **extra: Any) -> Settings:
-    return Settings(
-        KANSLI_DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=standin.api_url,
+    values: dict[str, Any] = {
+        "KANSLI_DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
         **extra,
-    )
+    }
+    return Settings(**values)
 
 
 def services_on(maker: sessionmaker[Session], engine: Engine, settings: Settings,

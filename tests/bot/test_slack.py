@@ -724,3 +724,45 @@ def test_json_payloads_are_valid_json_for_slack(people, engine) -> None:
         assert parsed is not None
         parsed.validate_json()
         assert json.loads(json.dumps(raw)) == raw
+
+
+# ---------------------------------------------------------------------------------------------- Socket Mode
+
+
+def test_socket_mode_receives_commands_over_the_websocket(people, engine) -> None:
+    """With SLACK_APP_TOKEN (and no signing secret) kansli connects out over Socket Mode instead of listening."""
+    from aiohttp import WSMsgType, web
+
+    async def go() -> None:
+        standin = await SlackStandIn().start()
+        acks: list[dict[str, Any]] = []
+
+        async def script(request: web.Request) -> web.WebSocketResponse:
+            ws = web.WebSocketResponse(autoping=True)
+            await ws.prepare(request)
+            await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0KANSLI"}})
+            fields = slash_command("/moten", "", user=PER, response_url=standin.response_url("socket"))
+            await ws.send_json({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+                                "payload": fields})
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    acks.append(json.loads(msg.data))
+            return ws
+
+        standin.ws_handler = script
+        services = services_on(people, engine, slack_settings(standin, SLACK_SIGNING_SECRET="",
+                                                              SLACK_APP_TOKEN="xapp-1-A0KANSLI-test"),
+                               lambda: at("2020-02-20T09:00"))
+        try:
+            async with TestClient(TestServer(create_app(services), host="127.0.0.1")) as client:
+                [answer] = await standin.wait_for(lambda: standin.of("response_url"))
+                assert "Kommande möten" in text_of(answer)
+                assert [a["envelope_id"] for a in acks] == ["env-1"]
+                [opened] = standin.of("apps.connections.open")
+                assert opened.headers["Authorization"] == "Bearer xapp-1-A0KANSLI-test"
+                # no HTTP endpoint without a signing secret
+                assert (await client.post("/slack/events", data=b"{}")).status in (404, 405)
+        finally:
+            await standin.close()
+
+    run(go())

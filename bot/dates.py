@@ -32,7 +32,9 @@ Public functions
     ``(None, text)`` unchanged when the text does not start with a date.
     Raises ``ValueError`` when the leading phrase clearly is a date but an
     invalid one ("31 februari ...", "fredag 3 december ..." in 2026).
-    Only the rules of this module are used here, never dateparser.
+    Only the rules of this module are used here, never dateparser, and words
+    that also begin ordinary sentences ("man", "son", "tor", "nu") do not count
+    as a leading date on their own ("mån", "man." and "man kl 9" do).
 
 ``parse_time(text)``
     A clock time alone ("kl 9", "13.30", "9:15", "9") as ``datetime.time``.
@@ -41,9 +43,34 @@ Public functions
     Load dateparser's Swedish data and compile everything, so that the first
     real parse is fast. The service calls it at start.
 
-Rules (shared corpus tests/data/dates_sv.tsv)
----------------------------------------------
-``now`` may be in any zone; it is read as wall-clock time in Stockholm.
+What members can write (case and accents do not matter: "MANDAG" = "måndag")
+------------------------------------------------------------------------
+* days: "i dag"/"idag", "i morgon"/"imorgon"/"imorn", "i övermorgon"/"övermorgon",
+  "i går", "i förrgår"; weekdays full, short and definite ("måndag", "mån", "mån.",
+  "tis", "ons", "tors", "fre", "lör", "sön", "fredagen"), with "på", "nästa",
+  "kommande"; "fredag nästa vecka", "fredag denna vecka", "fredag förra veckan",
+  "fredag vecka 50", "i fredags";
+* dates: "3 december", "den 3 dec.", "3:e december", "1:a jan 2027", "den 20:e",
+  "dec 3", "december 3, 2026",
+  "3/12", "3/12 2026", "3/12-26", "3/12/2026", "3.12", "3.12.2026", "2026-12-03",
+  "261203", "20261203", with or without a weekday ("torsdag den 3 december");
+* "om N dagar/veckor/månader/år" with digits or number words (en/ett ... tolv, up
+  to tjugo); "om 2 timmar", "om 30 minuter"; "nu"; "för två dagar sedan";
+* weeks: "vecka 50", "v. 50", "v50", "v 50", "vecka 50 2027", "nästa vecka",
+  "denna vecka", "den här veckan", "i veckan", "förra veckan";
+* times: "kl 9", "kl. 13.30", "klockan 9:15", "kl 0930", "13:30", "9.15", alone
+  or with a day before or after ("fredag kl 13", "kl 13 på fredag");
+* time ranges: "9-12", "kl 9.30–12", "09:00-12:00", "kl 9 till 12",
+  "mellan kl 9 och 12", "till kl 10.30", "fram till kl 11", "från kl 11",
+  "från kl 11 till 14", alone or with a day ("3 december kl 9-12");
+* date ranges: "3-5 december", "3 till 5 december", "mellan 3 och 5 december",
+  "3-5/12", "3/12-5/12", "28 december - 3 januari", "måndag-fredag",
+  "från 3 december till 5 december", "3 december kl 9 - 5 december kl 12".
+
+Rules (shared corpus tests/data/dates_sv.tsv) and kansli's decisions
+---------------------------------------------------------------------
+``now`` may be in any zone (a naive ``now`` is taken as UTC, as in
+handlers.fmt.local); it is read as wall-clock time in Stockholm.
 
 * A date without a year is the next one on or after today.
 * A bare weekday ("fredag", "fre.") is the next such day strictly after today.
@@ -55,8 +82,18 @@ Rules (shared corpus tests/data/dates_sv.tsv)
   has not yet ended: the current week counts, an earlier number means next
   year ("vecka 2" in December is January). Week 53 exists only in some
   ISO years; asking for it in a year without it is an error.
-* A bare time ("kl 7") earlier than now is tomorrow; with a day it is that day.
-* "ÅÅMMDD" (200306) and "ÅÅÅÅMMDD" (20200306) are read as 20ÅÅ-MM-DD.
+* A bare time ("kl 7") earlier than now is tomorrow; with a day it is that day
+  ("i dag kl 9" stays today even when it has passed).
+* A bare number is never a date or a time ("9", "14"): write "kl 9" or
+  "den 14". "9-12" alone is a time range; before a month it is a date range.
+* The end of a date range is read from its start ("28 december - 3 januari"
+  crosses the year, "måndag-fredag" is one working week); an end before the
+  start is an error.
+* "ÅÅMMDD" (200306) and "ÅÅÅÅMMDD" (20200306) are read as 20ÅÅ-MM-DD; a
+  two-digit year elsewhere ("3/12-26", "3.12.26") is 20ÅÅ too. Years outside
+  1900-2199 are refused as typing mistakes.
+* "den 20" / "den 20:e" / "20:e" is the next 20th on or after today; "den 31"
+  skips months without a 31st.
 * "D.M" with a dot is a date when it can be one ("3.12" = 3 December) and a
   time otherwise ("9.15", "13.30"); after "kl" or after a full date it is
   always a time ("kl 10.10", "3 december 10.10").
@@ -69,9 +106,11 @@ Rules (shared corpus tests/data/dates_sv.tsv)
   the first of them (summer time).
 
 dateparser (Swedish only, explicit settings, never language detection) is a
-narrow fallback for whole phrases made only of Swedish date words that these
-rules do not cover ("för två dagar sedan", "dec 3"); its result is used only
-when it names a day or a time of day.
+narrow fallback in ``parse_when`` for the one shape of phrase these rules do
+not read: the past ("för två dagar sedan", "3 timmar sedan", "för en vecka
+sedan"). Everything else it would guess at ("en" as the 1st of this month,
+"3 dagar" as in three days, "december" as the 18th, "nov 18" on 18 November
+as next year) is refused.
 """
 from __future__ import annotations
 
@@ -81,9 +120,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterator, NamedTuple, Union
+from typing import NamedTuple, Union
 
-from handlers.fmt import MONTHS, STOCKHOLM, WEEKDAYS, format_date, local
+from handlers.fmt import MONTHS, STOCKHOLM, WEEKDAYS, format_date, format_time, local
 
 log = logging.getLogger(__name__)
 
@@ -165,14 +204,9 @@ CLOCK_UNITS = {"timme": 60, "timmar": 60, "tim": 60, "minut": 1, "minuter": 1, "
 WEEK_WORDS = {"vecka", "v", "veckan", "vecko", "veckonummer"}
 KL_WORDS = {"kl", "klockan"}
 
-# Words a phrase may consist of for the dateparser fallback.
-_FALLBACK_FILLER = {"i", "om", "den", "pa", "kl", "klockan", "for", "sedan", "efter"}
+# The dateparser fallback sees only phrases made of these words (and numbers).
 _FALLBACK_UNITS = set(DAY_UNITS) | set(CLOCK_UNITS) | {"sekund", "sekunder"}
-_FALLBACK_CONTENT = (
-    set(WEEKDAY_WORDS) | set(MONTH_WORDS) | set(NUMBER_WORDS) | set(RELATIVE_ONE)
-    | set(RELATIVE_AFTER_I) | {"nu", "forra", "senaste", "kommande", "nasta", "gar"}
-)
-_FALLBACK_VOCAB = _FALLBACK_FILLER | _FALLBACK_UNITS | _FALLBACK_CONTENT
+_FALLBACK_VOCAB = set(NUMBER_WORDS) | _FALLBACK_UNITS | {"for", "sedan"}
 
 # --------------------------------------------------------------------------
 # Tokens
@@ -202,7 +236,7 @@ _TOKEN_RE = re.compile(
       (?P<iso>[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})(?![0-9])
     | (?P<slash>[0-9]{1,2}/[0-9]{1,2}(?:/(?:[0-9]{4}|[0-9]{2}))?)(?![0-9/])
     | (?P<dotted>[0-9]{1,2}\.[0-9]{1,2}(?:\.(?:[0-9]{4}|[0-9]{2}))?)(?![0-9])
-    | (?P<colon>[0-9]{1,2}:[0-9]{2})(?![0-9])
+    | (?P<colon>[0-9]{1,2}:[0-9]{2}(?::[0-5][0-9])?)(?![0-9])
     | (?P<ordinal>[0-9]{1,2}:?(?:dje|sta|dra|de|e|a))(?![^\W\d_])
     | (?P<num>[0-9]+)
     | (?P<word>[^\W\d_]+)
@@ -241,11 +275,13 @@ def _tokenize(text: str) -> list[Tok]:
 #   ("add", n, unit)                om N dagar/veckor/månader/år
 #   ("check", wd, node, hint)       weekday given with a date: must agree
 #   ("same", node, node)            "i morgon, torsdag 19 november"
+#   ("fixed", date)                 already resolved (range ends)
 # time: ("t", h, m, raw) or ("terr", raw) for a clearly meant but invalid time
 # phrase nodes:
 #   ("day", d) ("dt", d, t) ("time", t) ("tr", t|None, t|None, strict)
 #   ("dtr", d, tr) ("week", n, y|None) ("relweek", k) ("dr", d1, d2)
-#   ("in", minutes)
+#   ("drm", y|None, m, d1, d2, src) "3-5 december"; ("dtdt", d1, t1, d2, t2)
+#   ("in", minutes) "om 2 timmar"; ("now",)
 
 
 class Cand(NamedTuple):
@@ -397,8 +433,16 @@ class _Parser:
                 yr = self.year(j)
                 if yr is not None:
                     out.append(Cand(yr[0], 0, ("ymd", yr[1], m, d, src)))
-            if t.kind == "ordinal":  # "3:e" alone: the next 3rd of a month
+            if t.kind == "ordinal" and ":" in t.text:  # "3:e" alone: the next 3rd of a month
                 out.append(Cand(i + 1, 0, ("dom", d)))
+        mo = self.month(i)  # month first, as in English: "dec 3", "december 3, 2026"
+        if mo is not None:
+            dn = self.daynum(mo[0])
+            if dn is not None:
+                out.append(Cand(dn[0], 0, ("ymd", None, mo[1], dn[1], src)))
+                yr = self.year(self.opt_comma(dn[0]))
+                if yr is not None:
+                    out.append(Cand(yr[0], 0, ("ymd", yr[1], mo[1], dn[1], src)))
         return out
 
     # ---- weeks -------------------------------------------------------------------
@@ -511,9 +555,11 @@ class _Parser:
             return []
         if t.kind == "colon" or (t.kind == "dotted" and t.text.count(".") == 1
                                   and len(t.text.split(".")[1]) == 2):
-            h, m = (int(x) for x in re.split(r"[.:]", t.text))
+            h, m = (int(x) for x in re.split(r"[.:]", t.text)[:2])  # seconds are dropped
             return [(i + 1, _time_node(h, m, t.orig, after_kl), True)]
         if t.kind == "num" and (after_kl or bare_hour):
+            if not after_kl and self._month_follows(i + 1):
+                return []  # "9-12 december": 12 is a day, not an hour
             if len(t.text) <= 2:
                 return [(i + 1, _time_node(int(t.text), 0, t.orig, after_kl), False)]
             if after_kl and len(t.text) in (3, 4):
@@ -586,40 +632,49 @@ class _Parser:
     # ---- date ranges ----------------------------------------------------------------
     def date_range(self, i: int) -> list[Cand]:
         out: list[Cand] = []
-        # 3-5 december [2026], 3-5/12
-        dn = self.daynum(i)
-        if dn is not None:
-            j = self.punct(dn[0], "-")
+        # where a range starts, and the words that may separate its ends
+        starts = [(i, None)]
+        for opener, sep in (("fran", "till"), ("mellan", "och")):
+            j = self.seq(i, opener)
             if j is not None:
-                dn2 = self.daynum(j)
-                if dn2 is not None:
-                    mo = self.month(dn2[0])
+                starts.append((j, sep))
+
+        def separators(k: int, sep: str | None) -> list[int]:
+            if sep is None:
+                return self.range_sep(k)
+            j = self.seq(k, sep)
+            return [] if j is None else [j]
+
+        for s, sep in starts:
+            # 3-5 december [2026], mellan 3 och 5 december, 3-5/12
+            dn = self.daynum(s)
+            if dn is not None:
+                for j in separators(dn[0], sep):
+                    dn2 = self.daynum(j)
+                    mo = self.month(dn2[0]) if dn2 is not None else None
                     if mo is not None:
-                        src = self._orig(i, mo[0])
+                        src = self._orig(s, mo[0])
                         out.append(Cand(mo[0], 0, ("drm", None, mo[1], dn[1], dn2[1], src)))
                         yr = self.year(mo[0])
                         if yr is not None:
-                            src = self._orig(i, yr[0])
+                            src = self._orig(s, yr[0])
                             out.append(Cand(yr[0], 0, ("drm", yr[1], mo[1], dn[1], dn2[1], src)))
-                t2 = self.tok(j)
-                if t2 is not None and t2.kind == "slash" and t2.text.count("/") == 1:
-                    d2, m = (int(x) for x in t2.text.split("/"))
-                    out.append(Cand(j + 1, 0, ("drm", None, m, dn[1], d2, self._orig(i, j + 1))))
-        # <day> - <day>, <day> till <day>, från <day> till <day>, mellan <day> och <day>
-        starts = [(i, None)]
-        j = self.seq(i, "fran")
-        if j is not None:
-            starts.append((j, "till"))
-        j = self.seq(i, "mellan")
-        if j is not None:
-            starts.append((j, "och"))
-        for s, sep in starts:
+                    t2 = self.tok(j)
+                    if t2 is not None and t2.kind == "slash" and t2.text.count("/") == 1:
+                        d2, m = (int(x) for x in t2.text.split("/"))
+                        out.append(Cand(j + 1, 0, ("drm", None, m, dn[1], d2, self._orig(s, j + 1))))
+            # <day> - <day>, <day> till <day>, från <day> till <day>, mellan <day> och <day>
             for c1 in self.day(s):
-                seps = self.range_sep(c1.end) if sep is None else (
-                    [x for x in [self.seq(c1.end, sep)] if x is not None])
-                for k in seps:
+                for k in separators(c1.end, sep):
                     for c2 in self.day(k):
                         out.append(Cand(c2.end, c1.prio + c2.prio, ("dr", c1.node, c2.node)))
+                # 3 december kl 9 - 5 december kl 12
+                for t1 in self.time_point(self.opt_comma(c1.end)):
+                    for k in separators(t1.end, sep):
+                        for c2 in self.day(k):
+                            for t2 in self.time_point(self.opt_comma(c2.end)):
+                                out.append(Cand(t2.end, c1.prio + t1.prio + c2.prio + t2.prio,
+                                                ("dtdt", c1.node, t1.node, c2.node, t2.node)))
         return out
 
     # ---- whole phrases -------------------------------------------------------------
@@ -645,6 +700,9 @@ class _Parser:
             k = self.opt_comma(tr.end)
             for c in self.day(k):
                 out.append(Cand(c.end, c.prio, ("dtr", c.node, tr.node)))
+        r = self.word(i, ("nu",))
+        if r is not None:  # "nu" also starts ordinary sentences: weak for split_when
+            out.append(Cand(r[0], 0, ("now",), True))
         out.extend(self.week_number(i))
         for j, k in self.relative_week(i):
             out.append(Cand(j, 0, ("relweek", k)))
@@ -751,11 +809,10 @@ def _week_monday(n: int, year: int | None, today: date) -> date:
             f"Skriv till exempel 'vecka 50'.")
     if year is not None:
         _check_year(year)
-        candidates = [year]
-    else:
+        y = year
+    else:  # the current week counts; a week number that has passed is next year's
         iso_year, iso_week, _ = today.isocalendar()
-        candidates = [iso_year] if n >= iso_week else [iso_year + 1]
-    y = candidates[0]
+        y = iso_year if n >= iso_week else iso_year + 1
     try:
         return date.fromisocalendar(y, n, 1)
     except ValueError:
@@ -780,6 +837,8 @@ def _resolve_day(node: tuple, today: date, base: date | None = None) -> date:
     ref = base or today
     if kind == "rel":
         return today + timedelta(days=node[1])
+    if kind == "fixed":
+        return node[1]
     if kind == "wd":
         _, wd, mode = node
         if mode == "next":
@@ -856,17 +915,13 @@ def _clock(node: tuple) -> time:
     return time(node[1], node[2])
 
 
-def _fmt_t(t: time) -> str:
-    return f"kl {t.hour:02d}.{t.minute:02d}"
-
-
 def _time_span(node: tuple) -> tuple[time | None, time | None]:
     _, n1, n2, _strict = node
     t1 = _clock(n1) if n1 is not None else None
     t2 = _clock(n2) if n2 is not None else None
     if t1 is not None and t2 is not None and t2 <= t1:
         raise ValueError(
-            f"Sluttiden {_fmt_t(t2)} är inte efter starttiden {_fmt_t(t1)}. "
+            f"Sluttiden {format_time(t2)} är inte efter starttiden {format_time(t1)}. "
             f"Skriv till exempel 'kl 9-12' eller 'kl 13.30-15'.")
     return t1, t2
 
@@ -910,8 +965,21 @@ def _resolve(node: tuple, ctx: _Ctx) -> When:
         return _date_range(start, end)
     if kind == "dr":
         start = _resolve_day(node[1], today)
-        end = _resolve_day(node[2], today, base=start)
-        return _date_range(start, end)
+        return _date_range(start, _range_end(node[2], today, start))
+    if kind == "dtdt":
+        _, dn1, tn1, dn2, tn2 = node
+        d1 = _resolve_day(dn1, today)
+        d2 = _range_end(dn2, today, d1)
+        t1, t2 = _clock(tn1), _clock(tn2)
+        start, end = _aware(d1, t1.hour, t1.minute), _aware(d2, t2.hour, t2.minute)
+        if end <= start:
+            raise ValueError(
+                f"Slutet {format_date(d2)} {format_time(t2)} är inte efter början "
+                f"{format_date(d1)} {format_time(t1)}. "
+                f"Skriv till exempel '3 december kl 9 - 5 december kl 12'.")
+        return Span(start, end, "range")
+    if kind == "now":
+        return ctx.now.replace(second=0, microsecond=0)
     if kind == "in":
         minutes = node[1]
         if minutes > MAX_OFFSET * 60:
@@ -920,6 +988,20 @@ def _resolve(node: tuple, ctx: _Ctx) -> When:
         instant = ctx.now.astimezone(timezone.utc) + timedelta(minutes=minutes)
         return instant.astimezone(STOCKHOLM).replace(second=0, microsecond=0)
     raise AssertionError(f"unknown node {node!r}")
+
+
+def _range_end(node: tuple, today: date, start: date) -> date:
+    """The end of a range is read from its start ("måndag-fredag", "28 december -
+    3 januari"), but a yearless end that falls before the start in the same year
+    is a mistake, not a range of almost a year ("5 december - 3 december")."""
+    if node[0] == "check":  # order first, then the weekday
+        _, wd, inner, hint = node
+        return _resolve_day(("check", wd, ("fixed", _range_end(inner, today, start)), hint), today)
+    end = _resolve_day(node, today, base=start)
+    if node[0] == "ymd" and node[1] is None and end.year > start.year and end.month >= start.month:
+        same_year = end.replace(year=start.year) if (end.month, end.day) != (2, 29) else end
+        _date_range(start, min(same_year, start - timedelta(days=1)))  # raises: end before start
+    return end
 
 
 def _date_range(start: date, end: date) -> Span:
@@ -950,7 +1032,6 @@ def _dp_settings(now_local: datetime) -> dict:
     return {
         "DATE_ORDER": "DMY",
         "PREFER_DATES_FROM": "future",
-        "PREFER_DAY_OF_MONTH": "first",
         "RELATIVE_BASE": now_local.replace(tzinfo=None),
         "RETURN_TIME_AS_PERIOD": True,
         "RETURN_AS_TIMEZONE_AWARE": False,
@@ -958,39 +1039,50 @@ def _dp_settings(now_local: datetime) -> dict:
     }
 
 
-def _fallback_allowed(toks: list[Tok]) -> bool:
-    """Only short phrases made of Swedish date words (and numbers) go to
-    dateparser, which otherwise reads almost anything as a date."""
-    if not toks or len(toks) > 10 or toks[-1].end > 80:
-        return False
+def _fallback_shape(toks: list[Tok]) -> str | None:
+    """dateparser reads almost anything as a date ("en" is the 1st of this
+    month, "3 dagar" is in three days, "nov 18" asked on 18 November is next
+    year), so it only gets the one shape of phrase that kansli's rules do not
+    read: the past, "för två dagar sedan", "3 timmar sedan"."""
+    if not toks or len(toks) > 8 or toks[-1].end > 80:
+        return None
+    if any(t.kind == "other" for t in toks):
+        return None
     words = [t.text for t in toks if t.kind == "word"]
-    if any(t.kind == "other" for t in toks) or not words:
-        return False
     if any(w not in _FALLBACK_VOCAB for w in words):
-        return False
-    content = [w for w in words if w in _FALLBACK_CONTENT]
-    units = [w for w in words if w in _FALLBACK_UNITS]
-    if not content and not units:
-        return False
-    if not content and not ({"om", "sedan", "efter"} & set(words)):
-        return False  # "3 dagar" is a duration, not a date
-    return True
+        return None
+    if words[-1:] == ["sedan"] and any(w in _FALLBACK_UNITS for w in words):
+        return "past"
+    return None
+
+
+# the periods whose date dateparser really knows, per shape ("3 månader sedan"
+# is period "month" but an exact day)
+_FALLBACK_PERIODS = {"past": ("time", "day", "week", "month", "year")}
 
 
 def _fallback(text: str, toks: list[Tok], ctx: _Ctx) -> When | None:
-    if not _fallback_allowed(toks):
+    shape = _fallback_shape(toks)
+    if shape is None:
         return None
+    # dateparser's Swedish knows "två" but not "tre": give it digits
+    parts, pos = [], 0
+    for t in toks:
+        if t.kind == "word" and t.text in NUMBER_WORDS:
+            parts += [text[pos:t.start], str(NUMBER_WORDS[t.text])]
+            pos = t.end
+    phrase = "".join(parts) + text[pos:]
     try:
-        data = _dateparser()(languages=["sv"], settings=_dp_settings(ctx.now)).get_date_data(text)
+        data = _dateparser()(languages=["sv"], settings=_dp_settings(ctx.now)).get_date_data(phrase)
     except Exception:  # dateparser has failed on odd input before; never let it reach a user
-        log.warning("dateparser failed on %r", text, exc_info=True)
+        log.warning("dateparser failed on %r", phrase, exc_info=True)
         return None
     found = data.date_obj
-    if found is None or data.period not in ("day", "time"):
+    if found is None or data.period not in _FALLBACK_PERIODS[shape]:
         return None
     if not MIN_YEAR <= found.year <= MAX_YEAR:
         return None
-    if data.period == "day":
+    if data.period != "time":
         return found.date()
     try:
         return _aware(found.date(), found.hour, found.minute)
@@ -1064,6 +1156,6 @@ def warm_up() -> None:
     for phrase in ("torsdag 3 december kl 9", "vecka 50", "kl 9-12", "om två veckor"):
         parse_when(phrase, now)
     ctx = _ctx(now)
-    for phrase in ("för två dagar sedan", "3 december 2026 14:00:00", "dec 3"):
+    for phrase in ("för två dagar sedan", "3 timmar sedan"):
         toks = _tokenize(phrase)
         _fallback(phrase, toks, ctx)

@@ -49,7 +49,7 @@ def agenda_items(session: Session, meeting: Meeting) -> list[AgendaItem]:
 
 
 def absence_part(absence) -> str:  # type: ignore[no-untyped-def]
-    """'hela mötet', 'punkt 4–6', 'till kl. 10.30', 'från kl. 11.00'."""
+    """'hela mötet', 'punkt 4–6', 'till kl. 10.30', 'från kl. 11.00', 'kl. 10.00–11.00'."""
     if absence.item_from is not None:
         if absence.item_to is not None and absence.item_to != absence.item_from:
             return f"punkt {absence.item_from}–{absence.item_to}"
@@ -64,7 +64,8 @@ def absence_part(absence) -> str:  # type: ignore[no-untyped-def]
 
 
 def absence_lines(session: Session, meeting: Meeting) -> list[str]:
-    """Who is absent and for which part, with substitutes. Never the personal note."""
+    """Who is absent and for which part, with substitutes and who leads. Never the personal note."""
+    from handlers.absence import leader_note
     from handlers.common import person_label
     from storage.queries import absences_of_meeting
 
@@ -73,6 +74,9 @@ def absence_lines(session: Session, meeting: Meeting) -> list[str]:
         line = f"{person_label(a.person)}: {absence_part(a)}"
         if a.substitute is not None:
             line += f", ersättare {person_label(a.substitute)}"
+        role = leader_note(session, meeting, a)
+        if role:
+            line += f" ({role})"
         lines.append(line)
     return lines
 

@@ -59,11 +59,16 @@ def match(text: str) -> tuple[Command, str] | None:
     norm = [normalise(w) for w in words]
     for n in range(min(len(words), 4), 0, -1):
         cmd = _INDEX.get(tuple(norm[:n]))
+        punct = ""
+        if cmd is None and norm[n - 1][-1:] in (":", ";", ","):
+            # "/anmäl frånvaro: sjuk" – punctuation glued to the last command word belongs to the arguments
+            cmd = _INDEX.get((*norm[: n - 1], norm[n - 1][:-1]))
+            punct = words[n - 1][-1] if cmd is not None else ""
         if cmd is not None:
             rest = stripped
             for _ in range(n):
                 rest = rest.lstrip()[len(rest.lstrip().split(maxsplit=1)[0]):]
-            return cmd, rest.strip()
+            return cmd, (punct + rest).strip() if punct else rest.strip()
     return None
 
 

@@ -1,0 +1,1011 @@
+"""Absence (frånvaro): /anmäl frånvaro, /återkalla frånvaro and /frånvaro.
+
+Seed 000 § 4: a representative who cannot attend a meeting, or a part of it,
+tells the Chef för RSS (the forum's absence recipients). § 2: when the chair
+cannot attend, the vice chair leads. § 1 / seed 004: only some forums appoint
+substitutes (ersättare).
+
+Grammar of /anmäl frånvaro (also documented in the README):
+
+    /anmäl frånvaro [NÄR] [DEL] [; ersättare: @handle] [; forum: ID] [; notering: TEXT] [: TEXT]
+
+* NÄR is read by the date reader from the start of the text ("17 december",
+  "fredag", "2026-12-17", "vecka 50"); "nästa" and "nästa möte" (or nothing)
+  mean the asker's next meeting. A clock time given with the date ("17
+  december kl 9") picks the meeting starting then; a time span given with the
+  date ("17 december till kl 10.30") is the part.
+* DEL is "hela mötet", "punkt N", "punkt N-M" ("punkterna", "p."), "till kl
+  HH.MM", "från kl HH.MM" or "kl HH.MM-HH.MM". Item numbers are those of the
+  agenda (standing items 1–4, cases from 5); times must lie inside the meeting.
+* After the date and the part, only options and the note may follow. Options
+  start with ";". The note is what follows the first ":" left after the date
+  and the part (so "kl 10:30" is never split), or "; notering: TEXT"; it runs
+  to the end of the line. A "; ersättare: @x" at the end of a note is still
+  taken as the option.
+
+A repeat for the same meeting replaces the report (part, substitute and note
+become what was written now); an identical repeat changes and sends nothing.
+The note may hold health data: it is stored in Absence.note only, shown to the
+reporter and the absence recipients, never in a channel, an agenda, the audit
+log or a message to anyone else.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from handlers.agenda import absence_part, agenda_items
+from handlers.base import Action, ConflictError, Context, Reply, Section, UserError
+from handlers.common import find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
+from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_time, local
+from handlers.registry import command, normalise
+from storage import queries
+from storage.models import Absence, AuditLog, Forum, Meeting, Person
+
+NOTE_MAX = 1000
+VIEW_ROLES = {"absence_recipient", "coordinator", "chair", "vice_chair"}
+NOTE_ROLES = {"absence_recipient"}
+REPORT = "/anmäl frånvaro"
+WITHDRAW = "/återkalla frånvaro"
+LIST = "/frånvaro"
+USAGE = (
+    "/anmäl frånvaro [datum] [punkt 4-6 | till kl 10.30 | från kl 11] [; ersättare: @handle] [: notering]"
+)
+EXAMPLES = (
+    "Skriv till exempel '/anmäl frånvaro', '/anmäl frånvaro 17 december', "
+    "'/anmäl frånvaro nästa möte punkt 5-6' eller '/anmäl frånvaro fredag till kl 10.30: tandläkare'."
+)
+
+_NEXT = re.compile(r"^n[aä]sta(?:\s+m[oö]te(?:t)?)?(?=$|[\s;:,])", re.IGNORECASE)
+_WHOLE = re.compile(r"^hela\s+m[oö]tet(?=$|[\s;:,])", re.IGNORECASE)
+_ITEMS = re.compile(
+    r"^(?:punkt(?:erna)?|p\.?)\s*(\d{1,3})(?:\s*(?:-|–|—|till)\s*(\d{1,3}))?(?=$|[\s;:,])", re.IGNORECASE
+)
+_ITEM_WORD = re.compile(r"^(?:punkt(?:erna)?|p\.)(?=$|\s)", re.IGNORECASE)
+_TIME_START = re.compile(r"^(?:till|tills|fr[aå]n|kl\.?|klockan)(?=$|\s|\d)", re.IGNORECASE)
+_BARE_FROM = re.compile(r"^(fr[aå]n|till|tills)\s+(?!kl)(\d)", re.IGNORECASE)
+_TRAILING_SUBSTITUTE = re.compile(r";\s*ers[aä]ttare\s*:\s*(\S+)\s*$", re.IGNORECASE)
+_NO_ONE = {"ingen", "inga", "-", "–", "nej", "none"}
+
+
+# ------------------------------------------------------------------------------------ the part
+
+
+@dataclass(frozen=True)
+class Part:
+    """Which part of the meeting: nothing set is the whole meeting."""
+
+    item_from: int | None = None
+    item_to: int | None = None
+    time_from: time | None = None
+    time_to: time | None = None
+
+    @property
+    def whole(self) -> bool:
+        return self == Part()
+
+    @classmethod
+    def of(cls, absence: Absence) -> "Part":
+        return cls(absence.item_from, absence.item_to, absence.time_from, absence.time_to)
+
+    def describe(self) -> str:
+        return absence_part(self)
+
+    def key(self) -> list[Any]:
+        return [self.item_from, self.item_to, _hhmm(self.time_from), _hhmm(self.time_to)]
+
+
+def _hhmm(t: time | None) -> str | None:
+    return None if t is None else f"{t.hour:02d}.{t.minute:02d}"
+
+
+def _kl(t: time) -> str:
+    """'kl 10.30' as a user types it (for suggested commands)."""
+    return f"kl {t.hour:02d}.{t.minute:02d}"
+
+
+def _overlap(a: Part, b: Part) -> bool | None:
+    """Whether two parts of the same meeting overlap; None when that cannot be told (items vs times)."""
+    if a.whole or b.whole:
+        return True
+    if a.item_from is not None and b.item_from is not None:
+        return not (a.item_to < b.item_from or b.item_to < a.item_from)  # type: ignore[operator]
+    if a.item_from is None and b.item_from is None:
+        lo = time.min
+        hi = time.max
+        a0, a1 = a.time_from or lo, a.time_to or hi
+        b0, b1 = b.time_from or lo, b.time_to or hi
+        return a0 < b1 and b0 < a1
+    return None
+
+
+# ------------------------------------------------------------------------------------ parsing
+
+
+@dataclass
+class Request:
+    """What the asker wrote, read but not yet checked against the store."""
+
+    # How the meeting is chosen: "next" | "day" | "span"
+    select: str = "next"
+    day: date | None = None
+    at: time | None = None  # "17 december kl 9": the meeting starting then
+    span: tuple[date, date] | None = None
+    part: Part = field(default_factory=Part)
+    part_given: bool = False
+    substitute: str | None = None  # "@handle" or "ingen"
+    note: str | None = None
+    forum: Forum | None = None
+
+
+def _time_part(when: Any) -> Part:
+    """A Span with times (time_range, or a range with datetimes on one day) → Part."""
+    start, end = when.start, when.end
+    t0 = local(start).time() if isinstance(start, datetime) else start
+    t1 = local(end).time() if isinstance(end, datetime) else end
+    return Part(time_from=t0, time_to=t1)
+
+
+def _read_when(ctx: Context, text: str, req: Request) -> str:
+    """Take the leading date (or 'nästa') off `text`; fill `req`; return the rest."""
+    when, rest = ctx.split(text)
+    if when is None:
+        m = _NEXT.match(text)
+        if m:
+            return text[m.end():].strip()
+        return text
+    if isinstance(when, datetime):
+        req.select, req.day, req.at = "day", local(when).date(), local(when).time().replace(second=0)
+    elif isinstance(when, date):
+        req.select, req.day = "day", when
+    elif when.kind == "time_range":
+        req.part, req.part_given = _time_part(when), True
+    elif when.kind == "range" and (isinstance(when.start, datetime) or isinstance(when.end, datetime)):
+        anchor = when.start if when.start is not None else when.end
+        req.select, req.day = "day", local(anchor).date()
+        req.part, req.part_given = _time_part(when), True
+    else:  # a week or a range of days
+        req.select, req.span = "span", (when.start, when.end)
+    return rest
+
+
+def _read_part(ctx: Context, text: str, req: Request) -> str:
+    if text.startswith(","):
+        text = text[1:].strip()
+    if req.part_given or not text:
+        return text
+    m = _WHOLE.match(text)
+    if m:
+        req.part_given = True
+        return text[m.end():].strip()
+    m = _ITEMS.match(text)
+    if m:
+        first = int(m.group(1))
+        last = int(m.group(2)) if m.group(2) else first
+        if last < first:
+            raise UserError(
+                f"Punkterna {first}-{last} går baklänges. Skriv den lägsta först, till exempel 'punkt {last}-{first}'."
+            )
+        req.part, req.part_given = Part(item_from=first, item_to=last), True
+        return text[m.end():].strip()
+    if _ITEM_WORD.match(text):
+        raise UserError("Skriv punkterna med siffror, till exempel 'punkt 5' eller 'punkt 4-6'.")
+    if _TIME_START.match(text):
+        text = _BARE_FROM.sub(lambda mm: f"{mm.group(1)} kl {mm.group(2)}", text, count=1)
+        when, rest = ctx.split(text)
+        if when is not None and getattr(when, "kind", None) == "time_range":
+            req.part, req.part_given = _time_part(when), True
+            return rest
+        raise UserError(
+            "Jag förstår inte vilken del av mötet du menar. Skriv 'till kl 10.30', 'från kl 11' "
+            "eller 'punkt 4-6', eller inget alls för hela mötet."
+        )
+    return text
+
+
+def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = True) -> None:
+    rest = text.strip()
+    while rest:
+        if rest.startswith(":") and allow_note:
+            _set_note(req, rest[1:])
+            return
+        if not rest.startswith(";"):
+            shown = rest if len(rest) <= 40 else rest[:39] + "…"
+            hint = " Skriv en notering efter ett kolon, till exempel ': tandläkare'." if allow_note else ""
+            raise UserError(f"Jag förstår inte '{shown}'.{hint} {EXAMPLES}")
+        segment = rest[1:].lstrip()
+        if not segment:
+            return
+        if ":" not in segment.split(";", 1)[0]:
+            shown = segment.split(";", 1)[0].strip()
+            raise UserError(
+                f"Jag förstår inte '; {shown}'. Tillägg skrivs '; ersättare: @handle', '; forum: ID' "
+                "eller '; notering: text'."
+            )
+        key, value = segment.split(":", 1)
+        name = normalise(key)
+        if name in {"notering", "anteckning", "orsak", "kommentar", "note"} and allow_note:
+            _set_note(req, value)
+            return
+        colon, semi = value.find(":"), value.find(";")
+        if allow_note and colon >= 0 and (semi < 0 or colon < semi):
+            # "; ersättare: @x: note" – the note runs from that colon to the end of the line
+            value, rest = value[:colon], value[colon:]
+        else:
+            value, _, after = value.partition(";")
+            rest = (";" + after) if after else ""
+        value = value.strip()
+        if name in {"ersattare", "substitute"} and allow_note:
+            req.substitute = value
+        elif name == "forum":
+            forum = find_forum(ctx, value)
+            if forum is None:
+                names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in my_forums(ctx))
+                raise UserError(f"Du sitter inte i något forum som heter '{value}'. Dina forum: {names}.")
+            req.forum = forum
+        else:
+            allowed = "'; ersättare: @handle', '; forum: ID' eller '; notering: text'" if allow_note else "'; forum: ID'"
+            raise UserError(f"Tillägget '{key.strip()}' finns inte här. Du kan skriva {allowed}.")
+
+
+def _set_note(req: Request, text: str) -> None:
+    note = text.strip()
+    m = _TRAILING_SUBSTITUTE.search(note)
+    if m:
+        req.substitute = m.group(1)
+        note = note[: m.start()].strip()
+    if len(note) > NOTE_MAX:
+        raise UserError(f"Noteringen är för lång ({len(note)} tecken). Skriv högst {NOTE_MAX} tecken.")
+    req.note = note or None
+
+
+def read_request(ctx: Context, args: str, *, with_part: bool = True) -> Request:
+    req = Request()
+    text = args.strip()
+    rest = _read_when(ctx, text, req)
+    if with_part:
+        rest = _read_part(ctx, rest, req)
+        _read_options(ctx, rest, req)
+    else:
+        if req.part_given:
+            raise UserError(f"Ange bara datumet, till exempel '{WITHDRAW} 17 december'.")
+        _read_options(ctx, rest, req, allow_note=False)
+    return req
+
+
+# ------------------------------------------------------------------------------------ meetings
+
+
+def _utc_day(d: date) -> tuple[datetime, datetime]:
+    start = datetime(d.year, d.month, d.day, tzinfo=STOCKHOLM)
+    nxt = d + timedelta(days=1)
+    return start, datetime(nxt.year, nxt.month, nxt.day, tzinfo=STOCKHOLM)
+
+
+def meeting_day(meeting: Meeting) -> date:
+    return local(meeting.starts_at).date()
+
+
+def meeting_ended(meeting: Meeting, now: datetime) -> bool:
+    if meeting.ends_at is not None:
+        return meeting.ends_at <= now
+    return meeting.starts_at <= now - timedelta(hours=12)
+
+
+def day_phrase(meeting: Meeting, today: date, *, with_time: bool = False) -> str:
+    """How to name the meeting's day in a command: '17 december', with the year when '17 december'
+    alone would be read as another day (a date without a year is the next one on or after today)."""
+    d = meeting_day(meeting)
+    text = f"{d.day} {MONTHS[d.month - 1]}"
+    if _next_occurrence(d.month, d.day, today) != d:
+        text += f" {d.year}"
+    if with_time:
+        text += f" {_kl(local(meeting.starts_at).time())}"
+    return text
+
+
+def _next_occurrence(month: int, day: int, today: date) -> date | None:
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:  # 29 February
+            continue
+        if candidate >= today:
+            return candidate
+    return None
+
+
+def _tail(ctx: Context, req: Request) -> str:
+    """What followed the date, rebuilt from what was read (the note only outside channels)."""
+    out = ""
+    part = req.part
+    if part.item_from is not None:
+        out = f" punkt {part.item_from}" + (f"-{part.item_to}" if part.item_to != part.item_from else "")
+    elif part.time_from is not None and part.time_to is not None:
+        out = f" kl {_hhmm(part.time_from)}-{_hhmm(part.time_to)}"
+    elif part.time_to is not None:
+        out = f" till {_kl(part.time_to)}"
+    elif part.time_from is not None:
+        out = f" från {_kl(part.time_from)}"
+    if req.substitute:
+        out += f"; ersättare: {req.substitute}"
+    if req.forum is not None:
+        out += f"; forum: {req.forum.key}"
+    if req.note and not _in_channel(ctx):
+        out += f": {req.note}"
+    return out
+
+
+def _choice_reply(
+    ctx: Context, meetings: Sequence[Meeting], *, command_name: str, tail: str, title: str, lead: str
+) -> Reply:
+    """A refusal that lists meetings, each with the command to type."""
+    days = [meeting_day(m) for m in meetings]
+    lines = [lead]
+    actions = []
+    for m in meetings:
+        cmd = f"{command_name} {day_phrase(m, ctx.today, with_time=days.count(meeting_day(m)) > 1)}{tail}"
+        lines.append(f"{forum_label(m.forum)}, {meeting_label(m)}: skriv {cmd}")
+        actions.append(Action(label=f"{forum_label(m.forum)} {format_date(m.starts_at)}", command=cmd))
+    return Reply(title=title, lines=lines, actions=actions, ok=False)
+
+
+def _next_meetings_refusal(
+    ctx: Context, forums: Sequence[Forum], lead: str, *, command_name: str, tail: str
+) -> UserError:
+    upcoming = queries.upcoming_meetings(ctx.session, forums, now=ctx.now, limit=5)
+    if not upcoming:
+        names = ", ".join(forum_label(f) for f in forums)
+        return UserError(f"{lead} Det finns inga kommande möten inlagda för {names}.")
+    reply = _choice_reply(
+        ctx, upcoming, command_name=command_name, tail=tail, title="Inget möte den dagen",
+        lead=f"{lead} Dina nästa möten:",
+    )
+    return UserError(lead, reply=reply)
+
+
+def _candidate_forums(ctx: Context, req: Request, roles: set[str] | None = None) -> list[Forum]:
+    forums = my_forums(ctx)
+    if req.forum is not None:
+        return [req.forum]
+    if roles is not None:
+        forums = [f for f in forums if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & roles]
+    return forums
+
+
+def choose_meeting(
+    ctx: Context,
+    req: Request,
+    forums: list[Forum],
+    *,
+    command_name: str,
+    allow_ended: bool = False,
+    only: set[int] | None = None,
+) -> Meeting:
+    """The one meeting the request names; several candidates or none → a refusal listing what to type."""
+    if not forums:
+        raise UserError("Du sitter inte i något forum med möten. Be samordnaren lägga till dig i nätverksfilen.")
+    if req.select == "next":
+        upcoming = queries.upcoming_meetings(ctx.session, forums, now=ctx.now)
+        if only is not None:
+            upcoming = [m for m in upcoming if m.id in only]
+        if ctx.forum is not None and req.forum is None and any(m.forum_id == ctx.forum.id for m in upcoming):
+            upcoming = [m for m in upcoming if m.forum_id == ctx.forum.id]
+        firsts: dict[int, Meeting] = {}
+        for m in upcoming:
+            firsts.setdefault(m.forum_id, m)
+        if not firsts:
+            if only is not None:
+                raise UserError(f"Du har ingen anmäld frånvaro till något kommande möte. Anmäl med {REPORT}.")
+            names = ", ".join(forum_label(f) for f in forums)
+            raise UserError(
+                f"Det finns inga kommande möten inlagda för {names}. Samordnaren lägger in dem i nätverksfilen."
+            )
+        if len(firsts) == 1:
+            return next(iter(firsts.values()))
+        choices = sorted(firsts.values(), key=lambda m: m.starts_at)
+        raise UserError(
+            "Vilket möte menar du?",
+            reply=_choice_reply(
+                ctx, choices, command_name=command_name, tail=_tail(ctx, req), title="Vilket möte menar du?",
+                lead="Du har kommande möten i flera forum. Skriv kommandot med mötets datum:",
+            ),
+        )
+    if req.select == "day":
+        assert req.day is not None
+        start, end = _utc_day(req.day)
+        found = queries.meetings_on(ctx.session, forums, start, end)
+        what = format_date(req.day)
+    else:
+        assert req.span is not None
+        start, _ = _utc_day(req.span[0])
+        _, end = _utc_day(req.span[1])
+        found = queries.meetings_on(ctx.session, forums, start, end)
+        what = f"mellan {format_date(req.span[0])} och {format_date(req.span[1])}"
+    if only is not None:
+        found = [m for m in found if m.id in only]
+    if not found:
+        lead = (
+            f"Du har ingen anmäld frånvaro {'den ' if req.select == 'day' else ''}{what}."
+            if only is not None
+            else f"Du har inget möte {what}."
+        )
+        raise _next_meetings_refusal(ctx, forums, lead, command_name=command_name, tail=_tail(ctx, req))
+    if req.at is not None:
+        at_time = [m for m in found if local(m.starts_at).time().replace(second=0) == req.at]
+        if not at_time:
+            starts = ", ".join(f"{forum_label(m.forum)} {format_time(m.starts_at)}" for m in found)
+            raise UserError(
+                f"Inget av dina möten {what} börjar {format_time(req.at)} ({starts}). "
+                f"För en del av mötet skriver du 'till {_kl(req.at)}' eller 'från {_kl(req.at)}'; "
+                "för hela mötet bara datumet."
+            )
+        found = at_time
+    if len(found) > 1 and ctx.forum is not None and req.forum is None:
+        in_channel = [m for m in found if m.forum_id == ctx.forum.id]
+        found = in_channel or found
+    if len(found) > 1:
+        raise UserError(
+            "Vilket möte menar du?",
+            reply=_choice_reply(
+                ctx, found, command_name=command_name, tail=_tail(ctx, req), title="Vilket möte menar du?",
+                lead=f"Du har flera möten {what}. Skriv kommandot så att det pekar ut ett av dem:",
+            ),
+        )
+    meeting = found[0]
+    if not allow_ended and meeting_ended(meeting, ctx.now):
+        raise UserError(
+            f"Mötet i {forum_label(meeting.forum)} {meeting_label(meeting)} är redan avslutat. "
+            f"Frånvaro anmäls till kommande möten; skriv till exempel {REPORT} för ditt nästa möte."
+        )
+    return meeting
+
+
+# ------------------------------------------------------------------------------------ checks
+
+
+def check_part(ctx: Context, meeting: Meeting, part: Part) -> None:
+    """Refuse agenda items that do not exist and times outside the meeting."""
+    if part.whole:
+        return
+    if part.item_from is not None:
+        items = agenda_items(ctx.session, meeting)
+        last = items[-1].number
+        if part.item_from < 1 or (part.item_to or part.item_from) > last:
+            listed = "; ".join(f"{i.number}. {i.title}" for i in items)
+            raise UserError(
+                f"Dagordningen för {meeting_label(meeting)} har punkt 1–{last} ({listed}). "
+                f"Skriv en punkt som finns, till exempel '{'punkt 4' if last == 4 else f'punkt 5-{last}'}', "
+                "eller inget för hela mötet."
+            )
+        return
+    start = local(meeting.starts_at).time().replace(second=0, microsecond=0)
+    end = local(meeting.ends_at).time().replace(second=0, microsecond=0) if meeting.ends_at else None
+    inside_open = lambda t: start < t and (end is None or t < end)  # noqa: E731
+    inside_closed = lambda t: start <= t and (end is None or t <= end)  # noqa: E731
+    t0, t1 = part.time_from, part.time_to
+    if t0 is not None and t1 is not None:
+        ok = inside_closed(t0) and inside_closed(t1) and not (t0 == start and t1 == end)
+    else:
+        ok = inside_open(t0 if t0 is not None else t1)  # type: ignore[arg-type]
+    if not ok:
+        span = f"{format_time(start)}–{end.hour:02d}.{end.minute:02d}" if end else f"från {format_time(start)}"
+        raise UserError(
+            f"Mötet {format_date(meeting.starts_at)} pågår {span}, så {part.describe()} ligger inte inom mötet. "
+            "Skriv en tid inom mötet, till exempel "
+            f"'till {_kl(_midpoint(start, end))}', eller inget alls för hela mötet."
+        )
+
+
+def _midpoint(start: time, end: time | None) -> time:
+    """A time inside the meeting, on the half hour, for the example in a refusal."""
+    s0 = start.hour * 60 + start.minute
+    e0 = end.hour * 60 + end.minute if end else s0 + 120
+    m = max(s0 + 30, (s0 + e0) // 2 // 30 * 30)
+    m = min(m, 23 * 60 + 30)
+    return time(m // 60, m % 60)
+
+
+# ------------------------------------------------------------------------------------ leaders
+
+
+def _roles_on(ctx: Context, person: Person, meeting: Meeting) -> set[str]:
+    return queries.roles_of(ctx.session, person, meeting.forum, on=meeting_day(meeting))
+
+
+def _active(ctx: Context, meeting: Meeting) -> dict[int, Absence]:
+    return {a.person_id: a for a in queries.absences_of_meeting(ctx.session, meeting)}
+
+
+@dataclass(frozen=True)
+class Leadership:
+    """Who is absent among those who lead the meeting, and whether anyone is left to lead."""
+
+    chairs: list[tuple[Person, Part]]
+    vices: list[tuple[Person, Part]]
+    vice_people: list[Person]
+    no_leader: bool
+
+    def key(self) -> str:
+        data = [[p.id, part.key()] for p, part in self.chairs + self.vices]
+        return _digest(data)
+
+
+def leadership(session: Any, meeting: Meeting, active: dict[int, Absence]) -> Leadership:
+    day = meeting_day(meeting)
+    chairs = queries.people_with_role(session, meeting.forum, "chair", on=day)
+    vices = queries.people_with_role(session, meeting.forum, "vice_chair", on=day)
+    absent_chairs = [(p, Part.of(active[p.id])) for p in chairs if p.id in active]
+    absent_vices = [(p, Part.of(active[p.id])) for p in vices if p.id in active]
+    no_leader = False
+    if chairs and len(absent_chairs) == len(chairs):
+        if not vices:
+            no_leader = True
+        elif len(absent_vices) == len(vices):
+            no_leader = any(
+                _overlap(cp, vp) is not False for _, cp in absent_chairs for _, vp in absent_vices
+            )
+    return Leadership(absent_chairs, absent_vices, vices, no_leader)
+
+
+def leader_note(session: Any, meeting: Meeting, absence: Absence) -> str | None:
+    """For agenda lines: '(ordförande; vice ordförande Lars Holm leder)' when a leader is absent."""
+    day = meeting_day(meeting)
+    roles = queries.roles_of(session, absence.person, meeting.forum, on=day)
+    if "chair" in roles:
+        lead = leadership(session, meeting, {a.person_id: a for a in queries.absences_of_meeting(session, meeting)})
+        if lead.no_leader:
+            return "ordförande; ingen vice ordförande kan leda – utse en mötesledare"
+        present = [p for p in lead.vice_people if p.id not in {v.id for v, _ in lead.vices}]
+        leaders = present or lead.vice_people
+        if leaders:
+            return f"ordförande; vice ordförande {', '.join(p.name for p in leaders)} leder"
+        return "ordförande"
+    if "vice_chair" in roles:
+        return "vice ordförande"
+    return None
+
+
+def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: Absence, rev: int,
+                     before: Leadership, *, withdrawn: bool, part_changed: bool) -> list[str]:
+    """Tell the vice chair they lead (or no longer), and warn the coordinators when no one leads.
+
+    Returns lines for the reporter's reply. No message here ever holds the note.
+    """
+    out: list[str] = []
+    roles = _roles_on(ctx, reporter, meeting)
+    after = leadership(ctx.session, meeting, _active(ctx, meeting))
+    label = f"{forum_label(meeting.forum)} {meeting_label(meeting)}"
+    if "chair" in roles and part_changed:
+        part = Part.of(absence)
+        vice_absence = {p.id: pt for p, pt in after.vices}
+        what = "mötet" if part.whole else f"mötet under {part.describe()}"
+        for vice in after.vice_people:
+            if vice.id == reporter.id:
+                continue
+            if withdrawn:
+                title = "Ordföranden kommer"
+                text = (
+                    f"Ordföranden {reporter.name} har återkallat sin frånvaro från {label} och leder mötet själv. "
+                    "Du behöver inte leda det."
+                )
+                told = f"{vice.name} (vice ordförande) har fått veta att du leder mötet själv."
+            else:
+                if vice.id in vice_absence and vice_absence[vice.id].whole:
+                    continue  # absent too, for the whole meeting: the coordinators are warned below
+                title = "Du leder mötet"
+                text = (
+                    f"Ordföranden {person_label(reporter)} har anmält frånvaro från {label} "
+                    f"({part.describe()}). Du som vice ordförande leder {what} (arbetsordningen 2 §)."
+                )
+                told = f"{vice.name} (vice ordförande) har fått veta att hen leder {what} i ditt ställe."
+            ctx.notify_person(
+                vice, Reply(title=f"{title} – {forum_label(meeting.forum)}", lines=[text]),
+                kind="absence_stand_in", key=f"{absence.id}:r{rev}:{_digest([withdrawn, part.key()])}",
+            )
+            out.append(told)
+    if after.no_leader and (not before.no_leader or before.key() != after.key()):
+        parts = [f"ordföranden {p.name} ({pt.describe()})" for p, pt in after.chairs]
+        parts += [f"vice ordföranden {p.name} ({pt.describe()})" for p, pt in after.vices]
+        text = f"Ingen kan leda {label}. Frånvaro är anmäld av {' och '.join(parts)}."
+        if not after.vice_people:
+            text += " Forumet har ingen vice ordförande."
+        text += " Utse en annan mötesledare för den delen av mötet, eller flytta mötet."
+        told_names = _tell_coordinators(ctx, meeting, reporter, Reply(title="Ingen leder mötet", lines=[text]),
+                                        kind="absence_no_leader", key=f"{meeting.id}:{after.key()}")
+        if told_names:
+            out.append(f"{', '.join(told_names)} (samordnare) har fått veta att ingen ordförande kan leda mötet.")
+    elif before.no_leader and not after.no_leader:
+        text = f"Det finns åter någon som leder {label}: en frånvaroanmälan har återkallats eller ändrats."
+        _tell_coordinators(ctx, meeting, reporter, Reply(title="Mötet har en mötesledare igen", lines=[text]),
+                           kind="absence_leader_back", key=f"{meeting.id}:{absence.id}:r{rev}")
+    return out
+
+
+def _tell_coordinators(ctx: Context, meeting: Meeting, reporter: Person, reply: Reply, *, kind: str,
+                       key: str) -> list[str]:
+    told = []
+    for person in queries.people_with_role(ctx.session, meeting.forum, "coordinator", on=ctx.today):
+        if person.id == reporter.id:
+            continue
+        ctx.notify_person(person, reply, kind=kind, key=key)
+        told.append(person.name)
+    return told
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _revision(ctx: Context, absence: Absence) -> int:
+    """How many recorded changes the absence has had: part of each notification key."""
+    return ctx.session.scalar(
+        select(func.count()).select_from(AuditLog).where(AuditLog.entity == "absence",
+                                                          AuditLog.entity_id == absence.id)
+    ) or 0
+
+
+def _recipients(ctx: Context, forum: Forum, reporter: Person) -> list[Person]:
+    people = [p for p in queries.people_with_role(ctx.session, forum, "absence_recipient", on=ctx.today)
+              if p.id != reporter.id]
+    if not people:
+        people = [p for p in queries.people_with_role(ctx.session, forum, "coordinator", on=ctx.today)
+                  if p.id != reporter.id]
+    return people
+
+
+def _report_fields(meeting: Meeting, absence: Absence, *, note: bool) -> list[tuple[str, str]]:
+    fields = [
+        ("Möte", f"{forum_label(meeting.forum)}, {meeting_label(meeting)}"),
+        ("Del", Part.of(absence).describe()),
+    ]
+    if absence.substitute is not None:
+        fields.append(("Ersättare", person_label(absence.substitute)))
+    if note and absence.note:
+        fields.append(("Notering", absence.note))
+    return fields
+
+
+def _in_channel(ctx: Context) -> bool:
+    return ctx.forum is not None
+
+
+# ------------------------------------------------------------------------------------ /anmäl frånvaro
+
+
+@command(
+    "anmäl frånvaro",
+    "anmal franvaro",
+    "frånvaroanmälan",
+    "franvaroanmalan",
+    "report absence",
+    usage=USAGE,
+    help="anmäl frånvaro från nästa (eller ett visst) möte, helt eller en del; mottagaren får veta direkt; "
+    "samma kommando igen ändrar anmälan",
+    who="ledamot",
+    order=20,
+)
+def report_absence(ctx: Context, args: str) -> Reply:
+    req = read_request(ctx, args)
+    forums = _candidate_forums(ctx, req)
+    meeting = choose_meeting(ctx, req, forums, command_name=REPORT)
+    forum = meeting.forum
+    check_part(ctx, meeting, req.part)
+
+    substitute: Person | None = None
+    if req.substitute is not None and normalise(req.substitute) not in _NO_ONE:
+        if not forum.substitutes:
+            raise UserError(
+                f"{forum_label(forum)} utser inga ersättare (arbetsordningen: representanterna är ordinarie och "
+                "ersättare utses inte), så ingen frånvaro har anmälts. Skriv kommandot igen utan "
+                "'; ersättare: …'."
+            )
+        substitute = person_arg(ctx, req.substitute, field="ersättaren")
+        if substitute.id == ctx.person.id:
+            raise UserError("Du kan inte vara din egen ersättare. Ange en annan person, till exempel @maria.lind.")
+        other = _active(ctx, meeting).get(substitute.id)
+        if other is not None and other.person_id != ctx.person.id:
+            raise UserError(
+                f"{substitute.name} har själv anmält frånvaro från mötet och kan inte ersätta dig. "
+                "Ange en annan ersättare."
+            )
+
+    existing = ctx.session.scalar(
+        select(Absence).where(Absence.meeting_id == meeting.id, Absence.person_id == ctx.person.id)
+    )
+    before = leadership(ctx.session, meeting, _active(ctx, meeting))
+    new_state = (req.part.key(), req.note, substitute.id if substitute else None)
+    state = "new"
+    changes: list[str] = []
+    old_substitute: Person | None = None
+    if existing is None:
+        absence = Absence(
+            meeting_id=meeting.id, person_id=ctx.person.id, reported_at=ctx.now, updated_at=ctx.now,
+            item_from=req.part.item_from, item_to=req.part.item_to, time_from=req.part.time_from,
+            time_to=req.part.time_to, note=req.note, substitute_id=substitute.id if substitute else None,
+        )
+        try:
+            with ctx.session.begin_nested():
+                ctx.session.add(absence)
+                ctx.session.flush()
+        except IntegrityError as exc:
+            raise ConflictError("absence reported twice at once") from exc
+    else:
+        absence = existing
+        old_state = (Part.of(absence).key(), absence.note, absence.substitute_id)
+        if absence.withdrawn_at is not None:
+            state = "reactivated"
+        elif old_state == new_state:
+            state = "same"
+        else:
+            state = "changed"
+            if old_state[0] != new_state[0]:
+                changes.append(f"del: {Part.of(absence).describe()} → {req.part.describe()}")
+            if old_state[2] != new_state[2]:
+                old = person_label(absence.substitute) if absence.substitute else "ingen"
+                changes.append(f"ersättare: {old} → {person_label(substitute) if substitute else 'ingen'}")
+            if old_state[1] != new_state[1]:
+                changes.append("noteringen ändrad" if req.note else "noteringen borttagen")
+        if state != "same":
+            if absence.substitute_id and absence.substitute_id != new_state[2] and absence.withdrawn_at is None:
+                old_substitute = absence.substitute
+            absence.item_from, absence.item_to = req.part.item_from, req.part.item_to
+            absence.time_from, absence.time_to = req.part.time_from, req.part.time_to
+            absence.note = req.note
+            absence.substitute_id = substitute.id if substitute else None
+            absence.substitute = substitute
+            absence.updated_at = ctx.now
+            if state == "reactivated":
+                absence.withdrawn_at = None
+                absence.reported_at = ctx.now
+            ctx.session.flush()
+
+    part = req.part
+    label = f"{forum_label(forum)} {meeting_label(meeting)}"
+    what = "hela mötet" if part.whole else part.describe()
+    fields = _report_fields(meeting, absence, note=not _in_channel(ctx))
+    if _in_channel(ctx) and absence.note:
+        fields.append(("Notering", "sparad (visas bara för dig och mottagaren, aldrig i kanalen)"))
+    undo = f"{WITHDRAW} {day_phrase(meeting, ctx.today)}"
+    context = [
+        "Ändra: skriv kommandot igen med det som ska gälla (del, ersättare och notering ersätts). "
+        f"Återkalla: {undo}."
+    ]
+
+    if state == "same":
+        return Reply(
+            title="Frånvaron var redan anmäld",
+            lines=[f"Du har redan anmält frånvaro från {label} ({what}), precis så. Inget ändrades och "
+                   "ingen fick något nytt meddelande."],
+            fields=fields,
+            context=context,
+        )
+
+    ctx.audit(
+        {"new": "absence_reported", "reactivated": "absence_reported_again", "changed": "absence_changed"}[state],
+        "absence",
+        absence.id,
+        meeting_id=meeting.id,
+        part=part.describe(),
+        substitute=substitute.handle if substitute else None,
+        note_given=bool(req.note),
+    )
+    rev = _revision(ctx, absence)
+    key = f"{absence.id}:r{rev}:{_digest([part.key(), req.note, new_state[2]])}"
+
+    lines = []
+    if state == "changed":
+        lines.append(f"Du hade redan anmält frånvaro från {label}. Anmälan är ändrad: {'; '.join(changes)}.")
+        lines.append(f"Nu gäller: {what}.")
+        title = "Frånvaron ändrad"
+    elif state == "reactivated":
+        lines.append(f"Du hade återkallat din frånvaro från {label}; nu är den anmäld igen: {what}.")
+        title = "Frånvaro anmäld igen"
+    else:
+        lines.append(f"Du är anmäld frånvarande från {label}: {what}.")
+        title = "Frånvaro anmäld"
+
+    # The absence recipients: name, organisation, meeting, part, substitute and the note.
+    heading = {"new": "Frånvaroanmälan", "reactivated": "Frånvaroanmälan (anmäld igen)",
+               "changed": "Ändrad frånvaroanmälan"}[state]
+    rec_lines = [f"{person_label(ctx.person)} anmäler frånvaro från {label}: {what}."]
+    if state == "changed":
+        rec_lines.append(f"Ändrat: {'; '.join(changes)}.")
+    recipients = _recipients(ctx, forum, ctx.person)
+    for person in recipients:
+        ctx.notify_person(
+            person,
+            Reply(title=f"{heading} – {forum_label(forum)}", lines=rec_lines,
+                  fields=_report_fields(meeting, absence, note=True),
+                  context=["Noteringen kan innehålla personliga uppgifter. Den visas bara för dig och den som "
+                           "anmälde."] if absence.note else []),
+            kind="absence_report",
+            key=key,
+        )
+    if recipients:
+        lines.append(f"{', '.join(p.name for p in recipients)} har fått din anmälan.")
+    else:
+        lines.append("Forumet har ingen mottagare av frånvaroanmälningar; anmälan är sparad och syns i /frånvaro.")
+
+    if substitute is not None and (state != "changed" or any(c.startswith("ersättare") or c.startswith("del")
+                                                             for c in changes)):
+        ctx.notify_person(
+            substitute,
+            Reply(title=f"Du är ersättare – {forum_label(forum)}",
+                  lines=[f"{person_label(ctx.person)} är frånvarande från {label} ({what}) och har angett dig "
+                         "som ersättare."],
+                  fields=[("Möte", f"{forum_label(forum)}, {meeting_label(meeting)}"), ("Del", what)]),
+            kind="absence_substitute",
+            key=f"{absence.id}:r{rev}:{_digest([part.key(), substitute.id])}",
+        )
+        lines.append(f"{substitute.name} har fått veta att hen är din ersättare.")
+    if old_substitute is not None:
+        _release_substitute(ctx, absence, old_substitute, meeting, rev)
+        lines.append(f"{old_substitute.name} har fått veta att hen inte längre är din ersättare.")
+
+    part_changed = state != "changed" or any(c.startswith("del") for c in changes)
+    lines += _leader_messages(ctx, meeting, ctx.person, absence, rev, before, withdrawn=False,
+                              part_changed=part_changed)
+    return Reply(title=title, lines=lines, fields=fields, context=context)
+
+
+def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting: Meeting, rev: int) -> None:
+    ctx.notify_person(
+        person,
+        Reply(title=f"Du behöver inte ersätta – {forum_label(meeting.forum)}",
+              lines=[f"{person_label(ctx.person)} har ändrat sin frånvaro från {forum_label(meeting.forum)} "
+                     f"{meeting_label(meeting)}; du är inte längre ersättare."]),
+        kind="absence_substitute_released",
+        key=f"{absence.id}:r{rev}:{person.id}",
+    )
+
+
+# ------------------------------------------------------------------------------------ /återkalla frånvaro
+
+
+@command(
+    "återkalla frånvaro",
+    "aterkalla franvaro",
+    "ta bort frånvaro",
+    "ta bort franvaro",
+    "withdraw absence",
+    usage="/återkalla frånvaro [datum]",
+    help="återkalla en anmäld frånvaro; mottagaren får veta direkt",
+    who="ledamot",
+    order=21,
+)
+def withdraw_absence(ctx: Context, args: str) -> Reply:
+    req = read_request(ctx, args, with_part=False)
+    forums = _candidate_forums(ctx, req)
+    mine = set(
+        ctx.session.scalars(
+            select(Absence.meeting_id).where(Absence.person_id == ctx.person.id, Absence.withdrawn_at.is_(None))
+        )
+    )
+    meeting = choose_meeting(ctx, req, forums, command_name=WITHDRAW, only=mine)
+    absence = ctx.session.scalar(
+        select(Absence).where(Absence.meeting_id == meeting.id, Absence.person_id == ctx.person.id)
+    )
+    assert absence is not None and absence.withdrawn_at is None
+    before = leadership(ctx.session, meeting, _active(ctx, meeting))
+    part = Part.of(absence)
+    absence.withdrawn_at = ctx.now
+    absence.updated_at = ctx.now
+    ctx.session.flush()
+    ctx.audit("absence_withdrawn", "absence", absence.id, meeting_id=meeting.id, part=part.describe())
+    rev = _revision(ctx, absence)
+    label = f"{forum_label(meeting.forum)} {meeting_label(meeting)}"
+    lines = [f"Din frånvaro från {label} ({part.describe()}) är återkallad. Du räknas som närvarande."]
+    recipients = _recipients(ctx, meeting.forum, ctx.person)
+    for person in recipients:
+        ctx.notify_person(
+            person,
+            Reply(title=f"Frånvaro återkallad – {forum_label(meeting.forum)}",
+                  lines=[f"{person_label(ctx.person)} har återkallat sin frånvaro från {label} "
+                         f"({part.describe()}) och kommer."]),
+            kind="absence_withdrawn",
+            key=f"{absence.id}:r{rev}:withdrawn",
+        )
+    if recipients:
+        lines.append(f"{', '.join(p.name for p in recipients)} har fått veta det.")
+    if absence.substitute is not None:
+        ctx.notify_person(
+            absence.substitute,
+            Reply(title=f"Du behöver inte ersätta – {forum_label(meeting.forum)}",
+                  lines=[f"{person_label(ctx.person)} har återkallat sin frånvaro från {label}; "
+                         "du behöver inte ersätta."]),
+            kind="absence_substitute_released",
+            key=f"{absence.id}:r{rev}:{absence.substitute.id}",
+        )
+        lines.append(f"{absence.substitute.name} har fått veta att hen inte behöver ersätta dig.")
+    lines += _leader_messages(ctx, meeting, ctx.person, absence, rev, before, withdrawn=True, part_changed=True)
+    return Reply(
+        title="Frånvaro återkallad",
+        lines=lines,
+        context=[f"Ångrar du dig: {REPORT} {day_phrase(meeting, ctx.today)}."],
+    )
+
+
+# ------------------------------------------------------------------------------------ /frånvaro
+
+
+@command(
+    "frånvaro",
+    "franvaro",
+    "absences",
+    usage="/frånvaro [datum] [; forum: ID]",
+    help="vem som har anmält frånvaro till ett möte (mottagaren ser också noteringarna)",
+    who="mottagare av frånvaroanmälningar, samordnare, ordförande, vice ordförande",
+    order=22,
+)
+def list_absences(ctx: Context, args: str) -> Reply:
+    req = read_request(ctx, args, with_part=False)
+    forums = _candidate_forums(ctx, req, roles=VIEW_ROLES)
+    if not forums:
+        forum = _candidate_forums(ctx, req)[0]
+        _require_view(ctx, forum)
+    meeting = choose_meeting(ctx, req, forums, command_name=LIST, allow_ended=True)
+    _require_view(ctx, meeting.forum)
+    roles = queries.roles_of(ctx.session, ctx.person, meeting.forum, on=ctx.today)
+    show_notes = bool(roles & NOTE_ROLES) and not _in_channel(ctx)
+    active = queries.absences_of_meeting(ctx.session, meeting)
+    lines = []
+    for a in active:
+        line = f"{person_label(a.person)}: {Part.of(a).describe()}"
+        if a.substitute is not None:
+            line += f", ersättare {person_label(a.substitute)}"
+        note = leader_note(ctx.session, meeting, a)
+        if note:
+            line += f" ({note})"
+        line += f" – anmäld {format_date(a.reported_at)}"
+        if a.updated_at and a.updated_at != a.reported_at:
+            line += f", ändrad {format_date(a.updated_at)}"
+        lines.append(line)
+        if show_notes and a.note:
+            lines.append(f"    Notering: {a.note}")
+    sections = [Section(heading="Anmäld frånvaro", lines=lines or ["Ingen har anmält frånvaro."])]
+    if roles & {"absence_recipient", "coordinator"}:
+        withdrawn = ctx.session.scalars(
+            select(Absence).where(Absence.meeting_id == meeting.id, Absence.withdrawn_at.is_not(None))
+            .order_by(Absence.withdrawn_at)
+        ).all()
+        if withdrawn:
+            sections.append(Section(
+                heading="Återkallad frånvaro",
+                lines=[f"{person_label(a.person)}: återkallad {format_date(a.withdrawn_at)}" for a in withdrawn],
+            ))
+    context = []
+    if roles & NOTE_ROLES and _in_channel(ctx):
+        context.append("Noteringarna visas bara när du frågar mig direkt, aldrig i en kanal.")
+    elif not roles & NOTE_ROLES:
+        context.append("Noteringar om skälen visas bara för mottagaren av frånvaroanmälningar.")
+    return Reply(
+        title=f"Frånvaro – {forum_label(meeting.forum)}",
+        lines=[meeting_label(meeting)],
+        sections=sections,
+        context=context,
+    )
+
+
+def _require_view(ctx: Context, forum: Forum) -> None:
+    have = queries.roles_of(ctx.session, ctx.person, forum, on=ctx.today)
+    if have & VIEW_ROLES:
+        return
+    holders = sorted({p.name for r in VIEW_ROLES for p in queries.people_with_role(ctx.session, forum, r,
+                                                                                    on=ctx.today)})
+    who = f" I {forum_label(forum)} är det {', '.join(holders)}." if holders else ""
+    names = ", ".join(ROLE_NAMES[r] for r in ("absence_recipient", "coordinator", "chair", "vice_chair"))
+    raise UserError(
+        f"Bara {names} kan se frånvarolistan.{who} Din egen frånvaro anmäler du med {REPORT} "
+        f"och återkallar med {WITHDRAW}."
+    )

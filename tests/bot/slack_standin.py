@@ -15,21 +15,24 @@ import hmac
 import itertools
 import json
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, AsyncIterator, Callable, Iterable
 from urllib.parse import urlencode
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import Services
+from bot.serve import create_app
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.dispatch import Dispatcher
 from storage.models import Person
+from tests.conftest import at
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-kansli-test"
@@ -395,3 +398,45 @@ def values_for(**fields: Any) -> dict[str, Any]:
 def iter_blocks(calls: Iterable[Call]) -> Iterable[dict[str, Any]]:
     for call in calls:
         yield from call.args.get("blocks") or []
+
+
+# ------------------------------------------------------------------ the running service
+
+
+@dataclass
+class Harness:
+    standin: SlackStandIn
+    client: TestClient
+    services: Any
+    clock: dict[str, str] = field(default_factory=dict)  # {"now": ISO}: the service's clock, settable
+
+    async def slash(self, command: str, text: str = "", *, user: str = SLACK_IDS["per.ek"], channel: str = "D0PEREK",
+                    **sign: Any) -> Any:
+        fields = slash_command(command, text, user=user, channel=channel,
+                               response_url=self.standin.response_url(command.strip("/")))
+        body, headers = form_request(fields, **sign)
+        return await self.client.post("/slack/events", data=body.encode(), headers=headers)
+
+    async def event(self, event: dict[str, Any], *, event_id: str | None = None,
+                    headers: dict[str, str] | None = None) -> Any:
+        body, signed = json_request(event_callback(event, event_id=event_id))
+        return await self.client.post("/slack/events", data=body.encode(), headers={**signed, **(headers or {})})
+
+    async def interact(self, payload: dict[str, Any]) -> Any:
+        body, headers = interactive(payload)
+        return await self.client.post("/slack/events", data=body.encode(), headers=headers)
+
+
+@asynccontextmanager
+async def slack_app(maker: sessionmaker[Session], engine: Engine, *, now: str = "2020-02-20T09:00",
+                    **settings: Any) -> AsyncIterator[Harness]:
+    standin = await SlackStandIn().start()
+    clock = {"now": now}
+    services = services_on(maker, engine, slack_settings(standin, **settings), lambda: at(clock["now"]))
+    client = TestClient(TestServer(create_app(services), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield Harness(standin, client, services, clock)
+    finally:
+        await client.close()
+        await standin.close()

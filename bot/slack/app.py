@@ -70,6 +70,17 @@ class Submitted:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+class _TokenFromClient(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client's token wins; it is the same."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client`")
+
+
+BOLT_LOG = logging.getLogger("kansli.slack.bolt")
+BOLT_LOG.addFilter(_TokenFromClient())
+
+
 class SlackBot:
     def __init__(self, services: Services, *, client: AsyncWebClient | None = None) -> None:
         self.services = services
@@ -80,7 +91,7 @@ class SlackBot:
             client=self.client,
             signing_secret=settings.slack_signing_secret,
             process_before_response=False,
-            logger=logging.getLogger("kansli.slack.bolt"),
+            logger=BOLT_LOG,
             name="kansli",
         )
         self.form_budget = FORM_BUDGET

@@ -37,6 +37,7 @@ BUTTONS_PER_BLOCK = 25
 FALLBACK_TEXT = 3000
 # Buttons carry this action_id prefix; the Slack app routes every click on one of them back to the dispatcher.
 ACTION_PREFIX = "kansli_cmd_"
+TOO_MANY_PAGES = "Resten får inte plats i Slack; avgränsa kommandot, till exempel med ett datum eller en status."
 TOO_LONG = "Listan är längre än vad som får plats här. Skriv kommandot till kansli i ett meddelande för att se allt."
 
 
@@ -154,18 +155,25 @@ def _paginate(groups: list[list[Block]], room: int) -> list[list[Block]]:
     return pages
 
 
-def render_pages(reply: Reply, *, limit: int = MESSAGE_BLOCKS) -> list[list[dict[str, Any]]]:
+def render_pages(reply: Reply, *, limit: int = MESSAGE_BLOCKS, max_pages: int | None = None) -> list[list[dict[str, Any]]]:
     """The reply as one or more lists of block dicts, each within `limit` blocks and validated by slack_sdk.
 
-    With more than one page every page ends with a context block "sida N av M".
+    With more than one page every page ends with a context block "sida N av M". With `max_pages` (a
+    response_url takes five messages) the pages after that are left out and the last one says so.
     """
     groups = _groups(reply)
     if sum(len(g) for g in groups) <= limit:
         pages = [[b for g in groups for b in g]]
     else:
         pages = _paginate(groups, limit - 1)  # keep one block for the page marker
+        total = len(pages)
+        if max_pages is not None and total > max_pages:
+            pages = pages[:max_pages]
         for n, page in enumerate(pages, start=1):
-            page.append(ContextBlock(elements=[MarkdownTextObject(text=f"sida {n} av {len(pages)}")]))
+            marker = f"sida {n} av {total}"
+            if n == len(pages) and n < total:
+                marker += f". {TOO_MANY_PAGES}"
+            page.append(ContextBlock(elements=[MarkdownTextObject(text=marker)]))
     # to_dict() runs slack_sdk's validators: a block that breaks a Slack limit raises here, not at Slack.
     return [[block.to_dict() for block in page] for page in pages]
 

@@ -54,6 +54,8 @@ HOME_COMMAND = "översikt"
 # How long a modal submission may wait for the dispatcher before Slack is answered (Slack allows 3 s):
 # a refusal within the budget is shown on the field; a later one comes as a DM.
 FORM_BUDGET = 2.0
+# Slack takes at most five messages through one response_url.
+RESPONSE_URL_USES = 5
 EVENT_MEMORY = timedelta(days=2)
 FORM_FAILED = (
     "Formuläret kunde inte öppnas (Slack hann inte). Skriv ärendet på en rad i stället: "
@@ -268,7 +270,7 @@ class SlackBot:
             reply = _form_failed(reply)
         in_channel = not reply.private and bool(channel) and str(channel)[:1] in ("C", "G")
         if respond is not None and body.get("response_url"):
-            for blocks in render_pages(reply):
+            for blocks in render_pages(reply, max_pages=RESPONSE_URL_USES):
                 await respond(text=fallback_text(reply), blocks=blocks,
                               response_type="in_channel" if in_channel else "ephemeral")
         elif channel:
@@ -324,7 +326,7 @@ class SlackBot:
                 return
             reply = _form_failed(reply)
         if respond is not None and body.get("response_url"):
-            for blocks in render_pages(reply):
+            for blocks in render_pages(reply, max_pages=RESPONSE_URL_USES):
                 await respond(text=fallback_text(reply), blocks=blocks, response_type="ephemeral",
                               replace_original=False)
         else:

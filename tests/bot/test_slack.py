@@ -182,6 +182,30 @@ def test_a_slow_database_never_delays_the_ack(people, engine, commands) -> None:
         release.set()
 
 
+def test_a_long_list_arrives_as_several_messages_each_within_slacks_limit(people, engine, commands) -> None:
+    from handlers.base import Section
+
+    commands("lång lista", lambda ctx, args: Reply(
+        title="Ärendelista",
+        sections=[Section(heading=f"Ärende 2020:{n}", lines=["aktualiserat"], fields=[("Möte", "fredag 6 mars 2020")])
+                  for n in range(1, 151)]))
+
+    async def go() -> list[Any]:
+        async with slack_app(people, engine) as h:
+            await h.slash("/kansli", "lång lista")
+            await h.standin.wait_for(lambda: h.standin.of("response_url"))
+            await h.standin.settle(25)
+            return h.standin.of("response_url")
+
+    pages = run(go())
+    assert len(pages) == 4
+    for n, page in enumerate(pages, start=1):
+        assert len(page.args["blocks"]) <= 50
+        assert page.args["blocks"][-1]["elements"][0]["text"] == f"sida {n} av 4"
+    text = "\n".join(text_of(p) for p in pages)
+    assert "*Ärende 2020:1*" in text and "*Ärende 2020:150*" in text
+
+
 # ---------------------------------------------------------------------------------------------- security
 
 

@@ -131,3 +131,12 @@ def test_an_empty_reply_still_renders_and_the_fallback_text_says_what_it_is() ->
     _valid(blocks)
     assert fallback_text(Reply(title="Kommande möten", lines=["två möten"])) == "Kommande möten – två möten"
     assert fallback_text(Reply(sections=[Section(heading="Rubrik")])) == "Rubrik"
+
+
+def test_a_list_beyond_five_messages_is_cut_with_a_note_when_asked() -> None:
+    reply = Reply(sections=[Section(heading=f"Rad {n}") for n in range(400)])
+    assert len(render_pages(reply)) == 9
+    pages = render_pages(reply, max_pages=5)
+    assert len(pages) == 5
+    last = pages[-1][-1]["elements"][0]["text"]
+    assert last.startswith("sida 5 av 9. Resten får inte plats")

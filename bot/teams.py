@@ -1,0 +1,642 @@
+"""Microsoft Teams: the Bot Framework adapter behind `POST /api/messages`.
+
+This is the one module that uses the Bot Framework SDK for Python
+(botbuilder-core, botbuilder-integration-aiohttp). That SDK is archived
+upstream; its successor is the Microsoft 365 Agents SDK. Swapping it means
+rewriting this module only: everything else sees `setup(app, services)`, a
+Transport named "teams", and neutral Replies (rendered to Adaptive Card JSON by
+`bot.render.teams`, which has no SDK imports).
+
+What happens here:
+- incoming activities (messages, card submits, installs) are authenticated by a
+  CloudAdapter built from the MicrosoftApp* settings (no app id: unauthenticated,
+  for local testing), their conversation references stored, and their text run
+  through the same dispatcher as the terminal chat;
+- replies go back into the same conversation as text or Adaptive Cards;
+- queued notifications reach people and forum channels proactively from the
+  stored references (`continue_conversation`), with a per-conversation rate
+  limit and bounded retries on 412/429/502/504.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import random
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference
+from msrest.exceptions import ClientRequestError, HttpOperationError
+from msrest.serialization import Model
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.app import Services
+from bot.delivery import PermanentError, Recipient, TransientError
+from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
+from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
+from handlers.base import Reply
+from storage import queries
+from storage.models import ConversationRef, Forum, Person, ProcessedEvent
+
+log = logging.getLogger("kansli.teams")
+
+PLATFORM = "teams"
+ROUTE = "/api/messages"
+EXTRAS_KEY = "teams"
+
+# Teams asks bots to retry these (rate limited, precondition failed, bad gateway, gateway timeout).
+RETRY_STATUSES = frozenset({412, 429, 502, 504})
+# The conversation is gone (app uninstalled, bot removed, user blocked it): forget the reference.
+GONE_STATUSES = frozenset({403, 404})
+
+GREETING_PERSONAL = (
+    "Hej {name}! Här kan du skriva till kansli, till exempel 'möten', 'dagordning' eller 'anmäl frånvaro'. "
+    "Skriv hjälp för att se alla kommandon."
+)
+GREETING_SHARED = (
+    "Hej! kansli är tillagd här. Nämn mig följt av ett kommando, till exempel '@kansli dagordning'; "
+    "skriv '@kansli hjälp' för att se alla kommandon."
+)
+NOT_JSON = "Teams-slutpunkten tar bara emot JSON (Content-Type: application/json)."
+
+
+# ------------------------------------------------------------------------------------ settings → SDK
+
+
+def sdk_configuration(settings: Any) -> SimpleNamespace:
+    """The configuration object ConfigurationBotFrameworkAuthentication reads (APP_ID, APP_PASSWORD, …)."""
+    return SimpleNamespace(
+        APP_ID=settings.microsoft_app_id or None,
+        APP_PASSWORD=settings.microsoft_app_password or None,
+        APP_TYPE=settings.microsoft_app_type or "MultiTenant",
+        APP_TENANTID=settings.microsoft_app_tenant_id or None,
+    )
+
+
+# ------------------------------------------------------------------------------------ rate limit, retry
+
+
+class ConversationLimiter:
+    """A token bucket per conversation (chat or channel thread).
+
+    Teams limits how fast a bot may post into one thread (at the time of
+    writing about 7 messages per 3 seconds, 60 per 30 seconds and 1800 per hour
+    per bot and thread) and answers 429 beyond that. The defaults here, a burst
+    of 3 and then 1 message per second, stay inside the short windows; kansli
+    never comes near the hourly one. Other conversations are not held up.
+    """
+
+    def __init__(self, *, burst: float = 3, per_second: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+        self.burst = burst
+        self.per_second = per_second
+        self.clock = clock
+        self.sleep = sleep
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def acquire(self, key: str) -> None:
+        if self.per_second <= 0:
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            while True:
+                now = self.clock()
+                tokens, last = self._buckets.get(key, (self.burst, now))
+                tokens = min(self.burst, tokens + (now - last) * self.per_second)
+                if tokens >= 1:
+                    self._buckets[key] = (tokens - 1, now)
+                    break
+                self._buckets[key] = (tokens, now)
+                await self.sleep((1 - tokens) / self.per_second)
+        if len(self._buckets) > 5000:  # forget idle conversations (their buckets are full again)
+            now = self.clock()
+            for k, (_, last) in list(self._buckets.items()):
+                if now - last > self.burst / self.per_second and not self._locks[k].locked():
+                    self._buckets.pop(k, None)
+                    self._locks.pop(k, None)
+
+
+@dataclass
+class RetryPolicy:
+    """Bounded retries with exponential back-off and jitter; Retry-After is honoured up to `max_delay`."""
+
+    attempts: int = 4
+    base_delay: float = 1.0
+    max_delay: float = 20.0
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay)
+        backoff = self.base_delay * 2 ** (attempt - 1)
+        return min(backoff + random.uniform(0, self.base_delay / 2), self.max_delay)
+
+
+def _http_status(exc: BaseException) -> int | None:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    return int(status) if isinstance(status, int) else None
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------------------ references
+
+
+def _now(services: Services) -> datetime:
+    return services.clock()
+
+
+def _upsert_reference(session: Session, *, scope: str, scope_id: str, reference: dict[str, Any],
+                      now: datetime) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(ConversationRef).values(
+        platform=PLATFORM, scope=scope, scope_id=scope_id[:300], reference=reference, updated_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["platform", "scope", "scope_id"],
+        set_={"reference": stmt.excluded.reference, "updated_at": stmt.excluded.updated_at},
+    )
+    session.execute(stmt)
+
+
+def _find_reference(session: Session, scope: str, scope_id: str | None) -> ConversationRef | None:
+    if not scope_id:
+        return None
+    return session.scalar(
+        select(ConversationRef).where(
+            ConversationRef.platform == PLATFORM, ConversationRef.scope == scope, ConversationRef.scope_id == scope_id
+        )
+    )
+
+
+def reference_for(session: Session, recipient: Recipient) -> ConversationRef | None:
+    """The stored conversation that reaches a person (their personal chat) or a forum (its channel)."""
+    if recipient.person is not None:
+        return _find_reference(session, "person", str(recipient.person.id))
+    if recipient.forum is not None:
+        return _find_reference(session, "forum", str(recipient.forum.id)) or _find_reference(
+            session, "conversation", recipient.forum.teams_channel
+        )
+    return None
+
+
+def _channel_data(activity: Activity) -> dict[str, Any]:
+    data = activity.channel_data
+    return data if isinstance(data, dict) else {}
+
+
+def _teams_channel_id(activity: Activity) -> str | None:
+    channel = _channel_data(activity).get("channel") or {}
+    return channel.get("id") if isinstance(channel, dict) else None
+
+
+def _conversation_type(activity: Activity) -> str:
+    conv = activity.conversation
+    kind = getattr(conv, "conversation_type", None) if conv else None
+    if kind:
+        return str(kind)
+    if _teams_channel_id(activity):
+        return "channel"
+    return "groupChat" if conv is not None and conv.is_group else "personal"
+
+
+def dispatch_channel(activity: Activity) -> str | None:
+    """The id a forum is configured with (Forum.teams_channel): the channel id, or a group chat's id."""
+    kind = _conversation_type(activity)
+    if kind == "personal":
+        return None
+    channel = _teams_channel_id(activity)
+    if channel:
+        return channel
+    conv_id = activity.conversation.id if activity.conversation else None
+    return conv_id.split(";", 1)[0] if conv_id else None
+
+
+def _reference_json(activity: Activity, *, shared_target: str | None) -> dict[str, Any]:
+    """The activity's conversation reference, ready for proactive posts.
+
+    The message id is dropped so that a proactive post is a new message, not a
+    reply in someone's thread; in a channel the conversation is the channel
+    itself and the person who happened to write last is not kept.
+    """
+    ref = TurnContext.get_conversation_reference(activity)
+    ref.activity_id = None
+    if shared_target is not None:
+        ref.user = None
+        if ref.conversation is not None and _teams_channel_id(activity):
+            ref.conversation.id = shared_target
+    return ref.serialize()
+
+
+# ------------------------------------------------------------------------------------ text from Teams
+
+
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+
+
+def command_text(session: Session, activity: Activity) -> str:
+    """The command in a Teams message: the bot's @mention removed, people's mentions as @handle."""
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    bot_name = (activity.recipient.name or "") if activity.recipient else ""
+    for entity in activity.entities or []:
+        if (entity.type or "").lower() != "mention":
+            continue
+        props = entity.additional_properties or {}
+        mentioned = props.get("mentioned") or {}
+        shown = props.get("text") or f"<at>{mentioned.get('name', '')}</at>"
+        if mentioned.get("id") and mentioned.get("id") == bot_id:
+            text = text.replace(shown, " ")
+            continue
+        person = queries.person_by_teams(
+            session, user_id=mentioned.get("id"), aad_object_id=mentioned.get("aadObjectId")
+        )
+        if person is not None:
+            text = text.replace(shown, f"@{person.handle}")
+        else:
+            name = _AT.sub(r"\1", shown).strip() or str(mentioned.get("name") or "")
+            text = text.replace(shown, f"@{name}")
+    # A mention of the bot without a matching entity (some clients): drop it by name.
+    if bot_name:
+        text = re.sub(rf"<at[^>]*>\s*{re.escape(bot_name)}\s*</at>", " ", text, flags=re.IGNORECASE)
+    text = _TAG.sub(" ", text)
+    text = html.unescape(text).replace("\u00a0", " ")
+    return " ".join(text.split())
+
+
+def _submit_data(activity: Activity) -> Any:
+    """The data of a card submit: Action.Submit arrives as a message value, Action.Execute as an invoke."""
+    value = activity.value
+    if activity.type == ActivityTypes.invoke and isinstance(value, dict):
+        action = value.get("action") or {}
+        return action.get("data") if isinstance(action, dict) else None
+    return value
+
+
+# ------------------------------------------------------------------------------------ the transport
+
+
+class TeamsTransport:
+    """Delivers outbox rows to Teams through stored conversation references."""
+
+    name = PLATFORM
+
+    def __init__(self, component: "TeamsComponent") -> None:
+        self.component = component
+
+    def can_reach(self, session: Session, recipient: Recipient) -> bool:
+        return reference_for(session, recipient) is not None
+
+    async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Any) -> None:
+        stored = reference_for(session, recipient)
+        if stored is None:
+            raise TransientError(f"no Teams conversation with {recipient.label} yet")
+        reference = ConversationReference().deserialize(stored.reference)
+        key = reference.conversation.id if reference.conversation else recipient.label
+        for message in render_messages(reply):
+            await self.component.limiter.acquire(key)
+            try:
+                await self.component.send_proactive(reference, message)
+            except _Gone as exc:
+                session.delete(stored)
+                raise TransientError(
+                    f"Teams no longer reaches {recipient.label} ({exc}); waiting until they write again"
+                ) from None
+
+
+class _CardActionAnswer(Model):
+    """The answer to an adaptiveCard/action invoke: a short message Teams shows on the card."""
+
+    _attribute_map = {
+        "status_code": {"key": "statusCode", "type": "int"},
+        "type": {"key": "type", "type": "str"},
+        "value": {"key": "value", "type": "str"},
+    }
+
+    def __init__(self, *, status_code: int, type: str, value: str) -> None:  # noqa: A002 - the wire name
+        super().__init__()
+        self.status_code = status_code
+        self.type = type
+        self.value = value
+
+
+class _Gone(Exception):
+    """The connector says the conversation no longer exists for the bot."""
+
+
+# ------------------------------------------------------------------------------------ the bot
+
+
+class TeamsComponent:
+    """Everything Teams in one place: the adapter, the turn logic and the transport."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        settings = services.settings
+        self.app_id: str | None = settings.microsoft_app_id or None
+        try:
+            self.adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(sdk_configuration(settings)))
+        except Exception as exc:  # noqa: BLE001 - the SDK refuses an incomplete combination in English
+            from bot.config import SettingsError
+
+            log.debug("Bot Framework configuration refused: %s", exc)
+            raise SettingsError(
+                f"Teams-inställningarna räcker inte för MicrosoftAppType={settings.microsoft_app_type}: "
+                "sätt MicrosoftAppId, MicrosoftAppPassword och (för SingleTenant och UserAssignedMSI) "
+                "MicrosoftAppTenantId, eller lämna MicrosoftAppId tom för lokal provkörning."
+            ) from None
+        self.limiter = ConversationLimiter()
+        self.retry = RetryPolicy()
+        self.transport = TeamsTransport(self)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # --- HTTP -------------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": NOT_JSON}, status=415)
+        try:
+            await request.json()
+        except ValueError:
+            return web.json_response({"error": "Ogiltig JSON."}, status=400)
+        try:
+            response = await self.adapter.process(request, self)
+        except web.HTTPException as exc:  # 401 from authentication, 400 for an activity without a type
+            return web.Response(status=exc.status)
+        except Exception:  # noqa: BLE001 - the caller gets a status, the log gets the detail
+            log.exception("Teams activity failed")
+            return web.Response(status=500)
+        return response if response is not None else web.Response(status=200)
+
+    async def idle(self) -> None:
+        """Wait for background deliveries started by earlier turns (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self, app: web.Application) -> None:
+        await self.idle()
+
+    # --- turns ------------------------------------------------------------------------------------
+
+    async def on_turn(self, turn: TurnContext) -> None:
+        """The Bot entry point the CloudAdapter calls for each authenticated activity."""
+        activity = turn.activity
+        try:
+            if activity.type == ActivityTypes.message:
+                await self._on_message(turn)
+            elif activity.type == ActivityTypes.invoke:
+                await self._on_invoke(turn)
+            elif activity.type == ActivityTypes.conversation_update:
+                await self._on_conversation_update(turn)
+            elif activity.type == ActivityTypes.installation_update:
+                if str(activity.action or "").startswith("remove"):
+                    await asyncio.to_thread(self._forget, activity)
+                else:
+                    await asyncio.to_thread(self._remember, activity)
+        except Exception:  # noqa: BLE001 - no traceback ever reaches a user
+            log.exception("Teams turn failed (%s)", activity.type)
+            if activity.type in (ActivityTypes.message, ActivityTypes.invoke):
+                await turn.send_activity(self._activity(TeamsMessage(text=INTERNAL)))
+
+    async def _on_message(self, turn: TurnContext) -> None:
+        outcome = await self._run_command(turn)
+        if outcome is not None:
+            await self._reply(turn, outcome)
+
+    async def _on_invoke(self, turn: TurnContext) -> None:
+        if turn.activity.name != "adaptiveCard/action":
+            return  # the adapter answers 501 for invokes kansli does not offer
+        outcome = await self._run_command(turn)
+        body = _CardActionAnswer(
+            status_code=200,
+            type="application/vnd.microsoft.activity.message",
+            value="Klart." if outcome is None or outcome.reply.ok else "Se svaret i chatten.",
+        )
+        await turn.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                          value=InvokeResponse(status=200, body=body)))
+        if outcome is not None:
+            await self._reply(turn, outcome)
+
+    async def _on_conversation_update(self, turn: TurnContext) -> None:
+        activity = turn.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        added = [m for m in (activity.members_added or []) if m.id == bot_id]
+        if any(m.id == bot_id for m in (activity.members_removed or [])):
+            await asyncio.to_thread(self._forget, activity)  # uninstalled: later messages wait instead
+            return
+        person = await asyncio.to_thread(self._remember, activity)
+        if not added:
+            return
+        if _conversation_type(activity) == "personal":
+            if person is None:
+                reply = unknown_person_reply(self._identity(activity), PLATFORM)
+                await self._send_reply(turn, reply)
+            else:
+                await self._send_reply(turn, Reply(lines=[GREETING_PERSONAL.format(name=person[1])]))
+        else:
+            await self._send_reply(turn, Reply(lines=[GREETING_SHARED]))
+
+    async def _run_command(self, turn: TurnContext) -> Outcome | None:
+        activity = turn.activity
+        data = _submit_data(activity)
+        submitted = submitted_command(data) if data is not None else None
+        prepared = await asyncio.to_thread(self._prepare, activity, submitted)
+        if prepared is None:
+            return None  # a redelivery of an activity already answered
+        text = prepared
+        return await asyncio.to_thread(
+            self.services.dispatcher.run,
+            text,
+            identity=self._identity(activity),
+            platform=PLATFORM,
+            channel=dispatch_channel(activity),
+        )
+
+    async def _reply(self, turn: TurnContext, outcome: Outcome) -> None:
+        try:
+            await self._send_reply(turn, outcome.reply)
+        except Exception:  # noqa: BLE001 - the command is done; only its answer was lost
+            log.exception("the answer to a Teams command could not be posted")
+        if outcome.outbox_ids:
+            task = asyncio.create_task(self._deliver(outcome.outbox_ids))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _deliver(self, ids: list[int]) -> None:
+        try:
+            await self.services.deliverer.deliver(ids)
+        except Exception:  # noqa: BLE001 - rows stay in the outbox for the next pass
+            log.exception("delivery after a Teams command failed")
+
+    async def _send_reply(self, turn: TurnContext, reply: Reply) -> None:
+        for message in render_messages(reply):
+            activity = self._activity(message)
+            await self._retrying(lambda: turn.send_activity(activity))
+
+    # --- database work (run in a thread) ----------------------------------------------------------
+
+    @staticmethod
+    def _identity(activity: Activity) -> Identity:
+        user = activity.from_property
+        return Identity(
+            teams_user_id=(user.id if user else None) or None,
+            teams_aad_object_id=(getattr(user, "aad_object_id", None) if user else None) or None,
+        )
+
+    def _prepare(self, activity: Activity, submitted: str | None) -> str | None:
+        """Record the activity (once) and its conversation; return the command text, or None for a repeat."""
+        with self.services.sessionmaker() as session:
+            if activity.id and activity.conversation is not None:
+                key = f"teams:{activity.conversation.id}:{activity.id}"[:300]
+                dialect = session.get_bind().dialect.name
+                insert = pg_insert if dialect == "postgresql" else sqlite_insert
+                new = session.execute(
+                    insert(ProcessedEvent).values(event_key=key, at=_now(self.services))
+                    .on_conflict_do_nothing(index_elements=["event_key"]).returning(ProcessedEvent.id)
+                ).scalar()
+                if new is None:
+                    session.rollback()
+                    return None
+            self._store_reference(session, activity)
+            text = submitted if submitted is not None else command_text(session, activity)
+            session.commit()
+        return text
+
+    def _remember(self, activity: Activity) -> tuple[int, str] | None:
+        """Store the activity's conversation reference; return (id, name) of the person writing, if known."""
+        with self.services.sessionmaker() as session:
+            person = self._store_reference(session, activity)
+            session.commit()
+            return (person.id, person.name) if person is not None else None
+
+    def _forget(self, activity: Activity) -> None:
+        """The bot was removed from this conversation: drop its stored reference."""
+        with self.services.sessionmaker() as session:
+            for scope, scope_id in self._scopes(session, activity, self._person(session, activity)):
+                found = _find_reference(session, scope, scope_id)
+                if found is not None:
+                    session.delete(found)
+            session.commit()
+
+    def _person(self, session: Session, activity: Activity) -> Person | None:
+        identity = self._identity(activity)
+        return queries.person_by_teams(
+            session, user_id=identity.teams_user_id, aad_object_id=identity.teams_aad_object_id
+        )
+
+    @staticmethod
+    def _scopes(session: Session, activity: Activity, person: Person | None) -> list[tuple[str, str]]:
+        """Where this conversation's reference is kept: a personal chat under its person (an unknown
+        user's chat is not kept), a forum's channel under the forum, anything else under its id."""
+        if activity.conversation is None:
+            return []
+        if _conversation_type(activity) == "personal":
+            return [("person", str(person.id))] if person is not None else []
+        target = dispatch_channel(activity) or activity.conversation.id
+        forum = session.scalar(select(Forum).where(Forum.teams_channel == target))
+        return [("forum", str(forum.id)) if forum is not None else ("conversation", target)]
+
+    def _store_reference(self, session: Session, activity: Activity) -> Person | None:
+        """Keep where this conversation can be reached later; return the person writing, if known."""
+        if activity.conversation is None or not activity.service_url:
+            return None
+        person = self._person(session, activity)
+        shared = None
+        if _conversation_type(activity) != "personal":
+            shared = dispatch_channel(activity) or activity.conversation.id
+        reference = _reference_json(activity, shared_target=shared)
+        for scope, scope_id in self._scopes(session, activity, person):
+            _upsert_reference(session, scope=scope, scope_id=scope_id, reference=reference,
+                              now=_now(self.services))
+        return person
+        target = dispatch_channel(activity) or activity.conversation.id
+        reference = _reference_json(activity, shared_target=target)
+        forum = session.scalar(select(Forum).where(Forum.teams_channel == target))
+        if forum is not None:
+            _upsert_reference(session, scope="forum", scope_id=str(forum.id), reference=reference, now=now)
+        else:
+            _upsert_reference(session, scope="conversation", scope_id=target, reference=reference, now=now)
+        return person
+
+    # --- sending ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _activity(message: TeamsMessage) -> Activity:
+        if message.card is not None:
+            return Activity(
+                type=ActivityTypes.message,
+                summary=message.summary[:200] or None,
+                attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=message.card)],
+            )
+        return Activity(type=ActivityTypes.message, text=message.text, text_format="markdown")
+
+    async def send_proactive(self, reference: ConversationReference, message: TeamsMessage) -> None:
+        """Post one message into a stored conversation, retrying what Teams asks bots to retry."""
+
+        async def post(turn: TurnContext) -> None:
+            # Addressed from the stored reference (which has no message id), so this is a new message;
+            # TurnContext.send_activity would make it a reply to the continuation event instead.
+            activity = TurnContext.apply_conversation_reference(self._activity(message), reference)
+            await turn.adapter.send_activities(turn, [activity])
+
+        await self._retrying(lambda: self.adapter.continue_conversation(reference, post, bot_app_id=self.app_id))
+
+    async def _retrying(self, call: Callable[[], Awaitable[Any]]) -> None:
+        """Run one connector call: back off and retry 412/429/502/504 and lost connections a bounded number
+        of times, then give up with TransientError (the outbox tries again later)."""
+        policy = self.retry
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                await call()
+                return
+            except HttpOperationError as exc:
+                status = _http_status(exc)
+                if status in GONE_STATUSES:
+                    raise _Gone(f"HTTP {status}") from None
+                if status not in RETRY_STATUSES:
+                    if status is not None and 400 <= status < 500 and status != 401:
+                        raise PermanentError(f"Teams refused the message: HTTP {status}") from None
+                    raise TransientError(f"Teams answered HTTP {status}") from None
+                if attempt == policy.attempts:
+                    raise TransientError(f"Teams answered HTTP {status} {attempt} times") from None
+                wait = policy.delay(attempt, _retry_after(exc))
+                log.info("Teams answered %s; trying again in %.1f s", status, wait)
+            except ClientRequestError as exc:
+                if attempt == policy.attempts:
+                    raise TransientError(f"Teams unreachable: {exc}") from None
+                wait = policy.delay(attempt, None)
+            await policy.sleep(wait)
+
+
+def setup(app: web.Application, services: Services) -> None:
+    """Mount POST /api/messages and add the Teams transport (called by bot.serve.create_app)."""
+    component = TeamsComponent(services)
+    if component.app_id is None:
+        log.warning("MicrosoftAppId is empty: %s accepts unauthenticated requests (local testing only)", ROUTE)
+    services.extras[EXTRAS_KEY] = component
+    services.transports.append(component.transport)
+    app.router.add_post(ROUTE, component.handle)
+    app.on_cleanup.append(component.close)

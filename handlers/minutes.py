@@ -1,0 +1,551 @@
+"""Minnesanteckningar: the minutes draft built from the meeting, the secretary's notes, and sending.
+
+The draft follows seed 002: heading, Datum, Dnr, the forum, day, time and place, Närvarande (members
+minus whole-meeting absences, substitutes shown, part-time absences noted), Frånvarande, then the
+numbered items with presenters, the secretary's notes, "att …" decisions in bold, the responsible,
+assignments and follow-ups. Absence notes are never part of it.
+
+Commands (secretary or coordinator of the forum):
+
+    /minnesanteckningar [DATUM]                              the draft, in chat
+    /minnesanteckningar tillägg [DATUM] [punkt N]: TEXT      add a paragraph (to item N, else the general notes)
+    /minnesanteckningar redigera [DATUM] [punkt N]: TEXT     replace those notes with TEXT (empty TEXT removes them)
+    /minnesanteckningar skickade [DATUM]                     mark them sent and post them to the forum channel
+
+Without DATUM the latest meeting that has started is meant. The notes live in Meeting.minutes_text as
+plain text: general notes first, then a line "[punkt N]" before the notes of item N.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from handlers.agenda import absence_part, agenda_items
+from handlers.base import Action, Context, Reply, Section, UserError
+from handlers.common import forum_label, person_label, pop_forum_option, require_role
+from handlers.fmt import format_date, local
+from handlers.publication import (
+    ItemDoc,
+    MeetingInfo,
+    case_item,
+    day_bounds,
+    item_blocks,
+    meeting_info,
+    paragraphs,
+    previous_meeting,
+)
+from handlers.registry import command, normalise
+from storage import queries
+from storage.models import Assignment, AssignmentExtension, Case, Decision, FollowUp, Forum, Meeting, Person
+
+WRITERS = {"secretary", "coordinator"}
+APPROVE_AGENDA = "att godkänna dagordningen."
+FILE_PREVIOUS = "att lägga minnesanteckningarna till handlingarna."
+
+# ------------------------------------------------------------------------------------ notes
+
+
+_NOTE_HEADER = re.compile(r"^\[punkt (\d+)\]\s*$", re.IGNORECASE)
+
+
+def parse_notes(text: str | None) -> dict[int | None, str]:
+    """Meeting.minutes_text → {None: general notes, N: notes of item N}."""
+    notes: dict[int | None, list[str]] = {None: []}
+    key: int | None = None
+    for line in (text or "").splitlines():
+        m = _NOTE_HEADER.match(line.strip())
+        if m:
+            key = int(m.group(1))
+            notes.setdefault(key, [])
+            continue
+        notes.setdefault(key, []).append(line)
+    return {k: "\n".join(v).strip() for k, v in notes.items() if "\n".join(v).strip()}
+
+
+def dump_notes(notes: dict[int | None, str]) -> str | None:
+    parts = []
+    if notes.get(None):
+        parts.append(notes[None].strip())
+    for key in sorted(k for k in notes if k is not None):
+        if notes[key].strip():
+            parts.append(f"[punkt {key}]\n{notes[key].strip()}")
+    return "\n\n".join(parts) or None
+
+
+# ------------------------------------------------------------------------------------ the draft
+
+
+@dataclass
+class MinutesDoc:
+    meeting: MeetingInfo
+    date: date  # the minutes' own date (Datum): when sent, else today
+    present: list[str]
+    absent: list[str]
+    presenters_below: bool  # "samt föredragande enligt nedan"
+    notes: list[str]
+    items: list[ItemDoc]
+    decided_by: str
+    other_assignments: list[str] = field(default_factory=list)
+    sent: bool = False
+
+    @property
+    def heading_forum(self) -> str:
+        m = self.meeting
+        return f"{m.forum_name} ({m.forum_label})" if m.forum_label != m.forum_name else m.forum_name
+
+
+def _name(person: Person | None) -> str:
+    if person is None:
+        return "–"
+    return "borttagen person" if person.erased else person.name
+
+
+def assignment_line(a: Assignment) -> str:
+    line = f"{_name(a.assignee)}: {a.title}, senast {format_date(a.due)}"
+    if a.extensions:
+        line += f" (förlängt från {format_date(a.extensions[0].previous_due)})"
+    if a.report_back:
+        line += ", återrapporteras"
+    return line
+
+
+def _decision_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def minutes_doc(session: Session, meeting: Meeting, *, now: datetime) -> MinutesDoc:
+    """Build the minutes of a meeting from what the store knows about it."""
+    forum = meeting.forum
+    info = meeting_info(session, meeting)
+    day = info.day
+    label = forum_label(forum)
+
+    # Attendance: members on the meeting day, minus whole-meeting absences; never the note.
+    members = queries.members_of(session, forum, on=day)
+    absences = {a.person_id: a for a in queries.absences_of_meeting(session, meeting)}
+    present, absent = [], []
+    for person in members:
+        a = absences.get(person.id)
+        if a is None:
+            present.append(_name(person))
+        elif absence_part(a) == "hela mötet":
+            absent.append(_name(person))
+        else:
+            present.append(f"{_name(person)} (frånvarande {absence_part(a)})")
+    member_ids = {p.id for p in members}
+    for a in absences.values():
+        if a.person_id not in member_ids and absence_part(a) == "hela mötet":
+            absent.append(_name(a.person))
+        if a.substitute is not None:
+            present.append(f"{_name(a.substitute)} (ersättare för {_name(a.person)})")
+
+    notes = parse_notes(meeting.minutes_text)
+    items: list[ItemDoc] = []
+    cases: list[Case] = []
+    by_case: dict[int, ItemDoc] = {}
+    for item in agenda_items(session, meeting):
+        if item.case is None:
+            doc = ItemDoc(number=item.number, title=item.title)
+            if item.number == 2:
+                doc.decisions = [APPROVE_AGENDA]
+            elif item.number == 3:
+                prev = previous_meeting(session, meeting)
+                if prev is not None:
+                    doc.title = f"{item.title} {label} {format_date(prev.starts_at)}"
+                    doc.decisions = [FILE_PREVIOUS]
+        else:
+            doc = case_item(item.number, item.case)
+            doc.returned = item.case.status == "aterremitterat"
+            cases.append(item.case)
+            by_case[item.case.id] = doc
+        items.append(doc)
+
+    # Decisions taken at this meeting, also on cases that were not on the agenda.
+    case_ids = [c.id for c in cases]
+    conds = [Decision.meeting_id == meeting.id]
+    if case_ids:
+        conds.append((Decision.meeting_id.is_(None)) & (Decision.case_id.in_(case_ids)))
+    decisions = list(session.scalars(select(Decision).where(or_(*conds)).order_by(Decision.id)))
+    for d in decisions:
+        doc = by_case.get(d.case_id)
+        if doc is None:
+            doc = case_item(len(items) + 1, d.case)
+            items.append(doc)
+            by_case[d.case_id] = doc
+            case_ids.append(d.case_id)
+        doc.decisions += _decision_lines(d.text)
+        if d.responsible is not None and person_label(d.responsible) not in doc.responsible:
+            doc.responsible.append(person_label(d.responsible))
+
+    # Assignments on the meeting's cases, and those decided on the meeting day without a case.
+    other: list[str] = []
+    a_conds = [(Assignment.case_id.is_(None)) & (Assignment.decided_on == day)]
+    if case_ids:
+        a_conds.append(Assignment.case_id.in_(case_ids))
+    listed: set[int] = set()
+    for a in session.scalars(
+        select(Assignment).where(Assignment.forum_id == forum.id, or_(*a_conds)).order_by(Assignment.id)
+    ):
+        listed.add(a.id)
+        doc = by_case.get(a.case_id) if a.case_id else None
+        (doc.assignments if doc else other).append(assignment_line(a))
+    # Extensions decided at the meeting, of assignments not listed above.
+    for x in session.scalars(
+        select(AssignmentExtension)
+        .join(Assignment, Assignment.id == AssignmentExtension.assignment_id)
+        .where(
+            Assignment.forum_id == forum.id,
+            or_(AssignmentExtension.meeting_id == meeting.id, AssignmentExtension.decided_on == day),
+        )
+        .order_by(AssignmentExtension.id)
+    ):
+        if x.assignment_id in listed:
+            continue
+        a = x.assignment
+        other.append(
+            f"{_name(a.assignee)}: {a.title}, förlängt till {format_date(x.new_due)} (tidigare {format_date(x.previous_due)})"
+            + (f" – {x.reason}" if x.reason else "")
+        )
+    if case_ids:
+        for f in session.scalars(
+            select(FollowUp).where(FollowUp.case_id.in_(case_ids)).order_by(FollowUp.due, FollowUp.id)
+        ):
+            doc = by_case.get(f.case_id)
+            if doc is not None:
+                doc.follow_ups.append(f"{_name(f.responsible)}, senast {format_date(f.due)}")
+
+    for doc in items:
+        doc.notes = paragraphs(notes.get(doc.number))
+    presenter_ids = {c.presenter_id for c in cases if c.presenter_id is not None}
+    sent_day = local(meeting.minutes_sent_at).date() if meeting.minutes_sent_at else local(now).date()
+    return MinutesDoc(
+        meeting=info,
+        date=sent_day,
+        present=present,
+        absent=absent,
+        presenters_below=bool(presenter_ids - member_ids),
+        notes=paragraphs(notes.get(None)),
+        items=items,
+        decided_by=f"{label} beslutade:",
+        other_assignments=other,
+        sent=meeting.minutes_sent_at is not None,
+    )
+
+
+def _block_text(block) -> str:  # type: ignore[no-untyped-def]
+    if block.link is not None and block.link.label != block.link.url:
+        return f"{block.text} {block.link.url}"
+    return block.text
+
+
+def minutes_reply(doc: MinutesDoc, *, private: bool = True) -> Reply:
+    m = doc.meeting
+    title = f"Minnesanteckningar – {m.forum_label}, {m.date_text}"
+    if not doc.sent:
+        title += " (utkast)"
+    lines = [f"Datum: {doc.date.isoformat()}"]
+    if m.dnr:
+        lines.append(f"Dnr: {m.dnr}")
+    lines.append(doc.heading_forum)
+    lines.append(f"{m.date_text}, {m.time_text}" + (f", {m.place}" if m.place else ""))
+    present = ", ".join(doc.present) or "–"
+    if doc.presenters_below:
+        present += " samt föredragande enligt nedan"
+    fields = [("Närvarande", present), ("Frånvarande", ", ".join(doc.absent) or "–")]
+    sections = []
+    if doc.notes:
+        sections.append(Section(heading="Anteckningar", lines=list(doc.notes)))
+    for item in doc.items:
+        heading = item.heading + (f" ({item.case_number})" if item.case_number else "")
+        sections.append(
+            Section(heading=heading, lines=[_block_text(b) for b in item_blocks(item, decided_by=doc.decided_by,
+                                                                               minutes=True)])
+        )
+    if doc.other_assignments:
+        sections.append(Section(heading="Uppdrag", lines=list(doc.other_assignments)))
+    return Reply(title=title, lines=lines, fields=fields, sections=sections, private=private)
+
+
+# ------------------------------------------------------------------------------------ choosing the meeting
+
+
+_SUBCOMMAND = re.compile(r"^\s*(tillägg|tillagg|redigera|skickade|skickad)(?=[:;,.\s]|$)[,.]?(.*)$",
+                         re.IGNORECASE | re.DOTALL)
+_YEAR = re.compile(r"\b\d{4}\b|\b\d{6}\b|\b\d{8}\b")
+
+
+def _day_of(when) -> date:  # type: ignore[no-untyped-def]
+    if isinstance(when, datetime):
+        return local(when).date()
+    if isinstance(when, date):
+        return when
+    start = getattr(when, "start", None)
+    if isinstance(start, datetime):
+        return local(start).date()
+    if isinstance(start, date):
+        return start
+    raise UserError("Ange mötets dag, till exempel '2020-09-25' eller '25 september 2020'.")
+
+
+def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
+    if named is not None:
+        return [named]
+    mine = queries.forums_of(ctx.session, ctx.person)
+    if ctx.forum is not None and ctx.forum in mine:
+        return [ctx.forum]
+    if not mine:
+        raise UserError(
+            "Du är inte med i något forum i kansli ännu. Be samordnaren lägga till dig under members: i nätverksfilen."
+        )
+    writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & WRITERS]
+    return writing or mine
+
+
+def _meetings_on(ctx: Context, forums: list[Forum], day: date) -> list[Meeting]:
+    lo, hi = day_bounds(day)
+    stmt = (
+        select(Meeting)
+        .where(Meeting.forum_id.in_([f.id for f in forums]), Meeting.starts_at >= lo, Meeting.starts_at < hi)
+        .order_by(Meeting.starts_at)
+    )
+    return list(ctx.session.scalars(stmt))
+
+
+def _recent_list(ctx: Context, forums: list[Forum]) -> str:
+    stmt = (
+        select(Meeting)
+        .where(Meeting.forum_id.in_([f.id for f in forums]), Meeting.cancelled.is_(False), Meeting.starts_at <= ctx.now)
+        .order_by(Meeting.starts_at.desc())
+        .limit(3)
+    )
+    found = list(ctx.session.scalars(stmt))
+    return ", ".join(f"{forum_label(m.forum)} {local(m.starts_at).date().isoformat()}" for m in found)
+
+
+def pick_meeting(ctx: Context, args: str, *, doing: str) -> tuple[Meeting, str]:
+    """The meeting a /minnesanteckningar command is about, and the text after the date.
+
+    `args` may start with a date and may carry '; forum: ID'. A date without a year that lies ahead
+    with no meeting on it is also tried a year back: minutes are about meetings that were.
+    """
+    named, args = pop_forum_option(ctx, args)
+    forums = _candidate_forums(ctx, named)
+    text = args.strip()
+    when, rest = ctx.split(text) if text else (None, "")
+    if when is None:
+        stmt = (
+            select(Meeting)
+            .where(
+                Meeting.forum_id.in_([f.id for f in forums]),
+                Meeting.cancelled.is_(False),
+                Meeting.starts_at <= ctx.now,
+            )
+            .order_by(Meeting.starts_at.desc())
+            .limit(1)
+        )
+        meeting = ctx.session.scalar(stmt)
+        if meeting is None:
+            names = ", ".join(forum_label(f) for f in forums)
+            raise UserError(
+                f"Inget möte i {names} har hållits ännu. Ange mötets datum, till exempel "
+                f"'/minnesanteckningar 2020-09-25'."
+            )
+    else:
+        day = _day_of(when)
+        said = text[: len(text) - len(rest)] if rest and text.endswith(rest) else text
+        found = [m for m in _meetings_on(ctx, forums, day) if not m.cancelled]
+        if not found and day > ctx.today and not _YEAR.search(said):
+            try:
+                earlier = day.replace(year=day.year - 1)
+            except ValueError:
+                earlier = None
+            if earlier is not None:
+                found = [m for m in _meetings_on(ctx, forums, earlier) if not m.cancelled]
+                day = earlier if found else day
+        if not found:
+            recent = _recent_list(ctx, forums)
+            hint = f" De senaste mötena: {recent}." if recent else ""
+            names = ", ".join(forum_label(f) for f in forums)
+            raise UserError(
+                f"{names} har inget möte {format_date(day)}.{hint} Skriv datumet med år, till exempel "
+                f"'/minnesanteckningar 2020-09-25'."
+            )
+        if len({m.forum_id for m in found}) > 1:
+            names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
+            raise UserError(
+                f"Flera forum har möte {format_date(day)}: {names}. Lägg till '; forum: {found[0].forum.key}' sist."
+            )
+        meeting = found[0]
+    require_role(ctx, meeting.forum, WRITERS, doing=doing)
+    return meeting, rest.strip()
+
+
+def _meeting_ref(meeting: Meeting) -> str:
+    return f"{local(meeting.starts_at).date().isoformat()}; forum: {meeting.forum.key}"
+
+
+# ------------------------------------------------------------------------------------ commands
+
+
+@command(
+    "minnesanteckningar",
+    "minutes",
+    usage="/minnesanteckningar [DATUM]",
+    help="utkastet till minnesanteckningar för ett möte (närvaro, punkter, beslut, uppdrag, återkoppling)",
+    who="sekreterare, samordnare",
+    order=60,
+)
+def show_minutes(ctx: Context, args: str) -> Reply:
+    # "/minnesanteckningar tillägg: …" reaches here because the command table splits words at spaces only.
+    m = _SUBCOMMAND.match(args)
+    if m:
+        routed = {"tillagg": append_minutes, "redigera": replace_minutes, "skickade": mark_minutes_sent,
+                  "skickad": mark_minutes_sent}[normalise(m.group(1))]
+        return routed(ctx, m.group(2))
+    meeting, rest = pick_meeting(ctx, args, doing="se utkastet till minnesanteckningar")
+    if rest:
+        raise UserError(
+            f"Jag förstår inte '{rest}'. Skriv /minnesanteckningar DATUM för utkastet, eller "
+            f"/minnesanteckningar tillägg DATUM punkt N: TEXT för att skriva i det."
+        )
+    doc = minutes_reply(minutes_doc(ctx.session, meeting, now=ctx.now))
+    ref = _meeting_ref(meeting)
+    if meeting.minutes_sent_at is None:
+        doc.context.append(
+            f"Skriv i utkastet med /minnesanteckningar tillägg {ref.split(';')[0]} punkt N: TEXT "
+            f"(eller redigera … för att ersätta). När de är skickade: /minnesanteckningar skickade {ref.split(';')[0]}."
+        )
+        doc.actions.append(Action(label="Markera som skickade", command=f"/minnesanteckningar skickade {ref}",
+                                  style="primary"))
+    else:
+        doc.context.append(f"Skickade {format_date(meeting.minutes_sent_at)}.")
+    return doc
+
+
+def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
+    verb = "tillägg" if append else "redigera"
+    usage = f"/minnesanteckningar {verb} 2020-09-25 punkt 5: Kristina redogjorde för arbetet."
+    named, args = pop_forum_option(ctx, args)
+    if ":" not in args:
+        raise UserError(f"Skriv texten efter ett kolon, till exempel: {usage}")
+    head, _, text = args.partition(":")
+    head = head.strip()
+    item_no: int | None = None
+    m = re.search(r"(?:^|\s)(?:punkt|p\.?)\s*(\d+)\s*$", head, re.IGNORECASE)
+    if m:
+        item_no = int(m.group(1))
+        head = head[: m.start()].strip()
+    if named is not None:
+        head = f"{head}; forum: {named.key}"
+    meeting, rest = pick_meeting(ctx, head, doing="skriva minnesanteckningar")
+    if rest:
+        raise UserError(f"Jag förstår inte '{rest}'. Skriv till exempel: {usage}")
+    when = format_date(meeting.starts_at)
+    label = forum_label(meeting.forum)
+    if meeting.minutes_sent_at is not None:
+        raise UserError(
+            f"Minnesanteckningarna för {label} {when} skickades {format_date(meeting.minutes_sent_at)} och ändras "
+            f"inte längre. Ta upp en rättelse under Föregående minnesanteckningar på nästa möte."
+        )
+    text = text.strip()
+    if append and not text:
+        raise UserError(f"Texten efter kolonet saknas. Skriv till exempel: {usage}")
+    items = agenda_items(ctx.session, meeting)
+    if item_no is not None and not 1 <= item_no <= len(items):
+        raise UserError(
+            f"Dagordningen för {label} {when} har punkterna 1–{len(items)}; punkt {item_no} finns inte. "
+            f"Skriv till exempel: {usage}"
+        )
+    notes = parse_notes(meeting.minutes_text)
+    old = notes.get(item_no, "")
+    if append:
+        notes[item_no] = f"{old}\n\n{text}" if old else text
+    elif text:
+        notes[item_no] = text
+    else:
+        notes.pop(item_no, None)
+    meeting.minutes_text = dump_notes(notes)
+    ctx.audit("minutes_" + ("append" if append else "replace"), "meeting", meeting.id, item=item_no)
+    where = f"punkt {item_no} ({items[item_no - 1].title})" if item_no else "de allmänna anteckningarna"
+    done = "Lade till texten i" if append else ("Ersatte" if text else "Tog bort")
+    reply = Reply(
+        title=f"Minnesanteckningar – {label}, {when}",
+        lines=[f"{done} {where} i minnesanteckningarna för {label} {when}."],
+        sections=[Section(heading=where[:1].upper() + where[1:], lines=paragraphs(notes.get(item_no)) or ["(tomt)"])],
+        context=[f"Hela utkastet: /minnesanteckningar {_meeting_ref(meeting)}"],
+    )
+    return reply
+
+
+@command(
+    "minnesanteckningar tillägg",
+    "minnesanteckningar tillagg",
+    "minutes add",
+    usage="/minnesanteckningar tillägg [DATUM] [punkt N]: TEXT",
+    help="lägg till ett stycke i minnesanteckningarna, under punkt N eller bland de allmänna anteckningarna",
+    who="sekreterare, samordnare",
+    order=61,
+)
+def append_minutes(ctx: Context, args: str) -> Reply:
+    return _edit(ctx, args, append=True)
+
+
+@command(
+    "minnesanteckningar redigera",
+    "minutes edit",
+    usage="/minnesanteckningar redigera [DATUM] [punkt N]: TEXT",
+    help="ersätt anteckningarna under punkt N (eller de allmänna) med TEXT; tom TEXT tar bort dem",
+    who="sekreterare, samordnare",
+    order=62,
+)
+def replace_minutes(ctx: Context, args: str) -> Reply:
+    return _edit(ctx, args, append=False)
+
+
+@command(
+    "minnesanteckningar skickade",
+    "minnesanteckningar skickad",
+    "minutes sent",
+    usage="/minnesanteckningar skickade [DATUM]",
+    help="markera minnesanteckningarna som skickade: de publiceras i forumets kanal och på webbsidan",
+    who="sekreterare, samordnare",
+    order=63,
+)
+def mark_minutes_sent(ctx: Context, args: str) -> Reply:
+    meeting, rest = pick_meeting(ctx, args, doing="skicka minnesanteckningar")
+    if rest:
+        raise UserError(f"Jag förstår inte '{rest}'. Skriv till exempel /minnesanteckningar skickade 2020-09-25.")
+    label = forum_label(meeting.forum)
+    when = format_date(meeting.starts_at)
+    if meeting.minutes_sent_at is not None:
+        return Reply(
+            lines=[
+                f"Minnesanteckningarna för {label} {when} är redan markerade som skickade "
+                f"({format_date(meeting.minutes_sent_at)}). Inget ändrades."
+            ]
+        )
+    if meeting.starts_at > ctx.now:
+        raise UserError(
+            f"Mötet {label} {when} har inte hållits ännu, så minnesanteckningarna kan inte skickas. "
+            f"Skriv /minnesanteckningar skickade med datumet för ett möte som har varit."
+        )
+    meeting.minutes_sent_at = ctx.now
+    ctx.session.flush()
+    doc = minutes_doc(ctx.session, meeting, now=ctx.now)
+    ctx.notify_forum(meeting.forum, minutes_reply(doc, private=False), kind="minutes_sent", key=f"m{meeting.id}")
+    ctx.audit("minutes_sent", "meeting", meeting.id)
+    return Reply(
+        title=f"Minnesanteckningar – {label}, {when}",
+        lines=[
+            f"Minnesanteckningarna för {label} {when} är markerade som skickade {format_date(ctx.now)}.",
+            "De är publicerade i forumets kanal och på forumets webbsida, och påminnelserna om dem upphör.",
+        ],
+        context=[
+            f"För diariet: kansli export minnesanteckningar {meeting.forum.key} "
+            f"{local(meeting.starts_at).date().isoformat()} --format docx -o minnesanteckningar.docx"
+        ],
+    )

@@ -670,7 +670,7 @@ def test_without_a_bot_token_there_is_no_slack_endpoint(people, engine) -> None:
             return (await client.post("/slack/events", data=b"{}")).status
 
     assert run(go()) in (404, 405)
-    assert services.transports == []
+    assert "slack" not in [t.name for t in services.transports]
 
 
 def test_setup_adds_the_slack_transport(people, engine) -> None:
@@ -678,7 +678,7 @@ def test_setup_adds_the_slack_transport(people, engine) -> None:
         async with slack_app(people, engine) as h:
             return [t.name for t in h.services.transports]
 
-    assert run(go()) == ["slack"]
+    assert run(go()).count("slack") == 1
 
 
 def test_auth_test_goes_to_the_configured_api_url_with_the_bot_token(people, engine) -> None:

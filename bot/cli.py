@@ -23,7 +23,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 EXAMPLE_NETWORK = Path(__file__).with_name("data") / "example-network.yaml"
 
 # Modules that add their own subcommands: each has add_parser(subparsers) setting func=.
-SUBCOMMAND_MODULES: list[str] = ["bot.export", "bot.teams_package"]
+SUBCOMMAND_MODULES: list[str] = ["bot.export", "bot.teams_package", "bot.outbox_cli"]
 
 
 class CliError(Exception):

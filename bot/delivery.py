@@ -106,6 +106,7 @@ class Deliverer:
                 reply = Reply.from_dict(row.payload)
                 transport = self._choose(session, recipient)
                 if transport is None:
+                    session.commit()  # end the read snapshot before writing (see _send_one)
                     outbox.mark_waiting(session, row, now=now,
                                         reason=f"no platform reaches {recipient.label} yet")
                     counts["waiting"] += 1
@@ -121,12 +122,18 @@ class Deliverer:
         try:
             await transport.send(session, recipient, reply, row=row)
         except PermanentError as exc:
+            session.commit()
             log.warning("delivery %s to %s failed for good: %s", row.key, recipient.label, exc)
             outbox.mark_failed(session, row, now=now, error=str(exc), permanent=True)
             return False
         except Exception as exc:  # noqa: BLE001 - any platform failure leaves the row for a retry
+            session.commit()
             log.warning("delivery %s to %s failed, will retry: %s", row.key, recipient.label, exc)
             outbox.mark_failed(session, row, now=now, error=f"{type(exc).__name__}: {exc}")
             return False
+        # Each outcome is recorded in a transaction that starts with the write: on SQLite a write after
+        # reads in one transaction fails at once when another process committed meanwhile (stale WAL
+        # snapshot), which would leave the row 'sending' and repeat the message after STALE_CLAIM.
+        session.commit()
         outbox.mark_sent(session, row.id, now=now, transport=transport.name)
         return True

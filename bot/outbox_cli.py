@@ -1,0 +1,158 @@
+"""`kansli utskick`: the outbox as the operator sees it, and a retry of failed deliveries.
+
+    kansli utskick                    the latest deliveries, newest last
+    kansli utskick --väntande         pending ones (also those waiting for a platform that reaches the person)
+    kansli utskick --misslyckade      failed ones (gave up after repeated errors, or refused by the platform)
+    kansli utskick --försök-igen      failed → pending again, then deliver
+
+Reminder ledger rows (status 'merged': one reminder that went out inside a
+combined delivery) are bookkeeping and not listed.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import datetime
+
+from sqlalchemy import select
+
+STATUS_NAMES = {
+    "pending": "väntar",
+    "sending": "skickas",
+    "sent": "skickat",
+    "failed": "misslyckat",
+}
+KIND_NAMES = {
+    "reminders": "påminnelser",
+    "reminder.agenda_deadline": "påminnelse dagordning",
+    "reminder.documents_deadline": "påminnelse handlingar",
+    "reminder.preparation": "påminnelse beredning",
+    "reminder.chair_agenda": "dagordning till ordförande",
+    "reminder.minutes": "påminnelse minnesanteckningar",
+    "reminder.follow_up": "påminnelse återkoppling",
+    "reminder.assignment": "påminnelse uppdrag",
+    "reminder.year_end": "påminnelse nästa år",
+}
+HEADERS = ("när", "till", "vad", "status", "försök", "fel")
+
+
+def add_parser(subparsers) -> None:  # type: ignore[no-untyped-def]
+    p = subparsers.add_parser(
+        "utskick",
+        help="visa utskicken (påminnelser och meddelanden) och försök igen med misslyckade",
+        description="Visar utskicken i kansli: när, till vem, vad, status, antal försök och senaste fel.",
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--väntande", "--vantande", dest="pending", action="store_true",
+                       help="bara de som väntar på att skickas (också de som ingen plattform når ännu)")
+    which.add_argument("--misslyckade", dest="failed", action="store_true", help="bara de som misslyckats")
+    p.add_argument("--försök-igen", "--forsok-igen", dest="retry", action="store_true",
+                   help="lägg tillbaka misslyckade utskick i kön och skicka dem")
+    p.add_argument("--antal", type=int, default=50, metavar="N", help="visa högst N rader (standard 50)")
+    p.add_argument("--now", metavar="ISO", help="låtsas att klockan är denna (Stockholmstid om zon saknas)")
+    p.set_defaults(func=cmd_utskick)
+
+
+def _error_text(error: str | None) -> str:
+    if not error:
+        return ""
+    if error.startswith("no platform reaches"):
+        return "ingen plattform når mottagaren ännu"
+    return " ".join(error.split())[:80]
+
+
+def _when(dt: datetime | None) -> str:
+    from handlers.fmt import local
+
+    return local(dt).strftime("%Y-%m-%d %H:%M") if dt else ""
+
+
+def outbox_rows(session, *, which: str, limit: int) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    """The listing as rows of Swedish text: när, till, vad, status, försök, fel."""
+    from storage.models import Forum, Outbox, Person
+    from storage.reminders import MERGED
+
+    stmt = select(Outbox).where(Outbox.status != MERGED)
+    if which == "pending":
+        stmt = stmt.where(Outbox.status.in_(("pending", "sending")))
+    elif which == "failed":
+        stmt = stmt.where(Outbox.status == "failed")
+    rows = list(session.scalars(stmt.order_by(Outbox.id.desc()).limit(max(limit, 1))))
+    rows.reverse()
+    out = []
+    for row in rows:
+        if row.person_id is not None:
+            person = session.get(Person, row.person_id)
+            to = person.handle if person else f"person {row.person_id}"
+        elif row.forum_id is not None:
+            forum = session.get(Forum, row.forum_id)
+            to = f"#{forum.key}" if forum else f"forum {row.forum_id}"
+        else:
+            to = "–"
+        title = (row.payload or {}).get("title") or ""
+        what = title or KIND_NAMES.get(row.kind, row.kind)
+        status = STATUS_NAMES.get(row.status, row.status)
+        if row.status == "sent" and row.sent_at:
+            status = f"skickat {_when(row.sent_at)}" + (f" ({row.transport})" if row.transport else "")
+        elif row.status == "pending" and row.attempts == 0 and row.last_error is None:
+            status = "väntar"
+        elif row.status == "pending":
+            status = f"väntar, nästa försök {_when(row.next_attempt_at)}"
+        out.append((_when(row.created_at), to, what[:70], status, str(row.attempts), _error_text(row.last_error)))
+    return out
+
+
+def format_table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(HEADERS)]
+    lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(HEADERS)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def _platforms_configured(settings) -> bool:  # type: ignore[no-untyped-def]
+    return bool(settings.slack_bot_token or settings.microsoft_app_id)
+
+
+def cmd_utskick(args: argparse.Namespace) -> int:
+    from bot.cli import CliError, parse_now, services_for
+    from bot.delivery import ConsoleTransport
+    from storage import outbox
+
+    if args.antal < 1:
+        raise CliError("--antal ska vara ett positivt heltal, till exempel --antal 20.")
+    services = services_for(args, transports=[ConsoleTransport()])
+    now = parse_now(args.now) or services.clock()
+    if args.retry:
+        with services.sessionmaker() as session:
+            n = outbox.retry_failed(session, now=now)
+            session.commit()
+        if n == 0:
+            print("Inga misslyckade utskick att försöka igen med.")
+        elif _platforms_configured(services.settings):
+            print(f"{n} misslyckade utskick ligger i kön igen; tjänsten (kansli serve) skickar dem inom en minut.")
+        else:
+            print(f"{n} misslyckade utskick ligger i kön igen och skickas nu:")
+            sent = {"sent": 0, "waiting": 0, "failed": 0}
+            for _ in range(100):
+                done = asyncio.run(services.deliverer.deliver(now=now))
+                for k, v in done.items():
+                    sent[k] = sent.get(k, 0) + v
+                if not any(done.values()):
+                    break
+            print(f"\nSkickade {sent['sent']}, väntar {sent['waiting']}, misslyckades {sent['failed']}.")
+        if not (args.pending or args.failed):
+            return 0
+    which = "pending" if args.pending else "failed" if args.failed else "all"
+    with services.sessionmaker() as session:
+        rows = outbox_rows(session, which=which, limit=args.antal)
+    if not rows:
+        empty = {
+            "pending": "Inga utskick väntar.",
+            "failed": "Inga utskick har misslyckats.",
+            "all": "Inga utskick ännu.",
+        }[which]
+        print(empty)
+        return 0
+    print(format_table(rows))
+    return 0

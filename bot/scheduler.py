@@ -1,0 +1,133 @@
+"""The reminder scheduler: one pass computes what is due, records it once, and delivers.
+
+A pass at instant `now`:
+1. in one transaction (in a worker thread, off the event loop) compute the due
+   reminders, write each new one to the outbox ledger under its unique key and
+   queue one combined delivery per recipient, then commit
+   (handlers.reminders.enqueue_due);
+2. deliver every due pending outbox row (storage.outbox.claim takes rows with
+   one atomic UPDATE under a fresh token, so two processes never send the same
+   row; sent rows are never sent again).
+
+`kansli tick` runs one pass (bot/cli.py). `kansli serve` runs a pass every minute
+with an APScheduler 3 AsyncIOScheduler (setup below); APScheduler holds no state
+that matters: everything is derived from the database at each pass.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time as _time
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.exc import OperationalError
+
+from handlers import reminders
+
+log = logging.getLogger("kansli.scheduler")
+
+JOB_ID = "kansli-reminders"
+# Rounds of delivery per pass (each claims up to 200 rows); a guard, not a limit met in practice.
+MAX_DELIVERY_ROUNDS = 100
+ENQUEUE_ATTEMPTS = 3
+
+
+def enqueue_due(services: Any, now: datetime) -> reminders.PassResult:
+    """Step 1 of a pass, in its own transaction. Retried when the store is busy (SQLite) or a
+    transaction was chosen as a deadlock victim (PostgreSQL); a retry recomputes from scratch."""
+    for attempt in range(1, ENQUEUE_ATTEMPTS + 1):
+        try:
+            with services.sessionmaker() as session:
+                result = reminders.enqueue_due(session, now)
+                session.commit()
+                return result
+        except OperationalError:
+            if attempt == ENQUEUE_ATTEMPTS:
+                raise
+            log.warning("reminder pass at %s hit a busy store, retrying (%d)", now.isoformat(), attempt)
+            _time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+async def run_pass(services: Any, *, now: datetime) -> dict[str, int]:
+    """One scheduler pass at `now`; returns counts (reminders recorded, deliveries queued, sent, waiting, failed)."""
+    result = await asyncio.to_thread(enqueue_due, services, now)
+    counts = {"reminders": result.reminders, "queued": len(result.delivery_ids), "sent": 0, "waiting": 0,
+              "failed": 0}
+    for _ in range(MAX_DELIVERY_ROUNDS):
+        done = await services.deliverer.deliver(now=now)
+        for k, v in done.items():
+            counts[k] = counts.get(k, 0) + v
+        if not any(done.values()):
+            break
+    return counts
+
+
+# ------------------------------------------------------------------------------------ kansli serve
+
+
+STATE_KEY: web.AppKey[dict[str, Any]] = web.AppKey("kansli.scheduler", dict)
+
+
+def setup(app: Any, services: Any) -> None:
+    """Start the every-minute pass with the app and stop it, after the running pass, on cleanup."""
+    if not getattr(services.settings, "scheduler", True):
+        log.info("scheduler disabled (KANSLI_SCHEDULER=false)")
+        return
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from bot.app import system_clock
+
+    lock = asyncio.Lock()
+
+    async def tick() -> None:
+        if lock.locked():  # the previous pass is still running; the next minute catches up
+            return
+        async with lock:
+            now = services.clock()
+            try:
+                counts = await run_pass(services, now=now)
+            except Exception:  # noqa: BLE001 - a failed pass is logged; the next minute tries again
+                log.exception("reminder pass at %s failed", now.isoformat())
+                return
+            if counts.get("queued") or counts.get("sent") or counts.get("failed"):
+                log.info("reminder pass at %s: %s", now.isoformat(), counts)
+
+    async def start(app: web.Application) -> None:
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            tick,
+            IntervalTrigger(minutes=1),
+            id=JOB_ID,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=30,
+            next_run_time=system_clock() + timedelta(seconds=1),
+        )
+        scheduler.start()
+        app[STATE_KEY] = {"scheduler": scheduler, "lock": lock}
+
+    async def stop(app: web.Application) -> None:
+        state = app.get(STATE_KEY)
+        if not state:
+            return
+        scheduler = state["scheduler"]
+        scheduler.shutdown(wait=False)  # no new passes; AsyncIOScheduler stops on the loop's next turn
+        async with state["lock"]:  # wait for a pass that is running to finish
+            pass
+        for _ in range(100):
+            if not scheduler.running:
+                break
+            await asyncio.sleep(0.01)
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+
+
+def scheduler_of(app: Any) -> Any:
+    """The running AsyncIOScheduler of an app (for tests and diagnostics), or None."""
+    state = app.get(STATE_KEY)
+    return state.get("scheduler") if state else None

@@ -1,0 +1,332 @@
+"""Indexed queries behind the reminder pass, and the reminder ledger in the outbox.
+
+What is due is always a query over a window around the instant of the pass:
+meetings starting in a bounded range (index on meeting.starts_at), open
+assignments due up to a horizon (index on assignment (closed_at, due)), open
+follow-ups due in a bounded range (index on follow_up (done_at, due)). Nothing
+here scans every case.
+
+The ledger: each single reminder (kind, subject, recipient, occasion) is written
+to the outbox under its own unique key with status 'merged' and is never sent by
+itself; the reminders a person gets in one pass are sent as one combined
+delivery row. Because the ledger rows and the combined row are written in the
+same transaction, a reminder is part of exactly one delivery: a second pass, a
+restart or a second replica that computes the same reminder finds its ledger
+key and inserts nothing. Queries never commit: the caller owns the transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable, Protocol, Sequence
+
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Absence,
+    Assignment,
+    Case,
+    FollowUp,
+    Forum,
+    Meeting,
+    Membership,
+    Outbox,
+    Person,
+)
+
+# Status of a ledger row: the reminder went out as part of the delivery row named in its payload.
+MERGED = "merged"
+_CHUNK = 500
+
+
+def all_forums(session: Session) -> list[Forum]:
+    return list(session.scalars(select(Forum).order_by(Forum.id)))
+
+
+class MeetingRow(Protocol):
+    id: int
+    forum_id: int
+    starts_at: datetime
+    agenda_published_at: datetime | None
+    minutes_sent_at: datetime | None
+
+
+def meetings_for_reminders(session: Session, start: datetime, end: datetime, *, now: datetime,
+                           day_end: datetime) -> list[MeetingRow]:
+    """Meetings starting in [start, end) that can still have a reminder: coming ones with the agenda
+    unpublished or starting before `day_end` (the chair's morning agenda), and started ones whose
+    minutes are not sent. Cancelled meetings are left out. Uses the index on meeting.starts_at. Plain rows, not
+    ORM objects: a pass looks at many meetings and loads the full Meeting only for a reminder it writes."""
+    stmt = (
+        select(Meeting.id, Meeting.forum_id, Meeting.starts_at, Meeting.agenda_published_at,
+               Meeting.minutes_sent_at)
+        .where(
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+            Meeting.cancelled.is_(False),
+            or_(
+                and_(Meeting.starts_at > now,
+                     or_(Meeting.agenda_published_at.is_(None), Meeting.starts_at < day_end)),
+                and_(Meeting.starts_at <= now, Meeting.minutes_sent_at.is_(None)),
+            ),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return list(session.execute(stmt))  # type: ignore[arg-type]
+
+
+def count_meetings_by_forum(session: Session, forum_ids: Sequence[int], start: datetime,
+                            end: datetime) -> dict[int, int]:
+    """Meetings (not cancelled) starting in [start, end), counted per forum."""
+    stmt = (
+        select(Meeting.forum_id, func.count())
+        .where(Meeting.starts_at >= start, Meeting.starts_at < end, Meeting.cancelled.is_(False),
+               Meeting.forum_id.in_(list(forum_ids)))
+        .group_by(Meeting.forum_id)
+    )
+    return {fid: int(n) for fid, n in session.execute(stmt)}
+
+
+def role_holder_ids(session: Session, roles: Sequence[str], *, on: date) -> list[tuple[int, str, int]]:
+    """(forum id, role, person id) of everyone holding one of `roles` on a day (erased people left out)."""
+    stmt = (
+        select(Membership.forum_id, Membership.role, Membership.person_id)
+        .join(Person, Person.id == Membership.person_id)
+        .where(
+            Membership.role.in_(list(roles)),
+            or_(Membership.valid_from.is_(None), Membership.valid_from <= on),
+            or_(Membership.valid_to.is_(None), Membership.valid_to >= on),
+            Person.erased.is_(False),
+        )
+        .order_by(Membership.forum_id, Membership.person_id)
+    )
+    return [(f, r, p) for f, r, p in session.execute(stmt)]
+
+
+def roles_recorded_by_forum(session: Session, forum_ids: Sequence[int], roles: Sequence[str], first: date,
+                            last: date) -> dict[int, set[str]]:
+    """Per forum, which of `roles` someone holds for some part of [first, last]."""
+    stmt = select(Membership.forum_id, Membership.role).where(
+        Membership.forum_id.in_(list(forum_ids)),
+        Membership.role.in_(list(roles)),
+        or_(Membership.valid_from.is_(None), Membership.valid_from <= last),
+        or_(Membership.valid_to.is_(None), Membership.valid_to >= first),
+    ).distinct()
+    out: dict[int, set[str]] = {}
+    for fid, role in session.execute(stmt):
+        out.setdefault(fid, set()).add(role)
+    return out
+
+
+def absent_person_ids(session: Session, meeting_id: int) -> set[int]:
+    """People with a standing (not withdrawn) absence for the meeting."""
+    stmt = select(Absence.person_id).where(Absence.meeting_id == meeting_id, Absence.withdrawn_at.is_(None))
+    return set(session.scalars(stmt))
+
+
+_ASSIGNMENT_KEY_SQL = {
+    # The key handlers.reminders gives the assignee's reminder for the latest occasion on or before :eff
+    # ('reminder:assignment:a<id>:<before|due|overdue>:<due>[:w<K>]:p<assignee>').
+    "postgresql": """
+        'reminder\\:assignment\\:a' || assignment.id || '\\:' ||
+        CASE WHEN assignment.due > CAST(:eff AS date) THEN 'before\\:' || CAST(assignment.due AS text)
+             WHEN CAST(:eff AS date) - assignment.due < 7 THEN 'due\\:' || CAST(assignment.due AS text)
+             ELSE 'overdue\\:' || CAST(assignment.due AS text) || '\\:w' ||
+                  ((CAST(:eff AS date) - assignment.due) / 7)
+        END || '\\:p' || assignment.assignee_id
+    """,
+    "sqlite": """
+        'reminder\\:assignment\\:a' || assignment.id || '\\:' ||
+        CASE WHEN assignment.due > :eff THEN 'before\\:' || assignment.due
+             WHEN julianday(:eff) - julianday(assignment.due) < 7 THEN 'due\\:' || assignment.due
+             ELSE 'overdue\\:' || assignment.due || '\\:w' ||
+                  CAST((julianday(:eff) - julianday(assignment.due)) / 7 AS INTEGER)
+        END || '\\:p' || assignment.assignee_id
+    """,
+}
+
+
+_DAYS_LATE_SQL = {
+    "postgresql": "(CAST(:eff AS date) - assignment.due)",
+    "sqlite": "CAST(julianday(:eff) - julianday(assignment.due) AS INTEGER)",
+}
+
+
+def open_assignments_unreminded(session: Session, *, effective_day: date, catch_up_days: int,
+                                forum_ids: Sequence[int] | None = None) -> list[Assignment]:
+    """Open assignments with a reminder occasion (14 days before, the due date, every 7 days after it)
+    in the last `catch_up_days` days up to `effective_day` that has not been recorded for the assignee.
+
+    A range scan of the (closed_at, due) index; the occasion test is date arithmetic, and only the rows
+    that pass it get one outbox-key probe each, inside the database.
+    """
+    dialect = session.get_bind().dialect.name
+    key_sql = _ASSIGNMENT_KEY_SQL.get(dialect, _ASSIGNMENT_KEY_SQL["postgresql"])
+    late = _DAYS_LATE_SQL.get(dialect, _DAYS_LATE_SQL["postgresql"])
+    eff = effective_day.isoformat() if dialect == "sqlite" else effective_day
+    w = catch_up_days
+    weekly = text(f"{late} >= 7 AND {late} % 7 < :w").bindparams(eff=eff, w=w)
+    missing = text(f"NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = {key_sql})").bindparams(eff=eff)
+    stmt = select(Assignment).where(
+        Assignment.closed_at.is_(None),
+        Assignment.due <= effective_day + timedelta(days=14),
+        or_(
+            Assignment.due.between(effective_day + timedelta(days=15 - w), effective_day + timedelta(days=14)),
+            Assignment.due.between(effective_day - timedelta(days=w - 1), effective_day),
+            and_(Assignment.due <= effective_day - timedelta(days=7), weekly),
+        ),
+        missing,
+    )
+    if forum_ids is not None:
+        stmt = stmt.where(Assignment.forum_id.in_(list(forum_ids)))
+    return list(session.scalars(stmt.order_by(Assignment.due, Assignment.id)))
+
+
+_FOLLOW_UP_KEY_SQL = {
+    # The key handlers.reminders gives the responsible person's reminder for the latest occasion on or
+    # before :eff ('reminder:follow_up:f<id>:<before|due>:<due>:p<responsible>').
+    "postgresql": """
+        'reminder\\:follow_up\\:f' || follow_up.id || '\\:' ||
+        CASE WHEN follow_up.due > CAST(:eff AS date) THEN 'before\\:' ELSE 'due\\:' END ||
+        CAST(follow_up.due AS text) || '\\:p' || follow_up.responsible_id
+    """,
+    "sqlite": """
+        'reminder\\:follow_up\\:f' || follow_up.id || '\\:' ||
+        CASE WHEN follow_up.due > :eff THEN 'before\\:' ELSE 'due\\:' END ||
+        follow_up.due || '\\:p' || follow_up.responsible_id
+    """,
+}
+
+
+def open_follow_ups_unreminded(session: Session, *, effective_day: date, first_due: date,
+                               forum_ids: Sequence[int] | None = None) -> list[tuple[FollowUp, Case]]:
+    """Open follow-ups due in [first_due, effective_day + 7] whose latest reminder occasion by
+    `effective_day` (7 days before, on the date) has not been recorded for the responsible person, with
+    their cases. A range scan of the (done_at, due) index with one outbox-key probe per row."""
+    dialect = session.get_bind().dialect.name
+    key_sql = _FOLLOW_UP_KEY_SQL.get(dialect, _FOLLOW_UP_KEY_SQL["postgresql"])
+    missing = text(f"NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = {key_sql})").bindparams(
+        eff=effective_day.isoformat() if dialect == "sqlite" else effective_day
+    )
+    stmt = (
+        select(FollowUp, Case)
+        .join(Case, Case.id == FollowUp.case_id)
+        .where(FollowUp.done_at.is_(None), FollowUp.due >= first_due,
+               FollowUp.due <= effective_day + timedelta(days=7), missing)
+        .order_by(FollowUp.due, FollowUp.id)
+    )
+    if forum_ids is not None:
+        stmt = stmt.where(Case.forum_id.in_(list(forum_ids)))
+    return [(f, c) for f, c in session.execute(stmt)]
+
+
+def cases_awaiting_preparation(session: Session, forum_id: int, *, limit: int) -> tuple[list[Case], int]:
+    """Cases of a forum waiting for beredning (raised or under preparation): the first `limit` and the count."""
+    cond = and_(Case.forum_id == forum_id, Case.status.in_(("aktualiserat", "under_beredning")))
+    total = int(session.scalar(select(func.count()).select_from(Case).where(cond)) or 0)
+    rows = list(session.scalars(select(Case).where(cond).order_by(Case.year, Case.seq, Case.id).limit(limit)))
+    return rows, total
+
+
+def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """Which of these outbox keys are already recorded (unique index on outbox.key)."""
+    wanted = sorted(set(keys))
+    found: set[str] = set()
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i : i + _CHUNK]
+        found.update(session.scalars(select(Outbox.key).where(Outbox.key.in_(chunk))))
+    return found
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    key: str
+    kind: str
+    person_id: int | None
+    forum_id: int | None
+    payload: dict[str, Any]
+
+
+def record_ledger(session: Session, entries: Sequence[LedgerEntry], *, now: datetime) -> dict[str, int]:
+    """Insert ledger rows unless their keys exist; return {key: id} of the rows this call inserted.
+
+    Keys are inserted in sorted order, so two passes that want overlapping sets
+    take the unique-index locks in the same order and cannot deadlock; the
+    second waits for the first to commit and then inserts nothing for those keys.
+    """
+    if not entries:
+        return {}
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    ordered = sorted(entries, key=lambda e: e.key)
+    inserted: dict[str, int] = {}
+    for i in range(0, len(ordered), _CHUNK):
+        rows = [
+            dict(
+                key=e.key[:300],
+                kind=e.kind,
+                payload=e.payload,
+                person_id=e.person_id,
+                forum_id=e.forum_id,
+                status=MERGED,
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for e in ordered[i : i + _CHUNK]
+        ]
+        stmt = (
+            insert(Outbox)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Outbox.id, Outbox.key)
+        )
+        for row_id, key in session.execute(stmt):
+            inserted[key] = row_id
+    return inserted
+
+
+def link_ledger(session: Session, links: dict[int, dict[str, Any]]) -> None:
+    """Point ledger rows at their delivery: {ledger row id: new payload}."""
+    if not links:
+        return
+    table = Outbox.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(payload=bindparam("new_payload", type_=table.c.payload.type)),
+        [{"row_id": i, "new_payload": p} for i, p in links.items()],
+    )
+
+
+def ledger_of(session: Session, delivery_ids: Sequence[int] | None = None) -> list[Outbox]:
+    """Ledger rows (optionally only those of some deliveries), oldest first."""
+    stmt = select(Outbox).where(Outbox.status == MERGED).order_by(Outbox.id)
+    rows = list(session.scalars(stmt))
+    if delivery_ids is None:
+        return rows
+    wanted = set(delivery_ids)
+    return [r for r in rows if (r.payload or {}).get("delivery") in wanted]
+
+
+def people_by_id(session: Session, ids: Iterable[int]) -> dict[int, Person]:
+    """Persons by id in one query (erased people left out)."""
+    wanted = sorted(set(ids))
+    found: dict[int, Person] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        stmt = select(Person).where(Person.id.in_(wanted[i : i + _CHUNK]), Person.erased.is_(False))
+        found.update({p.id: p for p in session.scalars(stmt)})
+    return found
+
+
+def begin_pass(session: Session) -> None:
+    """Start the pass's transaction. On SQLite take the single write lock first (waiting up to the busy
+    timeout), so no other writer can commit between what the pass reads and what it writes; without it
+    a second process would fail at its first insert (a stale WAL snapshot). PostgreSQL needs nothing:
+    the unique insert settles races."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Outbox).where(Outbox.id < 0).values(attempts=Outbox.attempts)
+                        .execution_options(synchronize_session=False))

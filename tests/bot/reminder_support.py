@@ -1,0 +1,84 @@
+"""Shared by the reminder tests: a transport that records what it sends, and a pass driver."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.delivery import Deliverer, Recipient
+from handlers.base import Reply
+from handlers.fmt import local
+from storage.models import Outbox
+
+
+@dataclass
+class Sent:
+    """One delivered message and the reminders it carried."""
+
+    to: str
+    reply: Reply
+    row_id: int
+    kind: str
+    at: datetime
+    parts: list[str] = field(default_factory=list)  # ledger keys, e.g. reminder:assignment:a3:due:2020-05-20:p5
+
+    @property
+    def kinds(self) -> list[str]:
+        return [k.split(":")[1] for k in self.parts]
+
+    @property
+    def text(self) -> str:
+        return self.reply.plain_text()
+
+    @property
+    def local_day(self) -> date:
+        return local(self.at).date()
+
+
+class Recorder:
+    """A transport that reaches everyone and remembers every message, or fails with `fail`."""
+
+    name = "recorder"
+
+    def __init__(self, fail: Exception | None = None, *, with_parts: bool = True) -> None:
+        self.sent: list[Sent] = []
+        self.fail = fail
+        self.with_parts = with_parts
+        self.now: datetime | None = None
+
+    def can_reach(self, session: Session, recipient: Recipient) -> bool:
+        return True
+
+    async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Outbox) -> None:
+        if self.fail is not None:
+            raise self.fail
+        parts = [
+            r.key
+            for r in session.scalars(select(Outbox).where(Outbox.status == "merged"))
+            if (r.payload or {}).get("delivery") == row.id
+        ] if self.with_parts else []
+        self.sent.append(Sent(to=recipient.label, reply=reply, row_id=row.id, kind=row.kind,
+                              at=self.now or row.next_attempt_at, parts=sorted(parts)))
+
+
+def services(maker: sessionmaker[Session], transport: Any) -> SimpleNamespace:
+    """What run_pass needs from bot.app.Services: the sessionmaker and a deliverer."""
+    return SimpleNamespace(
+        sessionmaker=maker,
+        deliverer=Deliverer(sessionmaker=maker, transports=[transport], clock=lambda: transport.now),
+    )
+
+
+def tick(maker: sessionmaker[Session], recorder: Recorder, now: datetime) -> list[Sent]:
+    """Run one pass at `now`; return what it delivered."""
+    from bot.scheduler import run_pass
+
+    recorder.now = now
+    before = len(recorder.sent)
+    asyncio.run(run_pass(services(maker, recorder), now=now))
+    return recorder.sent[before:]

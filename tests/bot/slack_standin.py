@@ -65,7 +65,7 @@ class SlackStandIn:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
+        self.failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str], dict[str, str]]]] = {}
         self.ws_handler: Callable[[web.Request], Any] | None = None
         self._seq = itertools.count(1)
         self._ts = itertools.count(1)
@@ -90,9 +90,9 @@ class SlackStandIn:
         return str(self.server.make_url(f"/respond/{token}"))
 
     def fail(self, method: str, status: int, body: dict[str, Any] | None = None, *, times: int = 1,
-             headers: dict[str, str] | None = None) -> None:
-        """Make the next `times` calls of `method` answer with `status` and `body`."""
-        self.failures.setdefault(method, []).extend([(status, body or {"ok": False}, headers or {})] * times)
+             headers: dict[str, str] | None = None, when: dict[str, str] | None = None) -> None:
+        """Make the next `times` calls of `method` (whose arguments include `when`) answer `status` and `body`."""
+        self.failures.setdefault(method, []).extend([(status, body or {"ok": False}, headers or {}, when or {})] * times)
 
     async def _read(self, request: web.Request) -> dict[str, Any]:
         raw = await request.text()
@@ -112,10 +112,11 @@ class SlackStandIn:
         args = await self._read(request)
         args.update({k: v for k, v in request.query.items() if k not in args})
         self.calls.append(Call(method, args, dict(request.headers), next(self._seq)))
-        queued = self.failures.get(method)
-        if queued:
-            status, body, headers = queued.pop(0)
-            return web.json_response(body, status=status, headers=headers)
+        queued = self.failures.get(method) or []
+        for i, (status, body, headers, when) in enumerate(queued):
+            if all(str(args.get(k)) == v for k, v in when.items()):
+                del queued[i]
+                return web.json_response(body, status=status, headers=headers)
         return web.json_response(self._answer(method, args))
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:

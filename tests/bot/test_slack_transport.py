@@ -13,7 +13,7 @@ from bot.slack.transport import SlackTransport, make_client
 from handlers.base import Action, Reply
 from storage import outbox, queries
 from storage.models import Forum, Outbox, Person
-from tests.bot.slack_standin import TOKEN, SlackStandIn, buttons_of, give_slack_ids, text_of
+from tests.bot.slack_standin import SLACK_IDS, TOKEN, SlackStandIn, buttons_of, give_slack_ids, text_of
 from tests.conftest import at
 
 NOTE = Reply(title="Frånvaroanmälan", lines=["Per Ek har anmält frånvaro från mötet fredag 6 mars 2020."],
@@ -133,10 +133,10 @@ def test_the_outbox_records_sent_retry_later_and_failed_for_good(network: sessio
             ids = [outbox.enqueue(s, key=f"t:{p.handle}", kind="test", payload=NOTE.to_dict(), now=now,
                                   person_id=p.id) for p in (maria, per, karin)]
             s.commit()
-        standin.fail("conversations.open", 200, {"ok": True, "channel": {"id": "D0MARIALIND"}})
-        standin.fail("chat.postMessage", 200, {"ok": True, "ts": "1.1"})  # maria: sent
-        standin.fail("conversations.open", 503, {"ok": False}, times=3)  # per: Slack down
-        standin.fail("conversations.open", 200, {"ok": False, "error": "account_inactive"})  # karin: gone
+        # maria.lind: sent; per.ek: Slack down; karin.berg: deactivated
+        standin.fail("conversations.open", 503, {"ok": False}, times=3, when={"users": SLACK_IDS["per.ek"]})
+        standin.fail("conversations.open", 200, {"ok": False, "error": "account_inactive"},
+                     when={"users": SLACK_IDS["karin.berg"]})
         deliverer = Deliverer(sessionmaker=network, transports=[transport], clock=lambda: now)
         counts = await deliverer.deliver(ids, now=now)
         assert counts == {"sent": 1, "waiting": 0, "failed": 2}

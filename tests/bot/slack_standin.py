@@ -359,6 +359,7 @@ def slack_settings(standin: SlackStandIn, database_url: str = "sqlite://", **ext
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": standin.api_url,
+        "KANSLI_SCHEDULER": False,  # reminder passes run only when a test asks for one
         **extra,
     }
     return Settings(**values)

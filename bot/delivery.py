@@ -7,6 +7,7 @@ database transaction; claiming and recording are each their own short one.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -92,48 +93,67 @@ class Deliverer:
         return None
 
     async def deliver(self, ids: list[int] | None = None, *, now: datetime | None = None) -> dict[str, int]:
-        """Send every due row (or just `ids`); returns counts of sent, waiting and failed."""
+        """Send every due row (or just `ids`); returns counts of sent, waiting and failed.
+
+        Database work runs in a worker thread so the service's event loop never waits on the store;
+        only the platform calls run on the loop.
+        """
         counts = {"sent": 0, "waiting": 0, "failed": 0}
         now = now or self.clock()
         with self.sessionmaker() as session:
-            rows = outbox.claim(session, now=now, worker=worker_name(), ids=ids)
-            session.commit()
+            rows = await asyncio.to_thread(self._claim, session, now, ids)
             for row in rows:
-                recipient = Recipient(
-                    person=session.get(Person, row.person_id) if row.person_id else None,
-                    forum=session.get(Forum, row.forum_id) if row.forum_id else None,
-                )
-                reply = Reply.from_dict(row.payload)
-                transport = self._choose(session, recipient)
+                recipient, reply, transport = await asyncio.to_thread(self._prepare, session, row)
                 if transport is None:
-                    session.commit()  # end the read snapshot before writing (see _send_one)
-                    outbox.mark_waiting(session, row, now=now,
-                                        reason=f"no platform reaches {recipient.label} yet")
+                    await asyncio.to_thread(
+                        self._record, session, outbox.mark_waiting, row, now=now,
+                        reason=f"no platform reaches {recipient.label} yet",
+                    )
                     counts["waiting"] += 1
                 elif await self._send_one(session, transport, recipient, reply, row, now):
                     counts["sent"] += 1
                 else:
                     counts["failed"] += 1
-                session.commit()
         return counts
+
+    @staticmethod
+    def _claim(session: Session, now: datetime, ids: list[int] | None) -> list[Outbox]:
+        rows = outbox.claim(session, now=now, worker=worker_name(), ids=ids)
+        session.commit()
+        return rows
+
+    def _prepare(self, session: Session, row: Outbox) -> tuple[Recipient, Reply, Transport | None]:
+        recipient = Recipient(
+            person=session.get(Person, row.person_id) if row.person_id else None,
+            forum=session.get(Forum, row.forum_id) if row.forum_id else None,
+        )
+        return recipient, Reply.from_dict(row.payload), self._choose(session, recipient)
+
+    @staticmethod
+    def _record(session: Session, mark: Callable[..., None], *args: object, **kwargs: object) -> None:
+        """Record one outcome in a transaction that starts with the write.
+
+        On SQLite a write after reads in one transaction fails at once when another process committed
+        meanwhile (stale WAL snapshot), which would leave the row 'sending' and repeat the message after
+        STALE_CLAIM; so the read transaction is ended first.
+        """
+        session.commit()
+        mark(session, *args, **kwargs)
+        session.commit()
 
     async def _send_one(self, session: Session, transport: Transport, recipient: Recipient, reply: Reply,
                         row: Outbox, now: datetime) -> bool:
         try:
             await transport.send(session, recipient, reply, row=row)
         except PermanentError as exc:
-            session.commit()
             log.warning("delivery %s to %s failed for good: %s", row.key, recipient.label, exc)
-            outbox.mark_failed(session, row, now=now, error=str(exc), permanent=True)
+            await asyncio.to_thread(self._record, session, outbox.mark_failed, row, now=now, error=str(exc),
+                                    permanent=True)
             return False
         except Exception as exc:  # noqa: BLE001 - any platform failure leaves the row for a retry
-            session.commit()
             log.warning("delivery %s to %s failed, will retry: %s", row.key, recipient.label, exc)
-            outbox.mark_failed(session, row, now=now, error=f"{type(exc).__name__}: {exc}")
+            await asyncio.to_thread(self._record, session, outbox.mark_failed, row, now=now,
+                                    error=f"{type(exc).__name__}: {exc}")
             return False
-        # Each outcome is recorded in a transaction that starts with the write: on SQLite a write after
-        # reads in one transaction fails at once when another process committed meanwhile (stale WAL
-        # snapshot), which would leave the row 'sending' and repeat the message after STALE_CLAIM.
-        session.commit()
-        outbox.mark_sent(session, row.id, now=now, transport=transport.name)
+        await asyncio.to_thread(self._record, session, outbox.mark_sent, row.id, now=now, transport=transport.name)
         return True

@@ -8,6 +8,8 @@ reaches the user, only a Swedish sentence.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +24,7 @@ from storage import outbox, queries
 from storage.models import Forum, Person
 
 log = logging.getLogger("kansli.dispatch")
+LOCKED_RETRIES = 20
 
 UNKNOWN_COMMAND = "Jag känner inte igen '{text}'. Skriv /hjälp för att se vad du kan skriva."
 DB_DOWN = "kansli når inte sin databas just nu. Inget har sparats; försök igen om en liten stund."
@@ -97,10 +100,21 @@ class Dispatcher:
         """Answer one command. `channel` is the platform channel id it came from, if any."""
         now = now or self.clock()
         try:
-            with self.sessionmaker() as session:
-                return self._run(session, text, identity=identity, platform=platform, now=now, channel=channel)
+            for attempt in range(LOCKED_RETRIES + 1):
+                try:
+                    with self.sessionmaker() as session:
+                        return self._run(session, text, identity=identity, platform=platform, now=now,
+                                         channel=channel)
+                except OperationalError as exc:
+                    # SQLite refuses a write at once when another writer committed after this transaction
+                    # began; nothing was saved, so the whole command is simply run again.
+                    if attempt == LOCKED_RETRIES or "database is locked" not in str(exc):
+                        raise
+                    log.info("store busy, running the command again (%d)", attempt + 1)
+                    time.sleep(random.uniform(0.01, 0.05) * min(attempt + 1, 5))
+            raise AssertionError("unreachable")
         except (OperationalError, DBAPIError) as exc:
-            log.error("database unavailable: %s", type(exc).__name__)
+            log.error("database unavailable: %s: %s", type(exc).__name__, str(exc).splitlines()[0][:200])
             return Outcome(error_reply(DB_DOWN))
         except Exception:  # noqa: BLE001 - the user never sees a traceback
             log.exception("command failed")

@@ -11,8 +11,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.base import Reply, Section
+from handlers.base import Context, Reply, Section
 from handlers.fmt import format_date, format_time
+from handlers.registry import command
 from storage.models import Case, Meeting
 
 STANDING_ITEMS = (
@@ -82,8 +83,16 @@ def absence_lines(session: Session, meeting: Meeting) -> list[str]:
 
 
 def agenda_reply(session: Session, meeting: Meeting, *, now: datetime) -> Reply:
-    """The agenda as members read it: time, place, items with presenters and purposes, and who is absent."""
+    """The agenda as members read it: time, place, items with presenters and purposes, and who is absent.
+
+    Cases are listed with number, title, purpose, presenter, attachments and, for
+    decisions, the proposal; a tillkommande ärende (added after publication) is
+    marked. Once a case is treated the decision ("att …" lines) is shown under it,
+    so the same reply serves during and after the meeting.
+    """
+    from handlers.calendar import forum_deadlines
     from handlers.common import PURPOSE_NAMES, forum_label, meeting_label, person_label
+    from handlers.fmt import format_datetime, local
 
     sections = []
     for item in agenda_items(session, meeting):
@@ -97,17 +106,29 @@ def agenda_reply(session: Session, meeting: Meeting, *, now: datetime) -> Reply:
         fields = [("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose))]
         if case.presenter is not None:
             fields.append(("Föredragande", person_label(case.presenter)))
-        lines = [f"Bilaga: {a.title or a.url} {a.url if a.title else ''}".rstrip() for a in case.attachments]
+        lines = [f"Bilaga: {a.title} {a.url}" if a.title else f"Bilaga: {a.url}" for a in case.attachments]
         if case.purpose == "beslut" and case.proposal:
             lines.append(f"Förslag till beslut: {case.proposal}")
+        decided = [d for d in case.decisions if d.meeting_id == meeting.id]
+        if decided:
+            lines.append(f"{forum_label(meeting.forum)} beslutade:")
+            for d in decided:
+                lines += d.text.splitlines()
+        elif case.status == "aterremitterat":
+            lines.append(f"Återremitterat: {case.returned_reason}" if case.returned_reason else "Återremitterat.")
         sections.append(Section(heading=heading, lines=lines, fields=fields))
     absent = absence_lines(session, meeting)
     sections.append(Section(heading="Anmäld frånvaro", lines=absent or ["Ingen har anmält frånvaro."]))
     context = []
     if meeting.agenda_published_at:
-        context.append(f"Publicerad {format_date(meeting.agenda_published_at)}.")
+        context.append(f"Publicerad {format_datetime(meeting.agenda_published_at)}.")
     else:
         context.append("Dagordningen är inte publicerad ännu.")
+        deadline = forum_deadlines(meeting.forum, local(meeting.starts_at).date()).agenda
+        if deadline is not None and deadline < local(now).date():
+            context.append(f"Sista dag att publicera den var {format_date(deadline)}.")
+        elif deadline is not None:
+            context.append(f"Den ska publiceras senast {format_date(deadline)}.")
     return Reply(
         title=f"Dagordning – {forum_label(meeting.forum)}",
         lines=[meeting_label(meeting)],
@@ -115,3 +136,72 @@ def agenda_reply(session: Session, meeting: Meeting, *, now: datetime) -> Reply:
         context=context,
         private=False,
     )
+
+
+# ------------------------------------------------------------------------------------ /dagordning
+
+
+def _pick_one(found: list[Meeting], *, when: str) -> Meeting:
+    """The earliest meeting; if two forums meet at that first day, ask which forum."""
+    from handlers.base import UserError
+    from handlers.common import forum_label
+    from handlers.fmt import local
+
+    first_day = local(found[0].starts_at).date()
+    same_day = [m for m in found if local(m.starts_at).date() == first_day]
+    if len({m.forum_id for m in same_day}) > 1:
+        names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in same_day)
+        raise UserError(
+            f"Flera av dina forum har möte {when or format_date(first_day)}: {names}. "
+            f"Skriv till exempel /dagordning; forum: {same_day[0].forum.key}"
+        )
+    return found[0]
+
+
+@command(
+    "dagordning",
+    "dagordningen",
+    "agenda",
+    usage="/dagordning [idag | nästa | DATUM] [; forum: ID]",
+    help="dagordningen: tid, plats, punkterna med föredragande, syfte, bilagor och förslag, och anmäld frånvaro",
+    order=15,
+)
+def show_agenda(ctx: Context, args: str) -> Reply:
+    from handlers.base import UserError
+    from handlers.cases import day_bounds, meeting_for_phrase, upcoming_list
+    from handlers.common import forum_label, my_forums, pop_forum_option
+    from handlers.registry import normalise
+    from storage import cases as store
+    from storage import queries
+
+    named, rest = pop_forum_option(ctx, args)
+    if named is not None:
+        forums = [named]
+    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+        forums = [ctx.forum]
+    else:
+        forums = my_forums(ctx)
+    word = normalise(rest)
+    today = ctx.today
+    start, end = day_bounds(today)
+    if word in ("", "idag", "i dag", "today"):
+        todays = store.meetings_between(ctx.session, forums, start, end)
+        if todays:
+            meeting = _pick_one(todays, when="i dag")
+        elif word:
+            names = " eller ".join(forum_label(f) for f in forums)
+            raise UserError(f"{names} har inget möte i dag, {format_date(today)}. {upcoming_list(ctx, forums)} "
+                            "Skriv /dagordning nästa.")
+        else:
+            upcoming = store.meetings_after(ctx.session, forums, ctx.now, limit=4)
+            if not upcoming:
+                raise UserError(f"{upcoming_list(ctx, forums)} Skriv /möten för att se mötena.")
+            meeting = _pick_one(upcoming, when="")
+    elif word in ("nasta", "nasta mote", "next"):
+        upcoming = store.meetings_after(ctx.session, forums, end, limit=4)
+        if not upcoming:
+            raise UserError(upcoming_list(ctx, forums))
+        meeting = _pick_one(upcoming, when="")
+    else:
+        meeting = meeting_for_phrase(ctx, forums, rest)
+    return agenda_reply(ctx.session, meeting, now=ctx.now)

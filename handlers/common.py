@@ -98,7 +98,8 @@ def require_role(ctx: Context, forum: Forum, roles: set[str], *, doing: str) -> 
     holders: list[str] = []
     for role in sorted(roles):
         holders += [p.name for p in queries.people_with_role(ctx.session, forum, role, on=ctx.today)]
-    role_names = " eller ".join(sorted({ROLE_NAMES[r] for r in roles}))
+    names = sorted({ROLE_NAMES[r] for r in roles})
+    role_names = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} eller {names[-1]}"
     who = f" I {forum_label(forum)} är det {', '.join(sorted(set(holders)))}." if holders else ""
     raise UserError(f"Bara {role_names} kan {doing}.{who} Be någon av dem, eller skriv /hjälp.")
 

@@ -5,6 +5,7 @@ so "uppdrag ny" wins over "uppdrag" and "/anmal franvaro" finds "anmäl frånvar
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Callable
@@ -55,20 +56,18 @@ def command(
 def match(text: str) -> tuple[Command, str] | None:
     """Find the command `text` starts with; return it and the rest of the text (original spelling)."""
     stripped = text.strip().lstrip("/").strip()
-    words = stripped.split()
-    norm = [normalise(w) for w in words]
-    for n in range(min(len(words), 4), 0, -1):
+    # A ';' ends a word too, so "/ärenden; forum: x" finds "ärenden".
+    found = list(re.finditer(r"[^\s;]+", stripped))
+    norm = [normalise(m.group(0)) for m in found]
+    for n in range(min(len(found), 4), 0, -1):
         cmd = _INDEX.get(tuple(norm[:n]))
-        punct = ""
-        if cmd is None and norm[n - 1][-1:] in (":", ";", ","):
+        end = found[n - 1].end()
+        if cmd is None and norm[n - 1][-1:] in (":", ","):
             # "/anmäl frånvaro: sjuk" – punctuation glued to the last command word belongs to the arguments
             cmd = _INDEX.get((*norm[: n - 1], norm[n - 1][:-1]))
-            punct = words[n - 1][-1] if cmd is not None else ""
+            end -= 1
         if cmd is not None:
-            rest = stripped
-            for _ in range(n):
-                rest = rest.lstrip()[len(rest.lstrip().split(maxsplit=1)[0]):]
-            return cmd, (punct + rest).strip() if punct else rest.strip()
+            return cmd, stripped[end:].strip()
     return None
 
 

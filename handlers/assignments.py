@@ -1,0 +1,378 @@
+"""Assignments (uppdrag): record, extend with history, list and close.
+
+An assignment has an assignee, a due date and, when the meeting extends it, an
+extension row per decision keeping the previous and new due date, the reason
+and the meeting that decided it (seed 002 § 9). Assignment.due is always the
+current due date and Assignment.closed_at marks it done; the reminders read
+exactly those two.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from handlers.base import Action, Context, Reply, Section, UserError
+from handlers.cases import (
+    OVERVIEW,
+    RECORDERS,
+    add_event,
+    case_title,
+    find_case,
+    has_role,
+    meeting_day,
+    meeting_for_phrase,
+    overview_forums,
+    read_day,
+    read_options,
+    refuse_if_closed,
+    split_number,
+    tell,
+)
+from handlers.common import (
+    choose_forum,
+    forum_label,
+    meeting_label,
+    person_arg,
+    person_label,
+    pop_forum_option,
+    require_role,
+)
+from handlers.fmt import format_date, format_days
+from handlers.registry import command, normalise
+from storage import cases as store
+from storage import queries
+from storage.models import Assignment, AssignmentExtension, Forum, Meeting
+
+NEW_USAGE = "/uppdrag ny @person TITEL; senast DATUM [; ärende NR]"
+EXTEND_USAGE = "/uppdrag förläng ID; senast DATUM; skäl: … [; möte: DATUM]"
+CLOSE_USAGE = "/uppdrag klar ID"
+LIST_USAGE = "/uppdrag [alla | försenade | @person | ID]"
+
+NEW_KEYS = {"senast": "senast", "due": "senast", "deadline": "senast", "klart": "senast",
+            "arende": "ärende", "case": "ärende", "forum": "forum"}
+EXTEND_KEYS = {"senast": "senast", "till": "senast", "due": "senast", "skal": "skäl", "orsak": "skäl",
+               "reason": "skäl", "mote": "möte", "meeting": "möte"}
+
+
+def due_text(a: Assignment, today: date) -> str:
+    text = format_date(a.due)
+    if a.closed_at is not None:
+        return text + f" (klart {format_date(a.closed_at)})"
+    if a.due < today:
+        return text + f" (försenat {format_days((today - a.due).days)})"
+    if a.due == today:
+        return text + " (i dag)"
+    return text
+
+
+def extension_lines(ctx: Context, a: Assignment) -> list[str]:
+    lines = []
+    for x in a.extensions:
+        line = f"Förlängt från {format_date(x.previous_due)} till {format_date(x.new_due)}"
+        meeting = ctx.session.get(Meeting, x.meeting_id) if x.meeting_id else None
+        if meeting is not None:
+            line += f", beslutat på mötet {format_date(meeting.starts_at)}"
+        elif x.decided_on is not None:
+            line += f", beslutat {format_date(x.decided_on)}"
+        if x.reason:
+            line += f" – skäl: {x.reason}"
+        lines.append(line)
+    return lines
+
+
+def assignment_section(ctx: Context, a: Assignment, *, show_assignee: bool = True) -> Section:
+    fields = []
+    if show_assignee:
+        fields.append(("Ansvarig", person_label(a.assignee)))
+    fields.append(("Senast", due_text(a, ctx.today)))
+    fields.append(("Forum", forum_label(a.forum)))
+    if a.case is not None:
+        fields.append(("Ärende", case_title(a.case)))
+    if a.decided_on is not None:
+        fields.append(("Beslutat", format_date(a.decided_on)))
+    actions = []
+    if a.closed_at is None and has_role(ctx, a.forum, RECORDERS):
+        actions.append(Action("Klart", f"uppdrag klar {a.id}"))
+    return Section(heading=f"Uppdrag {a.id}: {a.title}", lines=extension_lines(ctx, a), fields=fields,
+                   actions=actions)
+
+
+def parse_id(text: str, *, usage: str) -> tuple[int, str]:
+    m = re.match(r"^\s*(?:uppdrag\s+|nr\s+)?#?(\d+)\b[\s:]*(.*)$", text, re.IGNORECASE | re.DOTALL)
+    if not m:
+        raise UserError(f"Ange uppdragets nummer, som /uppdrag visar (till exempel 'uppdrag 3'). Skriv: {usage}.")
+    return int(m.group(1)), m.group(2)
+
+
+def find_assignment(ctx: Context, number: int) -> Assignment:
+    a = ctx.session.get(Assignment, number)
+    if a is None:
+        raise UserError(f"Det finns inget uppdrag {number}. Skriv /uppdrag alla för att se de öppna uppdragen.")
+    return a
+
+
+def read_due(ctx: Context, text: str) -> date:
+    due = read_day(ctx, text, what="sista dag ('senast')")
+    if due < ctx.today:
+        raise UserError(f"{format_date(due)} har redan varit; ange en sista dag framåt i tiden.")
+    return due
+
+
+# ------------------------------------------------------------------------------------ /uppdrag ny
+
+
+@command(
+    "uppdrag ny",
+    "nytt uppdrag",
+    "uppdrag nytt",
+    "new assignment",
+    usage=NEW_USAGE,
+    help="för in ett uppdrag med sista dag; den som fått uppdraget får besked",
+    who="sekreterare, samordnare",
+    order=40,
+)
+def new_assignment(ctx: Context, args: str) -> Reply:
+    named, rest = pop_forum_option(ctx, args)
+    head, options = read_options(rest, NEW_KEYS, usage=NEW_USAGE)
+    m = re.match(r"^\s*(@\S+)\s*(.*)$", head, re.DOTALL)
+    if not m:
+        raise UserError(f"Börja med den som får uppdraget som @handle. Skriv: {NEW_USAGE}.")
+    assignee = person_arg(ctx, m.group(1), field="den som får uppdraget")
+    title = " ".join(m.group(2).split())
+    if not title:
+        raise UserError(f"Skriv vad uppdraget gäller efter @{assignee.handle}. Skriv: {NEW_USAGE}.")
+    if not options.get("senast"):
+        raise UserError(f"Ange sista dag för uppdraget med '; senast DATUM'. Skriv: {NEW_USAGE}.")
+    case = None
+    if options.get("ärende"):
+        number, _ = split_number(options["ärende"], usage=NEW_USAGE)
+        case = find_case(ctx, number, named)
+        refuse_if_closed(case)
+        forum: Forum = case.forum
+    else:
+        forum = choose_forum(ctx, named, with_role=RECORDERS)
+    require_role(ctx, forum, RECORDERS, doing="föra in uppdrag")
+    due = read_due(ctx, options["senast"])
+    a = Assignment(
+        forum_id=forum.id,
+        case_id=case.id if case else None,
+        assignee_id=assignee.id,
+        title=title,
+        decided_on=ctx.today,
+        due=due,
+        created_by_id=ctx.person.id,
+    )
+    ctx.session.add(a)
+    ctx.session.flush()
+    ctx.session.refresh(a)
+    if case is not None:
+        add_event(ctx, case, "uppdrag", f"Uppdrag {a.id} till {assignee.name}: {title}, senast {format_date(due)}.")
+    ctx.audit("assignment.create", "assignment", a.id, forum=forum.key, assignee=assignee.handle, title=title,
+              due=due, case=case.number if case else None)
+    notice = Reply(
+        title=f"Nytt uppdrag från {forum_label(forum)}",
+        lines=[f"Du har fått uppdrag {a.id}: {title}.", f"Det ska vara klart senast {format_date(due)}."],
+        fields=[("Ärende", case_title(case))] if case else [],
+        context=["/uppdrag visar dina öppna uppdrag."],
+    )
+    told = tell(ctx, assignee, notice, kind="assignment_new", key=f"a{a.id}")
+    lines = [f"Uppdrag {a.id} till {person_label(assignee)}: {title}.", f"Senast {format_date(due)}."]
+    if told:
+        lines.append(f"{assignee.name} har fått besked.")
+    return Reply(title=f"Uppdrag {a.id} infört", lines=lines,
+                 fields=[("Forum", forum_label(forum))] + ([("Ärende", case_title(case))] if case else []))
+
+
+# ------------------------------------------------------------------------------------ /uppdrag förläng
+
+
+def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
+    if text:
+        meeting = meeting_for_phrase(ctx, [forum], text)
+        if meeting_day(meeting) > ctx.today:
+            raise UserError(f"Mötet {format_date(meeting.starts_at)} har inte varit ännu; ange mötet som beslutade "
+                            "förlängningen.")
+        return meeting
+    from handlers.cases import day_bounds
+
+    todays = store.meetings_between(ctx.session, [forum], *day_bounds(ctx.today))
+    if todays:
+        return todays[0]
+    recent = store.meetings_before(ctx.session, [forum], ctx.now, limit=2)
+    hint = (" Senaste möten: " + ", ".join(format_date(m.starts_at) for m in recent) + ".") if recent else ""
+    raise UserError(
+        f"{forum_label(forum)} har inget möte i dag. Ange vilket möte som beslutade förlängningen med "
+        f"'; möte: DATUM'.{hint}"
+    )
+
+
+@command(
+    "uppdrag förläng",
+    "uppdrag forlang",
+    "förläng uppdrag",
+    "forlang uppdrag",
+    "extend assignment",
+    usage=EXTEND_USAGE,
+    help="förläng ett uppdrag; skälet och mötet som beslutade sparas, och tidigare datum finns kvar i historiken",
+    who="sekreterare, samordnare",
+    order=41,
+)
+def extend_assignment(ctx: Context, args: str) -> Reply:
+    number, rest = parse_id(args, usage=EXTEND_USAGE)
+    a = find_assignment(ctx, number)
+    require_role(ctx, a.forum, RECORDERS, doing="förlänga uppdrag")
+    head, options = read_options(rest, EXTEND_KEYS, usage=EXTEND_USAGE)
+    if head.strip():
+        if normalise(head).split()[0] in ("senast", "till"):
+            options.setdefault("senast", head.strip().split(maxsplit=1)[1] if len(head.split()) > 1 else "")
+        else:
+            raise UserError(f"Jag förstår inte '{head.strip()}'. Skriv: {EXTEND_USAGE}.")
+    if a.closed_at is not None:
+        raise UserError(f"Uppdrag {a.id} är redan klart ({format_date(a.closed_at)}) och kan inte förlängas.")
+    if not options.get("senast"):
+        raise UserError(f"Ange den nya sista dagen med '; senast DATUM'. Skriv: {EXTEND_USAGE}.")
+    if not options.get("skäl"):
+        raise UserError(
+            f"Ange skälet till förlängningen med '; skäl: …', så att det finns kvar. Skriv: {EXTEND_USAGE}."
+        )
+    new_due = read_due(ctx, options["senast"])
+    if new_due <= a.due:
+        raise UserError(
+            f"Uppdrag {a.id} ska redan vara klart senast {format_date(a.due)}; en förlängning behöver ett senare "
+            f"datum än så, inte {format_date(new_due)}."
+        )
+    meeting = _deciding_meeting(ctx, a.forum, options.get("möte"))
+    previous = a.due
+    ext = AssignmentExtension(previous_due=previous, new_due=new_due, decided_on=meeting_day(meeting),
+                              meeting_id=meeting.id, reason=options["skäl"])
+    a.extensions.append(ext)
+    a.due = new_due
+    ctx.session.flush()
+    if a.case is not None:
+        add_event(ctx, a.case, "uppdrag_forlangt",
+                  f"Uppdrag {a.id} förlängt från {format_date(previous)} till {format_date(new_due)}: "
+                  f"{options['skäl']}.")
+    ctx.audit("assignment.extend", "assignment", a.id, previous_due=previous, new_due=new_due,
+              reason=options["skäl"], meeting=meeting.starts_at)
+    notice = Reply(
+        title=f"Uppdrag {a.id} är förlängt",
+        lines=[
+            f"{forum_label(a.forum)} förlängde ditt uppdrag {a.id}: {a.title}.",
+            f"Ny sista dag: {format_date(new_due)} (tidigare {format_date(previous)}).",
+            f"Skäl: {options['skäl']}",
+        ],
+    )
+    tell(ctx, a.assignee, notice, kind="assignment_extended", key=f"a{a.id}:x{ext.id}")
+    return Reply(
+        title=f"Uppdrag {a.id} förlängt till {format_date(new_due)}",
+        lines=[
+            f"Uppdrag {a.id}: {a.title} ska nu vara klart senast {format_date(new_due)}, "
+            f"i stället för {format_date(previous)}. Ansvarig: {person_label(a.assignee)}.",
+            f"Beslutat på mötet {meeting_label(meeting)}. Skäl: {options['skäl']}",
+        ],
+        sections=[Section(heading="Förlängningar", lines=extension_lines(ctx, a))],
+    )
+
+
+# ------------------------------------------------------------------------------------ /uppdrag klar
+
+
+@command(
+    "uppdrag klar",
+    "uppdrag klart",
+    "uppdrag avsluta",
+    "close assignment",
+    usage=CLOSE_USAGE + " [notering]",
+    help="markera ett uppdrag som klart",
+    who="sekreterare, samordnare",
+    order=42,
+)
+def close_assignment(ctx: Context, args: str) -> Reply:
+    number, note = parse_id(args, usage=CLOSE_USAGE)
+    a = find_assignment(ctx, number)
+    require_role(ctx, a.forum, RECORDERS, doing="stänga uppdrag")
+    if a.closed_at is not None:
+        raise UserError(f"Uppdrag {a.id} är redan klart sedan {format_date(a.closed_at)}.")
+    note = " ".join(note.split())
+    a.closed_at = ctx.now
+    if a.case is not None:
+        add_event(ctx, a.case, "uppdrag_klart", f"Uppdrag {a.id} ({a.assignee.name}) är klart"
+                  + (f": {note}." if note else "."))
+    ctx.session.flush()
+    ctx.audit("assignment.close", "assignment", a.id, note=note or None)
+    tell(ctx, a.assignee, Reply(
+        title=f"Uppdrag {a.id} är klart",
+        lines=[f"Ditt uppdrag {a.id}: {a.title} är markerat som klart {format_date(ctx.now)}. Tack!"],
+    ), kind="assignment_closed", key=f"a{a.id}")
+    late = f" Det var {format_days((ctx.today - a.due).days)} försenat." if a.due < ctx.today else ""
+    return Reply(
+        title=f"Uppdrag {a.id} klart",
+        lines=[f"Uppdrag {a.id}: {a.title} är klart {format_date(ctx.now)}.{late}",
+               f"Ansvarig: {person_label(a.assignee)}."],
+    )
+
+
+# ------------------------------------------------------------------------------------ /uppdrag
+
+
+def _listing(ctx: Context, title: str, found: list[Assignment], *, empty: str, show_assignee: bool = True) -> Reply:
+    if not found:
+        return Reply(title=title, lines=[empty])
+    overdue = sum(1 for a in found if a.due < ctx.today)
+    count = "1 öppet uppdrag" if len(found) == 1 else f"{len(found)} öppna uppdrag"
+    context = [count + (f", varav {overdue} försenat." if overdue == 1 else
+                        f", varav {overdue} försenade." if overdue else ".")]
+    return Reply(title=title, sections=[assignment_section(ctx, a, show_assignee=show_assignee) for a in found],
+                 context=context)
+
+
+@command(
+    "uppdrag",
+    "assignments",
+    usage=LIST_USAGE,
+    help="öppna uppdrag med sista dag och förlängningar: dina egna, alla (samordnare), försenade eller en persons",
+    order=39,
+)
+def list_assignments(ctx: Context, args: str) -> Reply:
+    named, rest = pop_forum_option(ctx, args)
+    word = normalise(rest)
+    if word in ("", "mina", "mine"):
+        forums = [named] if named else None
+        found = store.open_assignments(ctx.session, assignee=ctx.person, forums=forums)
+        return _listing(ctx, "Dina öppna uppdrag", found, empty="Du har inga öppna uppdrag.", show_assignee=False)
+    if word in ("alla", "all"):
+        forums = overview_forums(ctx, named, doing="se alla uppdrag")
+        found = store.open_assignments(ctx.session, forums=forums)
+        names = ", ".join(forum_label(f) for f in forums)
+        return _listing(ctx, f"Öppna uppdrag – {names}", found, empty=f"Inga öppna uppdrag i {names}.")
+    if word in ("forsenade", "forsenat", "overdue"):
+        forums = [f for f in queries.forums_of(ctx.session, ctx.person) if has_role(ctx, f, OVERVIEW)]
+        if named is not None:
+            forums = [named] if named in forums else []
+        if forums:
+            found = store.open_assignments(ctx.session, forums=forums, due_before=ctx.today)
+            names = ", ".join(forum_label(f) for f in forums)
+            return _listing(ctx, f"Försenade uppdrag – {names}", found,
+                            empty=f"Inga försenade uppdrag i {names} i dag, {format_date(ctx.today)}.")
+        found = store.open_assignments(ctx.session, assignee=ctx.person, due_before=ctx.today)
+        return _listing(ctx, "Dina försenade uppdrag", found, show_assignee=False,
+                        empty=f"Du har inga försenade uppdrag i dag, {format_date(ctx.today)}.")
+    if re.fullmatch(r"#?\d+", rest.strip()):
+        a = find_assignment(ctx, int(rest.strip().lstrip("#")))
+        if a.assignee_id != ctx.person.id and a.forum not in queries.forums_of(ctx.session, ctx.person):
+            raise UserError(f"Uppdrag {a.id} visas bara för den som har det och för {forum_label(a.forum)}. "
+                            "Skriv /uppdrag för dina egna.")
+        return Reply(title=f"Uppdrag {a.id}", sections=[assignment_section(ctx, a)])
+    if rest.strip().startswith("@"):
+        person = person_arg(ctx, rest.strip().split()[0], field="personen")
+        if person.id == ctx.person.id:
+            found = store.open_assignments(ctx.session, assignee=person)
+            return _listing(ctx, "Dina öppna uppdrag", found, empty="Du har inga öppna uppdrag.",
+                            show_assignee=False)
+        forums = overview_forums(ctx, named, doing="se andras uppdrag")
+        found = store.open_assignments(ctx.session, assignee=person, forums=forums)
+        return _listing(ctx, f"Öppna uppdrag – {person.name}", found,
+                        empty=f"{person.name} har inga öppna uppdrag i dina forum.", show_assignee=False)
+    raise UserError(
+        f"Jag förstår inte '{rest}'. Skriv {LIST_USAGE}, eller {NEW_USAGE} för att föra in ett nytt."
+    )

@@ -1,0 +1,1034 @@
+"""The case process (ärendegång): raising a case, the case list, beredning, publishing the agenda, closing.
+
+A case moves aktualiserat → (under_beredning, when sent back for more
+preparation) → pa_dagordning → behandlat or aterremitterat → avslutat. Every
+step writes a CaseEvent (the case history shown by /ärende NR) and an AuditLog
+row, and tells the people concerned through the outbox. The helpers at the top
+(finding a case by number, picking a meeting by a date phrase, status names)
+are shared by the decision, assignment and follow-up commands.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Iterable, Sequence
+
+from sqlalchemy import select
+
+from handlers.base import Action, Context, Reply, Section, UserError
+from handlers.calendar import forum_deadlines, is_working_day
+from handlers.common import (
+    PURPOSE_NAMES,
+    choose_forum,
+    forum_label,
+    meeting_label,
+    my_forums,
+    person_arg,
+    person_label,
+    pop_forum_option,
+    require_role,
+)
+from handlers.fmt import STOCKHOLM, format_date, format_datetime, format_days, local
+from handlers.registry import command, normalise
+from storage import cases as store
+from storage import queries
+from storage.models import Attachment, Case, CaseEvent, Forum, Meeting, Person
+
+# Who may do what (DESIGN.md "Who uses it").
+PREPARERS = {"coordinator"}  # beredning, publishing the agenda
+RECORDERS = {"secretary", "coordinator"}  # assignments, follow-ups, closing
+DECIDERS = {"secretary"}  # decisions and återremiss during the meeting
+OVERVIEW = {"coordinator", "secretary", "chair", "vice_chair"}  # the whole case and assignment lists
+
+STATUS_NAMES = {
+    "aktualiserat": "aktualiserat",
+    "under_beredning": "under beredning",
+    "pa_dagordning": "på dagordningen",
+    "behandlat": "behandlat",
+    "aterremitterat": "återremitterat",
+    "avslutat": "avslutat",
+}
+STATUS_HEADINGS = {
+    "aktualiserat": "Aktualiserade – väntar på beredning",
+    "under_beredning": "Under beredning",
+    "pa_dagordning": "På dagordningen",
+    "behandlat": "Behandlade",
+    "aterremitterat": "Återremitterade",
+    "avslutat": "Avslutade",
+}
+STATUS_WORDS = {
+    "aktualiserat": "aktualiserat", "aktualiserade": "aktualiserat", "nya": "aktualiserat", "ny": "aktualiserat",
+    "beredning": "under_beredning", "under beredning": "under_beredning", "ater": "under_beredning",
+    "dagordning": "pa_dagordning", "pa dagordning": "pa_dagordning", "pa dagordningen": "pa_dagordning",
+    "dagordningen": "pa_dagordning",
+    "behandlat": "behandlat", "behandlade": "behandlat",
+    "aterremitterat": "aterremitterat", "aterremitterade": "aterremitterat", "aterremiss": "aterremitterat",
+    "avslutat": "avslutat", "avslutade": "avslutat", "stangda": "avslutat",
+}
+PURPOSE_WORDS = {
+    "information": "information", "info": "information", "informera": "information",
+    "diskussion": "diskussion", "diskutera": "diskussion", "dialog": "diskussion",
+    "beslut": "beslut", "besluta": "beslut",
+}
+CASE_NUMBER = re.compile(r"^(\d{4}):(\d{1,6})$")
+URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+MAX_TITLE = 500
+
+RAISE_USAGE = "/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; bilaga: URL]"
+BEREDNING_USAGE = "/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR åter ORSAK"
+
+
+# ------------------------------------------------------------------------------------ shared helpers
+
+
+def status_name(case: Case) -> str:
+    return STATUS_NAMES.get(case.status, case.status)
+
+
+def case_title(case: Case) -> str:
+    """'2026:3 Gemensam vägledning för familjecentraler'."""
+    return f"{case.number} {case.title}"
+
+
+def genitive(forum: Forum) -> str:
+    """'LCHNV:s', 'Länsnätverkets', 'Styrgrupp LCHNV:s' (Swedish genitive of the forum's short name)."""
+    label = forum_label(forum)
+    if label[-1:].isupper() or label[-1:].isdigit():
+        return label + ":s"
+    if label[-1:].lower() in ("s", "x", "z"):
+        return label
+    return label + "s"
+
+
+def forum_meeting_label(meeting: Meeting) -> str:
+    """'LCHNV fredag 6 mars 2020 kl. 09.30–14.00, Myntgatan 2, Falun'."""
+    return f"{forum_label(meeting.forum)} {meeting_label(meeting)}"
+
+
+def meeting_day(meeting: Meeting) -> date:
+    return local(meeting.starts_at).date()
+
+
+def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:
+    """[start of `first`, start of the day after `last`) in Stockholm time."""
+    last = last or first
+    start = datetime.combine(first, time(0), tzinfo=STOCKHOLM)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=STOCKHOLM)
+    return start, end
+
+
+def split_number(args: str, *, usage: str) -> tuple[str, str]:
+    """'2026:3 rest' → ('2026:3', 'rest'); refuses with the usage when no number comes first."""
+    text = args.strip()
+    m = re.match(r"^#?(\S+?)(?=[\s;]|$)(.*)$", text, re.DOTALL)
+    if not m or not CASE_NUMBER.match(m.group(1)):
+        shown = f" ('{m.group(1)}' är inget ärendenummer)" if m else ""
+        raise UserError(
+            f"Ange ärendets nummer som ÅÅÅÅ:N, till exempel 2020:7{shown}. Skriv: {usage}. "
+            "/ärenden visar ärendelistan."
+        )
+    return m.group(1), m.group(2).strip()
+
+
+def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
+    """The case with this number: in the named forum, the channel's forum, or the asker's forums."""
+    if forum is not None:
+        found = store.cases_by_number(ctx.session, number, [forum])
+    else:
+        found = store.cases_by_number(ctx.session, number)
+        if len(found) > 1 and ctx.forum is not None:
+            found = [c for c in found if c.forum_id == ctx.forum.id] or found
+        if len(found) > 1:
+            mine = {f.id for f in queries.forums_of(ctx.session, ctx.person)}
+            found = [c for c in found if c.forum_id in mine] or found
+    if not found:
+        where = f" i {forum_label(forum)}" if forum else ""
+        raise UserError(f"Det finns inget ärende {number}{where}. Skriv /ärenden för att se ärendelistan.")
+    if len(found) > 1:
+        names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
+        raise UserError(
+            f"Ärende {number} finns i flera forum: {names}. Lägg till '; forum: {found[0].forum.key}' sist i kommandot."
+        )
+    return found[0]
+
+
+def case_from_args(ctx: Context, args: str, *, usage: str) -> tuple[Case, str]:
+    """Read 'NR … [; forum: ID]' → (case, the rest)."""
+    number, rest = split_number(args, usage=usage)
+    forum, rest = pop_forum_option(ctx, rest)
+    return find_case(ctx, number, forum), rest
+
+
+def refuse_if_closed(case: Case) -> None:
+    if case.status == "avslutat":
+        raise UserError(
+            f"Ärende {case_title(case)} är avslutat och kan inte ändras. Anmäl ett nytt ärende med /anmäl ärende "
+            "om frågan ska upp igen."
+        )
+
+
+def upcoming_list(ctx: Context, forums: Sequence[Forum]) -> str:
+    nxt = store.meetings_after(ctx.session, forums, ctx.now, limit=3)
+    if not nxt:
+        return "Inga kommande möten är inlagda; samordnaren lägger in dem i nätverksfilen."
+    return "Kommande möten: " + "; ".join(
+        (f"{forum_label(m.forum)} " if len(forums) > 1 else "") + format_date(m.starts_at) for m in nxt
+    ) + "."
+
+
+def read_day_range(ctx: Context, text: str) -> tuple[date, date]:
+    """A date phrase → (first day, last day); a week or a range of days is allowed."""
+    value = ctx.when(text)
+    kind = getattr(value, "kind", None)
+    if kind == "time_range":
+        raise UserError(f"'{text}' är bara ett klockslag; ange en dag, till exempel '6 mars' eller '2020-03-06'.")
+    if kind in ("week", "range"):
+        start, end = value.start, value.end
+        if start is None or end is None:
+            raise UserError(f"Ange en dag, till exempel '6 mars', inte '{text}'.")
+        start = local(start).date() if isinstance(start, datetime) else start
+        end = local(end).date() if isinstance(end, datetime) else end
+        return start, end
+    if isinstance(value, datetime):
+        d = local(value).date()
+        return d, d
+    return value, value
+
+
+def read_day(ctx: Context, text: str, *, what: str) -> date:
+    """A single day from a date phrase (a time of day is dropped)."""
+    value = ctx.when(text)
+    if getattr(value, "kind", None) is not None:
+        raise UserError(f"Ange {what} som en dag, till exempel '20 november' eller '2020-11-20', inte '{text}'.")
+    if isinstance(value, datetime):
+        return local(value).date()
+    return value
+
+
+def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meeting:
+    """The forum meeting on the day (or in the week) the phrase names; otherwise a refusal listing the next ones.
+
+    'nästa' (or 'nästa möte') is the forum's next meeting.
+    """
+    if normalise(text) in ("nasta", "nasta mote", "next"):
+        if len(forums) > 1:
+            keys = ", ".join(f"forum: {f.key}" for f in forums)
+            raise UserError(f"'nästa' möte i vilket forum? Lägg till '; forum: ID' sist ({keys}), eller skriv datumet.")
+        upcoming = store.meetings_after(ctx.session, forums, ctx.now, limit=1)
+        if not upcoming:
+            raise UserError(f"{forum_label(forums[0])} har inga kommande möten inlagda. Samordnaren lägger in dem i "
+                            "nätverksfilen.")
+        return upcoming[0]
+    first, last = read_day_range(ctx, text)
+    start, end = day_bounds(first, last)
+    found = store.meetings_between(ctx.session, forums, start, end)
+    when = format_date(first) if first == last else f"{format_date(first)} – {format_date(last)}"
+    if not found:
+        names = " eller ".join(forum_label(f) for f in forums)
+        raise UserError(
+            f"{names} har inget möte {when}. {upcoming_list(ctx, forums)} "
+            "Skriv datumet för ett av dem, till exempel '6 mars'."
+        )
+    if len({m.forum_id for m in found}) > 1:
+        names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
+        raise UserError(f"Flera forum har möte {when}: {names}. Lägg till '; forum: {found[0].forum.key}' sist.")
+    return found[0]
+
+
+def next_meeting(ctx: Context, forum: Forum) -> Meeting | None:
+    found = store.meetings_after(ctx.session, [forum], ctx.now, limit=1)
+    return found[0] if found else None
+
+
+def meeting_is_over(ctx: Context, meeting: Meeting) -> bool:
+    """True once the meeting day has passed (on the day itself the meeting still takes items)."""
+    return meeting_day(meeting) < ctx.today
+
+
+def add_event(ctx: Context, case: Case, kind: str, detail: str) -> None:
+    ctx.session.add(CaseEvent(case_id=case.id, at=ctx.now, actor_id=ctx.person.id, kind=kind, detail=detail))
+
+
+def tell(ctx: Context, person: Person | None, reply: Reply, *, kind: str, key: str) -> bool:
+    """Notify a person unless it is the asker themself (they see the reply)."""
+    if person is None or person.id == ctx.person.id or person.erased:
+        return False
+    ctx.notify_person(person, reply, kind=kind, key=key)
+    return True
+
+
+def coordinators_of(ctx: Context, forum: Forum) -> list[Person]:
+    """Who is told about new cases: the coordinators, else the chair."""
+    people = queries.people_with_role(ctx.session, forum, "coordinator", on=ctx.today)
+    return people or queries.people_with_role(ctx.session, forum, "chair", on=ctx.today)
+
+
+def has_role(ctx: Context, forum: Forum, roles: set[str]) -> bool:
+    return bool(queries.roles_of(ctx.session, ctx.person, forum, on=ctx.today) & roles)
+
+
+def read_options(text: str, allowed: dict[str, str], *, usage: str) -> tuple[str, dict[str, str]]:
+    """'TITEL; syfte: beslut; senast 3 dec' → ('TITEL', {'syfte': 'beslut', 'senast': '3 dec'}).
+
+    After the first part, each ';'-separated part is 'namn: värde' or 'namn värde' with a name from
+    `allowed` (normalised spelling → canonical name). Unknown names are refused, naming the known ones.
+    Several 'bilaga' parts are joined; any other name given twice is refused.
+    """
+    parts = text.split(";")
+    head = parts[0].strip()
+    options: dict[str, str] = {}
+    for part in parts[1:]:
+        part = part.strip()
+        if not part:
+            continue
+        key, sep, value = part.partition(":")
+        name = allowed.get(normalise(key)) if sep else None
+        if name is None:
+            first, _, rest = part.partition(" ")
+            name = allowed.get(normalise(first).rstrip(":"))
+            value = rest
+        if name is None:
+            names = ", ".join(sorted(set(allowed.values())))
+            raise UserError(f"Jag förstår inte '{part}'. Efter ';' kan du skriva {names}. Så här: {usage}.")
+        value = value.strip()
+        if name in options:
+            if name != "bilaga":
+                raise UserError(f"'{name}' står två gånger; skriv det en gång. Så här: {usage}.")
+            value = f"{options[name]} {value}"
+        options[name] = value
+    return head, options
+
+
+def read_purpose(text: str) -> str:
+    purpose = PURPOSE_WORDS.get(normalise(text))
+    if purpose is None:
+        raise UserError(f"Syftet '{text}' känner jag inte igen; skriv syfte: information, diskussion eller beslut.")
+    return purpose
+
+
+def read_attachments(text: str) -> list[tuple[str, str | None]]:
+    """'https://a.se/x.pdf Uppdragsdirektiv https://b.se/y.pdf' → [(url, title), (url, None)]."""
+    out: list[tuple[str, str | None]] = []
+    title: list[str] = []
+    for token in text.replace(",", " ").split():
+        if URL.match(token):
+            if out and title:
+                out[-1] = (out[-1][0], " ".join(title))
+            elif title:
+                raise UserError(
+                    f"Skriv bilagan som en webbadress följd av ett namn, till exempel 'bilaga: {token} "
+                    f"{' '.join(title)}'."
+                )
+            title = []
+            out.append((token, None))
+        else:
+            title.append(token)
+    if out and title:
+        out[-1] = (out[-1][0], " ".join(title))
+    if not out:
+        raise UserError(
+            f"'{text}' är ingen webbadress. Skriv bilagan som en länk, till exempel 'bilaga: https://…/underlag.pdf'."
+        )
+    return out
+
+
+def case_fields(ctx: Context, case: Case) -> list[tuple[str, str]]:
+    fields = [
+        ("Ärende", case.number),
+        ("Forum", forum_label(case.forum)),
+        ("Status", status_name(case)),
+        ("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose)),
+        ("Anmält av", person_label(case.raised_by)),
+        ("Anmält", format_date(case.raised_on)),
+    ]
+    if case.presenter is not None:
+        fields.append(("Föredragande", person_label(case.presenter)))
+    if case.wished_meeting is not None and case.wished_meeting_id != case.meeting_id:
+        fields.append(("Önskat möte", meeting_label(case.wished_meeting)))
+    if case.meeting is not None:
+        label = meeting_label(case.meeting)
+        if case.late_addition:
+            label += " (tillkommande ärende)"
+        fields.append(("Dagordning", label))
+    if case.proposal:
+        fields.append(("Förslag till beslut", case.proposal))
+    for a in case.attachments:
+        fields.append(("Bilaga", f"{a.title} {a.url}" if a.title else a.url))
+    if case.returned_reason and case.status in ("under_beredning", "aterremitterat"):
+        fields.append(("Skäl", case.returned_reason))
+    return fields
+
+
+def agenda_position(ctx: Context, case: Case) -> int | None:
+    from handlers.agenda import agenda_items
+
+    if case.meeting is None:
+        return None
+    for item in agenda_items(ctx.session, case.meeting):
+        if item.case is not None and item.case.id == case.id:
+            return item.number
+    return None
+
+
+# ------------------------------------------------------------------------------------ /anmäl ärende
+
+RAISE_KEYS = {
+    "syfte": "syfte", "purpose": "syfte",
+    "mote": "möte", "moete": "möte", "sammantrade": "möte", "meeting": "möte",
+    "foredragande": "föredragande", "presenter": "föredragande",
+    "bilaga": "bilaga", "bilagor": "bilaga", "attachment": "bilaga",
+    "forslag": "förslag", "forslag till beslut": "förslag", "proposal": "förslag",
+    "beskrivning": "beskrivning", "bakgrund": "beskrivning",
+    "forum": "forum",
+}
+
+
+def _raise_forum(ctx: Context, named: str | None, wished: str | None) -> Forum:
+    """The forum a case is raised in: the named one (any forum of the network), or the asker's own.
+
+    A person in several forums who names a meeting day that only one of them meets on needs not name the forum.
+    """
+    all_forums = list(ctx.session.scalars(select(Forum).order_by(Forum.name)))
+    listing = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in all_forums)
+    if named:
+        wanted = normalise(named.strip().lstrip("#"))
+        for forum in all_forums:
+            if wanted in {normalise(forum.key), normalise(forum.short or ""), normalise(forum.name)}:
+                return forum
+        raise UserError(f"Det finns inget forum som heter '{named}'. Forumen är: {listing}.")
+    mine = queries.forums_of(ctx.session, ctx.person)
+    if len(mine) > 1 and wished and (ctx.forum is None or ctx.forum not in mine):
+        return meeting_for_phrase(ctx, mine, wished).forum
+    if mine:
+        return choose_forum(ctx)
+    if ctx.forum is not None:
+        return ctx.forum
+    if len(all_forums) == 1:
+        return all_forums[0]
+    raise UserError(f"Ange vilket forum ärendet gäller med '; forum: ID' sist i kommandot. Forumen är: {listing}.")
+
+
+def raise_form(ctx: Context) -> Reply:
+    """/anmäl ärende without text: Slack and Teams open a form; the terminal shows how to write it."""
+    forums = queries.forums_of(ctx.session, ctx.person)
+    return Reply(
+        title="Anmäl ett ärende",
+        lines=[
+            "Skriv ärendet på en rad, med de tillägg du behöver, till exempel:",
+            "/anmäl ärende Gemensam vägledning för familjecentraler; syfte: beslut; möte: 25 september; "
+            "föredragande: @johan.sjo; bilaga: https://example.se/underlag.pdf",
+        ],
+        fields=[
+            ("TITEL", "vad ärendet gäller (krävs)"),
+            ("syfte", "information, diskussion eller beslut (annars information)"),
+            ("möte", "det möte du vill att ärendet tas upp på, till exempel '25 september'"),
+            ("föredragande", "den som föredrar ärendet, som @handle"),
+            ("bilaga", "en webbadress till underlaget; flera skiljs med mellanslag"),
+            ("förslag", "förslag till beslut, om syftet är beslut"),
+            ("forum", "forumets id, om du sitter i flera forum"),
+        ],
+        context=["Samordnaren får ärendet direkt och tar upp det på beredningen."],
+        form="case",
+        form_values={
+            "forum": forums[0].key if len(forums) == 1 else "",
+            "forums": ",".join(f.key for f in forums),
+        },
+    )
+
+
+@command(
+    "anmäl ärende",
+    "anmal arende",
+    "nytt ärende",
+    "nytt arende",
+    "raise case",
+    "new case",
+    usage=RAISE_USAGE + " [; förslag: …] [; forum: ID]",
+    help="anmäl (aktualisera) ett ärende; samordnaren får det direkt",
+    order=20,
+)
+def raise_case(ctx: Context, args: str) -> Reply:
+    if not args.strip():
+        return raise_form(ctx)
+    head, options = read_options(args, RAISE_KEYS, usage=RAISE_USAGE)
+    title = " ".join(head.split())
+    if not title:
+        raise UserError(f"Ärendet behöver en titel som säger vad det gäller. Skriv: {RAISE_USAGE}.")
+    if len(title) > MAX_TITLE:
+        raise UserError(f"Titeln är för lång ({len(title)} tecken); korta den till högst {MAX_TITLE} tecken.")
+    forum = _raise_forum(ctx, options.get("forum"), options.get("möte"))
+    purpose = read_purpose(options["syfte"]) if options.get("syfte") else "information"
+    presenter = person_arg(ctx, options["föredragande"], field="föredragande") if options.get("föredragande") else None
+    wished: Meeting | None = None
+    if options.get("möte"):
+        wished = meeting_for_phrase(ctx, [forum], options["möte"])
+        if meeting_is_over(ctx, wished):
+            raise UserError(
+                f"{genitive(forum)} möte {format_date(wished.starts_at)} har redan varit. "
+                f"{upcoming_list(ctx, [forum])} Skriv 'möte: DATUM' för ett av dem."
+            )
+    attachments = read_attachments(options["bilaga"]) if options.get("bilaga") else []
+
+    case = store.create_case(
+        ctx.session,
+        forum=forum,
+        year=ctx.today.year,
+        title=title,
+        purpose=purpose,
+        status="aktualiserat",
+        raised_by_id=ctx.person.id,
+        raised_on=ctx.today,
+        presenter_id=presenter.id if presenter else None,
+        wished_meeting_id=wished.id if wished else None,
+        description=options.get("beskrivning") or None,
+        proposal=options.get("förslag") or None,
+    )
+    for url, atitle in attachments:
+        case.attachments.append(Attachment(url=url, title=atitle))
+    detail = f"Aktualiserat av {ctx.person.name} för {PURPOSE_NAMES[purpose].lower()}"
+    if wished:
+        detail += f", önskat möte {format_date(wished.starts_at)}"
+    add_event(ctx, case, "aktualiserat", detail + ".")
+    ctx.session.flush()
+    ctx.session.refresh(case)
+    ctx.audit("case.raise", "case", case.id, number=case.number, forum=forum.key, title=title, purpose=purpose,
+              wished_meeting=wished.starts_at if wished else None)
+
+    notice = Reply(
+        title=f"Nytt ärende {case.number} till {forum_label(forum)}",
+        lines=[f"{ctx.person.name} har anmält ärende {case_title(case)}."],
+        fields=case_fields(ctx, case),
+        actions=[
+            Action("Lägg på dagordningen", f"beredning {case.number} dagordning", style="primary"),
+            Action("Åter för beredning", f"beredning {case.number} åter"),
+        ],
+        context=[f"Ta upp det på beredningen; /ärende {case.number} visar det."],
+    )
+    told = [p.name for p in coordinators_of(ctx, forum) if tell(ctx, p, notice, kind="case_raised", key=f"c{case.id}")]
+
+    lines = [f"Ärende {case.number} är anmält till {forum_label(forum)}: {title}."]
+    if wished:
+        deadlines = forum_deadlines(forum, meeting_day(wished))
+        lines.append(f"Du önskar att det tas upp på mötet {meeting_label(wished)}.")
+        if deadlines.agenda and deadlines.agenda < ctx.today:
+            lines.append(
+                f"Dagordningen skulle vara klar {format_date(deadlines.agenda)}; ärendet kan komma med som "
+                "tillkommande ärende om samordnaren tar med det."
+            )
+        elif deadlines.preparation and deadlines.preparation >= ctx.today:
+            lines.append(f"Beredningen inför mötet är {format_date(deadlines.preparation)}.")
+    context = [f"{', '.join(told)} har fått ärendet." if told else "Du är själv samordnare för forumet."]
+    context.append(f"/ärende {case.number} visar hur det går för ärendet.")
+    return Reply(title=f"Ärende {case.number} anmält", lines=lines, fields=case_fields(ctx, case), context=context)
+
+
+# ------------------------------------------------------------------------------------ /ärenden
+
+
+def overview_forums(ctx: Context, named: Forum | None, *, doing: str) -> list[Forum]:
+    """The forums where the asker may see everything (coordinator, secretary, chair, vice chair)."""
+    if named is not None:
+        require_role(ctx, named, OVERVIEW, doing=doing)
+        return [named]
+    if ctx.forum is not None and has_role(ctx, ctx.forum, OVERVIEW):
+        return [ctx.forum]
+    mine = my_forums(ctx)
+    forums = [f for f in mine if has_role(ctx, f, OVERVIEW)]
+    if not forums:
+        require_role(ctx, ctx.forum if ctx.forum in mine else mine[0], OVERVIEW, doing=doing)
+    return forums
+
+
+def _case_line(c: Case, follow: dict[int, list]) -> str:
+    parts = [f"{c.number} {c.title}", f"anmält av {person_label(c.raised_by)}",
+             PURPOSE_NAMES.get(c.purpose, c.purpose).lower()]
+    if c.meeting is not None:
+        parts.append(f"möte {format_date(c.meeting.starts_at)}" + (" (tillkommande)" if c.late_addition else ""))
+    elif c.wished_meeting is not None:
+        parts.append(f"önskat möte {format_date(c.wished_meeting.starts_at)}")
+    for f in follow.get(c.id, []):
+        parts.append(f"återkoppling {format_date(f.due)} ({f.responsible.name})")
+    if c.returned_reason and c.status in ("under_beredning", "aterremitterat"):
+        parts.append(f"skäl: {c.returned_reason}")
+    return " – ".join(parts)
+
+
+@command(
+    "ärenden",
+    "arenden",
+    "ärendelista",
+    "arendelista",
+    "cases",
+    usage="/ärenden [aktualiserade | beredning | dagordning | behandlade | återremitterade | avslutade | alla]",
+    help="ärendelistan: status, möte, återkopplingsdatum och ansvarig, grupperad efter status",
+    who="samordnare, sekreterare, ordförande",
+    order=21,
+)
+def list_cases(ctx: Context, args: str) -> Reply:
+    named, rest = pop_forum_option(ctx, args)
+    forums = overview_forums(ctx, named, doing="se hela ärendelistan")
+    word = normalise(rest)
+    if word in ("", "oppna", "pagaende"):
+        statuses = [s for s in STATUS_NAMES if s != "avslutat"]
+        scope = "öppna"
+    elif word == "alla":
+        statuses = list(STATUS_NAMES)
+        scope = "alla, även avslutade"
+    elif word in STATUS_WORDS:
+        statuses = [STATUS_WORDS[word]]
+        scope = STATUS_NAMES[statuses[0]]
+    else:
+        raise UserError(
+            f"Jag känner inte igen statusen '{rest}'. Skriv /ärenden, eller /ärenden följt av aktualiserade, "
+            "beredning, dagordning, behandlade, återremitterade, avslutade eller alla."
+        )
+    found = store.cases_of(ctx.session, forums, statuses)
+    follow = store.open_follow_ups(ctx.session, found)
+    names = ", ".join(forum_label(f) for f in forums)
+    if not found:
+        return Reply(title=f"Ärendelista – {names}", lines=[f"Inga ärenden ({scope})."])
+    sections = []
+    for forum in forums:
+        for status in statuses:
+            group = [c for c in found if c.status == status and c.forum_id == forum.id]
+            if not group:
+                continue
+            heading = f"{STATUS_HEADINGS[status]} ({len(group)})"
+            if len(forums) > 1:
+                heading = f"{forum_label(forum)}: {heading}"
+            sections.append(Section(heading=heading, lines=[_case_line(c, follow) for c in group]))
+    return Reply(
+        title=f"Ärendelista – {names}",
+        sections=sections,
+        context=[f"{len(found)} {'ärende' if len(found) == 1 else 'ärenden'} ({scope}). "
+                 "/ärende NR visar ett ärende med hela historiken."],
+    )
+
+
+# ------------------------------------------------------------------------------------ /ärende NR
+
+
+def may_view(ctx: Context, case: Case) -> bool:
+    if ctx.person.id in (case.raised_by_id, case.presenter_id):
+        return True
+    if case.forum in queries.forums_of(ctx.session, ctx.person):
+        return True
+    involved = {f.responsible_id for f in store.follow_ups_of_case(ctx.session, case)}
+    involved |= {a.assignee_id for a in store.assignments_of_case(ctx.session, case)}
+    return ctx.person.id in involved
+
+
+def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Iterable[str] = ()) -> Reply:
+    """A case with its decisions, follow-ups, assignments and history."""
+    sections = []
+    if case.description:
+        sections.append(Section(heading="Beskrivning", lines=[case.description]))
+    if case.decisions:
+        dl = []
+        for d in case.decisions:
+            who = f" Ansvarig: {person_label(d.responsible)}." if d.responsible else ""
+            dl.append(f"{format_date(d.decided_at)}: {'; '.join(d.text.splitlines())}.{who}")
+        sections.append(Section(heading="Beslut", lines=dl))
+    follow = store.follow_ups_of_case(ctx.session, case)
+    if follow:
+        sections.append(Section(heading="Återkoppling", lines=[
+            f"{format_date(f.due)}: {person_label(f.responsible)}"
+            + (f" – klar {format_date(f.done_at)}" if f.done_at else "")
+            for f in follow
+        ]))
+    assignments = store.assignments_of_case(ctx.session, case)
+    if assignments:
+        sections.append(Section(heading="Uppdrag", lines=[
+            f"Uppdrag {a.id}: {a.title} – {person_label(a.assignee)}, senast {format_date(a.due)}"
+            + (" (klart)" if a.closed_at else "")
+            for a in assignments
+        ]))
+    history = []
+    for ev in case.events:
+        who = ev.actor.name if ev.actor is not None else "kansli"
+        history.append(f"{format_datetime(ev.at)} – {who}: {ev.detail or ev.kind}")
+    sections.append(Section(heading="Historik", lines=history or ["Ingen historik ännu."]))
+    actions: list[Action] = []
+    if case.status != "avslutat" and has_role(ctx, case.forum, PREPARERS):
+        if case.status in ("aktualiserat", "under_beredning", "aterremitterat"):
+            actions.append(Action("Lägg på dagordningen", f"beredning {case.number} dagordning", style="primary"))
+            actions.append(Action("Åter för beredning", f"beredning {case.number} åter"))
+        actions.append(Action("Avsluta ärendet", f"avsluta {case.number}", style="danger"))
+    return Reply(
+        title=title or f"Ärende {case_title(case)}",
+        lines=list(lines),
+        fields=case_fields(ctx, case),
+        sections=sections,
+        actions=actions,
+    )
+
+
+@command(
+    "ärende",
+    "arende",
+    "case",
+    usage="/ärende NR [avsluta]",
+    help="ett ärende med beslut, återkoppling, uppdrag och hela historiken",
+    order=22,
+)
+def show_case(ctx: Context, args: str) -> Reply:
+    case, rest = case_from_args(ctx, args, usage="/ärende NR, till exempel /ärende 2020:7")
+    word = normalise(rest)
+    if word in ("avsluta", "avslutat", "stang"):
+        return close_case(ctx, case, "")
+    if word.startswith("avsluta "):
+        return close_case(ctx, case, rest.split(maxsplit=1)[1])
+    if word:
+        raise UserError(f"Jag förstår inte '{rest}'. Skriv /ärende {case.number} eller /ärende {case.number} avsluta.")
+    if not may_view(ctx, case):
+        raise UserError(
+            f"Ärende {case.number} i {forum_label(case.forum)} visas bara för forumets deltagare och den som "
+            "anmält det. Fråga samordnaren."
+        )
+    return case_reply(ctx, case)
+
+
+# ------------------------------------------------------------------------------------ /beredning
+
+AGENDA_KEYS = {
+    "foredragande": "föredragande", "presenter": "föredragande",
+    "forslag": "förslag", "forslag till beslut": "förslag", "proposal": "förslag",
+    "bilaga": "bilaga", "bilagor": "bilaga",
+    "syfte": "syfte", "purpose": "syfte",
+}
+
+
+def _reason_prompt(case: Case) -> UserError:
+    message = (
+        f"Skriv varför ärende {case.number} går åter för beredning, så att den som anmält det får veta: "
+        f"/beredning {case.number} åter ORSAK, till exempel '/beredning {case.number} åter underlaget behöver "
+        "förankras hos huvudmännen'."
+    )
+    return UserError(message, reply=Reply(
+        lines=[message], ok=False, form="reason",
+        form_values={"command": f"beredning {case.number} åter", "label": "Orsak"},
+    ))
+
+
+def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
+    head, options = read_options(text, AGENDA_KEYS, usage=BEREDNING_USAGE)
+    forum = case.forum
+    if head.strip():
+        meeting = meeting_for_phrase(ctx, [forum], head)
+    else:
+        meeting = case.meeting if case.status == "pa_dagordning" else case.wished_meeting
+        if meeting is None or meeting.cancelled or meeting_is_over(ctx, meeting):
+            meeting = next_meeting(ctx, forum)
+        if meeting is None:
+            raise UserError(f"{forum_label(forum)} har inga kommande möten inlagda. Samordnaren lägger in dem i "
+                            "nätverksfilen.")
+    if meeting_is_over(ctx, meeting):
+        raise UserError(
+            f"Mötet {format_date(meeting.starts_at)} har redan varit. {upcoming_list(ctx, [forum])} "
+            f"Skriv /beredning {case.number} dagordning DATUM."
+        )
+    changes = []
+    if options.get("föredragande"):
+        presenter = person_arg(ctx, options["föredragande"], field="föredragande")
+        if presenter.id != case.presenter_id:
+            case.presenter_id = presenter.id
+            case.presenter = presenter
+            changes.append(f"föredragande {presenter.name}")
+    if options.get("syfte"):
+        purpose = read_purpose(options["syfte"])
+        if purpose != case.purpose:
+            case.purpose = purpose
+            changes.append(f"syfte {PURPOSE_NAMES[purpose].lower()}")
+    if options.get("förslag"):
+        case.proposal = options["förslag"]
+        changes.append("förslag till beslut")
+    if options.get("bilaga"):
+        for url, atitle in read_attachments(options["bilaga"]):
+            case.attachments.append(Attachment(url=url, title=atitle))
+            changes.append(f"bilaga {url}")
+
+    already = case.status == "pa_dagordning" and case.meeting_id == meeting.id
+    late = meeting.agenda_published_at is not None
+    if not already:
+        moved_from = case.meeting if case.status == "pa_dagordning" else None
+        case.status = "pa_dagordning"
+        case.meeting_id = meeting.id
+        case.meeting = meeting
+        case.agenda_order = store.next_agenda_order(ctx.session, meeting)
+        case.late_addition = late
+        case.returned_reason = None
+        detail = f"Lagt på dagordningen för {genitive(forum)} möte {format_date(meeting.starts_at)}"
+        if moved_from is not None:
+            detail += f" (flyttat från mötet {format_date(moved_from.starts_at)})"
+        if late:
+            detail += " som tillkommande ärende"
+        if changes:
+            detail += "; " + ", ".join(changes)
+        add_event(ctx, case, "pa_dagordning", detail + ".")
+    elif changes:
+        add_event(ctx, case, "beredning", "Ändrat vid beredning: " + ", ".join(changes) + ".")
+    ctx.session.flush()
+    ctx.audit("case.agenda", "case", case.id, number=case.number, meeting=meeting.starts_at,
+              late_addition=case.late_addition, changes=changes or None)
+
+    item = agenda_position(ctx, case)
+    where = f"mötet {meeting_label(meeting)}"
+    if already:
+        lines = [f"Ärende {case_title(case)} står redan på dagordningen för {where} (punkt {item})."]
+        if changes:
+            lines.append("Ändrat: " + ", ".join(changes) + ".")
+    else:
+        lines = [f"Ärende {case_title(case)} står nu på dagordningen för {where} som punkt {item}."]
+        if changes:
+            lines.append("Ändrat: " + ", ".join(changes) + ".")
+    actions = []
+    date_word = format_date(meeting.starts_at)
+    if late:
+        lines.append(
+            f"Dagordningen publicerades redan {format_date(meeting.agenda_published_at)}, så ärendet visas som "
+            "tillkommande ärende. Publicera dagordningen igen så att forumet ser det."
+        )
+        actions.append(Action("Publicera dagordningen igen",
+                              f"publicera dagordning {meeting_day(meeting).isoformat()}; forum: {forum.key}",
+                              style="primary"))
+    else:
+        deadline = forum_deadlines(forum, meeting_day(meeting)).agenda
+        if deadline is not None and deadline < ctx.today:
+            lines.append(f"Sista dag för dagordningen var {format_date(deadline)}; publicera den så snart du kan.")
+        elif deadline is not None:
+            lines.append(f"Dagordningen ska publiceras senast {format_date(deadline)}.")
+    if not already:
+        notice = Reply(
+            title=f"Ärende {case.number} är på dagordningen",
+            lines=[f"Ärende {case_title(case)} tas upp på {genitive(forum)} möte {meeting_label(meeting)}"
+                   + (" som tillkommande ärende." if late else ".")],
+            fields=[("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose))]
+            + ([("Föredragande", person_label(case.presenter))] if case.presenter is not None else []),
+        )
+        key = f"c{case.id}:m{meeting.id}:{ctx.now.isoformat()}"
+        tell(ctx, case.raised_by, notice, kind="case_on_agenda", key=key)
+        if case.presenter is not None and case.presenter_id != case.raised_by_id:
+            presenter_notice = Reply(
+                title=f"Du föredrar ärende {case.number}",
+                lines=[f"Du är föredragande för ärende {case_title(case)} på {genitive(forum)} möte "
+                       f"{meeting_label(meeting)}."],
+                fields=notice.fields,
+            )
+            tell(ctx, case.presenter, presenter_notice, kind="case_presenter", key=key)
+    return Reply(title=f"Ärende {case.number} på dagordningen {date_word}", lines=lines,
+                 fields=case_fields(ctx, case), actions=actions)
+
+
+def send_back(ctx: Context, case: Case, reason: str) -> Reply:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise _reason_prompt(case)
+    if case.status == "behandlat":
+        raise UserError(
+            f"Ärende {case_title(case)} är redan behandlat. Lägg det på ett nytt möte med "
+            f"/beredning {case.number} dagordning DATUM, eller avsluta det med /avsluta {case.number}."
+        )
+    was_on = case.meeting if case.status == "pa_dagordning" else None
+    published = was_on is not None and was_on.agenda_published_at is not None
+    case.status = "under_beredning"
+    case.returned_reason = reason
+    if was_on is not None:
+        case.meeting_id = None
+        case.meeting = None
+        case.agenda_order = None
+        case.late_addition = False
+    detail = f"Åter för beredning: {reason}"
+    if was_on is not None:
+        detail += f" (togs bort från dagordningen för mötet {format_date(was_on.starts_at)})"
+    add_event(ctx, case, "ater_for_beredning", detail + ".")
+    ctx.session.flush()
+    ctx.audit("case.return", "case", case.id, number=case.number, reason=reason,
+              removed_from=was_on.starts_at if was_on else None)
+    notice = Reply(
+        title=f"Ärende {case.number} går åter för beredning",
+        lines=[
+            f"Ditt ärende {case_title(case)} i {forum_label(case.forum)} går åter för vidare beredning.",
+            f"Orsak: {reason}",
+            f"Hör av dig till {ctx.person.name} om du har frågor.",
+        ],
+    )
+    told = tell(ctx, case.raised_by, notice, kind="case_returned", key=f"c{case.id}:{ctx.now.isoformat()}")
+    lines = [f"Ärende {case_title(case)} går åter för beredning. Orsak: {reason}"]
+    if told:
+        lines.append(f"{case.raised_by.name} som anmälde ärendet har fått besked med orsaken.")
+    actions = []
+    if was_on is not None:
+        lines.append(f"Det togs bort från dagordningen för mötet {meeting_label(was_on)}.")
+        if published:
+            lines.append("Dagordningen var redan publicerad; publicera den igen så att forumet ser ändringen.")
+            actions.append(Action("Publicera dagordningen igen",
+                                  f"publicera dagordning {meeting_day(was_on).isoformat()}; forum: {case.forum.key}"))
+    return Reply(title=f"Ärende {case.number} åter för beredning", lines=lines, actions=actions)
+
+
+@command(
+    "beredning",
+    "bered",
+    "prepare",
+    usage=BEREDNING_USAGE,
+    help="beredning: lägg ett ärende på ett mötes dagordning, eller skicka det åter med orsak till den som anmält det",
+    who="samordnare",
+    order=23,
+)
+def beredning(ctx: Context, args: str) -> Reply:
+    case, rest = case_from_args(ctx, args, usage=BEREDNING_USAGE)
+    require_role(ctx, case.forum, PREPARERS, doing="bereda ärenden")
+    refuse_if_closed(case)
+    m = re.match(r"^(\S+?)(?=[\s;:]|$)[\s:]*(.*)$", rest, re.DOTALL)
+    word = normalise(m.group(1)) if m else ""
+    tail = m.group(2) if m else ""
+    if word in ("dagordning", "dagordningen", "agenda", "mote"):
+        return put_on_agenda(ctx, case, tail)
+    if word in ("ater", "tillbaka", "return"):
+        return send_back(ctx, case, tail)
+    raise UserError(
+        f"Skriv vad beredningen beslutar om ärende {case.number}: /beredning {case.number} dagordning [DATUM] "
+        f"för att lägga det på ett möte, eller /beredning {case.number} åter ORSAK för att skicka det tillbaka."
+    )
+
+
+# ------------------------------------------------------------------------------------ /publicera dagordning
+
+
+def working_days_between(after: date, until: date) -> int:
+    """Working days in (after, until]."""
+    n, d = 0, after
+    while d < until:
+        d += timedelta(days=1)
+        if is_working_day(d):
+            n += 1
+    return n
+
+
+@command(
+    "publicera dagordning",
+    "publicera dagordningen",
+    "publish agenda",
+    usage="/publicera dagordning [DATUM] [; forum: ID]",
+    help="publicera dagordningen i forumets kanal (efter sista dagen går det också, men svaret säger hur sent)",
+    who="samordnare",
+    order=24,
+)
+def publish_agenda(ctx: Context, args: str) -> Reply:
+    from handlers.agenda import agenda_cases, agenda_reply
+
+    named, rest = pop_forum_option(ctx, args)
+    rest = rest.strip()
+    if named is not None:
+        forums = [named]
+    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+        forums = [ctx.forum]
+    else:
+        mine = my_forums(ctx)
+        forums = [f for f in mine if has_role(ctx, f, PREPARERS)]
+        if not forums:
+            require_role(ctx, mine[0], PREPARERS, doing="publicera dagordningen")
+    if rest:
+        meeting = meeting_for_phrase(ctx, forums, rest)
+    else:
+        forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=PREPARERS)
+        meeting = next_meeting(ctx, forum)
+        if meeting is None:
+            raise UserError(f"{forum_label(forum)} har inga kommande möten inlagda. Samordnaren lägger in dem i "
+                            "nätverksfilen.")
+    forum = meeting.forum
+    require_role(ctx, forum, PREPARERS, doing="publicera dagordningen")
+    if meeting_is_over(ctx, meeting):
+        raise UserError(
+            f"Mötet {format_date(meeting.starts_at)} har redan varit; dess dagordning kan inte publiceras nu. "
+            f"{upcoming_list(ctx, [forum])}"
+        )
+    again = meeting.agenda_published_at is not None
+    meeting.agenda_published_at = ctx.now
+    items = agenda_cases(ctx.session, meeting)
+    for case in items:
+        if case.status == "pa_dagordning":
+            add_event(ctx, case, "dagordning_publicerad",
+                      f"Dagordningen för mötet {format_date(meeting.starts_at)} publicerades"
+                      + (" på nytt." if again else "."))
+    ctx.session.flush()
+    agenda = agenda_reply(ctx.session, meeting, now=ctx.now)
+    ctx.notify_forum(forum, agenda, kind="agenda", key=f"m{meeting.id}:{ctx.now.isoformat()}")
+
+    day = meeting_day(meeting)
+    deadline = forum_deadlines(forum, day).agenda
+    lines = [
+        f"Dagordningen för {genitive(forum)} möte {meeting_label(meeting)} är "
+        + ("publicerad på nytt" if again else "publicerad")
+        + f" i forumets kanal, med {len(items)} {'ärende' if len(items) == 1 else 'ärenden'}."
+    ]
+    late_days = 0
+    if deadline is not None:
+        if ctx.today > deadline:
+            late_days = working_days_between(deadline, ctx.today)
+            calendar_days = (ctx.today - deadline).days
+            lines.append(
+                f"Den är sen: sista dag enligt arbetsordningen var {format_date(deadline)}, och den publiceras "
+                f"{late_days} {'arbetsdag' if late_days == 1 else 'arbetsdagar'} "
+                f"({format_days(calendar_days)}) för sent."
+            )
+        else:
+            lines.append(f"Sista dag enligt arbetsordningen är {format_date(deadline)}; den är i tid.")
+    ctx.audit("agenda.publish", "meeting", meeting.id, forum=forum.key, meeting=meeting.starts_at,
+              republished=again, cases=[c.number for c in items], late_working_days=late_days)
+    return Reply(
+        title=f"Dagordningen publicerad – {forum_label(forum)} {format_date(meeting.starts_at)}",
+        lines=lines,
+        sections=agenda.sections,
+        context=[f"Publicerad {format_datetime(ctx.now)}."],
+    )
+
+
+# ------------------------------------------------------------------------------------ closing a case
+
+
+def close_case(ctx: Context, case: Case, note: str) -> Reply:
+    require_role(ctx, case.forum, RECORDERS, doing="avsluta ärenden")
+    refuse_if_closed(case)
+    note = " ".join(note.split())
+    open_follow = store.open_follow_ups(ctx.session, [case]).get(case.id, [])
+    for f in open_follow:
+        f.done_at = ctx.now
+    case.status = "avslutat"
+    case.closed_at = ctx.now
+    detail = "Ärendet avslutades" + (f": {note}" if note else "")
+    if open_follow:
+        detail += f"; {len(open_follow)} öppen återkoppling stängdes"
+    add_event(ctx, case, "avslutat", detail + ".")
+    ctx.session.flush()
+    ctx.audit("case.close", "case", case.id, number=case.number, note=note or None,
+              follow_ups_closed=len(open_follow))
+    lines = [f"Ärende {case_title(case)} är avslutat {format_date(ctx.now)}."]
+    if open_follow:
+        lines.append("Öppen återkoppling stängdes: " + "; ".join(
+            f"{format_date(f.due)} ({f.responsible.name})" for f in open_follow) + ".")
+    still = [a for a in store.assignments_of_case(ctx.session, case) if a.closed_at is None]
+    if still:
+        lines.append("Uppdrag som fortfarande är öppna: " + "; ".join(
+            f"uppdrag {a.id} ({a.assignee.name}, senast {format_date(a.due)})" for a in still)
+            + ". Stäng dem med /uppdrag klar ID när de är klara.")
+    notice = Reply(title=f"Ärende {case.number} är avslutat",
+                   lines=[f"Ditt ärende {case_title(case)} i {forum_label(case.forum)} är avslutat."]
+                   + ([f"Notering: {note}"] if note else []))
+    tell(ctx, case.raised_by, notice, kind="case_closed", key=f"c{case.id}")
+    return Reply(title=f"Ärende {case.number} avslutat", lines=lines)
+
+
+@command(
+    "avsluta",
+    "avsluta ärende",
+    "avsluta arende",
+    "close case",
+    usage="/avsluta NR [notering]",
+    help="avsluta ett ärende när det är klart (stänger dess öppna återkoppling)",
+    who="samordnare, sekreterare",
+    order=29,
+)
+def close_command(ctx: Context, args: str) -> Reply:
+    case, rest = case_from_args(ctx, args, usage="/avsluta NR, till exempel /avsluta 2020:7")
+    return close_case(ctx, case, rest)

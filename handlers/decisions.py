@@ -1,0 +1,192 @@
+"""Recording what the meeting decided: /beslut NR att … and återremiss.
+
+The secretary records one or more "att …" lines on a case on the agenda (seed
+002: "Länschefsnätverket beslutade: att …"), optionally with who is responsible
+for carrying it out (seed 001 step 4b). The case becomes behandlat. When the
+meeting reaches no consensus the case is återremitterat (seed 000 § 4) and the
+person who raised it is told why.
+"""
+from __future__ import annotations
+
+import re
+
+from handlers.base import Action, Context, Reply, UserError
+from handlers.cases import (
+    DECIDERS,
+    add_event,
+    case_from_args,
+    case_title,
+    genitive,
+    refuse_if_closed,
+    status_name,
+    tell,
+)
+from handlers.common import forum_label, meeting_label, person_arg, person_label, require_role
+from handlers.fmt import format_date
+from handlers.registry import command, normalise
+from storage.models import Case, Decision
+
+BESLUT_USAGE = "/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss ORSAK"
+REMIT_WORDS = ("aterremiss", "aterremittera", "aterremitteras", "aterremitterat")
+DECIDABLE = ("pa_dagordning", "behandlat")
+
+
+def _meeting_words(case: Case) -> str:
+    return f"{genitive(case.forum)} möte {meeting_label(case.meeting)}" if case.meeting else forum_label(case.forum)
+
+
+def _refuse_unless_on_agenda(case: Case, doing: str) -> None:
+    refuse_if_closed(case)
+    if case.status not in DECIDABLE or case.meeting is None:
+        raise UserError(
+            f"Ärende {case_title(case)} står inte på någon dagordning (det är {status_name(case)}), "
+            f"så det går inte att {doing}. Samordnaren lägger det på dagordningen med "
+            f"/beredning {case.number} dagordning."
+        )
+
+
+def parse_decision(text: str) -> tuple[list[str], str | None]:
+    """'att A; att B; ansvarig: @x' (or one line each) → (['att A', 'att B'], '@x')."""
+    lines: list[str] = []
+    responsible: str | None = None
+    for segment in re.split(r"[;\n]", text):
+        segment = " ".join(segment.split())
+        if not segment:
+            continue
+        key, sep, value = segment.partition(":")
+        if sep and normalise(key) in ("ansvarig", "ansvariga", "responsible"):
+            responsible = value.strip()
+            continue
+        if not normalise(segment).startswith("att "):
+            raise UserError(
+                f"Varje beslut ska börja med 'att', som i minnesanteckningarna: '{segment}' gör inte det. "
+                f"Skriv till exempel /beslut 2020:8 att utse Ulf Björnfot till ordförande; ansvarig: @maria.lind."
+            )
+        lines.append(segment)
+    return lines, responsible
+
+
+def record_decision(ctx: Context, case: Case, text: str) -> Reply:
+    lines, responsible_text = parse_decision(text)
+    if not lines:
+        raise UserError(f"Skriv vad mötet beslutade om ärende {case.number}: {BESLUT_USAGE}.")
+    responsible = person_arg(ctx, responsible_text, field="ansvarig") if responsible_text else None
+    decision = Decision(
+        case_id=case.id,
+        meeting_id=case.meeting_id,
+        text="\n".join(lines),
+        responsible_id=responsible.id if responsible else None,
+        recorded_by_id=ctx.person.id,
+        decided_at=ctx.now,
+    )
+    ctx.session.add(decision)
+    case.status = "behandlat"
+    case.returned_reason = None
+    detail = f"Beslut vid mötet {format_date(case.meeting.starts_at)}: " + "; ".join(lines) + "."
+    if responsible:
+        detail += f" Ansvarig: {responsible.name}."
+    add_event(ctx, case, "beslut", detail)
+    ctx.session.flush()
+    ctx.audit("case.decision", "case", case.id, number=case.number, decision_id=decision.id, text=decision.text,
+              responsible=responsible.handle if responsible else None, meeting=case.meeting.starts_at)
+
+    heading = f"{forum_label(case.forum)} beslutade i ärende {case_title(case)}:"
+    if responsible is not None:
+        tell(ctx, responsible, Reply(
+            title=f"Du är ansvarig för ett beslut i ärende {case.number}",
+            lines=[heading, *lines, f"Beslutet fattades på {_meeting_words(case)}."],
+        ), kind="decision_responsible", key=f"d{decision.id}")
+    if case.raised_by is not None and case.raised_by_id != (responsible.id if responsible else None):
+        tell(ctx, case.raised_by, Reply(
+            title=f"Ditt ärende {case.number} är behandlat",
+            lines=[heading, *lines] + ([f"Ansvarig: {person_label(responsible)}."] if responsible else []),
+        ), kind="decision_sender", key=f"d{decision.id}")
+    reply_lines = [f"Beslutet är infört för {_meeting_words(case)}.", heading, *lines]
+    if responsible is not None:
+        reply_lines.append(f"Ansvarig: {person_label(responsible)}"
+                           + (", som har fått besked." if responsible.id != ctx.person.id else "."))
+    return Reply(
+        title=f"Beslut i ärende {case.number}",
+        lines=reply_lines,
+        context=[
+            f"Ska ärendet återkopplas? Skriv /återkoppling {case.number} DATUM @person. "
+            f"Uppdrag: /uppdrag ny @person TITEL; senast DATUM; ärende {case.number}."
+        ],
+        actions=[Action("Avsluta ärendet", f"avsluta {case.number}")],
+    )
+
+
+def remit(ctx: Context, case: Case, reason: str) -> Reply:
+    reason = " ".join(reason.split())
+    if not reason:
+        message = (
+            f"Skriv varför ärende {case.number} återremitteras, så att den som anmält det får veta: "
+            f"/beslut {case.number} återremiss ORSAK, till exempel 'ingen samsyn; underlaget ska kompletteras'."
+        )
+        raise UserError(message, reply=Reply(lines=[message], ok=False, form="reason",
+                                             form_values={"command": f"beslut {case.number} återremiss",
+                                                          "label": "Orsak"}))
+    meeting = case.meeting
+    decision = Decision(
+        case_id=case.id,
+        meeting_id=case.meeting_id,
+        text=f"att återremittera ärendet ({reason})",
+        recorded_by_id=ctx.person.id,
+        decided_at=ctx.now,
+    )
+    ctx.session.add(decision)
+    case.status = "aterremitterat"
+    case.returned_reason = reason
+    add_event(ctx, case, "aterremitterat", f"Återremitterat vid mötet {format_date(meeting.starts_at)}: {reason}.")
+    ctx.session.flush()
+    ctx.audit("case.remit", "case", case.id, number=case.number, reason=reason, meeting=meeting.starts_at)
+    notice = Reply(
+        title=f"Ärende {case.number} återremitterades",
+        lines=[
+            f"{forum_label(case.forum)} nådde inte samsyn om ditt ärende {case_title(case)} på mötet "
+            f"{meeting_label(meeting)}, och det går tillbaka till dig.",
+            f"Skäl: {reason}",
+            "Samordnaren kan lägga det på ett kommande möte när det är kompletterat.",
+        ],
+    )
+    told = tell(ctx, case.raised_by, notice, kind="case_remitted", key=f"c{case.id}:{ctx.now.isoformat()}")
+    lines = [f"Ärende {case_title(case)} återremitterades på mötet {meeting_label(meeting)}.", f"Skäl: {reason}"]
+    if told:
+        lines.append(f"{case.raised_by.name} som anmälde ärendet har fått besked.")
+    return Reply(title=f"Ärende {case.number} återremitterat", lines=lines)
+
+
+@command(
+    "beslut",
+    "decision",
+    usage=BESLUT_USAGE,
+    help="för in mötets beslut ('att …'-satser) på ett ärende, eller återremiss med skäl",
+    who="sekreterare",
+    order=30,
+)
+def decide(ctx: Context, args: str) -> Reply:
+    case, rest = case_from_args(ctx, args, usage=BESLUT_USAGE)
+    require_role(ctx, case.forum, DECIDERS, doing="föra in beslut")
+    first, _, tail = rest.partition(" ")
+    if normalise(first).rstrip(":") in REMIT_WORDS:
+        _refuse_unless_on_agenda(case, "återremittera det")
+        return remit(ctx, case, tail)
+    _refuse_unless_on_agenda(case, "föra in beslut")
+    return record_decision(ctx, case, rest)
+
+
+@command(
+    "återremiss",
+    "aterremiss",
+    "återremittera",
+    "aterremittera",
+    usage="/återremiss NR ORSAK",
+    help="mötet nådde inte samsyn: ärendet går tillbaka till den som anmält det, med skälet",
+    who="sekreterare",
+    order=31,
+)
+def remit_command(ctx: Context, args: str) -> Reply:
+    case, rest = case_from_args(ctx, args, usage="/återremiss NR ORSAK")
+    require_role(ctx, case.forum, DECIDERS, doing="återremittera ärenden")
+    _refuse_unless_on_agenda(case, "återremittera det")
+    return remit(ctx, case, rest)

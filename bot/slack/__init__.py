@@ -29,6 +29,7 @@ def setup(app: web.Application, services: Services) -> None:
     services.extras[SLACK_KEY] = bot
     if settings.slack_signing_secret:
         app.router.add_post(EVENTS_PATH, bot.handle_http)
+    app.on_shutdown.append(bot.drain_on_shutdown)
     if settings.slack_app_token:
         app.on_startup.append(bot.start_socket_mode)
         app.on_cleanup.append(bot.stop_socket_mode)

@@ -100,6 +100,7 @@ class SlackBot:
         self._pruned_at: datetime | None = None
         self._socket: Any = None
         self._socket_task: asyncio.Task[None] | None = None
+        self._inflight = 0
         self._register()
 
     # ------------------------------------------------------------------ HTTP and Socket Mode
@@ -146,8 +147,7 @@ class SlackBot:
         app = self.app
 
         async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
-            await ack()
-            await self._guard(self._command(body, respond))
+            await self._guard(self._command(ack, body, respond))
 
         for name in (*SLASH_COMMANDS, *SLASH_ALIASES):
             app.command(name)(on_command)
@@ -162,34 +162,48 @@ class SlackBot:
         app.event("app_mention")(on_mention)
 
         async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
-            if event.get("tab", "home") != "home" or not await self._first_time(body):
-                return
-            await self._guard(self.publish_home(str(event["user"])))
+            await self._guard(self._home_opened(body, event))
 
         app.event("app_home_opened")(on_home)
 
         async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
-            await ack()
-            await self._guard(self._action(body, action, respond))
+            await self._guard(self._action(ack, body, action, respond))
 
         app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(on_action)
 
         async def on_case_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-            await self._case_submitted(ack, body, view)
+            await self._guard(self._case_submitted(ack, body, view))
 
         app.view(forms.CASE_CALLBACK)(on_case_submit)
 
         async def on_reason_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-            await self._reason_submitted(ack, body, view)
+            await self._guard(self._reason_submitted(ack, body, view))
 
         app.view(forms.REASON_CALLBACK)(on_reason_submit)
 
     async def _guard(self, work: Awaitable[None]) -> None:
-        """Run one answer; a failure is logged, never shown as a traceback (the user already got the ack)."""
+        """Run one answer; a failure is logged, never shown as a traceback. Counted, so shutdown can wait for it."""
+        self._inflight += 1
         try:
             await work
         except Exception:  # noqa: BLE001
             log.exception("slack answer failed")
+        finally:
+            self._inflight -= 1
+
+    async def drain(self, timeout: float = 25.0) -> bool:
+        """Wait until every acknowledged request has been answered (and its messages delivered)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._inflight:
+            if loop.time() > deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
+    async def drain_on_shutdown(self, _app: web.Application) -> None:
+        if not await self.drain():
+            log.warning("shutting down with %d slack answers unfinished", self._inflight)
 
     # ------------------------------------------------------------------ dispatching
 
@@ -257,7 +271,8 @@ class SlackBot:
 
     # ------------------------------------------------------------------ slash commands
 
-    async def _command(self, body: dict[str, Any], respond: Any) -> None:
+    async def _command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        await ack()
         user = str(body.get("user_id"))
         channel = body.get("channel_id")
         outcome = await self.dispatch(slash_to_text(str(body.get("command", "")), body.get("text") or ""),
@@ -313,7 +328,8 @@ class SlackBot:
 
     # ------------------------------------------------------------------ buttons
 
-    async def _action(self, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    async def _action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
         user = str((body.get("user") or {}).get("id"))
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         command = str(action.get("value") or "")
@@ -424,6 +440,11 @@ class SlackBot:
         return Submitted(outcome=outcome)
 
     # ------------------------------------------------------------------ App Home and DMs
+
+    async def _home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home" or not await self._first_time(body):
+            return  # the Messages tab, or a retry
+        await self.publish_home(str(event["user"]))
 
     async def publish_home(self, user: str) -> None:
         outcome = await self.dispatch(HOME_COMMAND, user, None)

@@ -407,26 +407,37 @@ def iter_blocks(calls: Iterable[Call]) -> Iterable[dict[str, Any]]:
 
 @dataclass
 class Harness:
+    """Signed requests into the running service. Sequential by default: each request waits until the
+    previous one has been answered, because the `db` fixture's store is one connection shared by threads."""
+
     standin: SlackStandIn
     client: TestClient
     services: Any
     clock: dict[str, str] = field(default_factory=dict)  # {"now": ISO}: the service's clock, settable
+    sequential: bool = True
+
+    async def idle(self) -> None:
+        """Wait until the app has answered everything it acknowledged (and delivered what that queued)."""
+        assert await self.services.extras["slack"].drain(timeout=15)
+
+    async def post(self, body: str, headers: dict[str, str]) -> Any:
+        if self.sequential:
+            await self.idle()
+        return await self.client.post("/slack/events", data=body.encode(), headers=headers)
 
     async def slash(self, command: str, text: str = "", *, user: str = SLACK_IDS["per.ek"], channel: str = "D0PEREK",
                     **sign: Any) -> Any:
         fields = slash_command(command, text, user=user, channel=channel,
                                response_url=self.standin.response_url(command.strip("/")))
-        body, headers = form_request(fields, **sign)
-        return await self.client.post("/slack/events", data=body.encode(), headers=headers)
+        return await self.post(*form_request(fields, **sign))
 
     async def event(self, event: dict[str, Any], *, event_id: str | None = None,
                     headers: dict[str, str] | None = None) -> Any:
         body, signed = json_request(event_callback(event, event_id=event_id))
-        return await self.client.post("/slack/events", data=body.encode(), headers={**signed, **(headers or {})})
+        return await self.post(body, {**signed, **(headers or {})})
 
     async def interact(self, payload: dict[str, Any]) -> Any:
-        body, headers = interactive(payload)
-        return await self.client.post("/slack/events", data=body.encode(), headers=headers)
+        return await self.post(*interactive(payload))
 
 
 @asynccontextmanager
@@ -438,7 +449,9 @@ async def slack_app(maker: sessionmaker[Session], engine: Engine, *, now: str = 
     client = TestClient(TestServer(create_app(services), host="127.0.0.1"))
     await client.start_server()
     try:
-        yield Harness(standin, client, services, clock)
+        harness = Harness(standin, client, services, clock)
+        yield harness
+        await harness.idle()
     finally:
         await client.close()
         await standin.close()

@@ -374,7 +374,7 @@ def test_retries_arriving_together_are_handled_once(tmp_path, commands) -> None:
         give_slack_ids(services.sessionmaker)
         try:
             async with TestClient(TestServer(create_app(services), host="127.0.0.1")) as client:
-                h = Harness(standin, client, services)
+                h = Harness(standin, client, services, sequential=False)
                 event = dm_event(PER, "en gång")
                 statuses = await asyncio.gather(*[
                     h.event(event, event_id="Ev0TOGETHER", headers={"X-Slack-Retry-Num": str(n)} if n else None)
@@ -742,6 +742,7 @@ def test_socket_mode_receives_commands_over_the_websocket(people, engine) -> Non
             async with TestClient(TestServer(create_app(services), host="127.0.0.1")) as client:
                 [answer] = await standin.wait_for(lambda: standin.of("response_url"))
                 assert "Kommande möten" in text_of(answer)
+                await standin.wait_for(lambda: acks)
                 assert [a["envelope_id"] for a in acks] == ["env-1"]
                 [opened] = standin.of("apps.connections.open")
                 assert opened.headers["Authorization"] == "Bearer xapp-1-A0KANSLI-test"

@@ -44,6 +44,7 @@ def test_absence_reaches_the_coordinator_and_shows_on_the_chairs_agenda(people: 
 
             # 07:30 on the meeting day the scheduler sends the chair, Karin Berg, the agenda with the absences
             h.clock["now"] = "2020-03-06T07:30"
+            await h.idle()
             await run_pass(h.services, now=at("2020-03-06T07:30"))
             [morning] = await h.standin.wait_for(
                 lambda: [c for c in h.standin.of("chat.postMessage") if c.args["channel"] == "D01KARINB"])
@@ -56,7 +57,7 @@ def test_absence_reaches_the_coordinator_and_shows_on_the_chairs_agenda(people: 
 
             # … and she can ask for it herself
             h.clock["now"] = "2020-03-06T07:45"
-            await h.slash(CHAIR_COMMAND, CHAIR_TEXT, user=KARIN, channel="D01KARINB")
+            await h.slash("/dagordning", "idag", user=KARIN, channel="D01KARINB")
             agenda = await h.standin.wait_for(
                 lambda: [c for c in h.standin.of("response_url") if "Per Ek" in text_of(c)])
             text = text_of(agenda[0])
@@ -71,5 +72,61 @@ def test_absence_reaches_the_coordinator_and_shows_on_the_chairs_agenda(people: 
         assert sent == {("maria.lind", "slack"), ("karin.berg", "slack")}
 
 
-# /dagordning is built in parallel; until it is in main the chair reads the absences with /franvaro idag.
-CHAIR_COMMAND, CHAIR_TEXT = "/franvaro", "idag"
+
+def test_a_case_raised_in_the_form_reaches_the_coordinator_whose_buttons_prepare_it(
+        people: sessionmaker[Session], engine) -> None:
+    """The real case handlers: the /anmal ärende form, the coordinator's buttons, the reason form, the agenda."""
+    from slack_sdk.models.views import View
+
+    from tests.bot.slack_standin import block_action, values_for, view_submission
+
+    def dms_to(h, channel: str) -> list:  # type: ignore[no-untyped-def]
+        return [c for c in h.standin.of("chat.postMessage") if c.args["channel"] == channel]
+
+    async def go() -> None:
+        async with slack_app(people, engine, now="2020-02-20T09:00") as h:
+            await h.slash("/anmal", "ärende", user=PER, channel="C01LCHNV")
+            [opened] = await h.standin.wait_for(lambda: h.standin.of("views.open"))
+            view = opened.args["view"]
+            View(**view).validate_json()
+            assert view["blocks"][-1]["element"]["initial_option"]["value"] == "lchnv"
+
+            # A date the reader cannot read: the form stays open with the reason under "Möte"
+            bad = await h.interact(view_submission(PER, view, values_for(
+                titel="Ny rutin för larm", syfte="beslut", mote="blåmåndag", forum="lchnv")))
+            refusal = await bad.json()
+            assert refusal["response_action"] == "errors" and "blåmåndag" in refusal["errors"]["mote"]
+
+            ok = await h.interact(view_submission(PER, view, values_for(
+                titel="Ny rutin för larm", syfte="beslut", mote="6 mars", foredragande=MARIA,
+                bilaga="https://example.se/rutin.pdf", forslag="att anta rutinen", forum="lchnv")))
+            assert (await ok.text()) == ""
+            [mine] = await h.standin.wait_for(lambda: dms_to(h, "D0PEREK"))
+            assert "Ärende 2020:8 är anmält till LCHNV: Ny rutin för larm." in text_of(mine)
+            [new_case] = await h.standin.wait_for(lambda: dms_to(h, "D0MARIALIND"))
+            assert "Nytt ärende 2020:8 till LCHNV" in text_of(new_case)
+            assert "att anta rutinen" in text_of(new_case)
+            on_agenda, send_back = buttons_of(new_case)
+            assert (on_agenda["text"]["text"], send_back["text"]["text"]) == ("Lägg på dagordningen",
+                                                                              "Åter för beredning")
+
+            # "Åter för beredning" asks for the reason in a form; the sender is told it
+            await h.interact(block_action(MARIA, send_back["value"], action_id=send_back["action_id"],
+                                          response_url=h.standin.response_url("back"), channel="D0MARIALIND"))
+            [_, reason_form] = await h.standin.wait_for(lambda: (v := h.standin.of("views.open")) and len(v) == 2 and v)
+            assert reason_form.args["view"]["callback_id"] == "kansli_reason_form"
+            await h.interact(view_submission(MARIA, reason_form.args["view"], {"orsak": {"value": {
+                "type": "plain_text_input", "value": "underlaget behöver förankras hos huvudmännen"}}}))
+            await h.standin.wait_for(lambda: any("förankras hos huvudmännen" in text_of(c)
+                                                 for c in dms_to(h, "D0PEREK")))
+
+            # "Lägg på dagordningen" puts it on the wished meeting; the chair sees it on the agenda
+            await h.interact(block_action(MARIA, on_agenda["value"], action_id=on_agenda["action_id"],
+                                          response_url=h.standin.response_url("agenda"), channel="D0MARIALIND"))
+            await h.standin.wait_for(lambda: any("står nu på dagordningen" in text_of(c)
+                                                 for c in h.standin.of("response_url")))
+            await h.slash("/dagordning", "6 mars", user=KARIN, channel="D01KARINB")
+            await h.standin.wait_for(lambda: any("5. Ny rutin för larm (2020:8)" in text_of(c)
+                                                 for c in h.standin.of("response_url")))
+
+    asyncio.run(go())

@@ -56,3 +56,20 @@ def test_display_information_fits_slacks_limits(manifest: dict[str, Any]) -> Non
     assert 175 <= len(info["long_description"]) <= 4000
     assert re.fullmatch(r"#[0-9a-fA-F]{6}", info["background_color"])
     assert re.fullmatch(r"[a-z0-9._-]{1,80}", manifest["features"]["bot_user"]["display_name"])
+
+
+def test_every_command_in_the_manifest_reaches_a_kansli_command(manifest: dict[str, Any]) -> None:
+    from bot.slack.text import SLASH_ALIASES, slash_to_text
+    from handlers import registry
+    from handlers.registry import normalise
+
+    registry.load_all()
+    for c in manifest["features"]["slash_commands"]:
+        if c["command"] == "/kansli":
+            continue
+        first = (c.get("usage_hint") or "").split()[0] if c.get("usage_hint") else ""
+        text = first if first.isalpha() and first.islower() else ""  # "/anmal frånvaro", "/publicera dagordning"
+        found = registry.match(slash_to_text(c["command"], text))
+        assert found is not None, f"{c['command']} {text} reaches no command"
+    ascii_names = {normalise(c) for c in SLASH_COMMANDS}
+    assert all(normalise(alias) in ascii_names for alias in SLASH_ALIASES)

@@ -23,7 +23,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 EXAMPLE_NETWORK = Path(__file__).with_name("data") / "example-network.yaml"
 
 # Modules that add their own subcommands: each has add_parser(subparsers) setting func=.
-SUBCOMMAND_MODULES: list[str] = ["bot.export", "bot.teams_package", "bot.outbox_cli"]
+SUBCOMMAND_MODULES: list[str] = ["bot.export", "bot.teams_package", "bot.outbox_cli", "bot.ops"]
 
 
 class CliError(Exception):
@@ -209,7 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from bot.logging_setup import configure
+
+    configure("text", logging.WARNING)  # the same redacting formatter as the service
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
@@ -228,4 +230,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the one bot.cli module (not a second copy as __main__), so errors raised by
+    # subcommand modules (bot.cli.CliError) are the ones main() catches.
+    from bot.cli import main as _main
+
+    sys.exit(_main())

@@ -52,7 +52,75 @@ class Settings(BaseSettings):
             raise ValueError("MicrosoftAppType=SingleTenant kräver MicrosoftAppTenantId.")
         if self.log_format not in ("text", "json"):
             raise ValueError("KANSLI_LOG_FORMAT ska vara text eller json.")
+        _check_operations(self)
         return self
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+
+
+def _is_http_url(value: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _check_operations(s: Settings) -> None:
+    """The checks an operator meets at start: each failure is one Swedish line naming the setting."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from storage.db import normalise_url
+
+    example = "till exempel postgresql://kansli:LÖSENORD@db:5432/kansli eller sqlite:///kansli.db"
+    try:
+        url = make_url(normalise_url(s.database_url))
+    except (ArgumentError, ValueError):
+        raise ValueError(f"KANSLI_DATABASE_URL '{_shown(s.database_url)}' är ingen databasadress; skriv {example}.")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError(f"KANSLI_DATABASE_URL ska vara en PostgreSQL- eller SQLite-adress, {example}.")
+    if not 1 <= s.port <= 65535:
+        raise ValueError(f"KANSLI_PORT ska vara ett portnummer mellan 1 och 65535, inte {s.port}.")
+    if s.log_level.upper() not in LOG_LEVELS:
+        raise ValueError(f"KANSLI_LOG_LEVEL ska vara en av {', '.join(LOG_LEVELS)}, inte '{s.log_level}'.")
+    if not 0 <= s.absence_note_retention_days <= 3650:
+        raise ValueError("KANSLI_ABSENCE_NOTE_RETENTION_DAYS ska vara ett antal dagar mellan 0 och 3650 "
+                         f"(standard 30), inte {s.absence_note_retention_days}.")
+    if s.public_url and not _is_http_url(s.public_url):
+        raise ValueError(f"KANSLI_PUBLIC_URL ska börja med https:// (till exempel https://kansli.example.se), "
+                         f"inte '{s.public_url}'.")
+    if s.slack_bot_token and not s.slack_bot_token.startswith("xoxb-"):
+        raise ValueError("SLACK_BOT_TOKEN ska börja med xoxb- (Bot User OAuth Token under OAuth & Permissions).")
+    if s.slack_app_token and not s.slack_bot_token:
+        raise ValueError("SLACK_APP_TOKEN är satt men SLACK_BOT_TOKEN saknas; sätt bot-token (xoxb-…).")
+    if s.slack_api_url and not _is_http_url(s.slack_api_url):
+        raise ValueError(f"SLACK_API_URL ska vara en http(s)-adress, till exempel https://slack.com/api/, "
+                         f"inte '{s.slack_api_url}'.")
+    if s.microsoft_app_type not in APP_TYPES:
+        raise ValueError(f"MicrosoftAppType ska vara en av {', '.join(APP_TYPES)}, inte '{s.microsoft_app_type}'.")
+    if s.microsoft_app_password and not s.microsoft_app_id:
+        raise ValueError("MicrosoftAppPassword är satt men MicrosoftAppId saknas; sätt botens app-id från Azure.")
+    if not _is_http_url(s.teams_service_url):
+        raise ValueError(f"KANSLI_TEAMS_SERVICE_URL ska vara en https-adress, inte '{s.teams_service_url}'.")
+
+
+def _shown(value: str) -> str:
+    """A setting's value as shown in an error: never a password."""
+    import re
+
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", value)
+
+
+# Swedish for the type errors pydantic reports (the setting's name is put in front).
+_TYPE_ERRORS = {
+    "int_parsing": "ska vara ett heltal",
+    "int_from_float": "ska vara ett heltal",
+    "bool_parsing": "ska vara true eller false",
+    "float_parsing": "ska vara ett tal",
+    "string_type": "ska vara text",
+}
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -65,4 +133,6 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         loc = ".".join(str(x) for x in first.get("loc", ())) or "inställningarna"
         msg = str(first.get("msg", exc)).removeprefix("Value error, ")
+        if first.get("type") in _TYPE_ERRORS:
+            msg = f"{_TYPE_ERRORS[first['type']]}, inte '{first.get('input')}'."
         raise SettingsError(msg if not first.get("loc") else f"{loc}: {msg}") from None

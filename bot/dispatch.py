@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -55,14 +55,35 @@ class Outcome:
 def unknown_person_reply(identity: Identity, platform: str) -> Reply:
     if platform == "slack":
         how = "Be samordnaren lägga till ditt Slack-id ({id}) under people: i nätverksfilen (slack: {id})."
-        who = identity.slack_user_id
+        who = identity.slack_user_id or identity.describe()
     elif platform == "teams":
         how = "Be samordnaren lägga till ditt Teams-id ({id}) under people: i nätverksfilen (teams_aad: {id})."
-        who = identity.teams_aad_object_id or identity.teams_user_id
+        who = identity.teams_aad_object_id or identity.teams_user_id or identity.describe()
     else:
         how = "Kontrollera stavningen, eller be samordnaren lägga till '{id}' under people: i nätverksfilen."
         who = identity.handle
     return error_reply(f"kansli känner inte igen dig. {how.format(id=who)}")
+
+
+# SQLite: the snapshot a write was based on is stale (another connection committed first).
+SQLITE_BUSY_SNAPSHOT = 517
+# PostgreSQL: serialization failure, deadlock detected.
+PG_CONFLICT_STATES = ("40001", "40P01")
+
+
+def is_write_conflict(exc: DBAPIError) -> bool:
+    """A concurrent change, not an outage: the user should simply try again."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlite_errorcode", None) == SQLITE_BUSY_SNAPSHOT:
+        return True
+    return getattr(orig, "sqlstate", None) in PG_CONFLICT_STATES
+
+
+def clean(value: str | None) -> str | None:
+    """Text as the store can hold it: no NUL characters and no lone surrogates from odd payloads."""
+    if value is None:
+        return None
+    return str(value).replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 class Dispatcher:
@@ -99,6 +120,8 @@ class Dispatcher:
     ) -> Outcome:
         """Answer one command. `channel` is the platform channel id it came from, if any."""
         now = now or self.clock()
+        text, channel = clean(text) or "", clean(channel)
+        identity = replace(identity, **{k: clean(v) for k, v in vars(identity).items() if isinstance(v, str)})
         try:
             for attempt in range(LOCKED_RETRIES + 1):
                 try:
@@ -114,6 +137,9 @@ class Dispatcher:
                     time.sleep(random.uniform(0.01, 0.05) * min(attempt + 1, 5))
             raise AssertionError("unreachable")
         except (OperationalError, DBAPIError) as exc:
+            if is_write_conflict(exc):  # still conflicting after the re-runs above, or PostgreSQL's
+                log.info("write conflict: %s", type(exc.orig).__name__)
+                return Outcome(error_reply(CONFLICT))
             log.error("database unavailable: %s: %s", type(exc).__name__, str(exc).splitlines()[0][:200])
             return Outcome(error_reply(DB_DOWN))
         except Exception:  # noqa: BLE001 - the user never sees a traceback

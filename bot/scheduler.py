@@ -51,11 +51,28 @@ def enqueue_due(services: Any, now: datetime) -> reminders.PassResult:
     raise AssertionError("unreachable")
 
 
+def purge_notes(services: Any, now: datetime) -> int:
+    """Delete absence notes kept longer than KANSLI_ABSENCE_NOTE_RETENTION_DAYS after their meeting
+    (storage.privacy; `kansli rensa` runs the same). Services without settings skip it."""
+    from storage.privacy import purge_absence_notes
+
+    days = getattr(getattr(services, "settings", None), "absence_note_retention_days", None)
+    if days is None:
+        return 0
+    with services.sessionmaker() as session:
+        result = purge_absence_notes(session, now=now, retention_days=days)
+        session.commit()
+    return result.notes
+
+
 async def run_pass(services: Any, *, now: datetime) -> dict[str, int]:
     """One scheduler pass at `now`; returns counts (reminders recorded, deliveries queued, sent, waiting, failed)."""
     result = await asyncio.to_thread(enqueue_due, services, now)
     counts = {"reminders": result.reminders, "queued": len(result.delivery_ids), "sent": 0, "waiting": 0,
               "failed": 0}
+    deleted = await asyncio.to_thread(purge_notes, services, now)
+    if deleted:
+        counts["notes_deleted"] = deleted
     for _ in range(MAX_DELIVERY_ROUNDS):
         done = await services.deliverer.deliver(now=now)
         for k, v in done.items():

@@ -23,6 +23,9 @@ SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
 
 # In this order: transports first (Slack, Teams), then pages, then the scheduler that uses the transports.
 COMPONENTS = ("bot.slack", "bot.teams", "bot.web", "bot.scheduler")
+# Seconds a stopping service waits for requests in flight (systemd TimeoutStopSec and compose
+# stop_grace_period are set above this).
+SHUTDOWN_TIMEOUT = 30
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -46,7 +49,9 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 def create_app(services: Services) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024)
+    from bot.logging_setup import request_id_middleware
+
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[request_id_middleware()])
     app[SERVICES_KEY] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -80,9 +85,15 @@ def build_clock():  # type: ignore[no-untyped-def]
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logging_setup import access_logger_class, configure_from_settings
+
+    configure_from_settings(settings)
     services = build(settings)
     warm_up()
     app = create_app(services)
     log.info("kansli listening on http://%s:%s", host, port)
-    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=30)
+    # On SIGTERM/SIGINT run_app stops listening, lets requests in flight finish (up to
+    # shutdown_timeout seconds), then runs on_shutdown/on_cleanup (the scheduler stops there).
+    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=SHUTDOWN_TIMEOUT,
+                access_log_class=access_logger_class())
+    log.info("kansli stopped")

@@ -69,6 +69,59 @@ GREETING_SHARED = (
     "skriv '@kansli hjälp' för att se alla kommandon."
 )
 NOT_JSON = "Teams-slutpunkten tar bara emot JSON (Content-Type: application/json)."
+NOT_ACTIVITY = "Det här är ingen Bot Framework-aktivitet som kansli kan svara på."
+_TEXT_FIELDS = ("id", "text", "name", "channelId", "locale", "action", "textFormat", "replyToId")
+
+
+_ID = re.compile(r"[\x21-\x7e]{1,1024}")
+
+
+def _bad_text(node: Any) -> bool:
+    """NUL characters or unpaired surrogates anywhere in the body (a JSON parser lets both through)."""
+    if isinstance(node, str):
+        return "\x00" in node or any("\ud800" <= ch <= "\udfff" for ch in node)
+    if isinstance(node, dict):
+        return any(_bad_text(k) or _bad_text(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_bad_text(v) for v in node)
+    return False
+
+
+def activity_problem(body: Any) -> str | None:
+    """Why a request body is not an activity kansli can answer (None when it is one).
+
+    Bot Framework always sends type, serviceUrl, from.id and conversation.id; anything
+    without them, or with fields of the wrong shape, is refused with 400 (issue 10).
+    """
+    if not isinstance(body, dict):
+        return "not a JSON object"
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "no type"
+    if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"]:
+        return "no serviceUrl"
+    for key in ("from", "conversation"):
+        part = body.get(key)
+        if not isinstance(part, dict) or not isinstance(part.get("id"), str) or not part["id"]:
+            return f"no {key}.id"
+    if body.get("recipient") is not None and not isinstance(body["recipient"], dict):
+        return "recipient is not an object"
+    for key in _TEXT_FIELDS:
+        if body.get(key) is not None and not isinstance(body[key], str):
+            return f"{key} is not text"
+    if body.get("channelData") is not None and not isinstance(body["channelData"], dict):
+        return "channelData is not an object"
+    # Ids travel in URLs and HTTP headers (x-ms-conversation-id): Bot Framework ids are printable ASCII.
+    for value in (body.get("id"), body["serviceUrl"], body["from"]["id"], body["from"].get("aadObjectId"),
+                  body["conversation"]["id"], (body.get("recipient") or {}).get("id")):
+        if value is not None and (not isinstance(value, str) or not _ID.fullmatch(value)):
+            return "an id that is not printable ASCII"
+    if _bad_text(body):
+        return "text with NUL or unpaired surrogate characters"
+    try:
+        Activity.deserialize(body)
+    except Exception as exc:  # noqa: BLE001 - any shape the SDK cannot read
+        return f"not an activity: {type(exc).__name__}"
+    return None
 
 
 # ------------------------------------------------------------------------------------ settings → SDK
@@ -379,9 +432,13 @@ class TeamsComponent:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": NOT_JSON}, status=415)
         try:
-            await request.json()
+            body = await request.json()
         except ValueError:
             return web.json_response({"error": "Ogiltig JSON."}, status=400)
+        problem = activity_problem(body)
+        if problem is not None:  # malformed: 400 before the SDK sees it, and nothing is written
+            log.info("Teams request refused: %s", problem)
+            return web.json_response({"error": NOT_ACTIVITY}, status=400)
         try:
             response = await self.adapter.process(request, self)
         except web.HTTPException as exc:  # 401 from authentication, 400 for an activity without a type

@@ -15,10 +15,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Awaitable
+from urllib.parse import parse_qs
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -96,6 +99,8 @@ class SlackBot:
             logger=BOLT_LOG,
             name="kansli",
         )
+        # Signature check for HTTP mode (Socket Mode needs no signing secret).
+        self.verifier = SignatureVerifier(settings.slack_signing_secret) if settings.slack_signing_secret else None
         self.form_budget = FORM_BUDGET
         self._pruned_at: datetime | None = None
         self._socket: Any = None
@@ -106,9 +111,30 @@ class SlackBot:
     # ------------------------------------------------------------------ HTTP and Socket Mode
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """POST /slack/events: Bolt verifies the signature (401 when forged or older than five minutes)."""
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        """POST /slack/events: 401 unless signed by Slack within five minutes, 400 for what is not a Slack
+        request; the rest goes to Bolt (which checks the signature again)."""
+        try:
+            body = (await request.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            return web.json_response({"error": "body is not UTF-8"}, status=400)
+        if not self._signed(body, request.headers.get("X-Slack-Request-Timestamp"),
+                            request.headers.get("X-Slack-Signature")):
+            return web.json_response({"error": "invalid request"}, status=401)
+        problem = request_problem(body, request.content_type)
+        if problem:
+            log.warning("refused a signed slack request: %s", problem)
+            return web.json_response({"error": problem}, status=400)
+        bolt_request = AsyncBoltRequest(body=body, query=request.query_string,
+                                        headers=request.headers)  # type: ignore[arg-type]
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    def _signed(self, body: str, timestamp: str | None, signature: str | None) -> bool:
+        if self.verifier is None or not timestamp or not signature:
+            return False
+        try:
+            return self.verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+        except (ValueError, TypeError):
+            return False
 
     async def start_socket_mode(self, _app: web.Application) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -454,6 +480,51 @@ class SlackBot:
 
     async def send_dm(self, user: str, reply: Reply) -> None:
         await self.transport.post(await self.transport.open_dm(user), reply)
+
+
+def request_problem(body: str, content_type: str) -> str | None:
+    """Why a (signed) body is not one of the requests Slack sends to kansli, or None when it is.
+
+    Events API callbacks (JSON), slash commands and interactivity (form-encoded, interactivity as a JSON
+    `payload` field) and Slack's ssl_check.
+    """
+    if not body.strip():
+        return "empty body"
+    if content_type == "application/json" or body.lstrip().startswith("{"):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return "body is not JSON"
+        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+            return "not a Slack event"
+        if data["type"] == "url_verification":
+            return None if isinstance(data.get("challenge"), str) else "url_verification without challenge"
+        if data["type"] == "event_callback":
+            event = data.get("event")
+            return None if isinstance(event, dict) and isinstance(event.get("type"), str) else "callback without event"
+        return None if data["type"] == "app_rate_limited" else f"unknown Slack request type {data['type'][:40]!r}"
+    try:
+        form = parse_qs(body, keep_blank_values=True, strict_parsing=True, errors="strict")
+    except (ValueError, UnicodeDecodeError):
+        return "body is not a form"
+    one = {k: v[0] for k, v in form.items() if v}
+    if one.get("ssl_check"):
+        return None
+    if "command" in one:
+        return None if one["command"].startswith("/") and one.get("user_id") else "slash command without user"
+    if "payload" in one:
+        try:
+            payload = json.loads(one["payload"])
+        except ValueError:
+            return "payload is not JSON"
+        if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+            return "payload without type"
+        user = payload.get("user")
+        if payload["type"] in ("block_actions", "view_submission", "view_closed") and not (
+                isinstance(user, dict) and isinstance(user.get("id"), str)):
+            return "interaction without user"
+        return None
+    return "not a Slack request"
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

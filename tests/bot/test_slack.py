@@ -243,6 +243,31 @@ def test_a_request_five_minutes_old_is_refused(people, engine) -> None:
     assert run(go()) == 401
 
 
+@pytest.mark.parametrize(
+    ("body", "ctype"),
+    [
+        (json.dumps({"type": "event_callback", "event_id": "Ev1"}), "application/json"),
+        (json.dumps([1, 2]), "application/json"),
+        ("command=%2Fmoten&user_id=&text=", "application/x-www-form-urlencoded"),
+        ("payload=%7Bnot-json", "application/x-www-form-urlencoded"),
+        ("token=x&team_id=T1", "application/x-www-form-urlencoded"),
+    ],
+    ids=["callback-without-event", "json-array", "command-without-user", "payload-not-json", "no-fields"],
+)
+def test_a_signed_request_that_is_not_a_slack_request_gets_400_and_nothing_happens(people, engine, body,
+                                                                                    ctype) -> None:
+    from tests.bot.slack_standin import sign
+
+    async def go() -> int:
+        async with slack_app(people, engine) as h:
+            resp = await h.post(body, {"Content-Type": ctype, **sign(body)})
+            await h.standin.settle()
+            assert h.standin.calls == []
+            return resp.status
+
+    assert run(go()) == 400
+
+
 def test_url_verification_challenge_is_answered(people, engine) -> None:
     async def go() -> dict[str, Any]:
         async with slack_app(people, engine) as h:

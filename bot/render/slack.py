@@ -1,0 +1,197 @@
+"""Reply → Slack Block Kit, built with slack_sdk's block models so Slack's limits are checked.
+
+A reply becomes a header (the title), sections (text and up to ten fields
+each), actions (every `Action` is a button whose value is the command text)
+and a context line. Texts are cut to Slack's limits, and a reply longer than
+one message allows (50 blocks; 100 in a modal or the App Home tab) is split
+into pages, each page marked "sida N av M", so a long list is never refused.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from handlers.base import Action, Reply, Section
+
+MESSAGE_BLOCKS = 50  # chat.postMessage, chat.postEphemeral, response_url
+VIEW_BLOCKS = 100  # modals and the App Home tab
+SECTION_TEXT = 3000
+FIELD_TEXT = 2000
+FIELDS_PER_SECTION = 10
+CONTEXT_ELEMENTS = 10
+CONTEXT_TEXT = 2000
+HEADER_TEXT = 150
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+BUTTONS_PER_BLOCK = 25
+FALLBACK_TEXT = 3000
+# Buttons carry this action_id prefix; the Slack app routes every click on one of them back to the dispatcher.
+ACTION_PREFIX = "kansli_cmd_"
+TOO_MANY_PAGES = "Resten får inte plats i Slack; avgränsa kommandot, till exempel med ett datum eller en status."
+TOO_LONG = "Listan är längre än vad som får plats här. Skriv kommandot till kansli i ett meddelande för att se allt."
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, so user text never turns into a mention or a link by accident."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _chunks(lines: Iterable[str], limit: int, *, first: str | None = None) -> list[str]:
+    """Join lines into texts of at most `limit` characters; an overlong line is cut."""
+    out: list[str] = []
+    current = first or ""
+    for raw in lines:
+        line = cut(escape(raw), limit)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            out.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        out.append(current)
+    return out
+
+
+def _field(label: str, value: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=cut(f"*{escape(label)}*\n{escape(value) or '–'}", FIELD_TEXT))
+
+
+class _Buttons:
+    """Numbers the buttons of one reply so every action_id in a message is unique."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def blocks(self, actions: list[Action]) -> list[Block]:
+        out: list[Block] = []
+        for start in range(0, len(actions), BUTTONS_PER_BLOCK):
+            elements = []
+            for action in actions[start : start + BUTTONS_PER_BLOCK]:
+                self.count += 1
+                elements.append(
+                    ButtonElement(
+                        text=PlainTextObject(text=cut(action.label, BUTTON_TEXT)),
+                        action_id=f"{ACTION_PREFIX}{self.count}",
+                        value=cut(action.command, BUTTON_VALUE),
+                        style=action.style if action.style in ("primary", "danger") else None,
+                    )
+                )
+            out.append(ActionsBlock(elements=elements))
+        return out
+
+
+def _text_and_fields(heading: str | None, lines: list[str], fields: list[tuple[str, str]]) -> list[Block]:
+    first = f"*{cut(escape(heading), SECTION_TEXT - 2)}*" if heading else None
+    texts = _chunks(lines, SECTION_TEXT, first=first)
+    field_objs = [_field(k, v) for k, v in fields]
+    blocks: list[Block] = []
+    for i, text in enumerate(texts):
+        # The first ten fields sit under the last text block of the section.
+        with_fields = field_objs[:FIELDS_PER_SECTION] if i == len(texts) - 1 else None
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text), fields=with_fields or None))
+    rest = field_objs[FIELDS_PER_SECTION:] if texts else field_objs
+    for start in range(0, len(rest), FIELDS_PER_SECTION):
+        blocks.append(SectionBlock(fields=rest[start : start + FIELDS_PER_SECTION]))
+    return blocks
+
+
+def _groups(reply: Reply) -> list[list[Block]]:
+    """The reply as groups of blocks that belong together (kept on one page when they fit)."""
+    buttons = _Buttons()
+    groups: list[list[Block]] = []
+    top: list[Block] = []
+    if reply.title:
+        top.append(HeaderBlock(text=PlainTextObject(text=cut(reply.title, HEADER_TEXT))))
+    top += _text_and_fields(None, reply.lines, reply.fields)
+    if top:
+        groups.append(top)
+    for section in reply.sections:
+        group = _section(section, buttons)
+        if group:
+            groups.append(group)
+    tail: list[Block] = buttons.blocks(reply.actions)
+    if reply.context:
+        texts = _chunks(reply.context, CONTEXT_TEXT)
+        for start in range(0, len(texts), CONTEXT_ELEMENTS):
+            tail.append(ContextBlock(elements=[MarkdownTextObject(text=t) for t in texts[start : start + CONTEXT_ELEMENTS]]))
+    if tail:
+        groups.append(tail)
+    if not groups:
+        groups.append([SectionBlock(text=MarkdownTextObject(text="–"))])
+    return groups
+
+
+def _section(section: Section, buttons: _Buttons) -> list[Block]:
+    blocks = _text_and_fields(section.heading, section.lines, section.fields)
+    blocks += buttons.blocks(section.actions)
+    return blocks
+
+
+def _paginate(groups: list[list[Block]], room: int) -> list[list[Block]]:
+    """Fill pages of at most `room` blocks, starting a group on a fresh page when it would not fit."""
+    pages: list[list[Block]] = [[]]
+    for group in groups:
+        if pages[-1] and len(pages[-1]) + len(group) > room:
+            pages.append([])
+        for block in group:
+            if len(pages[-1]) >= room:
+                pages.append([])
+            pages[-1].append(block)
+    return pages
+
+
+def render_pages(reply: Reply, *, limit: int = MESSAGE_BLOCKS, max_pages: int | None = None) -> list[list[dict[str, Any]]]:
+    """The reply as one or more lists of block dicts, each within `limit` blocks and validated by slack_sdk.
+
+    With more than one page every page ends with a context block "sida N av M". With `max_pages` (a
+    response_url takes five messages) the pages after that are left out and the last one says so.
+    """
+    groups = _groups(reply)
+    if sum(len(g) for g in groups) <= limit:
+        pages = [[b for g in groups for b in g]]
+    else:
+        pages = _paginate(groups, limit - 1)  # keep one block for the page marker
+        total = len(pages)
+        if max_pages is not None and total > max_pages:
+            pages = pages[:max_pages]
+        for n, page in enumerate(pages, start=1):
+            marker = f"sida {n} av {total}"
+            if n == len(pages) and n < total:
+                marker += f". {TOO_MANY_PAGES}"
+            page.append(ContextBlock(elements=[MarkdownTextObject(text=marker)]))
+    # to_dict() runs slack_sdk's validators: a block that breaks a Slack limit raises here, not at Slack.
+    return [[block.to_dict() for block in page] for page in pages]
+
+
+def render_blocks(reply: Reply, *, limit: int = VIEW_BLOCKS) -> list[dict[str, Any]]:
+    """One list of blocks for a surface that holds a single page (modal, App Home); the rest is cut with a note."""
+    groups = _groups(reply)
+    if sum(len(g) for g in groups) <= limit:
+        return [b.to_dict() for g in groups for b in g]
+    page = _paginate(groups, limit - 1)[0]
+    page.append(ContextBlock(elements=[MarkdownTextObject(text=TOO_LONG)]))
+    return [b.to_dict() for b in page]
+
+
+def fallback_text(reply: Reply) -> str:
+    """The message's `text`: what notifications and screen readers show."""
+    parts = [p for p in (reply.title, *(reply.lines[:1])) if p]
+    if not parts and reply.sections:
+        s = reply.sections[0]
+        parts = [p for p in (s.heading, *(s.lines[:1])) if p]
+    return cut(" – ".join(parts) or "kansli", FALLBACK_TEXT)

@@ -1,0 +1,35 @@
+"""Slack: the Bolt app mounted at POST /slack/events, Socket Mode, and the Slack delivery transport.
+
+`setup(app, services)` is called by `kansli serve` (bot.serve). It does
+nothing unless SLACK_BOT_TOKEN is set. With SLACK_SIGNING_SECRET it answers
+HTTP requests at /slack/events; with SLACK_APP_TOKEN it also connects over
+Socket Mode. Either way it adds the Slack transport to the services, so
+notifications and reminders reach people by DM and forums in their channel.
+"""
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.app import Services
+from bot.slack.text import SLASH_ALIASES, SLASH_COMMANDS
+
+SLACK_KEY = "slack"
+
+__all__ = ["SLASH_ALIASES", "SLASH_COMMANDS", "setup"]
+
+
+def setup(app: web.Application, services: Services) -> None:
+    settings = services.settings
+    if not settings.slack_bot_token:
+        return
+    from bot.slack.app import EVENTS_PATH, SlackBot
+
+    bot = SlackBot(services)
+    services.transports.append(bot.transport)
+    services.extras[SLACK_KEY] = bot
+    if settings.slack_signing_secret:
+        app.router.add_post(EVENTS_PATH, bot.handle_http)
+    app.on_shutdown.append(bot.drain_on_shutdown)
+    if settings.slack_app_token:
+        app.on_startup.append(bot.start_socket_mode)
+        app.on_cleanup.append(bot.stop_socket_mode)

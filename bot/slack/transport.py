@@ -1,0 +1,183 @@
+"""The Slack Web API client kansli uses, and the Slack delivery transport.
+
+The client talks to SLACK_API_URL when set (GovSlack, tests) and retries on
+its own, with slack_sdk's retry handlers, after a dropped connection, a 429
+(waiting as long as Retry-After says) and a 5xx. What still fails after that
+becomes a TransientError (the outbox tries again later) or a PermanentError
+(the address is wrong for good: no such channel, user deactivated).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import (
+    BackoffRetryIntervalCalculator,
+    FixedValueRetryIntervalCalculator,
+)
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.orm import Session
+
+from bot.delivery import PermanentError, Recipient, TransientError
+from bot.render.slack import fallback_text, render_pages
+from handlers.base import Reply
+from storage.models import Outbox
+
+log = logging.getLogger("kansli.slack")
+
+DEFAULT_API_URL = "https://slack.com/api/"
+RETRIES = 2
+
+# Slack error codes that will never succeed for the same recipient and payload.
+PERMANENT_ERRORS = frozenset(
+    {
+        "account_inactive",
+        "cannot_dm_bot",
+        "channel_not_found",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "is_archived",
+        "messages_tab_disabled",
+        "msg_too_long",
+        "no_text",
+        "not_in_channel",
+        "restricted_action",
+        "too_many_attachments",
+        "user_disabled",
+        "user_not_found",
+        "user_not_visible",
+    }
+)
+
+
+class AnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """slack_sdk's 5xx handler retries 500 and 503; kansli retries every 5xx (502 and 504 from proxies too)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and 500 <= response.status_code < 600
+
+
+def retry_handlers(interval: RetryIntervalCalculator | None = None, retries: int = RETRIES) -> list[AsyncRetryHandler]:
+    interval = interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    return [
+        AsyncConnectionErrorRetryHandler(
+            max_retry_count=retries,
+            interval_calculator=interval,
+            error_types=[aiohttp.ServerConnectionError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError,
+                         aiohttp.ClientConnectorError],
+        ),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=retries),
+        AnyServerErrorRetryHandler(max_retry_count=retries, interval_calculator=interval),
+    ]
+
+
+def api_base_url(url: str | None) -> str:
+    url = (url or "").strip() or DEFAULT_API_URL
+    return url if url.endswith("/") else url + "/"
+
+
+def make_client(token: str, api_url: str | None = None, *, retry_interval: float | None = None,
+                timeout: int = 15) -> AsyncWebClient:
+    """The Web API client: SLACK_API_URL as base, kansli's retry handlers."""
+    interval = FixedValueRetryIntervalCalculator(retry_interval) if retry_interval is not None else None
+    return AsyncWebClient(
+        token=token,
+        base_url=api_base_url(api_url),
+        timeout=timeout,
+        retry_handlers=retry_handlers(interval),
+        logger=logging.getLogger("kansli.slack.api"),
+    )
+
+
+def classify(exc: Exception) -> Exception:
+    """A final Slack failure as the delivery error the outbox understands."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        status = getattr(response, "status_code", None)
+        code = ""
+        try:
+            code = str(response.get("error") or "") if response is not None else ""
+        except Exception:  # noqa: BLE001 - a non-JSON body has no error code
+            code = ""
+        if status == 429 or code == "ratelimited":
+            return TransientError(f"slack rate limit (429){': ' + code if code else ''}")
+        if status is not None and status >= 500:
+            return TransientError(f"slack server error {status}")
+        if code in PERMANENT_ERRORS:
+            return PermanentError(f"slack: {code}")
+        return TransientError(f"slack: {code or status}")
+    if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, SlackClientError, OSError)):
+        return TransientError(f"slack unreachable: {type(exc).__name__}: {exc}")
+    return exc
+
+
+class SlackTransport:
+    """Direct messages to people (conversations.open + chat.postMessage) and posts to forum channels."""
+
+    name = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    def can_reach(self, session: Session, recipient: Recipient) -> bool:
+        if recipient.person is not None:
+            return bool(recipient.person.slack_user_id) and not recipient.person.erased
+        return recipient.forum is not None and bool(recipient.forum.slack_channel)
+
+    async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Outbox | None = None) -> None:
+        try:
+            if recipient.person is not None:
+                channel = await self.open_dm(str(recipient.person.slack_user_id))
+            else:
+                assert recipient.forum is not None
+                channel = str(recipient.forum.slack_channel)
+            await self.post(channel, reply)
+        except Exception as exc:  # noqa: BLE001 - mapped to what the outbox understands
+            mapped = classify(exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+
+    async def open_dm(self, user_id: str) -> str:
+        opened = await self.client.conversations_open(users=user_id)
+        return str(opened["channel"]["id"])
+
+    async def post(self, channel: str, reply: Reply, *, thread_ts: str | None = None) -> list[dict[str, Any]]:
+        """Post a reply (several messages when it is longer than one message holds)."""
+        sent = []
+        text = fallback_text(reply)
+        for blocks in render_pages(reply):
+            args: dict[str, Any] = {"channel": channel, "text": text, "blocks": blocks}
+            if thread_ts:
+                args["thread_ts"] = thread_ts
+            result = await self.client.chat_postMessage(**args)
+            sent.append(result.data if isinstance(result.data, dict) else {})
+        return sent
+
+    async def post_ephemeral(self, channel: str, user: str, reply: Reply, *, thread_ts: str | None = None) -> None:
+        text = fallback_text(reply)
+        for blocks in render_pages(reply):
+            args: dict[str, Any] = {"channel": channel, "user": user, "text": text, "blocks": blocks}
+            if thread_ts:
+                args["thread_ts"] = thread_ts
+            await self.client.chat_postEphemeral(**args)

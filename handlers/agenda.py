@@ -171,7 +171,6 @@ def show_agenda(ctx: Context, args: str) -> Reply:
     from handlers.cases import day_bounds, meeting_for_phrase, upcoming_list
     from handlers.common import forum_label, my_forums, pop_forum_option
     from handlers.registry import normalise
-    from storage import cases as store
     from storage import queries
 
     named, rest = pop_forum_option(ctx, args)
@@ -185,7 +184,7 @@ def show_agenda(ctx: Context, args: str) -> Reply:
     today = ctx.today
     start, end = day_bounds(today)
     if word in ("", "idag", "i dag", "today"):
-        todays = store.meetings_between(ctx.session, forums, start, end)
+        todays = queries.meetings_on(ctx.session, forums, start, end)
         if todays:
             meeting = _pick_one(todays, when="i dag")
         elif word:
@@ -193,12 +192,12 @@ def show_agenda(ctx: Context, args: str) -> Reply:
             raise UserError(f"{names} har inget möte i dag, {format_date(today)}. {upcoming_list(ctx, forums)} "
                             "Skriv /dagordning nästa.")
         else:
-            upcoming = store.meetings_after(ctx.session, forums, ctx.now, limit=4)
+            upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=4)
             if not upcoming:
                 raise UserError(f"{upcoming_list(ctx, forums)} Skriv /möten för att se mötena.")
             meeting = _pick_one(upcoming, when="")
     elif word in ("nasta", "nasta mote", "next"):
-        upcoming = store.meetings_after(ctx.session, forums, end, limit=4)
+        upcoming = queries.meetings_after(ctx.session, forums, end, limit=4)
         if not upcoming:
             raise UserError(upcoming_list(ctx, forums))
         meeting = _pick_one(upcoming, when="")

@@ -195,10 +195,10 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
         return meeting
     from handlers.cases import day_bounds
 
-    todays = store.meetings_between(ctx.session, [forum], *day_bounds(ctx.today))
+    todays = queries.meetings_on(ctx.session, [forum], *day_bounds(ctx.today))
     if todays:
         return todays[0]
-    recent = store.meetings_before(ctx.session, [forum], ctx.now, limit=2)
+    recent = queries.meetings_before(ctx.session, [forum], ctx.now, limit=2)
     hint = (" Senaste möten: " + ", ".join(format_date(m.starts_at) for m in recent) + ".") if recent else ""
     raise UserError(
         f"{forum_label(forum)} har inget möte i dag. Ange vilket möte som beslutade förlängningen med "

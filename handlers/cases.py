@@ -168,7 +168,7 @@ def refuse_if_closed(case: Case) -> None:
 
 
 def upcoming_list(ctx: Context, forums: Sequence[Forum]) -> str:
-    nxt = store.meetings_after(ctx.session, forums, ctx.now, limit=3)
+    nxt = queries.meetings_after(ctx.session, forums, ctx.now, limit=3)
     if not nxt:
         return "Inga kommande möten är inlagda; samordnaren lägger in dem i nätverksfilen."
     return "Kommande möten: " + "; ".join(
@@ -214,14 +214,14 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
         if len(forums) > 1:
             keys = ", ".join(f"forum: {f.key}" for f in forums)
             raise UserError(f"'nästa' möte i vilket forum? Lägg till '; forum: ID' sist ({keys}), eller skriv datumet.")
-        upcoming = store.meetings_after(ctx.session, forums, ctx.now, limit=1)
+        upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=1)
         if not upcoming:
             raise UserError(f"{forum_label(forums[0])} har inga kommande möten inlagda. Samordnaren lägger in dem i "
                             "nätverksfilen.")
         return upcoming[0]
     first, last = read_day_range(ctx, text)
     start, end = day_bounds(first, last)
-    found = store.meetings_between(ctx.session, forums, start, end)
+    found = queries.meetings_on(ctx.session, forums, start, end)
     when = format_date(first) if first == last else f"{format_date(first)} – {format_date(last)}"
     if not found:
         names = " eller ".join(forum_label(f) for f in forums)
@@ -236,7 +236,7 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
 
 
 def next_meeting(ctx: Context, forum: Forum) -> Meeting | None:
-    found = store.meetings_after(ctx.session, [forum], ctx.now, limit=1)
+    found = queries.meetings_after(ctx.session, [forum], ctx.now, limit=1)
     return found[0] if found else None
 
 

@@ -305,16 +305,6 @@ def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
     return writing or mine
 
 
-def _meetings_on(ctx: Context, forums: list[Forum], day: date) -> list[Meeting]:
-    lo, hi = day_bounds(day)
-    stmt = (
-        select(Meeting)
-        .where(Meeting.forum_id.in_([f.id for f in forums]), Meeting.starts_at >= lo, Meeting.starts_at < hi)
-        .order_by(Meeting.starts_at)
-    )
-    return list(ctx.session.scalars(stmt))
-
-
 def _recent_list(ctx: Context, forums: list[Forum]) -> str:
     stmt = (
         select(Meeting)
@@ -357,14 +347,14 @@ def pick_meeting(ctx: Context, args: str, *, doing: str) -> tuple[Meeting, str]:
     else:
         day = _day_of(when)
         said = text[: len(text) - len(rest)] if rest and text.endswith(rest) else text
-        found = [m for m in _meetings_on(ctx, forums, day) if not m.cancelled]
+        found = queries.meetings_on(ctx.session, forums, *day_bounds(day))
         if not found and day > ctx.today and not _YEAR.search(said):
             try:
                 earlier = day.replace(year=day.year - 1)
             except ValueError:
                 earlier = None
             if earlier is not None:
-                found = [m for m in _meetings_on(ctx, forums, earlier) if not m.cancelled]
+                found = queries.meetings_on(ctx.session, forums, *day_bounds(earlier))
                 day = earlier if found else day
         if not found:
             recent = _recent_list(ctx, forums)

@@ -74,60 +74,6 @@ def next_agenda_order(session: Session, meeting: Meeting) -> int:
     return (highest or 0) + 1
 
 
-def meetings_between(session: Session, forums: Sequence[Forum], start: datetime, end: datetime) -> list[Meeting]:
-    """Meetings of the forums (not cancelled) starting in [start, end), earliest first."""
-    if not forums:
-        return []
-    stmt = (
-        select(Meeting)
-        .where(
-            Meeting.forum_id.in_([f.id for f in forums]),
-            Meeting.cancelled.is_(False),
-            Meeting.starts_at >= start,
-            Meeting.starts_at < end,
-        )
-        .order_by(Meeting.starts_at)
-    )
-    return list(session.scalars(stmt))
-
-
-def meetings_after(session: Session, forums: Sequence[Forum], after: datetime, *, limit: int = 3) -> list[Meeting]:
-    """The next meetings of the forums starting at or after `after`."""
-    if not forums:
-        return []
-    stmt = (
-        select(Meeting)
-        .where(
-            Meeting.forum_id.in_([f.id for f in forums]),
-            Meeting.cancelled.is_(False),
-            Meeting.starts_at >= after,
-        )
-        .order_by(Meeting.starts_at)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
-def meetings_before(session: Session, forums: Sequence[Forum], before: datetime, *, limit: int = 3) -> list[Meeting]:
-    """The latest meetings of the forums starting before `before`, latest first."""
-    if not forums:
-        return []
-    stmt = (
-        select(Meeting)
-        .where(
-            Meeting.forum_id.in_([f.id for f in forums]),
-            Meeting.cancelled.is_(False),
-            Meeting.starts_at < before,
-        )
-        .order_by(Meeting.starts_at.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
-# ------------------------------------------------------------------------------------ follow-ups
-
-
 def open_follow_ups(session: Session, cases: Sequence[Case]) -> dict[int, list[FollowUp]]:
     """Open follow-ups per case id, earliest due first."""
     if not cases:

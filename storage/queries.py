@@ -109,20 +109,31 @@ def upcoming_meetings(
     return list(session.scalars(stmt))
 
 
+def _meetings_of(forums: Sequence[Forum]):  # type: ignore[no-untyped-def]
+    return select(Meeting).where(Meeting.forum_id.in_([f.id for f in forums]), Meeting.cancelled.is_(False))
+
+
 def meetings_on(session: Session, forums: Sequence[Forum], day_start: datetime, day_end: datetime) -> list[Meeting]:
-    """Meetings of the forums starting in [day_start, day_end)."""
+    """Meetings of the forums (not cancelled) starting in [day_start, day_end), earliest first."""
     if not forums:
         return []
-    stmt = (
-        select(Meeting)
-        .where(
-            Meeting.forum_id.in_([f.id for f in forums]),
-            Meeting.cancelled.is_(False),
-            Meeting.starts_at >= day_start,
-            Meeting.starts_at < day_end,
-        )
-        .order_by(Meeting.starts_at)
-    )
+    stmt = _meetings_of(forums).where(Meeting.starts_at >= day_start, Meeting.starts_at < day_end)
+    return list(session.scalars(stmt.order_by(Meeting.starts_at)))
+
+
+def meetings_after(session: Session, forums: Sequence[Forum], after: datetime, *, limit: int = 3) -> list[Meeting]:
+    """The next meetings of the forums starting at or after `after`."""
+    if not forums:
+        return []
+    stmt = _meetings_of(forums).where(Meeting.starts_at >= after).order_by(Meeting.starts_at).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def meetings_before(session: Session, forums: Sequence[Forum], before: datetime, *, limit: int = 3) -> list[Meeting]:
+    """The latest meetings of the forums starting before `before`, latest first."""
+    if not forums:
+        return []
+    stmt = _meetings_of(forums).where(Meeting.starts_at < before).order_by(Meeting.starts_at.desc()).limit(limit)
     return list(session.scalars(stmt))
 
 

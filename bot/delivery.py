@@ -127,7 +127,11 @@ class Deliverer:
             person=session.get(Person, row.person_id) if row.person_id else None,
             forum=session.get(Forum, row.forum_id) if row.forum_id else None,
         )
-        return recipient, Reply.from_dict(row.payload), self._choose(session, recipient)
+        chosen = self._choose(session, recipient)
+        reply = Reply.from_dict(row.payload)
+        # End the read transaction so no pooled connection is held while the platform call waits.
+        session.commit()
+        return recipient, reply, chosen
 
     @staticmethod
     def _record(session: Session, mark: Callable[..., None], *args: object, **kwargs: object) -> None:

@@ -135,12 +135,21 @@ class Context:
     parse_when: WhenParser | None = None
     split_when: WhenSplitter | None = None
     messages: list[Message] = field(default_factory=list)
+    _roles: dict[int, set[str]] = field(default_factory=dict, repr=False)
 
     @property
     def today(self) -> date:
         from handlers.fmt import local
 
         return local(self.now).date()
+
+    def roles_in(self, forum: Forum) -> set[str]:
+        """The asker's roles in a forum today; looked up once per command."""
+        from storage.queries import roles_of
+
+        if forum.id not in self._roles:
+            self._roles[forum.id] = roles_of(self.session, self.person, forum, on=self.today)
+        return self._roles[forum.id]
 
     def when(self, text: str) -> Any:
         """Read a Swedish date phrase; a ValueError becomes a UserError with its Swedish message."""

@@ -264,7 +264,7 @@ def coordinators_of(ctx: Context, forum: Forum) -> list[Person]:
 
 
 def has_role(ctx: Context, forum: Forum, roles: set[str]) -> bool:
-    return bool(queries.roles_of(ctx.session, ctx.person, forum, on=ctx.today) & roles)
+    return bool(ctx.roles_in(forum) & roles)
 
 
 def read_options(text: str, allowed: dict[str, str], *, usage: str) -> tuple[str, dict[str, str]]:

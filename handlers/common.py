@@ -92,8 +92,7 @@ def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str
 
 def require_role(ctx: Context, forum: Forum, roles: set[str], *, doing: str) -> None:
     """Refuse unless the asker holds one of `roles` in the forum; the refusal says who can."""
-    have = queries.roles_of(ctx.session, ctx.person, forum, on=ctx.today)
-    if have & roles:
+    if ctx.roles_in(forum) & roles:
         return
     holders: list[str] = []
     for role in sorted(roles):

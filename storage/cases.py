@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Assignment, Case, FollowUp, Forum, Meeting, Person
 
@@ -105,7 +105,16 @@ def open_assignments(
     due_before: date | None = None,
 ) -> list[Assignment]:
     """Open assignments, earliest due first; optionally of one assignee, in some forums, or due before a day."""
-    stmt = select(Assignment).where(Assignment.closed_at.is_(None))
+    stmt = (
+        select(Assignment)
+        .where(Assignment.closed_at.is_(None))
+        .options(
+            selectinload(Assignment.extensions),
+            selectinload(Assignment.assignee).selectinload(Person.organisation),
+            selectinload(Assignment.forum),
+            selectinload(Assignment.case),
+        )
+    )
     if assignee is not None:
         stmt = stmt.where(Assignment.assignee_id == assignee.id)
     if forums is not None:

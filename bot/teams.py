@@ -629,14 +629,6 @@ class TeamsComponent:
             _upsert_reference(session, scope=scope, scope_id=scope_id, reference=reference,
                               now=_now(self.services))
         return person
-        target = dispatch_channel(activity) or activity.conversation.id
-        reference = _reference_json(activity, shared_target=target)
-        forum = session.scalar(select(Forum).where(Forum.teams_channel == target))
-        if forum is not None:
-            _upsert_reference(session, scope="forum", scope_id=str(forum.id), reference=reference, now=now)
-        else:
-            _upsert_reference(session, scope="conversation", scope_id=target, reference=reference, now=now)
-        return person
 
     # --- sending ----------------------------------------------------------------------------------
 

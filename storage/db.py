@@ -45,6 +45,9 @@ def make_engine(url: str | None = None, **kwargs: object) -> Engine:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            # In WAL mode NORMAL keeps the store consistent after any crash; only a power cut can lose
+            # the last commits. PostgreSQL is the production store.
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
         @event.listens_for(engine, "begin")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -67,6 +69,30 @@ def backend_engine(backend: str, tmp_root: Path) -> Engine:
     migrate(engine)
     _ENGINES[backend] = engine
     return engine
+
+
+@contextmanager
+def private_postgres_schema(prefix: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards.
+
+    For tests whose code commits for real (subprocesses, concurrent engines), so that they neither see nor
+    disturb the rolled-back fixture store. Skips without a server, fails instead when CI requires one.
+    """
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("KANSLI_REQUIRE_POSTGRES=1 but KANSLI_TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL run needs KANSLI_TEST_DATABASE_URL (CI sets it)")
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

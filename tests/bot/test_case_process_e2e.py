@@ -12,15 +12,12 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import text
 
-from storage.db import make_engine
-from tests.conftest import EXAMPLE, PG_URL, REQUIRE_PG, ROOT
+from tests.conftest import EXAMPLE, ROOT, private_postgres_schema
 
 KANSLI = [sys.executable, "-m", "bot.cli"]
 
@@ -47,22 +44,9 @@ def kansli(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Kansli]:
     if request.param == "sqlite":
         yield Kansli(f"sqlite:///{tmp_path / 'kansli.db'}")
         return
-    if not PG_URL:
-        if REQUIRE_PG:
-            pytest.fail("KANSLI_REQUIRE_POSTGRES=1 but KANSLI_TEST_DATABASE_URL is not set")
-        pytest.skip("PostgreSQL run needs KANSLI_TEST_DATABASE_URL (CI sets it)")
     # The CLI commits for real: give it a schema of its own and drop it afterwards.
-    schema = f"e2e_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield Kansli(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_postgres_schema("e2e") as url:
+        yield Kansli(url)
 
 
 def assignment_number(output: str, title: str) -> int:

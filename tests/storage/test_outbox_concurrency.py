@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from storage.db import make_engine, migrate
 from storage.models import Assignment, Forum, Membership, Outbox, Person
 from tests.bot.reminder_support import Recorder, services
-from tests.conftest import PG_URL, REQUIRE_PG, at
+from tests.conftest import at, private_postgres_schema
 
 PEOPLE = 1100
 COORDINATOR_SHARE = 100  # the coordinator also gets the first 100 assignments, combined into one message
@@ -34,20 +33,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str,
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'concurrent.db'}", {}
         return
-    if not PG_URL:
-        if REQUIRE_PG:
-            pytest.fail("KANSLI_REQUIRE_POSTGRES=1 but KANSLI_TEST_DATABASE_URL is not set")
-        pytest.skip("PostgreSQL run needs KANSLI_TEST_DATABASE_URL (CI sets it)")
-    schema = f"kansli_concurrency_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield PG_URL, {"connect_args": {"options": f"-csearch_path={schema}"}}
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_postgres_schema("kansli_concurrency") as url:
+        yield url, {}
 
 
 def _engine(url: str, options: dict) -> Engine:

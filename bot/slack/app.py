@@ -311,7 +311,7 @@ class SlackBot:
             reply = _form_failed(reply)
         in_channel = not reply.private and bool(channel) and str(channel)[:1] in ("C", "G")
         if respond is not None and body.get("response_url"):
-            for blocks in render_pages(reply, max_pages=RESPONSE_URL_USES):
+            for blocks in await asyncio.to_thread(_pages, reply, RESPONSE_URL_USES):
                 await respond(text=fallback_text(reply), blocks=blocks,
                               response_type="in_channel" if in_channel else "ephemeral")
         elif channel:
@@ -368,7 +368,7 @@ class SlackBot:
                 return
             reply = _form_failed(reply)
         if respond is not None and body.get("response_url"):
-            for blocks in render_pages(reply, max_pages=RESPONSE_URL_USES):
+            for blocks in await asyncio.to_thread(_pages, reply, RESPONSE_URL_USES):
                 await respond(text=fallback_text(reply), blocks=blocks, response_type="ephemeral",
                               replace_original=False)
         else:
@@ -564,3 +564,7 @@ def _form_failed(reply: Reply) -> Reply:
                      ok=reply.ok, private=True)
     return error_reply(FORM_FAILED)
 
+
+def _pages(reply: Reply, max_pages: int | None = None) -> list[list[dict[str, Any]]]:
+    """Block Kit pages, built in a worker thread by the callers: rendering must not hold up acknowledgements."""
+    return render_pages(reply, max_pages=max_pages)

@@ -166,7 +166,7 @@ class SlackTransport:
         """Post a reply (several messages when it is longer than one message holds)."""
         sent = []
         text = fallback_text(reply)
-        for blocks in render_pages(reply):
+        for blocks in await asyncio.to_thread(render_pages, reply):
             args: dict[str, Any] = {"channel": channel, "text": text, "blocks": blocks}
             if thread_ts:
                 args["thread_ts"] = thread_ts
@@ -176,7 +176,7 @@ class SlackTransport:
 
     async def post_ephemeral(self, channel: str, user: str, reply: Reply, *, thread_ts: str | None = None) -> None:
         text = fallback_text(reply)
-        for blocks in render_pages(reply):
+        for blocks in await asyncio.to_thread(render_pages, reply):
             args: dict[str, Any] = {"channel": channel, "user": user, "text": text, "blocks": blocks}
             if thread_ts:
                 args["thread_ts"] = thread_ts

@@ -13,7 +13,7 @@ import logging
 
 from aiohttp import web
 
-from bot.app import Services, build
+from bot.app import Services, build, system_clock
 from bot.config import Settings
 from storage.db import current_revision, head_revision
 
@@ -73,15 +73,9 @@ def warm_up() -> None:
 
     try:
         getattr(dates, "warm_up", lambda: None)()
-        is_working_day(local(build_clock()()).date())
+        is_working_day(local(system_clock()).date())
     except Exception:  # noqa: BLE001 - a failed warm-up only costs the first user time
         log.warning("warm-up failed; the first request will load the date reader", exc_info=True)
-
-
-def build_clock():  # type: ignore[no-untyped-def]
-    from bot.app import system_clock
-
-    return system_clock
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:

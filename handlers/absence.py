@@ -555,12 +555,19 @@ def leadership(session: Any, meeting: Meeting, active: dict[int, Absence]) -> Le
     return Leadership(absent_chairs, absent_vices, vices, no_leader)
 
 
-def leader_note(session: Any, meeting: Meeting, absence: Absence) -> str | None:
-    """For agenda lines: '(ordförande; vice ordförande Lars Holm leder)' when a leader is absent."""
+def leader_note(session: Any, meeting: Meeting, absence: Absence, *, roles: set[str] | None = None,
+                active: dict[int, Absence] | None = None) -> str | None:
+    """For agenda lines: '(ordförande; vice ordförande Lars Holm leder)' when a leader is absent.
+
+    `roles` (the absent person's roles that day) and `active` (the meeting's absences by person)
+    spare the queries when the caller already has them."""
     day = meeting_day(meeting)
-    roles = queries.roles_of(session, absence.person, meeting.forum, on=day)
+    if roles is None:
+        roles = queries.roles_of(session, absence.person, meeting.forum, on=day)
     if "chair" in roles:
-        lead = leadership(session, meeting, {a.person_id: a for a in queries.absences_of_meeting(session, meeting)})
+        if active is None:
+            active = {a.person_id: a for a in queries.absences_of_meeting(session, meeting)}
+        lead = leadership(session, meeting, active)
         if lead.no_leader:
             return "ordförande; ingen vice ordförande kan leda – utse en mötesledare"
         present = [p for p in lead.vice_people if p.id not in {v.id for v, _ in lead.vices}]

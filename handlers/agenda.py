@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from handlers.base import Context, Reply, Section
 from handlers.fmt import format_date, format_time
 from handlers.registry import command
-from storage.models import Case, Meeting
+from storage.models import Case, Meeting, Person
 
 STANDING_ITEMS = (
     "Mötets öppnande",
@@ -38,6 +38,9 @@ def agenda_cases(session: Session, meeting: Meeting) -> list[Case]:
         select(Case)
         .where(Case.meeting_id == meeting.id, Case.status.in_(ON_AGENDA))
         .order_by(Case.agenda_order.nulls_last(), Case.id)
+        # The agenda shows each case's presenter, attachments and decisions: load them together.
+        .options(joinedload(Case.presenter).joinedload(Person.organisation),
+                 selectinload(Case.attachments), selectinload(Case.decisions))
     )
     return list(session.scalars(stmt))
 
@@ -70,12 +73,18 @@ def absence_lines(session: Session, meeting: Meeting) -> list[str]:
     from handlers.common import person_label
     from storage.queries import absences_of_meeting
 
+    from handlers.absence import meeting_day
+    from storage.queries import roles_by_person
+
     lines = []
-    for a in absences_of_meeting(session, meeting):
+    absences = absences_of_meeting(session, meeting)
+    roles = roles_by_person(session, meeting.forum, [a.person_id for a in absences], on=meeting_day(meeting))
+    active = {a.person_id: a for a in absences}
+    for a in absences:
         line = f"{person_label(a.person)}: {absence_part(a)}"
         if a.substitute is not None:
             line += f", ersättare {person_label(a.substitute)}"
-        role = leader_note(session, meeting, a)
+        role = leader_note(session, meeting, a, roles=roles[a.person_id], active=active)
         if role:
             line += f" ({role})"
         lines.append(line)

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from typing import Sequence
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from storage.models import Absence, Forum, Meeting, Membership, Person
 
@@ -19,6 +19,15 @@ def person_by_slack(session: Session, slack_user_id: str) -> Person | None:
     return session.scalar(select(Person).where(Person.slack_user_id == slack_user_id, Person.erased.is_(False)))
 
 
+def _memo(session: Session, key: tuple[str, ...], load):  # type: ignore[no-untyped-def]
+    """`load()` once per session: a platform turn asks who wrote and which forum's channel it is from
+    more than once (the adapter's bookkeeping, then the dispatcher)."""
+    memo = session.info.setdefault("kansli_lookups", {})
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
 def person_by_teams(session: Session, *, user_id: str | None, aad_object_id: str | None) -> Person | None:
     conds = []
     if user_id:
@@ -28,7 +37,14 @@ def person_by_teams(session: Session, *, user_id: str | None, aad_object_id: str
         conds.append(Person.teams_user_id == aad_object_id)
     if not conds:
         return None
-    return session.scalar(select(Person).where(or_(*conds), Person.erased.is_(False)))
+    return _memo(session, ("teams", user_id or "", aad_object_id or ""),
+                 lambda: session.scalar(select(Person).where(or_(*conds), Person.erased.is_(False))))
+
+
+def forum_of_channel(session: Session, channel: str) -> Forum | None:
+    """The forum whose Slack channel or Teams channel (or group chat) this is."""
+    return _memo(session, ("channel", channel), lambda: session.scalar(
+        select(Forum).where(or_(Forum.slack_channel == channel, Forum.teams_channel == channel))))
 
 
 def forum_by_key(session: Session, key: str) -> Forum | None:
@@ -61,6 +77,20 @@ def roles_of(session: Session, person: Person, forum: Forum, *, on: date | None 
         Membership.person_id == person.id, Membership.forum_id == forum.id, _active(on)
     )
     return set(session.scalars(stmt))
+
+
+def roles_by_person(session: Session, forum: Forum, person_ids: Sequence[int], *,
+                    on: date | None = None) -> dict[int, set[str]]:
+    """The roles each of `person_ids` holds in the forum (on a day), in one query."""
+    out: dict[int, set[str]] = {pid: set() for pid in person_ids}
+    if not out:
+        return out
+    stmt = select(Membership.person_id, Membership.role).where(
+        Membership.forum_id == forum.id, Membership.person_id.in_(list(out)), _active(on)
+    )
+    for pid, role in session.execute(stmt):
+        out[pid].add(role)
+    return out
 
 
 def people_with_role(session: Session, forum: Forum, role: str, *, on: date | None = None) -> list[Person]:
@@ -142,5 +172,8 @@ def absences_of_meeting(session: Session, meeting: Meeting) -> list[Absence]:
         select(Absence)
         .where(Absence.meeting_id == meeting.id, Absence.withdrawn_at.is_(None))
         .order_by(Absence.reported_at)
+        # Every caller names the people: load them (and their organisations) with the absences.
+        .options(joinedload(Absence.person).joinedload(Person.organisation),
+                 joinedload(Absence.substitute).joinedload(Person.organisation))
     )
     return list(session.scalars(stmt))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.delivery import Deliverer, Transport
 from bot.dispatch import Dispatcher
+from bot.threads import DatabaseThreads
 from storage.db import make_engine, make_sessionmaker, migrate
 from storage.models import Forum
 
@@ -30,6 +31,8 @@ class Services:
     clock: Callable[[], datetime]
     transports: list[Transport] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+    # Blocking database work from the service's event loop runs here (see bot.threads).
+    threads: DatabaseThreads = field(default_factory=DatabaseThreads)
 
 
 def build(
@@ -45,14 +48,16 @@ def build(
         migrate(engine)
     maker = make_sessionmaker(engine)
     transports = transports if transports is not None else []
+    threads = DatabaseThreads()
     return Services(
         settings=settings,
         engine=engine,
         sessionmaker=maker,
         dispatcher=Dispatcher(sessionmaker=maker, clock=clock),
-        deliverer=Deliverer(sessionmaker=maker, transports=transports, clock=clock),
+        deliverer=Deliverer(sessionmaker=maker, transports=transports, clock=clock, threads=threads),
         clock=clock,
         transports=transports,
+        threads=threads,
     )
 
 

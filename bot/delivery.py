@@ -19,6 +19,7 @@ from typing import Callable, Protocol, TextIO
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.render.text import render_text
+from bot.threads import DatabaseThreads
 from handlers.base import Reply
 from storage import outbox
 from storage.models import Forum, Outbox, Person
@@ -78,10 +79,11 @@ def worker_name() -> str:
 
 class Deliverer:
     def __init__(self, *, sessionmaker: sessionmaker[Session], transports: list[Transport],
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], threads: DatabaseThreads | None = None) -> None:
         self.sessionmaker = sessionmaker
         self.transports = transports
         self.clock = clock
+        self._in_thread = threads.run if threads is not None else asyncio.to_thread
 
     def _choose(self, session: Session, recipient: Recipient) -> Transport | None:
         order = list(self.transports)
@@ -95,17 +97,17 @@ class Deliverer:
     async def deliver(self, ids: list[int] | None = None, *, now: datetime | None = None) -> dict[str, int]:
         """Send every due row (or just `ids`); returns counts of sent, waiting and failed.
 
-        Database work runs in a worker thread so the service's event loop never waits on the store;
+        Database work runs in a worker thread (kansli's database threads) so the service's event loop never waits on the store;
         only the platform calls run on the loop.
         """
         counts = {"sent": 0, "waiting": 0, "failed": 0}
         now = now or self.clock()
         with self.sessionmaker() as session:
-            rows = await asyncio.to_thread(self._claim, session, now, ids)
+            rows = await self._in_thread(self._claim, session, now, ids)
             for row in rows:
-                recipient, reply, transport = await asyncio.to_thread(self._prepare, session, row)
+                recipient, reply, transport = await self._in_thread(self._prepare, session, row)
                 if transport is None:
-                    await asyncio.to_thread(
+                    await self._in_thread(
                         self._record, session, outbox.mark_waiting, row, now=now,
                         reason=f"no platform reaches {recipient.label} yet",
                     )
@@ -151,13 +153,13 @@ class Deliverer:
             await transport.send(session, recipient, reply, row=row)
         except PermanentError as exc:
             log.warning("delivery %s to %s failed for good: %s", row.key, recipient.label, exc)
-            await asyncio.to_thread(self._record, session, outbox.mark_failed, row, now=now, error=str(exc),
+            await self._in_thread(self._record, session, outbox.mark_failed, row, now=now, error=str(exc),
                                     permanent=True)
             return False
         except Exception as exc:  # noqa: BLE001 - any platform failure leaves the row for a retry
             log.warning("delivery %s to %s failed, will retry: %s", row.key, recipient.label, exc)
-            await asyncio.to_thread(self._record, session, outbox.mark_failed, row, now=now,
+            await self._in_thread(self._record, session, outbox.mark_failed, row, now=now,
                                     error=f"{type(exc).__name__}: {exc}")
             return False
-        await asyncio.to_thread(self._record, session, outbox.mark_sent, row.id, now=now, transport=transport.name)
+        await self._in_thread(self._record, session, outbox.mark_sent, row.id, now=now, transport=transport.name)
         return True

@@ -67,10 +67,13 @@ def purge_notes(services: Any, now: datetime) -> int:
 
 async def run_pass(services: Any, *, now: datetime) -> dict[str, int]:
     """One scheduler pass at `now`; returns counts (reminders recorded, deliveries queued, sent, waiting, failed)."""
-    result = await asyncio.to_thread(enqueue_due, services, now)
+    # The service's database threads when there are any (bot.threads); a bare worker thread otherwise.
+    threads = getattr(services, "threads", None)
+    in_thread = threads.run if threads is not None else asyncio.to_thread
+    result = await in_thread(enqueue_due, services, now)
     counts = {"reminders": result.reminders, "queued": len(result.delivery_ids), "sent": 0, "waiting": 0,
               "failed": 0}
-    deleted = await asyncio.to_thread(purge_notes, services, now)
+    deleted = await in_thread(purge_notes, services, now)
     if deleted:
         counts["notes_deleted"] = deleted
     for _ in range(MAX_DELIVERY_ROUNDS):

@@ -11,7 +11,6 @@ a worker thread so the event loop (Slack, Teams) is never blocked.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -164,7 +163,7 @@ def setup(app: web.Application, services: Services) -> None:
 
     async def run(fn, *args: Any, **kwargs: Any) -> web.Response:  # type: ignore[no-untyped-def]
         try:
-            rendered = await asyncio.to_thread(fn, *args, **kwargs)
+            rendered = await services.threads.run(fn, *args, **kwargs)
         except Exception:  # noqa: BLE001 - a reader gets a Swedish page, the log gets the details
             log.exception("page failed")
             body = pages.env.get_template("error.html").render(title="Något gick fel")

@@ -235,7 +235,7 @@ class SlackBot:
 
     async def dispatch(self, text: str, user: str, channel: str | None) -> Outcome:
         """The dispatcher in a worker thread: the event loop never waits for the database."""
-        return await asyncio.to_thread(self._dispatch_sync, text, user, channel)
+        return await self.services.threads.run(self._dispatch_sync, text, user, channel)
 
     def _dispatch_sync(self, text: str, user: str, channel: str | None) -> Outcome:
         return self.services.dispatcher.run(
@@ -270,7 +270,7 @@ class SlackBot:
         event_id = body.get("event_id")
         if not event_id:
             return True
-        return await asyncio.to_thread(self._record_event, f"slack:{event_id}")
+        return await self.services.threads.run(self._record_event, f"slack:{event_id}")
 
     def _record_event(self, key: str) -> bool:
         now = self.services.clock()
@@ -382,7 +382,7 @@ class SlackBot:
     async def _open_form(self, trigger_id: str, reply: Reply, user: str, channel: str | None) -> bool:
         """Open the modal the reply asks for; False when it cannot be opened (the caller answers in text)."""
         if reply.form == forms.CASE_FORM:
-            forums, current = await asyncio.to_thread(self._forums_of, user, channel)
+            forums, current = await self.services.threads.run(self._forums_of, user, channel)
             view = forms.case_view(reply, channel=channel, forums=forums, current_forum=current)
         else:
             view = forms.reason_view(reply, channel=channel)
@@ -412,7 +412,7 @@ class SlackBot:
         values = (view.get("state") or {}).get("values") or {}
         blocks = {b.get("block_id") for b in view.get("blocks") or [] if b.get("block_id")} or set(values)
         form = forms.read_case_form(values)
-        await self._submitted(ack, user, asyncio.to_thread(self._submit_sync, form, user, meta.get("channel"), blocks))
+        await self._submitted(ack, user, self.services.threads.run(self._submit_sync, form, user, meta.get("channel"), blocks))
 
     async def _reason_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = str((body.get("user") or {}).get("id"))
@@ -427,7 +427,7 @@ class SlackBot:
                 return Submitted(outcome=outcome, errors={forms.REASON: message[: forms.ERROR_MAX]})
             return Submitted(outcome=outcome)
 
-        await self._submitted(ack, user, asyncio.to_thread(submit))
+        await self._submitted(ack, user, self.services.threads.run(submit))
 
     async def _submitted(self, ack: Any, user: str, work: Awaitable[Submitted]) -> None:
         """Answer a modal: a quick refusal on the field (the modal stays open), otherwise close it and DM."""

@@ -7,13 +7,15 @@ reaches the user, only a Swedish sentence.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Callable
 
-from sqlalchemy import or_, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -50,6 +52,10 @@ class Outcome:
     reply: Reply
     outbox_ids: list[int] = field(default_factory=list)
     person_id: int | None = None
+
+
+# An adapter's first step inside a turn's transaction: the command text, or None for a turn already answered.
+Prepare = Callable[[Session], "str | None"]
 
 
 def unknown_person_reply(identity: Identity, platform: str) -> Reply:
@@ -91,6 +97,14 @@ class Dispatcher:
         registry.load_all()
         self.sessionmaker = sessionmaker
         self.clock = clock
+        # SQLite lets one connection write at a time, and a writer that finds the lock taken sleeps and
+        # polls (1, 2, 5 … 100 ms). Commands of this process therefore take turns here instead: they queue
+        # on a lock rather than sleep on the file, and a turn never sees another's uncommitted write.
+        # PostgreSQL runs them side by side.
+        bind = sessionmaker.kw.get("bind")
+        sqlite = getattr(getattr(bind, "dialect", None), "name", None) == "sqlite"
+        self._one_at_a_time: threading.Lock | contextlib.nullcontext[None] = (
+            threading.Lock() if sqlite else contextlib.nullcontext())
 
     @staticmethod
     def _dates():  # type: ignore[no-untyped-def]
@@ -119,15 +133,55 @@ class Dispatcher:
         channel: str | None = None,
     ) -> Outcome:
         """Answer one command. `channel` is the platform channel id it came from, if any."""
+        outcome = self._attempts(text, None, identity=identity, platform=platform, now=now, channel=channel)
+        assert outcome is not None  # only a `prepare` step can decline a turn
+        return outcome
+
+    def run_turn(
+        self,
+        prepare: Prepare,
+        *,
+        identity: Identity,
+        platform: str,
+        now: datetime | None = None,
+        channel: str | None = None,
+    ) -> Outcome | None:
+        """Answer one platform turn in a single transaction that begins with the adapter's own bookkeeping.
+
+        `prepare(session)` records what the adapter must keep (that the activity was seen, where the
+        conversation can be reached) and returns the command text, or None when the turn was already
+        answered; then nothing is run and None is returned. What `prepare` writes is kept even when the
+        command is refused (the command is rolled back and `prepare` runs again on its own), and lost
+        only when the transaction fails, so that a redelivery is answered then.
+        """
+        return self._attempts(None, prepare, identity=identity, platform=platform, now=now, channel=channel)
+
+    def _attempts(
+        self,
+        text: str | None,
+        prepare: Prepare | None,
+        *,
+        identity: Identity,
+        platform: str,
+        now: datetime | None,
+        channel: str | None,
+    ) -> Outcome | None:
         now = now or self.clock()
-        text, channel = clean(text) or "", clean(channel)
+        channel = clean(channel)
         identity = replace(identity, **{k: clean(v) for k, v in vars(identity).items() if isinstance(v, str)})
         try:
             for attempt in range(LOCKED_RETRIES + 1):
                 try:
-                    with self.sessionmaker() as session:
-                        return self._run(session, text, identity=identity, platform=platform, now=now,
-                                         channel=channel)
+                    with self._one_at_a_time, self.sessionmaker() as session:
+                        if prepare is None:
+                            command_text = text
+                        else:
+                            command_text = prepare(session)
+                            if command_text is None:
+                                session.rollback()
+                                return None
+                        return self._run(session, clean(command_text) or "", identity=identity,
+                                         platform=platform, now=now, channel=channel, keep=prepare)
                 except OperationalError as exc:
                     # SQLite refuses a write at once when another writer committed after this transaction
                     # began; nothing was saved, so the whole command is simply run again.
@@ -147,14 +201,21 @@ class Dispatcher:
             return Outcome(error_reply(INTERNAL))
 
     def _run(
-        self, session: Session, text: str, *, identity: Identity, platform: str, now: datetime, channel: str | None
+        self, session: Session, text: str, *, identity: Identity, platform: str, now: datetime, channel: str | None,
+        keep: Prepare | None = None,
     ) -> Outcome:
+        """Run the command in `session`'s transaction. With `keep` (the adapter's bookkeeping step, which
+        already ran in this transaction), that bookkeeping is committed even when the command is refused."""
         person = self.resolve(session, identity)
         if person is None:
+            if keep:
+                session.commit()
             return Outcome(unknown_person_reply(identity, platform))
         text = (text or "").strip()
         found = registry.match(text or "hjälp")
         if found is None:
+            if keep:
+                session.commit()
             shown = text if len(text) <= 60 else text[:57] + "…"
             return Outcome(error_reply(UNKNOWN_COMMAND.format(text=shown)), person_id=person.id)
         cmd, args = found
@@ -167,6 +228,7 @@ class Dispatcher:
             parse_when=self._dates().parse_when,
             split_when=self._dates().split_when,
         )
+        person_id = person.id
         try:
             reply = cmd.handler(ctx, args)
             if platform in ("slack", "teams") and person.last_platform != platform:
@@ -179,12 +241,22 @@ class Dispatcher:
             ]
             session.commit()
         except UserError as exc:
-            session.rollback()
-            return Outcome(exc.reply or error_reply(exc.message), person_id=person.id)
+            self._undo(session, keep)
+            return Outcome(exc.reply or error_reply(exc.message), person_id=person_id)
         except (StaleDataError, ConflictError):
-            session.rollback()
-            return Outcome(error_reply(CONFLICT), person_id=person.id)
-        return Outcome(reply, outbox_ids=ids, person_id=person.id)
+            self._undo(session, keep)
+            return Outcome(error_reply(CONFLICT), person_id=person_id)
+        return Outcome(reply, outbox_ids=ids, person_id=person_id)
+
+    @staticmethod
+    def _undo(session: Session, keep: Prepare | None) -> None:
+        """Undo the command; then record the adapter's bookkeeping again on its own and commit it.
+
+        (Refusals are rare, so this costs less than a SAVEPOINT around every command.)"""
+        session.rollback()
+        if keep is not None:
+            keep(session)
+            session.commit()
 
     @staticmethod
     def _forum_of_channel(session: Session, platform: str, channel: str | None) -> Forum | None:
@@ -192,6 +264,4 @@ class Dispatcher:
             return None
         if platform == "cli":
             return queries.forum_by_key(session, channel.lstrip("#"))
-        return session.scalar(
-            select(Forum).where(or_(Forum.slack_channel == channel, Forum.teams_channel == channel))
-        )
+        return queries.forum_of_channel(session, channel)

@@ -31,9 +31,10 @@ from types import SimpleNamespace
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
-from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core import InvokeResponse, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference
+from botframework.connector.auth import AuthenticationConstants, ConnectorFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
@@ -48,7 +49,7 @@ from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
 from handlers.base import Reply
 from storage import queries
-from storage.models import ConversationRef, Forum, Person, ProcessedEvent
+from storage.models import ConversationRef, Person, ProcessedEvent
 
 log = logging.getLogger("kansli.teams")
 
@@ -82,10 +83,13 @@ _TEXT_FIELDS = ("id", "text", "name", "channelId", "locale", "action", "textForm
 _ID = re.compile(r"[\x21-\x7e]{1,1024}")
 
 
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
 def _bad_text(node: Any) -> bool:
     """NUL characters or unpaired surrogates anywhere in the body (a JSON parser lets both through)."""
     if isinstance(node, str):
-        return "\x00" in node or any("\ud800" <= ch <= "\udfff" for ch in node)
+        return _BAD_CHARS.search(node) is not None
     if isinstance(node, dict):
         return any(_bad_text(k) or _bad_text(v) for k, v in node.items())
     if isinstance(node, list):
@@ -93,12 +97,23 @@ def _bad_text(node: Any) -> bool:
     return False
 
 
-def activity_problem(body: Any) -> str | None:
-    """Why a request body is not an activity kansli can answer (None when it is one).
+def read_activity(body: Any) -> tuple[Activity | None, str | None]:
+    """The activity in a request body, or why it is not one kansli can answer.
 
     Bot Framework always sends type, serviceUrl, from.id and conversation.id; anything
     without them, or with fields of the wrong shape, is refused with 400 (issue 10).
+    The body is read into an Activity once, here, and handed to the adapter as it is.
     """
+    problem = _shape_problem(body)
+    if problem is not None:
+        return None, problem
+    try:
+        return Activity().deserialize(body), None
+    except Exception as exc:  # noqa: BLE001 - any shape the SDK cannot read
+        return None, f"not an activity: {type(exc).__name__}"
+
+
+def _shape_problem(body: Any) -> str | None:
     if not isinstance(body, dict):
         return "not a JSON object"
     if not isinstance(body.get("type"), str) or not body["type"]:
@@ -123,10 +138,6 @@ def activity_problem(body: Any) -> str | None:
             return "an id that is not printable ASCII"
     if _bad_text(body):
         return "text with NUL or unpaired surrogate characters"
-    try:
-        Activity.deserialize(body)
-    except Exception as exc:  # noqa: BLE001 - any shape the SDK cannot read
-        return f"not an activity: {type(exc).__name__}"
     return None
 
 
@@ -141,6 +152,70 @@ def sdk_configuration(settings: Any) -> SimpleNamespace:
         APP_TYPE=settings.microsoft_app_type or "MultiTenant",
         APP_TENANTID=settings.microsoft_app_tenant_id or None,
     )
+
+
+class _ReusedConnectors(ConnectorFactory):
+    """The SDK's connector factory, with one client per service URL and audience instead of one per turn.
+
+    CloudAdapter builds a new ConnectorClient (a requests session, retry policy and configuration)
+    for every turn and every proactive message, and so opens a new TCP connection for each reply.
+    The older BotFrameworkAdapter kept its clients in the same way; the credentials inside still
+    fetch and refresh their own tokens, and the sender keeps one requests session per thread.
+    """
+
+    def __init__(self, inner: ConnectorFactory, cache: dict[tuple[str, str | None], Any]) -> None:
+        self._inner = inner
+        self._cache = cache
+
+    async def create(self, service_url: str, audience: str | None = None) -> Any:
+        key = (service_url, audience)
+        client = self._cache.get(key)
+        if client is None:
+            client = await self._inner.create(service_url, audience)
+            if len(self._cache) >= 64:  # service URLs are a handful per region; never grow without end
+                self._cache.clear()
+            self._cache[key] = client
+        return client
+
+
+class KansliAuthentication(ConfigurationBotFrameworkAuthentication):
+    """Bot Framework authentication as configured, reusing connector and user-token clients across turns.
+
+    kansli never signs users in, so the user-token client the adapter asks for on every turn is
+    built once per bot id rather than per turn.
+    """
+
+    def __init__(self, configuration: Any) -> None:
+        super().__init__(configuration)
+        self._connectors: dict[str, dict[tuple[str, str | None], Any]] = {}
+        self._token_clients: dict[str | None, Any] = {}
+
+    def _reused(self, factory: ConnectorFactory, claims_identity: Any) -> ConnectorFactory:
+        app_id = _app_id(claims_identity) or ""
+        return _ReusedConnectors(factory, self._connectors.setdefault(app_id, {}))
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> Any:
+        result = await super().authenticate_request(activity, auth_header)
+        if result.connector_factory is not None:
+            result.connector_factory = self._reused(result.connector_factory, result.claims_identity)
+        return result
+
+    def create_connector_factory(self, claims_identity: Any) -> ConnectorFactory:
+        return self._reused(super().create_connector_factory(claims_identity), claims_identity)
+
+    async def create_user_token_client(self, claims_identity: Any) -> Any:
+        app_id = _app_id(claims_identity)
+        client = self._token_clients.get(app_id)
+        if client is None:
+            client = await super().create_user_token_client(claims_identity)
+            self._token_clients[app_id] = client
+        return client
+
+
+def _app_id(claims_identity: Any) -> str | None:
+    """The bot id a turn runs as (the audience claim), as the SDK itself reads it."""
+    claims = getattr(claims_identity, "claims", None) or {}
+    return claims.get(AuthenticationConstants.AUDIENCE_CLAIM) or claims.get(AuthenticationConstants.APP_ID_CLAIM)
 
 
 # ------------------------------------------------------------------------------------ rate limit, retry
@@ -402,6 +477,26 @@ class _CardActionAnswer(Model):
         self.value = value
 
 
+class _CardContent(Model):
+    """An Adaptive Card as attachment content, serialized as the plain JSON it already is.
+
+    As a bare dict, msrest walks the card value by value (serialize_object) on every send: about
+    4 ms for a 14 KB card, more than the command itself. A model whose only attribute is
+    `additional_properties` (key '') is copied into the wire JSON as it stands.
+    """
+
+    _attribute_map = {"additional_properties": {"key": "", "type": "{object}"}}
+
+    def __init__(self, card: dict[str, Any]) -> None:
+        super().__init__()
+        self.additional_properties = card
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "_CardContent":
+        # TurnContext.send_activities deep-copies every outgoing activity; a rendered card is never
+        # changed afterwards, so the copy can share it (copying a 14 KB card cost several ms).
+        return self
+
+
 class _Gone(Exception):
     """The connector says the conversation no longer exists for the bot."""
 
@@ -417,7 +512,7 @@ class TeamsComponent:
         settings = services.settings
         self.app_id: str | None = settings.microsoft_app_id or None
         try:
-            self.adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(sdk_configuration(settings)))
+            self.adapter = CloudAdapter(KansliAuthentication(sdk_configuration(settings)))
         except Exception as exc:  # noqa: BLE001 - the SDK refuses an incomplete combination in English
             from bot.config import SettingsError
 
@@ -441,18 +536,23 @@ class TeamsComponent:
             body = await request.json()
         except ValueError:
             return web.json_response({"error": "Ogiltig JSON."}, status=400)
-        problem = activity_problem(body)
-        if problem is not None:  # malformed: 400 before the SDK sees it, and nothing is written
+        activity, problem = read_activity(body)
+        if activity is None:  # malformed: 400 before the SDK sees it, and nothing is written
             log.info("Teams request refused: %s", problem)
             return web.json_response({"error": NOT_ACTIVITY}, status=400)
+        # What CloudAdapter.process does after reading the body, without reading it a second time:
+        # authenticate the Authorization header, run the turn, answer an invoke with its response.
         try:
-            response = await self.adapter.process(request, self)
-        except web.HTTPException as exc:  # 401 from authentication, 400 for an activity without a type
-            return web.Response(status=exc.status)
+            invoke = await self.adapter.process_activity(request.headers.get("Authorization", ""), activity,
+                                                         self.on_turn)
+        except PermissionError:  # authentication refused the request
+            return web.Response(status=401)
         except Exception:  # noqa: BLE001 - the caller gets a status, the log gets the detail
             log.exception("Teams activity failed")
             return web.Response(status=500)
-        return response if response is not None else web.Response(status=200)
+        if invoke is not None:
+            return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+        return web.Response(status=201)
 
     async def idle(self) -> None:
         """Wait for background deliveries started by earlier turns (tests and shutdown)."""
@@ -476,41 +576,41 @@ class TeamsComponent:
                 await self._on_conversation_update(turn)
             elif activity.type == ActivityTypes.installation_update:
                 if str(activity.action or "").startswith("remove"):
-                    await asyncio.to_thread(self._forget, activity)
+                    await self.services.threads.run(self._forget, activity)
                 else:
-                    await asyncio.to_thread(self._remember, activity)
+                    await self.services.threads.run(self._remember, activity)
         except Exception:  # noqa: BLE001 - no traceback ever reaches a user
             log.exception("Teams turn failed (%s)", activity.type)
             if activity.type in (ActivityTypes.message, ActivityTypes.invoke):
                 await turn.send_activity(self._activity(TeamsMessage(text=INTERNAL)))
 
     async def _on_message(self, turn: TurnContext) -> None:
-        outcome = await self._run_command(turn)
-        if outcome is not None:
-            await self._reply(turn, outcome)
+        answered = await self._run_command(turn)
+        if answered is not None:
+            await self._reply(turn, *answered)
 
     async def _on_invoke(self, turn: TurnContext) -> None:
         if turn.activity.name != "adaptiveCard/action":
             return  # the adapter answers 501 for invokes kansli does not offer
-        outcome = await self._run_command(turn)
+        answered = await self._run_command(turn)
         body = _CardActionAnswer(
             status_code=200,
             type="application/vnd.microsoft.activity.message",
-            value="Klart." if outcome is None or outcome.reply.ok else "Se svaret i chatten.",
+            value="Klart." if answered is None or answered[0].reply.ok else "Se svaret i chatten.",
         )
         await turn.send_activity(Activity(type=ActivityTypes.invoke_response,
                                           value=InvokeResponse(status=200, body=body)))
-        if outcome is not None:
-            await self._reply(turn, outcome)
+        if answered is not None:
+            await self._reply(turn, *answered)
 
     async def _on_conversation_update(self, turn: TurnContext) -> None:
         activity = turn.activity
         bot_id = activity.recipient.id if activity.recipient else None
         added = [m for m in (activity.members_added or []) if m.id == bot_id]
         if any(m.id == bot_id for m in (activity.members_removed or [])):
-            await asyncio.to_thread(self._forget, activity)  # uninstalled: later messages wait instead
+            await self.services.threads.run(self._forget, activity)  # uninstalled: later messages wait instead
             return
-        person = await asyncio.to_thread(self._remember, activity)
+        person = await self.services.threads.run(self._remember, activity)
         if not added:
             return
         if _conversation_type(activity) == "personal":
@@ -522,25 +622,30 @@ class TeamsComponent:
         else:
             await self._send_reply(turn, Reply(lines=[GREETING_SHARED]))
 
-    async def _run_command(self, turn: TurnContext) -> Outcome | None:
+    async def _run_command(self, turn: TurnContext) -> tuple[Outcome, list[TeamsMessage]] | None:
+        """The command's outcome and its answer rendered for Teams; None for a redelivery already answered.
+
+        One hop to a database thread does it all: the turn's bookkeeping and the command in one
+        transaction, then the Adaptive Cards, so the event loop only sends.
+        """
         activity = turn.activity
         data = _submit_data(activity)
         submitted = submitted_command(data) if data is not None else None
-        prepared = await asyncio.to_thread(self._prepare, activity, submitted)
-        if prepared is None:
-            return None  # a redelivery of an activity already answered
-        text = prepared
-        return await asyncio.to_thread(
-            self.services.dispatcher.run,
-            text,
-            identity=self._identity(activity),
-            platform=PLATFORM,
-            channel=dispatch_channel(activity),
-        )
 
-    async def _reply(self, turn: TurnContext, outcome: Outcome) -> None:
+        def work() -> tuple[Outcome, list[TeamsMessage]] | None:
+            outcome = self.services.dispatcher.run_turn(
+                lambda session: self._prepare(session, activity, submitted),
+                identity=self._identity(activity),
+                platform=PLATFORM,
+                channel=dispatch_channel(activity),
+            )
+            return None if outcome is None else (outcome, render_messages(outcome.reply))
+
+        return await self.services.threads.run(work)
+
+    async def _reply(self, turn: TurnContext, outcome: Outcome, messages: list[TeamsMessage]) -> None:
         try:
-            await self._send_reply(turn, outcome.reply)
+            await self._send_messages(turn, messages)
         except Exception:  # noqa: BLE001 - the command is done; only its answer was lost
             log.exception("the answer to a Teams command could not be posted")
         if outcome.outbox_ids:
@@ -555,7 +660,10 @@ class TeamsComponent:
             log.exception("delivery after a Teams command failed")
 
     async def _send_reply(self, turn: TurnContext, reply: Reply) -> None:
-        for message in render_messages(reply):
+        await self._send_messages(turn, render_messages(reply))
+
+    async def _send_messages(self, turn: TurnContext, messages: list[TeamsMessage]) -> None:
+        for message in messages:
             activity = self._activity(message)
             await self._retrying(lambda: turn.send_activity(activity))
 
@@ -569,24 +677,21 @@ class TeamsComponent:
             teams_aad_object_id=(getattr(user, "aad_object_id", None) if user else None) or None,
         )
 
-    def _prepare(self, activity: Activity, submitted: str | None) -> str | None:
-        """Record the activity (once) and its conversation; return the command text, or None for a repeat."""
-        with self.services.sessionmaker() as session:
-            if activity.id and activity.conversation is not None:
-                key = f"teams:{activity.conversation.id}:{activity.id}"[:300]
-                dialect = session.get_bind().dialect.name
-                insert = pg_insert if dialect == "postgresql" else sqlite_insert
-                new = session.execute(
-                    insert(ProcessedEvent).values(event_key=key, at=_now(self.services))
-                    .on_conflict_do_nothing(index_elements=["event_key"]).returning(ProcessedEvent.id)
-                ).scalar()
-                if new is None:
-                    session.rollback()
-                    return None
-            self._store_reference(session, activity)
-            text = submitted if submitted is not None else command_text(session, activity)
-            session.commit()
-        return text
+    def _prepare(self, session: Session, activity: Activity, submitted: str | None) -> str | None:
+        """Inside the turn's transaction: record the activity (once) and its conversation; return the
+        command text, or None for a repeat. The dispatcher commits."""
+        if activity.id and activity.conversation is not None:
+            key = f"teams:{activity.conversation.id}:{activity.id}"[:300]
+            dialect = session.get_bind().dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            new = session.execute(
+                insert(ProcessedEvent).values(event_key=key, at=_now(self.services))
+                .on_conflict_do_nothing(index_elements=["event_key"]).returning(ProcessedEvent.id)
+            ).scalar()
+            if new is None:
+                return None
+        self._store_reference(session, activity)
+        return submitted if submitted is not None else command_text(session, activity)
 
     def _remember(self, activity: Activity) -> tuple[int, str] | None:
         """Store the activity's conversation reference; return (id, name) of the person writing, if known."""
@@ -619,7 +724,7 @@ class TeamsComponent:
         if _conversation_type(activity) == "personal":
             return [("person", str(person.id))] if person is not None else []
         target = dispatch_channel(activity) or activity.conversation.id
-        forum = session.scalar(select(Forum).where(Forum.teams_channel == target))
+        forum = queries.forum_of_channel(session, target)
         return [("forum", str(forum.id)) if forum is not None else ("conversation", target)]
 
     def _store_reference(self, session: Session, activity: Activity) -> Person | None:
@@ -632,6 +737,9 @@ class TeamsComponent:
             shared = dispatch_channel(activity) or activity.conversation.id
         reference = _reference_json(activity, shared_target=shared)
         for scope, scope_id in self._scopes(session, activity, person):
+            stored = _find_reference(session, scope, scope_id[:300])
+            if stored is not None and stored.reference == reference:
+                continue  # the usual case: nothing to write
             _upsert_reference(session, scope=scope, scope_id=scope_id, reference=reference,
                               now=_now(self.services))
         return person
@@ -644,7 +752,7 @@ class TeamsComponent:
             return Activity(
                 type=ActivityTypes.message,
                 summary=message.summary[:200] or None,
-                attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=message.card)],
+                attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=_CardContent(message.card))],
             )
         return Activity(type=ActivityTypes.message, text=message.text, text_format="markdown")
 

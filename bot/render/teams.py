@@ -151,11 +151,12 @@ def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = Non
     return card
 
 
-def _fit_section(section: Section, room: int) -> dict[str, Any]:
-    """The section as a container, its lines cut until it takes at most `room` bytes."""
+def _fit_section(section: Section, room: int) -> tuple[dict[str, Any], int]:
+    """The section as a container, its lines cut until it takes at most `room` bytes; and its size."""
     block = _section(section)
-    if payload_size(block) <= room:
-        return block
+    size = payload_size(block)
+    if size <= room:
+        return block, size
     low, high = 0, len(section.lines)
     while low < high:  # the most lines that still fit
         mid = (low + high + 1) // 2
@@ -167,7 +168,7 @@ def _fit_section(section: Section, room: int) -> dict[str, Any]:
     if payload_size(block) > room:  # a huge heading or huge fields: keep only the heading, shortened
         block = _section(Section(heading=(section.heading or "")[:500], lines=[
             "Avsnittet är för långt för ett Teams-meddelande."]))
-    return block
+    return block, payload_size(block)
 
 
 def render_cards(reply: Reply) -> list[dict[str, Any]]:
@@ -197,8 +198,8 @@ def render_cards(reply: Reply) -> list[dict[str, Any]]:
     shown = 0
     total = len(reply.sections)
     for section in reply.sections:
-        block = _fit_section(section, room)
-        size = payload_size(block) + 2
+        block, size = _fit_section(section, room)
+        size += 2
         if used + size > room and pages[-1]:
             if len(pages) == MAX_PAGES:
                 break

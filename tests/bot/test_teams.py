@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import Services
@@ -26,7 +26,7 @@ from bot.delivery import Deliverer
 from bot.dispatch import Dispatcher
 from bot.serve import create_app
 from storage import outbox
-from storage.models import ConversationRef, Forum, Meeting, Outbox, Person
+from storage.models import AuditLog, ConversationRef, Forum, Meeting, Outbox, Person, ProcessedEvent
 from tests.conftest import DATA, at
 
 NOW = at("2020-02-20T09:00")
@@ -678,3 +678,44 @@ def test_an_answer_throttled_by_teams_is_posted_again(teams_store, engine) -> No
     calls, attempts = run(go())
     assert attempts == 3 and len(calls) == 1
     assert "fredag 6 mars 2020" in calls[0].words()
+
+
+def test_each_answer_goes_to_the_service_url_its_activity_came_from(teams_store, engine) -> None:
+    # kansli keeps one connector client per service URL across turns; answers must still go back to
+    # the Teams region (service URL) each activity came from, in any order.
+    services = make_services(teams_store, engine)
+
+    async def go():
+        async with connector() as (north, north_url), connector() as (south, south_url):
+            async with kansli(services, north, north_url) as h:
+                for url in (north_url, south_url, north_url, south_url, north_url):
+                    status, _ = await h.post(activity(service_url=url, text="möten"))
+                    assert status == 201
+            return north.calls, south.calls
+
+    north_calls, south_calls = run(go())
+    assert len(north_calls) == 3 and len(south_calls) == 2
+    assert all("LCHNV" in c.words() for c in north_calls + south_calls)
+
+
+def test_a_refused_command_keeps_the_channel_and_a_redelivery_is_not_answered_again(teams_store, engine) -> None:
+    # The turn's bookkeeping and the command share one transaction; a refusal undoes only the command.
+    services = make_services(teams_store, engine)
+    with teams_store() as s:
+        audited = s.scalar(select(func.count()).select_from(AuditLog))
+
+    async def go():
+        async with teams(services) as h:
+            act = h.act(text="<at>kansli</at> uppdrag klar 99999", scope="channel", entities=[mention(BOT)])
+            await h.post(act)
+            await h.post(act)  # Bot Framework delivers the same activity again
+            return h.standin.calls
+
+    calls = run(go())
+    assert len(calls) == 1
+    assert "Det finns inget uppdrag 99999" in calls[0].words()
+    with teams_store() as s:
+        forum_id = s.scalar(select(Forum.id).where(Forum.key == "lchnv"))
+        assert refs(teams_store) == [("forum", str(forum_id))]
+        assert s.scalar(select(func.count()).select_from(ProcessedEvent)) == 1
+        assert s.scalar(select(func.count()).select_from(AuditLog)) == audited

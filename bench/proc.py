@@ -133,12 +133,13 @@ def py_spy() -> str | None:
 
 
 def start_profile(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
-    """py-spy sampling `pid` (all threads, on-CPU only) into collapsed stacks at `out`, until stopped."""
+    """py-spy sampling `pid` into collapsed stacks at `out`, until stopped: all threads, but only samples
+    holding the GIL, so that the profile shows Python work and not threads waiting on the store."""
     exe = py_spy()
     if exe is None:
         return None
     return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", "250", "--format", "raw",
-                             "--threads", "--output", str(out), "--nonblocking"],
+                             "--threads", "--gil", "--output", str(out), "--nonblocking"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

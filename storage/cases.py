@@ -8,7 +8,7 @@ tries the next number.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, select

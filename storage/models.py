@@ -24,6 +24,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -311,7 +312,13 @@ class Absence(Base):
     """A reported absence from a whole meeting or a part of it."""
 
     __tablename__ = "absence"
-    __table_args__ = (UniqueConstraint("meeting_id", "person_id", name="uq_absence_meeting_person"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "person_id", name="uq_absence_meeting_person"),
+        # The scheduler looks for notes to delete on every pass: only absences that still hold one are
+        # indexed, so the look-up stays small however many absences the years bring.
+        Index("ix_absence_with_note", "meeting_id", sqlite_where=text("note IS NOT NULL"),
+              postgresql_where=text("note IS NOT NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))

@@ -181,8 +181,16 @@ def _plan_scans(conn: Any, statement: str, params: Any) -> list[str]:
         walk((plan if isinstance(plan, list) else [plan])[0]["Plan"])
         return found
     rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
-    # "SCAN t" reads the table, "SCAN t USING INDEX i" the whole index: both grow with the table.
-    return [str(row[-1]).split()[1] for row in rows if str(row[-1]).startswith("SCAN ")]
+    # "SCAN t" reads the table, "SCAN t USING INDEX i" the whole index: both grow with the table, unless
+    # the index is partial (CREATE INDEX … WHERE …): it holds only the rows a pass looks for.
+    partial = {name for name, sql in conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL") if " WHERE " in sql.upper()}
+    found = []
+    for row in rows:
+        detail = str(row[-1]).split()
+        if detail[:1] == ["SCAN"] and not (len(detail) > 1 and detail[-1] in partial and "INDEX" in detail):
+            found.append(detail[1])
+    return found
 
 
 async def scan_report(store: Store, minutes: int) -> list[str]:

@@ -48,18 +48,6 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok" if ok else "unavailable", "detail": detail}, status=200 if ok else 503)
 
 
-# The Bot Framework SDK sends each connector request with `requests` on the loop's default executor;
-# its stock size (CPU count + 4, so 6 here) makes replies queue behind one another under load.
-IO_THREADS = 32
-
-
-async def _io_threads(app: web.Application) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="kansli-io"))
-
-
 async def _close_threads(app: web.Application) -> None:
     await asyncio.to_thread(app[SERVICES_KEY].threads.close)
 
@@ -69,7 +57,6 @@ def create_app(services: Services) -> web.Application:
 
     app = web.Application(client_max_size=1024 * 1024, middlewares=[request_id_middleware()])
     app[SERVICES_KEY] = services
-    app.on_startup.append(_io_threads)
     app.on_cleanup.append(_close_threads)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

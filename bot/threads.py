@@ -5,7 +5,8 @@ message) with `requests` in the loop's default executor. If kansli's database
 work shared that executor, a reply whose command is done would queue behind the
 commands still waiting to run; under 20 concurrent Teams turns that doubled the
 time a user waits (measured in `make bench`). Database work therefore runs on
-threads of its own, as many as the connection pool can serve at once.
+threads of its own: a few, because CPython runs their Python one at a time anyway
+and every extra runnable thread makes the event loop wait longer for the GIL.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
 
-DEFAULT_THREADS = 8
+DEFAULT_THREADS = 4
 
 
 class DatabaseThreads:

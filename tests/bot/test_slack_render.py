@@ -140,3 +140,21 @@ def test_a_list_beyond_five_messages_is_cut_with_a_note_when_asked() -> None:
     assert len(pages) == 5
     last = pages[-1][-1]["elements"][0]["text"]
     assert last.startswith("sida 5 av 9. Resten får inte plats")
+
+
+def test_slacks_own_limits_are_still_checked_when_a_block_is_built() -> None:
+    # bot.render.slack finds each model's validators once instead of on every object; they must still
+    # refuse what Slack would refuse, so a broken message fails here and not at Slack.
+    import pytest
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.blocks import ButtonElement, HeaderBlock, SectionBlock
+
+    import bot.render.slack  # noqa: F401 - installs the faster validation
+
+    with pytest.raises(SlackObjectFormationError):
+        HeaderBlock(text="x" * 151).to_dict()
+    with pytest.raises(SlackObjectFormationError):
+        SectionBlock(text="x" * 3001).to_dict()
+    with pytest.raises(SlackObjectFormationError):
+        ButtonElement(text="x" * 76, action_id="a", value="v").to_dict()
+    assert SectionBlock(text="x" * 3000).to_dict()["text"]["text"] == "x" * 3000

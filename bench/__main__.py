@@ -115,7 +115,7 @@ def run_backend(label: str, url: str, *, quick: bool, profile_dir: Path | None) 
     out.update(http_bench.measure(url, quick=quick, profile_dir=profile_dir, label=label))
     out["http_s"] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
-    out.update(tick_bench.measure(url, label, quick=quick, profile_dir=profile_dir))
+    out.update(tick_bench.measure_in_child(url, label, quick=quick, profile_dir=profile_dir))
     out["tick_s"] = round(time.perf_counter() - t0, 1)
     return out
 

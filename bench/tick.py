@@ -310,3 +310,39 @@ def measure(url: str, label: str, *, quick: bool = False, log: bool = True,
     out["tick_details"] = {"10k": s10, "100k": s100, "100k_archive": s_archive}
     say(f"done in {time.perf_counter() - t0:.1f} s")
     return out
+
+
+def measure_in_child(url: str, label: str, *, quick: bool = False,
+                     profile_dir: Path | None = None) -> dict[str, object]:
+    """`measure` in a fresh Python process: the scheduler passes are timed without what the HTTP phase
+    left in the bench's own process (its event loops, clients and garbage)."""
+    import json
+    import subprocess
+
+    argv = [sys.executable, "-m", "bench.tick", url, label] + (["--quick"] if quick else [])
+    if profile_dir is not None:
+        argv += ["--profile-dir", str(profile_dir)]
+    done = subprocess.run(argv, stdout=subprocess.PIPE, text=True, timeout=600,
+                          cwd=Path(__file__).resolve().parent.parent)
+    if done.returncode != 0:
+        return {"tick_not_measured": f"python -m bench.tick exited with {done.returncode}"}
+    return json.loads(done.stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m bench.tick")
+    parser.add_argument("url")
+    parser.add_argument("label")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--profile-dir", type=Path)
+    args = parser.parse_args(argv)
+    result = measure(args.url, args.label, quick=args.quick, profile_dir=args.profile_dir)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

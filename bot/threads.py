@@ -27,14 +27,22 @@ class DatabaseThreads:
     def __init__(self, *, size: int = DEFAULT_THREADS) -> None:
         self.size = size
         self._executor: ThreadPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        if self._executor is None:
+        loop = asyncio.get_running_loop()
+        if self._executor is None or self._loop is not loop:
+            # One pool per event loop, like the loop's own default executor (tests and `kansli tick`
+            # run several loops one after another; the service runs one).
+            if self._executor is not None:
+                self._executor.shutdown(wait=False)
             self._executor = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="kansli-db")
+            self._loop = loop
         call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        return await loop.run_in_executor(self._executor, call)
 
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
+            self._loop = None

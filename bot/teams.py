@@ -49,7 +49,8 @@ from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
 from handlers.base import Reply
 from storage import queries
-from storage.models import ConversationRef, Person, ProcessedEvent
+from storage import events
+from storage.models import ConversationRef, Person
 
 log = logging.getLogger("kansli.teams")
 
@@ -526,6 +527,7 @@ class TeamsComponent:
         self.retry = RetryPolicy()
         self.transport = TeamsTransport(self)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._pruned_at: datetime | None = None  # when handled activities were last forgotten
 
     # --- HTTP -------------------------------------------------------------------------------------
 
@@ -681,15 +683,12 @@ class TeamsComponent:
         """Inside the turn's transaction: record the activity (once) and its conversation; return the
         command text, or None for a repeat. The dispatcher commits."""
         if activity.id and activity.conversation is not None:
-            key = f"teams:{activity.conversation.id}:{activity.id}"[:300]
-            dialect = session.get_bind().dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            new = session.execute(
-                insert(ProcessedEvent).values(event_key=key, at=_now(self.services))
-                .on_conflict_do_nothing(index_elements=["event_key"]).returning(ProcessedEvent.id)
-            ).scalar()
-            if new is None:
+            now = _now(self.services)
+            if not events.record_once(session, f"teams:{activity.conversation.id}:{activity.id}", at=now):
                 return None
+            if self._pruned_at is None or now - self._pruned_at > events.PRUNE_EVERY:
+                events.forget_before(session, prefix="teams:", before=now - events.MEMORY)
+                self._pruned_at = now
         self._store_reference(session, activity)
         return submitted if submitted is not None else command_text(session, activity)
 

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Awaitable
 from urllib.parse import parse_qs
 
@@ -23,9 +23,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 
 from bot.app import Services
 from bot.dispatch import Identity, Outcome
@@ -42,8 +40,8 @@ from bot.slack.text import (
 from bot.slack.transport import SlackTransport, make_client
 from handlers.base import Action, Reply, error_reply
 from handlers.common import forum_label
-from storage import queries
-from storage.models import Person, ProcessedEvent
+from storage import events, queries
+from storage.models import Person
 
 log = logging.getLogger("kansli.slack")
 
@@ -59,7 +57,6 @@ HOME_COMMAND = "översikt"
 FORM_BUDGET = 2.0
 # Slack takes at most five messages through one response_url.
 RESPONSE_URL_USES = 5
-EVENT_MEMORY = timedelta(days=2)
 FORM_FAILED = (
     "Formuläret kunde inte öppnas (Slack hann inte). Skriv ärendet på en rad i stället: "
     "/anmal ärende TITEL; syfte: beslut; möte: DATUM; föredragande: @handle; bilaga: URL"
@@ -275,25 +272,14 @@ class SlackBot:
     def _record_event(self, key: str) -> bool:
         now = self.services.clock()
         with self.services.sessionmaker() as session:
-            dialect = session.get_bind().dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            new = session.execute(
-                insert(ProcessedEvent)
-                .values(event_key=key[:300], at=now)
-                .on_conflict_do_nothing(index_elements=["event_key"])
-                .returning(ProcessedEvent.id)
-            ).scalar()
-            if self._pruned_at is None or now - self._pruned_at > timedelta(hours=1):
-                session.execute(
-                    delete(ProcessedEvent).where(
-                        ProcessedEvent.event_key.like("slack:%"), ProcessedEvent.at < now - EVENT_MEMORY
-                    )
-                )
+            new = events.record_once(session, key, at=now)
+            if self._pruned_at is None or now - self._pruned_at > events.PRUNE_EVERY:
+                events.forget_before(session, prefix="slack:", before=now - events.MEMORY)
                 self._pruned_at = now
             session.commit()
-        if new is None:
+        if not new:
             log.info("slack event %s already handled; retry ignored", key)
-        return new is not None
+        return new
 
     # ------------------------------------------------------------------ slash commands
 

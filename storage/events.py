@@ -1,0 +1,34 @@
+"""Platform events already handled: each is recorded once under its key (Slack's event_id, a Teams activity id),
+so that a redelivered event is answered once, also across replicas."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import ProcessedEvent
+
+KEY_LENGTH = 300
+# How long a handled event is remembered: platforms redeliver within minutes, so two days is ample.
+MEMORY = timedelta(days=2)
+# How often an adapter drops what is older than MEMORY.
+PRUNE_EVERY = timedelta(hours=1)
+
+
+def record_once(session: Session, key: str, *, at: datetime) -> bool:
+    """Record the event; False when it was recorded before (a redelivery). The caller commits."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    new = session.execute(
+        insert(ProcessedEvent).values(event_key=key[:KEY_LENGTH], at=at)
+        .on_conflict_do_nothing(index_elements=["event_key"]).returning(ProcessedEvent.id)
+    ).scalar()
+    return new is not None
+
+
+def forget_before(session: Session, *, prefix: str, before: datetime) -> None:
+    """Drop the records of events with keys starting with `prefix` handled before `before`."""
+    session.execute(delete(ProcessedEvent).where(ProcessedEvent.event_key.like(f"{prefix}%"),
+                                                 ProcessedEvent.at < before))

@@ -684,7 +684,8 @@ def _report_fields(meeting: Meeting, absence: Absence, *, note: bool) -> list[tu
 
 
 def _in_channel(ctx: Context) -> bool:
-    return ctx.forum is not None
+    """Seen by others: a channel or group chat of any kind, a forum's or not."""
+    return not ctx.personal
 
 
 # ------------------------------------------------------------------------------------ /anmäl frånvaro

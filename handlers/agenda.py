@@ -212,4 +212,9 @@ def show_agenda(ctx: Context, args: str) -> Reply:
         meeting = _pick_one(upcoming, when="")
     else:
         meeting = meeting_for_phrase(ctx, forums, rest)
-    return agenda_reply(ctx.session, meeting, now=ctx.now)
+    reply = agenda_reply(ctx.session, meeting, now=ctx.now)
+    # Only a published agenda is ever shown to a channel, and only to its own forum's; anywhere else
+    # (a channel that is no forum's, another forum's, a draft) only the asker sees it.
+    reply.private = not (meeting.agenda_published_at is not None and ctx.forum is not None
+                         and ctx.forum.id == meeting.forum_id)
+    return reply

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from handlers import registry
+from handlers import limits, registry
 from handlers.base import (
     CHANNEL, CONVERSATIONS, PERSONAL, ConflictError, Context, Reply, UserError, error_reply,
 )
@@ -229,6 +229,12 @@ class Dispatcher:
             shown = text if len(text) <= 60 else text[:57] + "…"
             return Outcome(error_reply(UNKNOWN_COMMAND.format(text=shown)), person_id=person.id)
         cmd, args = found
+        try:
+            limits.command(text)
+        except UserError as exc:
+            if keep:
+                session.commit()
+            return Outcome(error_reply(exc.message), person_id=person.id)
         ctx = Context(
             session=session,
             now=now,

@@ -136,6 +136,11 @@ def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
         found = store.cases_by_number(ctx.session, number, [forum])
     else:
         found = store.cases_by_number(ctx.session, number)
+        # Other forums' cases are not the asker's business: not their titles, nor who handles them there.
+        visible = [c for c in found if may_view(ctx, c)]
+        if found and not visible:
+            raise UserError(not_yours(number))
+        found = visible
         if len(found) > 1 and ctx.forum is not None:
             found = [c for c in found if c.forum_id == ctx.forum.id] or found
         if len(found) > 1:
@@ -619,6 +624,12 @@ def list_cases(ctx: Context, args: str) -> Reply:
 # ------------------------------------------------------------------------------------ /ärende NR
 
 
+def not_yours(number: str) -> str:
+    """The refusal for a case in a forum the asker has no part in: it names nothing of that forum."""
+    return (f"Ärende {number} är inte ditt: det hör inte till något av dina forum, och du har inte anmält det. "
+            "/ärenden visar ärendena i dina forum.")
+
+
 def may_view(ctx: Context, case: Case) -> bool:
     if ctx.person.id in (case.raised_by_id, case.presenter_id):
         return True
@@ -692,10 +703,7 @@ def show_case(ctx: Context, args: str) -> Reply:
     if word:
         raise UserError(f"Jag förstår inte '{rest}'. Skriv /ärende {case.number} eller /ärende {case.number} avsluta.")
     if not may_view(ctx, case):
-        raise UserError(
-            f"Ärende {case.number} i {forum_label(case.forum)} visas bara för forumets deltagare och den som "
-            "anmält det. Fråga samordnaren."
-        )
+        raise UserError(not_yours(case.number))
     return case_reply(ctx, case)
 
 

@@ -28,6 +28,8 @@ from storage.models import Forum, Person
 
 log = logging.getLogger("kansli.dispatch")
 LOCKED_RETRIES = 20
+# Platforms that post every reply in the conversation it answers, for everyone there to see (no ephemeral).
+NO_WHISPER = frozenset({"teams"})
 
 UNKNOWN_COMMAND = "Jag känner inte igen '{text}'. Skriv /hjälp för att se vad du kan skriva."
 DB_DOWN = "kansli når inte sin databas just nu. Inget har sparats; försök igen om en liten stund."
@@ -242,6 +244,7 @@ class Dispatcher:
             platform=platform,
             forum=self._forum_of_channel(session, platform, channel),
             conversation=conversation,
+            whispers=platform not in NO_WHISPER,
             parse_when=self._dates().parse_when,
             split_when=self._dates().split_when,
         )

@@ -141,6 +141,9 @@ class Context:
     forum: Forum | None = None
     # PERSONAL, GROUP or CHANNEL: where the answer will be seen.
     conversation: str = PERSONAL
+    # Whether a private reply in a shared conversation is seen by the asker alone (Slack's ephemeral
+    # messages, the terminal); where it is not (Teams), private content goes to the asker's own chat.
+    whispers: bool = True
     parse_when: WhenParser | None = None
     split_when: WhenSplitter | None = None
     messages: list[Message] = field(default_factory=list)

@@ -96,3 +96,22 @@ def test_teams_channel_that_is_no_forums_never_shows_the_note(network, engine) -
 
     [answer] = asyncio.run(go())
     assert "Eva Strand" in answer.words() and NOTE not in answer.words()
+
+
+def test_teams_unpublished_agenda_asked_in_a_channel_goes_to_the_askers_own_chat(network, engine) -> None:
+    """Teams has no ephemeral messages: what only the asker may see is sent to their personal chat."""
+    give_teams_ids(network)
+    services = make_services(network, engine)
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with teams(services) as h:
+            await h.say("möten", user=MARIA, scope="personal")  # kansli now knows Maria's personal chat
+            await h.say("dagordning 6 mars", user=MARIA, scope="channel")
+            return h.standin.calls[1:]
+
+    calls = asyncio.run(go())
+    channel = [c for c in calls if c.conversation.startswith("19:lchnv")]
+    personal = [c for c in calls if c.conversation.startswith("a:personal")]
+    assert len(channel) == 1 and "Mötets öppnande" not in channel[0].words()
+    assert "inte publicerad" in channel[0].words() and "personligt meddelande" in channel[0].words()
+    assert personal and "Mötets öppnande" in personal[0].words()

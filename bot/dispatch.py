@@ -19,13 +19,17 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from handlers import registry
-from handlers.base import ConflictError, Context, Reply, UserError, error_reply
+from handlers import limits, registry
+from handlers.base import (
+    CHANNEL, CONVERSATIONS, PERSONAL, ConflictError, Context, Reply, UserError, error_reply,
+)
 from storage import outbox, queries
 from storage.models import Forum, Person
 
 log = logging.getLogger("kansli.dispatch")
 LOCKED_RETRIES = 20
+# Platforms that post every reply in the conversation it answers, for everyone there to see (no ephemeral).
+NO_WHISPER = frozenset({"teams"})
 
 UNKNOWN_COMMAND = "Jag känner inte igen '{text}'. Skriv /hjälp för att se vad du kan skriva."
 DB_DOWN = "kansli når inte sin databas just nu. Inget har sparats; försök igen om en liten stund."
@@ -130,9 +134,12 @@ class Dispatcher:
         platform: str = "cli",
         now: datetime | None = None,
         channel: str | None = None,
+        conversation: str | None = None,
     ) -> Outcome:
-        """Answer one command. `channel` is the platform channel id it came from, if any."""
-        outcome = self._attempts(text, None, identity=identity, platform=platform, now=now, channel=channel)
+        """Answer one command. `channel` is the platform channel id it came from, if any; `conversation` is
+        its kind (handlers.base.PERSONAL, GROUP or CHANNEL; without one, a channel id means CHANNEL)."""
+        outcome = self._attempts(text, None, identity=identity, platform=platform, now=now, channel=channel,
+                                 conversation=conversation)
         assert outcome is not None  # only a `prepare` step can decline a turn
         return outcome
 
@@ -144,6 +151,7 @@ class Dispatcher:
         platform: str,
         now: datetime | None = None,
         channel: str | None = None,
+        conversation: str | None = None,
     ) -> Outcome | None:
         """Answer one platform turn in a single transaction that begins with the adapter's own bookkeeping.
 
@@ -153,7 +161,8 @@ class Dispatcher:
         command is refused (the command is rolled back and `prepare` runs again on its own), and lost
         only when the transaction fails, so that a redelivery is answered then.
         """
-        return self._attempts(None, prepare, identity=identity, platform=platform, now=now, channel=channel)
+        return self._attempts(None, prepare, identity=identity, platform=platform, now=now, channel=channel,
+                              conversation=conversation)
 
     def _attempts(
         self,
@@ -164,9 +173,12 @@ class Dispatcher:
         platform: str,
         now: datetime | None,
         channel: str | None,
+        conversation: str | None = None,
     ) -> Outcome | None:
         now = now or self.clock()
         channel = clean(channel)
+        if conversation not in CONVERSATIONS:
+            conversation = CHANNEL if channel else PERSONAL
         identity = replace(identity, **{k: clean(v) for k, v in vars(identity).items() if isinstance(v, str)})
         try:
             for attempt in range(LOCKED_RETRIES + 1):
@@ -180,7 +192,8 @@ class Dispatcher:
                                 session.rollback()
                                 return None
                         return self._run(session, clean(command_text) or "", identity=identity,
-                                         platform=platform, now=now, channel=channel, keep=prepare)
+                                         platform=platform, now=now, channel=channel, keep=prepare,
+                                         conversation=conversation)
                 except OperationalError as exc:
                     # SQLite refuses a write at once when another writer committed after this transaction
                     # began; nothing was saved, so the whole command is simply run again.
@@ -201,7 +214,7 @@ class Dispatcher:
 
     def _run(
         self, session: Session, text: str, *, identity: Identity, platform: str, now: datetime, channel: str | None,
-        keep: Prepare | None = None,
+        keep: Prepare | None = None, conversation: str = PERSONAL,
     ) -> Outcome:
         """Run the command in `session`'s transaction. With `keep` (the adapter's bookkeeping step, which
         already ran in this transaction), that bookkeeping is committed even when the command is refused."""
@@ -218,12 +231,20 @@ class Dispatcher:
             shown = text if len(text) <= 60 else text[:57] + "…"
             return Outcome(error_reply(UNKNOWN_COMMAND.format(text=shown)), person_id=person.id)
         cmd, args = found
+        try:
+            limits.command(text)
+        except UserError as exc:
+            if keep:
+                session.commit()
+            return Outcome(error_reply(exc.message), person_id=person.id)
         ctx = Context(
             session=session,
             now=now,
             person=person,
             platform=platform,
             forum=self._forum_of_channel(session, platform, channel),
+            conversation=conversation,
+            whispers=platform not in NO_WHISPER,
             parse_when=self._dates().parse_when,
             split_when=self._dates().split_when,
         )

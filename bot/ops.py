@@ -309,7 +309,8 @@ def cmd_personuppgifter(args: argparse.Namespace) -> int:
             if not args.ja:
                 print(f"Detta raderar personuppgifterna för {person.name} ({person.handle}): namn, e-post, titel, "
                       "organisation, Slack- och Teams-id, frånvaronoteringar och kontaktvägar. Beslut, "
-                      "minnesanteckningar och ärenden finns kvar och visar 'borttagen person'.")
+                      "minnesanteckningar och ärenden finns kvar och visar 'borttagen person'; i ärendenas "
+                      "historik och i granskningsloggen står '(raderad person)' i stället för namnet.")
                 print("Inget har raderats ännu. Kör samma kommando med --ja för att radera.")
                 return 1
             handle = person.handle
@@ -324,7 +325,8 @@ def cmd_personuppgifter(args: argparse.Namespace) -> int:
     print(f"Raderade {n_of(result.notes, 'frånvaronotering', 'frånvaronoteringar')} och "
           f"{n_of(result.contact_refs, 'kontaktväg', 'kontaktvägar')}, stoppade "
           f"{n_of(result.cancelled_messages, 'väntande meddelande', 'väntande meddelanden')} och tog bort namnet ur "
-          f"{n_of(result.scrubbed_messages, 'skickat meddelande', 'skickade meddelanden')}.")
+          f"{n_of(result.scrubbed_messages, 'skickat meddelande', 'skickade meddelanden')} och "
+          f"{n_of(result.rewritten_history, 'rad', 'rader')} i ärendehistorik och granskningslogg.")
     if kept:
         print(f"Kvar, utan namn: {kept}.")
     print(f"Ta också bort {handle} ur nätverksfilen; annars läggs personen till igen vid nästa kansli import.")

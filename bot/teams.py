@@ -47,7 +47,7 @@ from bot.app import Services
 from bot.delivery import PermanentError, Recipient, TransientError
 from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
-from handlers.base import Reply
+from handlers.base import CHANNEL, GROUP, PERSONAL, Reply
 from storage import queries
 from storage import events
 from storage.models import ConversationRef, Person
@@ -357,6 +357,11 @@ def _conversation_type(activity: Activity) -> str:
     return "groupChat" if conv is not None and conv.is_group else "personal"
 
 
+def conversation_kind(activity: Activity) -> str:
+    """PERSONAL, GROUP or CHANNEL for the dispatcher; a kind Teams may add later counts as a channel."""
+    return {"personal": PERSONAL, "groupChat": GROUP}.get(_conversation_type(activity), CHANNEL)
+
+
 def dispatch_channel(activity: Activity) -> str | None:
     """The id a forum is configured with (Forum.teams_channel): the channel id, or a group chat's id."""
     kind = _conversation_type(activity)
@@ -640,6 +645,7 @@ class TeamsComponent:
                 identity=self._identity(activity),
                 platform=PLATFORM,
                 channel=dispatch_channel(activity),
+                conversation=conversation_kind(activity),
             )
             return None if outcome is None else (outcome, render_messages(outcome.reply))
 

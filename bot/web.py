@@ -145,9 +145,21 @@ PAGES_KEY: web.AppKey[Pages] = web.AppKey("kansli_pages", Pages)
 
 
 def base_url(request: web.Request, services: Services) -> str:
-    """KANSLI_PUBLIC_URL when set (behind a proxy), else the address the request came to."""
+    """KANSLI_PUBLIC_URL when set (behind a proxy), else the address kansli listens on.
+
+    Never the request's Host header: whoever sends the request chooses that, and the links built from it
+    end up in calendars and pages that others open."""
     configured = services.settings.public_url.strip().rstrip("/")
-    return configured or str(request.url.origin())
+    if configured:
+        return configured
+    sockname = request.transport.get_extra_info("sockname") if request.transport is not None else None
+    if isinstance(sockname, tuple) and len(sockname) >= 2:
+        host, port = str(sockname[0]), int(sockname[1])
+    else:
+        host, port = services.settings.host, int(services.settings.port)
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def _respond(r: Rendered) -> web.Response:

@@ -42,6 +42,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from handlers.agenda import absence_part, agenda_items
+from handlers import limits
 from handlers.base import Action, ConflictError, Context, Reply, Section, UserError
 from handlers.common import find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
 from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_time, local
@@ -49,7 +50,7 @@ from handlers.registry import command, normalise
 from storage import queries
 from storage.models import Absence, AuditLog, Forum, Meeting, Person
 
-NOTE_MAX = 1000
+NOTE_MAX = limits.ABSENCE_NOTE_MAX
 VIEW_ROLES = {"absence_recipient", "coordinator", "chair", "vice_chair"}
 NOTE_ROLES = {"absence_recipient"}
 REPORT = "/anmäl frånvaro"
@@ -187,8 +188,9 @@ def _read_part(ctx: Context, text: str, req: Request) -> str:
         return text[m.end():].strip()
     m = _ITEMS.match(text)
     if m:
-        first = int(m.group(1))
-        last = int(m.group(2)) if m.group(2) else first
+        hint = "Skriv punkterna som på dagordningen, till exempel 'punkt 4-6'."
+        first = limits.number(m.group(1), what="Punkt", hint=hint)
+        last = limits.number(m.group(2), what="Punkt", hint=hint) if m.group(2) else first
         if last < first:
             raise UserError(
                 f"Punkterna {first}-{last} går baklänges. Skriv den lägsta först, till exempel 'punkt {last}-{first}'."
@@ -261,8 +263,7 @@ def _set_note(req: Request, text: str) -> None:
     if m:
         req.substitute = m.group(1)
         note = note[: m.start()].strip()
-    if len(note) > NOTE_MAX:
-        raise UserError(f"Noteringen är för lång ({len(note)} tecken). Skriv högst {NOTE_MAX} tecken.")
+    limits.text(note, what="Noteringen", limit=NOTE_MAX)
     req.note = note or None
 
 
@@ -684,7 +685,8 @@ def _report_fields(meeting: Meeting, absence: Absence, *, note: bool) -> list[tu
 
 
 def _in_channel(ctx: Context) -> bool:
-    return ctx.forum is not None
+    """Seen by others: a channel or group chat of any kind, a forum's or not."""
+    return not ctx.personal
 
 
 # ------------------------------------------------------------------------------------ /anmäl frånvaro

@@ -212,4 +212,17 @@ def show_agenda(ctx: Context, args: str) -> Reply:
         meeting = _pick_one(upcoming, when="")
     else:
         meeting = meeting_for_phrase(ctx, forums, rest)
-    return agenda_reply(ctx.session, meeting, now=ctx.now)
+    reply = agenda_reply(ctx.session, meeting, now=ctx.now)
+    # Only a published agenda is ever shown to a channel, and only to its own forum's; anywhere else
+    # (a channel that is no forum's, another forum's, a draft) only the asker sees it.
+    reply.private = not (meeting.agenda_published_at is not None and ctx.forum is not None
+                         and ctx.forum.id == meeting.forum_id)
+    if reply.private and not ctx.personal and not ctx.whispers:
+        # Where everyone in the conversation would see the answer, it goes to the asker's own chat.
+        ctx.notify_person(ctx.person, reply, kind="agenda_asked", key=f"m{meeting.id}:{ctx.now.isoformat()}")
+        why = ("den är inte publicerad ännu" if meeting.agenda_published_at is None
+               else "den här kanalen hör inte till forumet")
+        return Reply(lines=[f"Dagordningen för {forum_label(meeting.forum)} {format_date(meeting.starts_at)} "
+                            f"visas inte här, eftersom {why}. Jag har skickat den till dig i ett personligt "
+                            "meddelande."])
+    return reply

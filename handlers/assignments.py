@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from handlers import limits
 from handlers.base import Action, Context, Reply, Section, UserError
 from handlers.cases import (
     OVERVIEW,
@@ -101,7 +102,7 @@ def parse_id(text: str, *, usage: str) -> tuple[int, str]:
     m = re.match(r"^\s*(?:uppdrag\s+|nr\s+)?#?(\d+)\b[\s:]*(.*)$", text, re.IGNORECASE | re.DOTALL)
     if not m:
         raise UserError(f"Ange uppdragets nummer, som /uppdrag visar (till exempel 'uppdrag 3'). Skriv: {usage}.")
-    return int(m.group(1)), m.group(2)
+    return limits.number(m.group(1), what="Uppdrag", hint=f"Skriv: {usage}."), m.group(2)
 
 
 def find_assignment(ctx: Context, number: int) -> Assignment:
@@ -138,7 +139,7 @@ def new_assignment(ctx: Context, args: str) -> Reply:
     if not m:
         raise UserError(f"Börja med den som får uppdraget som @handle. Skriv: {NEW_USAGE}.")
     assignee = person_arg(ctx, m.group(1), field="den som får uppdraget")
-    title = " ".join(m.group(2).split())
+    title = limits.title(" ".join(m.group(2).split()), what="Uppdragets titel")
     if not title:
         raise UserError(f"Skriv vad uppdraget gäller efter @{assignee.handle}. Skriv: {NEW_USAGE}.")
     if not options.get("senast"):
@@ -235,6 +236,7 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         raise UserError(
             f"Ange skälet till förlängningen med '; skäl: …', så att det finns kvar. Skriv: {EXTEND_USAGE}."
         )
+    limits.text(options["skäl"], what="Skälet")
     new_due = read_due(ctx, options["senast"])
     if new_due <= a.due:
         raise UserError(
@@ -358,7 +360,8 @@ def list_assignments(ctx: Context, args: str) -> Reply:
         return _listing(ctx, "Dina försenade uppdrag", found, show_assignee=False,
                         empty=f"Du har inga försenade uppdrag i dag, {format_date(ctx.today)}.")
     if re.fullmatch(r"#?\d+", rest.strip()):
-        a = find_assignment(ctx, int(rest.strip().lstrip("#")))
+        a = find_assignment(ctx, limits.number(rest.strip().lstrip("#"), what="Uppdrag",
+                                               hint="/uppdrag alla visar de öppna uppdragen."))
         if a.assignee_id != ctx.person.id and a.forum not in queries.forums_of(ctx.session, ctx.person):
             raise UserError(f"Uppdrag {a.id} visas bara för den som har det och för {forum_label(a.forum)}. "
                             "Skriv /uppdrag för dina egna.")

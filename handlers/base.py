@@ -120,6 +120,13 @@ class Message:
     forum_id: int | None = None
 
 
+# The kind of conversation a command came from, as the adapter tells it. Private content (absence notes,
+# anything shown only to its recipients) is shown only in a PERSONAL one.
+PERSONAL = "personal"  # a one-to-one chat with kansli (Slack DM or App Home, Teams personal chat, the terminal)
+GROUP = "group"  # a group chat (Slack mpim, Teams groupChat)
+CHANNEL = "channel"  # a channel, public or private, a forum's or not
+CONVERSATIONS = (PERSONAL, GROUP, CHANNEL)
+
 WhenParser = Callable[[str, datetime], Any]
 WhenSplitter = Callable[[str, datetime], tuple[Any, str]]
 
@@ -132,6 +139,11 @@ class Context:
     platform: str = "cli"
     # The forum whose channel the command came from, if any.
     forum: Forum | None = None
+    # PERSONAL, GROUP or CHANNEL: where the answer will be seen.
+    conversation: str = PERSONAL
+    # Whether a private reply in a shared conversation is seen by the asker alone (Slack's ephemeral
+    # messages, the terminal); where it is not (Teams), private content goes to the asker's own chat.
+    whispers: bool = True
     parse_when: WhenParser | None = None
     split_when: WhenSplitter | None = None
     messages: list[Message] = field(default_factory=list)
@@ -142,6 +154,11 @@ class Context:
         from handlers.fmt import local
 
         return local(self.now).date()
+
+    @property
+    def personal(self) -> bool:
+        """True when only the asker sees the answer: the one place private content may be shown."""
+        return self.conversation == PERSONAL and self.forum is None
 
     def roles_in(self, forum: Forum) -> set[str]:
         """The asker's roles in a forum today; looked up once per command."""

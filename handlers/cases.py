@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 
 from sqlalchemy import select
 
+from handlers import limits
 from handlers.base import Action, Context, Reply, Section, UserError
 from handlers.calendar import forum_deadlines, is_working_day
 from handlers.common import (
@@ -72,7 +73,6 @@ PURPOSE_WORDS = {
 }
 CASE_NUMBER = re.compile(r"^(\d{4}):(\d{1,6})$")
 URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
-MAX_TITLE = 500
 
 RAISE_USAGE = "/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; bilaga: URL]"
 BEREDNING_USAGE = "/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR åter ORSAK"
@@ -136,6 +136,11 @@ def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
         found = store.cases_by_number(ctx.session, number, [forum])
     else:
         found = store.cases_by_number(ctx.session, number)
+        # Other forums' cases are not the asker's business: not their titles, nor who handles them there.
+        visible = [c for c in found if may_view(ctx, c)]
+        if found and not visible:
+            raise UserError(not_yours(number))
+        found = visible
         if len(found) > 1 and ctx.forum is not None:
             found = [c for c in found if c.forum_id == ctx.forum.id] or found
         if len(found) > 1:
@@ -312,6 +317,7 @@ def read_attachments(text: str) -> list[tuple[str, str | None]]:
     title: list[str] = []
     for token in text.replace(",", " ").split():
         if URL.match(token):
+            limits.url(token)
             if out and title:
                 out[-1] = (out[-1][0], " ".join(title))
             elif title:
@@ -325,11 +331,21 @@ def read_attachments(text: str) -> list[tuple[str, str | None]]:
             title.append(token)
     if out and title:
         out[-1] = (out[-1][0], " ".join(title))
+    for _, name in out:
+        if name:
+            limits.title(name, what="Bilagans namn")
     if not out:
         raise UserError(
             f"'{text}' är ingen webbadress. Skriv bilagan som en länk, till exempel 'bilaga: https://…/underlag.pdf'."
         )
     return out
+
+
+def _check_texts(options: dict[str, str]) -> None:
+    """The free texts a case command may carry, each within its limit."""
+    for key, what in (("förslag", "Förslaget till beslut"), ("beskrivning", "Beskrivningen")):
+        if options.get(key):
+            limits.text(options[key], what=what)
 
 
 def case_fields(ctx: Context, case: Case) -> list[tuple[str, str]]:
@@ -454,8 +470,8 @@ def raise_case(ctx: Context, args: str) -> Reply:
     title = " ".join(head.split())
     if not title:
         raise UserError(f"Ärendet behöver en titel som säger vad det gäller. Skriv: {RAISE_USAGE}.")
-    if len(title) > MAX_TITLE:
-        raise UserError(f"Titeln är för lång ({len(title)} tecken); korta den till högst {MAX_TITLE} tecken.")
+    limits.title(title, what="Ärendets titel")
+    _check_texts(options)
     forum = _raise_forum(ctx, options.get("forum"), options.get("möte"))
     purpose = read_purpose(options["syfte"]) if options.get("syfte") else "information"
     presenter = person_arg(ctx, options["föredragande"], field="föredragande") if options.get("föredragande") else None
@@ -467,7 +483,7 @@ def raise_case(ctx: Context, args: str) -> Reply:
                 f"{genitive(forum)} möte {format_date(wished.starts_at)} har redan varit. "
                 f"{upcoming_list(ctx, [forum])} Skriv 'möte: DATUM' för ett av dem."
             )
-    attachments = read_attachments(options["bilaga"]) if options.get("bilaga") else []
+    attachments = limits.attachments(read_attachments(options["bilaga"])) if options.get("bilaga") else []
 
     case = store.create_case(
         ctx.session,
@@ -608,6 +624,12 @@ def list_cases(ctx: Context, args: str) -> Reply:
 # ------------------------------------------------------------------------------------ /ärende NR
 
 
+def not_yours(number: str) -> str:
+    """The refusal for a case in a forum the asker has no part in: it names nothing of that forum."""
+    return (f"Ärende {number} är inte ditt: det hör inte till något av dina forum, och du har inte anmält det. "
+            "/ärenden visar ärendena i dina forum.")
+
+
 def may_view(ctx: Context, case: Case) -> bool:
     if ctx.person.id in (case.raised_by_id, case.presenter_id):
         return True
@@ -681,10 +703,7 @@ def show_case(ctx: Context, args: str) -> Reply:
     if word:
         raise UserError(f"Jag förstår inte '{rest}'. Skriv /ärende {case.number} eller /ärende {case.number} avsluta.")
     if not may_view(ctx, case):
-        raise UserError(
-            f"Ärende {case.number} i {forum_label(case.forum)} visas bara för forumets deltagare och den som "
-            "anmält det. Fråga samordnaren."
-        )
+        raise UserError(not_yours(case.number))
     return case_reply(ctx, case)
 
 
@@ -739,11 +758,12 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         if purpose != case.purpose:
             case.purpose = purpose
             changes.append(f"syfte {PURPOSE_NAMES[purpose].lower()}")
+    _check_texts(options)
     if options.get("förslag"):
         case.proposal = options["förslag"]
         changes.append("förslag till beslut")
     if options.get("bilaga"):
-        for url, atitle in read_attachments(options["bilaga"]):
+        for url, atitle in limits.attachments(read_attachments(options["bilaga"]), already=len(case.attachments)):
             case.attachments.append(Attachment(url=url, title=atitle))
             changes.append(f"bilaga {url}")
 
@@ -820,7 +840,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
 
 
 def send_back(ctx: Context, case: Case, reason: str) -> Reply:
-    reason = " ".join(reason.split())
+    reason = limits.text(" ".join(reason.split()), what="Orsaken")
     if not reason:
         raise _reason_prompt(case)
     if case.status == "behandlat":

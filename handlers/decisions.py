@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from handlers import limits
 from handlers.base import Action, Context, Reply, UserError
 from handlers.cases import (
     DECIDERS,
@@ -74,7 +75,7 @@ def record_decision(ctx: Context, case: Case, text: str) -> Reply:
     decision = Decision(
         case_id=case.id,
         meeting_id=case.meeting_id,
-        text="\n".join(lines),
+        text=limits.text("\n".join(lines), what="Beslutstexten"),
         responsible_id=responsible.id if responsible else None,
         recorded_by_id=ctx.person.id,
         decided_at=ctx.now,
@@ -117,7 +118,7 @@ def record_decision(ctx: Context, case: Case, text: str) -> Reply:
 
 
 def remit(ctx: Context, case: Case, reason: str) -> Reply:
-    reason = " ".join(reason.split())
+    reason = limits.text(" ".join(reason.split()), what="Orsaken")
     if not reason:
         message = (
             f"Skriv varför ärende {case.number} återremitteras, så att den som anmält det får veta: "

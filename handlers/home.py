@@ -93,7 +93,7 @@ def overview(ctx: Context, args: str) -> Reply:
         line = f"{forum_label(a.meeting.forum)} {format_date(a.meeting.starts_at)}: {absence_part(a)}"
         if a.substitute is not None:
             line += f", ersättare {a.substitute.name}"
-        if a.note:
+        if a.note and ctx.personal:
             line += f" (notering: {a.note})"
         lines.append(line)
     sections.append(Section(heading="Din anmälda frånvaro", lines=lines or ["Du har inte anmält någon frånvaro."]))

@@ -25,6 +25,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from handlers.agenda import absence_part, agenda_items
+from handlers import limits
 from handlers.base import Action, Context, Reply, Section, UserError
 from handlers.common import forum_label, person_label, pop_forum_option, require_role
 from handlers.fmt import format_date, local
@@ -452,10 +453,11 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
         )
     notes = parse_notes(meeting.minutes_text)
     old = notes.get(item_no, "")
+    what = f"Anteckningen till punkt {item_no}" if item_no is not None else "Anteckningen"
     if append:
-        notes[item_no] = f"{old}\n\n{text}" if old else text
+        notes[item_no] = limits.text(f"{old}\n\n{text}" if old else text, what=what)
     elif text:
-        notes[item_no] = text
+        notes[item_no] = limits.text(text, what=what)
     else:
         notes.pop(item_no, None)
     meeting.minutes_text = dump_notes(notes)

@@ -14,9 +14,11 @@ Decisions (see the README, "Personuppgifter"):
   handle, e-mail, title, organisation and Slack/Teams identities, deletes their
   absence notes and the conversation references kansli kept to reach them, cancels
   messages still waiting for them and scrubs their name from the copies of sent
-  messages. Decisions, minutes, case histories and the audit log are public
-  records (allmänna handlingar) and are kept as written; wherever they point at the
-  person, the person now reads "borttagen person".
+  messages. Decisions and minutes are public records (allmänna handlingar) and are
+  kept as written; wherever they point at the person, the person now reads
+  "borttagen person". The free texts kansli wrote about them in case histories
+  and the audit log ("Aktualiserat av Per Ek", "per.ek") are rewritten: their
+  name, handle and e-mail there read "(raderad person)".
 """
 from __future__ import annotations
 
@@ -45,6 +47,8 @@ from storage.models import (
 )
 
 ERASED_NAME = "borttagen person"
+# What an erased person's name becomes inside the texts of case histories and the audit log.
+HISTORY_NAME = "(raderad person)"
 NOTE_REMOVED = "[notering borttagen]"
 CANCELLED_MESSAGE = "mottagaren är borttagen (personuppgifter raderade)"
 
@@ -284,6 +288,7 @@ class EraseResult:
     notes: int = 0
     cancelled_messages: int = 0
     scrubbed_messages: int = 0
+    rewritten_history: int = 0
     contact_refs: int = 0
     kept: dict[str, int] = field(default_factory=dict)
 
@@ -317,6 +322,8 @@ def erase_person(session: Session, person: Person, *, now: datetime, by: str | N
     # Longest first, so "@maria.lind" goes before "maria.lind".
     replacements += [word(n, ERASED_NAME) for n in sorted(names, key=len, reverse=True)]
     result.scrubbed_messages = scrub_messages(session, replacements)
+    result.rewritten_history = rewrite_history(
+        session, [word(n, HISTORY_NAME) for n in sorted(names, key=len, reverse=True)])
 
     refs = session.execute(
         delete(ConversationRef).where(ConversationRef.scope == "person", ConversationRef.scope_id == str(pid))
@@ -346,6 +353,27 @@ def erase_person(session: Session, person: Person, *, now: datetime, by: str | N
                                  "scrubbed_messages": result.scrubbed_messages}))
     session.flush()
     return result
+
+
+def rewrite_history(session: Session, replacements: Replacements) -> int:
+    """Apply `replacements` to the texts of case histories and the audit log; returns how many rows changed.
+
+    Erasure is rare and done by an operator, so every row is read (the audit detail is JSON, which no
+    portable query can search for a name)."""
+    if not replacements:
+        return 0
+    changed = 0
+    for event in session.scalars(select(CaseEvent).where(CaseEvent.detail.is_not(None)).order_by(CaseEvent.id)):
+        new = _replace_in(event.detail, replacements)
+        if new != event.detail:
+            event.detail = new
+            changed += 1
+    for entry in session.scalars(select(AuditLog).where(AuditLog.detail.is_not(None)).order_by(AuditLog.id)):
+        new = _replace_in(entry.detail, replacements)
+        if new != entry.detail:
+            entry.detail = new
+            changed += 1
+    return changed
 
 
 def person_for_operator(session: Session, handle: str) -> Person | None:

@@ -70,7 +70,10 @@ TOO_LONG = "Listan är längre än vad som får plats här. Skriv kommandot till
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters, so user text never turns into a mention or a link by accident."""
+    """Slack's three control characters, so user text never turns into a mention or a link by accident.
+
+    The one escaping rule of this renderer, applied to every string of a reply (blocks and fallback text):
+    kansli's replies carry no markup of their own, so everything in them is text."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -217,9 +220,9 @@ def render_blocks(reply: Reply, *, limit: int = VIEW_BLOCKS) -> list[dict[str, A
 
 
 def fallback_text(reply: Reply) -> str:
-    """The message's `text`: what notifications and screen readers show."""
+    """The message's `text`: what notifications and screen readers show (Slack reads it as mrkdwn too)."""
     parts = [p for p in (reply.title, *(reply.lines[:1])) if p]
     if not parts and reply.sections:
         s = reply.sections[0]
         parts = [p for p in (s.heading, *(s.lines[:1])) if p]
-    return cut(" – ".join(parts) or "kansli", FALLBACK_TEXT)
+    return cut(escape(" – ".join(parts)) or "kansli", FALLBACK_TEXT)

@@ -12,6 +12,7 @@ what does not fit in `MAX_PAGES` cards is left out with a "Visar X av Y" note.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,11 +89,38 @@ def render_text(reply: Reply) -> str:
     return text
 
 
+# Markdown that Teams reads in text messages and in card TextBlocks and FactSets: emphasis, links, code,
+# strike-through, raw HTML and autolinks in angle brackets. A bare URL is left as it is (it shows itself,
+# so it can hide nothing; escaping it would break the link), but it never holds brackets.
+_MD_INLINE = re.compile(r"([\\*_\[\]`~<>])")
+_BARE_URL = re.compile(r"https?://[^\s<>\[\]()*_`~\\]+")
+# What turns a line into a heading, quote, list item or rule.
+_MD_LINE_START = re.compile(r"^(\s*)(?:([#>+=|-])|(\d+)([.)]))", re.MULTILINE)
+
+
+def md_escape(text: str) -> str:
+    """The one escaping rule of this renderer, for every string of a reply (text messages and cards):
+    user text shows as typed and never becomes a link, emphasis, a heading or a list. kansli's replies
+    carry no markup of their own; the renderer adds the little it uses (the bold title) around escaped text."""
+    text = str(text)
+    out: list[str] = []
+    last = 0
+    for url in _BARE_URL.finditer(text):
+        out.append(_MD_INLINE.sub(r"\\\1", text[last:url.start()]))
+        out.append(url.group(0))
+        last = url.end()
+    out.append(_MD_INLINE.sub(r"\\\1", text[last:]))
+    return _MD_LINE_START.sub(_escape_line_start, "".join(out))
+
+
+def _escape_line_start(m: re.Match[str]) -> str:
+    if m.group(2):  # '#', '-', '>' …: the mark itself
+        return f"{m.group(1)}\\{m.group(2)}"
+    return f"{m.group(1)}{m.group(3)}\\{m.group(4)}"  # '1.': the punctuation after the number
+
+
 def _md(text: str) -> str:
-    # Teams reads text messages as markdown; keep user text from turning into headings or rules.
-    if text.startswith(("#", "---", "***", "===")):
-        return "\\" + text
-    return text
+    return md_escape(text)
 
 
 def _summary(reply: Reply) -> str:
@@ -103,11 +131,11 @@ def _summary(reply: Reply) -> str:
 
 
 def _text(text: str, **style: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+    return {"type": "TextBlock", "text": md_escape(text), "wrap": True, **style}
 
 
 def _facts(fields: list[tuple[str, str]]) -> dict[str, Any]:
-    return {"type": "FactSet", "facts": [{"title": str(k), "value": str(v)} for k, v in fields]}
+    return {"type": "FactSet", "facts": [{"title": md_escape(k), "value": md_escape(v)} for k, v in fields]}
 
 
 def submit_action(action: Action) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from bot.slack import forms
 from bot.slack.text import (
     SLASH_ALIASES,
     SLASH_COMMANDS,
+    conversation_kind,
     mentioned_users,
     slash_to_text,
     strip_bot_mention,
@@ -121,6 +122,8 @@ class SlackBot:
         if problem:
             log.warning("refused a signed slack request: %s", problem)
             return web.json_response({"error": problem}, status=400)
+        if not await self._first_signature(str(request.headers.get("X-Slack-Signature"))):
+            return web.Response(status=200)  # a replay inside the five minutes: acknowledged, not run again
         bolt_request = AsyncBoltRequest(body=body, query=request.query_string,
                                         headers=request.headers)  # type: ignore[arg-type]
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
@@ -230,13 +233,14 @@ class SlackBot:
 
     # ------------------------------------------------------------------ dispatching
 
-    async def dispatch(self, text: str, user: str, channel: str | None) -> Outcome:
+    async def dispatch(self, text: str, user: str, channel: str | None, kind: str | None = None) -> Outcome:
         """The dispatcher in a worker thread: the event loop never waits for the database."""
-        return await self.services.threads.run(self._dispatch_sync, text, user, channel)
+        return await self.services.threads.run(self._dispatch_sync, text, user, channel, kind)
 
-    def _dispatch_sync(self, text: str, user: str, channel: str | None) -> Outcome:
+    def _dispatch_sync(self, text: str, user: str, channel: str | None, kind: str | None = None) -> Outcome:
         return self.services.dispatcher.run(
-            self._translate(text), identity=Identity(slack_user_id=user), platform="slack", channel=channel
+            self._translate(text), identity=Identity(slack_user_id=user), platform="slack", channel=channel,
+            conversation=kind or conversation_kind(channel),
         )
 
     def _translate(self, text: str) -> str:
@@ -262,6 +266,16 @@ class SlackBot:
             except Exception:  # noqa: BLE001 - the rows stay in the outbox for the scheduler
                 log.exception("delivery after a slack command failed")
 
+    async def _first_signature(self, signature: str) -> bool:
+        """A signed request is handled once: the signature (an HMAC of its timestamp and body) is recorded,
+        and a second request carrying it inside the five-minute window is a replay. A store that cannot
+        record it does not stop the request; the dispatcher then reports the store's trouble itself."""
+        try:
+            return await self.services.threads.run(self._record_event, f"slack:sig:{signature}")
+        except Exception:  # noqa: BLE001
+            log.warning("could not record a slack request signature", exc_info=True)
+            return True
+
     async def _first_time(self, body: dict[str, Any]) -> bool:
         """Events API retries carry the same event_id: only the first delivery is handled."""
         event_id = body.get("event_id")
@@ -278,7 +292,7 @@ class SlackBot:
                 self._pruned_at = now
             session.commit()
         if not new:
-            log.info("slack event %s already handled; retry ignored", key)
+            log.info("slack request %s already handled; repeat ignored", key[:60])
         return new
 
     # ------------------------------------------------------------------ slash commands
@@ -288,7 +302,7 @@ class SlackBot:
         user = str(body.get("user_id"))
         channel = body.get("channel_id")
         outcome = await self.dispatch(slash_to_text(str(body.get("command", "")), body.get("text") or ""),
-                                      user, channel)
+                                      user, channel, conversation_kind(channel, name=body.get("channel_name")))
         reply = outcome.reply
         if reply.form in forms.FORMS:
             if body.get("trigger_id") and await self._open_form(str(body["trigger_id"]), reply, user, channel):
@@ -327,7 +341,8 @@ class SlackBot:
         if not await self._first_time(body):
             return
         text = strip_bot_mention(event.get("text") or "", bot_user_id)
-        outcome = await self.dispatch(text, str(user), channel)
+        outcome = await self.dispatch(text, str(user), channel,
+                                      conversation_kind(channel, channel_type=event.get("channel_type")))
         reply = outcome.reply
         if reply.form in forms.FORMS:
             reply = _form_button(reply, text)
@@ -345,7 +360,8 @@ class SlackBot:
         user = str((body.get("user") or {}).get("id"))
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         command = str(action.get("value") or "")
-        outcome = await self.dispatch(command, user, channel)
+        outcome = await self.dispatch(command, user, channel,
+                                      conversation_kind(channel, name=(body.get("channel") or {}).get("name")))
         reply = outcome.reply
         view = body.get("view") or {}
         if reply.form in forms.FORMS and body.get("trigger_id"):
@@ -479,8 +495,8 @@ def request_problem(body: str, content_type: str) -> str | None:
     if content_type == "application/json" or body.lstrip().startswith("{"):
         try:
             data = json.loads(body)
-        except ValueError:
-            return "body is not JSON"
+        except (ValueError, RecursionError):
+            return "body is not JSON (or nested too deep)"
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             return "not a Slack event"
         if data["type"] == "url_verification":
@@ -501,8 +517,8 @@ def request_problem(body: str, content_type: str) -> str | None:
     if "payload" in one:
         try:
             payload = json.loads(one["payload"])
-        except ValueError:
-            return "payload is not JSON"
+        except (ValueError, RecursionError):
+            return "payload is not JSON (or nested too deep)"
         if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
             return "payload without type"
         user = payload.get("user")

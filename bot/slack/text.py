@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+from handlers.base import CHANNEL, GROUP, PERSONAL
 from handlers.registry import normalise
 
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -48,6 +49,20 @@ def slash_to_text(command: str, text: str) -> str:
     if normalise(name) == UMBRELLA:
         return text
     return f"{name} {text}".strip()
+
+
+def conversation_kind(channel: str | None, *, name: str | None = None, channel_type: str | None = None) -> str:
+    """PERSONAL, GROUP or CHANNEL for a Slack conversation.
+
+    `channel_type` is the Events API's (im, mpim, channel, group); `name` a slash command's or an action's
+    channel name ("directmessage", "mpdm-…", "privategroup", a channel's name). Without a channel (the App
+    Home tab) the conversation is the person's own. Anything not known to be a DM counts as a channel.
+    """
+    if channel_type == "im" or (channel_type is None and (not channel or str(channel).startswith("D"))):
+        return PERSONAL
+    if channel_type == "mpim" or (name or "").startswith("mpdm-"):
+        return GROUP
+    return CHANNEL
 
 
 def mentioned_users(text: str) -> set[str]:

@@ -213,3 +213,16 @@ def test_kansli_serve_wires_the_pages(tmp_path: Path) -> None:
 
     status, body = asyncio.run(go())
     assert status == 200 and "Länsnätverket för förvaltningschefer" in body
+
+
+def test_markup_in_a_case_title_is_shown_as_text_on_the_page(network, engine) -> None:  # type: ignore[no-untyped-def]
+    from storage.models import Case
+
+    ids = add_published_meeting(network)
+    with network() as s:
+        s.get(Case, ids.case_id).title = '[Logga in här](https://evil.example/login) <a href="https://evil.example">x</a>'
+        s.commit()
+    services = services_for(network, engine, now=at("2020-05-01T09:00"))
+    _, body = get(services, "/forum/lchnv/mote/2020-03-06")
+    assert 'href="https://evil.example' not in body and "&lt;a href=" in body
+    assert "[Logga in här](https://evil.example/login)" in body

@@ -110,3 +110,43 @@ def test_vtimezone_rules_agree_with_the_tz_database() -> None:
         if real.astimezone(timezone.utc).astimezone(STOCKHOLM).replace(tzinfo=None) == t:  # skip the spring gap
             assert t.replace(tzinfo=rules).utcoffset() == real.utcoffset(), t
         t += timedelta(hours=7)
+
+
+def test_links_never_come_from_the_host_header(network, engine) -> None:  # type: ignore[no-untyped-def]
+    """Without KANSLI_PUBLIC_URL the links use the address kansli listens on, whatever Host the request names."""
+    import asyncio
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from tests.bot.test_web import pages_app
+
+    add_published_meeting(network)
+    services = services_for(network, engine, now=at("2020-05-01T09:00"))
+
+    async def go() -> tuple[str, str]:
+        async with TestClient(TestServer(pages_app(services), host="127.0.0.1")) as client:
+            headers = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+            ics = await (await client.get("/forum/lchnv/kalender.ics", headers=headers)).text()
+            page = await (await client.get("/forum/lchnv", headers=headers)).text()
+            return ics, page
+
+    ics, page = asyncio.run(go())
+    assert "evil.example" not in ics and "evil.example" not in page
+    for ev in Calendar.from_ical(ics).walk("VEVENT"):
+        assert str(ev["URL"]).startswith("http://127.0.0.1:")
+
+
+def test_user_text_in_the_feed_cannot_add_lines_or_events(network, engine) -> None:  # type: ignore[no-untyped-def]
+    """iCalendar escaping: a case title with line breaks, ';' and ',' stays one text value."""
+    from storage.models import Case
+
+    ids = add_published_meeting(network)
+    evil = "Titel\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Falskt möte; med, skiljetecken"
+    with network() as s:
+        s.get(Case, ids.case_id).title = evil
+        s.commit()
+    services = services_for(network, engine, now=at("2020-03-01T09:00"), public_url=PUBLIC)
+    _, cal = feed(services)
+    assert len(events(cal)) == 3  # no event was added
+    description = str(events(cal)[f"meeting-{ids.march_id}@lchnv.kansli"]["DESCRIPTION"])
+    assert "SUMMARY:Falskt möte; med, skiljetecken" in description  # kept as text inside the description

@@ -141,6 +141,25 @@ def test_erasing_keeps_decisions_and_absences_and_replaces_the_person(chat, netw
     assert "Per Ek" not in listing and NOTE not in listing
 
 
+def test_erasing_rewrites_the_name_in_case_history_and_audit_text(chat, network) -> None:
+    raised = chat("per.ek", "/anmäl ärende Gemensam rutin för tolkar; forum: lchnv")
+    assert raised.ok
+    number = raised.reply.split("Ärende ", 1)[1].split()[0]
+    before = chat("maria.lind", f"/ärende {number}")
+    assert "Per Ek" in before.reply  # the history names who raised it
+    assert chat("maria.lind", f"/uppdrag ny @per.ek Utred tolkbehovet; senast 1 april; ärende {number}").ok
+    with network() as s:
+        result = erase_person(s, s.scalar(select(Person).where(Person.handle == "per.ek")), now=at("2020-04-01T09:00"))
+        s.commit()
+    assert result.rewritten_history >= 1
+    after = chat("maria.lind", f"/ärende {number}")
+    assert after.ok and "Per Ek" not in after.reply and "per.ek" not in after.reply
+    assert "(raderad person)" in after.reply and "Gemensam rutin för tolkar" in after.reply
+    with network() as s:
+        audit = json.dumps([a.detail for a in s.scalars(select(AuditLog))], ensure_ascii=False)
+    assert "Per Ek" not in audit and '"per.ek"' not in audit and "(raderad person)" in audit
+
+
 def test_erasing_touches_no_one_else(chat, network) -> None:
     report(chat, "per.ek")
     report(chat, "eva.strand", "barnets skolavslutning")

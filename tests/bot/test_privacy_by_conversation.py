@@ -1,0 +1,117 @@
+"""Private content follows the conversation kind, on every platform.
+
+An absence note (health data) and anything else shown only to its recipients appears only in a personal
+conversation with someone allowed to see it: never in a Slack channel or group DM, a Teams group chat or
+channel, or the terminal chat's `--channel`, whether or not that channel is a forum's.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from tests.bot.slack_standin import SLACK_IDS, block_action, dm_event, give_slack_ids, slack_app, text_of
+from tests.bot.test_teams import MARIA, give_teams_ids, make_services, teams
+
+NOTE = "sjukskriven efter operation"
+RANDOM = "C0RANDOM"  # a Slack channel that is no forum's
+MPIM = "G0GROUPDM"  # a Slack group DM
+
+
+def report_with_note(chat) -> None:  # type: ignore[no-untyped-def]
+    assert chat("eva.strand", f"/anmäl frånvaro 6 mars till kl 11: {NOTE}").ok
+
+
+# ------------------------------------------------------------------ terminal chat
+
+
+def test_terminal_chat_in_a_channel_that_is_no_forums_never_shows_the_note(chat) -> None:
+    report_with_note(chat)
+    assert NOTE in chat("maria.lind", "/frånvaro 6 mars").reply  # personal: the recipient sees it
+    said = chat("maria.lind", "/frånvaro 6 mars", channel="#slumpen")
+    assert said.ok and NOTE not in said.reply and "aldrig i en kanal" in said.reply
+    own = chat("eva.strand", "/översikt", channel="#slumpen")
+    assert own.ok and "Din anmälda frånvaro" in own.reply and NOTE not in own.reply
+    again = chat("eva.strand", f"/anmäl frånvaro 6 mars till kl 11: {NOTE}", channel="#slumpen")
+    assert again.ok and NOTE not in again.reply
+
+
+# ------------------------------------------------------------------ Slack
+
+
+def test_slack_channel_that_is_no_forums_never_shows_the_note(network, engine) -> None:
+    give_slack_ids(network)
+    from tests.conftest import Chat
+
+    report_with_note(Chat(network))
+
+    async def go() -> tuple[str, str, str]:
+        async with slack_app(network, engine) as h:
+            await h.slash("/franvaro", "6 mars", user=SLACK_IDS["maria.lind"], channel=RANDOM)
+            [in_channel] = await h.standin.wait_for(lambda: h.standin.of("response_url"))
+            await h.event(dm_event(SLACK_IDS["maria.lind"], "frånvaro 6 mars"))
+            [dm] = await h.standin.wait_for(lambda: h.standin.of("chat.postMessage"))
+            await h.interact(block_action(SLACK_IDS["maria.lind"], "frånvaro 6 mars",
+                                          response_url=h.standin.response_url("group"), channel=MPIM))
+            clicks = await h.standin.wait_for(lambda: h.standin.of("response_url")[1:])
+            return text_of(in_channel), text_of(dm), text_of(clicks[0])
+
+    in_channel, dm, group = asyncio.run(go())
+    assert "Eva Strand" in in_channel and NOTE not in in_channel
+    assert NOTE in dm  # the same question in a DM shows it
+    assert "Eva Strand" in group and NOTE not in group
+
+
+# ------------------------------------------------------------------ Teams
+
+
+def test_teams_group_chat_never_shows_the_note(network, engine) -> None:
+    give_teams_ids(network)
+    from tests.conftest import Chat
+
+    report_with_note(Chat(network))
+    services = make_services(network, engine)
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with teams(services) as h:
+            await h.say("frånvaro 6 mars", user=MARIA, scope="groupChat")
+            await h.say("frånvaro 6 mars", user=MARIA, scope="personal")
+            return h.standin.calls
+
+    group, personal = asyncio.run(go())
+    assert group.conversation == "19:groupchat@thread.v2"
+    assert "Eva Strand" in group.words() and NOTE not in group.words()
+    assert NOTE in personal.words()
+
+
+def test_teams_channel_that_is_no_forums_never_shows_the_note(network, engine) -> None:
+    give_teams_ids(network)
+    from tests.conftest import Chat
+
+    report_with_note(Chat(network))
+    services = make_services(network, engine)
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with teams(services) as h:
+            await h.say("frånvaro 6 mars", user=MARIA, scope="channel", conversation="19:random@thread.tacv2")
+            return h.standin.calls
+
+    [answer] = asyncio.run(go())
+    assert "Eva Strand" in answer.words() and NOTE not in answer.words()
+
+
+def test_teams_unpublished_agenda_asked_in_a_channel_goes_to_the_askers_own_chat(network, engine) -> None:
+    """Teams has no ephemeral messages: what only the asker may see is sent to their personal chat."""
+    give_teams_ids(network)
+    services = make_services(network, engine)
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with teams(services) as h:
+            await h.say("möten", user=MARIA, scope="personal")  # kansli now knows Maria's personal chat
+            await h.say("dagordning 6 mars", user=MARIA, scope="channel")
+            return h.standin.calls[1:]
+
+    calls = asyncio.run(go())
+    channel = [c for c in calls if c.conversation.startswith("19:lchnv")]
+    personal = [c for c in calls if c.conversation.startswith("a:personal")]
+    assert len(channel) == 1 and "Mötets öppnande" not in channel[0].words()
+    assert "inte publicerad" in channel[0].words() and "personligt meddelande" in channel[0].words()
+    assert personal and "Mötets öppnande" in personal[0].words()

@@ -12,7 +12,7 @@ import unicodedata
 from datetime import date, timedelta
 
 from handlers.base import Context, Reply, Section, UserError
-from handlers.cases import read_day
+from handlers.cases import genitive, read_day
 from handlers.common import (
     ROLE_NAMES,
     choose_forum,
@@ -140,7 +140,7 @@ def _check_not_last(ctx: Context, forum: Forum, person: Person, role: str, after
     holds_then = person.id in {p.id for p in queries.people_with_role(ctx.session, forum, role, on=day)}
     if holds_then:
         raise UserError(
-            f"{person.name} är {forum_label(forum)}s sista {ROLE_NAMES[role]} {format_date(day)}. Utse först en ny "
+            f"{person.name} är {genitive(forum)} sista {ROLE_NAMES[role]} {format_date(day)}. Utse först en ny "
             f"med /roll {ROLE_NAMES[role]} @handle från {day.isoformat()}, och försök sedan igen."
         )
 

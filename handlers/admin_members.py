@@ -46,7 +46,7 @@ ROLE_WORDS = {
 ROLE_USAGE = "/roll ordförande|vice ordförande|samordnare|sekreterare|frånvaromottagare @handle [från DATUM] [till DATUM]"
 NEW_USAGE = "/ledamot ny @handle NAMN; organisation: ID [; titel: …] [; e-post: …] [; roll: …]"
 END_USAGE = "/ledamot slutar @handle [DATUM]"
-EDIT_USAGE = "/ledamot ändra @handle; titel: …; e-post: …; organisation: …"
+EDIT_USAGE = "/ledamot ändra @handle; titel: …; e-post: …; organisation: … [; konto: @omnämning]"
 ORG_USAGE = "/organisation ny ID NAMN; typ: kommun|region|annan"
 ORG_KINDS = ("kommun", "region", "annan")
 _SLACK = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
@@ -317,8 +317,8 @@ def new_member(ctx: Context, args: str) -> Reply:
     if slack or teams:
         lines.append("Kontot är kopplat, så hen kan skriva till kansli direkt.")
     else:
-        lines.append(f"Hen når kansli när kontot är kopplat: nämn hen i Slack eller Teams med /ledamot ändra "
-                     f"@{person.handle}, eller lägg in slack:/teams: i nätverksfilen.")
+        lines.append(f"Hen når kansli när kontot är kopplat: skriv i Slack eller Teams /ledamot ändra "
+                     f"@{person.handle}; konto: @namn (en omnämning i Slack eller Teams).")
     welcome = Reply(title=f"Välkommen till {forum_label(forum)}",
                     lines=[f"{ctx.person.name} har lagt till dig i {forum.name}.",
                            "Skriv /möten för kommande möten och /hjälp för vad du kan göra."])
@@ -380,10 +380,14 @@ def edit_member(ctx: Context, args: str) -> Reply:
     if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
         raise UserError(f"{person.name} sitter inte i {forum_label(forum)}. Lägg till hen med {NEW_USAGE}")
     changes: list[str] = []
-    allowed = {"titel", "title", "e-post", "epost", "email", "mejl", "organisation", "org", "namn", "name"}
+    allowed = {"titel", "title", "e-post", "epost", "email", "mejl", "organisation", "org", "namn", "name", "konto",
+               "account"}
     unknown = set(opts) - allowed
     if unknown or not opts:
-        raise UserError(f"Ange vad som ändras: titel:, e-post:, organisation: eller namn:. Skriv: {EDIT_USAGE}")
+        raise UserError(f"Ange vad som ändras: titel:, e-post:, organisation:, namn: eller konto:. Skriv: {EDIT_USAGE}")
+    account = (opts.get("konto") or opts.get("account") or "").strip()
+    if account:
+        changes += _link_account(ctx, person, account)
     for keys, attr, label in ((("titel", "title"), "title", "titel"), (("namn", "name"), "name", "namn")):
         value = next((opts[k] for k in keys if k in opts), None)
         if value and value != getattr(person, attr):
@@ -406,6 +410,23 @@ def edit_member(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     ctx.audit("member.edit", "person", person.id, handle=person.handle, changes=changes)
     return Reply(title=f"{person.name} är ändrad", lines=["Ändrat: " + ", ".join(changes) + "."])
+
+
+def _link_account(ctx: Context, person: Person, text: str) -> list[str]:
+    """'konto: <@U123|anna>' (Slack) or a Teams mention: the platform id is recorded for the person."""
+    for pattern, attr, label in ((_SLACK, "slack_user_id", "Slack"), (_TEAMS, "teams_user_id", "Teams")):
+        m = pattern.match(text)
+        if not m:
+            continue
+        other = store.person_by_platform(ctx.session, **{"slack" if label == "Slack" else "teams": m.group(1)})
+        if other is not None and other.id != person.id:
+            raise UserError(f"Det {label}-kontot är redan kopplat till {other.name} (@{other.handle}).")
+        if getattr(person, attr) == m.group(1):
+            return []
+        setattr(person, attr, m.group(1))
+        return [f"{label}-konto kopplat"]
+    raise UserError("Skriv konto: följt av en omnämning av personen i Slack eller Teams (skriv @ och välj hen i "
+                    "listan), så kopplas kontot.")
 
 
 # ------------------------------------------------------------------------------------ /roll

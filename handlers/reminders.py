@@ -578,8 +578,10 @@ def _year_end_reminders(p: _Pass) -> None:
             return Reply(
                 title=f"Påminnelse: {forum_label(forum)} {next_year}",
                 lines=problems + [
-                    "Lägg in nästa års möten och ordförande (members: med roles och from/to) i nätverksfilen "
-                    "och läs in den med kansli import."
+                    f"Planera nästa års möten med /möte ny, till exempel '/möte ny 4 februari, 1 april och "
+                    f"3 juni {next_year} kl 9.00–12.00; forum: {forum.key}', och utse ordförande med "
+                    f"/roll ordförande @handle från 1 januari {next_year}; forum: {forum.key} "
+                    "(vice ordförande likadant)."
                 ],
             )
 

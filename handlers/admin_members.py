@@ -164,18 +164,21 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
             if m.person_id == person.id or not store.spans_overlap(m.valid_from, m.valid_to, valid_from, valid_to):
                 continue
             starts_first = m.valid_from is None or (valid_from is not None and m.valid_from < valid_from)
-            if m.valid_to is None and valid_from is not None and starts_first:
+            if m.valid_to is None and valid_to is None and valid_from is not None and starts_first:
                 m.valid_to = valid_from - timedelta(days=1)
                 ctx.audit("role.end", "membership", m.id, forum=forum.key, person=m.person.handle, role=role,
                           valid_to=m.valid_to)
                 notes.append(f"{m.person.name} är {ROLE_NAMES[role]} till och med {format_date(m.valid_to)}.")
                 continue
-            raise UserError(
-                f"{m.person.name} är {ROLE_NAMES[role]} {_span(m.valid_from, m.valid_to)}, och det krockar med "
-                f"{_span(valid_from, valid_to)}. Ange datum som inte överlappar, till exempel "
-                f"/roll {ROLE_NAMES[role]} @{person.handle} från "
-                f"{(m.valid_to + timedelta(days=1)).isoformat() if m.valid_to else 'DATUM'}."
-            )
+            if m.valid_to is None and valid_from is not None and starts_first:
+                hint = (f"Avsluta först {m.person.name}s tid med /roll {ROLE_NAMES[role]} @{m.person.handle} till "
+                        f"{(valid_from - timedelta(days=1)).isoformat()}, eller ange ingen slutdag.")
+            else:
+                free = (m.valid_to + timedelta(days=1)).isoformat() if m.valid_to else "DATUM"
+                hint = f"Ange datum som inte överlappar, till exempel /roll {ROLE_NAMES[role]} @{person.handle} " \
+                       f"från {free}."
+            raise UserError(f"{m.person.name} är {ROLE_NAMES[role]} {_span(m.valid_from, m.valid_to)}, och det "
+                            f"krockar med {_span(valid_from, valid_to)}. {hint}")
     row = Membership(forum_id=forum.id, person_id=person.id, role=role, valid_from=valid_from, valid_to=valid_to)
     ctx.session.add(row)
     ctx.session.flush()

@@ -27,7 +27,7 @@ from handlers.fmt import format_date
 from handlers.registry import command, normalise
 from storage import admin as store
 from storage import queries
-from storage.models import Forum, Membership, Organisation, Person
+from storage.models import ROLES, Forum, Membership, Organisation, Person
 
 ADMINS = {"coordinator"}
 EXCLUSIVE = ("chair", "vice_chair")  # one holder at a time
@@ -504,7 +504,8 @@ def list_members(ctx: Context, args: str) -> Reply:
     lines = []
     for person, rows in store.member_rows(ctx.session, forum, on=ctx.today):
         roles = []
-        for m in rows:
+        for m in sorted(rows, key=lambda m: (ROLES.index(m.role) if m.role in ROLES else 99,
+                                             m.valid_from or date.min)):
             if m.role == "member" or (m.valid_to is not None and m.valid_to < ctx.today):
                 continue
             dated = m.valid_from is not None and m.valid_from > ctx.today or m.valid_to is not None

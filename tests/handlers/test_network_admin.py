@@ -242,5 +242,20 @@ def test_help_lists_the_administration_commands_to_coordinators_only(network, ch
 def test_the_year_end_reminder_points_to_the_chat_commands(network) -> None:
     rec = Recorder()
     sent = [m for m in tick(network, rec, at("2026-11-02T08:00")) if "year_end" in m.kinds]
-    assert sent and "/möte ny" in sent[0].text and "/roll ordförande @handle från 1 januari 2027" in sent[0].text
+    assert sent and "/möte ny 4 februari, 1 april och 3 juni 2027 kl 9.00–12.00; forum: lchnv" in sent[0].text
     assert "nätverksfilen" not in sent[0].text
+
+
+def test_the_year_end_reminder_says_how_to_appoint_a_missing_chair(network) -> None:
+    from datetime import date
+
+    from sqlalchemy import update
+
+    with network() as s:
+        forum = s.scalar(select(Forum).where(Forum.key == "styrgrupp-lchnv"))
+        s.execute(update(Membership).where(Membership.forum_id == forum.id, Membership.role == "chair")
+                  .values(valid_to=date(2026, 12, 31)))
+        s.commit()
+    sent = [m for m in tick(network, Recorder(), at("2026-11-02T08:00")) if "Styrgrupp" in m.text]
+    assert sent and "/roll ordförande @handle från 1 januari 2027; forum: styrgrupp-lchnv" in sent[0].text
+    assert "/roll vice ordförande" not in sent[0].text

@@ -305,7 +305,8 @@ def _export_command(args: argparse.Namespace) -> int:
     if kind is None or not args.forum or not args.datum:
         if kind is not None:
             raise ExportError(f"Ange forum och mötets dag, till exempel: kansli export {args.kind} lchnv 2020-09-25.")
-        raise ExportError(f"'{args.kind}' går inte att exportera. Skriv dagordning, minnesanteckningar eller nätverk.")
+        raise ExportError(f"'{args.kind}' går inte att exportera. Skriv dagordning eller minnesanteckningar "
+                          "(eller nätverk för hela nätverket).")
     fmt = (args.format or "").lower().lstrip(".")
     if not fmt and args.output:
         fmt = Path(args.output).suffix.lower().lstrip(".")
@@ -345,7 +346,8 @@ def _export_network(args: argparse.Namespace) -> int:
     try:
         Path(args.output).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise ExportError(f"Filen {args.output} kunde inte skrivas ({exc.strerror}). Välj en annan plats med -o.") from None
+        raise ExportError(f"Filen {args.output} kunde inte skrivas ({exc.strerror}). "
+                          "Välj en annan plats med -o.") from None
     print(f"Skrev nätverket till {args.output}. Läs in det med: kansli import {args.output}")
     return 0
 

@@ -43,7 +43,8 @@ ROLE_WORDS = {
     "absence_recipient": "absence_recipient",
     "ledamot": "member", "member": "member",
 }
-ROLE_USAGE = "/roll ordförande|vice ordförande|samordnare|sekreterare|frånvaromottagare @handle [från DATUM] [till DATUM]"
+ROLE_USAGE = ("/roll ordförande|vice ordförande|samordnare|sekreterare|frånvaromottagare @handle [från DATUM] "
+              "[till DATUM]")
 NEW_USAGE = "/ledamot ny @handle NAMN; organisation: ID [; titel: …] [; e-post: …] [; roll: …]"
 END_USAGE = "/ledamot slutar @handle [DATUM]"
 EDIT_USAGE = "/ledamot ändra @handle; titel: …; e-post: …; organisation: … [; konto: @omnämning]"

@@ -299,9 +299,14 @@ def _export_command(args: argparse.Namespace) -> int:
     # Imported here: `python -m bot.cli` runs the CLI as __main__, and a module-level import would load it twice.
     from bot.cli import CliError, parse_now, services_for
 
+    if args.kind.lower() in NETWORK_KINDS:
+        return _export_network(args)
     kind = KINDS.get(args.kind.lower())
-    if kind is None:
-        raise ExportError(f"'{args.kind}' går inte att exportera. Skriv dagordning eller minnesanteckningar.")
+    if kind is None or not args.forum or not args.datum:
+        if kind is not None:
+            raise ExportError(f"Ange forum och mötets dag, till exempel: kansli export {args.kind} lchnv 2020-09-25.")
+        raise ExportError(f"'{args.kind}' går inte att exportera. Skriv dagordning eller minnesanteckningar "
+                          "(eller nätverk för hela nätverket).")
     fmt = (args.format or "").lower().lstrip(".")
     if not fmt and args.output:
         fmt = Path(args.output).suffix.lower().lstrip(".")
@@ -324,15 +329,40 @@ def _export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+NETWORK_KINDS = ("nätverk", "natverk", "network")
+
+
+def _export_network(args: argparse.Namespace) -> int:
+    """kansli export nätverk [-o FILE]: the network in the format `kansli import` reads (stdout without -o)."""
+    from bot.cli import services_for
+    from storage.network_export import network_yaml
+
+    services = services_for(args)
+    with services.sessionmaker() as session:
+        text = network_yaml(session)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"Filen {args.output} kunde inte skrivas ({exc.strerror}). "
+                          "Välj en annan plats med -o.") from None
+    print(f"Skrev nätverket till {args.output}. Läs in det med: kansli import {args.output}")
+    return 0
+
+
 def add_parser(subparsers) -> None:  # type: ignore[no-untyped-def]
     p = subparsers.add_parser(
         "export",
-        help="skriv ett mötes dagordning eller minnesanteckningar som DOCX eller PDF (för diariet)",
-        description="Exempel: kansli export minnesanteckningar lchnv 2020-09-25 --format pdf -o lchnv-200925.pdf",
+        help="skriv ett mötes dagordning eller minnesanteckningar som DOCX eller PDF (för diariet), eller hela "
+             "nätverket som en fil för kansli import",
+        description="Exempel: kansli export minnesanteckningar lchnv 2020-09-25 --format pdf -o lchnv-200925.pdf; "
+                    "kansli export nätverk -o natverk.yaml",
     )
-    p.add_argument("kind", metavar="dagordning|minnesanteckningar")
-    p.add_argument("forum", metavar="FORUM", help="forumets id, till exempel lchnv")
-    p.add_argument("datum", metavar="DATUM", help="mötets dag, till exempel 2020-09-25")
+    p.add_argument("kind", metavar="dagordning|minnesanteckningar|nätverk")
+    p.add_argument("forum", metavar="FORUM", nargs="?", help="forumets id, till exempel lchnv")
+    p.add_argument("datum", metavar="DATUM", nargs="?", help="mötets dag, till exempel 2020-09-25")
     p.add_argument("--format", metavar="docx|pdf", help="filformat; utan det avgör filändelsen, annars docx")
     p.add_argument("-o", "--output", metavar="FIL", help="filen att skriva")
     p.add_argument("--now", metavar="ISO", help="låtsas att klockan är denna (för Datum i utkast)")

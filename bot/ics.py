@@ -1,8 +1,8 @@
 """The forum's calendar feed (iCalendar, RFC 5545) for Outlook, Google Calendar and the rest.
 
 One VEVENT per meeting, past and coming. The UID (meeting-<id>@<forum>.kansli) never changes, so a
-subscribed calendar updates a moved meeting instead of adding a second one; SEQUENCE follows the
-meeting's version, and a cancelled meeting stays in the feed with STATUS:CANCELLED so that clients
+subscribed calendar updates a moved meeting instead of adding a second one; SEQUENCE is the
+meeting's sequence (raised whenever its time, place or cancellation changes), and a cancelled meeting stays in the feed with STATUS:CANCELLED so that clients
 remove it. Times carry TZID=Europe/Stockholm with a VTIMEZONE written as yearly rules, the form
 Outlook itself writes.
 """
@@ -87,7 +87,7 @@ def forum_calendar(session: Session, forum: Forum, *, base_url: str, now: dateti
             description.append("Dagordning:")
             description += [item.heading for item in agenda_doc(session, meeting).items]
         ev.add("description", "\n".join(description))
-        ev.add("sequence", max(0, (meeting.version or 1) - 1))
+        ev.add("sequence", meeting.sequence or 0)
         ev.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
         ev.add("transp", "OPAQUE")
         cal.add_component(ev)

@@ -395,6 +395,7 @@ def _reference_json(activity: Activity, *, shared_target: str | None) -> dict[st
 
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+_LINKS_ACCOUNTS = re.compile(r"\bledamot\s+(?:ny|ändra|andra)\b", re.IGNORECASE)
 
 
 def command_text(session: Session, activity: Activity) -> str:
@@ -418,7 +419,11 @@ def command_text(session: Session, activity: Activity) -> str:
             text = text.replace(shown, f"@{person.handle}")
         else:
             name = _AT.sub(r"\1", shown).strip() or str(mentioned.get("name") or "")
-            text = text.replace(shown, f"@{name}")
+            if mentioned.get("id") and _LINKS_ACCOUNTS.search(text):
+                # /ledamot ny|ändra: the mention names an account to record (handlers.admin_members)
+                text = text.replace(shown, f"<@teams:{mentioned['id']}|{name}>")
+            else:
+                text = text.replace(shown, f"@{name}")
     # A mention of the bot without a matching entity (some clients): drop it by name.
     if bot_name:
         text = re.sub(rf"<at[^>]*>\s*{re.escape(bot_name)}\s*</at>", " ", text, flags=re.IGNORECASE)

@@ -75,7 +75,8 @@ CASE_NUMBER = re.compile(r"^(\d{4}):(\d{1,6})$")
 URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 RAISE_USAGE = "/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; bilaga: URL]"
-BEREDNING_USAGE = "/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR åter ORSAK"
+BEREDNING_USAGE = ("/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR åter ORSAK  eller  "
+                   "/beredning NR av")
 
 
 # ------------------------------------------------------------------------------------ shared helpers
@@ -689,7 +690,7 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
     "ärende",
     "arende",
     "case",
-    usage="/ärende NR [avsluta]",
+    usage="/ärende NR [avsluta | ändra; titel: …]",
     help="ett ärende med beslut, återkoppling, uppdrag och hela historiken",
     order=22,
 )
@@ -700,6 +701,10 @@ def show_case(ctx: Context, args: str) -> Reply:
         return close_case(ctx, case, "")
     if word.startswith("avsluta "):
         return close_case(ctx, case, rest.split(maxsplit=1)[1])
+    if re.match(r"^(andra|rätta|ratta|edit)\b", word):
+        from handlers.case_edit import edit_case  # corrections live in their own module
+
+        return edit_case(ctx, case, rest)
     if word:
         raise UserError(f"Jag förstår inte '{rest}'. Skriv /ärende {case.number} eller /ärende {case.number} avsluta.")
     if not may_view(ctx, case):
@@ -906,6 +911,10 @@ def beredning(ctx: Context, args: str) -> Reply:
         return put_on_agenda(ctx, case, tail)
     if word in ("ater", "tillbaka", "return"):
         return send_back(ctx, case, tail)
+    if word in ("av", "bort", "off"):
+        from handlers.case_edit import take_off_agenda
+
+        return take_off_agenda(ctx, case, tail)
     raise UserError(
         f"Skriv vad beredningen beslutar om ärende {case.number}: /beredning {case.number} dagordning [DATUM] "
         f"för att lägga det på ett möte, eller /beredning {case.number} åter ORSAK för att skicka det tillbaka."

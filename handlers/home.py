@@ -49,7 +49,7 @@ def overview(ctx: Context, args: str) -> Reply:
         sections.append(
             Section(
                 heading="Dina nästa möten",
-                lines=["Du är inte med i något forum ännu. Be samordnaren lägga till dig under members: i nätverksfilen."],
+                lines=["Du är inte med i något forum ännu. Be samordnaren lägga till dig med /ledamot ny."],
             )
         )
     elif not meetings:

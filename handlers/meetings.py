@@ -27,7 +27,7 @@ def list_meetings(ctx: Context, args: str) -> Reply:
         names = ", ".join(forum_label(f) for f in forums)
         return Reply(
             title="Kommande möten",
-            lines=[f"Inga kommande möten är inlagda för {names}. Samordnaren lägger in dem i nätverksfilen."],
+            lines=[f"Inga kommande möten är inlagda för {names}. Samordnaren lägger in dem med /möte ny."],
         )
     sections = []
     today = ctx.today

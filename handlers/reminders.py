@@ -560,28 +560,26 @@ def _year_end_reminders(p: _Pass) -> None:
                                              date(next_year, 1, 1), date(next_year, 12, 31))
     for forum, occ, coordinators in open_forums:
         problems: list[str] = []
+        fixes: list[str] = []
         if forum.min_meetings_per_year:
             n = counts.get(forum.id, 0)
             if n < forum.min_meetings_per_year:
                 planned = "inga möten" if n == 0 else (f"{n} möte" if n == 1 else f"{n} möten")
                 problems.append(f"För {next_year} är {planned} inlagda; arbetsordningen kräver minst "
                                 f"{forum.min_meetings_per_year}.")
+                fixes.append(f"Planera mötena med /möte ny, till exempel '/möte ny 4 februari, 1 april och 3 juni "
+                             f"{next_year} kl 9.00–12.00; forum: {forum.key}'.")
         roles = recorded.get(forum.id, set())
-        if "chair" not in roles:
-            problems.append(f"Ingen ordförande är utsedd för {next_year}.")
-        if "vice_chair" not in roles:
-            problems.append(f"Ingen vice ordförande är utsedd för {next_year}.")
+        for role, name in (("chair", "ordförande"), ("vice_chair", "vice ordförande")):
+            if role not in roles:
+                problems.append(f"Ingen {name} är utsedd för {next_year}.")
+                fixes.append(f"Utse {name} med '/roll {name} @handle från 1 januari {next_year}; "
+                             f"forum: {forum.key}'.")
         if not problems:
             continue
 
-        def build(person: Person, forum: Forum = forum, problems: list[str] = problems) -> Reply:
-            return Reply(
-                title=f"Påminnelse: {forum_label(forum)} {next_year}",
-                lines=problems + [
-                    "Lägg in nästa års möten och ordförande (members: med roles och from/to) i nätverksfilen "
-                    "och läs in den med kansli import."
-                ],
-            )
+        def build(person: Person, forum: Forum = forum, lines: list[str] = problems + fixes) -> Reply:
+            return Reply(title=f"Påminnelse: {forum_label(forum)} {next_year}", lines=lines)
 
         p.add("year_end", subject[forum.id], occ, coordinators, build)
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -164,10 +165,24 @@ class Meeting(Base):
     minutes_sent_at: Mapped[datetime | None]
     minutes_text: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The calendar feed's SEQUENCE: raised each time the event itself (time, place, cancellation) changes.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     forum: Mapped[Forum] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# What a calendar client shows of a meeting: a change to any of these raises the feed's SEQUENCE.
+MEETING_EVENT_FIELDS = ("starts_at", "ends_at", "place", "cancelled")
+
+
+@event.listens_for(Meeting, "before_update")
+def _raise_meeting_sequence(mapper: Any, connection: Any, target: Meeting) -> None:
+    """However a meeting is moved (chat, import, a script), subscribed calendars see a newer event."""
+    state = inspect(target)
+    if any(state.attrs[name].history.has_changes() for name in MEETING_EVENT_FIELDS):
+        target.sequence = (target.sequence or 0) + 1
 
 
 class Case(Base):

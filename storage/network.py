@@ -315,20 +315,30 @@ def validate(data: Any) -> _Plan:
             roles = m.get("roles") or []
             if isinstance(roles, str):
                 roles = [roles]
-            for role in roles:
-                if role not in ROLES:
-                    chk.err(mw, f"okänd roll '{role}'; giltiga roller är {', '.join(ROLES)}.")
             valid_from = chk.day(m, "from", mw)
             valid_to = chk.day(m, "to", mw)
             if valid_from and valid_to and valid_to < valid_from:
                 chk.err(mw, "'to' ligger före 'from'.")
+            # A role is a name (held over the entry's from/to) or {role: NAME, from: …, to: …} with dates of
+            # its own (a chair who hands over within a membership).
+            grants = [("member", valid_from, valid_to)]
+            for role in roles:
+                r_from, r_to = valid_from, valid_to
+                if isinstance(role, dict):
+                    rw = f"{mw} roles"
+                    r_from = chk.day(role, "from", rw) if "from" in role else valid_from
+                    r_to = chk.day(role, "to", rw) if "to" in role else valid_to
+                    if r_from and r_to and r_to < r_from:
+                        chk.err(rw, f"'to' ligger före 'from' för rollen {role.get('role')}.")
+                    role = role.get("role")
+                if role not in ROLES:
+                    chk.err(mw, f"okänd roll '{role}'; giltiga roller är {', '.join(ROLES)}.")
+                elif role != "member" or (r_from, r_to) != (valid_from, valid_to):
+                    grants.append((role, r_from, r_to))
             if (person, valid_from) in seen_members:  # type: ignore[comparison-overlap]
                 chk.err(mw, f"{person} står två gånger i samma forum; samla rollerna på en rad.")
             seen_members.add((person, valid_from))  # type: ignore[arg-type]
-            forum["members"].append(
-                {"person": person, "roles": ["member", *[r for r in roles if r != "member"]],
-                 "from": valid_from, "to": valid_to}
-            )
+            forum["members"].append({"person": person, "grants": grants, "from": valid_from, "to": valid_to})
         for j, m in enumerate(e.get("meetings") or []):
             mw = f"{where} meetings[{j}]"
             if not isinstance(m, dict):
@@ -345,6 +355,7 @@ def validate(data: Any) -> _Plan:
                     "place": chk.text(m, "place", mw, required=False),
                     "dnr": chk.text(m, "dnr", mw, required=False),
                     "cancelled": bool(m.get("cancelled", False)),
+                    "sequence": m.get("sequence") if isinstance(m.get("sequence"), int) else None,
                 }
             )
         forums.append(forum)
@@ -401,6 +412,7 @@ def validate(data: Any) -> _Plan:
                 "raised_on": chk.day(e, "raised_on", where),
                 "meeting": chk.instant(e, "meeting", where, tz, required=False),
                 "proposal": chk.text(e, "proposal", where, required=False),
+                "description": chk.text(e, "description", where, required=False),
                 "feedback": fb,
                 "attachments": [str(a) for a in attachments] if isinstance(attachments, list) else [],
             }
@@ -554,16 +566,20 @@ def _sync_memberships(
     wanted: set[tuple[int, str, date | None]] = set()
     for m in members:
         person = people[m["person"]]
-        for role in m["roles"]:
-            k = (person.id, role, m["from"])
+        for role, valid_from, valid_to in m["grants"]:
+            k = (person.id, role, valid_from)
+            if k in wanted:
+                continue
             wanted.add(k)
             row = existing.get(k)
             if row is None:
-                session.add(Membership(forum_id=forum.id, person_id=person.id, role=role,
-                                       valid_from=m["from"], valid_to=m["to"]))
+                row = Membership(forum_id=forum.id, person_id=person.id, role=role,
+                                 valid_from=valid_from, valid_to=valid_to)
+                session.add(row)
+                existing[k] = row
                 summary.add("membership", True)
-            elif row.valid_to != m["to"]:
-                row.valid_to = m["to"]
+            elif row.valid_to != valid_to:
+                row.valid_to = valid_to
                 summary.add("membership", False)
     for k, row in existing.items():
         if k not in wanted:
@@ -584,11 +600,16 @@ def _sync_meetings(
             values["dnr"] = m["dnr"]
         row = by_day.get(day)
         if row is None:
-            row = Meeting(forum_id=forum.id, **values)
+            row = Meeting(forum_id=forum.id, sequence=m["sequence"] or 0, **values)
             session.add(row)
             by_day[day] = row
             summary.add("meeting", True)
         elif _set(row, values):
+            summary.add("meeting", False)
+            if m["sequence"] is not None and m["sequence"] > (row.sequence or 0):
+                row.sequence = m["sequence"] - 1  # the update raises it by one (storage.models)
+        elif m["sequence"] is not None and m["sequence"] > (row.sequence or 0):
+            row.sequence = m["sequence"]
             summary.add("meeting", False)
 
 
@@ -608,6 +629,8 @@ def _import_case(
         "raised_by_id": people[c["raised_by"]].id if c["raised_by"] else None,
         "proposal": c["proposal"],
     }
+    if c.get("description") is not None:
+        descriptive["description"] = c["description"]
     if row is None:
         row = Case(
             forum_id=forum.id,

@@ -1,0 +1,367 @@
+"""The coordinator plans the forum's meetings in chat: /möte ny, /möte flytta, /möte ställ in, /möte ändra.
+
+A moved or cancelled meeting keeps its row (so its calendar UID, absences and agenda follow it); the store
+raises its calendar SEQUENCE. Reminders are computed from the meeting's dates on every pass, so they follow
+the new dates by themselves; their keys name the occasion's day, so a reminder already sent for a day that
+is still right is not sent again. A meeting with decisions or sent minutes is a record and is never moved.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from handlers.base import Context, Reply, Section, UserError
+from handlers.calendar import forum_deadlines
+from handlers.cases import add_event, day_bounds, meeting_day, read_day
+from handlers.common import (
+    choose_forum,
+    forum_label,
+    meeting_label,
+    pop_forum_option,
+    require_role,
+    split_options,
+)
+from handlers.fmt import STOCKHOLM, format_date, format_span, format_time_range, local
+from handlers.registry import command
+from storage import admin as store
+from storage import queries
+from storage.models import Forum, Meeting
+
+PLANNERS = {"coordinator"}
+NEW_USAGE = "/möte ny DATUM[, DATUM … och DATUM] kl HH.MM–HH.MM [; plats: …] [; dnr: …] [; forum: ID]"
+MOVE_USAGE = "/möte flytta DATUM till DATUM [kl HH.MM–HH.MM] [; plats: …]"
+CANCEL_USAGE = "/möte ställ in DATUM [: skäl]"
+CHANGE_USAGE = "/möte ändra DATUM; plats: …; dnr: …; tid: HH.MM–HH.MM"
+_KL = re.compile(r"\bkl\b\.?", re.IGNORECASE)
+_YEAR = re.compile(r"\b(\d{4})\b")
+
+
+def planning_forum(ctx: Context, args: str, *, doing: str) -> tuple[Forum, str]:
+    named, rest = pop_forum_option(ctx, args)
+    forum = choose_forum(ctx, named, with_role=PLANNERS)
+    require_role(ctx, forum, PLANNERS, doing=doing)
+    return forum, rest
+
+
+def _times(ctx: Context, text: str, *, usage: str) -> tuple[time, time | None]:
+    """'kl 9.00–12.00' → (09:00, 12:00); 'kl 13' → (13:00, None)."""
+    value = ctx.when(text)
+    if getattr(value, "kind", None) == "time_range" and value.start is not None:
+        return value.start, value.end
+    if isinstance(value, datetime):
+        return local(value).time().replace(tzinfo=None), None
+    raise UserError(f"Jag förstår inte tiden '{text.strip()}'. Skriv till exempel 'kl 9.00–12.00': {usage}")
+
+
+def _at(day: date, t: time) -> datetime:
+    return datetime.combine(day, t, tzinfo=STOCKHOLM)
+
+
+def _span(day: date, start: time, end: time | None) -> tuple[datetime, datetime | None]:
+    return _at(day, start), (_at(day, end) if end is not None else None)
+
+
+def _refuse_past(ctx: Context, day: date, usage: str) -> None:
+    if day < ctx.today:
+        raise UserError(f"{format_date(day)} har redan varit; ett möte kan bara planeras framåt. Skriv: {usage}")
+
+
+def _refuse_overlap(ctx: Context, forum: Forum, start: datetime, end: datetime | None, *,
+                    excluding: int | None = None) -> None:
+    other = store.overlapping_meeting(ctx.session, forum, start, end, excluding=excluding)
+    if other is not None:
+        raise UserError(
+            f"{forum_label(forum)} har redan ett möte {meeting_label(other)} som krockar med "
+            f"{format_span(start, end)}. Välj en annan tid, eller flytta det mötet först med "
+            f"/möte flytta {meeting_day(other).isoformat()} till DATUM."
+        )
+
+
+def _refuse_records(ctx: Context, meeting: Meeting, *, doing: str) -> None:
+    if meeting.minutes_sent_at is not None:
+        why = f"minnesanteckningarna skickades {format_date(meeting.minutes_sent_at)}"
+    elif store.meeting_has_decisions(ctx.session, meeting):
+        why = "beslut är redan protokollförda på det"
+    else:
+        return
+    raise UserError(
+        f"Mötet {meeting_label(meeting)} kan inte {doing}: {why}, och det är en allmän handling som inte ändras. "
+        "Planera ett nytt möte med /möte ny DATUM kl HH.MM–HH.MM i stället."
+    )
+
+
+def meeting_on(ctx: Context, forum: Forum, text: str, *, usage: str) -> Meeting:
+    """The forum's (not cancelled) meeting on the day a phrase names."""
+    if not text.strip():
+        raise UserError(f"Ange mötets datum: {usage}")
+    day = read_day(ctx, text, what="mötets dag")
+    start, end = day_bounds(day)
+    found = store.meetings_between(ctx.session, forum, start, end)
+    if not found:
+        coming = queries.meetings_after(ctx.session, [forum], ctx.now, limit=4)
+        listed = "; ".join(format_date(m.starts_at) for m in coming) or "inga"
+        raise UserError(f"{forum_label(forum)} har inget möte {format_date(day)}. Kommande möten: {listed}. "
+                        f"Skriv: {usage}")
+    return found[0]
+
+
+def _tell_members(ctx: Context, forum: Forum, meeting: Meeting, reply: Reply, *, kind: str) -> int:
+    told = 0
+    for person in queries.members_of(ctx.session, forum, on=ctx.today):
+        if person.id == ctx.person.id:
+            continue
+        ctx.notify_person(person, reply, kind=kind, key=f"m{meeting.id}:s{meeting.sequence}")
+        told += 1
+    return told
+
+
+def _deadline_line(forum: Forum, day: date) -> str | None:
+    d = forum_deadlines(forum, day)
+    parts = []
+    if d.preparation is not None:
+        parts.append(f"beredning {format_date(d.preparation)}")
+    if d.agenda is not None:
+        parts.append(f"dagordning senast {format_date(d.agenda)}")
+    return ("Tidsfrister: " + ", ".join(parts) + ".") if parts else None
+
+
+# ------------------------------------------------------------------------------------ /möte ny
+
+
+def _split_days(text: str) -> list[str]:
+    """'4 februari, 1 april och 3 juni 2027' → ['4 februari 2027', '1 april 2027', '3 juni 2027']."""
+    parts = [p.strip() for p in re.split(r",|\boch\b|\bsamt\b|&", text, flags=re.IGNORECASE) if p.strip()]
+    if not parts:
+        return []
+    last_year = _YEAR.search(parts[-1])
+    if last_year:
+        parts = [p if (_YEAR.search(p) or re.search(r"\d{6,8}", p)) else f"{p} {last_year.group(1)}"
+                 for p in parts]
+    return parts
+
+
+@dataclass
+class _Planned:
+    day: date
+    start: datetime
+    end: datetime | None
+
+
+@command("möte ny", "mote ny", "möte nytt", "nytt möte", "nya möten", "meeting new", usage=NEW_USAGE,
+         help="planera ett eller flera möten på en rad", who="samordnare", order=11)
+def new_meetings(ctx: Context, args: str) -> Reply:
+    forum, rest = planning_forum(ctx, args, doing="planera möten")
+    head, opts = split_options(rest)
+    kl = list(_KL.finditer(head))
+    if not head.strip() or not kl:
+        raise UserError(f"Ange dag och tid, till exempel '/möte ny 4 februari, 1 april och 3 juni 2027 kl "
+                        f"9.00–12.00; plats: Falun'. Skriv: {NEW_USAGE}")
+    days_text, time_text = head[: kl[-1].start()], head[kl[-1].start():]
+    start_t, end_t = _times(ctx, time_text, usage=NEW_USAGE)
+    texts = _split_days(days_text)
+    if not texts:
+        raise UserError(f"Ange minst en dag före 'kl'. Skriv: {NEW_USAGE}")
+    planned: list[_Planned] = []
+    for text in texts:
+        day = read_day(ctx, text, what="mötets dag")
+        _refuse_past(ctx, day, NEW_USAGE)
+        start, end = _span(day, start_t, end_t)
+        for p in planned:
+            if p.day == day:
+                raise UserError(f"{format_date(day)} står två gånger. Skriv varje dag en gång: {NEW_USAGE}")
+        _refuse_overlap(ctx, forum, start, end)
+        planned.append(_Planned(day, start, end))
+    place = opts.get("plats") or opts.get("place")
+    dnr = opts.get("dnr") or opts.get("diarienummer")
+    unknown = set(opts) - {"plats", "place", "dnr", "diarienummer"}
+    if unknown:
+        raise UserError(f"Jag känner inte till '{sorted(unknown)[0]}:'. Skriv: {NEW_USAGE}")
+    lines = []
+    for p in planned:
+        # A cancelled meeting at the very same start is taken up again (one row per forum and start).
+        meeting = next((m for m in store.meetings_between(ctx.session, forum, p.start, p.start + timedelta(minutes=1),
+                                                         cancelled=True)), None)
+        if meeting is not None:
+            meeting.cancelled = False
+            meeting.ends_at, meeting.place, meeting.dnr = p.end, place, dnr or meeting.dnr
+        else:
+            meeting = Meeting(forum_id=forum.id, starts_at=p.start, ends_at=p.end, place=place, dnr=dnr)
+            ctx.session.add(meeting)
+        ctx.session.flush()
+        ctx.audit("meeting.create", "meeting", meeting.id, forum=forum.key, starts_at=p.start, ends_at=p.end,
+                  place=place, dnr=dnr)
+        line = format_span(p.start, p.end) + (f", {place}" if place else "")
+        deadlines = _deadline_line(forum, p.day)
+        lines.append(line + (f". {deadlines}" if deadlines else ""))
+    n = len(planned)
+    title = (f"Möte planerat för {forum_label(forum)}" if n == 1
+             else f"{n} möten planerade för {forum_label(forum)}")
+    return Reply(
+        title=title,
+        sections=[Section(lines=lines)],
+        context=["Mötena syns i /möten och i forumets kalender. Påminnelserna följer tidsfristerna."],
+    )
+
+
+# ------------------------------------------------------------------------------------ /möte flytta
+
+
+def _read_target(ctx: Context, meeting: Meeting, text: str) -> tuple[datetime, datetime | None]:
+    """Where a meeting moves: a day (same times), a day and time, or a time the same day."""
+    old_start, old_end = local(meeting.starts_at), local(meeting.ends_at) if meeting.ends_at else None
+    length = (old_end - old_start) if old_end else None
+    value = ctx.when(text)
+    kind = getattr(value, "kind", None)
+    if kind == "time_range":
+        if value.start is None:
+            raise UserError(f"Ange när mötet börjar, till exempel 'kl 13–15'. Skriv: {MOVE_USAGE}")
+        return _span(old_start.date(), value.start, value.end)
+    if kind == "range" and isinstance(value.start, datetime):
+        return value.start, value.end
+    if kind is not None:
+        raise UserError(f"Ange en dag att flytta mötet till, inte '{text.strip()}'. Skriv: {MOVE_USAGE}")
+    if isinstance(value, datetime):
+        start = local(value)
+        return start, (start + length if length else None)
+    start = _at(value, old_start.time().replace(tzinfo=None))
+    return start, (start + length if length else None)
+
+
+@command("möte flytta", "mote flytta", "flytta möte", "meeting move", usage=MOVE_USAGE,
+         help="flytta ett möte; alla ledamöter får besked", who="samordnare", order=12)
+def move_meeting(ctx: Context, args: str) -> Reply:
+    forum, rest = planning_forum(ctx, args, doing="flytta möten")
+    head, opts = split_options(rest)
+    parts = re.split(r"\s+till\s+", head, maxsplit=1, flags=re.IGNORECASE)
+    if len(parts) != 2 or not parts[1].strip():
+        raise UserError(f"Skriv vilket möte och vart det flyttas, till exempel '/möte flytta 4 februari till "
+                        f"11 februari'. Skriv: {MOVE_USAGE}")
+    meeting = meeting_on(ctx, forum, parts[0], usage=MOVE_USAGE)
+    _refuse_records(ctx, meeting, doing="flyttas")
+    start, end = _read_target(ctx, meeting, parts[1])
+    if end is not None and end <= start:
+        raise UserError(f"Mötet kan inte sluta innan det börjar. Skriv tiden som 'kl 9.00–12.00': {MOVE_USAGE}")
+    _refuse_past(ctx, local(start).date(), MOVE_USAGE)
+    _refuse_overlap(ctx, forum, start, end, excluding=meeting.id)
+    was = meeting_label(meeting)
+    place = opts.get("plats") or opts.get("place")
+    if start == meeting.starts_at and end == meeting.ends_at and (place is None or place == meeting.place):
+        raise UserError(f"Mötet är redan {was}. Ange en annan dag eller tid: {MOVE_USAGE}")
+    meeting.starts_at, meeting.ends_at = start, end
+    if place:
+        meeting.place = place
+    ctx.session.flush()
+    ctx.audit("meeting.move", "meeting", meeting.id, forum=forum.key, was=was, starts_at=start, ends_at=end,
+              place=meeting.place)
+    now_label = meeting_label(meeting)
+    notice = Reply(
+        title=f"{forum_label(forum)}: mötet är flyttat",
+        lines=[f"Mötet {was} är flyttat till {now_label}.",
+               "Har du anmält frånvaro gäller den det flyttade mötet; ändra den med /anmäl frånvaro "
+               f"{meeting_day(meeting).isoformat()} eller /återkalla frånvaro {meeting_day(meeting).isoformat()}."],
+    )
+    told = _tell_members(ctx, forum, meeting, notice, kind="meeting_moved")
+    lines = [f"Mötet {was} är flyttat till {now_label}.", f"{told} ledamöter har fått besked."]
+    if meeting.agenda_published_at is not None:
+        lines.append("Dagordningen var redan publicerad; publicera den igen med "
+                     f"/publicera dagordning {meeting_day(meeting).isoformat()} så att den visar den nya tiden.")
+    deadlines = _deadline_line(forum, meeting_day(meeting))
+    if deadlines:
+        lines.append(deadlines)
+    return Reply(title=f"Mötet flyttat till {format_date(meeting.starts_at)}", lines=lines)
+
+
+# ------------------------------------------------------------------------------------ /möte ställ in
+
+
+@command("möte ställ in", "mote stall in", "ställ in möte", "stall in mote", "möte inställt", "meeting cancel",
+         usage=CANCEL_USAGE, help="ställ in ett möte; alla ledamöter får besked med skälet", who="samordnare",
+         order=13)
+def cancel_meeting(ctx: Context, args: str) -> Reply:
+    forum, rest = planning_forum(ctx, args, doing="ställa in möten")
+    head, _ = split_options(rest)
+    value, tail = ctx.split(head)
+    if value is None:
+        raise UserError(f"Ange mötets datum, till exempel '/möte ställ in 4 februari: för få anmälda ärenden'. "
+                        f"Skriv: {CANCEL_USAGE}")
+    date_text = head[: head.rfind(tail)] if tail else head
+    meeting = meeting_on(ctx, forum, date_text, usage=CANCEL_USAGE)
+    _refuse_records(ctx, meeting, doing="ställas in")
+    reason = " ".join(tail.lstrip(":–- ").split())
+    label = meeting_label(meeting)
+    meeting.cancelled = True
+    returned = []
+    for case in store.cases_on_agenda(ctx.session, meeting):
+        case.status, case.meeting_id, case.meeting, case.agenda_order = "aktualiserat", None, None, None
+        case.late_addition = False
+        add_event(ctx, case, "mote_installt", f"Mötet {format_date(meeting.starts_at)} ställdes in; ärendet "
+                  "väntar på beredning till ett nytt möte.")
+        returned.append(case)
+    ctx.session.flush()
+    ctx.audit("meeting.cancel", "meeting", meeting.id, forum=forum.key, starts_at=meeting.starts_at,
+              reason=reason or None, cases=[c.number for c in returned] or None)
+    notice = Reply(
+        title=f"{forum_label(forum)}: mötet är inställt",
+        lines=[f"Mötet {label} är inställt." + (f" Skäl: {reason}" if reason else "")],
+    )
+    told = _tell_members(ctx, forum, meeting, notice, kind="meeting_cancelled")
+    lines = [f"Mötet {label} är inställt." + (f" Skäl: {reason}" if reason else ""),
+             f"{told} ledamöter har fått besked."]
+    if returned:
+        lines.append("Ärenden som stod på dagordningen väntar nu på beredning: "
+                     + ", ".join(f"{c.number} {c.title}" for c in returned)
+                     + ". Lägg dem på ett annat möte med /beredning NR dagordning DATUM.")
+    return Reply(title=f"Mötet {format_date(meeting.starts_at)} inställt", lines=lines)
+
+
+# ------------------------------------------------------------------------------------ /möte ändra
+
+
+@command("möte ändra", "mote andra", "ändra möte", "meeting edit", usage=CHANGE_USAGE,
+         help="ändra plats, diarienummer eller tid för ett möte", who="samordnare", order=14)
+def change_meeting(ctx: Context, args: str) -> Reply:
+    forum, rest = planning_forum(ctx, args, doing="ändra möten")
+    head, opts = split_options(rest)
+    meeting = meeting_on(ctx, forum, head, usage=CHANGE_USAGE)
+    allowed = {"plats", "place", "dnr", "diarienummer", "tid", "time"}
+    unknown = set(opts) - allowed
+    if unknown or not opts:
+        raise UserError(f"Ange vad som ändras: plats:, dnr: eller tid:. Skriv: {CHANGE_USAGE}")
+    was = meeting_label(meeting)
+    changes: list[str] = []
+    tell = False
+    text = opts.get("tid") or opts.get("time")
+    if text:
+        start_t, end_t = _times(ctx, text if _KL.search(text) else f"kl {text}", usage=CHANGE_USAGE)
+        start, end = _span(meeting_day(meeting), start_t, end_t if end_t else None)
+        if end is None and meeting.ends_at is not None:
+            end = start + (meeting.ends_at - meeting.starts_at)
+        if (start, end) != (meeting.starts_at, meeting.ends_at):
+            _refuse_records(ctx, meeting, doing="få ny tid")
+            _refuse_overlap(ctx, forum, start, end, excluding=meeting.id)
+            meeting.starts_at, meeting.ends_at = start, end
+            changes.append(f"tid {format_time_range(local(start).time(), local(end).time() if end else None)}")
+            tell = True
+    place = opts.get("plats") or opts.get("place")
+    if place and place != meeting.place:
+        meeting.place = place
+        changes.append(f"plats {place}")
+        tell = True
+    dnr = opts.get("dnr") or opts.get("diarienummer")
+    if dnr and dnr != meeting.dnr:
+        meeting.dnr = dnr
+        changes.append(f"dnr {dnr}")
+    if not changes:
+        return Reply(title="Inget ändrades", lines=[f"Mötet {was} har redan de uppgifterna."])
+    ctx.session.flush()
+    ctx.audit("meeting.change", "meeting", meeting.id, forum=forum.key, changes=changes)
+    lines = [f"Mötet {format_date(meeting.starts_at)} är ändrat: " + ", ".join(changes) + ".",
+             f"Nu: {meeting_label(meeting)}."]
+    if tell:
+        notice = Reply(title=f"{forum_label(forum)}: ändrat möte",
+                       lines=[f"Mötet {was} är ändrat: " + ", ".join(changes) + ".",
+                              f"Nu: {meeting_label(meeting)}."])
+        told = _tell_members(ctx, forum, meeting, notice, kind="meeting_changed")
+        lines.append(f"{told} ledamöter har fått besked.")
+    return Reply(title=f"Mötet {format_date(meeting.starts_at)} ändrat", lines=lines)

@@ -1,0 +1,524 @@
+"""The coordinator keeps the forum's people in chat: /ledamot ny|slutar|ändra, /roll, /ledamöter, /organisation ny.
+
+Roles are dated (membership.valid_from/valid_to), so a rotating chair is recorded ahead of time and the
+morning agenda, absence routing and permissions follow the dates. Chair and vice chair have one holder at
+a time: a new holder from a date takes over from an open-ended holder (whose role then ends the day before);
+any other overlap is refused. A forum never loses its last chair or coordinator.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, timedelta
+
+from handlers.base import Context, Reply, Section, UserError
+from handlers.cases import genitive, read_day
+from handlers.common import (
+    ROLE_NAMES,
+    choose_forum,
+    forum_label,
+    my_forums,
+    person_label,
+    pop_forum_option,
+    require_role,
+    split_options,
+)
+from handlers.fmt import format_date
+from handlers.registry import command, normalise
+from storage import admin as store
+from storage import queries
+from storage.models import ROLES, Forum, Membership, Organisation, Person
+
+ADMINS = {"coordinator"}
+EXCLUSIVE = ("chair", "vice_chair")  # one holder at a time
+KEPT = ("chair", "coordinator")  # a forum never loses its last one
+ROLE_WORDS = {
+    "ordforande": "chair", "chair": "chair",
+    "vice ordforande": "vice_chair", "vice": "vice_chair", "viceordforande": "vice_chair",
+    "vice_chair": "vice_chair",
+    "samordnare": "coordinator", "koordinator": "coordinator", "coordinator": "coordinator",
+    "samverkanskoordinator": "coordinator",
+    "sekreterare": "secretary", "secretary": "secretary",
+    "franvaromottagare": "absence_recipient", "mottagare av franvaroanmalningar": "absence_recipient",
+    "absence_recipient": "absence_recipient",
+    "ledamot": "member", "member": "member",
+}
+ROLE_USAGE = ("/roll ordförande|vice ordförande|samordnare|sekreterare|frånvaromottagare @handle [från DATUM] "
+              "[till DATUM]")
+NEW_USAGE = "/ledamot ny @handle NAMN; organisation: ID [; titel: …] [; e-post: …] [; roll: …]"
+END_USAGE = "/ledamot slutar @handle [DATUM]"
+EDIT_USAGE = "/ledamot ändra @handle; titel: …; e-post: …; organisation: … [; konto: @omnämning]"
+ORG_USAGE = "/organisation ny ID NAMN; typ: kommun|region|annan"
+ORG_KINDS = ("kommun", "region", "annan")
+_SLACK = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+_TEAMS = re.compile(r"^<@teams:([^|>]+)(?:\|([^>]*))?>")
+_HANDLE = re.compile(r"^@([A-Za-z0-9][A-Za-z0-9._-]*)")
+_EMAIL = re.compile(r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def admin_forum(ctx: Context, args: str, *, doing: str) -> tuple[Forum, str]:
+    named, rest = pop_forum_option(ctx, args)
+    forum = choose_forum(ctx, named, with_role=ADMINS)
+    require_role(ctx, forum, ADMINS, doing=doing)
+    return forum, rest
+
+
+def _span(valid_from: date | None, valid_to: date | None) -> str:
+    if valid_from and valid_to:
+        return f"från {format_date(valid_from)} till och med {format_date(valid_to)}"
+    if valid_from:
+        return f"från {format_date(valid_from)}"
+    if valid_to:
+        return f"till och med {format_date(valid_to)}"
+    return "tills vidare"
+
+
+def handle_from_name(name: str) -> str:
+    """'Åsa Öberg-Lind' → 'asa.oberg-lind'."""
+    folded = unicodedata.normalize("NFKD", name.lower())
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return ".".join(re.sub(r"[^a-z0-9-]", "", w) for w in plain.split() if re.sub(r"[^a-z0-9-]", "", w))
+
+
+def _email(value: str, usage: str) -> str:
+    value = value.strip().removeprefix("mailto:")
+    if not _EMAIL.match(value):
+        raise UserError(f"'{value}' är ingen e-postadress. Skriv till exempel 'e-post: anna.berg@kommun.se': {usage}")
+    return value
+
+
+def _organisation(ctx: Context, key: str) -> Organisation:
+    org = store.organisation_by_key(ctx.session, key)
+    if org is None:
+        known = ", ".join(o.key for o in store.organisations(ctx.session)) or "inga"
+        raise UserError(f"Jag känner inte till organisationen '{key.strip()}'. Kända: {known}. Lägg till en ny med "
+                        f"{ORG_USAGE}.")
+    return org
+
+
+def _read_roles(text: str, usage: str) -> list[str]:
+    roles = []
+    for part in re.split(r",|\boch\b", text):
+        word = normalise(part)
+        if not word:
+            continue
+        role = ROLE_WORDS.get(word)
+        if role is None:
+            raise UserError(f"Okänd roll '{part.strip()}'. Roller: ordförande, vice ordförande, samordnare, "
+                            f"sekreterare, frånvaromottagare. Skriv: {usage}")
+        roles.append(role)
+    return roles
+
+
+def member_arg(ctx: Context, text: str, *, usage: str) -> tuple[Person, str]:
+    """'@handle rest' → (person, rest); a Slack or Teams mention of a known person works too."""
+    text = text.strip()
+    for pattern, platform in ((_SLACK, "slack"), (_TEAMS, "teams")):
+        m = pattern.match(text)
+        if m:
+            person = store.person_by_platform(ctx.session, **{platform: m.group(1)})
+            if person is None or person.erased:
+                raise UserError(f"Den personen finns inte i kansli ännu. Lägg till hen med {NEW_USAGE}")
+            return person, text[m.end():].strip()
+    m = _HANDLE.match(text)
+    if not m:
+        raise UserError(f"Ange personen som @handle, till exempel @maria.lind. Skriv: {usage}")
+    person = queries.person_by_handle(ctx.session, m.group(1))
+    if person is None:
+        raise UserError(f"Jag hittar ingen person '@{m.group(1).lower()}'. Skriv personen som @handle: {usage}")
+    return person, text[m.end():].strip()
+
+
+def _check_not_last(ctx: Context, forum: Forum, person: Person, role: str, after: date) -> None:
+    """Refuse if ending `person`'s role after `after` leaves the forum with nobody holding it the next day."""
+    if role not in KEPT:
+        return
+    day = after + timedelta(days=1)
+    others = [p for p in queries.people_with_role(ctx.session, forum, role, on=day) if p.id != person.id]
+    if others:
+        return
+    holds_then = person.id in {p.id for p in queries.people_with_role(ctx.session, forum, role, on=day)}
+    if holds_then:
+        raise UserError(
+            f"{person.name} är {genitive(forum)} sista {ROLE_NAMES[role]} {format_date(day)}. Utse först en ny "
+            f"med /roll {ROLE_NAMES[role]} @handle från {day.isoformat()}, och försök sedan igen."
+        )
+
+
+def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: date | None,
+           valid_to: date | None) -> list[str]:
+    """Record that `person` holds `role` over the dates; returns lines about hand-overs made."""
+    if valid_from and valid_to and valid_to < valid_from:
+        raise UserError(f"Slutdatumet {format_date(valid_to)} ligger före startdatumet {format_date(valid_from)}. "
+                        f"Skriv: {ROLE_USAGE}")
+    notes: list[str] = []
+    own = [m for m in store.memberships(ctx.session, forum, person=person, role=role)
+           if store.spans_overlap(m.valid_from, m.valid_to, valid_from, valid_to)]
+    if own:
+        m = own[0]
+        raise UserError(f"{person.name} är redan {ROLE_NAMES[role]} i {forum_label(forum)} "
+                        f"{_span(m.valid_from, m.valid_to)}. Ändra slutdatumet med /roll {ROLE_NAMES[role]} "
+                        f"@{person.handle} till DATUM.")
+    if role in EXCLUSIVE:
+        for m in store.memberships(ctx.session, forum, role=role):
+            if m.person_id == person.id or not store.spans_overlap(m.valid_from, m.valid_to, valid_from, valid_to):
+                continue
+            starts_first = m.valid_from is None or (valid_from is not None and m.valid_from < valid_from)
+            if m.valid_to is None and valid_to is None and valid_from is not None and starts_first:
+                m.valid_to = valid_from - timedelta(days=1)
+                ctx.audit("role.end", "membership", m.id, forum=forum.key, person=m.person.handle, role=role,
+                          valid_to=m.valid_to)
+                notes.append(f"{m.person.name} är {ROLE_NAMES[role]} till och med {format_date(m.valid_to)}.")
+                continue
+            if m.valid_to is None and valid_from is not None and starts_first:
+                hint = (f"Avsluta först {m.person.name}s tid med /roll {ROLE_NAMES[role]} @{m.person.handle} till "
+                        f"{(valid_from - timedelta(days=1)).isoformat()}, eller ange ingen slutdag.")
+            else:
+                free = (m.valid_to + timedelta(days=1)).isoformat() if m.valid_to else "DATUM"
+                hint = f"Ange datum som inte överlappar, till exempel /roll {ROLE_NAMES[role]} @{person.handle} " \
+                       f"från {free}."
+            raise UserError(f"{m.person.name} är {ROLE_NAMES[role]} {_span(m.valid_from, m.valid_to)}, och det "
+                            f"krockar med {_span(valid_from, valid_to)}. {hint}")
+    row = Membership(forum_id=forum.id, person_id=person.id, role=role, valid_from=valid_from, valid_to=valid_to)
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.audit("role.grant", "membership", row.id, forum=forum.key, person=person.handle, role=role,
+              valid_from=valid_from, valid_to=valid_to)
+    return notes
+
+
+# ------------------------------------------------------------------------------------ /organisation ny
+
+
+@command("organisation ny", "organisation", "ny organisation", "huvudman ny", usage=ORG_USAGE,
+         help="lägg till en huvudman (kommun, region …)", who="samordnare", order=60)
+def new_organisation(ctx: Context, args: str) -> Reply:
+    if not any(ctx.roles_in(f) & ADMINS for f in my_forums(ctx)):
+        require_role(ctx, my_forums(ctx)[0], ADMINS, doing="lägga till organisationer")
+    head, opts = split_options(args)
+    words = head.split(maxsplit=1)
+    if len(words) < 2:
+        raise UserError(f"Ange id och namn, till exempel '/organisation ny falun Falu kommun; typ: kommun'. "
+                        f"Skriv: {ORG_USAGE}")
+    key, name = words[0].lower(), words[1].strip()
+    if not _ID.match(key):
+        raise UserError(f"Id '{words[0]}' får bara ha små bokstäver a–z, siffror, punkt och bindestreck, till "
+                        f"exempel 'falun'. Skriv: {ORG_USAGE}")
+    kind = normalise(opts.get("typ") or opts.get("kind") or "kommun")
+    if kind not in ORG_KINDS:
+        raise UserError(f"Okänd typ '{kind}'. Skriv typ: kommun, typ: region eller typ: annan.")
+    if store.organisation_by_key(ctx.session, key) is not None:
+        raise UserError(f"Organisationen '{key}' finns redan. Välj ett annat id: {ORG_USAGE}")
+    org = Organisation(key=key, name=name, kind=kind)
+    ctx.session.add(org)
+    ctx.session.flush()
+    ctx.audit("organisation.create", "organisation", org.id, key=key, name=name, kind=kind)
+    return Reply(title=f"Organisationen {name} är tillagd",
+                 lines=[f"Id {key}, typ {kind}. Lägg till personer med /ledamot ny @handle NAMN; organisation: {key}."])
+
+
+# ------------------------------------------------------------------------------------ /ledamot ny
+
+
+@command("ledamot ny", "ny ledamot", "ledamot lägg till", "member add", usage=NEW_USAGE,
+         help="lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)", who="samordnare",
+         order=61)
+def new_member(ctx: Context, args: str) -> Reply:
+    forum, rest = admin_forum(ctx, args, doing="lägga till ledamöter")
+    head, opts = split_options(rest)
+    head = head.strip()
+    slack = teams = None
+    shown = ""
+    m = _SLACK.match(head) or _TEAMS.match(head)
+    if m:
+        if head.startswith("<@teams:"):
+            teams = m.group(1)
+        else:
+            slack = m.group(1)
+        shown = (m.group(2) or "").strip()
+        name = head[m.end():].strip() or shown
+        handle_m = _HANDLE.match(name)
+        if handle_m:
+            handle, name = handle_m.group(1).lower(), name[handle_m.end():].strip()
+        else:
+            handle = handle_from_name(name)
+        existing = store.person_by_platform(ctx.session, slack=slack, teams=teams)
+    else:
+        handle_m = _HANDLE.match(head)
+        if not handle_m:
+            raise UserError(f"Börja med personens @handle, till exempel '/ledamot ny @anna.berg Anna Berg; "
+                            f"organisation: leksand'. Skriv: {NEW_USAGE}")
+        handle, name = handle_m.group(1).lower(), head[handle_m.end():].strip()
+        existing = None
+    if not handle or not _ID.match(handle):
+        raise UserError(f"Ange ett @handle med små bokstäver, siffror och punkt, till exempel @anna.berg. "
+                        f"Skriv: {NEW_USAGE}")
+    known = {"organisation", "org", "titel", "title", "e-post", "epost", "email", "mejl", "roll", "roller",
+             "role", "roles"}
+    unknown = set(opts) - known
+    if unknown:
+        raise UserError(f"Jag känner inte till '{sorted(unknown)[0]}:'. Skriv: {NEW_USAGE}")
+    org_key = opts.get("organisation") or opts.get("org")
+    title = opts.get("titel") or opts.get("title")
+    email_text = opts.get("e-post") or opts.get("epost") or opts.get("email") or opts.get("mejl")
+    email = _email(email_text, NEW_USAGE) if email_text else None
+    roles = _read_roles(opts.get("roll") or opts.get("roller") or opts.get("role") or opts.get("roles") or "",
+                        NEW_USAGE)
+    by_handle = store.person_by_handle_any(ctx.session, handle)
+    person = existing or by_handle
+    if existing is not None and by_handle is not None and by_handle.id != existing.id:
+        raise UserError(f"@{handle} används redan av {by_handle.name}. Välj ett annat handle: {NEW_USAGE}")
+    created = False
+    if person is not None:
+        if person.erased:
+            raise UserError(f"@{handle} har använts av en borttagen person och kan inte återanvändas. Välj ett annat "
+                            f"handle: {NEW_USAGE}")
+        if name and normalise(name) != normalise(person.name):
+            raise UserError(f"@{handle} används redan av {person_label(person)}. Välj ett annat handle, eller skriv "
+                            f"/ledamot ny @{person.handle} utan namn för att lägga till {person.name} i forumet.")
+        if any(store.active_on(mm, ctx.today) for mm in store.memberships(ctx.session, forum, person=person)):
+            raise UserError(f"{person.name} sitter redan i {forum_label(forum)}. Ändra uppgifter med {EDIT_USAGE}, "
+                            f"eller roller med {ROLE_USAGE}.")
+        if org_key:
+            person.organisation_id = _organisation(ctx, org_key).id
+        if title:
+            person.title = title
+        if email:
+            person.email = email
+        if slack and not person.slack_user_id:
+            person.slack_user_id = slack
+        if teams and not person.teams_user_id:
+            person.teams_user_id = teams
+    else:
+        if not name:
+            raise UserError(f"Ange namnet efter @{handle}, till exempel '/ledamot ny @{handle} Anna Berg; "
+                            f"organisation: leksand'.")
+        if not org_key:
+            raise UserError(f"Ange organisationen, till exempel '; organisation: leksand'. Skriv: {NEW_USAGE}")
+        org = _organisation(ctx, org_key)
+        person = Person(handle=handle, name=name, organisation_id=org.id, title=title, email=email,
+                        slack_user_id=slack, teams_user_id=teams)
+        ctx.session.add(person)
+        ctx.session.flush()
+        created = True
+    ctx.session.flush()
+    ctx.session.refresh(person)
+    member = Membership(forum_id=forum.id, person_id=person.id, role="member", valid_from=ctx.today)
+    ctx.session.add(member)
+    ctx.session.flush()
+    notes: list[str] = []
+    for role in roles:
+        if role != "member":
+            notes += _grant(ctx, forum, person, role, ctx.today, None)
+    ctx.audit("member.add", "person", person.id, forum=forum.key, handle=person.handle, created=created,
+              organisation=person.organisation.key if person.organisation else None, title=person.title,
+              email=person.email, roles=roles or None, slack=slack, teams=teams)
+    lines = [f"{person_label(person)} är ledamot i {forum_label(forum)} från {format_date(ctx.today)}."]
+    if roles:
+        lines.append("Roller: " + ", ".join(ROLE_NAMES[r] for r in roles) + ".")
+    lines += notes
+    if slack or teams:
+        lines.append("Kontot är kopplat, så hen kan skriva till kansli direkt.")
+    else:
+        lines.append(f"Hen når kansli när kontot är kopplat: skriv i Slack eller Teams /ledamot ändra "
+                     f"@{person.handle}; konto: @namn (en omnämning i Slack eller Teams).")
+    welcome = Reply(title=f"Välkommen till {forum_label(forum)}",
+                    lines=[f"{ctx.person.name} har lagt till dig i {forum.name}.",
+                           "Skriv /möten för kommande möten och /hjälp för vad du kan göra."])
+    ctx.notify_person(person, welcome, kind="member_added", key=f"f{forum.id}:{ctx.now.isoformat()}")
+    return Reply(title=f"{person.name} är tillagd" if created else f"{person.name} är med i forumet",
+                 lines=lines, fields=[("Handle", f"@{person.handle}")])
+
+
+# ------------------------------------------------------------------------------------ /ledamot slutar
+
+
+@command("ledamot slutar", "ledamot avslutas", "member leaves", usage=END_USAGE,
+         help="avsluta någons plats i forumet; visar hens öppna uppdrag och ärenden", who="samordnare", order=62)
+def member_leaves(ctx: Context, args: str) -> Reply:
+    forum, rest = admin_forum(ctx, args, doing="avsluta ledamöters plats")
+    person, tail = member_arg(ctx, rest, usage=END_USAGE)
+    last = read_day(ctx, tail, what="sista dagen") if tail.strip() else ctx.today
+    rows = [m for m in store.memberships(ctx.session, forum, person=person)
+            if m.valid_to is None or m.valid_to > last]
+    if not rows:
+        raise UserError(f"{person.name} sitter inte i {forum_label(forum)} efter {format_date(last)}. Se vilka som "
+                        "sitter där med /ledamöter.")
+    for role in KEPT:
+        _check_not_last(ctx, forum, person, role, last)
+    for m in rows:
+        if m.valid_from is not None and m.valid_from > last:
+            ctx.session.delete(m)
+        else:
+            m.valid_to = last
+    ctx.session.flush()
+    ctx.audit("member.leave", "person", person.id, forum=forum.key, handle=person.handle, last_day=last)
+    assignments = store.open_assignments_of(ctx.session, forum, person)
+    cases = store.open_cases_of(ctx.session, forum, person)
+    sections = []
+    if assignments:
+        sections.append(Section(heading=f"Öppna uppdrag ({len(assignments)})", lines=[
+            f"Uppdrag {a.id}: {a.title}, senast {format_date(a.due)}" for a in assignments]))
+    if cases:
+        sections.append(Section(heading=f"Öppna ärenden som hen anmält eller föredrar ({len(cases)})", lines=[
+            f"{c.number} {c.title}" for c in cases]))
+    lines = [f"{person.name} sitter i {forum_label(forum)} till och med {format_date(last)}."]
+    if sections:
+        lines.append("Fördela om det som är öppet, till exempel med /uppdrag ny @handle TITEL; senast DATUM och "
+                     "/beredning NR dagordning DATUM; föredragande: @handle.")
+    else:
+        lines.append("Hen har inga öppna uppdrag eller ärenden i forumet.")
+    return Reply(title=f"{person.name} slutar i {forum_label(forum)}", lines=lines, sections=sections)
+
+
+# ------------------------------------------------------------------------------------ /ledamot ändra
+
+
+@command("ledamot ändra", "ledamot andra", "ändra ledamot", "member edit", usage=EDIT_USAGE,
+         help="ändra titel, e-post, organisation eller namn för en person", who="samordnare", order=63)
+def edit_member(ctx: Context, args: str) -> Reply:
+    forum, rest = admin_forum(ctx, args, doing="ändra ledamöters uppgifter")
+    head, opts = split_options(rest)
+    person, tail = member_arg(ctx, head, usage=EDIT_USAGE)
+    if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
+        raise UserError(f"{person.name} sitter inte i {forum_label(forum)}. Lägg till hen med {NEW_USAGE}")
+    changes: list[str] = []
+    allowed = {"titel", "title", "e-post", "epost", "email", "mejl", "organisation", "org", "namn", "name", "konto",
+               "account"}
+    unknown = set(opts) - allowed
+    if unknown or not opts:
+        raise UserError(f"Ange vad som ändras: titel:, e-post:, organisation:, namn: eller konto:. Skriv: {EDIT_USAGE}")
+    account = (opts.get("konto") or opts.get("account") or "").strip()
+    if account:
+        changes += _link_account(ctx, person, account)
+    for keys, attr, label in ((("titel", "title"), "title", "titel"), (("namn", "name"), "name", "namn")):
+        value = next((opts[k] for k in keys if k in opts), None)
+        if value and value != getattr(person, attr):
+            setattr(person, attr, value)
+            changes.append(f"{label} {value}")
+    email_text = next((opts[k] for k in ("e-post", "epost", "email", "mejl") if k in opts), None)
+    if email_text:
+        email = _email(email_text, EDIT_USAGE)
+        if email != person.email:
+            person.email = email
+            changes.append(f"e-post {email}")
+    org_key = opts.get("organisation") or opts.get("org")
+    if org_key:
+        org = _organisation(ctx, org_key)
+        if org.id != person.organisation_id:
+            person.organisation_id, person.organisation = org.id, org
+            changes.append(f"organisation {org.name}")
+    if not changes:
+        return Reply(title="Inget ändrades", lines=[f"{person_label(person)} har redan de uppgifterna."])
+    ctx.session.flush()
+    ctx.audit("member.edit", "person", person.id, handle=person.handle, changes=changes)
+    return Reply(title=f"{person.name} är ändrad", lines=["Ändrat: " + ", ".join(changes) + "."])
+
+
+def _link_account(ctx: Context, person: Person, text: str) -> list[str]:
+    """'konto: <@U123|anna>' (Slack) or a Teams mention: the platform id is recorded for the person."""
+    for pattern, attr, label in ((_SLACK, "slack_user_id", "Slack"), (_TEAMS, "teams_user_id", "Teams")):
+        m = pattern.match(text)
+        if not m:
+            continue
+        other = store.person_by_platform(ctx.session, **{"slack" if label == "Slack" else "teams": m.group(1)})
+        if other is not None and other.id != person.id:
+            raise UserError(f"Det {label}-kontot är redan kopplat till {other.name} (@{other.handle}).")
+        if getattr(person, attr) == m.group(1):
+            return []
+        setattr(person, attr, m.group(1))
+        return [f"{label}-konto kopplat"]
+    raise UserError("Skriv konto: följt av en omnämning av personen i Slack eller Teams (skriv @ och välj hen i "
+                    "listan), så kopplas kontot.")
+
+
+# ------------------------------------------------------------------------------------ /roll
+
+
+_FROM = re.compile(r"\bfr(?:å|a)n\b\s*(.+?)(?=\btill\b|$)", re.IGNORECASE | re.DOTALL)
+_TO = re.compile(r"\btill\b(?:\s+och\s+med)?\s*(.+)$", re.IGNORECASE | re.DOTALL)
+
+
+@command("roll", "roller", "role", usage=ROLE_USAGE,
+         help="vem som har en roll och när (till exempel ordförande som roterar)", who="samordnare", order=64)
+def set_role(ctx: Context, args: str) -> Reply:
+    forum, rest = admin_forum(ctx, args, doing="ändra roller")
+    at = rest.find("@") if "@" in rest else rest.find("<@")
+    if at <= 0:
+        raise UserError(f"Ange roll och person, till exempel '/roll ordförande @lars.holm från 1 januari 2027'. "
+                        f"Skriv: {ROLE_USAGE}")
+    role_text = rest[:at]
+    if role_text.endswith("<"):
+        role_text, at = role_text[:-1], at - 1
+    roles = _read_roles(role_text, ROLE_USAGE)
+    if len(roles) != 1 or roles[0] == "member":
+        raise UserError(f"Ange en roll: ordförande, vice ordförande, samordnare, sekreterare eller frånvaromottagare. "
+                        f"Skriv: {ROLE_USAGE}")
+    role = roles[0]
+    person, tail = member_arg(ctx, rest[at:], usage=ROLE_USAGE)
+    if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
+        raise UserError(f"{person.name} sitter inte i {forum_label(forum)}. Lägg till hen först med {NEW_USAGE}")
+    f_m, t_m = _FROM.search(tail), _TO.search(tail)
+    if tail.strip() and not (f_m or t_m):
+        raise UserError(f"Skriv datumen som 'från DATUM' och 'till DATUM'. Skriv: {ROLE_USAGE}")
+    valid_from = read_day(ctx, f_m.group(1), what="första dagen") if f_m else None
+    valid_to = read_day(ctx, t_m.group(1), what="sista dagen") if t_m else None
+    name = ROLE_NAMES[role]
+    held = [m for m in store.memberships(ctx.session, forum, person=person, role=role)
+            if m.valid_to is None or m.valid_to >= ctx.today]
+    if valid_from is None and valid_to is not None and held:
+        # '/roll ordförande @karin till 31 december': the role the person holds now ends that day.
+        row = held[0]
+        if row.valid_from and valid_to < row.valid_from:
+            raise UserError(f"Slutdatumet {format_date(valid_to)} ligger före {format_date(row.valid_from)}, då "
+                            f"rollen börjar. Skriv: {ROLE_USAGE}")
+        _check_not_last(ctx, forum, person, role, valid_to)
+        row.valid_to = valid_to
+        ctx.session.flush()
+        ctx.audit("role.end", "membership", row.id, forum=forum.key, person=person.handle, role=role,
+                  valid_to=valid_to)
+        return Reply(title=f"{person.name}: {name} till {format_date(valid_to)}",
+                     lines=[f"{person.name} är {name} i {forum_label(forum)} {_span(row.valid_from, valid_to)}."])
+    start = valid_from or ctx.today
+    notes = _grant(ctx, forum, person, role, start, valid_to)
+    lines = [f"{person.name} är {name} i {forum_label(forum)} {_span(start, valid_to)}."] + notes
+    lines.append("Morgonens dagordning, frånvaroanmälningar och behörigheter följer datumen.")
+    notice = Reply(title=f"Du är {name} i {forum_label(forum)}",
+                   lines=[f"{ctx.person.name} har registrerat dig som {name} i {forum.name} {_span(start, valid_to)}."])
+    if person.id != ctx.person.id:
+        ctx.notify_person(person, notice, kind="role_granted", key=f"f{forum.id}:{role}:{start.isoformat()}")
+    return Reply(title=f"{person.name}: {name} från {format_date(start)}", lines=lines)
+
+
+# ------------------------------------------------------------------------------------ /ledamöter
+
+
+@command("ledamöter", "ledamoter", "deltagare", "members", usage="/ledamöter [; forum: ID]",
+         help="forumets ledamöter med organisation, titel och roller", order=65)
+def list_members(ctx: Context, args: str) -> Reply:
+    named, _ = pop_forum_option(ctx, args)
+    forum = choose_forum(ctx, named)
+    if forum.id not in {f.id for f in queries.forums_of(ctx.session, ctx.person, on=ctx.today)}:
+        raise UserError(f"Ledamotslistan för {forum_label(forum)} visas bara för forumets deltagare.")
+    show_email = bool(ctx.roles_in(forum) & ADMINS)
+    lines = []
+    for person, rows in store.member_rows(ctx.session, forum, on=ctx.today):
+        roles = []
+        for m in sorted(rows, key=lambda m: (ROLES.index(m.role) if m.role in ROLES else 99,
+                                             m.valid_from or date.min)):
+            if m.role == "member" or (m.valid_to is not None and m.valid_to < ctx.today):
+                continue
+            dated = m.valid_from is not None and m.valid_from > ctx.today or m.valid_to is not None
+            roles.append(ROLE_NAMES[m.role] + (f" ({_span(m.valid_from, m.valid_to)})" if dated else ""))
+        line = person_label(person) + f" @{person.handle}"
+        if person.title:
+            line += f", {person.title}"
+        if roles:
+            line += " – " + ", ".join(roles)
+        if show_email and person.email:
+            line += f" – {person.email}"
+        lines.append(line)
+    context = ["E-postadresserna visas bara för samordnare."] if show_email else []
+    return Reply(title=f"Ledamöter i {forum_label(forum)} ({len(lines)})", sections=[Section(lines=lines)],
+                 context=context)

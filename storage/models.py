@@ -24,6 +24,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -127,6 +128,10 @@ class Forum(Base):
     preparation_days_before: Mapped[int | None] = mapped_column(Integer)
     minutes_days_after: Mapped[int | None] = mapped_column(Integer)
     substitutes: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A substitute may come from another organisation than the absent member (rules: substitutes_other_organisation).
+    substitutes_other_organisation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Keys of the forums whose meetings may decide this forum's assignment extensions (rules: extensions_by).
+    extensions_by: Mapped[list[str] | None] = mapped_column(JSON)
     min_meetings_per_year: Mapped[int | None] = mapped_column(Integer)
     reminder_time: Mapped[time] = mapped_column(Time, default=time(8, 0))
     chair_agenda_time: Mapped[time] = mapped_column(Time, default=time(7, 30))

@@ -140,8 +140,8 @@ class Request:
     span: tuple[date, date] | None = None
     part: Part = field(default_factory=Part)
     part_given: bool = False
-    substitute: str | None = None  # "@handle" or "ingen"
-    note: str | None = None
+    substitute: str | None = None  # "@handle" or "ingen"; None: not written
+    note: str | None = None  # None: not written; "" : '; notering: ingen' (remove it)
     forum: Forum | None = None
 
 
@@ -263,7 +263,10 @@ def _set_note(req: Request, text: str) -> None:
         note = note[: m.start()].strip()
     if len(note) > NOTE_MAX:
         raise UserError(f"Noteringen är för lång ({len(note)} tecken). Skriv högst {NOTE_MAX} tecken.")
-    req.note = note or None
+    if normalise(note) in _NO_ONE:
+        req.note = ""
+    else:
+        req.note = note or None
 
 
 def read_request(ctx: Context, args: str, *, with_part: bool = True) -> Request:
@@ -711,26 +714,21 @@ def report_absence(ctx: Context, args: str) -> Reply:
 
     substitute: Person | None = None
     if req.substitute is not None and normalise(req.substitute) not in _NO_ONE:
-        if not forum.substitutes:
-            raise UserError(
-                f"{forum_label(forum)} utser inga ersättare (arbetsordningen: representanterna är ordinarie och "
-                "ersättare utses inte), så ingen frånvaro har anmälts. Skriv kommandot igen utan "
-                "'; ersättare: …'."
-            )
-        substitute = person_arg(ctx, req.substitute, field="ersättaren")
-        if substitute.id == ctx.person.id:
-            raise UserError("Du kan inte vara din egen ersättare. Ange en annan person, till exempel @maria.lind.")
-        other = _active(ctx, meeting).get(substitute.id)
-        if other is not None and other.person_id != ctx.person.id:
-            raise UserError(
-                f"{substitute.name} har själv anmält frånvaro från mötet och kan inte ersätta dig. "
-                "Ange en annan ersättare."
-            )
+        substitute = _check_substitute(ctx, meeting, req.substitute)
 
     existing = ctx.session.scalar(
         select(Absence).where(Absence.meeting_id == meeting.id, Absence.person_id == ctx.person.id)
     )
     before = leadership(ctx.session, meeting, _active(ctx, meeting))
+    if existing is not None and existing.withdrawn_at is None:
+        # A repeat changes only what was written now; the rest of the report stays.
+        if not req.part_given:
+            req.part = Part.of(existing)
+        if req.substitute is None:
+            substitute = existing.substitute
+        if req.note is None:
+            req.note = existing.note
+    req.note = req.note or None
     new_state = (req.part.key(), req.note, substitute.id if substitute else None)
     state = "new"
     changes: list[str] = []
@@ -762,7 +760,8 @@ def report_absence(ctx: Context, args: str) -> Reply:
                 old = person_label(absence.substitute) if absence.substitute else "ingen"
                 changes.append(f"ersättare: {old} → {person_label(substitute) if substitute else 'ingen'}")
             if old_state[1] != new_state[1]:
-                changes.append("noteringen ändrad" if req.note else "noteringen borttagen")
+                changes.append(("notering: ändrad" if absence.note else "notering: tillagd") if req.note
+                               else "notering: borttagen")
         if state != "same":
             if absence.substitute_id and absence.substitute_id != new_state[2] and absence.withdrawn_at is None:
                 old_substitute = absence.substitute
@@ -785,7 +784,8 @@ def report_absence(ctx: Context, args: str) -> Reply:
         fields.append(("Notering", "sparad (visas bara för dig och mottagaren, aldrig i kanalen)"))
     undo = f"{WITHDRAW} {day_phrase(meeting, ctx.today)}"
     context = [
-        "Ändra: skriv kommandot igen med det som ska gälla (del, ersättare och notering ersätts). "
+        "Ändra: skriv kommandot igen med bara det som ska ändras; det du inte skriver behålls "
+        "('; ersättare: ingen' tar bort ersättaren, '; notering: ingen' noteringen). "
         f"Återkalla: {undo}."
     ]
 
@@ -812,7 +812,7 @@ def report_absence(ctx: Context, args: str) -> Reply:
 
     lines = []
     if state == "changed":
-        lines.append(f"Du hade redan anmält frånvaro från {label}. Anmälan är ändrad: {'; '.join(changes)}.")
+        lines.append(f"Du hade redan anmält frånvaro från {label}. Ändrat: {'; '.join(changes)}.")
         lines.append(f"Nu gäller: {what}.")
         title = "Frånvaron ändrad"
     elif state == "reactivated":
@@ -864,6 +864,40 @@ def report_absence(ctx: Context, args: str) -> Reply:
     lines += _leader_messages(ctx, meeting, ctx.person, absence, rev, before, withdrawn=False,
                               part_changed=part_changed)
     return Reply(title=title, lines=lines, fields=fields, context=context)
+
+
+def _check_substitute(ctx: Context, meeting: Meeting, text: str) -> Person:
+    """The substitute named in `; ersättare: X`, refused when the forum's rules do not allow them."""
+    forum = meeting.forum
+    if not forum.substitutes:
+        raise UserError(
+            f"{forum_label(forum)} utser inga ersättare (arbetsordningen: representanterna är ordinarie och "
+            "ersättare utses inte), så ingen frånvaro har anmälts. Skriv kommandot igen utan "
+            "'; ersättare: …'."
+        )
+    substitute = person_arg(ctx, text, field="ersättaren")
+    if substitute.id == ctx.person.id:
+        raise UserError("Du kan inte vara din egen ersättare. Ange en annan person, till exempel @maria.lind.")
+    active = _active(ctx, meeting)
+    other = active.get(substitute.id)
+    if other is not None and other.person_id != ctx.person.id:
+        raise UserError(
+            f"{substitute.name} har själv anmält frånvaro från mötet och kan inte ersätta dig. "
+            "Ange en annan ersättare."
+        )
+    expected = {p.id for p in queries.members_of(ctx.session, forum, on=meeting_day(meeting))}
+    if substitute.id in expected and substitute.id not in active:
+        raise UserError(
+            f"{person_label(substitute)} sitter själv i {forum_label(forum)} och väntas på mötet, så hen kan inte "
+            "vara din ersättare. Ange någon som inte är med i forumet, eller skriv kommandot utan '; ersättare: …'."
+        )
+    if not forum.substitutes_other_organisation and substitute.organisation_id != ctx.person.organisation_id:
+        own = ctx.person.organisation.name if ctx.person.organisation else "din organisation"
+        raise UserError(
+            f"I {forum_label(forum)} ska ersättaren komma från samma organisation som du ({own}); "
+            f"{person_label(substitute)} gör inte det. Ange en ersättare från {own}."
+        )
+    return substitute
 
 
 def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting: Meeting, rev: int) -> None:

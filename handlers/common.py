@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from handlers.base import Context, UserError
 from handlers.fmt import format_span
 from storage import queries
@@ -104,14 +106,43 @@ def require_role(ctx: Context, forum: Forum, roles: set[str], *, doing: str) -> 
 
 
 def person_arg(ctx: Context, text: str, *, field: str) -> Person:
-    """A person named '@handle' (or a platform mention already turned into '@handle' by the adapter)."""
-    handle = text.strip().lstrip("@").strip().lower()
+    """A person named '@handle' (or a platform mention already turned into '@handle' by the adapter),
+    a full name ('Johan Sjö') or a first name only one person has; case and accents do not matter.
+    An ambiguous name is refused with the candidates' handles."""
+    raw = " ".join(text.split())
+    handle = raw.lstrip("@").strip().lower()
     if not handle:
-        raise UserError(f"Ange {field} som @handle, till exempel @maria.lind.")
+        raise UserError(f"Ange {field} som @handle eller namn, till exempel @maria.lind.")
     person = queries.person_by_handle(ctx.session, handle)
-    if person is None:
-        raise UserError(f"Jag hittar ingen person '@{handle}'. Skriv {field} som @handle, till exempel @maria.lind.")
-    return person
+    if person is not None:
+        return person
+    wanted = normalise(raw.lstrip("@").replace(".", " "))
+    found: list[Person] = []
+    # The asker's own forums first (a first name is unique there more often), then everyone.
+    for people in (_people_near(ctx), None):
+        if people is None:
+            people = list(ctx.session.scalars(select(Person).where(Person.erased.is_(False))))
+        found = [p for p in people if normalise(p.name) == wanted]
+        if not found:
+            found = [p for p in people if normalise(p.name).split()[:1] == [wanted]]
+        if found:
+            break
+    if len(found) == 1:
+        return found[0]
+    if found:
+        options = ", ".join(f"@{p.handle} ({person_label(p)})" for p in found)
+        raise UserError(f"Flera personer heter '{raw}': {options}. Skriv {field} som @handle.")
+    raise UserError(f"Jag hittar ingen person '{raw}'. Skriv {field} som @handle eller fullständigt namn, "
+                    "till exempel @maria.lind eller Maria Lind.")
+
+
+def _people_near(ctx: Context) -> list[Person]:
+    """Everyone in the asker's forums, each once."""
+    seen: dict[int, Person] = {}
+    for forum in queries.forums_of(ctx.session, ctx.person) or []:
+        for p in queries.members_of(ctx.session, forum):
+            seen.setdefault(p.id, p)
+    return list(seen.values())
 
 
 def split_options(args: str) -> tuple[str, dict[str, str]]:

@@ -1,0 +1,78 @@
+"""The conversation as members meet it (issue 17), through the terminal chat driver."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.conftest import EXAMPLE, Chat, load_network
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def variant(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
+    """The example network with some lines changed."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / "network.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+SUBSTITUTES = (
+    ("      substitutes: false                          # 1 §", "      substitutes: true                           # 1 §"),
+    ("  - handle: johan.sjo", "  - handle: anna.ek\n    name: Anna Ek\n    organisation: avesta\n"
+                              "  - handle: johan.sjo"),
+)
+
+
+@pytest.fixture
+def subs_chat(db: sessionmaker[Session], tmp_path: Path) -> Chat:
+    """LCHNV appoints substitutes, from the member's own organisation only; Anna Ek (Avesta) is in no forum."""
+    load_network(db, variant(tmp_path, *SUBSTITUTES))
+    return Chat(db)
+
+
+# ------------------------------------------------------------------------------------ absence
+
+
+def test_a_repeat_changes_only_what_was_written_and_names_each_change(subs_chat) -> None:
+    chat = subs_chat
+    chat("eva.strand", "/anmäl frånvaro 6 mars punkt 2; ersättare: @anna.ek: tandläkare")
+    again = chat("eva.strand", "/anmäl frånvaro 6 mars; ersättare: ingen")
+    assert again.ok
+    reply = flat(again.reply)
+    assert "Ändrat: ersättare: Anna Ek (Avesta kommun) → ingen." in reply
+    assert "Notering: tandläkare" in reply and "Del: punkt 2" in reply  # the note and the part stay
+    assert "notering" not in reply.split("Ändrat:")[1].split(".")[0]
+    removed = chat("eva.strand", "/anmäl frånvaro 6 mars; notering: ingen")
+    assert "Ändrat: notering: borttagen." in flat(removed.reply)
+    assert "tandläkare" not in removed.reply and "Del: punkt 2" in flat(removed.reply)
+    whole = chat("eva.strand", "/anmäl frånvaro 6 mars hela mötet: sjuk")
+    assert "Ändrat: del: punkt 2 → hela mötet; notering: tillagd." in flat(whole.reply)
+
+
+def test_a_substitute_expected_at_the_meeting_is_refused(subs_chat) -> None:
+    said = subs_chat("eva.strand", "/anmäl frånvaro 6 mars; ersättare: Lars Holm")
+    assert not said.ok
+    assert "Lars Holm (Leksands kommun) sitter själv i LCHNV och väntas på mötet" in flat(said.reply)
+    assert said.messages == []
+
+
+def test_a_substitute_from_another_organisation_is_refused_unless_the_rules_allow_it(
+        db: sessionmaker[Session], tmp_path: Path) -> None:
+    load_network(db, variant(tmp_path, *SUBSTITUTES))
+    chat = Chat(db)
+    said = chat("eva.strand", "/anmäl frånvaro 6 mars; ersättare: @johan.sjo")
+    assert not said.ok
+    assert "ska ersättaren komma från samma organisation som du (Avesta kommun)" in flat(said.reply)
+    allowed = variant(tmp_path, *SUBSTITUTES, ("      substitutes_other_organisation: false",
+                                               "      substitutes_other_organisation: true"))
+    load_network(db, allowed)
+    ok = chat("eva.strand", "/anmäl frånvaro 6 mars; ersättare: Johan Sjö")
+    assert ok.ok and "Johan Sjö har fått veta att hen är din ersättare" in flat(ok.reply)

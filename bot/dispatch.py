@@ -236,7 +236,7 @@ class Dispatcher:
                 person.last_platform = platform
             ids = [
                 i
-                for m in ctx.messages
+                for m in ctx.outgoing()
                 if (i := outbox.enqueue(session, key=m.key, kind=m.kind, payload=m.reply.to_dict(), now=now,
                                         person_id=m.person_id, forum_id=m.forum_id)) is not None
             ]

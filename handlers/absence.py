@@ -98,6 +98,11 @@ class Part:
     def describe(self) -> str:
         return absence_part(self)
 
+    def during(self) -> str:
+        """The part after a verb: 'under punkt 5', 'från kl. 12.00', 'till kl. 11.00', 'kl. 10.00–11.00'."""
+        text = absence_part(self)
+        return f"under {text}" if self.item_from is not None else text
+
     def key(self) -> list[Any]:
         return [self.item_from, self.item_to, _hhmm(self.time_from), _hhmm(self.time_to)]
 
@@ -596,7 +601,7 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
     if "chair" in roles and part_changed:
         part = Part.of(absence)
         vice_absence = {p.id: pt for p, pt in after.vices}
-        what = "mötet" if part.whole else f"mötet under {part.describe()}"
+        what = "mötet" if part.whole else f"mötet {part.during()}"
         for vice in after.vice_people:
             if vice.id == reporter.id:
                 continue
@@ -627,7 +632,10 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
         text = f"Ingen kan leda {label}. Frånvaro är anmäld av {' och '.join(parts)}."
         if not after.vice_people:
             text += " Forumet har ingen vice ordförande."
-        text += " Utse en annan mötesledare för den delen av mötet, eller flytta mötet."
+        if all(pt.whole for _, pt in after.chairs + after.vices):
+            text += " Utse en annan mötesledare för mötet, eller flytta det."
+        else:
+            text += " Utse en annan mötesledare för den delen av mötet, eller flytta mötet."
         told_names = _tell_coordinators(ctx, meeting, reporter, Reply(title="Ingen leder mötet", lines=[text]),
                                         kind="absence_no_leader", key=f"{meeting.id}:{after.key()}")
         if told_names:

@@ -76,3 +76,23 @@ def test_a_substitute_from_another_organisation_is_refused_unless_the_rules_allo
     load_network(db, allowed)
     ok = chat("eva.strand", "/anmäl frånvaro 6 mars; ersättare: Johan Sjö")
     assert ok.ok and "Johan Sjö har fått veta att hen är din ersättare" in flat(ok.reply)
+
+
+# ------------------------------------------------------------------------------------ one message per person
+
+
+def test_one_person_in_several_roles_gets_one_message_per_event(chat) -> None:
+    chat("lars.holm", "/anmäl frånvaro 6 mars")
+    said = chat("karin.berg", "/anmäl frånvaro 6 mars; forum: lchnv")
+    assert said.ok
+    # Maria Lind is absence recipient (the report) and coordinator (no one leads): one message holds both.
+    [to_maria] = said.to("maria.lind")
+    assert "Karin Berg (Region Dalarna) anmäler frånvaro" in flat(to_maria)
+    assert "Ingen kan leda" in flat(to_maria)
+    assert "Utse en annan mötesledare för mötet, eller flytta det." in flat(to_maria)  # the whole meeting
+
+
+def test_the_vice_chair_is_told_which_part_they_lead_in_plain_swedish(chat) -> None:
+    said = chat("karin.berg", "/anmäl frånvaro 6 mars från kl 12; forum: lchnv")
+    [to_lars] = said.to("lars.holm")
+    assert "Du som vice ordförande leder mötet från kl. 12.00" in flat(to_lars)

@@ -103,6 +103,14 @@ class Part:
         text = absence_part(self)
         return f"under {text}" if self.item_from is not None else text
 
+    def complement(self) -> str:
+        """The rest of the meeting: 'till kl. 11.00' for an absence 'från kl. 11.00'."""
+        if self.item_from is None and self.time_from is not None and self.time_to is None:
+            return f"till {format_time(self.time_from)}"
+        if self.item_from is None and self.time_to is not None and self.time_from is None:
+            return f"från {format_time(self.time_to)}"
+        return f"utom {absence_part(self)}"
+
     def key(self) -> list[Any]:
         return [self.item_from, self.item_to, _hhmm(self.time_from), _hhmm(self.time_to)]
 

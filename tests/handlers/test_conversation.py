@@ -96,3 +96,51 @@ def test_the_vice_chair_is_told_which_part_they_lead_in_plain_swedish(chat) -> N
     said = chat("karin.berg", "/anmäl frånvaro 6 mars från kl 12; forum: lchnv")
     [to_lars] = said.to("lars.holm")
     assert "Du som vice ordförande leder mötet från kl. 12.00" in flat(to_lars)
+
+
+# ------------------------------------------------------------------------------------ the morning agenda
+
+
+def tick(maker: sessionmaker[Session], when: str) -> list[tuple[str, str]]:
+    """One scheduler pass at `when`, delivered to the console as `kansli tick` does."""
+    import asyncio
+    import io
+
+    from bot.delivery import ConsoleTransport, Deliverer
+    from handlers import reminders
+    from tests.conftest import at, split_sent
+
+    stream = io.StringIO()
+    with maker() as s:
+        result = reminders.enqueue_due(s, at(when))
+        s.commit()
+    deliverer = Deliverer(sessionmaker=maker, transports=[ConsoleTransport(stream)], clock=lambda: at(when))
+    asyncio.run(deliverer.deliver(result.delivery_ids, now=at(when)))
+    return split_sent(stream.getvalue())
+
+
+def test_a_chair_absent_from_eleven_gets_the_morning_agenda_and_so_does_the_vice_chair(chat, network) -> None:
+    assert chat("karin.berg", "/anmäl frånvaro 6 mars från kl 11; forum: lchnv").ok
+    sent = dict(tick(network, "2020-03-06T07:30"))
+    assert set(sent) >= {"karin.berg", "lars.holm"}
+    for who in ("karin.berg", "lars.holm"):
+        text = flat(sent[who])
+        assert "Mötet är i dag, fredag 6 mars 2020" in text
+        assert "Mötet leds av Karin Berg (ordförande) till kl. 11.00 och Lars Holm (vice ordförande) " \
+               "från kl. 11.00." in text
+
+
+def test_the_year_end_reminder_agrees_in_number(network) -> None:
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from storage.models import Forum, Meeting
+    from tests.conftest import STOCKHOLM
+
+    with network() as s:
+        forum = s.scalar(select(Forum).where(Forum.key == "lchnv"))
+        s.add(Meeting(forum_id=forum.id, starts_at=datetime(2021, 3, 5, 9, 30, tzinfo=STOCKHOLM)))
+        s.commit()
+    sent = dict(tick(network, "2020-11-02T08:00"))
+    assert "För 2021 är 1 möte inlagt; arbetsordningen kräver minst 5." in flat(sent["maria.lind"])

@@ -144,3 +144,25 @@ def test_the_year_end_reminder_agrees_in_number(network) -> None:
         s.commit()
     sent = dict(tick(network, "2020-11-02T08:00"))
     assert "För 2021 är 1 möte inlagt; arbetsordningen kräver minst 5." in flat(sent["maria.lind"])
+
+
+# ------------------------------------------------------------------------------------ cases
+
+
+def test_a_short_case_number_means_this_years_case_in_the_askers_forum(chat) -> None:
+    said = chat("maria.lind", "/ärende 7")  # in LCHNV and its steering group; only LCHNV has a case 7
+    assert said.ok and "2020:7" in said.reply and "Gemensam vägledning för familjecentraler" in said.reply
+    missing = chat("maria.lind", "/ärende 70")
+    assert not missing.ok and "Det finns inget ärende 2020:70" in flat(missing.reply)
+
+
+def test_agenda_items_list_the_presenter_before_attachments_and_decisions_end_with_a_full_stop(chat) -> None:
+    chat("per.ek", "/anmäl ärende Utvärdering av avtal; syfte: beslut; möte: 6 mars; föredragande: Johan Sjö; "
+                   "bilaga: https://example.se/bilaga-15.pdf")
+    assert chat("maria.lind", "/beredning 8 dagordning").ok
+    agenda = chat("per.ek", "/dagordning 6 mars").reply
+    assert agenda.index("Föredragande: Johan Sjö") < agenda.index("Bilaga:")
+    chat("maria.lind", "/publicera dagordning 6 mars", now="2020-02-27T09:00")
+    said = chat("maria.lind", "/beslut 8 att godkänna avtalet", now="2020-03-06T10:00")
+    assert said.ok and "Beslut i ärende 2020:8" in said.reply
+    assert "att godkänna avtalet." in said.reply

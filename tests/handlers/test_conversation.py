@@ -166,3 +166,33 @@ def test_agenda_items_list_the_presenter_before_attachments_and_decisions_end_wi
     said = chat("maria.lind", "/beslut 8 att godkänna avtalet", now="2020-03-06T10:00")
     assert said.ok and "Beslut i ärende 2020:8" in said.reply
     assert "att godkänna avtalet." in said.reply
+
+
+# ------------------------------------------------------------------------------------ lists
+
+
+def test_assignments_are_listed_by_due_date_overdue_first(chat) -> None:
+    chat("maria.lind", "/uppdrag ny @per.ek Kartlägga avtalen; senast 30 april; forum: lchnv")
+    chat("maria.lind", "/uppdrag ny @per.ek Sammanställa remissvar; senast 2 mars; forum: lchnv")
+    listing = chat("maria.lind", "/uppdrag alla; forum: lchnv", now="2020-03-10T09:00").reply
+    order = [listing.index(t) for t in ("Sammanställa remissvar", "Kartlägga avtalen", "Ta fram länsövergripande")]
+    assert order == sorted(order)
+    assert "försenat 8 dagar" in listing
+    mine = chat("per.ek", "/uppdrag", now="2020-03-10T09:00").reply
+    assert mine.index("Sammanställa remissvar") < mine.index("Kartlägga avtalen")
+
+
+def test_the_overview_shows_follow_ups_and_a_coordinators_duties_this_week(chat) -> None:
+    chat("per.ek", "/anmäl ärende Utvärdering av avtal; forum: lchnv")
+    assert chat("maria.lind", "/återkoppling 2020:7 20 november @per.ek").ok
+    member = flat(chat("per.ek", "/översikt", now="2020-02-24T09:00").reply)
+    assert "Dina återkopplingar Ärende 2020:7 Gemensam vägledning för familjecentraler (LCHNV) – fredag 20 " \
+           "november 2020" in member
+    assert "Att göra" not in member
+    coordinator = flat(chat("maria.lind", "/översikt", now="2020-02-24T09:00").reply)
+    assert "Att göra vecka 9" in coordinator
+    assert "LCHNV: dagordningen till mötet fredag 6 mars 2020 ska publiceras senast fredag 28 februari 2020" \
+        in coordinator
+    assert "LCHNV: 2 ärenden väntar på beredning (2020:7, 2020:8)" in coordinator
+    assert "Styrgrupp LCHNV: minnesanteckningarna från mötet fredag 21 februari 2020 ska skickas senast " \
+           "fredag 28 februari 2020" in coordinator

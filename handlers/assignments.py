@@ -186,24 +186,37 @@ def new_assignment(ctx: Context, args: str) -> Reply:
 # ------------------------------------------------------------------------------------ /uppdrag förläng
 
 
+def extension_forums(ctx: Context, forum: Forum) -> list[Forum]:
+    """The forums whose meetings may extend the forum's assignments: itself and those its rules name
+    (`rules: {extensions_by: [ID]}`, e.g. the steering group under seed 000 § 5)."""
+    out = [forum]
+    for key in forum.extensions_by or []:
+        other = queries.forum_by_key(ctx.session, key)
+        if other is not None and other not in out:
+            out.append(other)
+    return out
+
+
 def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
+    forums = extension_forums(ctx, forum)
     if text:
-        meeting = meeting_for_phrase(ctx, [forum], text)
+        meeting = meeting_for_phrase(ctx, forums, text)
         if meeting_day(meeting) > ctx.today:
             raise UserError(f"Mötet {format_date(meeting.starts_at)} har inte varit ännu; ange mötet som beslutade "
                             "förlängningen.")
         return meeting
     from handlers.cases import day_bounds
 
-    todays = queries.meetings_on(ctx.session, [forum], *day_bounds(ctx.today))
-    if todays:
+    todays = queries.meetings_on(ctx.session, forums, *day_bounds(ctx.today))
+    if len({m.forum_id for m in todays}) == 1:
         return todays[0]
-    recent = queries.meetings_before(ctx.session, [forum], ctx.now, limit=2)
-    hint = (" Senaste möten: " + ", ".join(format_date(m.starts_at) for m in recent) + ".") if recent else ""
-    raise UserError(
-        f"{forum_label(forum)} har inget möte i dag. Ange vilket möte som beslutade förlängningen med "
-        f"'; möte: DATUM'.{hint}"
-    )
+    recent = queries.meetings_before(ctx.session, forums, ctx.now, limit=2)
+    hint = (" Senaste möten: " + ", ".join(f"{forum_label(m.forum)} {format_date(m.starts_at)}" for m in recent)
+            + ".") if recent else ""
+    names = " eller ".join(forum_label(f) for f in forums)
+    lead = f"{names} har inget möte i dag." if not todays else f"Både {names} har möte i dag."
+    raise UserError(f"{lead} Ange vilket möte som beslutade förlängningen med '; möte: DATUM'"
+                    + (" och '; forum: ID'" if todays else "") + f".{hint}")
 
 
 @command(
@@ -220,7 +233,8 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
 def extend_assignment(ctx: Context, args: str) -> Reply:
     number, rest = parse_id(args, usage=EXTEND_USAGE)
     a = find_assignment(ctx, number)
-    require_role(ctx, a.forum, RECORDERS, doing="förlänga uppdrag")
+    if not any(has_role(ctx, f, RECORDERS) for f in extension_forums(ctx, a.forum)):
+        require_role(ctx, a.forum, RECORDERS, doing="förlänga uppdrag")
     head, options = read_options(rest, EXTEND_KEYS, usage=EXTEND_USAGE)
     if head.strip():
         if normalise(head).split()[0] in ("senast", "till"):
@@ -263,12 +277,13 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         ],
     )
     tell(ctx, a.assignee, notice, kind="assignment_extended", key=f"a{a.id}:x{ext.id}")
+    by = "" if meeting.forum_id == a.forum_id else f"i {forum_label(meeting.forum)} "
     return Reply(
         title=f"Uppdrag {a.id} förlängt till {format_date(new_due)}",
         lines=[
             f"Uppdrag {a.id}: {a.title} ska nu vara klart senast {format_date(new_due)}, "
             f"i stället för {format_date(previous)}. Ansvarig: {person_label(a.assignee)}.",
-            f"Beslutat på mötet {meeting_label(meeting)}. Skäl: {options['skäl']}",
+            f"Beslutat på mötet {by}{meeting_label(meeting)}. Skäl: {options['skäl']}",
         ],
         sections=[Section(heading="Förlängningar", lines=extension_lines(ctx, a))],
     )

@@ -196,3 +196,23 @@ def test_the_overview_shows_follow_ups_and_a_coordinators_duties_this_week(chat)
     assert "LCHNV: 2 ärenden väntar på beredning (2020:7, 2020:8)" in coordinator
     assert "Styrgrupp LCHNV: minnesanteckningarna från mötet fredag 21 februari 2020 ska skickas senast " \
            "fredag 28 februari 2020" in coordinator
+
+
+def test_the_steering_group_may_extend_the_networks_assignments(chat) -> None:
+    said = chat("maria.lind", "/uppdrag ny @johan.sjo Revidera ÖK vuxen; senast 31 december 2020; forum: lchnv",
+                now="2020-06-12T10:00")
+    n = said.reply.split("Uppdrag ")[1].split()[0].rstrip(":")
+    # Styrgrupp LCHNV meets 11 September; LCHNV lists it under rules: {extensions_by: [styrgrupp-lchnv]}.
+    extended = chat("maria.lind", f"/uppdrag förläng {n}; senast 30 juni 2021; skäl: remissförfarandet",
+                    now="2020-09-11T14:00")
+    assert extended.ok, extended.reply
+    assert "Beslutat på mötet i Styrgrupp LCHNV fredag 11 september 2020" in flat(extended.reply)
+
+
+def test_extensions_by_must_name_a_forum_of_the_file(db: sessionmaker[Session], tmp_path: Path) -> None:
+    from storage.network import NetworkFileError
+
+    bad = variant(tmp_path, ("extensions_by: [styrgrupp-lchnv]", "extensions_by: [styrgrupp]"))
+    with pytest.raises(NetworkFileError) as err:
+        load_network(db, bad)
+    assert "extensions_by: okänt forum 'styrgrupp'" in str(err.value)

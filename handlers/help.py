@@ -3,12 +3,21 @@ from __future__ import annotations
 
 from handlers.base import Context, Reply, Section
 from handlers.registry import command, commands
+from storage import queries
 
 
 @command("hjälp", "hjalp", "help", "kommandon", usage="/hjälp", help="visar den här listan", order=0)
 def show_help(ctx: Context, args: str) -> Reply:
+    """The commands the asker may run (with the roles of those they hold in some forum)."""
+    roles: set[str] = set()
+    for forum in queries.forums_of(ctx.session, ctx.person) or []:
+        roles |= ctx.roles_in(forum)
     lines = []
+    hidden = 0
     for cmd in commands():
+        if not cmd.allowed_for(roles):
+            hidden += 1
+            continue
         who = "" if cmd.who == "alla" else f" ({cmd.who})"
         lines.append(f"{cmd.usage} — {cmd.help}{who}")
     return Reply(
@@ -16,6 +25,7 @@ def show_help(ctx: Context, args: str) -> Reply:
         sections=[Section(lines=lines)],
         context=[
             "Datum skriver du som du brukar: 'fredag', '3 december', '3/12', 'vecka 50', '2026-12-03'.",
-            "Personer anger du som @handle, till exempel @maria.lind.",
-        ],
+            "Personer anger du som @handle eller med namn, till exempel @maria.lind eller Maria Lind.",
+        ] + ([f"{hidden} kommandon till finns för andra roller (samordnare, sekreterare, ordförande)."]
+             if hidden else []),
     )

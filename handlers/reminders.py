@@ -476,9 +476,13 @@ def _follow_up_builder(p: _Pass, forum: Forum, fu: FollowUp, case: Case, respons
         else:
             first = (f"Återkopplingen på ärende {case.number} {case.title} skulle ha skett "
                      f"{relative_day(fu.due, p.today)} och är inte markerad som klar.")
+        if person.id in p.holders(forum.id, "coordinator"):
+            how = f"Ärendelistan visar du med /ärenden; klar markerar du med /återkoppling {case.number} klar."
+        else:
+            how = f"Ärendet visar du med /ärende {case.number}."
         return Reply(
             title=f"Påminnelse: återkoppling på ärende {case.number}",
-            lines=[first, f"Ansvarig: {who}.", "Ärendelistan visar du med /ärenden."],
+            lines=[first, f"Ansvarig: {who}.", how],
             fields=[("Forum", forum_label(forum))],
         )
 
@@ -549,8 +553,12 @@ def _assignment_builder(p: _Pass, forum: Forum, a: Assignment, assignee: Person 
         lines = [first]
         if not mine:
             lines.append(f"Ansvarig: {person_label(assignee)}.")
-        lines.append("Dina uppdrag visar du med /uppdrag; behövs mer tid kan sekreteraren eller samordnaren "
-                     "förlänga med /uppdrag förläng.")
+        if person.id in p.holders(forum.id, "coordinator") + p.holders(forum.id, "secretary"):
+            lines.append(f"Alla uppdrag visar du med /uppdrag alla; förläng med /uppdrag förläng {a.id} och "
+                         f"markera det klart med /uppdrag klar {a.id}.")
+        else:
+            lines.append("Dina uppdrag visar du med /uppdrag; behövs mer tid, be sekreteraren eller samordnaren "
+                         "att förlänga uppdraget.")
         return Reply(title="Påminnelse: uppdrag", lines=lines, fields=[("Forum", forum_label(forum))])
 
     return build

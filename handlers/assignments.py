@@ -143,6 +143,7 @@ def new_assignment(ctx: Context, args: str) -> Reply:
         raise UserError(f"Skriv vad uppdraget gäller efter @{assignee.handle}. Skriv: {NEW_USAGE}.")
     if not options.get("senast"):
         raise UserError(f"Ange sista dag för uppdraget med '; senast DATUM'. Skriv: {NEW_USAGE}.")
+    due = read_due(ctx, options["senast"])  # a date that cannot be is refused before any question of forum
     case = None
     if options.get("ärende"):
         number, _ = split_number(options["ärende"], usage=NEW_USAGE)
@@ -150,9 +151,9 @@ def new_assignment(ctx: Context, args: str) -> Reply:
         refuse_if_closed(case)
         forum: Forum = case.forum
     else:
-        forum = choose_forum(ctx, named, with_role=RECORDERS)
+        forum = choose_forum(ctx, named, with_role=RECORDERS,
+                             fits=lambda f: bool(queries.roles_of(ctx.session, assignee, f)))
     require_role(ctx, forum, RECORDERS, doing="föra in uppdrag")
-    due = read_due(ctx, options["senast"])
     a = Assignment(
         forum_id=forum.id,
         case_id=case.id if case else None,

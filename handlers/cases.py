@@ -20,6 +20,7 @@ from handlers.calendar import forum_deadlines, is_working_day
 from handlers.common import (
     PURPOSE_NAMES,
     choose_forum,
+    example_day,
     forum_label,
     meeting_label,
     my_forums,
@@ -211,11 +212,12 @@ def read_day_range(ctx: Context, text: str) -> tuple[date, date]:
     value = ctx.when(text)
     kind = getattr(value, "kind", None)
     if kind == "time_range":
-        raise UserError(f"'{text}' är bara ett klockslag; ange en dag, till exempel '6 mars' eller '2020-03-06'.")
+        raise UserError(f"'{text}' är bara ett klockslag; ange en dag, till exempel '{example_day(ctx)}' eller "
+                        f"'{example_day(ctx, iso=True)}'.")
     if kind in ("week", "range"):
         start, end = value.start, value.end
         if start is None or end is None:
-            raise UserError(f"Ange en dag, till exempel '6 mars', inte '{text}'.")
+            raise UserError(f"Ange en dag, till exempel '{example_day(ctx)}', inte '{text}'.")
         start = local(start).date() if isinstance(start, datetime) else start
         end = local(end).date() if isinstance(end, datetime) else end
         return start, end
@@ -257,7 +259,7 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
         names = " eller ".join(forum_label(f) for f in forums)
         raise UserError(
             f"{names} har inget möte {when}. {upcoming_list(ctx, forums)} "
-            "Skriv datumet för ett av dem, till exempel '6 mars'."
+            f"Skriv datumet för ett av dem, till exempel '{example_day(ctx, list(forums))}'."
         )
     if len({m.forum_id for m in found}) > 1:
         names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -43,6 +44,24 @@ def person_label(person: Person | None) -> str:
     return f"{person.name} ({org})" if org else person.name
 
 
+def example_day(ctx: Context, forums: list[Forum] | None = None, *, iso: bool = False) -> str:
+    """A date for the example in a refusal: the asker's next meeting ('12 juni', or '2020-06-12'),
+    else a week from today."""
+    from datetime import timedelta
+
+    from handlers.fmt import MONTHS, local
+
+    if forums is None:
+        forums = queries.forums_of(ctx.session, ctx.person) or []
+    nxt = queries.meetings_after(ctx.session, forums, ctx.now, limit=1) if forums else []
+    day = local(nxt[0].starts_at).date() if nxt else ctx.today + timedelta(days=7)
+    if iso:
+        return day.isoformat()
+    text = f"{day.day} {MONTHS[day.month - 1]}"
+    # Without a year a date means its next occurrence, which is this one unless it is a year or more away.
+    return text if day >= ctx.today and (day - ctx.today).days < 365 else f"{text} {day.year}"
+
+
 def find_forum(ctx: Context, text: str) -> Forum | None:
     """A forum named by id, short name or name in `text` (case- and accent-insensitive)."""
     wanted = normalise(text.strip().lstrip("#"))
@@ -74,8 +93,10 @@ def my_forums(ctx: Context) -> list[Forum]:
     return forums
 
 
-def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str] | None = None) -> Forum:
-    """The forum a command is about: the named one, the channel's, or the asker's only one.
+def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str] | None = None,
+                 fits: "Callable[[Forum], bool] | None" = None) -> Forum:
+    """The forum a command is about: the named one, the channel's, or the only one of the asker's forums
+    that fits (where they hold `with_role`, and then where `fits`, e.g. the forum the assignee sits in).
 
     With several candidates the asker is told to name one with '; forum: …'.
     """
@@ -86,6 +107,10 @@ def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str
     forums = my_forums(ctx)
     if with_role:
         forums = [f for f in forums if queries.roles_of(ctx.session, ctx.person, f) & with_role] or forums
+    if len(forums) > 1 and fits is not None:
+        fitting = [f for f in forums if fits(f)]
+        if len(fitting) == 1:
+            return fitting[0]
     if len(forums) == 1:
         return forums[0]
     names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in forums)

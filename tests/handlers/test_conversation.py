@@ -216,3 +216,26 @@ def test_extensions_by_must_name_a_forum_of_the_file(db: sessionmaker[Session], 
     with pytest.raises(NetworkFileError) as err:
         load_network(db, bad)
     assert "extensions_by: okänt forum 'styrgrupp'" in str(err.value)
+
+
+# ------------------------------------------------------------------------------------ order of checks, forum
+
+
+def test_an_impossible_date_is_refused_before_the_forum_is_asked(chat) -> None:
+    said = chat("maria.lind", "/uppdrag ny @per.ek Kartlägga; senast 31 juni")
+    assert not said.ok and "Det finns ingen 31 juni" in said.reply and "flera forum" not in said.reply
+
+
+def test_the_forum_is_inferred_when_only_one_of_the_askers_forums_fits(chat) -> None:
+    # Maria Lind records in LCHNV and its steering group; Eva Strand sits only in LCHNV.
+    said = chat("maria.lind", "/uppdrag ny @eva.strand Kartlägga; senast 30 juni")
+    assert said.ok and "Forum: LCHNV" in flat(said.reply).replace("Forum:  ", "Forum: ")
+    asked = chat("maria.lind", "/uppdrag ny @per.ek Kartlägga; senast 30 juni")  # both fit: asked
+    assert not asked.ok and "; forum:" in asked.reply
+    published = chat("maria.lind", "/publicera dagordning 6 mars")  # only LCHNV meets then
+    assert published.ok and "LCHNV fredag 6 mars 2020" in published.reply
+
+
+def test_example_dates_in_refusals_are_the_askers_next_meetings(chat) -> None:
+    said = chat("maria.lind", "/dagordning 7 mars", now="2020-03-20T09:00")
+    assert not said.ok and "till exempel '12 juni'" in said.reply and "6 mars" not in said.reply

@@ -239,3 +239,45 @@ def test_the_forum_is_inferred_when_only_one_of_the_askers_forums_fits(chat) -> 
 def test_example_dates_in_refusals_are_the_askers_next_meetings(chat) -> None:
     said = chat("maria.lind", "/dagordning 7 mars", now="2020-03-20T09:00")
     assert not said.ok and "till exempel '12 juni'" in said.reply and "6 mars" not in said.reply
+
+
+# ------------------------------------------------------------------------------------ mistypes, names
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/anmäl", "'/anmäl' är början på /anmäl frånvaro eller /anmäl ärende."),
+        ("/anmal", "'/anmal' är början på /anmäl frånvaro eller /anmäl ärende."),
+        ("/uppdarg", "Jag känner inte igen '/uppdarg'. Menade du /uppdrag?"),
+        ("/UPPDARG alla", "Menade du /uppdrag alla?"),
+        ("/hälp", "Menade du /hjälp?"),
+        ("/tasks", "Menade du /uppdrag?"),
+        ("/report absence friday", "Kommandona skrivs på svenska: prova /anmäl frånvaro fredag."),
+        ("/agenda friday", "prova /dagordning fredag"),
+    ],
+)
+def test_a_mistype_gets_a_way_forward(chat, text: str, expected: str) -> None:
+    said = chat("eva.strand", text)
+    assert expected in flat(said.reply)
+
+
+def test_a_mistype_suggests_only_commands_the_asker_may_run(chat) -> None:
+    assert "/beslut" not in chat("eva.strand", "/beslt 8 att godkänna").reply
+    assert "Menade du /beslut 8 att godkänna?" in flat(chat("maria.lind", "/beslt 8 att godkänna").reply)
+
+
+def test_a_person_is_found_by_full_or_unique_first_name_and_an_ambiguous_name_lists_them(
+        db: sessionmaker[Session], tmp_path: Path) -> None:
+    load_network(db, variant(tmp_path, ("  - handle: johan.sjo", "  - handle: johan.berg\n    name: Johan Berg\n"
+                                                                   "    organisation: leksand\n  - handle: johan.sjo")))
+    chat = Chat(db)
+    said = chat("eva.strand", "/anmäl ärende Avtal; föredragande: Johan Sjö")
+    assert said.ok and "Föredragande: Johan Sjö (Region Dalarna)" in flat(said.reply).replace("Föredragande:  ",
+                                                                                              "Föredragande: ")
+    first = chat("eva.strand", "/anmäl ärende Avtal 2; föredragande: karin")
+    assert first.ok and "Karin Berg" in first.reply
+    ambiguous = chat("eva.strand", "/anmäl ärende Avtal 3; föredragande: Johan")
+    assert not ambiguous.ok
+    assert "Flera personer heter 'Johan': @johan.berg (Johan Berg (Leksands kommun)), @johan.sjo" in \
+        flat(ambiguous.reply)

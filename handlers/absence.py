@@ -23,8 +23,11 @@ Grammar of /anmäl frånvaro (also documented in the README):
   to the end of the line. A "; ersättare: @x" at the end of a note is still
   taken as the option.
 
-A repeat for the same meeting replaces the report (part, substitute and note
-become what was written now); an identical repeat changes and sends nothing.
+A repeat for the same meeting changes only what was written now (a part, a
+substitute, a note; '; ersättare: ingen' and '; notering: ingen' remove one);
+an identical repeat changes and sends nothing. A substitute who is expected at
+the meeting is refused, and one from another organisation unless the forum's
+rules allow it (substitutes_other_organisation).
 The note may hold health data: it is stored in Absence.note only, shown to the
 reporter and the absence recipients, never in a channel, an agenda, the audit
 log or a message to anyone else.

@@ -191,7 +191,9 @@ def extension_forums(ctx: Context, forum: Forum) -> list[Forum]:
     """The forums whose meetings may extend the forum's assignments: itself and those its rules name
     (`rules: {extensions_by: [ID]}`, e.g. the steering group under seed 000 § 5)."""
     out = [forum]
-    for key in forum.extensions_by or []:
+    for key in (forum.extensions_by or "").split(","):
+        if not key:
+            continue
         other = queries.forum_by_key(ctx.session, key)
         if other is not None and other not in out:
             out.append(other)

@@ -311,7 +311,7 @@ def validate(data: Any) -> _Plan:
             "minutes_days_after": chk.days_rule(rules, "minutes_deadline", "days_after", rw),
             "substitutes": bool(rules.get("substitutes", False)),
             "substitutes_other_organisation": bool(rules.get("substitutes_other_organisation", False)),
-            "extensions_by": chk.forum_list(rules.get("extensions_by"), rw, "extensions_by"),
+            "extensions_by": ",".join(chk.forum_list(rules.get("extensions_by"), rw, "extensions_by") or []) or None,
             "min_meetings_per_year": min_meetings,
             "reminder_time": chk.clock(rules.get("reminder_time"), rw, "reminder_time") or time(8, 0),
             "chair_agenda_time": chk.clock(rules.get("chair_agenda_time"), rw, "chair_agenda_time") or time(7, 30),
@@ -364,7 +364,7 @@ def validate(data: Any) -> _Plan:
             )
         forums.append(forum)
     for forum in forums:
-        for other in forum["extensions_by"] or []:
+        for other in filter(None, (forum["extensions_by"] or "").split(",")):
             if other not in forum_ids:
                 chk.err(f"forum {forum['key']} rules", f"extensions_by: okänt forum '{other}'.")
 

@@ -18,7 +18,7 @@ def upgrade() -> None:
     with op.batch_alter_table("forum") as batch:
         batch.add_column(sa.Column("substitutes_other_organisation", sa.Boolean(), nullable=False,
                                    server_default=sa.false()))
-        batch.add_column(sa.Column("extensions_by", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("extensions_by", sa.String(length=1000), nullable=True))
 
 
 def downgrade() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -263,6 +264,9 @@ class Dispatcher:
             roles |= queries.roles_of(session, person, forum, on=local(now).date())
         options = registry.suggest(text, lambda cmd: cmd.allowed_for(roles))
         shown = "/" + text.strip().lstrip("/")
+        cut = re.search(r"\s*[;:]", shown)
+        if cut:  # a note or options after ':' or ';' are not repeated (a note may hold health data)
+            shown = shown[: cut.start()] + " …"
         shown = shown if len(shown) <= 60 else shown[:57] + "…"
         if not options:
             return UNKNOWN_COMMAND.format(text=shown)

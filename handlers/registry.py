@@ -139,7 +139,11 @@ def swedish(text: str) -> str | None:
         changed = True
         return word
 
-    translated = re.sub(r"[A-Za-z]+", one, stripped)
+    # Only the command and its date words: options and notes (from the first ';' or ':') are left out, so a
+    # personal note is never repeated.
+    cut = re.search(r"[;:]", stripped)
+    head = (stripped[: cut.start()] if cut else stripped).strip()
+    translated = re.sub(r"[A-Za-z]+", one, head)
     if not changed or match(translated) is None:
         return None
     return translated
@@ -164,7 +168,9 @@ def suggest(text: str, allowed: Callable[[Command], bool] = lambda c: True) -> l
     rest of the text kept. Tried in turn: English words put in Swedish, the commands a prefix begins,
     the nearest commands by spelling (case and accents ignored)."""
     stripped = text.strip().lstrip("/").strip()
-    words = stripped.split()
+    # Options and notes (from the first ';' or ':') are not repeated in a suggestion.
+    cut = re.search(r"[;:]", stripped)
+    words = (stripped[: cut.start()] if cut else stripped).split()
     if not words:
         return []
     translated = swedish(stripped)
@@ -206,7 +212,8 @@ def suggest(text: str, allowed: Callable[[Command], bool] = lambda c: True) -> l
     if not best:
         return []
     nearest = min(best.values())
-    return [f"/{name} {rest_of[name]}".rstrip() for name, d in best.items() if d == nearest]
+    more = " …" if cut else ""
+    return [f"/{name} {rest_of[name]}".rstrip() + more for name, d in best.items() if d == nearest]
 
 
 def or_list(items: list[str]) -> str:

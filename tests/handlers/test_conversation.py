@@ -255,11 +255,14 @@ def test_example_dates_in_refusals_are_the_askers_next_meetings(chat) -> None:
         ("/tasks", "Menade du /uppdrag?"),
         ("/report absence friday", "Kommandona skrivs på svenska: prova /anmäl frånvaro fredag."),
         ("/agenda friday", "prova /dagordning fredag"),
+        ("/anmäl franvro fredag: sjuk", "Jag känner inte igen '/anmäl franvro fredag …'. Menade du "
+                                        "/anmäl frånvaro fredag …?"),
     ],
 )
 def test_a_mistype_gets_a_way_forward(chat, text: str, expected: str) -> None:
     said = chat("eva.strand", text)
     assert expected in flat(said.reply)
+    assert "sjuk" not in said.reply  # a note is never repeated in a suggestion
 
 
 def test_a_mistype_suggests_only_commands_the_asker_may_run(chat) -> None:

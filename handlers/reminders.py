@@ -384,14 +384,19 @@ def _chair_agenda(p: _Pass, forum: Forum, meeting: store.MeetingRow, occ: tuple[
         taken = [parts[c] for c in chairs_absent]
         vice_part = ("hela mötet" if all(pt.whole for pt in taken)
                      else ", ".join(pt.during() for pt in taken if not pt.whole))
+        vice_leads = False
         for v in vices:
             own = parts.get(v)
             if own is None or not own.whole:
                 note = f" (själv frånvarande {own.describe()})" if own is not None else ""
                 out.append(f"{p.person(v).name} (vice ordförande) {vice_part}{note}")
+                vice_leads = True
         if not out:
             return ["Ingen ordförande eller vice ordförande kan leda mötet: utse en mötesledare."]
-        return [f"Mötet leds av {' och '.join(out)}."]
+        lines = [f"Mötet leds av {' och '.join(out)}."]
+        if not vice_leads:
+            lines.append(f"Ingen vice ordförande kan leda {vice_part}: utse en mötesledare för den delen.")
+        return lines
 
     def build(person: Person) -> Reply:
         reply = agenda_reply(p.session, p.meeting(meeting.id), now=p.now)

@@ -46,7 +46,7 @@ from sqlalchemy.exc import IntegrityError
 
 from handlers.agenda import absence_part, agenda_items
 from handlers.base import Action, ConflictError, Context, Reply, Section, UserError
-from handlers.common import find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
+from handlers.common import example_day, find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
 from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_time, local
 from handlers.registry import command, normalise
 from storage import queries
@@ -61,10 +61,14 @@ LIST = "/frånvaro"
 USAGE = (
     "/anmäl frånvaro [datum] [punkt 4-6 | till kl 10.30 | från kl 11] [; ersättare: @handle] [: notering]"
 )
-EXAMPLES = (
-    "Skriv till exempel '/anmäl frånvaro', '/anmäl frånvaro 17 december', "
-    "'/anmäl frånvaro nästa möte punkt 5-6' eller '/anmäl frånvaro fredag till kl 10.30: tandläkare'."
-)
+
+
+def examples(ctx: Context) -> str:
+    """Example commands for a refusal, dated with the asker's next meeting."""
+    day = example_day(ctx)
+    return (f"Skriv till exempel '/anmäl frånvaro', '/anmäl frånvaro {day}', "
+            f"'/anmäl frånvaro nästa möte punkt 5-6' eller '/anmäl frånvaro {day} till kl 10.30: tandläkare'.")
+
 
 _NEXT = re.compile(r"^n[aä]sta(?:\s+m[oö]te(?:t)?)?(?=$|[\s;:,])", re.IGNORECASE)
 _WHOLE = re.compile(r"^hela\s+m[oö]tet(?=$|[\s;:,])", re.IGNORECASE)
@@ -235,7 +239,7 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
         if not rest.startswith(";"):
             shown = rest if len(rest) <= 40 else rest[:39] + "…"
             hint = " Skriv en notering efter ett kolon, till exempel ': tandläkare'." if allow_note else ""
-            raise UserError(f"Jag förstår inte '{shown}'.{hint} {EXAMPLES}")
+            raise UserError(f"Jag förstår inte '{shown}'.{hint} {examples(ctx)}")
         segment = rest[1:].lstrip()
         if not segment:
             return
@@ -294,7 +298,7 @@ def read_request(ctx: Context, args: str, *, with_part: bool = True) -> Request:
         _read_options(ctx, rest, req)
     else:
         if req.part_given:
-            raise UserError(f"Ange bara datumet, till exempel '{WITHDRAW} 17 december'.")
+            raise UserError(f"Ange bara datumet, till exempel '{WITHDRAW} {example_day(ctx)}'.")
         _read_options(ctx, rest, req, allow_note=False)
     return req
 

@@ -284,3 +284,9 @@ def test_a_person_is_found_by_full_or_unique_first_name_and_an_ambiguous_name_li
     assert not ambiguous.ok
     assert "Flera personer heter 'Johan': @johan.berg (Johan Berg (Leksands kommun)), @johan.sjo" in \
         flat(ambiguous.reply)
+
+
+def test_absence_examples_use_the_askers_next_meeting(chat) -> None:
+    said = chat("eva.strand", "/anmäl frånvaro 12 juni blabla", now="2020-03-20T09:00")
+    assert not said.ok and "'/anmäl frånvaro 12 juni till kl 10.30: tandläkare'" in flat(said.reply)
+    assert "17 december" not in said.reply

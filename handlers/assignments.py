@@ -31,6 +31,8 @@ from handlers.cases import (
 from handlers.common import (
     choose_forum,
     forum_label,
+    leading_person,
+    people_named,
     meeting_label,
     person_arg,
     person_label,
@@ -135,10 +137,14 @@ def new_assignment(ctx: Context, args: str) -> Reply:
     named, rest = pop_forum_option(ctx, args)
     head, options = read_options(rest, NEW_KEYS, usage=NEW_USAGE)
     m = re.match(r"^\s*(@\S+)\s*(.*)$", head, re.DOTALL)
-    if not m:
-        raise UserError(f"Börja med den som får uppdraget som @handle. Skriv: {NEW_USAGE}.")
-    assignee = person_arg(ctx, m.group(1), field="den som får uppdraget")
-    title = " ".join(m.group(2).split())
+    if m:
+        assignee = person_arg(ctx, m.group(1), field="den som får uppdraget")
+        title = " ".join(m.group(2).split())
+    else:
+        named_first = leading_person(ctx, head)  # 'Johan Sjö Ta fram underlag'
+        if named_first is None:
+            raise UserError(f"Börja med den som får uppdraget som @handle eller namn. Skriv: {NEW_USAGE}.")
+        assignee, title = named_first
     if not title:
         raise UserError(f"Skriv vad uppdraget gäller efter @{assignee.handle}. Skriv: {NEW_USAGE}.")
     if not options.get("senast"):
@@ -381,8 +387,9 @@ def list_assignments(ctx: Context, args: str) -> Reply:
             raise UserError(f"Uppdrag {a.id} visas bara för den som har det och för {forum_label(a.forum)}. "
                             "Skriv /uppdrag för dina egna.")
         return Reply(title=f"Uppdrag {a.id}", sections=[assignment_section(ctx, a)])
-    if rest.strip().startswith("@"):
-        person = person_arg(ctx, rest.strip().split()[0], field="personen")
+    if rest.strip().startswith("@") or people_named(ctx, rest):
+        person = person_arg(ctx, rest.strip().split()[0] if rest.strip().startswith("@") else rest,
+                            field="personen")
         if person.id == ctx.person.id:
             found = store.open_assignments(ctx.session, assignee=person)
             return _listing(ctx, "Dina öppna uppdrag", found, empty="Du har inga öppna uppdrag.",

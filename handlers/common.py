@@ -141,9 +141,23 @@ def person_arg(ctx: Context, text: str, *, field: str) -> Person:
     person = queries.person_by_handle(ctx.session, handle)
     if person is not None:
         return person
-    wanted = normalise(raw.lstrip("@").replace(".", " "))
+    found = people_named(ctx, raw.lstrip("@").replace(".", " "))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        options = ", ".join(f"@{p.handle} ({person_label(p)})" for p in found)
+        raise UserError(f"Flera personer heter '{raw}': {options}. Skriv {field} som @handle.")
+    raise UserError(f"Jag hittar ingen person '{raw}'. Skriv {field} som @handle eller fullständigt namn, "
+                    "till exempel @maria.lind eller Maria Lind.")
+
+
+def people_named(ctx: Context, name: str) -> list[Person]:
+    """The people with this full name, or else this first name (case and accents ignored): in the asker's
+    forums if any there has it, otherwise anyone."""
+    wanted = normalise(name)
+    if not wanted:
+        return []
     found: list[Person] = []
-    # The asker's own forums first (a first name is unique there more often), then everyone.
     for people in (_people_near(ctx), None):
         if people is None:
             people = list(ctx.session.scalars(select(Person).where(Person.erased.is_(False))))
@@ -152,13 +166,30 @@ def person_arg(ctx: Context, text: str, *, field: str) -> Person:
             found = [p for p in people if normalise(p.name).split()[:1] == [wanted]]
         if found:
             break
-    if len(found) == 1:
-        return found[0]
-    if found:
-        options = ", ".join(f"@{p.handle} ({person_label(p)})" for p in found)
-        raise UserError(f"Flera personer heter '{raw}': {options}. Skriv {field} som @handle.")
-    raise UserError(f"Jag hittar ingen person '{raw}'. Skriv {field} som @handle eller fullständigt namn, "
-                    "till exempel @maria.lind eller Maria Lind.")
+    return found
+
+
+def leading_person(ctx: Context, text: str) -> tuple[Person, str] | None:
+    """A person named by name at the start of `text` ('Johan Sjö Ta fram underlag', 'Johan Ta fram …'),
+    with the rest; None unless exactly one person fits (the longest name first)."""
+    words = text.split()
+    for n in (3, 2, 1):
+        if len(words) > n:
+            found = people_named(ctx, " ".join(words[:n]))
+            if len(found) == 1:
+                return found[0], " ".join(words[n:])
+    return None
+
+
+def trailing_person(ctx: Context, text: str) -> tuple[Person, str] | None:
+    """As leading_person, at the end of `text` ('20 november Per Ek')."""
+    words = text.split()
+    for n in (3, 2, 1):
+        if len(words) > n:
+            found = people_named(ctx, " ".join(words[-n:]))
+            if len(found) == 1:
+                return found[0], " ".join(words[:-n])
+    return None
 
 
 def _people_near(ctx: Context) -> list[Person]:

@@ -290,3 +290,11 @@ def test_absence_examples_use_the_askers_next_meeting(chat) -> None:
     said = chat("eva.strand", "/anmäl frånvaro 12 juni blabla", now="2020-03-20T09:00")
     assert not said.ok and "'/anmäl frånvaro 12 juni till kl 10.30: tandläkare'" in flat(said.reply)
     assert "17 december" not in said.reply
+
+
+def test_assignees_and_follow_up_owners_may_be_named_by_name(chat) -> None:
+    said = chat("maria.lind", "/uppdrag ny Eva Strand Kartlägga avtalen; senast 30 april")
+    assert said.ok and "till Eva Strand (Avesta kommun): Kartlägga avtalen." in flat(said.reply)
+    assert "Kartlägga avtalen" in chat("maria.lind", "/uppdrag eva").reply
+    follow = chat("maria.lind", "/återkoppling 2020:7 20 november Per Ek")
+    assert follow.ok and "fredag 20 november 2020" in follow.reply and "Per Ek" in follow.reply

@@ -593,7 +593,7 @@ def _case_line(c: Case, follow: dict[int, list]) -> str:
     "cases",
     usage="/ärenden [aktualiserade | beredning | dagordning | behandlade | återremitterade | avslutade | alla]",
     help="ärendelistan: status, möte, återkopplingsdatum och ansvarig, grupperad efter status",
-    who="samordnare, sekreterare, ordförande",
+    who="samordnare, sekreterare, ordförande, vice ordförande",
     order=21,
 )
 def list_cases(ctx: Context, args: str) -> Reply:

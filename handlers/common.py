@@ -10,16 +10,8 @@ from handlers.base import Context, UserError
 from handlers.fmt import format_span
 from storage import queries
 from storage.models import Forum, Meeting, Person
-from handlers.registry import normalise
+from handlers.registry import ROLE_NAMES, normalise  # noqa: F401 - ROLE_NAMES is used from here too
 
-ROLE_NAMES = {
-    "member": "ledamot",
-    "chair": "ordförande",
-    "vice_chair": "vice ordförande",
-    "coordinator": "samordnare",
-    "absence_recipient": "mottagare av frånvaroanmälningar",
-    "secretary": "sekreterare",
-}
 PURPOSE_NAMES = {"information": "Information", "diskussion": "Diskussion", "beslut": "Beslut"}
 
 _FORUM_OPTION = re.compile(r"(?:^|;)\s*forum\s*:\s*([^;]+)", re.IGNORECASE)

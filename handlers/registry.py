@@ -38,14 +38,14 @@ class Command:
         return wanted is None or bool(wanted & roles)
 
 
-# The Swedish role names used in `who=` (as in handlers.common.ROLE_NAMES), normalised.
-_ROLE_BY_NAME = {
-    "ledamot": "member",
-    "ordforande": "chair",
-    "vice ordforande": "vice_chair",
-    "samordnare": "coordinator",
-    "mottagare av franvaroanmalningar": "absence_recipient",
-    "sekreterare": "secretary",
+# The roles by their Swedish names, as users read them and as `who=` lists them.
+ROLE_NAMES = {
+    "member": "ledamot",
+    "chair": "ordförande",
+    "vice_chair": "vice ordförande",
+    "coordinator": "samordnare",
+    "absence_recipient": "mottagare av frånvaroanmälningar",
+    "secretary": "sekreterare",
 }
 
 _COMMANDS: list[Command] = []
@@ -57,6 +57,9 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())
+
+
+_ROLE_BY_NAME = {normalise(swedish): role for role, swedish in ROLE_NAMES.items()}
 
 
 def command(

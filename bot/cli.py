@@ -92,7 +92,26 @@ def cmd_import(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------ chat
 
 
+def chat_usage_error(services, handle: str, channel: str | None) -> str | None:  # type: ignore[no-untyped-def]
+    """Why `kansli chat --as HANDLE [--channel FORUM]` cannot run at all, or None."""
+    from storage import queries
+
+    with services.sessionmaker() as session:
+        if queries.person_by_handle(session, handle) is None:
+            return (f"kansli känner inte igen '{handle}'. Kontrollera stavningen, eller be samordnaren lägga till "
+                    f"'{handle}' under people: i nätverksfilen.")
+        if channel and queries.forum_by_key(session, channel.lstrip("#")) is None:
+            from sqlalchemy import select
+
+            from storage.models import Forum
+
+            keys = ", ".join(session.scalars(select(Forum.key).order_by(Forum.key)))
+            return f"Det finns inget forum '{channel}'. Skriv --channel med forumets id: {keys}."
+    return None
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
+    """Exit status: 0 answered, 1 the (last) command was refused, 2 usage error (unknown handle or channel)."""
     from bot.delivery import ConsoleTransport
     from bot.dispatch import Identity
     from bot.render.text import render_text
@@ -100,16 +119,20 @@ def cmd_chat(args: argparse.Namespace) -> int:
     services = services_for(args, transports=[ConsoleTransport()])
     now = parse_now(args.now)
     identity = Identity(handle=args.as_handle)
+    problem = chat_usage_error(services, args.as_handle.lstrip("@"), args.channel)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
 
-    def answer(text: str) -> None:
+    def answer(text: str) -> bool:
         outcome = services.dispatcher.run(text, identity=identity, platform="cli", now=now, channel=args.channel)
         print(render_text(outcome.reply))
         if outcome.outbox_ids:
             asyncio.run(services.deliverer.deliver(outcome.outbox_ids, now=now))
+        return outcome.reply.ok
 
     if args.text:
-        answer(" ".join(args.text))
-        return 0
+        return 0 if answer(" ".join(args.text)) else 1
     print(f"kansli – du skriver som {args.as_handle}. Skriv /hjälp för kommandon, tom rad eller Ctrl-D avslutar.")
     while True:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,9 @@ LOCKED_RETRIES = 20
 NO_WHISPER = frozenset({"teams"})
 
 UNKNOWN_COMMAND = "Jag känner inte igen '{text}'. Skriv /hjälp för att se vad du kan skriva."
+DID_YOU_MEAN = "Jag känner inte igen '{text}'. Menade du {options}? Skriv /hjälp för att se allt du kan skriva."
+COMPLETIONS = "'{text}' är början på {options}. Skriv hela kommandot, eller /hjälp för att se allt du kan skriva."
+IN_SWEDISH = "Kommandona skrivs på svenska: prova {text}."
 DB_DOWN = "kansli når inte sin databas just nu. Inget har sparats; försök igen om en liten stund."
 CONFLICT = "Någon annan ändrade samma sak samtidigt. Inget av det du skrev har sparats; försök igen."
 INTERNAL = "Något gick fel hos kansli och inget har sparats. Försök igen, och kontakta samordnaren om det händer igen."
@@ -228,8 +232,7 @@ class Dispatcher:
         if found is None:
             if keep:
                 session.commit()
-            shown = text if len(text) <= 60 else text[:57] + "…"
-            return Outcome(error_reply(UNKNOWN_COMMAND.format(text=shown)), person_id=person.id)
+            return Outcome(error_reply(self._unknown(session, person, text, now)), person_id=person.id)
         cmd, args = found
         try:
             limits.command(text)
@@ -255,18 +258,44 @@ class Dispatcher:
                 person.last_platform = platform
             ids = [
                 i
-                for m in ctx.messages
+                for m in ctx.outgoing()
                 if (i := outbox.enqueue(session, key=m.key, kind=m.kind, payload=m.reply.to_dict(), now=now,
                                         person_id=m.person_id, forum_id=m.forum_id)) is not None
             ]
             session.commit()
         except UserError as exc:
             self._undo(session, keep)
-            return Outcome(exc.reply or error_reply(exc.message), person_id=person_id)
+            reply = exc.reply or error_reply(exc.message)
+            translated = registry.swedish(text)
+            if translated is not None:
+                reply.lines.append(IN_SWEDISH.format(text=f"/{translated}"))
+            return Outcome(reply, person_id=person_id)
         except (StaleDataError, ConflictError):
             self._undo(session, keep)
             return Outcome(error_reply(CONFLICT), person_id=person_id)
         return Outcome(reply, outbox_ids=ids, person_id=person_id)
+
+    @staticmethod
+    def _unknown(session: Session, person: Person, text: str, now: datetime) -> str:
+        """The answer to a text that is no command: the commands it probably meant, those the asker may run."""
+        from handlers.fmt import local
+
+        roles: set[str] = set()
+        for forum in queries.forums_of(session, person) or []:
+            roles |= queries.roles_of(session, person, forum, on=local(now).date())
+        options = registry.suggest(text, lambda cmd: cmd.allowed_for(roles))
+        shown = "/" + text.strip().lstrip("/")
+        cut = re.search(r"\s*[;:]", shown)
+        if cut:  # a note or options after ':' or ';' are not repeated (a note may hold health data)
+            shown = shown[: cut.start()] + " …"
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
+        if not options:
+            return UNKNOWN_COMMAND.format(text=shown)
+        typed = text.strip().lstrip("/").split()
+        if len(typed) == 1 and all(registry.normalise(o.lstrip("/")).startswith(registry.normalise(typed[0]))
+                                   for o in options) and len(options) > 1:
+            return COMPLETIONS.format(text=shown, options=registry.or_list(options))
+        return DID_YOU_MEAN.format(text=shown, options=registry.or_list(options))
 
     @staticmethod
     def _undo(session: Session, keep: Prepare | None) -> None:

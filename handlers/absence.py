@@ -23,8 +23,11 @@ Grammar of /anmäl frånvaro (also documented in the README):
   to the end of the line. A "; ersättare: @x" at the end of a note is still
   taken as the option.
 
-A repeat for the same meeting replaces the report (part, substitute and note
-become what was written now); an identical repeat changes and sends nothing.
+A repeat for the same meeting changes only what was written now (a part, a
+substitute, a note; '; ersättare: ingen' and '; notering: ingen' remove one);
+an identical repeat changes and sends nothing. A substitute who is expected at
+the meeting is refused, and one from another organisation unless the forum's
+rules allow it (substitutes_other_organisation).
 The note may hold health data: it is stored in Absence.note only, shown to the
 reporter and the absence recipients, never in a channel, an agenda, the audit
 log or a message to anyone else.
@@ -44,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from handlers.agenda import absence_part, agenda_items
 from handlers import limits
 from handlers.base import Action, ConflictError, Context, Reply, Section, UserError
-from handlers.common import find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
+from handlers.common import example_day, find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
 from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_time, local
 from handlers.registry import command, normalise
 from storage import queries
@@ -59,10 +62,14 @@ LIST = "/frånvaro"
 USAGE = (
     "/anmäl frånvaro [datum] [punkt 4-6 | till kl 10.30 | från kl 11] [; ersättare: @handle] [: notering]"
 )
-EXAMPLES = (
-    "Skriv till exempel '/anmäl frånvaro', '/anmäl frånvaro 17 december', "
-    "'/anmäl frånvaro nästa möte punkt 5-6' eller '/anmäl frånvaro fredag till kl 10.30: tandläkare'."
-)
+
+
+def examples(ctx: Context) -> str:
+    """Example commands for a refusal, dated with the asker's next meeting."""
+    day = example_day(ctx)
+    return (f"Skriv till exempel '/anmäl frånvaro', '/anmäl frånvaro {day}', "
+            f"'/anmäl frånvaro nästa möte punkt 5-6' eller '/anmäl frånvaro {day} till kl 10.30: tandläkare'.")
+
 
 _NEXT = re.compile(r"^n[aä]sta(?:\s+m[oö]te(?:t)?)?(?=$|[\s;:,])", re.IGNORECASE)
 _WHOLE = re.compile(r"^hela\s+m[oö]tet(?=$|[\s;:,])", re.IGNORECASE)
@@ -98,6 +105,19 @@ class Part:
 
     def describe(self) -> str:
         return absence_part(self)
+
+    def during(self) -> str:
+        """The part after a verb: 'under punkt 5', 'från kl. 12.00', 'till kl. 11.00', 'kl. 10.00–11.00'."""
+        text = absence_part(self)
+        return f"under {text}" if self.item_from is not None else text
+
+    def complement(self) -> str:
+        """The rest of the meeting: 'till kl. 11.00' for an absence 'från kl. 11.00'."""
+        if self.item_from is None and self.time_from is not None and self.time_to is None:
+            return f"till {format_time(self.time_from)}"
+        if self.item_from is None and self.time_to is not None and self.time_from is None:
+            return f"från {format_time(self.time_to)}"
+        return f"utom {absence_part(self)}"
 
     def key(self) -> list[Any]:
         return [self.item_from, self.item_to, _hhmm(self.time_from), _hhmm(self.time_to)]
@@ -141,8 +161,8 @@ class Request:
     span: tuple[date, date] | None = None
     part: Part = field(default_factory=Part)
     part_given: bool = False
-    substitute: str | None = None  # "@handle" or "ingen"
-    note: str | None = None
+    substitute: str | None = None  # "@handle" or "ingen"; None: not written
+    note: str | None = None  # None: not written; "" : '; notering: ingen' (remove it)
     forum: Forum | None = None
 
 
@@ -221,7 +241,7 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
         if not rest.startswith(";"):
             shown = rest if len(rest) <= 40 else rest[:39] + "…"
             hint = " Skriv en notering efter ett kolon, till exempel ': tandläkare'." if allow_note else ""
-            raise UserError(f"Jag förstår inte '{shown}'.{hint} {EXAMPLES}")
+            raise UserError(f"Jag förstår inte '{shown}'.{hint} {examples(ctx)}")
         segment = rest[1:].lstrip()
         if not segment:
             return
@@ -264,7 +284,10 @@ def _set_note(req: Request, text: str) -> None:
         req.substitute = m.group(1)
         note = note[: m.start()].strip()
     limits.text(note, what="Noteringen", limit=NOTE_MAX)
-    req.note = note or None
+    if normalise(note) in _NO_ONE:
+        req.note = ""
+    else:
+        req.note = note or None
 
 
 def read_request(ctx: Context, args: str, *, with_part: bool = True) -> Request:
@@ -276,7 +299,7 @@ def read_request(ctx: Context, args: str, *, with_part: bool = True) -> Request:
         _read_options(ctx, rest, req)
     else:
         if req.part_given:
-            raise UserError(f"Ange bara datumet, till exempel '{WITHDRAW} 17 december'.")
+            raise UserError(f"Ange bara datumet, till exempel '{WITHDRAW} {example_day(ctx)}'.")
         _read_options(ctx, rest, req, allow_note=False)
     return req
 
@@ -594,7 +617,7 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
     if "chair" in roles and part_changed:
         part = Part.of(absence)
         vice_absence = {p.id: pt for p, pt in after.vices}
-        what = "mötet" if part.whole else f"mötet under {part.describe()}"
+        what = "mötet" if part.whole else f"mötet {part.during()}"
         for vice in after.vice_people:
             if vice.id == reporter.id:
                 continue
@@ -625,7 +648,10 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
         text = f"Ingen kan leda {label}. Frånvaro är anmäld av {' och '.join(parts)}."
         if not after.vice_people:
             text += " Forumet har ingen vice ordförande."
-        text += " Utse en annan mötesledare för den delen av mötet, eller flytta mötet."
+        if all(pt.whole for _, pt in after.chairs + after.vices):
+            text += " Utse en annan mötesledare för mötet, eller flytta det."
+        else:
+            text += " Utse en annan mötesledare för den delen av mötet, eller flytta mötet."
         told_names = _tell_coordinators(ctx, meeting, reporter, Reply(title="Ingen leder mötet", lines=[text]),
                                         kind="absence_no_leader", key=f"{meeting.id}:{after.key()}")
         if told_names:
@@ -713,26 +739,21 @@ def report_absence(ctx: Context, args: str) -> Reply:
 
     substitute: Person | None = None
     if req.substitute is not None and normalise(req.substitute) not in _NO_ONE:
-        if not forum.substitutes:
-            raise UserError(
-                f"{forum_label(forum)} utser inga ersättare (arbetsordningen: representanterna är ordinarie och "
-                "ersättare utses inte), så ingen frånvaro har anmälts. Skriv kommandot igen utan "
-                "'; ersättare: …'."
-            )
-        substitute = person_arg(ctx, req.substitute, field="ersättaren")
-        if substitute.id == ctx.person.id:
-            raise UserError("Du kan inte vara din egen ersättare. Ange en annan person, till exempel @maria.lind.")
-        other = _active(ctx, meeting).get(substitute.id)
-        if other is not None and other.person_id != ctx.person.id:
-            raise UserError(
-                f"{substitute.name} har själv anmält frånvaro från mötet och kan inte ersätta dig. "
-                "Ange en annan ersättare."
-            )
+        substitute = _check_substitute(ctx, meeting, req.substitute)
 
     existing = ctx.session.scalar(
         select(Absence).where(Absence.meeting_id == meeting.id, Absence.person_id == ctx.person.id)
     )
     before = leadership(ctx.session, meeting, _active(ctx, meeting))
+    if existing is not None and existing.withdrawn_at is None:
+        # A repeat changes only what was written now; the rest of the report stays.
+        if not req.part_given:
+            req.part = Part.of(existing)
+        if req.substitute is None:
+            substitute = existing.substitute
+        if req.note is None:
+            req.note = existing.note
+    req.note = req.note or None
     new_state = (req.part.key(), req.note, substitute.id if substitute else None)
     state = "new"
     changes: list[str] = []
@@ -764,7 +785,8 @@ def report_absence(ctx: Context, args: str) -> Reply:
                 old = person_label(absence.substitute) if absence.substitute else "ingen"
                 changes.append(f"ersättare: {old} → {person_label(substitute) if substitute else 'ingen'}")
             if old_state[1] != new_state[1]:
-                changes.append("noteringen ändrad" if req.note else "noteringen borttagen")
+                changes.append(("notering: ändrad" if absence.note else "notering: tillagd") if req.note
+                               else "notering: borttagen")
         if state != "same":
             if absence.substitute_id and absence.substitute_id != new_state[2] and absence.withdrawn_at is None:
                 old_substitute = absence.substitute
@@ -787,7 +809,8 @@ def report_absence(ctx: Context, args: str) -> Reply:
         fields.append(("Notering", "sparad (visas bara för dig och mottagaren, aldrig i kanalen)"))
     undo = f"{WITHDRAW} {day_phrase(meeting, ctx.today)}"
     context = [
-        "Ändra: skriv kommandot igen med det som ska gälla (del, ersättare och notering ersätts). "
+        "Ändra: skriv kommandot igen med bara det som ska ändras; det du inte skriver behålls "
+        "('; ersättare: ingen' tar bort ersättaren, '; notering: ingen' noteringen). "
         f"Återkalla: {undo}."
     ]
 
@@ -814,7 +837,7 @@ def report_absence(ctx: Context, args: str) -> Reply:
 
     lines = []
     if state == "changed":
-        lines.append(f"Du hade redan anmält frånvaro från {label}. Anmälan är ändrad: {'; '.join(changes)}.")
+        lines.append(f"Du hade redan anmält frånvaro från {label}. Ändrat: {'; '.join(changes)}.")
         lines.append(f"Nu gäller: {what}.")
         title = "Frånvaron ändrad"
     elif state == "reactivated":
@@ -866,6 +889,40 @@ def report_absence(ctx: Context, args: str) -> Reply:
     lines += _leader_messages(ctx, meeting, ctx.person, absence, rev, before, withdrawn=False,
                               part_changed=part_changed)
     return Reply(title=title, lines=lines, fields=fields, context=context)
+
+
+def _check_substitute(ctx: Context, meeting: Meeting, text: str) -> Person:
+    """The substitute named in `; ersättare: X`, refused when the forum's rules do not allow them."""
+    forum = meeting.forum
+    if not forum.substitutes:
+        raise UserError(
+            f"{forum_label(forum)} utser inga ersättare (arbetsordningen: representanterna är ordinarie och "
+            "ersättare utses inte), så ingen frånvaro har anmälts. Skriv kommandot igen utan "
+            "'; ersättare: …'."
+        )
+    substitute = person_arg(ctx, text, field="ersättaren")
+    if substitute.id == ctx.person.id:
+        raise UserError("Du kan inte vara din egen ersättare. Ange en annan person, till exempel @maria.lind.")
+    active = _active(ctx, meeting)
+    other = active.get(substitute.id)
+    if other is not None and other.person_id != ctx.person.id:
+        raise UserError(
+            f"{substitute.name} har själv anmält frånvaro från mötet och kan inte ersätta dig. "
+            "Ange en annan ersättare."
+        )
+    expected = {p.id for p in queries.members_of(ctx.session, forum, on=meeting_day(meeting))}
+    if substitute.id in expected and substitute.id not in active:
+        raise UserError(
+            f"{person_label(substitute)} sitter själv i {forum_label(forum)} och väntas på mötet, så hen kan inte "
+            "vara din ersättare. Ange någon som inte är med i forumet, eller skriv kommandot utan '; ersättare: …'."
+        )
+    if not forum.substitutes_other_organisation and substitute.organisation_id != ctx.person.organisation_id:
+        own = ctx.person.organisation.name if ctx.person.organisation else "din organisation"
+        raise UserError(
+            f"I {forum_label(forum)} ska ersättaren komma från samma organisation som du ({own}); "
+            f"{person_label(substitute)} gör inte det. Ange en ersättare från {own}."
+        )
+    return substitute
 
 
 def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting: Meeting, rev: int) -> None:

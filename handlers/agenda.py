@@ -113,9 +113,9 @@ def agenda_reply(session: Session, meeting: Meeting, *, now: datetime) -> Reply:
         if case.late_addition:
             heading += " – tillkommande ärende"
         fields = [("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose))]
-        if case.presenter is not None:
-            fields.append(("Föredragande", person_label(case.presenter)))
-        lines = [f"Bilaga: {a.title} {a.url}" if a.title else f"Bilaga: {a.url}" for a in case.attachments]
+        # Seed 003's order: the presenter first, then the attachments.
+        lines = [f"Föredragande: {person_label(case.presenter)}"] if case.presenter is not None else []
+        lines += [f"Bilaga: {a.title} {a.url}" if a.title else f"Bilaga: {a.url}" for a in case.attachments]
         if case.purpose == "beslut" and case.proposal:
             lines.append(f"Förslag till beslut: {case.proposal}")
         decided = [d for d in case.decisions if d.meeting_id == meeting.id]

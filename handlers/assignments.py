@@ -32,6 +32,8 @@ from handlers.cases import (
 from handlers.common import (
     choose_forum,
     forum_label,
+    leading_person,
+    people_named,
     meeting_label,
     person_arg,
     person_label,
@@ -136,14 +138,20 @@ def new_assignment(ctx: Context, args: str) -> Reply:
     named, rest = pop_forum_option(ctx, args)
     head, options = read_options(rest, NEW_KEYS, usage=NEW_USAGE)
     m = re.match(r"^\s*(@\S+)\s*(.*)$", head, re.DOTALL)
-    if not m:
-        raise UserError(f"Börja med den som får uppdraget som @handle. Skriv: {NEW_USAGE}.")
-    assignee = person_arg(ctx, m.group(1), field="den som får uppdraget")
-    title = limits.title(" ".join(m.group(2).split()), what="Uppdragets titel")
+    if m:
+        assignee = person_arg(ctx, m.group(1), field="den som får uppdraget")
+        title = " ".join(m.group(2).split())
+    else:
+        named_first = leading_person(ctx, head)  # 'Johan Sjö Ta fram underlag'
+        if named_first is None:
+            raise UserError(f"Börja med den som får uppdraget som @handle eller namn. Skriv: {NEW_USAGE}.")
+        assignee, title = named_first
+    title = limits.title(title, what="Uppdragets titel")
     if not title:
         raise UserError(f"Skriv vad uppdraget gäller efter @{assignee.handle}. Skriv: {NEW_USAGE}.")
     if not options.get("senast"):
         raise UserError(f"Ange sista dag för uppdraget med '; senast DATUM'. Skriv: {NEW_USAGE}.")
+    due = read_due(ctx, options["senast"])  # a date that cannot be is refused before any question of forum
     case = None
     if options.get("ärende"):
         number, _ = split_number(options["ärende"], usage=NEW_USAGE)
@@ -151,9 +159,9 @@ def new_assignment(ctx: Context, args: str) -> Reply:
         refuse_if_closed(case)
         forum: Forum = case.forum
     else:
-        forum = choose_forum(ctx, named, with_role=RECORDERS)
+        forum = choose_forum(ctx, named, with_role=RECORDERS,
+                             fits=lambda f: bool(queries.roles_of(ctx.session, assignee, f)))
     require_role(ctx, forum, RECORDERS, doing="föra in uppdrag")
-    due = read_due(ctx, options["senast"])
     a = Assignment(
         forum_id=forum.id,
         case_id=case.id if case else None,
@@ -187,24 +195,39 @@ def new_assignment(ctx: Context, args: str) -> Reply:
 # ------------------------------------------------------------------------------------ /uppdrag förläng
 
 
+def extension_forums(ctx: Context, forum: Forum) -> list[Forum]:
+    """The forums whose meetings may extend the forum's assignments: itself and those its rules name
+    (`rules: {extensions_by: [ID]}`, e.g. the steering group under seed 000 § 5)."""
+    out = [forum]
+    for key in (forum.extensions_by or "").split(","):
+        if not key:
+            continue
+        other = queries.forum_by_key(ctx.session, key)
+        if other is not None and other not in out:
+            out.append(other)
+    return out
+
+
 def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
+    forums = extension_forums(ctx, forum)
     if text:
-        meeting = meeting_for_phrase(ctx, [forum], text)
+        meeting = meeting_for_phrase(ctx, forums, text)
         if meeting_day(meeting) > ctx.today:
             raise UserError(f"Mötet {format_date(meeting.starts_at)} har inte varit ännu; ange mötet som beslutade "
                             "förlängningen.")
         return meeting
     from handlers.cases import day_bounds
 
-    todays = queries.meetings_on(ctx.session, [forum], *day_bounds(ctx.today))
-    if todays:
+    todays = queries.meetings_on(ctx.session, forums, *day_bounds(ctx.today))
+    if len({m.forum_id for m in todays}) == 1:
         return todays[0]
-    recent = queries.meetings_before(ctx.session, [forum], ctx.now, limit=2)
-    hint = (" Senaste möten: " + ", ".join(format_date(m.starts_at) for m in recent) + ".") if recent else ""
-    raise UserError(
-        f"{forum_label(forum)} har inget möte i dag. Ange vilket möte som beslutade förlängningen med "
-        f"'; möte: DATUM'.{hint}"
-    )
+    recent = queries.meetings_before(ctx.session, forums, ctx.now, limit=2)
+    hint = (" Senaste möten: " + ", ".join(f"{forum_label(m.forum)} {format_date(m.starts_at)}" for m in recent)
+            + ".") if recent else ""
+    names = " eller ".join(forum_label(f) for f in forums)
+    lead = f"{names} har inget möte i dag." if not todays else f"Både {names} har möte i dag."
+    raise UserError(f"{lead} Ange vilket möte som beslutade förlängningen med '; möte: DATUM'"
+                    + (" och '; forum: ID'" if todays else "") + f".{hint}")
 
 
 @command(
@@ -221,7 +244,8 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
 def extend_assignment(ctx: Context, args: str) -> Reply:
     number, rest = parse_id(args, usage=EXTEND_USAGE)
     a = find_assignment(ctx, number)
-    require_role(ctx, a.forum, RECORDERS, doing="förlänga uppdrag")
+    if not any(has_role(ctx, f, RECORDERS) for f in extension_forums(ctx, a.forum)):
+        require_role(ctx, a.forum, RECORDERS, doing="förlänga uppdrag")
     head, options = read_options(rest, EXTEND_KEYS, usage=EXTEND_USAGE)
     if head.strip():
         if normalise(head).split()[0] in ("senast", "till"):
@@ -265,12 +289,13 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         ],
     )
     tell(ctx, a.assignee, notice, kind="assignment_extended", key=f"a{a.id}:x{ext.id}")
+    by = "" if meeting.forum_id == a.forum_id else f"i {forum_label(meeting.forum)} "
     return Reply(
         title=f"Uppdrag {a.id} förlängt till {format_date(new_due)}",
         lines=[
             f"Uppdrag {a.id}: {a.title} ska nu vara klart senast {format_date(new_due)}, "
             f"i stället för {format_date(previous)}. Ansvarig: {person_label(a.assignee)}.",
-            f"Beslutat på mötet {meeting_label(meeting)}. Skäl: {options['skäl']}",
+            f"Beslutat på mötet {by}{meeting_label(meeting)}. Skäl: {options['skäl']}",
         ],
         sections=[Section(heading="Förlängningar", lines=extension_lines(ctx, a))],
     )
@@ -366,8 +391,9 @@ def list_assignments(ctx: Context, args: str) -> Reply:
             raise UserError(f"Uppdrag {a.id} visas bara för den som har det och för {forum_label(a.forum)}. "
                             "Skriv /uppdrag för dina egna.")
         return Reply(title=f"Uppdrag {a.id}", sections=[assignment_section(ctx, a)])
-    if rest.strip().startswith("@"):
-        person = person_arg(ctx, rest.strip().split()[0], field="personen")
+    if rest.strip().startswith("@") or people_named(ctx, rest):
+        person = person_arg(ctx, rest.strip().split()[0] if rest.strip().startswith("@") else rest,
+                            field="personen")
         if person.id == ctx.person.id:
             found = store.open_assignments(ctx.session, assignee=person)
             return _listing(ctx, "Dina öppna uppdrag", found, empty="Du har inga öppna uppdrag.",

@@ -8,6 +8,7 @@ those go through the outbox once the transaction commits.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
@@ -189,6 +190,21 @@ class Context:
     def notify_person(self, person: Person, reply: Reply, *, kind: str, key: str) -> None:
         self.messages.append(Message(key=f"{kind}:{key}:p{person.id}", kind=kind, reply=reply, person_id=person.id))
 
+    def outgoing(self) -> list[Message]:
+        """The messages to send, one per person: when someone holds several roles for the same event
+        (absence recipient and coordinator, say) their messages become one, in the order queued."""
+        out: list[Message] = []
+        by_person: dict[int, list[Message]] = {}
+        for m in self.messages:
+            if m.person_id is None:
+                out.append(m)
+            elif m.person_id in by_person:
+                by_person[m.person_id].append(m)
+            else:
+                by_person[m.person_id] = [m]
+                out.append(m)
+        return [merge_messages(by_person[m.person_id]) if m.person_id in by_person else m for m in out]
+
     def notify_forum(self, forum: Forum, reply: Reply, *, kind: str, key: str) -> None:
         self.messages.append(Message(key=f"{kind}:{key}:f{forum.id}", kind=kind, reply=reply, forum_id=forum.id))
 
@@ -203,6 +219,21 @@ class Context:
                 detail={k: _jsonable(v) for k, v in detail.items()} or None,
             )
         )
+
+
+def merge_messages(parts: list[Message]) -> Message:
+    """One message from several to the same person: the first as it is, the others as sections after it."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    reply = Reply.from_dict(first.reply.to_dict())
+    for m in parts[1:]:
+        r = m.reply
+        reply.sections.append(Section(heading=r.title, lines=list(r.lines) + list(r.context), fields=list(r.fields),
+                                      actions=list(r.actions)))
+        reply.sections.extend(r.sections)
+    tail = hashlib.sha256("|".join(m.key for m in parts[1:]).encode()).hexdigest()[:12]
+    return Message(key=f"{first.key}+{tail}", kind=first.kind, reply=reply, person_id=first.person_id)
 
 
 def _jsonable(value: Any) -> Any:

@@ -21,6 +21,7 @@ from handlers.calendar import forum_deadlines, is_working_day
 from handlers.common import (
     PURPOSE_NAMES,
     choose_forum,
+    example_day,
     forum_label,
     meeting_label,
     my_forums,
@@ -72,6 +73,10 @@ PURPOSE_WORDS = {
     "beslut": "beslut", "besluta": "beslut",
 }
 CASE_NUMBER = re.compile(r"^(\d{4}):(\d{1,6})$")
+# '/beslut 11': case 11 of this year in the asker's forums.
+SHORT_NUMBER = re.compile(r"^\d{1,3}$")
+# … but '20 november' is a date, not case 20.
+_MONTH_AFTER = re.compile(r"^\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)", re.IGNORECASE)
 URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 RAISE_USAGE = "/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; bilaga: URL]"
@@ -122,7 +127,8 @@ def split_number(args: str, *, usage: str) -> tuple[str, str]:
     """'2026:3 rest' → ('2026:3', 'rest'); refuses with the usage when no number comes first."""
     text = args.strip()
     m = re.match(r"^#?(\S+?)(?=[\s;]|$)(.*)$", text, re.DOTALL)
-    if not m or not CASE_NUMBER.match(m.group(1)):
+    short = m is not None and SHORT_NUMBER.match(m.group(1)) and not _MONTH_AFTER.match(m.group(2))
+    if not m or not (CASE_NUMBER.match(m.group(1)) or short):
         shown = f" ('{m.group(1)}' är inget ärendenummer)" if m else ""
         raise UserError(
             f"Ange ärendets nummer som ÅÅÅÅ:N, till exempel 2020:7{shown}. Skriv: {usage}. "
@@ -132,7 +138,12 @@ def split_number(args: str, *, usage: str) -> tuple[str, str]:
 
 
 def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
-    """The case with this number: in the named forum, the channel's forum, or the asker's forums."""
+    """The case with this number: in the named forum, the channel's forum, or the asker's forums.
+
+    A bare number ('11') is this year's case 11 in the asker's forums (the named or channel's forum
+    first), when only one of them has it."""
+    if SHORT_NUMBER.match(number):
+        return _case_by_short_number(ctx, int(number), forum)
     if forum is not None:
         found = store.cases_by_number(ctx.session, number, [forum])
     else:
@@ -156,6 +167,26 @@ def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
             f"Ärende {number} finns i flera forum: {names}. Lägg till '; forum: {found[0].forum.key}' sist i kommandot."
         )
     return found[0]
+
+
+def _case_by_short_number(ctx: Context, n: int, forum: Forum | None) -> Case:
+    number = f"{ctx.today.year}:{n}"
+    if forum is not None:
+        forums = [forum]
+    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+        forums = [ctx.forum]
+    else:
+        forums = queries.forums_of(ctx.session, ctx.person)
+    found = store.cases_by_number(ctx.session, number, forums)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        where = f" i {', '.join(forum_label(f) for f in forums)}" if forums else ""
+        raise UserError(f"Det finns inget ärende {number}{where}. Skriv hela numret ÅÅÅÅ:N för ett ärende från "
+                        "ett annat år; /ärenden visar ärendelistan.")
+    names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
+    raise UserError(f"Ärende {number} finns i flera av dina forum: {names}. "
+                    f"Lägg till '; forum: {found[0].forum.key}' sist i kommandot.")
 
 
 def case_from_args(ctx: Context, args: str, *, usage: str) -> tuple[Case, str]:
@@ -187,11 +218,12 @@ def read_day_range(ctx: Context, text: str) -> tuple[date, date]:
     value = ctx.when(text)
     kind = getattr(value, "kind", None)
     if kind == "time_range":
-        raise UserError(f"'{text}' är bara ett klockslag; ange en dag, till exempel '6 mars' eller '2020-03-06'.")
+        raise UserError(f"'{text}' är bara ett klockslag; ange en dag, till exempel '{example_day(ctx)}' eller "
+                        f"'{example_day(ctx, iso=True)}'.")
     if kind in ("week", "range"):
         start, end = value.start, value.end
         if start is None or end is None:
-            raise UserError(f"Ange en dag, till exempel '6 mars', inte '{text}'.")
+            raise UserError(f"Ange en dag, till exempel '{example_day(ctx)}', inte '{text}'.")
         start = local(start).date() if isinstance(start, datetime) else start
         end = local(end).date() if isinstance(end, datetime) else end
         return start, end
@@ -233,7 +265,7 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
         names = " eller ".join(forum_label(f) for f in forums)
         raise UserError(
             f"{names} har inget möte {when}. {upcoming_list(ctx, forums)} "
-            "Skriv datumet för ett av dem, till exempel '6 mars'."
+            f"Skriv datumet för ett av dem, till exempel '{example_day(ctx, list(forums))}'."
         )
     if len({m.forum_id for m in found}) > 1:
         names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
@@ -578,7 +610,7 @@ def _case_line(c: Case, follow: dict[int, list]) -> str:
     "cases",
     usage="/ärenden [aktualiserade | beredning | dagordning | behandlade | återremitterade | avslutade | alla]",
     help="ärendelistan: status, möte, återkopplingsdatum och ansvarig, grupperad efter status",
-    who="samordnare, sekreterare, ordförande",
+    who="samordnare, sekreterare, ordförande, vice ordförande",
     order=21,
 )
 def list_cases(ctx: Context, args: str) -> Reply:

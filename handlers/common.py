@@ -2,21 +2,16 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
+
+from sqlalchemy import select
 
 from handlers.base import Context, UserError
 from handlers.fmt import format_span
 from storage import queries
 from storage.models import Forum, Meeting, Person
-from handlers.registry import normalise
+from handlers.registry import ROLE_NAMES, normalise  # noqa: F401 - ROLE_NAMES is used from here too
 
-ROLE_NAMES = {
-    "member": "ledamot",
-    "chair": "ordförande",
-    "vice_chair": "vice ordförande",
-    "coordinator": "samordnare",
-    "absence_recipient": "mottagare av frånvaroanmälningar",
-    "secretary": "sekreterare",
-}
 PURPOSE_NAMES = {"information": "Information", "diskussion": "Diskussion", "beslut": "Beslut"}
 
 _FORUM_OPTION = re.compile(r"(?:^|;)\s*forum\s*:\s*([^;]+)", re.IGNORECASE)
@@ -39,6 +34,24 @@ def person_label(person: Person | None) -> str:
         return "borttagen person"
     org = person.organisation.name if person.organisation else None
     return f"{person.name} ({org})" if org else person.name
+
+
+def example_day(ctx: Context, forums: list[Forum] | None = None, *, iso: bool = False) -> str:
+    """A date for the example in a refusal: the asker's next meeting ('12 juni', or '2020-06-12'),
+    else a week from today."""
+    from datetime import timedelta
+
+    from handlers.fmt import MONTHS, local
+
+    if forums is None:
+        forums = queries.forums_of(ctx.session, ctx.person) or []
+    nxt = queries.meetings_after(ctx.session, forums, ctx.now, limit=1) if forums else []
+    day = local(nxt[0].starts_at).date() if nxt else ctx.today + timedelta(days=7)
+    if iso:
+        return day.isoformat()
+    text = f"{day.day} {MONTHS[day.month - 1]}"
+    # Without a year a date means its next occurrence, which is this one unless it is a year or more away.
+    return text if day >= ctx.today and (day - ctx.today).days < 365 else f"{text} {day.year}"
 
 
 def find_forum(ctx: Context, text: str) -> Forum | None:
@@ -72,8 +85,10 @@ def my_forums(ctx: Context) -> list[Forum]:
     return forums
 
 
-def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str] | None = None) -> Forum:
-    """The forum a command is about: the named one, the channel's, or the asker's only one.
+def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str] | None = None,
+                 fits: "Callable[[Forum], bool] | None" = None) -> Forum:
+    """The forum a command is about: the named one, the channel's, or the only one of the asker's forums
+    that fits (where they hold `with_role`, and then where `fits`, e.g. the forum the assignee sits in).
 
     With several candidates the asker is told to name one with '; forum: …'.
     """
@@ -84,6 +99,10 @@ def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str
     forums = my_forums(ctx)
     if with_role:
         forums = [f for f in forums if queries.roles_of(ctx.session, ctx.person, f) & with_role] or forums
+    if len(forums) > 1 and fits is not None:
+        fitting = [f for f in forums if fits(f)]
+        if len(fitting) == 1:
+            return fitting[0]
     if len(forums) == 1:
         return forums[0]
     names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in forums)
@@ -104,14 +123,74 @@ def require_role(ctx: Context, forum: Forum, roles: set[str], *, doing: str) -> 
 
 
 def person_arg(ctx: Context, text: str, *, field: str) -> Person:
-    """A person named '@handle' (or a platform mention already turned into '@handle' by the adapter)."""
-    handle = text.strip().lstrip("@").strip().lower()
+    """A person named '@handle' (or a platform mention already turned into '@handle' by the adapter),
+    a full name ('Johan Sjö') or a first name only one person has; case and accents do not matter.
+    An ambiguous name is refused with the candidates' handles."""
+    raw = " ".join(text.split())
+    handle = raw.lstrip("@").strip().lower()
     if not handle:
-        raise UserError(f"Ange {field} som @handle, till exempel @maria.lind.")
+        raise UserError(f"Ange {field} som @handle eller namn, till exempel @maria.lind.")
     person = queries.person_by_handle(ctx.session, handle)
-    if person is None:
-        raise UserError(f"Jag hittar ingen person '@{handle}'. Skriv {field} som @handle, till exempel @maria.lind.")
-    return person
+    if person is not None:
+        return person
+    found = people_named(ctx, raw.lstrip("@").replace(".", " "))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        options = ", ".join(f"@{p.handle} ({person_label(p)})" for p in found)
+        raise UserError(f"Flera personer heter '{raw}': {options}. Skriv {field} som @handle.")
+    raise UserError(f"Jag hittar ingen person '{raw}'. Skriv {field} som @handle eller fullständigt namn, "
+                    "till exempel @maria.lind eller Maria Lind.")
+
+
+def people_named(ctx: Context, name: str) -> list[Person]:
+    """The people with this full name, or else this first name (case and accents ignored): in the asker's
+    forums if any there has it, otherwise anyone."""
+    wanted = normalise(name)
+    if not wanted:
+        return []
+    found: list[Person] = []
+    for people in (_people_near(ctx), None):
+        if people is None:
+            people = list(ctx.session.scalars(select(Person).where(Person.erased.is_(False))))
+        found = [p for p in people if normalise(p.name) == wanted]
+        if not found:
+            found = [p for p in people if normalise(p.name).split()[:1] == [wanted]]
+        if found:
+            break
+    return found
+
+
+def leading_person(ctx: Context, text: str) -> tuple[Person, str] | None:
+    """A person named by name at the start of `text` ('Johan Sjö Ta fram underlag', 'Johan Ta fram …'),
+    with the rest; None unless exactly one person fits (the longest name first)."""
+    words = text.split()
+    for n in (3, 2, 1):
+        if len(words) > n:
+            found = people_named(ctx, " ".join(words[:n]))
+            if len(found) == 1:
+                return found[0], " ".join(words[n:])
+    return None
+
+
+def trailing_person(ctx: Context, text: str) -> tuple[Person, str] | None:
+    """As leading_person, at the end of `text` ('20 november Per Ek')."""
+    words = text.split()
+    for n in (3, 2, 1):
+        if len(words) > n:
+            found = people_named(ctx, " ".join(words[-n:]))
+            if len(found) == 1:
+                return found[0], " ".join(words[:-n])
+    return None
+
+
+def _people_near(ctx: Context) -> list[Person]:
+    """Everyone in the asker's forums, each once."""
+    seen: dict[int, Person] = {}
+    for forum in queries.forums_of(ctx.session, ctx.person) or []:
+        for p in queries.members_of(ctx.session, forum):
+            seen.setdefault(p.id, p)
+    return list(seen.values())
 
 
 def split_options(args: str) -> tuple[str, dict[str, str]]:

@@ -64,6 +64,8 @@ def parse_decision(text: str) -> tuple[list[str], str | None]:
                 f"Skriv till exempel /beslut 2020:8 att utse Ulf Björnfot till ordförande; ansvarig: @maria.lind."
             )
         lines.append(segment)
+    if lines and lines[-1][-1] not in ".!?":
+        lines[-1] += "."  # as in the minutes (seed 002): the last "att …" line ends the sentence
     return lines, responsible
 
 
@@ -83,7 +85,7 @@ def record_decision(ctx: Context, case: Case, text: str) -> Reply:
     ctx.session.add(decision)
     case.status = "behandlat"
     case.returned_reason = None
-    detail = f"Beslut vid mötet {format_date(case.meeting.starts_at)}: " + "; ".join(lines) + "."
+    detail = f"Beslut vid mötet {format_date(case.meeting.starts_at)}: " + "; ".join(lines).rstrip(".") + "."
     if responsible:
         detail += f" Ansvarig: {responsible.name}."
     add_event(ctx, case, "beslut", detail)

@@ -21,7 +21,7 @@ from handlers.cases import (
     refuse_if_closed,
     tell,
 )
-from handlers.common import forum_label, person_arg, person_label, require_role
+from handlers.common import forum_label, person_arg, person_label, require_role, trailing_person
 from handlers.fmt import format_date
 from handlers.registry import command, normalise
 from storage.models import Case, FollowUp
@@ -44,6 +44,9 @@ def _open_for(ctx: Context, case: Case) -> list[FollowUp]:
 
 def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
     mention, when = _take_mention(text)
+    named_last = trailing_person(ctx, text) if mention is None else None  # '20 november Per Ek'
+    if named_last is not None:
+        mention, when = f"@{named_last[0].handle}", named_last[1]
     if mention is None:
         raise UserError(f"Ange vem som ska återkoppla som @handle. Skriv: {USAGE}, till exempel "
                         f"/återkoppling {case.number} 20 november @maria.lind.")

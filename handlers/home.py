@@ -5,15 +5,18 @@ ordinary command. Personal: the absence notes shown are the asker's own.
 """
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from sqlalchemy import select
 
 from handlers.agenda import absence_part
 from handlers.base import Action, Context, Reply, Section
+from handlers.calendar import forum_deadlines
 from handlers.common import forum_label, meeting_label
-from handlers.fmt import format_date, format_datetime, local
+from handlers.fmt import STOCKHOLM, format_date, format_datetime, local
 from handlers.registry import command
 from storage import queries
-from storage.models import Absence, Assignment, Meeting
+from storage.models import Absence, Assignment, Case, FollowUp, Forum, Meeting
 
 MAX_MEETINGS = 5
 MAX_ASSIGNMENTS = 15
@@ -25,7 +28,8 @@ MAX_ASSIGNMENTS = 15
     "hem",
     "overview",
     usage="/översikt",
-    help="dina nästa möten, dina öppna uppdrag och den frånvaro du har anmält",
+    help="dina nästa möten, uppdrag, återkopplingar och anmälda frånvaro; för samordnare och sekreterare "
+    "också veckans att göra",
     order=5,
 )
 def overview(ctx: Context, args: str) -> Reply:
@@ -88,6 +92,22 @@ def overview(ctx: Context, args: str) -> Reply:
         lines.append("Fler uppdrag finns; skriv /uppdrag för hela listan.")
     sections.append(Section(heading="Dina öppna uppdrag", lines=lines or ["Du har inga öppna uppdrag."]))
 
+    follow_ups = list(ctx.session.scalars(
+        select(FollowUp).where(FollowUp.responsible_id == person.id, FollowUp.done_at.is_(None))
+        .order_by(FollowUp.due, FollowUp.id).limit(MAX_ASSIGNMENTS)
+    ))
+    lines = []
+    for f in follow_ups:
+        late = " (passerat)" if f.due < today else ""
+        lines.append(f"Ärende {f.case.number} {f.case.title} ({forum_label(f.case.forum)}) – "
+                     f"{format_date(f.due)}{late}")
+    sections.append(Section(heading="Dina återkopplingar",
+                            lines=lines or ["Du har inga återkopplingar att göra."]))
+
+    duties = _duties_this_week(ctx, forums)
+    if duties is not None:
+        sections.append(duties)
+
     lines = []
     for a in absences:
         line = f"{forum_label(a.meeting.forum)} {format_date(a.meeting.starts_at)}: {absence_part(a)}"
@@ -103,3 +123,53 @@ def overview(ctx: Context, args: str) -> Reply:
         sections=sections,
         context=[f"Uppdaterad {format_datetime(ctx.now)}. Skriv /hjälp för att se allt du kan skriva till kansli."],
     )
+
+
+def _duties_this_week(ctx: Context, forums: list[Forum]) -> Section | None:
+    """For a coordinator or secretary: this week's agenda deadlines, cases awaiting beredning and minutes due.
+    None for someone who is neither."""
+    today = ctx.today
+    monday = today - timedelta(days=today.weekday())
+    sunday = monday + timedelta(days=6)
+    lines: list[str] = []
+    duty_forums = []
+    for forum in forums:
+        roles = ctx.roles_in(forum) & {"coordinator", "secretary"}
+        if not roles:
+            continue
+        duty_forums.append(forum)
+        label = forum_label(forum)
+        # Meetings whose deadlines can fall this week: from a month back to two months ahead.
+        start = datetime.combine(monday - timedelta(days=31), datetime.min.time(), tzinfo=STOCKHOLM)
+        end = datetime.combine(sunday + timedelta(days=62), datetime.min.time(), tzinfo=STOCKHOLM)
+        for meeting in queries.meetings_on(ctx.session, [forum], start, end):
+            if meeting.cancelled:
+                continue
+            day = local(meeting.starts_at).date()
+            d = forum_deadlines(forum, day)
+            upcoming = meeting.starts_at > ctx.now
+            if "coordinator" in roles and upcoming and meeting.agenda_published_at is None:
+                if d.preparation is not None and monday <= d.preparation <= sunday:
+                    lines.append(f"{label}: beredning inför mötet {format_date(day)} senast {format_date(d.preparation)}.")
+                if d.agenda is not None and d.agenda <= sunday:
+                    when = "passerade" if d.agenda < today else "senast"
+                    lines.append(f"{label}: dagordningen till mötet {format_date(day)} ska publiceras {when} "
+                                 f"{format_date(d.agenda)} (/publicera dagordning {day.isoformat()}).")
+            if "secretary" in roles and not upcoming and meeting.minutes_sent_at is None and d.minutes is not None \
+                    and d.minutes <= sunday:
+                when = "skulle ha skickats" if d.minutes < today else "ska skickas senast"
+                lines.append(f"{label}: minnesanteckningarna från mötet {format_date(day)} {when} "
+                             f"{format_date(d.minutes)} (/minnesanteckningar {day.isoformat()}).")
+        if "coordinator" in roles:
+            waiting = list(ctx.session.scalars(
+                select(Case).where(Case.forum_id == forum.id, Case.status.in_(("aktualiserat", "under_beredning")))
+                .order_by(Case.year, Case.seq, Case.id)
+            ))
+            if waiting:
+                numbers = ", ".join(c.number for c in waiting[:10]) + (" …" if len(waiting) > 10 else "")
+                lines.append(f"{label}: {len(waiting)} {'ärende väntar' if len(waiting) == 1 else 'ärenden väntar'} "
+                             f"på beredning ({numbers}); /ärenden aktualiserat visar dem.")
+    if not duty_forums:
+        return None
+    return Section(heading=f"Att göra vecka {monday.isocalendar()[1]}",
+                   lines=lines or ["Inga tidsfrister den här veckan och inga ärenden som väntar på beredning."])

@@ -25,6 +25,28 @@ class Command:
     aliases: tuple[str, ...]
     order: int
 
+    @property
+    def roles(self) -> frozenset[str] | None:
+        """The roles that may run the command (from `who`); None when anyone in a forum may."""
+        if normalise(self.who) == "alla":
+            return None
+        return frozenset(_ROLE_BY_NAME[normalise(name)] for name in self.who.split(","))
+
+    def allowed_for(self, roles: set[str]) -> bool:
+        """Whether someone holding `roles` (in any forum) may run it."""
+        wanted = self.roles
+        return wanted is None or bool(wanted & roles)
+
+
+# The roles by their Swedish names, as users read them and as `who=` lists them.
+ROLE_NAMES = {
+    "member": "ledamot",
+    "chair": "ordförande",
+    "vice_chair": "vice ordförande",
+    "coordinator": "samordnare",
+    "absence_recipient": "mottagare av frånvaroanmälningar",
+    "secretary": "sekreterare",
+}
 
 _COMMANDS: list[Command] = []
 _INDEX: dict[tuple[str, ...], Command] = {}
@@ -35,6 +57,9 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())
+
+
+_ROLE_BY_NAME = {normalise(swedish): role for role, swedish in ROLE_NAMES.items()}
 
 
 def command(
@@ -85,3 +110,117 @@ def load_all() -> None:
     for mod in pkgutil.iter_modules(handlers.__path__):
         if mod.name not in {"base", "registry", "fmt", "calendar"} and not mod.name.startswith("_"):
             importlib.import_module(f"handlers.{mod.name}")
+
+
+# ------------------------------------------------------------------------------------ mistypes
+
+# Common English words and their Swedish command words, for the suggestion after a mistype.
+ENGLISH = {
+    "report": "anmäl", "absence": "frånvaro", "absences": "frånvaro", "agenda": "dagordning", "help": "hjälp",
+    "tasks": "uppdrag", "task": "uppdrag", "assignments": "uppdrag", "assignment": "uppdrag",
+    "meetings": "möten", "cases": "ärenden", "case": "ärende", "decision": "beslut", "overview": "översikt",
+    "publish": "publicera", "withdraw": "återkalla", "minutes": "minnesanteckningar", "new": "ny",
+    "all": "alla", "overdue": "försenade", "next": "nästa", "meeting": "möte", "today": "idag",
+    "tomorrow": "imorgon", "monday": "måndag", "tuesday": "tisdag", "wednesday": "onsdag",
+    "thursday": "torsdag", "friday": "fredag", "saturday": "lördag", "sunday": "söndag", "week": "vecka",
+    "january": "januari", "february": "februari", "march": "mars", "may": "maj", "june": "juni",
+    "july": "juli", "october": "oktober", "whole": "hela",
+}
+
+
+def swedish(text: str) -> str | None:
+    """`text` with its English words put in Swedish ('report absence friday' → 'anmäl frånvaro fredag'),
+    or None when there was nothing to translate or the result is no command."""
+    stripped = text.strip().lstrip("/").strip()
+    changed = False
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal changed
+        word = ENGLISH.get(m.group(0).lower())
+        if word is None:
+            return m.group(0)
+        changed = True
+        return word
+
+    # Only the command and its date words: options and notes (from the first ';' or ':') are left out, so a
+    # personal note is never repeated.
+    cut = re.search(r"[;:]", stripped)
+    head = (stripped[: cut.start()] if cut else stripped).strip()
+    translated = re.sub(r"[A-Za-z]+", one, head)
+    if not changed or match(translated) is None:
+        return None
+    return translated
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance with adjacent transpositions ('uppdarg' is one step from 'uppdrag')."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def suggest(text: str, allowed: Callable[[Command], bool] = lambda c: True) -> list[str]:
+    """What the asker probably meant by a text that is no command: whole commands to type, with the
+    rest of the text kept. Tried in turn: English words put in Swedish, the commands a prefix begins,
+    the nearest commands by spelling (case and accents ignored)."""
+    stripped = text.strip().lstrip("/").strip()
+    # Options and notes (from the first ';' or ':') are not repeated in a suggestion.
+    cut = re.search(r"[;:]", stripped)
+    words = (stripped[: cut.start()] if cut else stripped).split()
+    if not words:
+        return []
+    translated = swedish(stripped)
+    if translated is not None:
+        found = match(translated)
+        if found is not None and allowed(found[0]):
+            return [f"/{translated}"]
+    norm = [normalise(w) for w in words]
+    # A prefix: '/anmäl' → anmäl frånvaro, anmäl ärende; '/publ' → publicera dagordning.
+    prefixed: list[str] = []
+    for cmd in commands():
+        for name in (cmd.name, *cmd.aliases):
+            parts = normalise(name).split()
+            n = len(norm)
+            if n <= len(parts) and parts[: n - 1] == norm[: n - 1] and parts[n - 1].startswith(norm[n - 1]) \
+                    and (n < len(parts) or parts[n - 1] != norm[n - 1]):
+                if allowed(cmd) and f"/{cmd.name}" not in prefixed:
+                    prefixed.append(f"/{cmd.name}")
+                break
+    if prefixed:
+        return prefixed
+    # The nearest spelling of the command's words; the rest of the text is kept.
+    best: dict[str, int] = {}
+    rest_of: dict[str, str] = {}
+    for cmd in commands():
+        if not allowed(cmd):
+            continue
+        for name in (cmd.name, *cmd.aliases):
+            parts = normalise(name).split()
+            if len(parts) > len(norm):
+                continue
+            typed = " ".join(norm[: len(parts)])
+            target = " ".join(parts)
+            d = _distance(typed, target)
+            limit = 1 if len(target) <= 4 else 2
+            if d <= limit and d < best.get(cmd.name, 99):
+                best[cmd.name] = d
+                rest_of[cmd.name] = " ".join(words[len(parts):])
+    if not best:
+        return []
+    nearest = min(best.values())
+    more = " …" if cut else ""
+    return [f"/{name} {rest_of[name]}".rstrip() + more for name, d in best.items() if d == nearest]
+
+
+def or_list(items: list[str]) -> str:
+    """'a', 'a eller b', 'a, b eller c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} eller {items[-1]}"

@@ -355,24 +355,57 @@ def _preparation_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, due:
 
 
 def _chair_agenda(p: _Pass, forum: Forum, meeting: store.MeetingRow, occ: tuple[str, date, datetime]) -> None:
-    """07:30 on the meeting day: the agenda and absences to whoever leads the meeting."""
-    absent = store.absent_person_ids(p.session, meeting.id)
+    """07:30 on the meeting day: the agenda and absences to whoever leads any part of the meeting, with who
+    leads which part (the chair absent from 11.00 leads until then, the vice chair after)."""
+    from handlers.absence import Part
+
+    parts = {a.person_id: Part.of(a) for a in store.standing_absences(p.session, meeting.id)}
     chairs = p.holders(forum.id, "chair")
-    leading = [c for c in chairs if c not in absent]
-    absent_chairs = [c for c in chairs if c in absent]
+    vices = p.holders(forum.id, "vice_chair")
+    chairs_absent = [c for c in chairs if c in parts]
+    leading = [c for c in chairs if c not in parts or not parts[c].whole]
+    if chairs_absent or not chairs:
+        leading += [v for v in vices if v not in parts or not parts[v].whole]
     if not leading:
-        leading = [v for v in p.holders(forum.id, "vice_chair") if v not in absent]
-    if not leading:
-        leading = [c for c in p.holders(forum.id, "coordinator") if c not in absent] or p.holders(
+        leading = [c for c in p.holders(forum.id, "coordinator") if c not in parts] or p.holders(
             forum.id, "coordinator")
     day = local(meeting.starts_at).date()
+
+    def who_leads() -> list[str]:
+        if not chairs_absent:
+            return []
+        out = []
+        for c in chairs:
+            part = parts.get(c)
+            if part is None:
+                out.append(f"{p.person(c).name} (ordförande) hela mötet")
+            elif not part.whole:
+                out.append(f"{p.person(c).name} (ordförande) {part.complement()}")
+        taken = [parts[c] for c in chairs_absent]
+        vice_part = ("hela mötet" if all(pt.whole for pt in taken)
+                     else ", ".join(pt.during() for pt in taken if not pt.whole))
+        vice_leads = False
+        for v in vices:
+            own = parts.get(v)
+            if own is None or not own.whole:
+                note = f" (själv frånvarande {own.describe()})" if own is not None else ""
+                out.append(f"{p.person(v).name} (vice ordförande) {vice_part}{note}")
+                vice_leads = True
+        if not out:
+            return ["Ingen ordförande eller vice ordförande kan leda mötet: utse en mötesledare."]
+        lines = [f"Mötet leds av {' och '.join(out)}."]
+        if not vice_leads:
+            lines.append(f"Ingen vice ordförande kan leda {vice_part}: utse en mötesledare för den delen.")
+        return lines
 
     def build(person: Person) -> Reply:
         reply = agenda_reply(p.session, p.meeting(meeting.id), now=p.now)
         intro = [f"Mötet är i dag, {format_date(day)}. Här är dagordningen och den frånvaro som anmälts."]
-        if absent_chairs and person.id not in chairs:
-            names = ", ".join(p.person(c).name for c in absent_chairs)
+        whole = [c for c in chairs_absent if parts[c].whole]
+        if whole and person.id not in chairs:
+            names = ", ".join(p.person(c).name for c in whole)
             intro.insert(0, f"{names} har anmält frånvaro, så du leder mötet i stället.")
+        intro += who_leads()
         reply.lines = intro + reply.lines
         reply.private = True
         reply.actions = list(reply.actions) + [Action("Anmäl frånvaro", f"anmäl frånvaro {day.isoformat()}")]
@@ -448,9 +481,13 @@ def _follow_up_builder(p: _Pass, forum: Forum, fu: FollowUp, case: Case, respons
         else:
             first = (f"Återkopplingen på ärende {case.number} {case.title} skulle ha skett "
                      f"{relative_day(fu.due, p.today)} och är inte markerad som klar.")
+        if person.id in p.holders(forum.id, "coordinator"):
+            how = f"Ärendelistan visar du med /ärenden; klar markerar du med /återkoppling {case.number} klar."
+        else:
+            how = f"Ärendet visar du med /ärende {case.number}."
         return Reply(
             title=f"Påminnelse: återkoppling på ärende {case.number}",
-            lines=[first, f"Ansvarig: {who}.", "Ärendelistan visar du med /ärenden."],
+            lines=[first, f"Ansvarig: {who}.", how],
             fields=[("Forum", forum_label(forum))],
         )
 
@@ -521,8 +558,12 @@ def _assignment_builder(p: _Pass, forum: Forum, a: Assignment, assignee: Person 
         lines = [first]
         if not mine:
             lines.append(f"Ansvarig: {person_label(assignee)}.")
-        lines.append("Dina uppdrag visar du med /uppdrag; behövs mer tid kan sekreteraren eller samordnaren "
-                     "förlänga med /uppdrag förläng.")
+        if person.id in p.holders(forum.id, "coordinator") + p.holders(forum.id, "secretary"):
+            lines.append(f"Alla uppdrag visar du med /uppdrag alla; förläng med /uppdrag förläng {a.id} och "
+                         f"markera det klart med /uppdrag klar {a.id}.")
+        else:
+            lines.append("Dina uppdrag visar du med /uppdrag; behövs mer tid, be sekreteraren eller samordnaren "
+                         "att förlänga uppdraget.")
         return Reply(title="Påminnelse: uppdrag", lines=lines, fields=[("Forum", forum_label(forum))])
 
     return build
@@ -564,8 +605,9 @@ def _year_end_reminders(p: _Pass) -> None:
         if forum.min_meetings_per_year:
             n = counts.get(forum.id, 0)
             if n < forum.min_meetings_per_year:
-                planned = "inga möten" if n == 0 else (f"{n} möte" if n == 1 else f"{n} möten")
-                problems.append(f"För {next_year} är {planned} inlagda; arbetsordningen kräver minst "
+                planned = ("inga möten inlagda" if n == 0 else "1 möte inlagt" if n == 1
+                           else f"{n} möten inlagda")
+                problems.append(f"För {next_year} är {planned}; arbetsordningen kräver minst "
                                 f"{forum.min_meetings_per_year}.")
                 fixes.append(f"Planera mötena med /möte ny, till exempel '/möte ny 4 februari, 1 april och 3 juni "
                              f"{next_year} kl 9.00–12.00; forum: {forum.key}'.")

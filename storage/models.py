@@ -24,6 +24,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy import event, inspect
@@ -128,6 +129,11 @@ class Forum(Base):
     preparation_days_before: Mapped[int | None] = mapped_column(Integer)
     minutes_days_after: Mapped[int | None] = mapped_column(Integer)
     substitutes: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A substitute may come from another organisation than the absent member (rules: substitutes_other_organisation).
+    substitutes_other_organisation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Keys of the forums whose meetings may decide this forum's assignment extensions (rules: extensions_by),
+    # separated by commas (text, not JSON: forums are selected DISTINCT, and PostgreSQL cannot compare json).
+    extensions_by: Mapped[str | None] = mapped_column(String(1000))
     min_meetings_per_year: Mapped[int | None] = mapped_column(Integer)
     reminder_time: Mapped[time] = mapped_column(Time, default=time(8, 0))
     chair_agenda_time: Mapped[time] = mapped_column(Time, default=time(7, 30))

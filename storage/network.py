@@ -44,6 +44,8 @@ RULE_KEYS = {
     "min_meetings_per_year",
     "reminder_time",
     "chair_agenda_time",
+    "substitutes_other_organisation",
+    "extensions_by",
 }
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -155,6 +157,17 @@ class _Checker:
         except ValueError:
             self.err(where, f"'{key}: {value}' är ingen giltig klockslag; skriv HH:MM, till exempel 08:00.")
             return None
+
+    def forum_list(self, value: Any, where: str, key: str) -> list[str] | None:
+        """A list of forum ids (checked against the file's forums once all are read)."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.err(where, f"'{key}' ska vara en lista med forum-id, till exempel [styrgrupp-lchnv].")
+            return None
+        return [v.strip() for v in value] or None
 
     def days_rule(self, rules: dict[str, Any], key: str, sub: str, where: str) -> int | None:
         value = rules.get(key)
@@ -297,6 +310,8 @@ def validate(data: Any) -> _Plan:
             "preparation_days_before": chk.days_rule(rules, "preparation", "days_before", rw),
             "minutes_days_after": chk.days_rule(rules, "minutes_deadline", "days_after", rw),
             "substitutes": bool(rules.get("substitutes", False)),
+            "substitutes_other_organisation": bool(rules.get("substitutes_other_organisation", False)),
+            "extensions_by": ",".join(chk.forum_list(rules.get("extensions_by"), rw, "extensions_by") or []) or None,
             "min_meetings_per_year": min_meetings,
             "reminder_time": chk.clock(rules.get("reminder_time"), rw, "reminder_time") or time(8, 0),
             "chair_agenda_time": chk.clock(rules.get("chair_agenda_time"), rw, "chair_agenda_time") or time(7, 30),
@@ -359,6 +374,10 @@ def validate(data: Any) -> _Plan:
                 }
             )
         forums.append(forum)
+    for forum in forums:
+        for other in filter(None, (forum["extensions_by"] or "").split(",")):
+            if other not in forum_ids:
+                chk.err(f"forum {forum['key']} rules", f"extensions_by: okänt forum '{other}'.")
 
     cases: list[dict[str, Any]] = []
     numbers: set[tuple[str, str]] = set()
@@ -530,7 +549,7 @@ def apply(session: Session, data: Any, *, now: datetime) -> ImportSummary:
         values = {k: f[k] for k in (
             "name", "short", "slack_channel", "teams_channel", "agenda_working_days_before",
             "documents_days_before", "preparation_days_before", "minutes_days_after", "substitutes",
-            "min_meetings_per_year", "reminder_time", "chair_agenda_time",
+            "substitutes_other_organisation", "extensions_by", "min_meetings_per_year", "reminder_time", "chair_agenda_time",
         )}
         row = forums.get(f["key"])
         if row is None:

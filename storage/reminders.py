@@ -127,6 +127,12 @@ def absent_person_ids(session: Session, meeting_id: int) -> set[int]:
     return set(session.scalars(stmt))
 
 
+def standing_absences(session: Session, meeting_id: int) -> list[Absence]:
+    """The meeting's standing (not withdrawn) absences, with their parts."""
+    stmt = select(Absence).where(Absence.meeting_id == meeting_id, Absence.withdrawn_at.is_(None))
+    return list(session.scalars(stmt))
+
+
 _ASSIGNMENT_KEY_SQL = {
     # The key handlers.reminders gives the assignee's reminder for the latest occasion on or before :eff
     # ('reminder:assignment:a<id>:<before|due|overdue>:<due>[:w<K>]:p<assignee>').

@@ -52,11 +52,26 @@ def test_moten_shows_the_march_meeting_with_its_agenda_deadline(store: Path) -> 
     assert march.split("LCHNV")[0].count("Dagordning senast: fredag 28 februari 2020") == 1
 
 
-def test_unknown_handle_gets_a_swedish_sentence_and_no_traceback(store: Path) -> None:
+def test_unknown_handle_is_a_usage_error_with_a_swedish_sentence(store: Path) -> None:
     out = run(["chat", "--as", "nisse.hult", "/möten"], store)
-    assert out.returncode == 0
-    assert "kansli känner inte igen dig" in out.stdout
+    assert out.returncode == 2
+    assert "kansli känner inte igen 'nisse.hult'" in out.stderr
     assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_an_unknown_channel_is_a_usage_error_not_a_direct_message(store: Path) -> None:
+    out = run(["chat", "--as", "per.ek", "--channel", "lchvn", "/möten"], store)
+    assert out.returncode == 2
+    assert "Det finns inget forum 'lchvn'" in out.stderr and "lchnv" in out.stderr
+    assert out.stdout == ""
+
+
+def test_a_refused_command_exits_1_and_an_answered_one_0(store: Path) -> None:
+    refused = run(["chat", "--as", "per.ek", "--now", "2020-02-20T09:00", "/publicera dagordning"], store)
+    assert refused.returncode == 1
+    assert "Bara samordnare" in refused.stdout
+    answered = run(["chat", "--as", "per.ek", "--now", "2020-02-20T09:00", "--channel", "lchnv", "/möten"], store)
+    assert answered.returncode == 0, answered.stdout
 
 
 def test_the_repl_answers_each_line_until_an_empty_one(store: Path) -> None:

@@ -94,7 +94,7 @@ def test_beredning_refusals_change_nothing(chat) -> None:
     before = snapshot(chat.maker)
     for text, expected in (
         ("/beredning 2020:99 dagordning", "Det finns inget ärende 2020:99"),
-        ("/beredning 8 dagordning", "Ange ärendets nummer som ÅÅÅÅ:N"),
+        ("/beredning x8 dagordning", "Ange ärendets nummer som ÅÅÅÅ:N"),
         ("/beredning 2020:8 kanske", "Skriv vad beredningen beslutar om ärende 2020:8"),
         ("/beredning 2020:8 dagordning; föredragande: @okänd", "Jag hittar ingen person '@okänd'"),
         ("/beredning 2020:8 dagordning 2020-02-21", "LCHNV har inget möte fredag 21 februari 2020"),

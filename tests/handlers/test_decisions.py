@@ -36,7 +36,7 @@ def test_a_decision_with_att_lines_and_a_responsible_makes_the_case_treated(on_a
     with chat.maker() as s:
         [d] = s.scalars(select(Decision).where(Decision.case_id == c.id))
         assert d.text.splitlines() == ["att utse Karin Berg till ordförande",
-                                       "att utse Lars Holm till vice ordförande intill utgången av 2020"]
+                                       "att utse Lars Holm till vice ordförande intill utgången av 2020."]
         assert d.meeting_id == c.meeting_id
     assert events(chat.maker, "2020:8")[-1] == "beslut"
     assert audit_actions(chat.maker)[-1] == "case.decision"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
+from handlers import limits
 from handlers.base import Context, Reply, UserError
 from handlers.cases import (
-    MAX_TITLE,
     PREPARERS,
     add_event,
     case_fields,
@@ -54,12 +54,16 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
     before: dict[str, str | None] = {}
     if "titel" in options:
         title = " ".join(options["titel"].split())
-        if not title or len(title) > MAX_TITLE:
-            raise UserError(f"Titeln ska ha 1–{MAX_TITLE} tecken. Skriv: {EDIT_USAGE}")
+        if not title:
+            raise UserError(f"Skriv den nya titeln efter 'titel:'. Skriv: {EDIT_USAGE}")
+        limits.title(title, what="Ärendets titel")
         if title != case.title:
             before["titel"] = case.title
             case.title = title
             changes.append(f"titel '{title}'")
+    for key, what in (("beskrivning", "Beskrivningen"), ("förslag", "Förslaget")):
+        if key in options:
+            limits.text(options[key], what=what)
     if "beskrivning" in options and options["beskrivning"] != (case.description or ""):
         before["beskrivning"] = case.description
         case.description = options["beskrivning"] or None

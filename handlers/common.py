@@ -80,7 +80,7 @@ def my_forums(ctx: Context) -> list[Forum]:
     forums = queries.forums_of(ctx.session, ctx.person)
     if not forums:
         raise UserError(
-            "Du är inte med i något forum i kansli ännu. Be samordnaren lägga till dig med /ledamot ny."
+            "Du är inte med i något forum i kansli ännu. Be samordnaren lägga till dig i forumet."
         )
     return forums
 

@@ -13,7 +13,6 @@ def show_help(ctx: Context, args: str) -> Reply:
         roles |= ctx.roles_in(forum)
     lines = []
     hidden = 0
-    coordinator = "coordinator" in roles
     for cmd in commands():
         if not cmd.allowed_for(roles):
             hidden += 1
@@ -27,7 +26,5 @@ def show_help(ctx: Context, args: str) -> Reply:
             "Datum skriver du som du brukar: 'fredag', '3 december', '3/12', 'vecka 50', '2026-12-03'.",
             "Personer anger du som @handle eller med namn, till exempel @maria.lind eller Maria Lind.",
         ] + ([f"{hidden} kommandon till finns för andra roller (samordnare, sekreterare, ordförande)."]
-             if hidden else [])
-        + ([] if coordinator
-           else ["Samordnaren planerar möten (/möte ny) och sköter ledamöter och roller (/ledamot, /roll)."]),
+             if hidden else []),
     )

@@ -53,7 +53,7 @@ def overview(ctx: Context, args: str) -> Reply:
         sections.append(
             Section(
                 heading="Dina nästa möten",
-                lines=["Du är inte med i något forum ännu. Be samordnaren lägga till dig med /ledamot ny."],
+                lines=["Du är inte med i något forum ännu. Be samordnaren lägga till dig i forumet."],
             )
         )
     elif not meetings:

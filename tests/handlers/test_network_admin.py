@@ -236,7 +236,7 @@ def test_help_lists_the_administration_commands_to_coordinators_only(network, ch
         assert usage in coordinator
     member = said_ok(chat, "per.ek", "/hjälp").reply
     assert "/ledamöter" in member and "/möte flytta" not in member and "/roll ordförande" not in member
-    assert "Samordnaren planerar möten (/möte ny)" in member
+    assert "kommandon till finns för andra roller (samordnare" in member
 
 
 def test_the_year_end_reminder_points_to_the_chat_commands(network) -> None:

@@ -106,6 +106,9 @@ class Person(Base):
     teams_aad_object_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     # The platform the person last wrote from ("slack", "teams", "cli"): notifications go there first.
     last_platform: Mapped[str | None] = mapped_column(String(20))
+    # Where notifications go (/aviseringar): "chat" (default: a chat platform, e-mail when none reaches),
+    # "email" (e-mail only) or "both".
+    notify_via: Mapped[str | None] = mapped_column(String(10))
     erased: Mapped[bool] = mapped_column(Boolean, default=False)
 
     organisation: Mapped[Organisation | None] = relationship()
@@ -164,6 +167,10 @@ class Meeting(Base):
     minutes_sent_at: Mapped[datetime | None]
     minutes_text: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The iCalendar SEQUENCE of the e-mailed invitation (kallelse): raised by each update sent, and the
+    # time, place and state it was last sent for (handlers.kallelse), so a change by any path is noticed.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    invited_state: Mapped[str | None] = mapped_column(String(200))
 
     forum: Mapped[Forum] = relationship()
 

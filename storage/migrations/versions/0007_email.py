@@ -1,0 +1,30 @@
+"""e-mail: where a person wants notifications, and the invitation sequence of each meeting
+
+Revision ID: 0007
+Revises: 0002
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("person") as batch:
+        batch.add_column(sa.Column("notify_via", sa.String(length=10), nullable=True))
+    with op.batch_alter_table("meeting") as batch:
+        batch.add_column(sa.Column("sequence", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("invited_state", sa.String(length=200), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("meeting") as batch:
+        batch.drop_column("invited_state")
+        batch.drop_column("sequence")
+    with op.batch_alter_table("person") as batch:
+        batch.drop_column("notify_via")

@@ -25,7 +25,8 @@ from bot.app import Services
 from bot.dispatch import Identity
 from bot.mail import links
 from bot.web import environment
-from handlers.fmt import format_date, format_time, local
+from handlers.fmt import format_date, local
+from handlers.publication import time_text
 from storage import queries
 from storage.models import Absence, Meeting, Person
 
@@ -108,8 +109,7 @@ class AbsencePages:
             "person": person.name,
             "label": label,
             "date_text": format_date(meeting.starts_at),
-            "time_text": format_time(meeting.starts_at)
-            + (f"–{format_time(meeting.ends_at)}" if meeting.ends_at else ""),
+            "time_text": time_text(meeting),
             "place": meeting.place,
             "already": current is not None,
             "substitutes": substitutes,

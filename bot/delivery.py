@@ -94,6 +94,13 @@ class Plan:
     echo: Transport | None = None
 
 
+def already_sent(row: Outbox) -> list[str]:
+    """Where a row for several transports already went, as recorded by a failure on a later one."""
+    if row.sent_at is not None or row.last_error is None:
+        return []
+    return [t for t in (row.transport or "").split("+") if t]
+
+
 class Deliverer:
     """Sends outbox rows. A person is reached on the chat platform they last used that reaches them;
     by e-mail when none does, when they chose e-mail (Person.notify_via "email"; "both": chat and
@@ -175,7 +182,7 @@ class Deliverer:
         if not targets and console is not None:
             targets = [console]
         # A row part-sent before (chat done, e-mail to retry) is not sent again where it went.
-        done = set((row.transport or "").split("+"))
+        done = set(already_sent(row))
         targets = [t for t in targets if t.name not in done]
         prepared: dict[str, Any] = {}
         for t in [*targets, *([fallback] if fallback else [])]:
@@ -217,7 +224,7 @@ class Deliverer:
 
     async def _send_one(self, session: Session, plan: Plan, row: Outbox, now: datetime) -> bool:
         label = plan.recipient.label
-        done = [t for t in (row.transport or "").split("+") if t]
+        done = already_sent(row)
         for transport in plan.targets:
             try:
                 await self._send_via(session, transport, plan, row, plan.prepared.get(transport.name))

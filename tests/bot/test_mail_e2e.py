@@ -62,9 +62,26 @@ def test_a_network_reached_only_by_email_runs_end_to_end(tmp_path: Path, smtp) -
         assert str(cal["method"]) == "REQUEST"
         assert str(cal.walk("VEVENT")[0]["attendee"]) == f"mailto:{handle}@example.se"
 
-    # Absence by the link in Per's kallelse, into the same store over HTTP.
-    text = parts(smtp.inbox.messages("per.ek@example.se")[-1])["text/plain"][0].get_content()
+    # The meeting moved in the network file: `kansli import` queues the update, the next tick sends it.
+    network = no_chat_network(tmp_path)
+    moved = network.read_text(encoding="utf-8").replace(
+        '{start: "2020-03-06T09:30", end: "2020-03-06T14:00", place: "Myntgatan 2, Falun, lokal Siljan"}',
+        '{start: "2020-03-06T13:00", end: "2020-03-06T16:00", place: "Teams"}')
+    assert moved != network.read_text(encoding="utf-8")
+    network.write_text(moved, encoding="utf-8")
+    kansli("import", str(network))
+    kansli("tick", "--now", "2020-02-28T09:30")
+    update = smtp.inbox.messages("per.ek@example.se")[-1]
+    event = Calendar.from_ical(parts(update)["text/calendar"][0].get_content()).walk("VEVENT")[0]
+    assert int(event["sequence"]) == 1 and str(event["location"]) == "Teams"
+    assert event.decoded("dtstart").hour == 13
+    count = len(smtp.inbox.messages("per.ek@example.se"))
+    kansli("tick", "--now", "2020-02-28T09:31")
+
+    # Absence by the link in Per's first kallelse, into the same store over HTTP.
+    text = parts(smtp.inbox.messages("per.ek@example.se")[0])["text/plain"][0].get_content()
     link = re.search(re.escape(PUBLIC) + r"(/franvaro/\S+)", text).group(1)  # type: ignore[union-attr]
+    assert len(smtp.inbox.messages("per.ek@example.se")) == count  # the second tick sent nothing again
     page = asyncio.run(report_by_link(db, smtp.port, link))
     assert "Frånvaro anmäld" in page and "fredag 6 mars 2020" in page
     told = smtp.inbox.messages("maria.lind@example.se")[-1]
@@ -105,7 +122,7 @@ async def report_by_link(db: Path, port: int, path: str) -> str:
             # The cookie is Secure (KANSLI_PUBLIC_URL is https): sent back as a browser over https would.
             cookie = resp.cookies[absence_link.COOKIE]
             assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Strict"
-            resp = await client.post(path, data={"csrf": csrf, "omfattning": "till", "klockan": "10.30",
+            resp = await client.post(path, data={"csrf": csrf, "omfattning": "till", "klockan": "14.00",
                                                  "notering": "Tandläkare"},
                                      headers={"Cookie": f"{absence_link.COOKIE}={cookie.value}"})
             assert resp.status == 200, await resp.text()

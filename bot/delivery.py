@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Protocol, TextIO
 
@@ -92,6 +92,7 @@ class Plan:
     prepared: dict[str, Any]
     fallback: Transport | None = None  # e-mail, when a chat delivery fails for good
     echo: Transport | None = None
+    done: list[str] = field(default_factory=list)  # where an earlier attempt already delivered it
 
 
 def already_sent(row: Outbox) -> list[str]:
@@ -182,7 +183,7 @@ class Deliverer:
         if not targets and console is not None:
             targets = [console]
         # A row part-sent before (chat done, e-mail to retry) is not sent again where it went.
-        done = set(already_sent(row))
+        done = already_sent(row)
         targets = [t for t in targets if t.name not in done]
         prepared: dict[str, Any] = {}
         for t in [*targets, *([fallback] if fallback else [])]:
@@ -193,7 +194,7 @@ class Deliverer:
         # End the read transaction so no pooled connection is held while the platform call waits.
         session.commit()
         return Plan(recipient=recipient, reply=reply, targets=targets, prepared=prepared, fallback=fallback,
-                    echo=echo)
+                    echo=echo, done=done)
 
     @staticmethod
     def _prepare_fallback(session: Session, plan: Plan, fallback: Transport, row: Outbox, now: datetime) -> Any:
@@ -224,7 +225,7 @@ class Deliverer:
 
     async def _send_one(self, session: Session, plan: Plan, row: Outbox, now: datetime) -> bool:
         label = plan.recipient.label
-        done = already_sent(row)
+        done = list(plan.done)
         for transport in plan.targets:
             try:
                 await self._send_via(session, transport, plan, row, plan.prepared.get(transport.name))

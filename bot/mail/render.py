@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -118,9 +118,8 @@ def _subject_for(kind: str) -> str:
 def absence_link(session: Session, config: MailConfig, person: Person, meeting: Meeting, *,
                  now: datetime) -> str | None:
     """The person's signed link for reporting absence from the meeting; only members get one."""
-    from storage.queries import roles_of
-
     from handlers.fmt import local
+    from storage.queries import roles_of
 
     if not (config.public_url and config.link_secret):
         return None
@@ -152,7 +151,3 @@ def minutes_files(session: Session, meeting: Meeting, *, config: MailConfig,
         out.append((docx.name, "application",
                     "vnd.openxmlformats-officedocument.wordprocessingml.document", docx.read_bytes()))
     return out
-
-
-def default_end(start: datetime) -> datetime:
-    return start + timedelta(hours=1)

@@ -9,7 +9,6 @@ import asyncio
 import io
 from datetime import timedelta
 
-import pytest
 from icalendar import Calendar
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -24,7 +23,7 @@ from bot.outbox_cli import outbox_rows
 from handlers.base import Reply
 from storage import outbox
 from storage.models import Meeting, Outbox, Person
-from tests.bot.mail_support import SECRET, SENDER, Inbox, free_port, parts, smtp  # noqa: F401
+from tests.bot.mail_support import SECRET, SENDER, free_port, parts, smtp  # noqa: F401
 from tests.conftest import at
 
 NOW = at("2020-02-20T09:00")
@@ -284,3 +283,20 @@ def test_the_terminal_prints_what_it_emails(network, smtp) -> None:  # type: ign
     asyncio.run(deliverer.deliver([row_id], now=NOW))
     assert "till lars.holm:\nHej Lars" in stream.getvalue()
     assert row(network, row_id).transport == "email" and smtp.inbox.messages("lars.holm@example.se")
+
+
+def test_with_both_a_failed_email_is_retried_without_repeating_the_chat_message(network, smtp) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat()
+    kansli = Kansli(network, [transport(smtp.port), chat])
+    kansli("karin.berg", "/aviseringar båda")
+    smtp.inbox.refuse["karin.berg@example.se"] = "452 4.2.2 Mailbox full"
+    row_id = enqueue(network, "karin.berg", Reply(title="Kallelse snart"))
+    assert asyncio.run(kansli.deliverer.deliver([row_id], now=NOW))["failed"] == 1
+    assert chat.sent == ["karin.berg"]
+    first = row(network, row_id)
+    assert (first.status, first.transport) == ("pending", "slack") and "SMTP 452" in (first.last_error or "")
+    del smtp.inbox.refuse["karin.berg@example.se"]
+    assert asyncio.run(kansli.deliverer.deliver([row_id], now=NOW + timedelta(minutes=1)))["sent"] == 1
+    assert chat.sent == ["karin.berg"]  # not sent to chat twice
+    assert smtp.inbox.messages("karin.berg@example.se")[0]["Subject"] == "Kallelse snart"
+    assert row(network, row_id).transport == "slack+email"

@@ -76,6 +76,7 @@ def _html(reply: Reply, *, link: str | None, note: str | None) -> str:
 def build(session: Session, config: MailConfig, person: Person, reply: Reply, row: Outbox, *,
           now: datetime) -> EmailMessage:
     mail: dict[str, Any] = dict((row.payload or {}).get("mail") or {})
+    reply = without_buttons(reply)
     kind = mail.get("kind")
     msg = EmailMessage(policy=SMTP)
     msg["From"] = config.address
@@ -107,6 +108,15 @@ def build(session: Session, config: MailConfig, person: Person, reply: Reply, ro
         for filename, maintype, subtype, data in minutes_files(session, meeting, config=config, now=now):
             msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return msg
+
+
+def without_buttons(reply: Reply) -> Reply:
+    """E-mail has no chat buttons: a copy of the reply without them (the absence link stands in for one)."""
+    copy = Reply.from_dict(reply.to_dict())
+    copy.actions = []
+    for section in copy.sections:
+        section.actions = []
+    return copy
 
 
 def _subject_for(kind: str) -> str:

@@ -145,3 +145,43 @@ def test_a_member_reports_absence_from_the_link_in_the_kallelse(kansli, smtp) ->
             assert absence_of(services, "eva.strand") is None
         finally:
             browser.close()
+
+
+def test_where_the_forum_allows_substitutes_the_form_names_one(kansli) -> None:  # type: ignore[no-untyped-def]
+    """Over plain HTTP (no browser needed): the substitute list, and the absence recorded with the substitute."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot import absence_link
+    from bot.mail import links
+    from storage.models import Forum, Meeting
+
+    services, _served, clock = kansli
+    with services.sessionmaker() as s:
+        forum = s.scalar(select(Forum).where(Forum.key == "lchnv"))
+        forum.substitutes = True
+        meeting = s.scalar(select(Meeting).where(Meeting.starts_at == at("2020-03-06T09:30")))
+        per = s.scalar(select(Person).where(Person.handle == "per.ek"))
+        s.commit()
+        path = links.link("", SECRET, person_id=per.id, meeting_id=meeting.id, expires=meeting.starts_at,
+                          issued=NOW)
+
+    async def go() -> tuple[str, int]:
+        app = web.Application()
+        absence_link.setup(app, services)
+        async with TestClient(TestServer(app)) as client:
+            got = await client.get(path)
+            page = await got.text()
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+            # The cookie is Secure (KANSLI_PUBLIC_URL is https): sent back as a browser over https would.
+            nonce = got.cookies[absence_link.COOKIE].value
+            resp = await client.post(path, data={"csrf": csrf, "omfattning": "hela", "ersattare": "eva.strand"},
+                                     headers={"Cookie": f"{absence_link.COOKIE}={nonce}"})
+            return page, resp.status
+
+    page, status = asyncio.run(go())
+    assert '<option value="eva.strand"' in page and '<option value="per.ek"' not in page
+    assert status == 200
+    absence = absence_of(services, "per.ek")
+    with services.sessionmaker() as s:
+        eva = s.scalar(select(Person).where(Person.handle == "eva.strand"))
+    assert absence is not None and absence.substitute_id == eva.id and absence.item_from is None

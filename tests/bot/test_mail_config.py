@@ -36,3 +36,20 @@ def test_smtp_alone_turns_email_on_with_the_defaults() -> None:
     s = load_settings(_env_file=None, **GOOD)
     assert s.email_enabled and s.smtp_port == 587 and s.smtp_tls == "starttls"
     assert not load_settings(_env_file=None).email_enabled
+
+
+def test_kansli_serve_with_only_smtp_sends_email_and_serves_the_absence_links(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.app import build
+    from bot.serve import create_app
+
+    settings = load_settings(_env_file=None, KANSLI_DATABASE_URL=f"sqlite:///{tmp_path / 'k.db'}", **GOOD)
+    services = build(settings)
+    try:
+        assert [t.name for t in services.transports] == ["email"]
+        assert services.dispatcher.email is True
+        app = create_app(services)
+        paths = {r.resource.canonical for r in app.router.routes() if r.resource is not None}
+        assert "/franvaro/{token}" in paths
+    finally:
+        services.threads.close()
+        services.engine.dispose()

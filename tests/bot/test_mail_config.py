@@ -53,3 +53,17 @@ def test_kansli_serve_with_only_smtp_sends_email_and_serves_the_absence_links(tm
     finally:
         services.threads.close()
         services.engine.dispose()
+
+
+def test_logs_never_show_the_smtp_password_the_link_secret_or_an_absence_link() -> None:
+    from bot.logging_setup import redact, secrets_of, set_secrets
+
+    settings = load_settings(_env_file=None, KANSLI_SMTP_USER="kansli", KANSLI_SMTP_PASSWORD="relay-pass-123",
+                             **GOOD)
+    set_secrets(secrets_of(settings))
+    try:
+        line = redact(f"login relay-pass-123 key {'x' * 32} GET /franvaro/4.1.1583483400.1582876800.AbC_d-9 200")
+    finally:
+        set_secrets([])
+    assert "relay-pass-123" not in line and "x" * 32 not in line and "AbC_d-9" not in line
+    assert "/franvaro/" in line

@@ -300,3 +300,19 @@ def test_with_both_a_failed_email_is_retried_without_repeating_the_chat_message(
     assert chat.sent == ["karin.berg"]  # not sent to chat twice
     assert smtp.inbox.messages("karin.berg@example.se")[0]["Subject"] == "Kallelse snart"
     assert row(network, row_id).transport == "slack+email"
+
+
+def test_a_presenter_from_outside_the_forum_is_invited_too_without_an_absence_link(network, smtp) -> None:  # type: ignore[no-untyped-def]
+    kansli = Kansli(network, [transport(smtp.port)])
+    outcome, _ = kansli("per.ek", "/anmäl ärende Utvärdering av avtal; syfte: beslut; möte: 6 mars")
+    assert outcome.reply.ok, outcome.reply.plain_text()
+    outcome, _ = kansli("maria.lind", "/beredning 2020:8 dagordning; föredragande: @johan.sjo")
+    assert outcome.reply.ok, outcome.reply.plain_text()
+    kansli("maria.lind", "/publicera dagordning 6 mars")
+    kallelser = [m for m in smtp.inbox.messages("johan.sjo@example.se") if m["Subject"].startswith("Kallelse")]
+    assert len(kallelser) == 1
+    text = parts(kallelser[0])["text/plain"][0].get_content()
+    assert "Utvärdering av avtal" in text and "/franvaro/" not in text
+    assert str(_calendar(kallelser[0]).walk("VEVENT")[0]["attendee"]) == "mailto:johan.sjo@example.se"
+    member = [m for m in smtp.inbox.messages("lars.holm@example.se") if m["Subject"].startswith("Kallelse")][0]
+    assert "/franvaro/" in parts(member)["text/plain"][0].get_content()

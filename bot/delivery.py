@@ -49,6 +49,11 @@ class Recipient:
 
 
 class Transport(Protocol):
+    """One platform. A transport whose message is built from the store (e-mail) also has
+    `prepare(session, recipient, reply, row, *, now)`, run in the database thread, and
+    `async deliver(prepared)`, run on the loop with no connection held; the deliverer then uses those
+    instead of `send`."""
+
     name: str
 
     def can_reach(self, session: Session, recipient: Recipient) -> bool: ...
@@ -153,7 +158,15 @@ class Deliverer:
         with self.sessionmaker() as session:
             rows = await self._in_thread(self._claim, session, now, ids)
             for row in rows:
-                plan = await self._in_thread(self._prepare, session, row, now)
+                try:
+                    plan = await self._in_thread(self._prepare, session, row, now)
+                except Exception as exc:  # noqa: BLE001 - a message that cannot be built is retried later
+                    log.exception("preparing delivery %s failed", row.key)
+                    await self._in_thread(session.rollback)
+                    await self._in_thread(self._record, session, outbox.mark_failed, row, now=now,
+                                          error=f"{type(exc).__name__}: {exc}")
+                    counts["failed"] += 1
+                    continue
                 if not plan.targets:
                     await self._in_thread(
                         self._record, session, outbox.mark_waiting, row, now=now,
@@ -186,9 +199,9 @@ class Deliverer:
         done = already_sent(row)
         targets = [t for t in targets if t.name not in done]
         prepared: dict[str, Any] = {}
-        for t in [*targets, *([fallback] if fallback else [])]:
+        for t in targets:
             prepare = getattr(t, "prepare", None)
-            if prepare is not None and t is not fallback:
+            if prepare is not None:
                 prepared[t.name] = prepare(session, recipient, reply, row, now=now)
         echo = console if console is not None and console not in targets else None
         # End the read transaction so no pooled connection is held while the platform call waits.

@@ -48,12 +48,16 @@ def build(
         migrate(engine)
     maker = make_sessionmaker(engine)
     transports = transports if transports is not None else []
+    if settings.email_enabled and not any(t.name == "email" for t in transports):
+        from bot.mail.transport import EmailTransport
+
+        transports.insert(0, EmailTransport.from_settings(settings))
     threads = DatabaseThreads()
     return Services(
         settings=settings,
         engine=engine,
         sessionmaker=maker,
-        dispatcher=Dispatcher(sessionmaker=maker, clock=clock),
+        dispatcher=Dispatcher(sessionmaker=maker, clock=clock, email=settings.email_enabled),
         deliverer=Deliverer(sessionmaker=maker, transports=transports, clock=clock, threads=threads),
         clock=clock,
         transports=transports,

@@ -68,6 +68,11 @@ def import_network(services, path: str) -> list[str]:  # type: ignore[no-untyped
     data = load_file(path)
     with services.sessionmaker() as session:
         summary = apply(session, data, now=services.clock())
+        if services.settings.email_enabled:
+            from handlers.kallelse import sync_invitations
+
+            # A meeting moved, re-placed or cancelled here: its invitation update is queued now.
+            sync_invitations(session, now=services.clock())
         session.commit()
     return summary.lines()
 

@@ -34,9 +34,23 @@ class Settings(BaseSettings):
     # Base URL of the Bot Framework connector when kansli starts a conversation itself (tests use a stand-in).
     teams_service_url: str = Field("https://smba.trafficmanager.net/emea/", alias="KANSLI_TEAMS_SERVICE_URL")
 
+    # E-mail through the organisation's SMTP relay (empty host: no e-mail).
+    smtp_host: str = Field("", alias="KANSLI_SMTP_HOST")
+    smtp_port: int = Field(587, alias="KANSLI_SMTP_PORT")
+    smtp_user: str = Field("", alias="KANSLI_SMTP_USER")
+    smtp_password: str = Field("", alias="KANSLI_SMTP_PASSWORD")
+    smtp_tls: str = Field("starttls", alias="KANSLI_SMTP_TLS")
+    mail_from: str = Field("", alias="KANSLI_MAIL_FROM")
+    # Signs the personal absence links in e-mailed kallelser (HMAC-SHA256); at least 32 characters.
+    link_secret: str = Field("", alias="KANSLI_LINK_SECRET")
+
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token)
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host.strip())
 
     @model_validator(mode="after")
     def _consistent(self) -> "Settings":
@@ -104,6 +118,47 @@ def _check_operations(s: Settings) -> None:
         raise ValueError("MicrosoftAppPassword är satt men MicrosoftAppId saknas; sätt botens app-id från Azure.")
     if not _is_http_url(s.teams_service_url):
         raise ValueError(f"KANSLI_TEAMS_SERVICE_URL ska vara en https-adress, inte '{s.teams_service_url}'.")
+    _check_mail(s)
+
+
+SMTP_TLS_MODES = ("starttls", "tls", "none")
+
+
+def _check_mail(s: Settings) -> None:
+    """E-mail settings: all or nothing, each problem one Swedish line naming the setting."""
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    if not s.email_enabled:
+        for name, value in (("KANSLI_SMTP_USER", s.smtp_user), ("KANSLI_MAIL_FROM", s.mail_from)):
+            if value:
+                raise ValueError(f"{name} är satt men KANSLI_SMTP_HOST saknas; ange e-postservern "
+                                 f"(till exempel smtp.region.se) eller ta bort {name}.")
+        return
+    if not 1 <= s.smtp_port <= 65535:
+        raise ValueError(f"KANSLI_SMTP_PORT ska vara ett portnummer mellan 1 och 65535 (vanligen 587), "
+                         f"inte {s.smtp_port}.")
+    if s.smtp_tls not in SMTP_TLS_MODES:
+        raise ValueError(f"KANSLI_SMTP_TLS ska vara starttls, tls eller none, inte '{s.smtp_tls}'.")
+    if s.smtp_user and not s.smtp_password:
+        raise ValueError("KANSLI_SMTP_USER är satt men KANSLI_SMTP_PASSWORD saknas.")
+    if s.smtp_password and not s.smtp_user:
+        raise ValueError("KANSLI_SMTP_PASSWORD är satt men KANSLI_SMTP_USER saknas.")
+    _name, addr = parseaddr(s.mail_from)
+    try:
+        Address(addr_spec=addr)
+        ok = "@" in addr and not any(c in s.mail_from for c in "\r\n")
+    except (ValueError, IndexError):
+        ok = False
+    if not ok:
+        raise ValueError("KANSLI_MAIL_FROM ska vara avsändaradressen, till exempel "
+                         f"'kansli <kansli@region.se>', inte '{s.mail_from}'.")
+    if len(s.link_secret) < 32:
+        raise ValueError("KANSLI_LINK_SECRET ska vara minst 32 tecken när e-post är på (den signerar "
+                         "frånvarolänkarna); skapa en med till exempel: openssl rand -hex 32")
+    if not s.public_url:
+        raise ValueError("KANSLI_PUBLIC_URL saknas; e-posten länkar till kansli (frånvarolänken), så ange "
+                         "adressen, till exempel https://kansli.region.se")
 
 
 def _shown(value: str) -> str:

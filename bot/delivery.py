@@ -12,9 +12,9 @@ import logging
 import os
 import socket
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Protocol, TextIO
+from typing import Any, Callable, Protocol, TextIO
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,6 +49,11 @@ class Recipient:
 
 
 class Transport(Protocol):
+    """One platform. A transport whose message is built from the store (e-mail) also has
+    `prepare(session, recipient, reply, row, *, now)`, run in the database thread, and
+    `async deliver(prepared)`, run on the loop with no connection held; the deliverer then uses those
+    instead of `send`."""
+
     name: str
 
     def can_reach(self, session: Session, recipient: Recipient) -> bool: ...
@@ -77,7 +82,38 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+EMAIL = "email"
+CONSOLE = "console"
+
+
+@dataclass
+class Plan:
+    """Where one outbox row goes: the transports to send through, in order, with any message a
+    transport built beforehand from the store (`prepare`), and the console that echoes it (terminal)."""
+
+    recipient: Recipient
+    reply: Reply
+    targets: list[Transport]
+    prepared: dict[str, Any]
+    fallback: Transport | None = None  # e-mail, when a chat delivery fails for good
+    echo: Transport | None = None
+    done: list[str] = field(default_factory=list)  # where an earlier attempt already delivered it
+
+
+def already_sent(row: Outbox) -> list[str]:
+    """Where a row for several transports already went, as recorded by a failure on a later one."""
+    if row.sent_at is not None or row.last_error is None:
+        return []
+    return [t for t in (row.transport or "").split("+") if t]
+
+
 class Deliverer:
+    """Sends outbox rows. A person is reached on the chat platform they last used that reaches them;
+    by e-mail when none does, when they chose e-mail (Person.notify_via "email"; "both": chat and
+    e-mail), or when the chat delivery failed for good. Rows that only e-mail carries (a kallelse,
+    minutes with their files) go by e-mail. In the terminal (`kansli chat`, `kansli tick`) the console
+    prints every message, and is the fallback when nothing else reaches the recipient."""
+
     def __init__(self, *, sessionmaker: sessionmaker[Session], transports: list[Transport],
                  clock: Callable[[], datetime], threads: DatabaseThreads | None = None) -> None:
         self.sessionmaker = sessionmaker
@@ -85,8 +121,8 @@ class Deliverer:
         self.clock = clock
         self._in_thread = threads.run if threads is not None else asyncio.to_thread
 
-    def _choose(self, session: Session, recipient: Recipient) -> Transport | None:
-        order = list(self.transports)
+    def _chat(self, session: Session, recipient: Recipient) -> Transport | None:
+        order = [t for t in self.transports if t.name not in (EMAIL, CONSOLE)]
         last = recipient.person.last_platform if recipient.person is not None else None
         order.sort(key=lambda t: 0 if t.name == last else 1)
         for t in order:
@@ -94,25 +130,50 @@ class Deliverer:
                 return t
         return None
 
+    def _route(self, session: Session, recipient: Recipient, row: Outbox) -> tuple[list[Transport], Transport | None]:
+        """The transports for a row, and the e-mail fallback should a chat delivery fail for good."""
+        email = next((t for t in self.transports if t.name == EMAIL and t.can_reach(session, recipient)), None)
+        if (row.payload or {}).get("mail"):
+            return ([email] if email else []), None
+        chat = self._chat(session, recipient)
+        via = recipient.person.notify_via if recipient.person is not None else None
+        if via == "email" and email is not None:
+            return [email], None
+        if via == "both":
+            targets = [t for t in (chat, email) if t is not None]
+            return targets, None
+        if chat is not None:
+            return [chat], email
+        return ([email] if email else []), None
+
     async def deliver(self, ids: list[int] | None = None, *, now: datetime | None = None) -> dict[str, int]:
         """Send every due row (or just `ids`); returns counts of sent, waiting and failed.
 
-        Database work runs in a worker thread (kansli's database threads) so the service's event loop never waits on the store;
-        only the platform calls run on the loop.
+        Database work (and building e-mail from the store) runs in a worker thread (kansli's database
+        threads) so the service's event loop never waits on the store; only the platform calls run on
+        the loop, with no connection held.
         """
         counts = {"sent": 0, "waiting": 0, "failed": 0}
         now = now or self.clock()
         with self.sessionmaker() as session:
             rows = await self._in_thread(self._claim, session, now, ids)
             for row in rows:
-                recipient, reply, transport = await self._in_thread(self._prepare, session, row)
-                if transport is None:
+                try:
+                    plan = await self._in_thread(self._prepare, session, row, now)
+                except Exception as exc:  # noqa: BLE001 - a message that cannot be built is retried later
+                    log.exception("preparing delivery %s failed", row.key)
+                    await self._in_thread(session.rollback)
+                    await self._in_thread(self._record, session, outbox.mark_failed, row, now=now,
+                                          error=f"{type(exc).__name__}: {exc}")
+                    counts["failed"] += 1
+                    continue
+                if not plan.targets:
                     await self._in_thread(
                         self._record, session, outbox.mark_waiting, row, now=now,
-                        reason=f"no platform reaches {recipient.label} yet",
+                        reason=f"no platform reaches {plan.recipient.label} yet",
                     )
                     counts["waiting"] += 1
-                elif await self._send_one(session, transport, recipient, reply, row, now):
+                elif await self._send_one(session, plan, row, now):
                     counts["sent"] += 1
                 else:
                     counts["failed"] += 1
@@ -124,16 +185,36 @@ class Deliverer:
         session.commit()
         return rows
 
-    def _prepare(self, session: Session, row: Outbox) -> tuple[Recipient, Reply, Transport | None]:
+    def _prepare(self, session: Session, row: Outbox, now: datetime) -> Plan:
         recipient = Recipient(
             person=session.get(Person, row.person_id) if row.person_id else None,
             forum=session.get(Forum, row.forum_id) if row.forum_id else None,
         )
-        chosen = self._choose(session, recipient)
         reply = Reply.from_dict(row.payload)
+        targets, fallback = self._route(session, recipient, row)
+        console = next((t for t in self.transports if t.name == CONSOLE), None)
+        if not targets and console is not None:
+            targets = [console]
+        # A row part-sent before (chat done, e-mail to retry) is not sent again where it went.
+        done = already_sent(row)
+        targets = [t for t in targets if t.name not in done]
+        prepared: dict[str, Any] = {}
+        for t in targets:
+            prepare = getattr(t, "prepare", None)
+            if prepare is not None:
+                prepared[t.name] = prepare(session, recipient, reply, row, now=now)
+        echo = console if console is not None and console not in targets else None
         # End the read transaction so no pooled connection is held while the platform call waits.
         session.commit()
-        return recipient, reply, chosen
+        return Plan(recipient=recipient, reply=reply, targets=targets, prepared=prepared, fallback=fallback,
+                    echo=echo, done=done)
+
+    @staticmethod
+    def _prepare_fallback(session: Session, plan: Plan, fallback: Transport, row: Outbox, now: datetime) -> Any:
+        prepare = getattr(fallback, "prepare", None)
+        prepared = prepare(session, plan.recipient, plan.reply, row, now=now) if prepare is not None else None
+        session.commit()
+        return prepared
 
     @staticmethod
     def _record(session: Session, mark: Callable[..., None], *args: object, **kwargs: object) -> None:
@@ -147,19 +228,58 @@ class Deliverer:
         mark(session, *args, **kwargs)
         session.commit()
 
-    async def _send_one(self, session: Session, transport: Transport, recipient: Recipient, reply: Reply,
-                        row: Outbox, now: datetime) -> bool:
-        try:
-            await transport.send(session, recipient, reply, row=row)
-        except PermanentError as exc:
-            log.warning("delivery %s to %s failed for good: %s", row.key, recipient.label, exc)
-            await self._in_thread(self._record, session, outbox.mark_failed, row, now=now, error=str(exc),
-                                    permanent=True)
-            return False
-        except Exception as exc:  # noqa: BLE001 - any platform failure leaves the row for a retry
-            log.warning("delivery %s to %s failed, will retry: %s", row.key, recipient.label, exc)
-            await self._in_thread(self._record, session, outbox.mark_failed, row, now=now,
-                                    error=f"{type(exc).__name__}: {exc}")
-            return False
-        await self._in_thread(self._record, session, outbox.mark_sent, row.id, now=now, transport=transport.name)
+    @staticmethod
+    async def _send_via(session: Session, transport: Transport, plan: Plan, row: Outbox,
+                        prepared: Any = None) -> None:
+        if prepared is not None:
+            await transport.deliver(prepared)  # type: ignore[attr-defined]
+        else:
+            await transport.send(session, plan.recipient, plan.reply, row=row)
+
+    async def _send_one(self, session: Session, plan: Plan, row: Outbox, now: datetime) -> bool:
+        label = plan.recipient.label
+        done = list(plan.done)
+        for transport in plan.targets:
+            try:
+                await self._send_via(session, transport, plan, row, plan.prepared.get(transport.name))
+            except PermanentError as exc:
+                fallback = plan.fallback
+                if fallback is None or transport is fallback:
+                    return await self._gave_up(session, row, now, label, str(exc), done)
+                plan.fallback = None
+                log.warning("delivery %s to %s failed for good on %s (%s); sending by e-mail",
+                            row.key, label, transport.name, exc)
+                try:
+                    prepared = await self._in_thread(self._prepare_fallback, session, plan, fallback, row, now)
+                    await self._send_via(session, fallback, plan, row, prepared)
+                except PermanentError as exc2:
+                    return await self._gave_up(session, row, now, label, f"{exc}; e-post: {exc2}", done)
+                except Exception as exc2:  # noqa: BLE001 - the e-mail is tried again later
+                    return await self._failed(session, row, now, label, exc2, done)
+                done.append(fallback.name)
+                continue
+            except Exception as exc:  # noqa: BLE001 - any platform failure leaves the row for a retry
+                return await self._failed(session, row, now, label, exc, done)
+            done.append(transport.name)
+        await self._in_thread(self._record, session, outbox.mark_sent, row.id, now=now, transport="+".join(done))
+        if plan.echo is not None:
+            try:
+                await plan.echo.send(session, plan.recipient, plan.reply, row=row)
+            except Exception:  # noqa: BLE001 - the echo is a courtesy
+                log.debug("console echo failed", exc_info=True)
         return True
+
+    async def _gave_up(self, session: Session, row: Outbox, now: datetime, label: str, error: str,
+                       done: list[str]) -> bool:
+        log.warning("delivery %s to %s failed for good: %s", row.key, label, error)
+        await self._in_thread(self._record, session, outbox.mark_failed, row, now=now, error=error,
+                              permanent=True, transport="+".join(done) or None)
+        return False
+
+    async def _failed(self, session: Session, row: Outbox, now: datetime, label: str, exc: Exception,
+                      done: list[str]) -> bool:
+        log.warning("delivery %s to %s failed, will retry: %s", row.key, label, exc)
+        error = f"{type(exc).__name__}: {exc}"
+        await self._in_thread(self._record, session, outbox.mark_failed, row, now=now, error=error,
+                              transport="+".join(done) or None)
+        return False

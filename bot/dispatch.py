@@ -100,10 +100,11 @@ def clean(value: str | None) -> str | None:
 
 
 class Dispatcher:
-    def __init__(self, *, sessionmaker: sessionmaker[Session], clock) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *, sessionmaker: sessionmaker[Session], clock, email: bool = False) -> None:  # type: ignore[no-untyped-def]
         registry.load_all()
         self.sessionmaker = sessionmaker
         self.clock = clock
+        self.email = email  # this process sends e-mail (handlers then queue kallelser and minutes by e-mail)
         # The commands of one process take turns here, on both stores (measured in `make bench`):
         # - CPython runs their Python one at a time anyway; when several worker threads contend for the
         #   GIL the event loop waits behind all of them, and Slack's acknowledgement took 500 ms at
@@ -250,6 +251,7 @@ class Dispatcher:
             whispers=platform not in NO_WHISPER,
             parse_when=self._dates().parse_when,
             split_when=self._dates().split_when,
+            email=self.email,
         )
         person_id = person.id
         try:
@@ -259,7 +261,7 @@ class Dispatcher:
             ids = [
                 i
                 for m in ctx.outgoing()
-                if (i := outbox.enqueue(session, key=m.key, kind=m.kind, payload=m.reply.to_dict(), now=now,
+                if (i := outbox.enqueue(session, key=m.key, kind=m.kind, payload=m.payload(), now=now,
                                         person_id=m.person_id, forum_id=m.forum_id)) is not None
             ]
             session.commit()

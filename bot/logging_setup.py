@@ -35,6 +35,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REDACTED),
     (re.compile(r"(?i)(\"?(?:authorization|client_secret|password|passwd|signing_secret|token)\"?\s*[:=]\s*\"?)"
                 r"[^\s\",}&]+"), r"\1" + REDACTED),
+    # Personal absence links from e-mailed kallelser (bot/mail/links.py): the token is a credential.
+    (re.compile(r"(/franvaro/)[A-Za-z0-9._~%-]+"), r"\1" + REDACTED),
     # Passwords in database URLs: scheme://user:password@host
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@"), r"\1" + REDACTED + "@"),
     # Absence notes: "/anmäl frånvaro …: NOTE" (any spelling the command accepts) and note fields.
@@ -46,7 +48,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 
 # Libraries that at INFO/DEBUG write SQL parameters, result rows or request bodies (message texts,
 # absence notes): they stay at WARNING whatever KANSLI_LOG_LEVEL says.
-QUIET = ("sqlalchemy", "alembic", "slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "msal",
+QUIET = ("aiosmtplib", "sqlalchemy", "alembic", "slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "msal",
          "urllib3", "aiohttp.client", "apscheduler.executors", "asyncio")
 
 _secrets: list[str] = []
@@ -65,6 +67,8 @@ def secrets_of(settings: Any) -> list[str]:
         settings.slack_signing_secret,
         settings.slack_app_token,
         settings.microsoft_app_password,
+        getattr(settings, "smtp_password", None),
+        getattr(settings, "link_secret", None),
     ]
     try:
         values.append(make_url(settings.database_url).password)

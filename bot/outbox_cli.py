@@ -32,6 +32,8 @@ KIND_NAMES = {
     "reminder.follow_up": "påminnelse återkoppling",
     "reminder.assignment": "påminnelse uppdrag",
     "reminder.year_end": "påminnelse nästa år",
+    "kallelse": "kallelse (e-post)",
+    "minutes_mail": "minnesanteckningar (e-post)",
 }
 HEADERS = ("när", "till", "vad", "status", "försök", "fel")
 

@@ -24,7 +24,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import OperationalError
 
-from handlers import reminders
+from handlers import kallelse, reminders
 
 log = logging.getLogger("kansli.scheduler")
 
@@ -41,6 +41,9 @@ def enqueue_due(services: Any, now: datetime) -> reminders.PassResult:
         try:
             with services.sessionmaker() as session:
                 result = reminders.enqueue_due(session, now)
+                if getattr(getattr(services, "settings", None), "email_enabled", False):
+                    # Invitations follow a meeting moved, re-placed or cancelled by any path (issue 19).
+                    result.delivery_ids += kallelse.sync_invitations(session, now=now)
                 session.commit()
                 return result
         except OperationalError:

@@ -74,7 +74,8 @@ class Reply:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Reply":
-        data = dict(data)
+        # An outbox payload may carry delivery hints beside the reply (Message.mail): only the reply's own keys.
+        data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         data["fields"] = [tuple(f) for f in data.get("fields", [])]
         data["actions"] = [Action(**a) for a in data.get("actions", [])]
         data["sections"] = [
@@ -119,6 +120,15 @@ class Message:
     reply: Reply
     person_id: int | None = None
     forum_id: int | None = None
+    # For e-mail only (handlers.kallelse): what the e-mail renderer in bot/ adds, e.g.
+    # {"kind": "kallelse", "meeting_id": 7, "method": "REQUEST", "sequence": 1}. Such a message goes by e-mail.
+    mail: dict[str, Any] | None = None
+
+    def payload(self) -> dict[str, Any]:
+        data = self.reply.to_dict()
+        if self.mail:
+            data["mail"] = dict(self.mail)
+        return data
 
 
 # The kind of conversation a command came from, as the adapter tells it. Private content (absence notes,
@@ -147,6 +157,8 @@ class Context:
     whispers: bool = True
     parse_when: WhenParser | None = None
     split_when: WhenSplitter | None = None
+    # True when this process sends e-mail (KANSLI_SMTP_HOST): kallelser and minutes are then e-mailed too.
+    email: bool = False
     messages: list[Message] = field(default_factory=list)
     _roles: dict[int, set[str]] = field(default_factory=dict, repr=False)
 
@@ -190,20 +202,27 @@ class Context:
     def notify_person(self, person: Person, reply: Reply, *, kind: str, key: str) -> None:
         self.messages.append(Message(key=f"{kind}:{key}:p{person.id}", kind=kind, reply=reply, person_id=person.id))
 
+    def notify_by_email(self, person: Person, reply: Reply, *, kind: str, key: str, mail: dict[str, Any]) -> None:
+        """A message that only e-mail carries (a kallelse with its invitation, minutes with their files)."""
+        self.messages.append(Message(key=f"{kind}:{key}:p{person.id}", kind=kind, reply=reply, person_id=person.id,
+                                     mail={"kind": kind, **mail}))
+
     def outgoing(self) -> list[Message]:
         """The messages to send, one per person: when someone holds several roles for the same event
-        (absence recipient and coordinator, say) their messages become one, in the order queued."""
+        (absence recipient and coordinator, say) their chat messages become one, in the order queued."""
         out: list[Message] = []
         by_person: dict[int, list[Message]] = {}
         for m in self.messages:
-            if m.person_id is None:
+            if m.person_id is None or m.mail:
                 out.append(m)
             elif m.person_id in by_person:
                 by_person[m.person_id].append(m)
             else:
                 by_person[m.person_id] = [m]
                 out.append(m)
-        return [merge_messages(by_person[m.person_id]) if m.person_id in by_person else m for m in out]
+        # An e-mail-only message (a kallelse, minutes with files) travels alone.
+        return [merge_messages(by_person[m.person_id]) if not m.mail and m.person_id in by_person else m
+                for m in out]
 
     def notify_forum(self, forum: Forum, reply: Reply, *, kind: str, key: str) -> None:
         self.messages.append(Message(key=f"{kind}:{key}:f{forum.id}", kind=kind, reply=reply, forum_id=forum.id))

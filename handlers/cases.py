@@ -976,6 +976,7 @@ def working_days_between(after: date, until: date) -> int:
     order=24,
 )
 def publish_agenda(ctx: Context, args: str) -> Reply:
+    from handlers import kallelse
     from handlers.agenda import agenda_cases, agenda_reply
 
     named, rest = pop_forum_option(ctx, args)
@@ -1015,6 +1016,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     agenda = agenda_reply(ctx.session, meeting, now=ctx.now)
     ctx.notify_forum(forum, agenda, kind="agenda", key=f"m{meeting.id}:{ctx.now.isoformat()}")
+    kallelse.send_kallelse(ctx, meeting)  # issue 19: e-mailed kallelse with invitation (one line)
 
     day = meeting_day(meeting)
     deadline = forum_deadlines(forum, day).agenda

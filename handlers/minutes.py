@@ -24,6 +24,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from handlers import kallelse
 from handlers.agenda import absence_part, agenda_items
 from handlers import limits
 from handlers.base import Action, Context, Reply, Section, UserError
@@ -529,6 +530,7 @@ def mark_minutes_sent(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     doc = minutes_doc(ctx.session, meeting, now=ctx.now)
     ctx.notify_forum(meeting.forum, minutes_reply(doc, private=False), kind="minutes_sent", key=f"m{meeting.id}")
+    kallelse.send_minutes(ctx, meeting, minutes_reply(doc))  # issue 19: minutes e-mailed with PDF and DOCX
     ctx.audit("minutes_sent", "meeting", meeting.id)
     return Reply(
         title=f"Minnesanteckningar – {label}, {when}",

@@ -108,6 +108,9 @@ class Person(Base):
     teams_aad_object_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     # The platform the person last wrote from ("slack", "teams", "cli"): notifications go there first.
     last_platform: Mapped[str | None] = mapped_column(String(20))
+    # Where notifications go (/aviseringar): "chat" (default: a chat platform, e-mail when none reaches),
+    # "email" (e-mail only) or "both".
+    notify_via: Mapped[str | None] = mapped_column(String(10))
     erased: Mapped[bool] = mapped_column(Boolean, default=False)
 
     organisation: Mapped[Organisation | None] = relationship()
@@ -173,6 +176,9 @@ class Meeting(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The calendar feed's SEQUENCE: raised each time the event itself (time, place, cancellation) changes.
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # What the e-mailed invitation (kallelse) last said: "SEQUENCE:digest" of time, place, state and
+    # publication (handlers.kallelse), so a change by any path is noticed and sent once.
+    invited_state: Mapped[str | None] = mapped_column(String(200))
 
     forum: Mapped[Forum] = relationship()
 

@@ -81,8 +81,12 @@ def mark_sent(session: Session, row_id: int, *, now: datetime, transport: str) -
     )
 
 
-def mark_failed(session: Session, row: Outbox, *, now: datetime, error: str, permanent: bool = False) -> None:
-    """Keep the row pending with exponential back-off, or failed after too many tries."""
+def mark_failed(session: Session, row: Outbox, *, now: datetime, error: str, permanent: bool = False,
+                transport: str | None = None) -> None:
+    """Keep the row pending with exponential back-off, or failed after too many tries.
+
+    `transport` names where it did go already (a row for chat and e-mail whose e-mail failed: "slack"),
+    so a retry sends only what is missing."""
     attempts = row.attempts + 1
     failed = permanent or attempts >= MAX_ATTEMPTS
     delay = timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
@@ -95,6 +99,7 @@ def mark_failed(session: Session, row: Outbox, *, now: datetime, error: str, per
             next_attempt_at=now + delay,
             last_error=error[:2000],
             claimed_by=None,
+            transport=transport,
         )
         .execution_options(synchronize_session=False)
     )

@@ -89,7 +89,7 @@ def test_a_network_reached_only_by_email_runs_end_to_end(tmp_path: Path, smtp) -
 
     # The minutes, with the PDF and DOCX, to every member.
     kansli("chat", "--as", "maria.lind", "--now", "2020-03-06T15:00",
-           "/minnesanteckningar 2020-03-06 Mötet hölls i Falun.")
+           "/minnesanteckningar tillägg 2020-03-06: Mötet hölls i Falun.")
     kansli("chat", "--as", "maria.lind", "--now", "2020-03-06T15:05", "/minnesanteckningar skickade 2020-03-06")
     for handle in members:
         minutes = smtp.inbox.messages(f"{handle}@example.se")[-1]

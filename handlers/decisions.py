@@ -22,9 +22,10 @@ from handlers.cases import (
     tell,
 )
 from handlers.common import forum_label, meeting_label, person_arg, person_label, require_role
-from handlers.fmt import format_date
+from handlers.agenda import add_item, case_item_on
+from handlers.fmt import format_date, format_span
 from handlers.registry import command, normalise
-from storage.models import Case, Decision
+from storage.models import AgendaItem, Case, Decision, Meeting
 
 BESLUT_USAGE = "/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss ORSAK"
 REMIT_WORDS = ("aterremiss", "aterremittera", "aterremitteras", "aterremitterat")
@@ -35,13 +36,37 @@ def _meeting_words(case: Case) -> str:
     return f"{genitive(case.forum)} möte {meeting_label(case.meeting)}" if case.meeting else forum_label(case.forum)
 
 
-def _refuse_unless_on_agenda(case: Case, doing: str) -> None:
+def _refuse_unless_on_agenda(ctx: Context, case: Case, doing: str) -> AgendaItem:
+    """The case's item on the meeting being held; refused before the meeting starts and after its minutes
+    are sent, with the meeting's time and what to do instead."""
     refuse_if_closed(case)
     if case.status not in DECIDABLE or case.meeting is None:
         raise UserError(
             f"Ärende {case_title(case)} står inte på någon dagordning (det är {status_name(case)}), "
             f"så det går inte att {doing}. Samordnaren lägger det på dagordningen med "
             f"/beredning {case.number} dagordning."
+        )
+    meeting = case.meeting
+    refuse_unless_held(ctx, meeting, doing=doing, number=case.number)
+    item = case_item_on(ctx.session, meeting, case)
+    if item is None:  # a case placed on the meeting before items were stored
+        item = add_item(ctx.session, meeting, now=ctx.now, title=case.title, case=case)
+    return item
+
+
+def refuse_unless_held(ctx: Context, meeting: Meeting, *, doing: str, number: str = "NR") -> None:
+    """Decisions are recorded from the meeting's start until its minutes are sent."""
+    span = f"{genitive(meeting.forum)} möte {format_span(meeting.starts_at, meeting.ends_at)}"
+    if meeting.starts_at > ctx.now:
+        raise UserError(
+            f"Det går inte att {doing} före mötet: {span} har inte börjat. Beslut förs in från mötets början "
+            f"tills minnesanteckningarna är skickade; skriv /beslut {number} att … under mötet."
+        )
+    if meeting.minutes_sent_at is not None:
+        raise UserError(
+            f"Det går inte att {doing} längre: minnesanteckningarna från {span} skickades "
+            f"{format_date(meeting.minutes_sent_at)} och ändras inte. Ta upp frågan på ett kommande möte "
+            f"(/beredning {number} dagordning DATUM), eller rätta under Föregående minnesanteckningar där."
         )
 
 
@@ -66,7 +91,7 @@ def parse_decision(text: str) -> tuple[list[str], str | None]:
     return lines, responsible
 
 
-def record_decision(ctx: Context, case: Case, text: str) -> Reply:
+def record_decision(ctx: Context, case: Case, text: str, item: AgendaItem) -> Reply:
     lines, responsible_text = parse_decision(text)
     if not lines:
         raise UserError(f"Skriv vad mötet beslutade om ärende {case.number}: {BESLUT_USAGE}.")
@@ -74,6 +99,7 @@ def record_decision(ctx: Context, case: Case, text: str) -> Reply:
     decision = Decision(
         case_id=case.id,
         meeting_id=case.meeting_id,
+        item_id=item.id,
         text="\n".join(lines),
         responsible_id=responsible.id if responsible else None,
         recorded_by_id=ctx.person.id,
@@ -116,7 +142,7 @@ def record_decision(ctx: Context, case: Case, text: str) -> Reply:
     )
 
 
-def remit(ctx: Context, case: Case, reason: str) -> Reply:
+def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
     reason = " ".join(reason.split())
     if not reason:
         message = (
@@ -130,6 +156,7 @@ def remit(ctx: Context, case: Case, reason: str) -> Reply:
     decision = Decision(
         case_id=case.id,
         meeting_id=case.meeting_id,
+        item_id=item.id,
         text=f"att återremittera ärendet ({reason})",
         recorded_by_id=ctx.person.id,
         decided_at=ctx.now,
@@ -169,10 +196,10 @@ def decide(ctx: Context, args: str) -> Reply:
     require_role(ctx, case.forum, DECIDERS, doing="föra in beslut")
     first, _, tail = rest.partition(" ")
     if normalise(first).rstrip(":") in REMIT_WORDS:
-        _refuse_unless_on_agenda(case, "återremittera det")
-        return remit(ctx, case, tail)
-    _refuse_unless_on_agenda(case, "föra in beslut")
-    return record_decision(ctx, case, rest)
+        item = _refuse_unless_on_agenda(ctx, case, "återremittera det")
+        return remit(ctx, case, tail, item)
+    item = _refuse_unless_on_agenda(ctx, case, "föra in beslut")
+    return record_decision(ctx, case, rest, item)
 
 
 @command(
@@ -188,5 +215,5 @@ def decide(ctx: Context, args: str) -> Reply:
 def remit_command(ctx: Context, args: str) -> Reply:
     case, rest = case_from_args(ctx, args, usage="/återremiss NR ORSAK")
     require_role(ctx, case.forum, DECIDERS, doing="återremittera ärenden")
-    _refuse_unless_on_agenda(case, "återremittera det")
-    return remit(ctx, case, rest)
+    item = _refuse_unless_on_agenda(ctx, case, "återremittera det")
+    return remit(ctx, case, rest, item)

@@ -536,10 +536,12 @@ def overview_forums(ctx: Context, named: Forum | None, *, doing: str) -> list[Fo
     return forums
 
 
-def _case_line(c: Case, follow: dict[int, list]) -> str:
+def _case_line(c: Case, follow: dict[int, list], untreated: set[int] = frozenset()) -> str:  # type: ignore[assignment]
     parts = [f"{c.number} {c.title}", f"anmält av {person_label(c.raised_by)}",
              PURPOSE_NAMES.get(c.purpose, c.purpose).lower()]
-    if c.meeting is not None:
+    if c.meeting is not None and c.id in untreated:
+        parts.append(f"ej behandlat {format_date(c.meeting.starts_at)}")
+    elif c.meeting is not None:
         parts.append(f"möte {format_date(c.meeting.starts_at)}" + (" (tillkommande)" if c.late_addition else ""))
     elif c.wished_meeting is not None:
         parts.append(f"önskat möte {format_date(c.wished_meeting.starts_at)}")
@@ -581,6 +583,11 @@ def list_cases(ctx: Context, args: str) -> Reply:
         )
     found = store.cases_of(ctx.session, forums, statuses)
     follow = store.open_follow_ups(ctx.session, found)
+    from storage.agenda import undecided_on_meeting
+
+    held = [c for c in found if c.status == "pa_dagordning" and c.meeting is not None
+            and meeting_is_over(ctx, c.meeting)]
+    untreated = undecided_on_meeting(ctx.session, held)
     names = ", ".join(forum_label(f) for f in forums)
     if not found:
         return Reply(title=f"Ärendelista – {names}", lines=[f"Inga ärenden ({scope})."])
@@ -593,7 +600,7 @@ def list_cases(ctx: Context, args: str) -> Reply:
             heading = f"{STATUS_HEADINGS[status]} ({len(group)})"
             if len(forums) > 1:
                 heading = f"{forum_label(forum)}: {heading}"
-            sections.append(Section(heading=heading, lines=[_case_line(c, follow) for c in group]))
+            sections.append(Section(heading=heading, lines=[_case_line(c, follow, untreated) for c in group]))
     return Reply(
         title=f"Ärendelista – {names}",
         sections=sections,

@@ -622,6 +622,28 @@ def may_view(ctx: Context, case: Case) -> bool:
     return ctx.person.id in involved
 
 
+def agenda_history(ctx: Context, case: Case) -> list[str]:
+    """Each meeting whose agenda the case has been on: 'fredag 6 mars 2020: punkt 5, inget beslut'."""
+    from handlers.agenda import items_of_case
+    from storage.models import Decision
+
+    items = items_of_case(ctx.session, case)
+    if not items:
+        return []
+    decided = set(ctx.session.scalars(select(Decision.item_id).where(Decision.item_id.in_([i.id for i in items]))))
+    lines = []
+    for item in items:
+        if item.id in decided:
+            outcome = "beslut"
+        elif item.meeting.starts_at > ctx.now:
+            outcome = "kommande möte"
+        else:
+            outcome = "inget beslut"
+        late = " (tillkommande ärende)" if item.late_addition else ""
+        lines.append(f"{format_date(item.meeting.starts_at)}: punkt {item.label}{late}, {outcome}")
+    return lines
+
+
 def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Iterable[str] = ()) -> Reply:
     """A case with its decisions, follow-ups, assignments and history."""
     sections = []
@@ -647,6 +669,9 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
             + (" (klart)" if a.closed_at else "")
             for a in assignments
         ]))
+    placed = agenda_history(ctx, case)
+    if placed:
+        sections.append(Section(heading="Dagordningar", lines=placed))
     history = []
     for ev in case.events:
         who = ev.actor.name if ev.actor is not None else "kansli"
@@ -770,8 +795,11 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
             if old is not None:
                 remove_item(ctx.session, old)
         if item is None:
-            item = add_item(ctx.session, meeting, now=ctx.now, title=case.title, case=case,
-                            proposer=options.get("förslagsställare") or None)
+            from handlers.agenda import items_of_case
+
+            earlier = items_of_case(ctx.session, case)
+            proposer = options.get("förslagsställare") or (earlier[-1].proposer if earlier else None)
+            item = add_item(ctx.session, meeting, now=ctx.now, title=case.title, case=case, proposer=proposer)
         late = item.late_addition
         case.status = "pa_dagordning"
         case.meeting_id = meeting.id

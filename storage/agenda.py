@@ -23,7 +23,9 @@ ON_AGENDA = ("pa_dagordning", "behandlat", "aterremitterat", "avslutat")
 
 def standing_titles(forum) -> list[str]:  # type: ignore[no-untyped-def]
     """The forum's standing items (network file `rules: standing_items:`), else seed 003's four."""
-    return list(forum.standing_items or STANDING_ITEMS)
+    if forum.standing_items:
+        return [t.strip() for t in forum.standing_items.splitlines() if t.strip()]
+    return list(STANDING_ITEMS)
 
 
 def _order(item: AgendaItem) -> tuple[int, int, int]:

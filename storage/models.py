@@ -130,8 +130,9 @@ class Forum(Base):
     min_meetings_per_year: Mapped[int | None] = mapped_column(Integer)
     reminder_time: Mapped[time] = mapped_column(Time, default=time(8, 0))
     chair_agenda_time: Mapped[time] = mapped_column(Time, default=time(7, 30))
-    # The standing items of every agenda (network.yaml `rules: standing_items:`); None means seed 003's four.
-    standing_items: Mapped[list[str] | None] = mapped_column(JSON)
+    # The standing items of every agenda (network.yaml `rules: standing_items:`), one title a line; None means
+    # seed 003's four. Text, not JSON: forums are selected with DISTINCT, which PostgreSQL's json cannot compare.
+    standing_items: Mapped[str | None] = mapped_column(Text)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="forum")
 

@@ -296,7 +296,7 @@ def validate(data: Any) -> _Plan:
                         "Rapporter och delgivningar].")
             standing = None
         forum = {
-            "standing_items": [t.strip() for t in standing] if standing else None,
+            "standing_items": "\n".join(" ".join(t.split()) for t in standing) if standing else None,
             "key": key,
             "name": name,
             "short": chk.text(e, "short", where, required=False),

@@ -35,7 +35,7 @@ ON_AGENDA = ("pa_dagordning", "behandlat", "aterremitterat", "avslutat")
 
 def upgrade() -> None:
     with op.batch_alter_table("forum", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("standing_items", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("standing_items", sa.Text(), nullable=True))
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.add_column(sa.Column("minutes_record", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("minutes_sent_text", sa.Text(), nullable=True))

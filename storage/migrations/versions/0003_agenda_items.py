@@ -13,7 +13,9 @@ change when a case moves on.
 
 Downgrade: refused once any agenda has been published as a version or any minutes stored as sent
 (those records exist only in the new tables and columns). On a store without such records it drops
-the new tables and columns; the cases keep their meeting.
+the new tables and columns; the cases keep their meeting. On SQLite the item_id columns of decision,
+assignment, assignment_extension and follow_up are emptied but stay (SQLite would have to rebuild
+those tables, which breaks the references between them); revision 0002 does not read them.
 
 Revision ID: 0003
 Revises: 0002
@@ -82,26 +84,27 @@ def upgrade() -> None:
         sa.UniqueConstraint("meeting_id", "version", name="uq_agenda_version_meeting_version"),
     )
 
-    with op.batch_alter_table("decision", schema=None) as batch_op:
+    with op.batch_alter_table("decision", schema=None) as batch_op:  # nothing refers to decision: safe to rebuild
         batch_op.alter_column("case_id", existing_type=sa.Integer(), nullable=True)
-        batch_op.add_column(sa.Column("item_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_decision_item_id"), ["item_id"], unique=False)
-        batch_op.create_foreign_key(batch_op.f("fk_decision_item_id_agenda_item"), "agenda_item", ["item_id"], ["id"])
-    with op.batch_alter_table("assignment", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("item_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_assignment_item_id"), ["item_id"], unique=False)
-        batch_op.create_foreign_key(batch_op.f("fk_assignment_item_id_agenda_item"), "agenda_item", ["item_id"],
-                                    ["id"])
-    with op.batch_alter_table("assignment_extension", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("item_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_assignment_extension_item_id_agenda_item"), "agenda_item",
-                                    ["item_id"], ["id"])
-    with op.batch_alter_table("follow_up", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("item_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_follow_up_item_id_agenda_item"), "agenda_item", ["item_id"],
-                                    ["id"])
+    for table in ("decision", "assignment", "assignment_extension", "follow_up"):
+        add_item_column(table)
+    op.create_index(op.f("ix_decision_item_id"), "decision", ["item_id"], unique=False)
+    op.create_index(op.f("ix_assignment_item_id"), "assignment", ["item_id"], unique=False)
 
     carry_over(op.get_bind())
+
+
+def add_item_column(table: str) -> None:
+    """item_id → agenda_item.id, added in place: on SQLite a rebuild of assignment would break the references
+    from assignment_extension, so the column and its named reference are added with ALTER TABLE."""
+    name = f"fk_{table}_item_id_agenda_item"
+    if op.get_bind().dialect.name == "sqlite":
+        if "item_id" in {c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)}:
+            return  # left by a downgrade on SQLite
+        op.execute(f"ALTER TABLE {table} ADD COLUMN item_id INTEGER CONSTRAINT {name} REFERENCES agenda_item (id)")
+        return
+    op.add_column(table, sa.Column("item_id", sa.Integer(), nullable=True))
+    op.create_foreign_key(name, table, "agenda_item", ["item_id"], ["id"])
 
 
 def carry_over(conn) -> None:  # type: ignore[no-untyped-def]
@@ -163,30 +166,27 @@ def downgrade() -> None:
             "are stored only in this revision's tables and columns, and they are records that must not be lost. "
             "Restore a backup taken before the upgrade instead."
         )
-    with op.batch_alter_table("follow_up", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_follow_up_item_id_agenda_item"), type_="foreignkey")
-        batch_op.drop_column("item_id")
-    with op.batch_alter_table("assignment_extension", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_assignment_extension_item_id_agenda_item"), type_="foreignkey")
-        batch_op.drop_column("item_id")
-    with op.batch_alter_table("assignment", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_assignment_item_id_agenda_item"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_assignment_item_id"))
-        batch_op.drop_column("item_id")
     conn.execute(sa.text("DELETE FROM decision WHERE case_id IS NULL"))
-    with op.batch_alter_table("decision", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_decision_item_id_agenda_item"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_decision_item_id"))
-        batch_op.drop_column("item_id")
-        batch_op.alter_column("case_id", existing_type=sa.Integer(), nullable=False)
+    op.drop_index(op.f("ix_assignment_item_id"), table_name="assignment")
+    op.drop_index(op.f("ix_decision_item_id"), table_name="decision")
+    if conn.dialect.name == "sqlite":
+        # SQLite cannot drop a column that holds a reference without rebuilding its table, and rebuilding
+        # assignment would break the references from assignment_extension. The item_id columns stay, empty
+        # and unused by revision 0002 (an upgrade again finds and reuses them).
+        for table in ("decision", "assignment", "assignment_extension", "follow_up"):
+            conn.execute(sa.text(f"UPDATE {table} SET item_id = NULL"))
+    else:
+        for table in ("follow_up", "assignment_extension", "assignment", "decision"):
+            op.drop_constraint(f"fk_{table}_item_id_agenda_item", table, type_="foreignkey")
+        for table in ("follow_up", "assignment_extension", "assignment", "decision"):
+            op.drop_column(table, "item_id")
+        op.alter_column("decision", "case_id", existing_type=sa.Integer(), nullable=False)
     op.drop_table("agenda_version")
     with op.batch_alter_table("agenda_item", schema=None) as batch_op:
         batch_op.drop_index("ix_agenda_item_meeting_number")
         batch_op.drop_index(batch_op.f("ix_agenda_item_case_id"))
     op.drop_table("agenda_item")
-    with op.batch_alter_table("meeting", schema=None) as batch_op:
-        batch_op.drop_column("minutes_sha256")
-        batch_op.drop_column("minutes_sent_text")
-        batch_op.drop_column("minutes_record")
-    with op.batch_alter_table("forum", schema=None) as batch_op:
-        batch_op.drop_column("standing_items")
+    # Plain DROP COLUMN (SQLite 3.35+): rebuilding meeting or forum would break the references to them.
+    for table, column in (("meeting", "minutes_sha256"), ("meeting", "minutes_sent_text"),
+                          ("meeting", "minutes_record"), ("forum", "standing_items")):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -74,7 +74,8 @@ CASE_NUMBER = re.compile(r"^(\d{4}):(\d{1,6})$")
 URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 MAX_TITLE = 500
 
-RAISE_USAGE = "/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; bilaga: URL]"
+RAISE_USAGE = ("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; beskrivning: TEXT] "
+               "[; bilaga: URL]")
 BEREDNING_USAGE = "/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR åter ORSAK"
 
 
@@ -350,6 +351,8 @@ def case_fields(ctx: Context, case: Case) -> list[tuple[str, str]]:
         if case.late_addition:
             label += " (tillkommande ärende)"
         fields.append(("Dagordning", label))
+    if case.description:
+        fields.append(("Beskrivning", case.description))
     if case.proposal:
         fields.append(("Förslag till beslut", case.proposal))
     for a in case.attachments:
@@ -420,6 +423,7 @@ def raise_form(ctx: Context) -> Reply:
             ("syfte", "information, diskussion eller beslut (annars information)"),
             ("möte", "det möte du vill att ärendet tas upp på, till exempel '25 september'"),
             ("föredragande", "den som föredrar ärendet, som @handle"),
+            ("beskrivning", "bakgrund och vad ärendet gäller; texten under punkten på dagordningen"),
             ("bilaga", "en webbadress till underlaget; flera skiljs med mellanslag"),
             ("förslag", "förslag till beslut, om syftet är beslut"),
             ("forum", "forumets id, om du sitter i flera forum"),
@@ -647,8 +651,6 @@ def agenda_history(ctx: Context, case: Case) -> list[str]:
 def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Iterable[str] = ()) -> Reply:
     """A case with its decisions, follow-ups, assignments and history."""
     sections = []
-    if case.description:
-        sections.append(Section(heading="Beskrivning", lines=[case.description]))
     if case.decisions:
         dl = []
         for d in case.decisions:

@@ -27,7 +27,9 @@ from handlers.fmt import format_date, format_span
 from handlers.registry import command, normalise
 from storage.models import AgendaItem, Case, Decision, Meeting
 
-BESLUT_USAGE = "/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss ORSAK"
+BESLUT_USAGE = ("/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss ORSAK  eller  "
+                "/beslut punkt N [DATUM] att …")
+ITEM_USAGE = "/beslut punkt N [DATUM] att … [; ansvarig: @x], till exempel /beslut punkt 2 att godkänna dagordningen"
 REMIT_WORDS = ("aterremiss", "aterremittera", "aterremitteras", "aterremitterat")
 DECIDABLE = ("pa_dagordning", "behandlat")
 
@@ -98,7 +100,7 @@ def record_decision(ctx: Context, case: Case, text: str, item: AgendaItem) -> Re
     responsible = person_arg(ctx, responsible_text, field="ansvarig") if responsible_text else None
     decision = Decision(
         case_id=case.id,
-        meeting_id=case.meeting_id,
+        meeting_id=item.meeting_id,
         item_id=item.id,
         text="\n".join(lines),
         responsible_id=responsible.id if responsible else None,
@@ -183,6 +185,54 @@ def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
     return Reply(title=f"Ärende {case.number} återremitterat", lines=lines)
 
 
+def decide_on_item(ctx: Context, args: str) -> Reply:
+    """A decision on any item of the meeting being held, standing items included ('att godkänna dagordningen')."""
+    from handlers.common import pop_forum_option
+    from handlers.items import find_item
+
+    from handlers.cases import meeting_for_phrase
+    from handlers.common import my_forums
+    from storage import queries
+
+    named, args = pop_forum_option(ctx, args)
+    label, _, rest = args.strip().partition(" ")
+    when, text = ctx.split(rest) if rest.strip() and not normalise(rest).startswith("att ") else (None, rest)
+    mine = [named] if named else ([f for f in my_forums(ctx) if ctx.roles_in(f) & DECIDERS] or my_forums(ctx))
+    if when is not None:
+        meeting = meeting_for_phrase(ctx, mine, rest[: len(rest) - len(text)].strip())
+    else:  # the latest meeting that has started in the secretary's forums
+        held = queries.meetings_before(ctx.session, mine, ctx.now, limit=1)
+        if not held:
+            raise UserError(f"{forum_label(mine[0])} har inte haft något möte ännu. Skriv: {ITEM_USAGE}.")
+        meeting = held[0]
+    forum = meeting.forum
+    require_role(ctx, forum, DECIDERS, doing="föra in beslut")
+    refuse_unless_held(ctx, meeting, doing="föra in beslut", number=f"punkt {label}")
+    item = find_item(ctx, meeting, label, usage=ITEM_USAGE)
+    if item.id is None:  # standing items not stored yet
+        from handlers.agenda import ensure_items
+
+        ensure_items(ctx.session, meeting, now=ctx.now)
+        item = find_item(ctx, meeting, label, usage=ITEM_USAGE)
+    if item.case is not None:
+        return record_decision(ctx, item.case, text, item)
+    lines, responsible_text = parse_decision(text)
+    if not lines:
+        raise UserError(f"Skriv vad mötet beslutade under punkt {item.label}: {ITEM_USAGE}.")
+    responsible = person_arg(ctx, responsible_text, field="ansvarig") if responsible_text else None
+    decision = Decision(case_id=None, meeting_id=meeting.id, item_id=item.id, text="\n".join(lines),
+                        responsible_id=responsible.id if responsible else None, recorded_by_id=ctx.person.id,
+                        decided_at=ctx.now)
+    ctx.session.add(decision)
+    ctx.session.flush()
+    ctx.audit("item.decision", "meeting", meeting.id, item=item.label, decision_id=decision.id, text=decision.text)
+    return Reply(
+        title=f"Beslut under punkt {item.label}",
+        lines=[f"Beslutet är infört under punkt {item.label} {item.title} för {genitive(forum)} möte "
+               f"{meeting_label(meeting)}.", f"{forum_label(forum)} beslutade:", *lines],
+    )
+
+
 @command(
     "beslut",
     "decision",
@@ -192,6 +242,8 @@ def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
     order=30,
 )
 def decide(ctx: Context, args: str) -> Reply:
+    if normalise(args).startswith("punkt "):
+        return decide_on_item(ctx, args.strip()[6:])
     case, rest = case_from_args(ctx, args, usage=BESLUT_USAGE)
     require_role(ctx, case.forum, DECIDERS, doing="föra in beslut")
     first, _, tail = rest.partition(" ")

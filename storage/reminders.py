@@ -243,7 +243,7 @@ def undecided_case_items(session: Session, meeting_id: int) -> list[tuple[Agenda
         .join(Case, Case.id == AgendaItem.case_id)
         .where(AgendaItem.meeting_id == meeting_id, Case.meeting_id == meeting_id,
                Case.status == "pa_dagordning", ~decided)
-        .order_by(AgendaItem.number, AgendaItem.sub_number, AgendaItem.id)
+        .order_by(AgendaItem.number, AgendaItem.sub_number.nulls_first(), AgendaItem.id)
     )
     return [(i, c) for i, c in session.execute(stmt)]
 

@@ -199,7 +199,7 @@ def test_dagordning_on_a_meeting_day_shows_today_with_absences_but_never_the_not
     said = chat("maria.lind", "/dagordning", now="2020-03-06T07:30")
     assert "5. Utvärdering av avtal om TN-platser (2020:8)" in flat(said.reply)
     assert "(arbetsutkast)" in said.reply
-    chat("maria.lind", "/publicera dagordning", now="2020-03-06T07:40")
+    assert chat("maria.lind", "/publicera dagordning 6 mars", now="2020-03-06T07:40").ok
     said = chat("karin.berg", "/dagordning", now="2020-03-06T07:45")
     text = flat(said.reply)
     assert "5. Utvärdering av avtal om TN-platser (2020:8)" in text

@@ -109,8 +109,12 @@ def test_two_meetings_in_chat_and_meeting_one_stays_as_published_and_sent(chat, 
                 now="2020-03-11T09:00")
     assert not said.ok and "ändras inte längre" in said.reply
 
-    # "Till nästa möte", as the button runs it: case 2020:8 moves to 12 June; meeting 1 keeps its item.
-    said = chat("maria.lind", "/beredning 2020:8 dagordning nästa; forum: lchnv", now="2020-03-11T09:00")
+    # "Till nästa möte", exactly as the button runs it: case 2020:8 moves to 12 June; meeting 1 keeps its item.
+    buttons = dict(line.strip().split("] → ", 1) for line in told[0].splitlines() if "] → " in line)
+    assert buttons["[Till nästa möte"] == "beredning 2020:8 dagordning nästa; forum: lchnv"
+    assert buttons["[Åter för beredning"] == "beredning 2020:8 åter; forum: lchnv"
+    assert buttons["[Avsluta"] == "avsluta 2020:8; forum: lchnv"
+    said = chat("maria.lind", buttons["[Till nästa möte"], now="2020-03-11T09:00")
     assert said.ok and "fredag 12 juni 2020" in said.reply, said.reply
     assert chat("maria.lind", "/publicera dagordning 12 juni", now="2020-06-01T09:00").ok
     said = chat("maria.lind", "/beslut 2020:8 att besluta i enlighet med förslaget", now="2020-06-12T10:00")

@@ -75,3 +75,22 @@ def test_decisions_on_standing_items_only_while_the_meeting_is_held(chat) -> Non
     assert not said.ok and "minnesanteckningarna från LCHNV:s möte fredag 6 mars 2020" in flat(said.reply)
     said = chat("maria.lind", "/punkt ny 2020-03-06 Sent tillägg", now="2020-03-09T11:00")
     assert not said.ok and "har varit, och dess dagordning ändras inte längre" in flat(said.reply)
+
+
+def test_a_forums_standing_items_come_from_the_network_file(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import EXAMPLE, Chat, load_network
+
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "      min_meetings_per_year: 5",
+        "      min_meetings_per_year: 5\n      standing_items: [Mötets öppnande, Godkännande av dagordning, "
+        "Föregående minnesanteckningar, Rapporter och delgivningar, "
+        "Rapporter från representanter i nationella nätverk]", 1)
+    path = tmp_path / "network.yaml"
+    path.write_text(text, encoding="utf-8")
+    load_network(db, path)
+    chat = Chat(db)
+    chat("per.ek", "/anmäl ärende Vecka 41; forum: lchnv")
+    said = chat("maria.lind", "/beredning 2020:8 dagordning 6 mars")
+    assert said.ok and "som punkt 6" in said.reply
+    draft = flat(chat("maria.lind", "/dagordning 6 mars").reply)
+    assert "5. Rapporter från representanter i nationella nätverk 6. Vecka 41 (2020:8)" in draft

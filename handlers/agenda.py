@@ -11,7 +11,6 @@ agenda stores them, so numbers never move under a reader.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

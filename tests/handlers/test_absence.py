@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from storage.models import Absence, AuditLog, Case, Meeting, Outbox, Person
+from storage.models import Absence, AuditLog, Meeting, Outbox, Person
 
 MARCH = "LCHNV fredag 6 mars 2020 kl. 09.30–14.00, Myntgatan 2, Falun, lokal Siljan"
 NOTE = "sjukskriven efter operation"

@@ -76,12 +76,15 @@ def test_two_meetings_in_chat_and_meeting_one_stays_as_published_and_sent(chat, 
             "Styrgruppen föreslår: att förlänga avtalet till 2021-11-30") in draft
     services = services_for(network, engine, now=at("2020-03-02T11:00"))
     assert LATE not in get(services, "/forum/lchnv/mote/2020-03-06")[1]
+    feed = get(services, "/forum/lchnv/kalender.ics")[1].replace("\r\n ", "")
+    assert "5. Utvärdering av avtal om TN-platser" in feed and "Vecka 41" not in feed
 
     said = chat("maria.lind", "/publicera dagordning 6 mars", now="2020-03-03T10:00")
     assert said.ok and "version 2" in said.reply
     page = get(services, "/forum/lchnv/mote/2020-03-06")[1]
     assert "<h3>Tillkommande ärenden</h3>" in page and LATE in page
     assert "Tidigare version 1" in page
+    assert "6. Vecka 41" in get(services, "/forum/lchnv/kalender.ics")[1].replace("\r\n ", "")
 
     # The meeting is held: the late case is decided, case 2020:8 is not.
     said = chat("maria.lind", "/beslut 2020:9 att lägga informationen till handlingarna", now="2020-03-06T11:00")

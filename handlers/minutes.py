@@ -14,6 +14,11 @@ Commands (secretary or coordinator of the forum):
 
 Without DATUM the latest meeting that has started is meant. The notes live in Meeting.minutes_text as
 plain text: general notes first, then a line "[punkt N]" before the notes of item N.
+
+Sending stores the minutes as sent (Meeting.minutes_record, the plain text in minutes_sent_text and its
+SHA-256); from then on every reader gets that record and nothing rebuilds it. Decisions, assignments and
+follow-ups come from the meeting's own agenda items, so a case moving on to another meeting never changes
+these minutes, and the next meeting's minutes never repeat them.
 """
 from __future__ import annotations
 

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, insert, text
 
+from storage.agenda import ON_AGENDA, STANDING_ITEMS
 from storage.models import (
     Absence,
+    AgendaItem,
     Assignment,
     Case,
     FollowUp,
@@ -161,6 +163,24 @@ def generate(engine: Engine | Connection, *, scale: Scale = Scale(), around: dat
                 "agenda_order": seq[(forum_id, year)], "late_addition": False, "version": 1,
             })
         _bulk(conn, Case, case_rows)
+
+        # Each case on a meeting is an item of that meeting's agenda, after the standing items.
+        item_rows = []
+        numbers: dict[int, int] = {}
+        for r in case_rows:
+            mid = r["meeting_id"]
+            if mid is None or r["status"] not in ON_AGENDA:
+                continue
+            if mid not in numbers:
+                numbers[mid] = len(STANDING_ITEMS)
+                item_rows += [{"meeting_id": mid, "number": i + 1, "title": t, "case_id": None, "purpose": None,
+                               "presenter_id": None, "standing": True, "late_addition": False,
+                               "created_at": meeting_start[mid]} for i, t in enumerate(STANDING_ITEMS)]
+            numbers[mid] += 1
+            item_rows.append({"meeting_id": mid, "number": numbers[mid], "title": r["title"], "case_id": r["id"],
+                              "purpose": r["purpose"], "presenter_id": r["presenter_id"], "standing": False,
+                              "late_addition": False, "created_at": meeting_start[mid]})
+        _bulk(conn, AgendaItem, item_rows)
 
         followups = [
             {"case_id": rng.randint(1, n_cases), "due": around + timedelta(days=rng.randint(-400, 400)),

@@ -1,6 +1,11 @@
 """`kansli export`: the agenda or the minutes of a meeting as DOCX or PDF, for the diarium.
 
-    kansli export dagordning|minnesanteckningar FORUM DATUM [--format docx|pdf] [-o FIL]
+    kansli export dagordning|minnesanteckningar FORUM DATUM [--format docx|pdf|txt] [-o FIL]
+
+The agenda is the latest published version as it was published (the draft, with a note, before
+publication); sent minutes are the minutes as they were sent, and `--format txt` writes exactly the
+text whose SHA-256 the meeting page shows. The same record gives the same bytes every time: the
+files carry the publication or sending time, never the time of the export.
 
 The documents follow the seeds: a heading (Dagordning / Minnesanteckningar), Datum, Dnr when the
 meeting has one, the forum, the meeting's day, time and place, attendance for the minutes, and the
@@ -14,13 +19,14 @@ import argparse
 import re
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 FONTS = Path(__file__).with_name("data") / "fonts"
 KINDS = {"dagordning": "dagordning", "minnesanteckningar": "minnesanteckningar", "agenda": "dagordning",
          "minutes": "minnesanteckningar"}
-FORMATS = ("docx", "pdf")
+FORMATS = ("docx", "pdf", "txt")
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class ExportError(Exception):
@@ -119,7 +125,10 @@ def minutes_paras(doc) -> list[Para]:  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------------------------ DOCX
 
 
-def write_docx(paras: list[Para], path: Path, *, title: str) -> None:
+def write_docx(paras: list[Para], path: Path, *, title: str, when: datetime | None = None) -> None:
+    import io
+    import zipfile
+
     from docx import Document
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -129,6 +138,12 @@ def write_docx(paras: list[Para], path: Path, *, title: str) -> None:
     document.core_properties.title = title
     document.core_properties.language = "sv-SE"
     document.core_properties.author = "kansli"
+    if when is not None:
+        stamp = when.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+        document.core_properties.created = stamp
+        document.core_properties.modified = stamp
+        document.core_properties.last_printed = stamp
+        document.core_properties.revision = 1
     normal = document.styles["Normal"]
     normal.font.size = Pt(11)
     rpr = normal.element.get_or_add_rPr()
@@ -149,13 +164,32 @@ def write_docx(paras: list[Para], path: Path, *, title: str) -> None:
             run = par.add_run(p.text)
             run.bold = p.style == "bold"
             run.italic = p.style == "italic"
-    document.save(str(path))
+    raw = io.BytesIO()
+    document.save(raw)
+    # The same document gives the same bytes: each zip member gets a fixed time instead of the clock's.
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, src.read(info.filename))
+    path.write_bytes(out.getvalue())
+
+
+def write_txt(paras: list[Para], path: Path, *, title: str, when: datetime | None = None) -> None:
+    lines = []
+    for p in paras:
+        if p.style in ("heading", "item") and lines:
+            lines.append("")
+        lines.append(f"{p.label} {p.text}" if p.label else p.text)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------ PDF
 
 
-def write_pdf(paras: list[Para], path: Path, *, title: str) -> None:
+def write_pdf(paras: list[Para], path: Path, *, title: str, when: datetime | None = None) -> None:
     from fpdf import FPDF
 
     class Doc(FPDF):
@@ -175,6 +209,8 @@ def write_pdf(paras: list[Para], path: Path, *, title: str) -> None:
     pdf.set_author("kansli")
     pdf.set_lang("sv-SE")
     pdf.set_creator("kansli")
+    if when is not None:
+        pdf.set_creation_date(when.astimezone(timezone.utc).replace(microsecond=0))
     pdf.add_page()
     width = pdf.epw
     for p in paras:
@@ -259,30 +295,39 @@ def export(services, kind: str, forum_text: str, when_text: str, *, fmt: str, ou
     """Write the document; return notes for the operator (Swedish lines)."""
     from handlers.fmt import format_date, local
     from handlers.minutes import minutes_doc
-    from handlers.publication import agenda_doc
+    from handlers.publication import agenda_doc, published_agenda
 
     notes: list[str] = []
+    exact: str | None = None
     with services.sessionmaker() as session:
         forum, meeting = _find_meeting(session, forum_text, when_text, now=now)
         label = forum.short or forum.name
         day = local(meeting.starts_at).date()
         if kind == "dagordning":
-            doc = agenda_doc(session, meeting)
+            doc = published_agenda(session, meeting)
+            if doc is None:
+                doc = agenda_doc(session, meeting)
+                notes.append(f"Obs: dagordningen för {label} {format_date(day)} är inte publicerad ännu; "
+                             f"filen är arbetsutkastet.")
             paras = agenda_paras(doc, today=local(now).date(), public_url=services.settings.public_url)
             title = f"Dagordning {label} {day.isoformat()}"
-            if not doc.published:
-                notes.append(f"Obs: dagordningen för {label} {format_date(day)} är inte publicerad ännu.")
+            when = doc.published_at or meeting.agenda_published_at
         else:
             mdoc = minutes_doc(session, meeting, now=now)
             paras = minutes_paras(mdoc)
             title = f"Minnesanteckningar {label} {day.isoformat()}"
+            when = meeting.minutes_sent_at
+            exact = meeting.minutes_sent_text
             if not mdoc.sent:
                 notes.append(
                     f"Obs: minnesanteckningarna för {label} {format_date(day)} är inte markerade som skickade; "
                     f"filen är utkastet."
                 )
     output.parent.mkdir(parents=True, exist_ok=True)
-    (write_docx if fmt == "docx" else write_pdf)(paras, output, title=title)
+    if fmt == "txt" and exact is not None:
+        output.write_text(exact, encoding="utf-8")  # the very text the SHA-256 on the page is taken over
+    else:
+        {"docx": write_docx, "pdf": write_pdf, "txt": write_txt}[fmt](paras, output, title=title, when=when)
     notes.insert(0, f"Skrev {title} ({format_date(day)}) till {output}.")
     return notes
 
@@ -312,7 +357,7 @@ def _export_command(args: argparse.Namespace) -> int:
         fmt = Path(args.output).suffix.lower().lstrip(".")
     fmt = fmt or "docx"
     if fmt not in FORMATS:
-        raise ExportError(f"Formatet '{fmt}' finns inte. Skriv --format docx eller --format pdf.")
+        raise ExportError(f"Formatet '{fmt}' finns inte. Skriv --format docx, --format pdf eller --format txt.")
     try:
         now_arg = parse_now(args.now)
     except CliError as exc:
@@ -363,7 +408,8 @@ def add_parser(subparsers) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("kind", metavar="dagordning|minnesanteckningar|nätverk")
     p.add_argument("forum", metavar="FORUM", nargs="?", help="forumets id, till exempel lchnv")
     p.add_argument("datum", metavar="DATUM", nargs="?", help="mötets dag, till exempel 2020-09-25")
-    p.add_argument("--format", metavar="docx|pdf", help="filformat; utan det avgör filändelsen, annars docx")
+    p.add_argument("--format", metavar="docx|pdf|txt",
+                   help="filformat; utan det avgör filändelsen, annars docx (txt: texten som skickades)")
     p.add_argument("-o", "--output", metavar="FIL", help="filen att skriva")
     p.add_argument("--now", metavar="ISO", help="låtsas att klockan är denna (för Datum i utkast)")
     p.set_defaults(func=cmd_export)

@@ -14,7 +14,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 from sqlalchemy.orm import Session
 
 from handlers.fmt import STOCKHOLM, local
-from handlers.publication import agenda_doc, forum_meetings, meeting_info
+from handlers.publication import forum_meetings, meeting_info, published_agenda
 from storage.models import Forum
 
 PRODID = "-//kansli//kansli kalender 1.0//SV"
@@ -82,10 +82,12 @@ def forum_calendar(session: Session, forum: Forum, *, base_url: str, now: dateti
         ev.add("url", url)
         description = [f"Dagordning och minnesanteckningar: {url}"]
         # The items of a published agenda, for meetings still ahead (past ones link to their page).
-        if meeting.agenda_published_at is not None and not meeting.cancelled and info.day >= today:
+        # The latest published version only: a change reaches the feed when it is published again.
+        agenda = published_agenda(session, meeting) if not meeting.cancelled and info.day >= today else None
+        if agenda is not None:
             description.append("")
             description.append("Dagordning:")
-            description += [item.heading for item in agenda_doc(session, meeting).items]
+            description += [item.heading for item in agenda.items]
         ev.add("description", "\n".join(description))
         ev.add("sequence", meeting.sequence or 0)
         ev.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")

@@ -5,8 +5,9 @@
     GET /forum/{forum}/mote/{YYYY-MM-DD} one meeting: the agenda once published, the minutes once sent
     GET /forum/{forum}/kalender.ics     every meeting of the forum as iCalendar
 
-Nothing unpublished leaves the store: the agenda is read only when Meeting.agenda_published_at is
-set and the minutes only when Meeting.minutes_sent_at is set. Database work and rendering run in
+Nothing unpublished leaves the store: the agenda shown is the latest published version as it was
+stored when published (earlier versions below it), and the minutes are the text stored when they
+were sent, with its SHA-256. Database work and rendering run in
 a worker thread so the event loop (Slack, Teams) is never blocked.
 """
 from __future__ import annotations
@@ -23,7 +24,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from bot.app import Services
 from handlers.calendar import forum_deadlines
 from handlers.fmt import format_date, local
-from handlers.publication import agenda_doc, forum_page, item_blocks, meeting_by_slug, meeting_info
+from handlers.publication import (
+    earlier_versions,
+    forum_page,
+    item_blocks,
+    meeting_by_slug,
+    meeting_info,
+    published_agenda,
+)
 from storage import queries
 
 log = logging.getLogger("kansli.web")
@@ -110,13 +118,17 @@ class Pages:
             due = forum_deadlines(forum, info.day)
             today = local(now).date()
             # Only what has been published is ever read for the page.
-            agenda = agenda_doc(session, meeting) if meeting.agenda_published_at and not meeting.cancelled else None
+            agenda = published_agenda(session, meeting) if not meeting.cancelled else None
+            earlier = earlier_versions(session, meeting) if agenda is not None else []
             minutes = minutes_doc(session, meeting, now=now) if meeting.minutes_sent_at else None
+            sha256 = meeting.minutes_sha256 if minutes is not None else None
         return self._html(
             "meeting.html",
             meeting=info,
             agenda=agenda,
+            earlier=earlier,
             minutes=minutes,
+            sha256=sha256,
             title=f"{info.forum_label} {info.date_text}",
             agenda_due=format_date(due.agenda) if due.agenda and due.agenda >= today else None,
             minutes_due=format_date(due.minutes) if due.minutes and due.minutes >= today else None,

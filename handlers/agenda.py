@@ -1,55 +1,100 @@
-"""The föredragningslista of a meeting: the standing items, then the cases in order.
+"""The föredragningslista of a meeting: its agenda items, standing items first, then cases and reports.
 
-Item numbers are what members refer to ("punkt 4-6"): the four standing items
-are 1–4 and the cases on the agenda follow from 5 in their agenda order.
+Items are rows of their own (storage.models.AgendaItem): an item belongs to one meeting, and a case can
+come back at many. Item numbers are what members refer to ("punkt 4-6"): the forum's standing items come
+first (seed 003's four unless the network file names others under `rules: standing_items:`), then the
+cases and other items in the order they were put there; sub-items are numbered 4.1, 10.1 …
+
+A meeting without stored items shows its standing items (not yet stored); the first change to its
+agenda stores them, so numbers never move under a reader.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
 from handlers.base import Context, Reply, Section
 from handlers.fmt import format_date, format_time
 from handlers.registry import command
-from storage.models import Case, Meeting, Person
-
-STANDING_ITEMS = (
-    "Mötets öppnande",
-    "Godkännande av dagordning",
-    "Föregående minnesanteckningar",
-    "Rapporter och delgivningar",
+from storage.agenda import (  # noqa: F401 - the agenda's store functions, used through this module too
+    ON_AGENDA,
+    STANDING_ITEMS,
+    add_item,
+    case_attachments,
+    case_item_on,
+    copy_case,
+    ensure_items,
+    latest_version,
+    published_item_ids,
+    standing_titles,
+    stored_items,
+    versions_of,
 )
-ON_AGENDA = ("pa_dagordning", "behandlat", "aterremitterat", "avslutat")
-
-
-@dataclass(frozen=True)
-class AgendaItem:
-    number: int
-    title: str
-    case: Case | None = None
-
-
-def agenda_cases(session: Session, meeting: Meeting) -> list[Case]:
-    """The cases placed on the meeting's agenda, in agenda order."""
-    stmt = (
-        select(Case)
-        .where(Case.meeting_id == meeting.id, Case.status.in_(ON_AGENDA))
-        .order_by(Case.agenda_order.nulls_last(), Case.id)
-        # The agenda shows each case's presenter, attachments and decisions: load them together.
-        .options(joinedload(Case.presenter).joinedload(Person.organisation),
-                 selectinload(Case.attachments), selectinload(Case.decisions))
-    )
-    return list(session.scalars(stmt))
+from storage.models import AgendaItem, Case, Meeting
 
 
 def agenda_items(session: Session, meeting: Meeting) -> list[AgendaItem]:
-    items = [AgendaItem(number=i + 1, title=t) for i, t in enumerate(STANDING_ITEMS)]
-    for i, case in enumerate(agenda_cases(session, meeting)):
-        items.append(AgendaItem(number=len(STANDING_ITEMS) + i + 1, title=case.title, case=case))
-    return items
+    """The meeting's items in order; a meeting with none stored yet has its standing items (not stored)."""
+    rows = stored_items(session, meeting)
+    if rows:
+        return rows
+    return [AgendaItem(meeting_id=meeting.id, number=i + 1, title=t, standing=True, late_addition=False)
+            for i, t in enumerate(standing_titles(meeting.forum))]
+
+
+def items_of_case(session: Session, case: Case) -> list[AgendaItem]:
+    """Every agenda item the case has had, earliest meeting first."""
+    stmt = (select(AgendaItem).join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(AgendaItem.case_id == case.id).order_by(Meeting.starts_at, AgendaItem.id))
+    return list(session.scalars(stmt))
+
+
+def current_item(session: Session, case: Case) -> AgendaItem | None:
+    """The case's item on its current meeting (Case.meeting), if it is on one."""
+    if case.meeting is None:
+        return None
+    return case_item_on(session, case.meeting, case)
+
+
+def item_numbers(items: list[AgendaItem]) -> str:
+    """'1–6', or '1–4, 4.1, 5' when the agenda has sub-items."""
+    labels = [i.label for i in items]
+    if all(not i.sub_number for i in items) and [i.number for i in items] == list(range(1, len(items) + 1)):
+        return f"1–{len(items)}" if len(items) > 1 else "1"
+    return ", ".join(labels)
+
+
+def remove_item(session: Session, item: AgendaItem) -> None:
+    """Take an item (and its sub-items) off the working agenda; the main items after it move up one."""
+    meeting_id, number, sub = item.meeting_id, item.number, item.sub_number
+    rows = list(session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)))
+    for row in rows:
+        if row.id == item.id or (sub is None and row.number == number):
+            session.delete(row)
+        elif sub is None and row.number > number:
+            row.number -= 1
+        elif sub is not None and row.number == number and (row.sub_number or 0) > sub:
+            row.sub_number = (row.sub_number or 0) - 1
+    session.flush()
+
+
+def being_recorded(meeting: Meeting, now: datetime) -> bool:
+    """From the meeting's start until its minutes are sent, what it decides is recorded under its items."""
+    return meeting.starts_at <= now and meeting.minutes_sent_at is None and not meeting.cancelled
+
+
+def item_in_session(session: Session, case: Case | None, now: datetime) -> AgendaItem | None:
+    """The case's item on its current meeting while that meeting is being recorded; else None."""
+    if case is None or case.meeting is None or not being_recorded(case.meeting, now):
+        return None
+    return case_item_on(session, case.meeting, case)
+
+
+def agenda_cases(session: Session, meeting: Meeting) -> list[Case]:
+    """The cases with an item on the meeting's agenda, in agenda order."""
+    return [i.case for i in agenda_items(session, meeting) if i.case is not None]
 
 
 def absence_part(absence) -> str:  # type: ignore[no-untyped-def]
@@ -91,59 +136,83 @@ def absence_lines(session: Session, meeting: Meeting) -> list[str]:
     return lines
 
 
-def agenda_reply(session: Session, meeting: Meeting, *, now: datetime) -> Reply:
-    """The agenda as members read it: time, place, items with presenters and purposes, and who is absent.
+def _item_section(item, *, decided: list[str] | None = None, decided_by: str = "") -> Section:  # type: ignore[no-untyped-def]
+    from handlers.publication import item_blocks
 
-    Cases are listed with number, title, purpose, presenter, attachments and, for
-    decisions, the proposal; a tillkommande ärende (added after publication) is
-    marked. Once a case is treated the decision ("att …" lines) is shown under it,
-    so the same reply serves during and after the meeting.
+    heading = item.heading + (f" ({item.case_number})" if item.case_number else "")
+    if item.late_addition:
+        heading += " – tillkommande ärende"
+    if item.change:
+        heading += f" [{item.change} sedan publiceringen]"
+    lines: list[str] = []
+    heading_pending = None
+    for b in item_blocks(item):
+        if b.kind == "late":
+            continue
+        text = f"{b.text} {b.link.url}" if b.link is not None and b.link.label != b.link.url else b.text
+        if b.kind == "proposal_heading":
+            heading_pending = text.rstrip(":")
+            continue
+        if heading_pending is not None:  # "Förslag till beslut: att …" on one line in chat
+            text = f"{heading_pending}: {text}"
+            heading_pending = None
+        lines.append(text)
+    if decided:
+        lines.append(decided_by)
+        lines += decided
+    return Section(heading=heading, lines=lines)
+
+
+def agenda_reply(session: Session, meeting: Meeting, *, now: datetime, draft: bool = False) -> Reply:
+    """The agenda in chat: time, place, the items in seed 003's order, and who is absent.
+
+    Members (draft=False) read the latest published version, exactly as published; before publication
+    they are told when it is due. The coordinator's draft (draft=True) is the working agenda, with what
+    changed since the latest publication marked, and the decisions taken so far under each item.
     """
     from handlers.calendar import forum_deadlines
-    from handlers.common import PURPOSE_NAMES, forum_label, meeting_label, person_label
-    from handlers.fmt import format_datetime, local
+    from handlers.common import forum_label, meeting_label
+    from handlers.fmt import local
+    from handlers.publication import agenda_doc, mark_changes, published_agenda
 
-    sections = []
-    for item in agenda_items(session, meeting):
-        if item.case is None:
-            sections.append(Section(heading=f"{item.number}. {item.title}"))
-            continue
-        case = item.case
-        heading = f"{item.number}. {case.title} ({case.number})"
-        if case.late_addition:
-            heading += " – tillkommande ärende"
-        fields = [("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose))]
-        # Seed 003's order: the presenter first, then the attachments.
-        lines = [f"Föredragande: {person_label(case.presenter)}"] if case.presenter is not None else []
-        lines += [f"Bilaga: {a.title} {a.url}" if a.title else f"Bilaga: {a.url}" for a in case.attachments]
-        if case.purpose == "beslut" and case.proposal:
-            lines.append(f"Förslag till beslut: {case.proposal}")
-        decided = [d for d in case.decisions if d.meeting_id == meeting.id]
-        if decided:
-            lines.append(f"{forum_label(meeting.forum)} beslutade:")
-            for d in decided:
-                lines += d.text.splitlines()
-        elif case.status == "aterremitterat":
-            lines.append(f"Återremitterat: {case.returned_reason}" if case.returned_reason else "Återremitterat.")
-        sections.append(Section(heading=heading, lines=lines, fields=fields))
+    published = published_agenda(session, meeting)
+    doc = agenda_doc(session, meeting) if draft else published
+    removed = mark_changes(doc, published) if draft and doc is not None else []
+    decided: dict[int, list[str]] = {}
+    if doc is not None:  # what the meeting decided so far, under its items: the reply serves during the meeting
+        from storage.models import Decision
+
+        ids = [i.item_id for i in doc.items if i.item_id]
+        if ids:
+            for d in session.scalars(select(Decision).where(Decision.item_id.in_(ids)).order_by(Decision.id)):
+                decided.setdefault(d.item_id, []).extend(d.text.splitlines())
+    label = forum_label(meeting.forum)
+    sections = [_item_section(item, decided=decided.get(item.item_id), decided_by=f"{label} beslutade:")
+                for item in (doc.items if doc is not None else [])]
+    if removed:
+        sections.append(Section(heading="Borttaget sedan publiceringen",
+                                lines=[i.heading for i in removed]))
     absent = absence_lines(session, meeting)
     sections.append(Section(heading="Anmäld frånvaro", lines=absent or ["Ingen har anmält frånvaro."]))
     context = []
-    if meeting.agenda_published_at:
-        context.append(f"Publicerad {format_datetime(meeting.agenda_published_at)}.")
+    if published is not None:
+        context.append(published.published_text)
+        if draft and (removed or any(i.change for i in doc.items)):  # type: ignore[union-attr]
+            context.append("Arbetsutkast: ändringarna syns för forumet först när du publicerar dagordningen igen "
+                           "(/publicera dagordning).")
     else:
-        context.append("Dagordningen är inte publicerad ännu.")
+        context.append("Dagordningen är inte publicerad ännu." + (" Detta är arbetsutkastet." if draft else ""))
         deadline = forum_deadlines(meeting.forum, local(meeting.starts_at).date()).agenda
         if deadline is not None and deadline < local(now).date():
             context.append(f"Sista dag att publicera den var {format_date(deadline)}.")
         elif deadline is not None:
             context.append(f"Den ska publiceras senast {format_date(deadline)}.")
     return Reply(
-        title=f"Dagordning – {forum_label(meeting.forum)}",
+        title=f"Dagordning – {label}" + (" (arbetsutkast)" if draft else ""),
         lines=[meeting_label(meeting)],
         sections=sections,
         context=context,
-        private=False,
+        private=draft,
     )
 
 
@@ -212,17 +281,24 @@ def show_agenda(ctx: Context, args: str) -> Reply:
         meeting = _pick_one(upcoming, when="")
     else:
         meeting = meeting_for_phrase(ctx, forums, rest)
-    reply = agenda_reply(ctx.session, meeting, now=ctx.now)
+    draft = sees_draft(ctx, meeting)
+    reply = agenda_reply(ctx.session, meeting, now=ctx.now, draft=draft)
     # Only a published agenda is ever shown to a channel, and only to its own forum's; anywhere else
     # (a channel that is no forum's, another forum's, a draft) only the asker sees it.
-    reply.private = not (meeting.agenda_published_at is not None and ctx.forum is not None
-                         and ctx.forum.id == meeting.forum_id)
+    reply.private = draft or not (meeting.agenda_published_at is not None and ctx.forum is not None
+                                  and ctx.forum.id == meeting.forum_id)
     if reply.private and not ctx.personal and not ctx.whispers:
         # Where everyone in the conversation would see the answer, it goes to the asker's own chat.
         ctx.notify_person(ctx.person, reply, kind="agenda_asked", key=f"m{meeting.id}:{ctx.now.isoformat()}")
         why = ("den är inte publicerad ännu" if meeting.agenda_published_at is None
+               else "du ser arbetsutkastet" if draft
                else "den här kanalen hör inte till forumet")
         return Reply(lines=[f"Dagordningen för {forum_label(meeting.forum)} {format_date(meeting.starts_at)} "
                             f"visas inte här, eftersom {why}. Jag har skickat den till dig i ett personligt "
                             "meddelande."])
     return reply
+
+
+def sees_draft(ctx: Context, meeting: Meeting) -> bool:
+    """The coordinator and the secretary work on the draft; everyone else reads what was published."""
+    return bool(ctx.roles_in(meeting.forum) & {"coordinator", "secretary"})

@@ -162,9 +162,13 @@ def new_assignment(ctx: Context, args: str) -> Reply:
         forum = choose_forum(ctx, named, with_role=RECORDERS,
                              fits=lambda f: bool(queries.roles_of(ctx.session, assignee, f)))
     require_role(ctx, forum, RECORDERS, doing="föra in uppdrag")
+    from handlers.agenda import item_in_session
+
+    item = item_in_session(ctx.session, case, ctx.now)
     a = Assignment(
         forum_id=forum.id,
         case_id=case.id if case else None,
+        item_id=item.id if item is not None else None,
         assignee_id=assignee.id,
         title=title,
         decided_on=ctx.today,
@@ -269,8 +273,12 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         )
     meeting = _deciding_meeting(ctx, a.forum, options.get("möte"))
     previous = a.due
+    from handlers.agenda import case_item_on
+
+    item = case_item_on(ctx.session, meeting, a.case) if a.case is not None else None
     ext = AssignmentExtension(previous_due=previous, new_due=new_due, decided_on=meeting_day(meeting),
-                              meeting_id=meeting.id, reason=options["skäl"])
+                              meeting_id=meeting.id, item_id=item.id if item is not None else None,
+                              reason=options["skäl"])
     a.extensions.append(ext)
     a.due = new_due
     ctx.session.flush()

@@ -79,7 +79,8 @@ SHORT_NUMBER = re.compile(r"^\d{1,3}$")
 _MONTH_AFTER = re.compile(r"^\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)", re.IGNORECASE)
 URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
-RAISE_USAGE = "/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; bilaga: URL]"
+RAISE_USAGE = ("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; beskrivning: TEXT] "
+               "[; bilaga: URL]")
 BEREDNING_USAGE = ("/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR åter ORSAK  eller  "
                    "/beredning NR av")
 
@@ -399,6 +400,8 @@ def case_fields(ctx: Context, case: Case) -> list[tuple[str, str]]:
         if case.late_addition:
             label += " (tillkommande ärende)"
         fields.append(("Dagordning", label))
+    if case.description:
+        fields.append(("Beskrivning", case.description))
     if case.proposal:
         fields.append(("Förslag till beslut", case.proposal))
     for a in case.attachments:
@@ -408,15 +411,12 @@ def case_fields(ctx: Context, case: Case) -> list[tuple[str, str]]:
     return fields
 
 
-def agenda_position(ctx: Context, case: Case) -> int | None:
-    from handlers.agenda import agenda_items
+def agenda_position(ctx: Context, case: Case) -> str | None:
+    """The case's item number on its current meeting ('6', '4.1')."""
+    from handlers.agenda import current_item
 
-    if case.meeting is None:
-        return None
-    for item in agenda_items(ctx.session, case.meeting):
-        if item.case is not None and item.case.id == case.id:
-            return item.number
-    return None
+    item = current_item(ctx.session, case)
+    return item.label if item is not None else None
 
 
 # ------------------------------------------------------------------------------------ /anmäl ärende
@@ -472,6 +472,7 @@ def raise_form(ctx: Context) -> Reply:
             ("syfte", "information, diskussion eller beslut (annars information)"),
             ("möte", "det möte du vill att ärendet tas upp på, till exempel '25 september'"),
             ("föredragande", "den som föredrar ärendet, som @handle"),
+            ("beskrivning", "bakgrund och vad ärendet gäller; texten under punkten på dagordningen"),
             ("bilaga", "en webbadress till underlaget; flera skiljs med mellanslag"),
             ("förslag", "förslag till beslut, om syftet är beslut"),
             ("forum", "forumets id, om du sitter i flera forum"),
@@ -588,10 +589,12 @@ def overview_forums(ctx: Context, named: Forum | None, *, doing: str) -> list[Fo
     return forums
 
 
-def _case_line(c: Case, follow: dict[int, list]) -> str:
+def _case_line(c: Case, follow: dict[int, list], untreated: set[int] = frozenset()) -> str:  # type: ignore[assignment]
     parts = [f"{c.number} {c.title}", f"anmält av {person_label(c.raised_by)}",
              PURPOSE_NAMES.get(c.purpose, c.purpose).lower()]
-    if c.meeting is not None:
+    if c.meeting is not None and c.id in untreated:
+        parts.append(f"ej behandlat {format_date(c.meeting.starts_at)}")
+    elif c.meeting is not None:
         parts.append(f"möte {format_date(c.meeting.starts_at)}" + (" (tillkommande)" if c.late_addition else ""))
     elif c.wished_meeting is not None:
         parts.append(f"önskat möte {format_date(c.wished_meeting.starts_at)}")
@@ -633,6 +636,11 @@ def list_cases(ctx: Context, args: str) -> Reply:
         )
     found = store.cases_of(ctx.session, forums, statuses)
     follow = store.open_follow_ups(ctx.session, found)
+    from storage.agenda import undecided_on_meeting
+
+    held = [c for c in found if c.status == "pa_dagordning" and c.meeting is not None
+            and meeting_is_over(ctx, c.meeting)]
+    untreated = undecided_on_meeting(ctx.session, held)
     names = ", ".join(forum_label(f) for f in forums)
     if not found:
         return Reply(title=f"Ärendelista – {names}", lines=[f"Inga ärenden ({scope})."])
@@ -645,7 +653,7 @@ def list_cases(ctx: Context, args: str) -> Reply:
             heading = f"{STATUS_HEADINGS[status]} ({len(group)})"
             if len(forums) > 1:
                 heading = f"{forum_label(forum)}: {heading}"
-            sections.append(Section(heading=heading, lines=[_case_line(c, follow) for c in group]))
+            sections.append(Section(heading=heading, lines=[_case_line(c, follow, untreated) for c in group]))
     return Reply(
         title=f"Ärendelista – {names}",
         sections=sections,
@@ -673,11 +681,31 @@ def may_view(ctx: Context, case: Case) -> bool:
     return ctx.person.id in involved
 
 
+def agenda_history(ctx: Context, case: Case) -> list[str]:
+    """Each meeting whose agenda the case has been on: 'fredag 6 mars 2020: punkt 5, inget beslut'."""
+    from handlers.agenda import items_of_case
+    from storage.models import Decision
+
+    items = items_of_case(ctx.session, case)
+    if not items:
+        return []
+    decided = set(ctx.session.scalars(select(Decision.item_id).where(Decision.item_id.in_([i.id for i in items]))))
+    lines = []
+    for item in items:
+        if item.id in decided:
+            outcome = "beslut"
+        elif item.meeting.starts_at > ctx.now:
+            outcome = "kommande möte"
+        else:
+            outcome = "inget beslut"
+        late = " (tillkommande ärende)" if item.late_addition else ""
+        lines.append(f"{format_date(item.meeting.starts_at)}: punkt {item.label}{late}, {outcome}")
+    return lines
+
+
 def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Iterable[str] = ()) -> Reply:
     """A case with its decisions, follow-ups, assignments and history."""
     sections = []
-    if case.description:
-        sections.append(Section(heading="Beskrivning", lines=[case.description]))
     if case.decisions:
         dl = []
         for d in case.decisions:
@@ -698,6 +726,9 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
             + (" (klart)" if a.closed_at else "")
             for a in assignments
         ]))
+    placed = agenda_history(ctx, case)
+    if placed:
+        sections.append(Section(heading="Dagordningar", lines=placed))
     history = []
     for ev in case.events:
         who = ev.actor.name if ev.actor is not None else "kansli"
@@ -749,6 +780,7 @@ def show_case(ctx: Context, args: str) -> Reply:
 AGENDA_KEYS = {
     "foredragande": "föredragande", "presenter": "föredragande",
     "forslag": "förslag", "forslag till beslut": "förslag", "proposal": "förslag",
+    "forslagsstallare": "förslagsställare", "foreslas av": "förslagsställare", "proposer": "förslagsställare",
     "bilaga": "bilaga", "bilagor": "bilaga",
     "syfte": "syfte", "purpose": "syfte",
 }
@@ -804,17 +836,37 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
             case.attachments.append(Attachment(url=url, title=atitle))
             changes.append(f"bilaga {url}")
 
-    already = case.status == "pa_dagordning" and case.meeting_id == meeting.id
+    from handlers.agenda import add_item, case_item_on, copy_case, remove_item
+
+    item = case_item_on(ctx.session, meeting, case)
+    already = case.status == "pa_dagordning" and case.meeting_id == meeting.id and item is not None
     late = meeting.agenda_published_at is not None
-    if not already:
-        moved_from = case.meeting if case.status == "pa_dagordning" else None
+    if already:
+        if changes:
+            copy_case(item, case)  # the working agenda shows the new presenter, proposal or attachments
+            if options.get("förslagsställare"):
+                item.proposer = options["förslagsställare"]
+    else:
+        moved_from = case.meeting if case.status == "pa_dagordning" and case.meeting_id != meeting.id else None
+        if moved_from is not None and not meeting_is_over(ctx, moved_from):
+            # Not held yet: the case leaves that working agenda. A meeting that was held keeps its item.
+            old = case_item_on(ctx.session, moved_from, case)
+            if old is not None:
+                remove_item(ctx.session, old)
+        if item is None:
+            from handlers.agenda import items_of_case
+
+            earlier = items_of_case(ctx.session, case)
+            proposer = options.get("förslagsställare") or (earlier[-1].proposer if earlier else None)
+            item = add_item(ctx.session, meeting, now=ctx.now, title=case.title, case=case, proposer=proposer)
+        late = item.late_addition
         case.status = "pa_dagordning"
         case.meeting_id = meeting.id
         case.meeting = meeting
-        case.agenda_order = store.next_agenda_order(ctx.session, meeting)
+        case.agenda_order = item.number
         case.late_addition = late
         case.returned_reason = None
-        detail = f"Lagt på dagordningen för {genitive(forum)} möte {format_date(meeting.starts_at)}"
+        detail = f"Lagt på dagordningen för {genitive(forum)} möte {format_date(meeting.starts_at)} som punkt {item.label}"
         if moved_from is not None:
             detail += f" (flyttat från mötet {format_date(moved_from.starts_at)})"
         if late:
@@ -822,7 +874,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         if changes:
             detail += "; " + ", ".join(changes)
         add_event(ctx, case, "pa_dagordning", detail + ".")
-    elif changes:
+    if already and changes:
         add_event(ctx, case, "beredning", "Ändrat vid beredning: " + ", ".join(changes) + ".")
     ctx.session.flush()
     ctx.audit("case.agenda", "case", case.id, number=case.number, meeting=meeting.starts_at,
@@ -885,15 +937,23 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
             f"Ärende {case_title(case)} är redan behandlat. Lägg det på ett nytt möte med "
             f"/beredning {case.number} dagordning DATUM, eller avsluta det med /avsluta {case.number}."
         )
+    from handlers.agenda import case_item_on, remove_item
+
     was_on = case.meeting if case.status == "pa_dagordning" else None
+    if was_on is not None and meeting_is_over(ctx, was_on):
+        was_on = None  # a meeting that was held keeps its item: the record shows it was on that agenda
     published = was_on is not None and was_on.agenda_published_at is not None
     case.status = "under_beredning"
     case.returned_reason = reason
     if was_on is not None:
-        case.meeting_id = None
-        case.meeting = None
-        case.agenda_order = None
-        case.late_addition = False
+        old = case_item_on(ctx.session, was_on, case)
+        if old is not None:
+            remove_item(ctx.session, old)
+    # The case leaves its current meeting; an item on a meeting that was held stays there.
+    case.meeting_id = None
+    case.meeting = None
+    case.agenda_order = None
+    case.late_addition = False
     detail = f"Åter för beredning: {reason}"
     if was_on is not None:
         detail += f" (togs bort från dagordningen för mötet {format_date(was_on.starts_at)})"
@@ -966,6 +1026,25 @@ def working_days_between(after: date, until: date) -> int:
     return n
 
 
+def store_version(ctx: Context, meeting: Meeting):  # type: ignore[no-untyped-def]
+    """Store the agenda as it is published now: the next version of the meeting's agenda."""
+    from handlers.agenda import ensure_items, latest_version
+    from handlers.publication import agenda_doc, record
+    from storage.models import AgendaVersion
+
+    ensure_items(ctx.session, meeting, now=ctx.now)
+    latest = latest_version(ctx.session, meeting)
+    doc = agenda_doc(ctx.session, meeting)
+    doc.version = (latest.version if latest is not None else 0) + 1
+    doc.published_at = ctx.now
+    doc.published_by = ctx.person.name
+    version = AgendaVersion(meeting_id=meeting.id, version=doc.version, published_at=ctx.now,
+                            published_by_id=ctx.person.id, content=record(doc))
+    ctx.session.add(version)
+    ctx.session.flush()
+    return version
+
+
 @command(
     "publicera dagordning",
     "publicera dagordningen",
@@ -1007,12 +1086,13 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
         )
     again = meeting.agenda_published_at is not None
     meeting.agenda_published_at = ctx.now
+    version = store_version(ctx, meeting)
     items = agenda_cases(ctx.session, meeting)
     for case in items:
-        if case.status == "pa_dagordning":
+        if case.status == "pa_dagordning" and case.meeting_id == meeting.id:
             add_event(ctx, case, "dagordning_publicerad",
                       f"Dagordningen för mötet {format_date(meeting.starts_at)} publicerades"
-                      + (" på nytt." if again else "."))
+                      + (f" på nytt (version {version.version})." if again else "."))
     ctx.session.flush()
     agenda = agenda_reply(ctx.session, meeting, now=ctx.now)
     ctx.notify_forum(forum, agenda, kind="agenda", key=f"m{meeting.id}:{ctx.now.isoformat()}")
@@ -1022,9 +1102,12 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
     deadline = forum_deadlines(forum, day).agenda
     lines = [
         f"Dagordningen för {genitive(forum)} möte {meeting_label(meeting)} är "
-        + ("publicerad på nytt" if again else "publicerad")
+        + (f"publicerad på nytt som version {version.version}" if again else "publicerad")
         + f" i forumets kanal, med {len(items)} {'ärende' if len(items) == 1 else 'ärenden'}."
     ]
+    if again:
+        lines.append("Tidigare versioner finns kvar att läsa på mötets webbsida; ärenden som tillkommit sedan "
+                     "första publiceringen står under Tillkommande ärenden.")
     late_days = 0
     if deadline is not None:
         if ctx.today > deadline:
@@ -1038,7 +1121,8 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
         else:
             lines.append(f"Sista dag enligt arbetsordningen är {format_date(deadline)}; den är i tid.")
     ctx.audit("agenda.publish", "meeting", meeting.id, forum=forum.key, meeting=meeting.starts_at,
-              republished=again, cases=[c.number for c in items], late_working_days=late_days)
+              republished=again, version=version.version, cases=[c.number for c in items],
+              late_working_days=late_days)
     return Reply(
         title=f"Dagordningen publicerad – {forum_label(forum)} {format_date(meeting.starts_at)}",
         lines=lines,

@@ -23,11 +23,14 @@ from handlers.cases import (
     tell,
 )
 from handlers.common import forum_label, meeting_label, person_arg, person_label, require_role
-from handlers.fmt import format_date
+from handlers.agenda import add_item, case_item_on
+from handlers.fmt import format_date, format_span
 from handlers.registry import command, normalise
-from storage.models import Case, Decision
+from storage.models import AgendaItem, Case, Decision, Meeting
 
-BESLUT_USAGE = "/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss ORSAK"
+BESLUT_USAGE = ("/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss ORSAK  eller  "
+                "/beslut punkt N [DATUM] att …")
+ITEM_USAGE = "/beslut punkt N [DATUM] att … [; ansvarig: @x], till exempel /beslut punkt 2 att godkänna dagordningen"
 REMIT_WORDS = ("aterremiss", "aterremittera", "aterremitteras", "aterremitterat")
 DECIDABLE = ("pa_dagordning", "behandlat")
 
@@ -36,13 +39,37 @@ def _meeting_words(case: Case) -> str:
     return f"{genitive(case.forum)} möte {meeting_label(case.meeting)}" if case.meeting else forum_label(case.forum)
 
 
-def _refuse_unless_on_agenda(case: Case, doing: str) -> None:
+def _refuse_unless_on_agenda(ctx: Context, case: Case, doing: str) -> AgendaItem:
+    """The case's item on the meeting being held; refused before the meeting starts and after its minutes
+    are sent, with the meeting's time and what to do instead."""
     refuse_if_closed(case)
     if case.status not in DECIDABLE or case.meeting is None:
         raise UserError(
             f"Ärende {case_title(case)} står inte på någon dagordning (det är {status_name(case)}), "
             f"så det går inte att {doing}. Samordnaren lägger det på dagordningen med "
             f"/beredning {case.number} dagordning."
+        )
+    meeting = case.meeting
+    refuse_unless_held(ctx, meeting, doing=doing, number=case.number)
+    item = case_item_on(ctx.session, meeting, case)
+    if item is None:  # a case placed on the meeting before items were stored
+        item = add_item(ctx.session, meeting, now=ctx.now, title=case.title, case=case)
+    return item
+
+
+def refuse_unless_held(ctx: Context, meeting: Meeting, *, doing: str, number: str = "NR") -> None:
+    """Decisions are recorded from the meeting's start until its minutes are sent."""
+    span = f"{genitive(meeting.forum)} möte {format_span(meeting.starts_at, meeting.ends_at)}"
+    if meeting.starts_at > ctx.now:
+        raise UserError(
+            f"Det går inte att {doing} före mötet: {span} har inte börjat. Beslut förs in från mötets början "
+            f"tills minnesanteckningarna är skickade; skriv /beslut {number} att … under mötet."
+        )
+    if meeting.minutes_sent_at is not None:
+        raise UserError(
+            f"Det går inte att {doing} längre: minnesanteckningarna från {span} skickades "
+            f"{format_date(meeting.minutes_sent_at)} och ändras inte. Ta upp frågan på ett kommande möte "
+            f"(/beredning {number} dagordning DATUM), eller rätta under Föregående minnesanteckningar där."
         )
 
 
@@ -69,14 +96,15 @@ def parse_decision(text: str) -> tuple[list[str], str | None]:
     return lines, responsible
 
 
-def record_decision(ctx: Context, case: Case, text: str) -> Reply:
+def record_decision(ctx: Context, case: Case, text: str, item: AgendaItem) -> Reply:
     lines, responsible_text = parse_decision(text)
     if not lines:
         raise UserError(f"Skriv vad mötet beslutade om ärende {case.number}: {BESLUT_USAGE}.")
     responsible = person_arg(ctx, responsible_text, field="ansvarig") if responsible_text else None
     decision = Decision(
         case_id=case.id,
-        meeting_id=case.meeting_id,
+        meeting_id=item.meeting_id,
+        item_id=item.id,
         text=limits.text("\n".join(lines), what="Beslutstexten"),
         responsible_id=responsible.id if responsible else None,
         recorded_by_id=ctx.person.id,
@@ -119,7 +147,7 @@ def record_decision(ctx: Context, case: Case, text: str) -> Reply:
     )
 
 
-def remit(ctx: Context, case: Case, reason: str) -> Reply:
+def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
     reason = limits.text(" ".join(reason.split()), what="Orsaken")
     if not reason:
         message = (
@@ -133,6 +161,7 @@ def remit(ctx: Context, case: Case, reason: str) -> Reply:
     decision = Decision(
         case_id=case.id,
         meeting_id=case.meeting_id,
+        item_id=item.id,
         text=f"att återremittera ärendet ({reason})",
         recorded_by_id=ctx.person.id,
         decided_at=ctx.now,
@@ -159,6 +188,54 @@ def remit(ctx: Context, case: Case, reason: str) -> Reply:
     return Reply(title=f"Ärende {case.number} återremitterat", lines=lines)
 
 
+def decide_on_item(ctx: Context, args: str) -> Reply:
+    """A decision on any item of the meeting being held, standing items included ('att godkänna dagordningen')."""
+    from handlers.common import pop_forum_option
+    from handlers.items import find_item
+
+    from handlers.cases import meeting_for_phrase
+    from handlers.common import my_forums
+    from storage import queries
+
+    named, args = pop_forum_option(ctx, args)
+    label, _, rest = args.strip().partition(" ")
+    when, text = ctx.split(rest) if rest.strip() and not normalise(rest).startswith("att ") else (None, rest)
+    mine = [named] if named else ([f for f in my_forums(ctx) if ctx.roles_in(f) & DECIDERS] or my_forums(ctx))
+    if when is not None:
+        meeting = meeting_for_phrase(ctx, mine, rest[: len(rest) - len(text)].strip())
+    else:  # the latest meeting that has started in the secretary's forums
+        held = queries.meetings_before(ctx.session, mine, ctx.now, limit=1)
+        if not held:
+            raise UserError(f"{forum_label(mine[0])} har inte haft något möte ännu. Skriv: {ITEM_USAGE}.")
+        meeting = held[0]
+    forum = meeting.forum
+    require_role(ctx, forum, DECIDERS, doing="föra in beslut")
+    refuse_unless_held(ctx, meeting, doing="föra in beslut", number=f"punkt {label}")
+    item = find_item(ctx, meeting, label, usage=ITEM_USAGE)
+    if item.id is None:  # standing items not stored yet
+        from handlers.agenda import ensure_items
+
+        ensure_items(ctx.session, meeting, now=ctx.now)
+        item = find_item(ctx, meeting, label, usage=ITEM_USAGE)
+    if item.case is not None:
+        return record_decision(ctx, item.case, text, item)
+    lines, responsible_text = parse_decision(text)
+    if not lines:
+        raise UserError(f"Skriv vad mötet beslutade under punkt {item.label}: {ITEM_USAGE}.")
+    responsible = person_arg(ctx, responsible_text, field="ansvarig") if responsible_text else None
+    decision = Decision(case_id=None, meeting_id=meeting.id, item_id=item.id, text="\n".join(lines),
+                        responsible_id=responsible.id if responsible else None, recorded_by_id=ctx.person.id,
+                        decided_at=ctx.now)
+    ctx.session.add(decision)
+    ctx.session.flush()
+    ctx.audit("item.decision", "meeting", meeting.id, item=item.label, decision_id=decision.id, text=decision.text)
+    return Reply(
+        title=f"Beslut under punkt {item.label}",
+        lines=[f"Beslutet är infört under punkt {item.label} {item.title} för {genitive(forum)} möte "
+               f"{meeting_label(meeting)}.", f"{forum_label(forum)} beslutade:", *lines],
+    )
+
+
 @command(
     "beslut",
     "decision",
@@ -168,14 +245,16 @@ def remit(ctx: Context, case: Case, reason: str) -> Reply:
     order=30,
 )
 def decide(ctx: Context, args: str) -> Reply:
+    if normalise(args).startswith("punkt "):
+        return decide_on_item(ctx, args.strip()[6:])
     case, rest = case_from_args(ctx, args, usage=BESLUT_USAGE)
     require_role(ctx, case.forum, DECIDERS, doing="föra in beslut")
     first, _, tail = rest.partition(" ")
     if normalise(first).rstrip(":") in REMIT_WORDS:
-        _refuse_unless_on_agenda(case, "återremittera det")
-        return remit(ctx, case, tail)
-    _refuse_unless_on_agenda(case, "föra in beslut")
-    return record_decision(ctx, case, rest)
+        item = _refuse_unless_on_agenda(ctx, case, "återremittera det")
+        return remit(ctx, case, tail, item)
+    item = _refuse_unless_on_agenda(ctx, case, "föra in beslut")
+    return record_decision(ctx, case, rest, item)
 
 
 @command(
@@ -191,5 +270,5 @@ def decide(ctx: Context, args: str) -> Reply:
 def remit_command(ctx: Context, args: str) -> Reply:
     case, rest = case_from_args(ctx, args, usage="/återremiss NR ORSAK")
     require_role(ctx, case.forum, DECIDERS, doing="återremittera ärenden")
-    _refuse_unless_on_agenda(case, "återremittera det")
-    return remit(ctx, case, rest)
+    item = _refuse_unless_on_agenda(ctx, case, "återremittera det")
+    return remit(ctx, case, rest, item)

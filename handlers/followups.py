@@ -67,7 +67,11 @@ def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
         first = f"Återkopplingen i ärende {case_title(case)} är flyttad till {format_date(due)} " \
                 f"(var {format_date(previous)})."
     else:
-        follow = FollowUp(case_id=case.id, due=due, responsible_id=responsible.id)
+        from handlers.agenda import item_in_session
+
+        item = item_in_session(ctx.session, case, ctx.now)
+        follow = FollowUp(case_id=case.id, item_id=item.id if item is not None else None, due=due,
+                          responsible_id=responsible.id)
         ctx.session.add(follow)
         detail = f"Återkoppling {format_date(due)}, ansvarig {responsible.name}."
         first = f"Ärende {case_title(case)} ska återkopplas till {forum_label(case.forum)} senast {format_date(due)}."

@@ -14,9 +14,15 @@ Commands (secretary or coordinator of the forum):
 
 Without DATUM the latest meeting that has started is meant. The notes live in Meeting.minutes_text as
 plain text: general notes first, then a line "[punkt N]" before the notes of item N.
+
+Sending stores the minutes as sent (Meeting.minutes_record, the plain text in minutes_sent_text and its
+SHA-256); from then on every reader gets that record and nothing rebuilds it. Decisions, assignments and
+follow-ups come from the meeting's own agenda items, so a case moving on to another meeting never changes
+these minutes, and the next meeting's minutes never repeat them.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,25 +30,29 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from handlers import kallelse
-from handlers.agenda import absence_part, agenda_items
-from handlers import limits
+from handlers import kallelse, limits
+from handlers.agenda import absence_part, agenda_items, item_numbers
 from handlers.base import Action, Context, Reply, Section, UserError
 from handlers.common import forum_label, person_label, pop_forum_option, require_role
 from handlers.fmt import format_date, local
 from handlers.publication import (
     ItemDoc,
     MeetingInfo,
-    case_item,
+    _fields,
+    _when,
     day_bounds,
     item_blocks,
+    item_doc,
+    item_from_record,
+    meeting_from_record,
     meeting_info,
     paragraphs,
     previous_meeting,
+    record,
 )
 from handlers.registry import command, normalise
 from storage import queries
-from storage.models import Assignment, AssignmentExtension, Case, Decision, FollowUp, Forum, Meeting, Person
+from storage.models import Assignment, AssignmentExtension, Decision, FollowUp, Forum, Meeting, Person
 
 WRITERS = {"secretary", "coordinator"}
 APPROVE_AGENDA = "att godkänna dagordningen."
@@ -120,6 +130,44 @@ def _decision_lines(text: str) -> list[str]:
 
 
 def minutes_doc(session: Session, meeting: Meeting, *, now: datetime) -> MinutesDoc:
+    """The minutes of a meeting: once sent, exactly as they were sent; before that, the draft built from
+    what the store knows about the meeting."""
+    if meeting.minutes_record is not None:
+        return minutes_from_record(meeting.minutes_record)
+    return draft_minutes(session, meeting, now=now)
+
+
+def minutes_from_record(data: dict) -> MinutesDoc:  # type: ignore[type-arg]
+    values = _fields(MinutesDoc, data)
+    values["meeting"] = meeting_from_record(data["meeting"])
+    values["date"] = _when(data["date"], date)
+    values["items"] = [item_from_record(i) for i in data["items"]]
+    return MinutesDoc(**values)
+
+
+def minutes_text(doc: MinutesDoc) -> str:
+    """The minutes as plain text, as they were sent: what the SHA-256 on the meeting page is taken over."""
+    m = doc.meeting
+    out = ["Minnesanteckningar", f"Datum: {doc.date.isoformat()}"]
+    if m.dnr:
+        out.append(f"Dnr: {m.dnr}")
+    out += [doc.heading_forum, m.date_text, f"Tid: {m.time_text}"]
+    if m.place:
+        out.append(f"Plats: {m.place}")
+    present = ", ".join(doc.present) or "–"
+    if doc.presenters_below:
+        present += " samt föredragande enligt nedan"
+    out += [f"Närvarande: {present}.", f"Frånvarande: {', '.join(doc.absent) or '–'}."]
+    out += list(doc.notes)
+    for item in doc.items:
+        out += ["", item.heading + (f" ({item.case_number})" if item.case_number else "")]
+        out += [_block_text(b) for b in item_blocks(item, decided_by=doc.decided_by, minutes=True)]
+    if doc.other_assignments:
+        out += ["", "Uppdrag", *doc.other_assignments]
+    return "\n".join(out) + "\n"
+
+
+def draft_minutes(session: Session, meeting: Meeting, *, now: datetime) -> MinutesDoc:
     """Build the minutes of a meeting from what the store knows about it."""
     forum = meeting.forum
     info = meeting_info(session, meeting)
@@ -147,53 +195,61 @@ def minutes_doc(session: Session, meeting: Meeting, *, now: datetime) -> Minutes
 
     notes = parse_notes(meeting.minutes_text)
     items: list[ItemDoc] = []
-    cases: list[Case] = []
+    rows = agenda_items(session, meeting)
+    by_item: dict[int, ItemDoc] = {}
     by_case: dict[int, ItemDoc] = {}
-    for item in agenda_items(session, meeting):
-        if item.case is None:
-            doc = ItemDoc(number=item.number, title=item.title)
-            if item.number == 2:
-                doc.decisions = [APPROVE_AGENDA]
-            elif item.number == 3:
-                prev = previous_meeting(session, meeting)
-                if prev is not None:
-                    doc.title = f"{item.title} {label} {format_date(prev.starts_at)}"
-                    doc.decisions = [FILE_PREVIOUS]
-        else:
-            doc = case_item(item.number, item.case)
-            doc.returned = item.case.status == "aterremitterat"
-            cases.append(item.case)
-            by_case[item.case.id] = doc
+    presenter_ids: set[int] = set()
+    for row in rows:
+        doc = item_doc(row)
+        key = normalise(row.title)
+        if row.standing and key.startswith("godkannande av dagordning"):
+            doc.decisions = [APPROVE_AGENDA]
+        elif row.standing and key.startswith("foregaende minnesanteckningar"):
+            prev = previous_meeting(session, meeting)
+            if prev is not None:
+                doc.title = f"{row.title} {label} {format_date(prev.starts_at)}"
+                doc.decisions = [FILE_PREVIOUS]
+        if row.id is not None:
+            by_item[row.id] = doc
+        if row.case_id is not None:
+            by_case[row.case_id] = doc
+        if row.presenter_id is not None:
+            presenter_ids.add(row.presenter_id)
         items.append(doc)
 
-    # Decisions taken at this meeting, also on cases that were not on the agenda.
-    case_ids = [c.id for c in cases]
-    conds = [Decision.meeting_id == meeting.id]
-    if case_ids:
-        conds.append((Decision.meeting_id.is_(None)) & (Decision.case_id.in_(case_ids)))
-    decisions = list(session.scalars(select(Decision).where(or_(*conds)).order_by(Decision.id)))
-    for d in decisions:
-        doc = by_case.get(d.case_id)
+    # Decisions taken under the meeting's items (and, from before items were stored, at the meeting).
+    item_ids = list(by_item)
+    conds = [(Decision.item_id.is_(None)) & (Decision.meeting_id == meeting.id)]
+    if item_ids:
+        conds.append(Decision.item_id.in_(item_ids))
+    recorded: set[int] = set()
+    for d in session.scalars(select(Decision).where(or_(*conds)).order_by(Decision.id)):
+        doc = by_item.get(d.item_id) if d.item_id else by_case.get(d.case_id)  # type: ignore[arg-type]
         if doc is None:
-            doc = case_item(len(items) + 1, d.case)
+            if d.case is None:
+                continue
+            doc = ItemDoc(number=len(items) + 1, title=d.case.title, case_number=d.case.number)
             items.append(doc)
-            by_case[d.case_id] = doc
-            case_ids.append(d.case_id)
+            by_case[d.case_id] = doc  # type: ignore[index]
+        if id(doc) not in recorded:
+            doc.decisions = []  # a recorded decision replaces the standing items' usual wording
+            recorded.add(id(doc))
         doc.decisions += _decision_lines(d.text)
+        doc.returned = doc.returned or d.text.startswith("att återremittera")
         if d.responsible is not None and person_label(d.responsible) not in doc.responsible:
             doc.responsible.append(person_label(d.responsible))
 
-    # Assignments on the meeting's cases, and those decided on the meeting day without a case.
+    # Assignments given under the meeting's items, and those decided on the meeting day without an item.
     other: list[str] = []
-    a_conds = [(Assignment.case_id.is_(None)) & (Assignment.decided_on == day)]
-    if case_ids:
-        a_conds.append(Assignment.case_id.in_(case_ids))
+    a_conds = [(Assignment.item_id.is_(None)) & (Assignment.decided_on == day)]
+    if item_ids:
+        a_conds.append(Assignment.item_id.in_(item_ids))
     listed: set[int] = set()
     for a in session.scalars(
         select(Assignment).where(Assignment.forum_id == forum.id, or_(*a_conds)).order_by(Assignment.id)
     ):
         listed.add(a.id)
-        doc = by_case.get(a.case_id) if a.case_id else None
+        doc = by_item.get(a.item_id) if a.item_id else (by_case.get(a.case_id) if a.case_id else None)
         (doc.assignments if doc else other).append(assignment_line(a))
     # Extensions decided at the meeting, of assignments not listed above.
     for x in session.scalars(
@@ -212,17 +268,14 @@ def minutes_doc(session: Session, meeting: Meeting, *, now: datetime) -> Minutes
             f"{_name(a.assignee)}: {a.title}, förlängt till {format_date(x.new_due)} (tidigare {format_date(x.previous_due)})"
             + (f" – {x.reason}" if x.reason else "")
         )
-    if case_ids:
+    if item_ids:
         for f in session.scalars(
-            select(FollowUp).where(FollowUp.case_id.in_(case_ids)).order_by(FollowUp.due, FollowUp.id)
+            select(FollowUp).where(FollowUp.item_id.in_(item_ids)).order_by(FollowUp.due, FollowUp.id)
         ):
-            doc = by_case.get(f.case_id)
-            if doc is not None:
-                doc.follow_ups.append(f"{_name(f.responsible)}, senast {format_date(f.due)}")
+            by_item[f.item_id].follow_ups.append(f"{_name(f.responsible)}, senast {format_date(f.due)}")
 
     for doc in items:
         doc.notes = paragraphs(notes.get(doc.number))
-    presenter_ids = {c.presenter_id for c in cases if c.presenter_id is not None}
     sent_day = local(meeting.minutes_sent_at).date() if meeting.minutes_sent_at else local(now).date()
     return MinutesDoc(
         meeting=info,
@@ -446,11 +499,12 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
     text = text.strip()
     if append and not text:
         raise UserError(f"Texten efter kolonet saknas. Skriv till exempel: {usage}")
-    items = agenda_items(ctx.session, meeting)
-    if item_no is not None and not 1 <= item_no <= len(items):
+    rows = agenda_items(ctx.session, meeting)
+    items = {i.number: i for i in rows if not i.sub_number}
+    if item_no is not None and item_no not in items:
         raise UserError(
-            f"Dagordningen för {label} {when} har punkterna 1–{len(items)}; punkt {item_no} finns inte. "
-            f"Skriv till exempel: {usage}"
+            f"Dagordningen för {label} {when} har punkterna {item_numbers(rows)}; punkt {item_no} "
+            f"finns inte. Skriv till exempel: {usage}"
         )
     notes = parse_notes(meeting.minutes_text)
     old = notes.get(item_no, "")
@@ -463,7 +517,7 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
         notes.pop(item_no, None)
     meeting.minutes_text = dump_notes(notes)
     ctx.audit("minutes_" + ("append" if append else "replace"), "meeting", meeting.id, item=item_no)
-    where = f"punkt {item_no} ({items[item_no - 1].title})" if item_no else "de allmänna anteckningarna"
+    where = f"punkt {item_no} ({items[item_no].title})" if item_no else "de allmänna anteckningarna"
     done = "Lade till texten i" if append else ("Ersatte" if text else "Tog bort")
     reply = Reply(
         title=f"Minnesanteckningar – {label}, {when}",
@@ -528,7 +582,12 @@ def mark_minutes_sent(ctx: Context, args: str) -> Reply:
         )
     meeting.minutes_sent_at = ctx.now
     ctx.session.flush()
-    doc = minutes_doc(ctx.session, meeting, now=ctx.now)
+    # The minutes as sent are stored once and are what everyone reads from now on.
+    doc = draft_minutes(ctx.session, meeting, now=ctx.now)
+    meeting.minutes_record = record(doc)
+    meeting.minutes_sent_text = minutes_text(doc)
+    meeting.minutes_sha256 = hashlib.sha256(meeting.minutes_sent_text.encode("utf-8")).hexdigest()
+    ctx.session.flush()
     ctx.notify_forum(meeting.forum, minutes_reply(doc, private=False), kind="minutes_sent", key=f"m{meeting.id}")
     kallelse.send_minutes(ctx, meeting, minutes_reply(doc))  # issue 19: minutes e-mailed with PDF and DOCX
     ctx.audit("minutes_sent", "meeting", meeting.id)
@@ -540,6 +599,8 @@ def mark_minutes_sent(ctx: Context, args: str) -> Reply:
         ],
         context=[
             f"För diariet: kansli export minnesanteckningar {meeting.forum.key} "
-            f"{local(meeting.starts_at).date().isoformat()} --format docx -o minnesanteckningar.docx"
+            f"{local(meeting.starts_at).date().isoformat()} --format docx -o minnesanteckningar.docx",
+            f"Kontrollsumma (SHA-256) för texten som skickades: {meeting.minutes_sha256}. Minnesanteckningarna "
+            "ändras inte längre; en rättelse tas upp under Föregående minnesanteckningar på nästa möte.",
         ],
     )

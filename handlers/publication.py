@@ -5,24 +5,30 @@ web pages, the chat replies and the DOCX/PDF exports render the same content, an
 data can leave the database session that built it.
 
 Publication rules (checked by the tests):
-- an agenda is shown only once Meeting.agenda_published_at is set; a case on an
-  unpublished agenda never appears;
-- minutes are shown only once Meeting.minutes_sent_at is set;
+- what the public sees of an agenda is the latest published version (AgendaVersion), stored as it was
+  published; a change after publication reaches the public only when published again;
+- minutes are shown only once sent, and then from what was stored when they were sent
+  (Meeting.minutes_record), never rebuilt;
 - absence notes (Absence.note) are never part of anything built here.
+
+`record()` turns the documents into JSON for the store and `*_from_record()` reads them back; agendas
+published and minutes sent before versions were stored (revision 0003) are rendered from their items.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.agenda import agenda_items
+from handlers.agenda import agenda_items, latest_version, versions_of
 from handlers.common import PURPOSE_NAMES, forum_label, person_label
-from handlers.fmt import STOCKHOLM, format_date, format_time, local
-from storage.models import Forum, Meeting
+from handlers.fmt import STOCKHOLM, format_date, format_datetime, format_time, local
+from storage.models import AgendaItem, AgendaVersion, Forum, Meeting
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
 
@@ -196,6 +202,12 @@ class ItemDoc:
     attachments: list[Link] = field(default_factory=list)
     proposal: str | None = None
     late_addition: bool = False
+    sub: int | None = None
+    item_id: int | None = None
+    proposer: str | None = None  # "Styrgruppen" föreslår
+    standing: bool = False
+    # The coordinator's draft only: "ny" or "ändrad" since the latest published version.
+    change: str | None = None
     # Minutes only.
     notes: list[str] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
@@ -205,8 +217,16 @@ class ItemDoc:
     returned: bool = False
 
     @property
+    def label(self) -> str:
+        return f"{self.number}.{self.sub}" if self.sub else str(self.number)
+
+    @property
     def heading(self) -> str:
-        return f"{self.number}. {self.title}"
+        return f"{self.label} {self.title}" if self.sub else f"{self.number}. {self.title}"
+
+    @property
+    def anchor(self) -> str:
+        return self.label.replace(".", "-")
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -216,17 +236,22 @@ def paragraphs(text: str | None) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
 
 
-def case_item(number: int, case) -> ItemDoc:  # type: ignore[no-untyped-def]
+def item_doc(item: AgendaItem) -> ItemDoc:
+    """An agenda item as readers see it."""
     return ItemDoc(
-        number=number,
-        title=case.title,
-        case_number=case.number,
-        purpose=PURPOSE_NAMES.get(case.purpose, case.purpose),
-        presenter=person_label(case.presenter) if case.presenter is not None else None,
-        description=case.description,
-        attachments=[Link(label=a.title or a.url, url=a.url) for a in case.attachments],
-        proposal=case.proposal if case.proposal else None,
-        late_addition=bool(case.late_addition),
+        number=item.number,
+        sub=item.sub_number,
+        title=item.title,
+        case_number=item.case.number if item.case is not None else None,
+        purpose=PURPOSE_NAMES.get(item.purpose, item.purpose) if item.purpose else None,
+        presenter=person_label(item.presenter) if item.presenter is not None else None,
+        description=item.text,
+        attachments=[Link(label=a.get("title") or a["url"], url=a["url"]) for a in item.attachments or []],
+        proposal=item.proposal or None,
+        proposer=item.proposer or None,
+        late_addition=bool(item.late_addition),
+        item_id=item.id,
+        standing=bool(item.standing),
     )
 
 
@@ -235,20 +260,111 @@ class AgendaDoc:
     meeting: MeetingInfo
     items: list[ItemDoc]
     published: bool
+    version: int | None = None  # the published version this is; None for the working draft
+    published_at: datetime | None = None
+    published_by: str | None = None
+
+    @property
+    def published_text(self) -> str:
+        """'Version 2, publicerad fredag 28 februari 2020 kl. 10.15 av Anna Berg.'"""
+        if self.published_at is None:
+            return ""
+        text = f"publicerad {format_datetime(self.published_at)}" + (f" av {self.published_by}"
+                                                                       if self.published_by else "")
+        return (f"Version {self.version}, {text}." if self.version else text[:1].upper() + text[1:] + ".")
 
 
 def agenda_doc(session: Session, meeting: Meeting) -> AgendaDoc:
-    """The föredragningslista: standing items, then the cases with purpose, presenter, attachments, proposal.
+    """The working draft of the föredragningslista, from the meeting's items (published or not)."""
+    items = [item_doc(item) for item in agenda_items(session, meeting)]
+    return AgendaDoc(meeting=meeting_info(session, meeting), items=items,
+                     published=meeting.agenda_published_at is not None)
 
-    Built whether or not the agenda is published; callers that publish check `published`.
-    """
-    items = []
-    for item in agenda_items(session, meeting):
-        if item.case is None:
-            items.append(ItemDoc(number=item.number, title=item.title))
-        else:
-            items.append(case_item(item.number, item.case))
-    return AgendaDoc(meeting=meeting_info(session, meeting), items=items, published=meeting.agenda_published_at is not None)
+
+# ------------------------------------------------------------------------------------ records
+
+
+def record(value: Any) -> Any:
+    """A document (dataclasses, lists, dates) as JSON-ready data, for storing it as it is now."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: record(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [record(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _when(value: str | None, kind: type) -> Any:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value) if kind is datetime else date.fromisoformat(value)
+
+
+def _fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+def meeting_from_record(data: dict[str, Any]) -> MeetingInfo:
+    values = _fields(MeetingInfo, data)
+    for key in ("day", "agenda_published", "minutes_sent"):
+        values[key] = _when(values.get(key), date)
+    for key in ("starts_at", "ends_at"):
+        values[key] = _when(values.get(key), datetime)
+    return MeetingInfo(**values)
+
+
+def item_from_record(data: dict[str, Any]) -> ItemDoc:
+    values = _fields(ItemDoc, data)
+    values["attachments"] = [Link(**a) for a in values.get("attachments") or []]
+    return ItemDoc(**values)
+
+
+def agenda_from_record(data: dict[str, Any]) -> AgendaDoc:
+    return AgendaDoc(meeting=meeting_from_record(data["meeting"]),
+                     items=[item_from_record(i) for i in data["items"]], published=True,
+                     version=data.get("version"), published_at=_when(data.get("published_at"), datetime),
+                     published_by=data.get("published_by"))
+
+
+def version_doc(version: AgendaVersion) -> AgendaDoc:
+    return agenda_from_record(version.content)
+
+
+def published_agenda(session: Session, meeting: Meeting) -> AgendaDoc | None:
+    """What the public sees: the latest published version, exactly as published; None before publication.
+
+    An agenda published before versions were stored is rendered from its items."""
+    version = latest_version(session, meeting)
+    if version is not None:
+        return version_doc(version)
+    if meeting.agenda_published_at is not None:
+        doc = agenda_doc(session, meeting)
+        doc.published_at = meeting.agenda_published_at
+        return doc
+    return None
+
+
+def earlier_versions(session: Session, meeting: Meeting) -> list[AgendaDoc]:
+    """Every published version but the latest, newest first (the meeting page shows them)."""
+    return [version_doc(v) for v in reversed(versions_of(session, meeting)[:-1])]
+
+
+def mark_changes(draft: AgendaDoc, published: AgendaDoc | None) -> list[ItemDoc]:
+    """Mark the draft's items new or changed since the published version; return the published items the
+    draft no longer has."""
+    if published is None:
+        return []
+    before = {i.item_id: i for i in published.items if i.item_id}
+    for item in draft.items:
+        old = before.pop(item.item_id, None) if item.item_id else None
+        if old is None:
+            item.change = "ny"
+        elif record(dataclasses.replace(old, late_addition=False, change=None)) != record(
+                dataclasses.replace(item, late_addition=False, change=None)):
+            item.change = "ändrad"
+    return list(before.values())
 
 
 # ------------------------------------------------------------------------------------ forum page
@@ -303,19 +419,24 @@ class Block:
 
 
 def item_blocks(item: ItemDoc, *, decided_by: str | None = None, minutes: bool = False) -> list[Block]:
-    """The parts of an item in the order of the seeds: presenter, text, attachments, proposal, decisions."""
+    """The parts of an item in seed 003's order: presenter, text, attachments, purpose, proposal; then, in the
+    minutes, what was decided on that proposal."""
     blocks: list[Block] = []
     if item.late_addition and not minutes:
         blocks.append(Block("late", "Tillkommande ärende"))
     if item.presenter:
         blocks.append(Block("presenter", f"Föredragande: {item.presenter}"))
-    if item.purpose and not minutes:
-        blocks.append(Block("purpose", f"Syfte: {item.purpose}"))
     blocks += [Block("text", p) for p in paragraphs(item.description)]
     blocks += [Block("text", p) for p in item.notes]
     blocks += [Block("attachment", f"Bilaga: {a.label}", link=a) for a in item.attachments]
-    if item.proposal and (not minutes or not item.decisions):
-        blocks.append(Block("proposal_heading", "Förslag till beslut"))
+    if item.purpose and not minutes:
+        blocks.append(Block("purpose", f"Syfte: {item.purpose}"))
+    if item.proposal:
+        if minutes:
+            heading = f"{item.proposer} föreslog:" if item.proposer else "Förslag till beslut:"
+        else:
+            heading = f"{item.proposer} föreslår:" if item.proposer else "Förslag till beslut"
+        blocks.append(Block("proposal_heading", heading))
         blocks += [Block("proposal", p) for p in paragraphs(item.proposal)]
     if item.decisions:
         blocks.append(Block("decided_by", decided_by or "Beslut:"))

@@ -15,6 +15,7 @@ old occasions are never computed again.
 | preparation        | coordinators                         | the beredning day (preparation.days_before)              |
 | chair_agenda       | chair (vice chair if chair absent)   | meeting day at forum.chair_agenda_time                   |
 | minutes            | secretaries                          | 2 working days before the minutes deadline, and on it    |
+| untreated          | coordinators                         | first working day after the meeting: its case items with no decision, each with Till nästa möte / Åter för beredning / Avsluta |
 | follow_up          | responsible + coordinators           | 7 days before the date, and on it                        |
 | assignment         | assignee + coordinators              | 14 days before, on the date, then weekly while overdue   |
 | year_end           | coordinators                         | first working day from 1 November                        |
@@ -66,12 +67,15 @@ ASSIGNMENT_CATCH_UP_DAYS = 2
 FULL_PARTS = 15
 # Cases listed in full in a beredning reminder.
 MAX_CASES_LISTED = 20
+# The untreated-items message is still sent this many days after its working day (downtime).
+UNTREATED_CATCH_UP_DAYS = 7
 KIND_ORDER = (
     "chair_agenda",
     "preparation",
     "agenda_deadline",
     "documents_deadline",
     "minutes",
+    "untreated",
     "follow_up",
     "assignment",
     "year_end",
@@ -248,7 +252,8 @@ def _meeting_reminders(p: _Pass) -> None:
     if not p.forums:
         return
     spans = [_meeting_days(r, p.today) for r in {_rules(f) for f in p.forums.values()}]
-    first = min(a for a, _ in spans)
+    # Meetings of the last weeks too: the first working day after a meeting lists what it left undecided.
+    first = min([a for a, _ in spans] + [p.today - timedelta(days=UNTREATED_CATCH_UP_DAYS + 5)])
     last = max(b for _, b in spans)
     meetings = store.meetings_for_reminders(
         p.session, wall(first, time(0, 0)), wall(last + timedelta(days=1), time(0, 0)), now=p.now,
@@ -285,6 +290,9 @@ def _one_meeting(p: _Pass, forum: Forum, meeting: store.MeetingRow) -> None:
         occ = p.latest([("day", day)], forum.chair_agenda_time)
         if occ:
             _chair_agenda(p, forum, meeting, occ)
+
+    if not before_start and meeting.minutes_sent_at is None:
+        _untreated(p, forum, meeting, day)
 
     if deadlines.minutes is not None and meeting.minutes_sent_at is None:
         deadline = deadlines.minutes
@@ -335,7 +343,8 @@ def _preparation_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, due:
     def build(person: Person) -> Reply:
         day = local(meeting.starts_at).date()
         cases, total = store.cases_awaiting_preparation(p.session, forum.id, limit=MAX_CASES_LISTED)
-        status = {"aktualiserat": "aktualiserat", "under_beredning": "under beredning"}
+        status = {"aktualiserat": "aktualiserat", "under_beredning": "under beredning",
+                  "aterremitterat": "återremitterat"}
         lines = [f"{c.number} {c.title} ({status.get(c.status, c.status)})" for c in cases]
         if total > len(cases):
             lines.append(f"… och {total - len(cases)} till. Hela listan: /ärenden aktualiserat.")
@@ -399,7 +408,9 @@ def _chair_agenda(p: _Pass, forum: Forum, meeting: store.MeetingRow, occ: tuple[
         return lines
 
     def build(person: Person) -> Reply:
-        reply = agenda_reply(p.session, p.meeting(meeting.id), now=p.now)
+        # The published agenda; before it is published, the working agenda, so that the meeting can be led.
+        reply = agenda_reply(p.session, p.meeting(meeting.id), now=p.now,
+                             draft=meeting.agenda_published_at is None)
         intro = [f"Mötet är i dag, {format_date(day)}. Här är dagordningen och den frånvaro som anmälts."]
         whole = [c for c in chairs_absent if parts[c].whole]
         if whole and person.id not in chairs:
@@ -412,6 +423,41 @@ def _chair_agenda(p: _Pass, forum: Forum, meeting: store.MeetingRow, occ: tuple[
         return reply
 
     p.add("chair_agenda", f"m{meeting.id}", occ, leading, build)
+
+
+def _untreated(p: _Pass, forum: Forum, meeting: store.MeetingRow, day: date) -> None:
+    """The first working day after a meeting: its case items with no decision, to the coordinators, so
+    that nothing stays silently on a past agenda."""
+    after = next_working_day(day + timedelta(days=1))
+    occ = p.latest([("after", after)], forum.reminder_time)
+    if occ is None or p.now >= end_of(after + timedelta(days=UNTREATED_CATCH_UP_DAYS)):
+        return
+    if not store.undecided_case_items(p.session, meeting.id):
+        return
+
+    def build(person: Person) -> Reply:
+        rows = store.undecided_case_items(p.session, meeting.id)
+        label = meeting_label(p.meeting(meeting.id))
+        sections = []
+        for item, case in rows:
+            sections.append(Section(
+                heading=f"Punkt {item.label}: {case.number} {case.title}",
+                lines=[f"Ej behandlat {format_date(day)}."],
+                actions=[Action("Till nästa möte", f"beredning {case.number} dagordning nästa; forum: {forum.key}",
+                                "primary"),
+                         Action("Åter för beredning", f"beredning {case.number} åter; forum: {forum.key}"),
+                         Action("Avsluta", f"avsluta {case.number}; forum: {forum.key}", "danger")],
+            ))
+        n = len(rows)
+        return Reply(
+            title=f"Ej behandlade ärenden från {forum_label(forum)} {format_date(day)}",
+            lines=[f"{n} {'ärende' if n == 1 else 'ärenden'} på dagordningen för mötet {label} fick inget beslut.",
+                   "Välj för vart och ett: till nästa möte, åter för beredning eller avsluta. Minnesanteckningarna "
+                   "och mötets dagordning ändras inte av det."],
+            sections=sections,
+        )
+
+    p.add("untreated", f"m{meeting.id}", occ, p.holders(forum.id, "coordinator"), build)
 
 
 def _minutes_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, deadline: date):

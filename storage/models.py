@@ -140,6 +140,9 @@ class Forum(Base):
     min_meetings_per_year: Mapped[int | None] = mapped_column(Integer)
     reminder_time: Mapped[time] = mapped_column(Time, default=time(8, 0))
     chair_agenda_time: Mapped[time] = mapped_column(Time, default=time(7, 30))
+    # The standing items of every agenda (network.yaml `rules: standing_items:`), one title a line; None means
+    # seed 003's four. Text, not JSON: forums are selected with DISTINCT, which PostgreSQL's json cannot compare.
+    standing_items: Mapped[str | None] = mapped_column(Text)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="forum")
 
@@ -173,6 +176,10 @@ class Meeting(Base):
     agenda_published_at: Mapped[datetime | None]
     minutes_sent_at: Mapped[datetime | None]
     minutes_text: Mapped[str | None] = mapped_column(Text)
+    # The minutes exactly as sent (structure, and the plain text whose SHA-256 the page shows); set once.
+    minutes_record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    minutes_sent_text: Mapped[str | None] = mapped_column(Text)
+    minutes_sha256: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The calendar feed's SEQUENCE: raised each time the event itself (time, place, cancellation) changes.
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
@@ -251,6 +258,57 @@ class Attachment(Base):
     case: Mapped[Case] = relationship(back_populates="attachments")
 
 
+class AgendaItem(Base):
+    """One item of one meeting's föredragningslista: a standing item, a case, or an item without a case.
+
+    A case comes back at many meetings, each time as a new item; decisions, assignments, extensions and
+    follow-ups taken at a meeting belong to its item there. The item keeps the case's title, presenter,
+    text, proposal and attachments as they were put on that meeting's agenda.
+    """
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (Index("ix_agenda_item_meeting_number", "meeting_id", "number", "sub_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    sub_number: Mapped[int | None] = mapped_column(Integer)  # 4.1, 10.1–10.4 (seed 002)
+    title: Mapped[str] = mapped_column(String(500))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_item.id"), index=True)
+    purpose: Mapped[str | None] = mapped_column(String(20))
+    presenter_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    text: Mapped[str | None] = mapped_column(Text)
+    proposal: Mapped[str | None] = mapped_column(Text)  # "1. att … 2. att …"
+    proposer: Mapped[str | None] = mapped_column(String(200))  # "Styrgruppen" (föreslår)
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # [{"url": …, "title": …}]
+    late_addition: Mapped[bool] = mapped_column(Boolean, default=False)  # tillkommande ärende
+    standing: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    meeting: Mapped[Meeting] = relationship()
+    case: Mapped[Case | None] = relationship()
+    presenter: Mapped[Person | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        """'6' or '4.1'."""
+        return f"{self.number}.{self.sub_number}" if self.sub_number else str(self.number)
+
+
+class AgendaVersion(Base):
+    """A published agenda exactly as it was published: version 1, 2 … of a meeting's agenda."""
+
+    __tablename__ = "agenda_version"
+    __table_args__ = (UniqueConstraint("meeting_id", "version", name="uq_agenda_version_meeting_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    published_by: Mapped[Person | None] = relationship()
+
+
 class CaseEvent(Base):
     """The history of a case: every step of the ärendegång, who took it and when."""
 
@@ -269,14 +327,17 @@ class CaseEvent(Base):
 class Decision(Base):
     __tablename__ = "decision"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_item.id"), index=True)
+    # None for a decision on an item without a case ("att godkänna dagordningen").
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_item.id"), index=True)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"), index=True)
     text: Mapped[str] = mapped_column(Text)  # one or more "att …" lines
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     decided_at: Mapped[datetime]
 
-    case: Mapped[Case] = relationship(back_populates="decisions")
+    case: Mapped[Case | None] = relationship(back_populates="decisions")
+    item: Mapped[AgendaItem | None] = relationship()
     responsible: Mapped[Person | None] = relationship(foreign_keys=[responsible_id])
 
 
@@ -288,6 +349,7 @@ class Assignment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_item.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"), index=True)
     assignee_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     title: Mapped[str] = mapped_column(String(500))
     decided_on: Mapped[date | None]
@@ -315,6 +377,7 @@ class AssignmentExtension(Base):
     new_due: Mapped[date]
     decided_on: Mapped[date | None]
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
     reason: Mapped[str | None] = mapped_column(Text)
 
     assignment: Mapped[Assignment] = relationship(back_populates="extensions")
@@ -327,6 +390,7 @@ class FollowUp(Base):
     __table_args__ = (Index("ix_follow_up_open_due", "done_at", "due"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_item.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
     due: Mapped[date]
     responsible_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     done_at: Mapped[datetime | None]

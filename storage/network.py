@@ -46,7 +46,9 @@ RULE_KEYS = {
     "chair_agenda_time",
     "substitutes_other_organisation",
     "extensions_by",
+    "standing_items",
 }
+ON_AGENDA = ("pa_dagordning", "behandlat", "aterremitterat", "avslutat")
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -299,7 +301,15 @@ def validate(data: Any) -> _Plan:
         if min_meetings is not None and (not isinstance(min_meetings, int) or min_meetings < 0):
             chk.err(rw, f"min_meetings_per_year ska vara ett heltal, inte '{min_meetings}'.")
             min_meetings = None
+        standing = rules.get("standing_items")
+        if standing is not None and (not isinstance(standing, list) or not standing
+                                     or not all(isinstance(t, str) and t.strip() for t in standing)):
+            chk.err(rw, "standing_items ska vara en lista med punkternas rubriker, till exempel "
+                        "[Mötets öppnande, Godkännande av dagordning, Föregående minnesanteckningar, "
+                        "Rapporter och delgivningar].")
+            standing = None
         forum = {
+            "standing_items": "\n".join(" ".join(t.split()) for t in standing) if standing else None,
             "key": key,
             "name": name,
             "short": chk.text(e, "short", where, required=False),
@@ -549,7 +559,8 @@ def apply(session: Session, data: Any, *, now: datetime) -> ImportSummary:
         values = {k: f[k] for k in (
             "name", "short", "slack_channel", "teams_channel", "agenda_working_days_before",
             "documents_days_before", "preparation_days_before", "minutes_days_after", "substitutes",
-            "substitutes_other_organisation", "extensions_by", "min_meetings_per_year", "reminder_time", "chair_agenda_time",
+            "substitutes_other_organisation", "extensions_by", "min_meetings_per_year", "reminder_time",
+            "chair_agenda_time", "standing_items",
         )}
         row = forums.get(f["key"])
         if row is None:
@@ -667,6 +678,11 @@ def _import_case(
             row.attachments.append(Attachment(url=url))
         session.add(row)
         session.flush()
+        if meeting is not None and c["status"] in ON_AGENDA:
+            from storage.agenda import add_item
+
+            item = add_item(session, meeting, now=now, title=row.title, case=row)
+            row.agenda_order, row.late_addition = item.number, item.late_addition
         session.add(CaseEvent(case_id=row.id, at=now, actor_id=None, kind="importerat",
                               detail=f"Importerat från nätverksfilen med status {c['status']}."))
         if c["feedback"]:

@@ -27,8 +27,10 @@ from sqlalchemy.orm import Session
 
 from storage.models import (
     Absence,
+    AgendaItem,
     Assignment,
     Case,
+    Decision,
     FollowUp,
     Forum,
     Meeting,
@@ -230,11 +232,26 @@ def open_follow_ups_unreminded(session: Session, *, effective_day: date, first_d
 
 
 def cases_awaiting_preparation(session: Session, forum_id: int, *, limit: int) -> tuple[list[Case], int]:
-    """Cases of a forum waiting for beredning (raised or under preparation): the first `limit` and the count."""
-    cond = and_(Case.forum_id == forum_id, Case.status.in_(("aktualiserat", "under_beredning")))
+    """Cases of a forum waiting for beredning (raised, under preparation or sent back by a meeting): the first
+    `limit` and the count."""
+    cond = and_(Case.forum_id == forum_id, Case.status.in_(("aktualiserat", "under_beredning", "aterremitterat")))
     total = int(session.scalar(select(func.count()).select_from(Case).where(cond)) or 0)
     rows = list(session.scalars(select(Case).where(cond).order_by(Case.year, Case.seq, Case.id).limit(limit)))
     return rows, total
+
+
+def undecided_case_items(session: Session, meeting_id: int) -> list[tuple[AgendaItem, Case]]:
+    """The meeting's case items with no decision whose case is still on that meeting (not moved on, sent
+    back or closed since), in agenda order."""
+    decided = select(Decision.id).where(Decision.item_id == AgendaItem.id).exists()
+    stmt = (
+        select(AgendaItem, Case)
+        .join(Case, Case.id == AgendaItem.case_id)
+        .where(AgendaItem.meeting_id == meeting_id, Case.meeting_id == meeting_id,
+               Case.status == "pa_dagordning", ~decided)
+        .order_by(AgendaItem.number, AgendaItem.sub_number.nulls_first(), AgendaItem.id)
+    )
+    return [(i, c) for i, c in session.execute(stmt)]
 
 
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:

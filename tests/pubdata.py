@@ -9,7 +9,9 @@ LCHNV, seeds 002/003:
 """
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -27,6 +29,16 @@ from storage.models import (
     Person,
 )
 from tests.conftest import at
+
+_MIGRATION = Path(__file__).resolve().parent.parent / "storage" / "migrations" / "versions" / "0003_agenda_items.py"
+
+
+def carry_over(conn) -> None:  # type: ignore[no-untyped-def]
+    """The data step of migration 0003: cases placed on meetings become agenda items there."""
+    spec = importlib.util.spec_from_file_location("kansli_migration_0003", _MIGRATION)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    module.carry_over(conn)
 
 SECRET_NOTE = "SJUKSKRIVEN-HEMLIG-7731"
 SECRET_NOTE_2 = "TANDLAKARE-HEMLIG-5512"
@@ -102,6 +114,9 @@ def add_published_meeting(maker: sessionmaker[Session], *, sent: bool = False) -
                       note=SECRET_NOTE_2, reported_at=at("2020-03-02T09:00"), updated_at=at("2020-03-02T09:00")))
         if sent:
             march.minutes_sent_at = at("2020-03-10T15:00")
+        s.flush()
+        # Placed on the meetings as a store from before agenda items was: the upgrade makes the items.
+        carry_over(s.connection())
         s.commit()
         return Published(march.id, june.id, september.id, case.id, late.id, hidden.id)
 

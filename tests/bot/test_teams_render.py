@@ -15,6 +15,7 @@ from bot.render.teams import (
     submitted_command,
 )
 from handlers.agenda import agenda_reply
+from tests.pubdata import carry_over
 from handlers.base import Action, Reply, Section
 from storage.models import Case, Forum, Meeting, Person
 from tests.bot.test_teams import CARD_VALIDATOR, NOW, TEAMS_LIMIT, assert_card_ok
@@ -75,7 +76,8 @@ def test_a_long_agenda_is_split_into_valid_cards_under_the_size_limit(network) -
                        meeting_id=meeting.id, agenda_order=i + 1,
                        proposal="att anta den gemensamma vägledningen " + "och följa upp den årligen " * 40))
         s.flush()
-        reply = agenda_reply(s, meeting, now=NOW)
+        carry_over(s.connection())  # the cases become the meeting's agenda items
+        reply = agenda_reply(s, meeting, now=NOW, draft=True)  # the coordinator's working agenda
         s.rollback()
 
     messages = render_messages(reply)

@@ -169,13 +169,16 @@ def test_pages_are_accessible_and_work_without_javascript(network, engine) -> No
 
 
 def test_untrusted_text_is_escaped_and_odd_links_are_not_linked(network, engine) -> None:  # type: ignore[no-untyped-def]
-    from storage.models import Attachment, Case
+    from sqlalchemy import select
+
+    from storage.models import AgendaItem
 
     ids = add_published_meeting(network)
     with network() as s:
-        case = s.get(Case, ids.case_id)
-        case.title = "Ärende <script>alert(1)</script>"
-        case.attachments.append(Attachment(url="javascript:alert(1)", title="Konstig bilaga"))
+        # The agenda as published (here from before versions were stored, so from its item).
+        item = s.scalar(select(AgendaItem).where(AgendaItem.case_id == ids.case_id))
+        item.title = "Ärende <script>alert(1)</script>"
+        item.attachments = [*(item.attachments or []), {"url": "javascript:alert(1)", "title": "Konstig bilaga"}]
         s.commit()
     services = services_for(network, engine, now=at("2020-05-01T09:00"))
     _, body = get(services, "/forum/lchnv/mote/2020-03-06")

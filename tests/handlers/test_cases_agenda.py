@@ -25,7 +25,7 @@ def test_beredning_puts_a_case_on_the_wished_meeting_and_tells_sender_and_presen
     assert "som punkt 5" in text
     assert "Dagordningen ska publiceras senast fredag 28 februari 2020" in text
     c = case(chat.maker, "2020:8")
-    assert (c.status, c.agenda_order, c.late_addition) == ("pa_dagordning", 1, False)
+    assert (c.status, c.agenda_order, c.late_addition) == ("pa_dagordning", 5, False)
     assert events(chat.maker, "2020:8") == ["aktualiserat", "pa_dagordning"]
     assert "case.agenda" in audit_actions(chat.maker)
     assert "tas upp på LCHNV:s möte fredag 6 mars 2020" in flat(said.to("per.ek")[0])
@@ -190,10 +190,21 @@ def test_dagordning_on_a_meeting_day_shows_today_with_absences_but_never_the_not
     said = chat("karin.berg", "/dagordning", now="2020-03-06T07:30")
     text = flat(said.reply)
     assert "fredag 6 mars 2020 kl. 09.30–14.00" in text
-    assert "5. Utvärdering av avtal om TN-platser (2020:8)" in text
+    # Members read what was published: nothing yet, so no items, only when it was due and who is absent.
+    assert "Utvärdering av avtal om TN-platser" not in text
     assert "Lars Holm (Leksands kommun): till kl. 10.30" in text
     assert "tandläkare" not in text
     assert "Dagordningen är inte publicerad ännu" in text
+    # The coordinator works on the draft, which has the case.
+    said = chat("maria.lind", "/dagordning", now="2020-03-06T07:30")
+    assert "5. Utvärdering av avtal om TN-platser (2020:8)" in flat(said.reply)
+    assert "(arbetsutkast)" in said.reply
+    assert chat("maria.lind", "/publicera dagordning 6 mars", now="2020-03-06T07:40").ok
+    said = chat("karin.berg", "/dagordning", now="2020-03-06T07:45")
+    text = flat(said.reply)
+    assert "5. Utvärdering av avtal om TN-platser (2020:8)" in text
+    assert "Version 1, publicerad fredag 6 mars 2020 kl. 07.40 av Maria Lind." in text
+    assert "tandläkare" not in text
 
 
 def test_dagordning_picks_the_next_meeting_or_the_day_asked_for(chat) -> None:

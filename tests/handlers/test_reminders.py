@@ -100,6 +100,8 @@ def test_beredning_day_lists_the_cases_awaiting_preparation(network) -> None:
                    status="aktualiserat", raised_on=date(2020, 2, 1)))
         s.add(Case(forum_id=f.id, number="2020:9", year=2020, seq=9, title="Redan på dagordningen",
                    status="pa_dagordning", raised_on=date(2020, 2, 1)))
+        s.add(Case(forum_id=f.id, number="2020:10", year=2020, seq=10, title="Ingen samsyn förra mötet",
+                   status="aterremitterat", raised_on=date(2020, 1, 10), returned_reason="underlaget saknas"))
         s.commit()
     got = [r for r in due(network, "2020-02-21T08:00") if r.kind == "preparation"]
     assert [r.to for r in got] == ["maria.lind"]
@@ -108,6 +110,7 @@ def test_beredning_day_lists_the_cases_awaiting_preparation(network) -> None:
     assert "i dag, fredag 21 februari 2020" in text
     assert "2020:7 Gemensam vägledning för familjecentraler (under beredning)" in text
     assert "2020:8 Digital samverkan i hemtjänsten (aktualiserat)" in text
+    assert "2020:10 Ingen samsyn förra mötet (återremitterat)" in text  # sent back by a meeting: prepare again
     assert "Redan på dagordningen" not in text
 
 

@@ -1,0 +1,277 @@
+"""Agenda items without a case, and the coordinator's changes to a meeting's föredragningslista.
+
+    /punkt ny [DATUM] TITEL [; under: N] [; föredragande: @x] [; text: …] [; syfte: …] [; förslag: …]
+              [; förslagsställare: …] [; bilaga: URL] [; forum: ID]
+    /punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @x] [; text: …] [; syfte: …] [; förslag: …] …
+    /punkt flytta N M [; möte: DATUM] [; ny version]
+    /punkt ta bort N [; möte: DATUM] [; ny version]
+    /beslut punkt N [; möte: DATUM] att … [; ansvarig: @x]      (in handlers.decisions)
+
+Reports, information and sub-items (4.1, 10.1 …) are items of their own. A published agenda is a record:
+an item of the published version is not moved, removed or renumbered unless the coordinator says the
+change is for a new version ('; ny version'), and then it reaches the public only when the agenda is
+published again. A meeting that has been keeps its agenda as it was.
+"""
+from __future__ import annotations
+
+import re
+
+from handlers.agenda import (
+    add_item,
+    agenda_items,
+    ensure_items,
+    item_numbers,
+    latest_version,
+    remove_item,
+)
+from handlers.base import Context, Reply, UserError
+from handlers.cases import (
+    PREPARERS,
+    meeting_for_phrase,
+    meeting_is_over,
+    next_meeting,
+    read_attachments,
+    read_options,
+    read_purpose,
+)
+from handlers.common import (
+    choose_forum,
+    forum_label,
+    meeting_label,
+    my_forums,
+    person_arg,
+    pop_forum_option,
+    require_role,
+)
+from handlers.fmt import format_date, format_datetime, local
+from handlers.registry import command, normalise
+from storage.models import AgendaItem, Meeting
+
+NEW_USAGE = ("/punkt ny [DATUM] TITEL [; under: N] [; föredragande: @x] [; text: …] [; syfte: …] [; förslag: …] "
+             "[; förslagsställare: …] [; bilaga: URL]")
+CHANGE_USAGE = "/punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @x] [; text: …] [; förslag: …]"
+MOVE_USAGE = "/punkt flytta N M [; möte: DATUM] [; ny version]"
+REMOVE_USAGE = "/punkt ta bort N [; möte: DATUM] [; ny version]"
+ITEM_KEYS = {
+    "under": "under", "titel": "titel", "title": "titel",
+    "foredragande": "föredragande", "presenter": "föredragande",
+    "text": "text", "beskrivning": "text",
+    "syfte": "syfte", "purpose": "syfte",
+    "forslag": "förslag", "forslag till beslut": "förslag", "proposal": "förslag",
+    "forslagsstallare": "förslagsställare", "foreslas av": "förslagsställare",
+    "bilaga": "bilaga", "bilagor": "bilaga",
+    "mote": "möte", "meeting": "möte",
+    "ny version": "ny version",
+    "forum": "forum",
+}
+ITEM_NUMBER = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?$")
+
+
+def _meeting(ctx: Context, forum_text: str | None, when: str | None) -> Meeting:
+    named, _ = pop_forum_option(ctx, f"; forum: {forum_text}") if forum_text else (None, "")
+    if named is None and when:
+        # A coordinator of several forums need not name the forum when only one of them meets that day.
+        mine = [f for f in my_forums(ctx) if ctx.roles_in(f) & PREPARERS] or my_forums(ctx)
+        meeting = meeting_for_phrase(ctx, mine, when)
+        forum = meeting.forum
+    else:
+        forum = named or choose_forum(ctx, with_role=PREPARERS)
+        meeting = meeting_for_phrase(ctx, [forum], when) if when else next_meeting(ctx, forum)
+    require_role(ctx, forum, PREPARERS, doing="ändra dagordningen")
+    if meeting is None:
+        raise UserError(f"{forum_label(forum)} har inga kommande möten inlagda. Samordnaren lägger in dem i "
+                        "nätverksfilen.")
+    if meeting_is_over(ctx, meeting):
+        raise UserError(
+            f"Mötet {meeting_label(meeting)} har varit, och dess dagordning ändras inte längre. Ta upp frågan på "
+            "ett kommande möte (/punkt ny DATUM TITEL)."
+        )
+    return meeting
+
+
+def _split(ctx: Context, args: str, usage: str) -> tuple[str, dict[str, str], str | None]:
+    text = args.replace("; ny version", "; ny version:")  # a flag without a value
+    head, options = read_options(text, ITEM_KEYS, usage=usage)
+    return head.strip(), options, options.pop("forum", None)
+
+
+def find_item(ctx: Context, meeting: Meeting, label: str, *, usage: str) -> AgendaItem:
+    """The item numbered `label` ('6', '4.1'); an unknown number is refused naming the agenda's numbers."""
+    items = agenda_items(ctx.session, meeting)
+    m = ITEM_NUMBER.match(label.strip())
+    if m:
+        number, sub = int(m.group(1)), int(m.group(2)) if m.group(2) else None
+        for item in items:
+            if item.number == number and item.sub_number == sub:
+                return item
+    raise UserError(
+        f"Dagordningen för {forum_label(meeting.forum)} {format_date(meeting.starts_at)} har punkterna "
+        f"{item_numbers(items)}; punkt '{label.strip()}' finns inte. Skriv till exempel: {usage}"
+    )
+
+
+def refuse_if_published(ctx: Context, meeting: Meeting, item: AgendaItem, options: dict[str, str], *,
+                        doing: str, command_text: str) -> None:
+    """An item of the published agenda is not moved, removed or renumbered except for a new version."""
+    version = latest_version(ctx.session, meeting)
+    if version is None or "ny version" in options:
+        return
+    if item.id not in {i.get("item_id") for i in version.content.get("items", [])}:
+        return
+    raise UserError(
+        f"Punkt {item.label} står i den publicerade dagordningen för {forum_label(meeting.forum)} "
+        f"{format_date(meeting.starts_at)} (version {version.version}, publicerad "
+        f"{format_datetime(version.published_at)}), och en publicerad dagordning ändras inte. För att {doing} "
+        f"i en ny version: skriv {command_text}; möte: {local(meeting.starts_at).date().isoformat()}; "
+        f"forum: {meeting.forum.key}; ny version, och publicera sedan den nya versionen med "
+        f"/publicera dagordning {format_date(meeting.starts_at)}."
+    )
+
+
+def _apply(ctx: Context, item: AgendaItem, options: dict[str, str]) -> list[str]:
+    changes = []
+    if options.get("titel"):
+        item.title = " ".join(options["titel"].split())
+        changes.append("titel")
+    if options.get("föredragande"):
+        presenter = person_arg(ctx, options["föredragande"], field="föredragande")
+        item.presenter_id, item.presenter = presenter.id, presenter
+        changes.append(f"föredragande {presenter.name}")
+    if "text" in options:
+        item.text = options["text"] or None
+        changes.append("text")
+    if options.get("syfte"):
+        item.purpose = read_purpose(options["syfte"])
+        changes.append("syfte")
+    if "förslag" in options:
+        item.proposal = options["förslag"] or None
+        changes.append("förslag")
+    if options.get("förslagsställare"):
+        item.proposer = options["förslagsställare"]
+        changes.append("förslagsställare")
+    if options.get("bilaga"):
+        item.attachments = [*(item.attachments or []),
+                            *({"url": url, "title": title} for url, title in read_attachments(options["bilaga"]))]
+        changes.append("bilaga")
+    return changes
+
+
+def _after(ctx: Context, meeting: Meeting, lines: list[str]) -> Reply:
+    if latest_version(ctx.session, meeting) is not None:
+        lines.append("Dagordningen är publicerad: ändringen syns för forumet när du publicerar den igen med "
+                     f"/publicera dagordning {format_date(meeting.starts_at)}.")
+    return Reply(title=f"Dagordningen – {forum_label(meeting.forum)} {format_date(meeting.starts_at)}", lines=lines)
+
+
+def new_item(ctx: Context, args: str) -> Reply:
+    head, options, forum_text = _split(ctx, args, NEW_USAGE)
+    when, title = (None, head)
+    if head:
+        found, rest = ctx.split(head)
+        if found is not None and rest.strip():
+            when, title = head[: len(head) - len(rest)].strip(), rest.strip()
+    title = " ".join(title.split())
+    if not title:
+        raise UserError(f"Punkten behöver en rubrik. Skriv: {NEW_USAGE}.")
+    meeting = _meeting(ctx, forum_text, options.get("möte") or when)
+    under = None
+    if options.get("under"):
+        parent = find_item(ctx, meeting, options["under"], usage=NEW_USAGE)
+        if parent.sub_number:
+            raise UserError(f"Underpunkter läggs under en huvudpunkt, till exempel '; under: {parent.number}'.")
+        under = parent.number
+    ensure_items(ctx.session, meeting, now=ctx.now)
+    item = add_item(ctx.session, meeting, now=ctx.now, title=title, under=under)
+    _apply(ctx, item, {k: v for k, v in options.items() if k not in ("titel", "under", "möte")})
+    ctx.session.flush()
+    ctx.audit("agenda.item_new", "meeting", meeting.id, item=item.label, title=title)
+    late = " som tillkommande punkt" if item.late_addition else ""
+    return _after(ctx, meeting, [f"Punkt {item.label} {title} står nu{late} på dagordningen för mötet "
+                                 f"{meeting_label(meeting)}."])
+
+
+def change_item(ctx: Context, args: str) -> Reply:
+    head, options, forum_text = _split(ctx, args, CHANGE_USAGE)
+    meeting = _meeting(ctx, forum_text, options.pop("möte", None))
+    ensure_items(ctx.session, meeting, now=ctx.now)
+    item = find_item(ctx, meeting, head, usage=CHANGE_USAGE)
+    changes = _apply(ctx, item, options)
+    if not changes:
+        raise UserError(f"Skriv vad som ska ändras i punkt {item.label}, till exempel: {CHANGE_USAGE}.")
+    ctx.session.flush()
+    ctx.audit("agenda.item_change", "meeting", meeting.id, item=item.label, changes=changes)
+    return _after(ctx, meeting, [f"Punkt {item.label} {item.title} på dagordningen för mötet "
+                                 f"{meeting_label(meeting)} är ändrad: {', '.join(changes)}."])
+
+
+def move_item(ctx: Context, args: str) -> Reply:
+    head, options, forum_text = _split(ctx, args, MOVE_USAGE)
+    parts = head.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise UserError(f"Skriv vilken punkt som ska flyttas och vart: {MOVE_USAGE}, till exempel /punkt flytta 7 5.")
+    meeting = _meeting(ctx, forum_text, options.get("möte"))
+    ensure_items(ctx.session, meeting, now=ctx.now)
+    item = find_item(ctx, meeting, parts[0], usage=MOVE_USAGE)
+    target = find_item(ctx, meeting, parts[1], usage=MOVE_USAGE)
+    old, new = item.number, target.number
+    if old == new:
+        raise UserError(f"Punkt {old} står redan som punkt {new}; inget ändrades.")
+    rows = agenda_items(ctx.session, meeting)
+    touched = [r for r in rows if min(old, new) <= r.number <= max(old, new)]
+    for r in touched:  # every item that gets a new number is checked against the published version
+        refuse_if_published(ctx, meeting, r, options, doing="flytta punkten",
+                            command_text=f"/punkt flytta {old} {new}")
+    for r in touched:
+        if r.number == old:
+            r.number = new
+        elif old < new:
+            r.number -= 1
+        else:
+            r.number += 1
+    ctx.session.flush()
+    ctx.audit("agenda.item_move", "meeting", meeting.id, item=old, to=new)
+    return _after(ctx, meeting, [f"Punkt {old} {item.title} är nu punkt {new} på dagordningen för mötet "
+                                 f"{meeting_label(meeting)}; punkterna däremellan har fått nya nummer."])
+
+
+def remove(ctx: Context, args: str) -> Reply:
+    head, options, forum_text = _split(ctx, args, REMOVE_USAGE)
+    meeting = _meeting(ctx, forum_text, options.get("möte"))
+    ensure_items(ctx.session, meeting, now=ctx.now)
+    item = find_item(ctx, meeting, head, usage=REMOVE_USAGE)
+    if item.case is not None:
+        raise UserError(
+            f"Punkt {item.label} är ärende {item.case.number}. Ta bort det från dagordningen med /beredning "
+            f"{item.case.number} åter ORSAK (den som anmält det får veta varför), eller flytta det med "
+            f"/beredning {item.case.number} dagordning DATUM."
+        )
+    later = [r for r in agenda_items(ctx.session, meeting) if r.number >= item.number]
+    for r in later:
+        refuse_if_published(ctx, meeting, r, options, doing="ta bort punkten",
+                            command_text=f"/punkt ta bort {item.label}")
+    label, title = item.label, item.title
+    remove_item(ctx.session, item)
+    ctx.audit("agenda.item_remove", "meeting", meeting.id, item=label, title=title)
+    return _after(ctx, meeting, [f"Punkt {label} {title} är borttagen från dagordningen för mötet "
+                                 f"{meeting_label(meeting)}."])
+
+
+@command(
+    "punkt",
+    "punkter",
+    "item",
+    usage="/punkt ny | ändra | flytta | ta bort …",
+    help="punkter utan ärende på dagordningen (rapporter, information, underpunkter), och ändringar i ordningen",
+    who="samordnare",
+    order=25,
+)
+def item_command(ctx: Context, args: str) -> Reply:
+    word, _, rest = args.strip().partition(" ")
+    verb = normalise(word)
+    if verb == "ta" and normalise(rest).startswith("bort"):
+        return remove(ctx, rest.strip()[4:])
+    routes = {"ny": new_item, "nytt": new_item, "new": new_item, "andra": change_item, "change": change_item,
+              "flytta": move_item, "move": move_item, "remove": remove}
+    if verb not in routes:
+        raise UserError(f"Skriv /punkt ny, /punkt ändra, /punkt flytta eller /punkt ta bort. Till exempel: {NEW_USAGE}.")
+    return routes[verb](ctx, rest)

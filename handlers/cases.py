@@ -1096,7 +1096,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     agenda = agenda_reply(ctx.session, meeting, now=ctx.now)
     ctx.notify_forum(forum, agenda, kind="agenda", key=f"m{meeting.id}:{ctx.now.isoformat()}")
-    kallelse.send_kallelse(ctx, meeting)  # issue 19: e-mailed kallelse with invitation (one line)
+    kallelse.send_kallelse(ctx, meeting)  # the e-mailed kallelse with its invitation, when e-mail is on
 
     day = meeting_day(meeting)
     deadline = forum_deadlines(forum, day).agenda

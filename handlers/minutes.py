@@ -589,7 +589,7 @@ def mark_minutes_sent(ctx: Context, args: str) -> Reply:
     meeting.minutes_sha256 = hashlib.sha256(meeting.minutes_sent_text.encode("utf-8")).hexdigest()
     ctx.session.flush()
     ctx.notify_forum(meeting.forum, minutes_reply(doc, private=False), kind="minutes_sent", key=f"m{meeting.id}")
-    kallelse.send_minutes(ctx, meeting, minutes_reply(doc))  # issue 19: minutes e-mailed with PDF and DOCX
+    kallelse.send_minutes(ctx, meeting, minutes_reply(doc))  # e-mailed with PDF and DOCX, when e-mail is on
     ctx.audit("minutes_sent", "meeting", meeting.id)
     return Reply(
         title=f"Minnesanteckningar – {label}, {when}",

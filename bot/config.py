@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     microsoft_app_password: str = Field("", alias="MicrosoftAppPassword")
     microsoft_app_type: str = Field("MultiTenant", alias="MicrosoftAppType")
     microsoft_app_tenant_id: str = Field("", alias="MicrosoftAppTenantId")
+    # Serve the Teams endpoint without MicrosoftAppId, unauthenticated, for loopback service URLs only (local tools).
+    teams_no_auth: bool = Field(False, alias="KANSLI_TEAMS_NO_AUTH")
     # Base URL of the Bot Framework connector when kansli starts a conversation itself (tests use a stand-in).
     teams_service_url: str = Field("https://smba.trafficmanager.net/emea/", alias="KANSLI_TEAMS_SERVICE_URL")
 
@@ -50,6 +52,9 @@ class Settings(BaseSettings):
             raise ValueError("MicrosoftAppId är satt men MicrosoftAppPassword saknas.")
         if self.microsoft_app_type == "SingleTenant" and self.microsoft_app_id and not self.microsoft_app_tenant_id:
             raise ValueError("MicrosoftAppType=SingleTenant kräver MicrosoftAppTenantId.")
+        if self.teams_no_auth and self.microsoft_app_id:
+            raise ValueError("KANSLI_TEAMS_NO_AUTH=1 är bara till för provkörning utan MicrosoftAppId; "
+                             "ta bort KANSLI_TEAMS_NO_AUTH när MicrosoftAppId är satt.")
         if self.log_format not in ("text", "json"):
             raise ValueError("KANSLI_LOG_FORMAT ska vara text eller json.")
         _check_operations(self)

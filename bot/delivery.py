@@ -77,6 +77,28 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():  # a restarted container reuses its pid: that claim was the previous process's
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def take_back_abandoned(maker: sessionmaker[Session]) -> int:
+    """At start: outbox rows a previous process on this host left 'sending' become 'pending' again."""
+    with maker() as session:
+        count = outbox.release_abandoned(session, host=socket.gethostname(), alive=_process_alive)
+        session.commit()
+    if count:
+        log.info("%d deliveries left 'sending' by a stopped process are due again", count)
+    return count
+
+
 class Deliverer:
     def __init__(self, *, sessionmaker: sessionmaker[Session], transports: list[Transport],
                  clock: Callable[[], datetime], threads: DatabaseThreads | None = None) -> None:

@@ -48,6 +48,16 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok" if ok else "unavailable", "detail": detail}, status=200 if ok else 503)
 
 
+async def _take_back_deliveries(app: web.Application) -> None:
+    from bot.delivery import take_back_abandoned
+
+    services = app[SERVICES_KEY]
+    try:
+        await services.threads.run(take_back_abandoned, services.sessionmaker)
+    except Exception:  # noqa: BLE001 - STALE_CLAIM takes them back later anyway
+        log.warning("could not hand back deliveries left by a stopped process", exc_info=True)
+
+
 async def _close_threads(app: web.Application) -> None:
     await asyncio.to_thread(app[SERVICES_KEY].threads.close)
 
@@ -57,6 +67,7 @@ def create_app(services: Services) -> web.Application:
 
     app = web.Application(client_max_size=1024 * 1024, middlewares=[request_id_middleware()])
     app[SERVICES_KEY] = services
+    app.on_startup.append(_take_back_deliveries)
     app.on_cleanup.append(_close_threads)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -44,13 +44,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.app import Services
-from bot.delivery import PermanentError, Recipient, TransientError
+from bot.delivery import PermanentError, Recipient, TransientError, worker_name
 from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
 from handlers.base import Reply
-from storage import queries
-from storage import events
-from storage.models import ConversationRef, Person
+from storage import events, outbox, queries
+from storage.models import ConversationRef, Outbox, Person
 
 log = logging.getLogger("kansli.teams")
 
@@ -62,6 +61,9 @@ ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: 
 PLATFORM = "teams"
 ROUTE = "/api/messages"
 EXTRAS_KEY = "teams"
+
+# Seconds deliveries queued by turns may still run after SIGTERM before they are handed back to the outbox.
+SHUTDOWN_GRACE = 5.0
 
 # Teams asks bots to retry these (rate limited, precondition failed, bad gateway, gateway timeout).
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
@@ -217,6 +219,80 @@ def _app_id(claims_identity: Any) -> str | None:
     """The bot id a turn runs as (the audience claim), as the SDK itself reads it."""
     claims = getattr(claims_identity, "claims", None) or {}
     return claims.get(AuthenticationConstants.AUDIENCE_CLAIM) or claims.get(AuthenticationConstants.APP_ID_CLAIM)
+
+
+# ------------------------------------------------------------------------------------ who may post
+
+
+SERVICE_URL_CLAIM = "serviceurl"  # the claim in a Bot Framework channel token naming the connector it vouches for
+NO_AUTH_WARNING_EVERY = 60.0  # seconds between warnings while the unauthenticated local mode is used
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether a service URL points at this machine (127.0.0.0/8, ::1 or localhost)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
+
+
+class Gate:
+    """Who may post to the endpoint, the same for every SDK.
+
+    With an app id every request carries a Bot Framework token that the SDK validates, and the
+    activity's serviceUrl must be the one the token vouches for (its `serviceurl` claim): kansli
+    never posts where an unauthenticated sender points it. Without an app id the endpoint is only
+    served with KANSLI_TEAMS_NO_AUTH=1, for the Bot Framework tools on one machine, and then only
+    activities whose serviceUrl is on loopback are taken, with a warning each minute it is used.
+    """
+
+    def __init__(self, *, app_id: str | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.app_id = app_id
+        self.clock = clock
+        self._warned_at: float | None = None
+
+    async def authenticate(self, service_url: str, header: str,
+                           validate: Callable[[str], Awaitable[Any]]) -> Any:
+        """The SDK's authentication result for the request, or the response refusing it (401, 503)."""
+        if self.app_id is None:
+            if not is_loopback_url(service_url):
+                log.warning("Teams request refused: unauthenticated mode takes only loopback service URLs")
+                return web.Response(status=401)
+            now = self.clock()
+            if self._warned_at is None or now - self._warned_at >= NO_AUTH_WARNING_EVERY:
+                self._warned_at = now
+                log.warning("KANSLI_TEAMS_NO_AUTH=1: %s is taking unauthenticated activities (local testing only)",
+                            ROUTE)
+        elif not header:
+            return web.Response(status=401)
+        try:
+            result = await validate(header)
+        except (asyncio.TimeoutError, OSError) as exc:  # the token's keys could not be fetched: try later
+            log.warning("Teams request not authenticated, signing keys unreachable: %s", exc)
+            return web.Response(status=503)
+        except Exception as exc:  # noqa: BLE001 - any bad, malformed or foreign token is a 401
+            log.info("Teams request refused: %s: %s", type(exc).__name__, str(exc)[:200])
+            return web.Response(status=401)
+        if self.app_id is not None:
+            claims = getattr(getattr(result, "claims_identity", result), "claims", None) or {}
+            vouched = claims.get(SERVICE_URL_CLAIM) if isinstance(claims, dict) else None
+            if not isinstance(vouched, str) or not _same_url(vouched, service_url):
+                log.warning("Teams request refused: its serviceUrl is not the one its token vouches for")
+                return web.Response(status=401)
+        return result
 
 
 # ------------------------------------------------------------------------------------ rate limit, retry
@@ -446,20 +522,105 @@ class TeamsTransport:
         return reference_for(session, recipient) is not None
 
     async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Any) -> None:
-        stored = reference_for(session, recipient)
-        if stored is None:
+        """Post the reply into the recipient's stored conversation.
+
+        The reference is read (and the reply rendered) on a database thread, whose transaction ends
+        there: no connection is held while the rate limiter waits or the connector answers.
+        """
+        component = self.component
+        found = await component.services.threads.run(_look_up, session, recipient, reply)
+        if found is None:
             raise TransientError(f"no Teams conversation with {recipient.label} yet")
-        reference = ConversationReference().deserialize(stored.reference)
+        ref_id, stored, messages = found
+        reference = ConversationReference().deserialize(stored)
         key = reference.conversation.id if reference.conversation else recipient.label
-        for message in render_messages(reply):
-            await self.component.limiter.acquire(key)
+        for message in messages:
+            if component.stopping:
+                raise TransientError("kansli is stopping; the message is sent after the restart")
+            await component.limiter.acquire(key)
             try:
-                await self.component.send_proactive(reference, message)
+                await component.send_proactive(reference, message)
             except _Gone as exc:
-                session.delete(stored)
+                await component.services.threads.run(_forget_reference, component.services.sessionmaker, ref_id)
                 raise TransientError(
                     f"Teams no longer reaches {recipient.label} ({exc}); waiting until they write again"
                 ) from None
+
+
+def _look_up(session: Session, recipient: Recipient, reply: Reply
+             ) -> tuple[int, dict[str, Any], list[TeamsMessage]] | None:
+    """(reference row id, reference JSON, rendered messages) for a recipient; ends the read transaction."""
+    try:
+        stored = reference_for(session, recipient)
+        if stored is None:
+            return None
+        return stored.id, dict(stored.reference), render_messages(reply)
+    finally:
+        session.commit()
+
+
+def _forget_reference(maker: Any, ref_id: int) -> None:
+    with maker() as session:
+        found = session.get(ConversationRef, ref_id)
+        if found is not None:
+            session.delete(found)
+        session.commit()
+
+
+class RecipientQueues:
+    """Deliveries started by turns, one queue per recipient.
+
+    Each recipient's notifications go out in the order their commands were handled, one delivery
+    at a time, and a recipient whose conversation is paced holds up no other. A turn takes its
+    place in the queue as soon as its command is done and lets it go once its own answer is
+    posted, so a notification never overtakes the answer to the command that caused it.
+    """
+
+    def __init__(self, deliver: Callable[[list[int]], Awaitable[None]]) -> None:
+        self._deliver = deliver
+        self._queues: dict[Any, list[tuple[asyncio.Event, list[int]]]] = {}
+        self._workers: dict[Any, asyncio.Task[None]] = {}
+
+    def add(self, by_recipient: dict[Any, list[int]]) -> asyncio.Event:
+        """Queue each recipient's outbox ids; they are sent once the returned event is set."""
+        ready = asyncio.Event()
+        for key, ids in by_recipient.items():
+            self._queues.setdefault(key, []).append((ready, ids))
+            if key not in self._workers:
+                task = asyncio.create_task(self._drain(key))
+                self._workers[key] = task
+        return ready
+
+    async def _drain(self, key: Any) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                ready, ids = queue[0]
+                await ready.wait()
+                await self._deliver(ids)
+                queue.pop(0)
+        finally:
+            self._workers.pop(key, None)
+            if not queue:
+                self._queues.pop(key, None)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._workers)
+
+    async def idle(self) -> None:
+        while self._workers:
+            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+
+    async def stop(self, grace: float) -> None:
+        """Let queued deliveries run for up to `grace` seconds, then cancel the rest (their outbox rows
+        stay claimed and are released by the caller)."""
+        if self._workers:
+            await asyncio.wait(list(self._workers.values()), timeout=grace)
+        for task in list(self._workers.values()):
+            task.cancel()
+        await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+        self._queues.clear()
 
 
 class _CardActionAnswer(Model):
@@ -498,6 +659,35 @@ class _CardContent(Model):
         return self
 
 
+@dataclass
+class Answered:
+    """A command's outcome, its answer rendered for Teams, and the gate its notifications wait behind."""
+
+    outcome: Outcome
+    messages: list[TeamsMessage]
+    ready: asyncio.Event | None
+
+
+def _recipients(maker: Any, ids: list[int]) -> dict[Any, list[int]]:
+    """Outbox ids grouped by recipient (person or forum), each group in id order."""
+    with maker() as session:
+        rows = session.execute(select(Outbox.id, Outbox.person_id, Outbox.forum_id)
+                               .where(Outbox.id.in_(ids)).order_by(Outbox.id)).all()
+    out: dict[Any, list[int]] = {}
+    for row_id, person_id, forum_id in rows:
+        out.setdefault((person_id, forum_id), []).append(row_id)
+    return out
+
+
+def _release_claims(maker: Any, now: datetime) -> int:
+    with maker() as session:
+        count = outbox.release_claims(session, worker=worker_name())
+        session.commit()
+    if count:
+        log.info("%d Teams deliveries handed back to the outbox at shutdown", count)
+    return count
+
+
 class _Gone(Exception):
     """The connector says the conversation no longer exists for the bot."""
 
@@ -513,7 +703,8 @@ class TeamsComponent:
         settings = services.settings
         self.app_id: str | None = settings.microsoft_app_id or None
         try:
-            self.adapter = CloudAdapter(KansliAuthentication(sdk_configuration(settings)))
+            self.auth = KansliAuthentication(sdk_configuration(settings))
+            self.adapter = CloudAdapter(self.auth)
         except Exception as exc:  # noqa: BLE001 - the SDK refuses an incomplete combination in English
             from bot.config import SettingsError
 
@@ -523,10 +714,13 @@ class TeamsComponent:
                 "sätt MicrosoftAppId, MicrosoftAppPassword och (för SingleTenant och UserAssignedMSI) "
                 "MicrosoftAppTenantId, eller lämna MicrosoftAppId tom för lokal provkörning."
             ) from None
+        self.gate = Gate(app_id=self.app_id)
         self.limiter = ConversationLimiter()
         self.retry = RetryPolicy()
         self.transport = TeamsTransport(self)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.deliveries = RecipientQueues(self._deliver)
+        self.stopping = False
+        self.shutdown_grace = SHUTDOWN_GRACE
         self._pruned_at: datetime | None = None  # when handled activities were last forgotten
 
     # --- HTTP -------------------------------------------------------------------------------------
@@ -536,19 +730,20 @@ class TeamsComponent:
             return web.json_response({"error": NOT_JSON}, status=415)
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             return web.json_response({"error": "Ogiltig JSON."}, status=400)
         activity, problem = read_activity(body)
         if activity is None:  # malformed: 400 before the SDK sees it, and nothing is written
             log.info("Teams request refused: %s", problem)
             return web.json_response({"error": NOT_ACTIVITY}, status=400)
+        auth = await self.gate.authenticate(activity.service_url, request.headers.get("Authorization", ""),
+                                            lambda header: self.auth.authenticate_request(activity, header))
+        if isinstance(auth, web.Response):
+            return auth
         # What CloudAdapter.process does after reading the body, without reading it a second time:
-        # authenticate the Authorization header, run the turn, answer an invoke with its response.
+        # run the turn on the authenticated request, answer an invoke with its response.
         try:
-            invoke = await self.adapter.process_activity(request.headers.get("Authorization", ""), activity,
-                                                         self.on_turn)
-        except PermissionError:  # authentication refused the request
-            return web.Response(status=401)
+            invoke = await self.adapter.process_activity(auth, activity, self.on_turn)
         except Exception:  # noqa: BLE001 - the caller gets a status, the log gets the detail
             log.exception("Teams activity failed")
             return web.Response(status=500)
@@ -557,12 +752,17 @@ class TeamsComponent:
         return web.Response(status=201)
 
     async def idle(self) -> None:
-        """Wait for background deliveries started by earlier turns (tests and shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait for background deliveries started by earlier turns (tests)."""
+        await self.deliveries.idle()
+
+    async def stopping_now(self, app: web.Application) -> None:
+        """SIGTERM: no new connector calls from deliveries; what waits for the pace is sent after the restart."""
+        self.stopping = True
 
     async def close(self, app: web.Application) -> None:
-        await self.idle()
+        """Give queued deliveries a moment, cancel the rest and hand their outbox rows back."""
+        await self.deliveries.stop(self.shutdown_grace)
+        await self.services.threads.run(_release_claims, self.services.sessionmaker, self.services.clock())
 
     # --- turns ------------------------------------------------------------------------------------
 
@@ -589,7 +789,7 @@ class TeamsComponent:
     async def _on_message(self, turn: TurnContext) -> None:
         answered = await self._run_command(turn)
         if answered is not None:
-            await self._reply(turn, *answered)
+            await self._reply(turn, answered)
 
     async def _on_invoke(self, turn: TurnContext) -> None:
         if turn.activity.name != "adaptiveCard/action":
@@ -598,12 +798,14 @@ class TeamsComponent:
         body = _CardActionAnswer(
             status_code=200,
             type="application/vnd.microsoft.activity.message",
-            value="Klart." if answered is None or answered[0].reply.ok else "Se svaret i chatten.",
+            value="Klart." if answered is None or answered.outcome.reply.ok else "Se svaret i chatten.",
         )
-        await turn.send_activity(Activity(type=ActivityTypes.invoke_response,
-                                          value=InvokeResponse(status=200, body=body)))
-        if answered is not None:
-            await self._reply(turn, *answered)
+        try:
+            await turn.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                              value=InvokeResponse(status=200, body=body)))
+        finally:
+            if answered is not None:
+                await self._reply(turn, answered)
 
     async def _on_conversation_update(self, turn: TurnContext) -> None:
         activity = turn.activity
@@ -624,7 +826,7 @@ class TeamsComponent:
         else:
             await self._send_reply(turn, Reply(lines=[GREETING_SHARED]))
 
-    async def _run_command(self, turn: TurnContext) -> tuple[Outcome, list[TeamsMessage]] | None:
+    async def _run_command(self, turn: TurnContext) -> Answered | None:
         """The command's outcome and its answer rendered for Teams; None for a redelivery already answered.
 
         One hop to a database thread does it all: the turn's bookkeeping and the command in one
@@ -634,26 +836,35 @@ class TeamsComponent:
         data = _submit_data(activity)
         submitted = submitted_command(data) if data is not None else None
 
-        def work() -> tuple[Outcome, list[TeamsMessage]] | None:
+        def work() -> tuple[Outcome, list[TeamsMessage], dict[Any, list[int]]] | None:
             outcome = self.services.dispatcher.run_turn(
                 lambda session: self._prepare(session, activity, submitted),
                 identity=self._identity(activity),
                 platform=PLATFORM,
                 channel=dispatch_channel(activity),
             )
-            return None if outcome is None else (outcome, render_messages(outcome.reply))
+            if outcome is None:
+                return None
+            recipients = _recipients(self.services.sessionmaker, outcome.outbox_ids) if outcome.outbox_ids else {}
+            return outcome, render_messages(outcome.reply), recipients
 
-        return await self.services.threads.run(work)
+        done = await self.services.threads.run(work)
+        if done is None:
+            return None
+        outcome, messages, recipients = done
+        # The notifications take their places in their recipients' queues now, in the order commands
+        # finish, and go once this turn's answer is posted.
+        ready = self.deliveries.add(recipients) if recipients else None
+        return Answered(outcome, messages, ready)
 
-    async def _reply(self, turn: TurnContext, outcome: Outcome, messages: list[TeamsMessage]) -> None:
+    async def _reply(self, turn: TurnContext, answered: "Answered") -> None:
         try:
-            await self._send_messages(turn, messages)
+            await self._send_messages(turn, answered.messages)
         except Exception:  # noqa: BLE001 - the command is done; only its answer was lost
             log.exception("the answer to a Teams command could not be posted")
-        if outcome.outbox_ids:
-            task = asyncio.create_task(self._deliver(outcome.outbox_ids))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        finally:
+            if answered.ready is not None:
+                answered.ready.set()
 
     async def _deliver(self, ids: list[int]) -> None:
         try:
@@ -794,11 +1005,21 @@ class TeamsComponent:
 
 
 def setup(app: web.Application, services: Services) -> None:
-    """Mount POST /api/messages and add the Teams transport (called by bot.serve.create_app)."""
+    """Mount POST /api/messages and add the Teams transport (called by bot.serve.create_app).
+
+    Closed by default: without MicrosoftAppId the endpoint is not served at all, unless
+    KANSLI_TEAMS_NO_AUTH=1 asks for the local, loopback-only mode.
+    """
+    settings = services.settings
+    if not settings.microsoft_app_id and not getattr(settings, "teams_no_auth", False):
+        log.info("Teams is off: MicrosoftAppId is empty (KANSLI_TEAMS_NO_AUTH=1 serves %s for local tools)", ROUTE)
+        return
     component = TeamsComponent(services)
     if component.app_id is None:
-        log.warning("MicrosoftAppId is empty: %s accepts unauthenticated requests (local testing only)", ROUTE)
+        log.warning("KANSLI_TEAMS_NO_AUTH=1: %s takes unauthenticated activities from loopback service URLs only "
+                    "(local testing)", ROUTE)
     services.extras[EXTRAS_KEY] = component
     services.transports.append(component.transport)
     app.router.add_post(ROUTE, component.handle)
+    app.on_shutdown.append(component.stopping_now)
     app.on_cleanup.append(component.close)

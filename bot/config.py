@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     microsoft_app_tenant_id: str = Field("", alias="MicrosoftAppTenantId")
     # Serve the Teams endpoint without MicrosoftAppId, unauthenticated, for loopback service URLs only (local tools).
     teams_no_auth: bool = Field(False, alias="KANSLI_TEAMS_NO_AUTH")
+    # Where Bot Framework token signing keys are published (OpenID metadata); empty: Microsoft's public cloud.
+    # Set for tests (a loopback issuer) and for sovereign clouds.
+    teams_openid_metadata_url: str = Field("", alias="KANSLI_TEAMS_OPENID_METADATA_URL")
     # Base URL of the Bot Framework connector when kansli starts a conversation itself (tests use a stand-in).
     teams_service_url: str = Field("https://smba.trafficmanager.net/emea/", alias="KANSLI_TEAMS_SERVICE_URL")
 

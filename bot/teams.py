@@ -149,12 +149,18 @@ def _shape_problem(body: Any) -> str | None:
 
 def sdk_configuration(settings: Any) -> SimpleNamespace:
     """The configuration object ConfigurationBotFrameworkAuthentication reads (APP_ID, APP_PASSWORD, …)."""
-    return SimpleNamespace(
+    config = SimpleNamespace(
         APP_ID=settings.microsoft_app_id or None,
         APP_PASSWORD=settings.microsoft_app_password or None,
         APP_TYPE=settings.microsoft_app_type or "MultiTenant",
         APP_TENANTID=settings.microsoft_app_tenant_id or None,
     )
+    metadata = getattr(settings, "teams_openid_metadata_url", "")
+    if metadata:  # another token issuer's keys (tests, sovereign clouds)
+        config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = metadata
+        config.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = metadata
+        config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+    return config
 
 
 class _ReusedConnectors(ConnectorFactory):
@@ -280,6 +286,9 @@ class Gate:
             return web.Response(status=401)
         try:
             result = await validate(header)
+        except PermissionError as exc:  # the SDK's refusal (an OSError, so before the next clause)
+            log.info("Teams request refused: %s", str(exc)[:200])
+            return web.Response(status=401)
         except (asyncio.TimeoutError, OSError) as exc:  # the token's keys could not be fetched: try later
             log.warning("Teams request not authenticated, signing keys unreachable: %s", exc)
             return web.Response(status=503)
@@ -570,7 +579,7 @@ def _forget_reference(maker: Any, ref_id: int) -> None:
 class RecipientQueues:
     """Deliveries started by turns, one queue per recipient.
 
-    Each recipient's notifications go out in the order their commands were handled, one delivery
+    Each recipient's notifications go out in the order their commands were recorded, one delivery
     at a time, and a recipient whose conversation is paced holds up no other. A turn takes its
     place in the queue as soon as its command is done and lets it go once its own answer is
     posted, so a notification never overtakes the answer to the command that caused it.
@@ -585,7 +594,12 @@ class RecipientQueues:
         """Queue each recipient's outbox ids; they are sent once the returned event is set."""
         ready = asyncio.Event()
         for key, ids in by_recipient.items():
-            self._queues.setdefault(key, []).append((ready, ids))
+            queue = self._queues.setdefault(key, [])
+            # In outbox order (the order the commands were recorded), whichever thread finished first.
+            at = len(queue)
+            while at > 0 and queue[at - 1][1][0] > ids[0]:
+                at -= 1
+            queue.insert(at, (ready, ids))
             if key not in self._workers:
                 task = asyncio.create_task(self._drain(key))
                 self._workers[key] = task
@@ -597,8 +611,10 @@ class RecipientQueues:
             while queue:
                 ready, ids = queue[0]
                 await ready.wait()
-                await self._deliver(ids)
+                if queue[0][1] is not ids:
+                    continue  # an earlier command's notices arrived meanwhile: they go first
                 queue.pop(0)
+                await self._deliver(ids)
         finally:
             self._workers.pop(key, None)
             if not queue:

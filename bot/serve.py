@@ -68,7 +68,6 @@ def create_app(services: Services) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024, middlewares=[request_id_middleware()])
     app[SERVICES_KEY] = services
     app.on_startup.append(_take_back_deliveries)
-    app.on_cleanup.append(_close_threads)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     for name in COMPONENTS:
@@ -78,6 +77,8 @@ def create_app(services: Services) -> web.Application:
         setup = getattr(module, "setup", None)
         if setup is not None:
             setup(app, services)
+    # Last, after every component's own cleanup has used them (a delivery recording its outcome).
+    app.on_cleanup.append(_close_threads)
     return app
 
 

@@ -544,9 +544,8 @@ class TeamsTransport:
         reference = ConversationReference().deserialize(stored)
         key = reference.conversation.id if reference.conversation else recipient.label
         for message in messages:
-            if component.stopping:
+            if not await component.paced(key):
                 raise TransientError("kansli is stopping; the message is sent after the restart")
-            await component.limiter.acquire(key)
             try:
                 await component.send_proactive(reference, message)
             except _Gone as exc:
@@ -736,6 +735,7 @@ class TeamsComponent:
         self.transport = TeamsTransport(self)
         self.deliveries = RecipientQueues(self._deliver)
         self.stopping = False
+        self._stop = asyncio.Event()
         self.shutdown_grace = SHUTDOWN_GRACE
         self._pruned_at: datetime | None = None  # when handled activities were last forgotten
 
@@ -774,6 +774,22 @@ class TeamsComponent:
     async def stopping_now(self, app: web.Application) -> None:
         """SIGTERM: no new connector calls from deliveries; what waits for the pace is sent after the restart."""
         self.stopping = True
+        self._stop.set()
+
+    async def paced(self, key: str) -> bool:
+        """Wait for the conversation's turn under the rate limit; False when kansli stops meanwhile."""
+        if self.stopping:
+            return False
+        turn = asyncio.ensure_future(self.limiter.acquire(key))
+        if turn.done():
+            return True
+        stop = asyncio.ensure_future(self._stop.wait())
+        done, _ = await asyncio.wait({turn, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if turn in done:
+            stop.cancel()
+            return True
+        turn.cancel()
+        return False
 
     async def close(self, app: web.Application) -> None:
         """Give queued deliveries a moment, cancel the rest and hand their outbox rows back."""

@@ -152,7 +152,8 @@ def sdk_configuration(settings: Any) -> SimpleNamespace:
     config = SimpleNamespace(
         APP_ID=settings.microsoft_app_id or None,
         APP_PASSWORD=settings.microsoft_app_password or None,
-        APP_TYPE=settings.microsoft_app_type or "MultiTenant",
+        # Without an app id (the local mode) there is no credential, so no tenant to name.
+        APP_TYPE=(settings.microsoft_app_type or "SingleTenant") if settings.microsoft_app_id else "MultiTenant",
         APP_TENANTID=settings.microsoft_app_tenant_id or None,
     )
     metadata = getattr(settings, "teams_openid_metadata_url", "")

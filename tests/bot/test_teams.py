@@ -553,7 +553,8 @@ def test_a_stranger_installing_the_app_is_told_how_to_be_added_and_nothing_is_ke
 
 
 def test_with_an_app_id_a_request_without_a_token_is_refused(teams_store, engine) -> None:
-    services = make_services(teams_store, engine, MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt")
+    services = make_services(teams_store, engine, MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt",
+                             MicrosoftAppTenantId=TENANT)
 
     async def go():
         async with teams(services) as h:

@@ -100,18 +100,21 @@ def _bad_text(node: Any) -> bool:
     return False
 
 
-def read_activity(body: Any) -> tuple[Activity | None, str | None]:
+def read_activity(body: Any, parse: Callable[[dict[str, Any]], Any] | None = None) -> tuple[Any, str | None]:
     """The activity in a request body, or why it is not one kansli can answer.
 
     Bot Framework always sends type, serviceUrl, from.id and conversation.id; anything
     without them, or with fields of the wrong shape, is refused with 400 (issue 10).
     The body is read into an Activity once, here, and handed to the adapter as it is.
     """
-    problem = _shape_problem(body)
+    try:
+        problem = _shape_problem(body)
+    except RecursionError:
+        problem = "nested too deep"
     if problem is not None:
         return None, problem
     try:
-        return Activity().deserialize(body), None
+        return (parse or Activity().deserialize)(body), None
     except Exception as exc:  # noqa: BLE001 - any shape the SDK cannot read
         return None, f"not an activity: {type(exc).__name__}"
 
@@ -483,10 +486,9 @@ def command_text(session: Session, activity: Activity) -> str:
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient else None
     bot_name = (activity.recipient.name or "") if activity.recipient else ""
-    for entity in activity.entities or []:
-        if (entity.type or "").lower() != "mention":
+    for props in _entity_dicts(activity):
+        if str(props.get("type") or "").lower() != "mention":
             continue
-        props = entity.additional_properties or {}
         mentioned = props.get("mentioned") or {}
         shown = props.get("text") or f"<at>{mentioned.get('name', '')}</at>"
         if mentioned.get("id") and mentioned.get("id") == bot_id:
@@ -506,6 +508,17 @@ def command_text(session: Session, activity: Activity) -> str:
     text = _TAG.sub(" ", text)
     text = html.unescape(text).replace("\u00a0", " ")
     return " ".join(text.split())
+
+
+def _entity_dicts(activity: Any) -> list[dict[str, Any]]:
+    """The activity's entities as wire JSON, from either SDK's objects."""
+    out = []
+    for entity in activity.entities or []:
+        if hasattr(entity, "model_dump"):  # Agents SDK (pydantic)
+            out.append(entity.model_dump(by_alias=True, exclude_none=True))
+        else:  # Bot Framework SDK (msrest): unknown fields live in additional_properties
+            out.append(dict(getattr(entity, "additional_properties", None) or {}, type=entity.type))
+    return out
 
 
 def _submit_data(activity: Activity) -> Any:
@@ -542,7 +555,7 @@ class TeamsTransport:
         if found is None:
             raise TransientError(f"no Teams conversation with {recipient.label} yet")
         ref_id, stored, messages = found
-        reference = ConversationReference().deserialize(stored)
+        reference = component.reference_from_json(stored)
         key = reference.conversation.id if reference.conversation else recipient.label
         for message in messages:
             if not await component.paced(key):
@@ -719,8 +732,7 @@ class TeamsComponent:
         settings = services.settings
         self.app_id: str | None = settings.microsoft_app_id or None
         try:
-            self.auth = KansliAuthentication(sdk_configuration(settings))
-            self.adapter = CloudAdapter(self.auth)
+            self.build_sdk(settings)
         except Exception as exc:  # noqa: BLE001 - the SDK refuses an incomplete combination in English
             from bot.config import SettingsError
 
@@ -749,24 +761,61 @@ class TeamsComponent:
             body = await request.json()
         except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             return web.json_response({"error": "Ogiltig JSON."}, status=400)
-        activity, problem = read_activity(body)
+        activity, problem = read_activity(body, self.parse)
         if activity is None:  # malformed: 400 before the SDK sees it, and nothing is written
             log.info("Teams request refused: %s", problem)
             return web.json_response({"error": NOT_ACTIVITY}, status=400)
         auth = await self.gate.authenticate(activity.service_url, request.headers.get("Authorization", ""),
-                                            lambda header: self.auth.authenticate_request(activity, header))
+                                            lambda header: self.validate(activity, header))
         if isinstance(auth, web.Response):
             return auth
-        # What CloudAdapter.process does after reading the body, without reading it a second time:
-        # run the turn on the authenticated request, answer an invoke with its response.
         try:
-            invoke = await self.adapter.process_activity(auth, activity, self.on_turn)
+            return await self.process(auth, activity)
         except Exception:  # noqa: BLE001 - the caller gets a status, the log gets the detail
             log.exception("Teams activity failed")
             return web.Response(status=500)
+
+    # --- the Bot Framework SDK (bot.teams_agents overrides these for the Agents SDK) -------------
+
+    def build_sdk(self, settings: Any) -> None:
+        self.auth = KansliAuthentication(sdk_configuration(settings))
+        self.adapter = CloudAdapter(self.auth)
+
+    parse = staticmethod(lambda body: Activity().deserialize(body))
+
+    async def validate(self, activity: Any, header: str) -> Any:
+        return await self.auth.authenticate_request(activity, header)
+
+    async def process(self, auth: Any, activity: Any) -> web.StreamResponse:
+        # What CloudAdapter.process does after reading the body, without reading it a second time:
+        # run the turn on the authenticated request, answer an invoke with its response.
+        invoke = await self.adapter.process_activity(auth, activity, self.on_turn)
         if invoke is not None:
             return web.json_response(serializer_helper(invoke.body), status=invoke.status)
         return web.Response(status=201)
+
+    @staticmethod
+    def invoke_answer(value: str) -> Any:
+        """The activity answering an adaptiveCard/action invoke with a short message on the card."""
+        body = _CardActionAnswer(status_code=200, type="application/vnd.microsoft.activity.message", value=value)
+        return Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
+
+    @staticmethod
+    def reference_json(activity: Any, *, shared_target: str | None) -> dict[str, Any]:
+        return _reference_json(activity, shared_target=shared_target)
+
+    @staticmethod
+    def reference_from_json(stored: dict[str, Any]) -> Any:
+        return ConversationReference().deserialize(stored)
+
+    @staticmethod
+    def failure(exc: BaseException) -> tuple[str, int | None, float | None] | None:
+        """What a connector call's exception means: ("http", status, retry-after), ("unreachable", …) or None."""
+        if isinstance(exc, HttpOperationError):
+            return "http", _http_status(exc), _retry_after(exc)
+        if isinstance(exc, ClientRequestError):
+            return "unreachable", None, None
+        return None
 
     async def idle(self) -> None:
         """Wait for background deliveries started by earlier turns (tests)."""
@@ -828,14 +877,9 @@ class TeamsComponent:
         if turn.activity.name != "adaptiveCard/action":
             return  # the adapter answers 501 for invokes kansli does not offer
         answered = await self._run_command(turn)
-        body = _CardActionAnswer(
-            status_code=200,
-            type="application/vnd.microsoft.activity.message",
-            value="Klart." if answered is None or answered.outcome.reply.ok else "Se svaret i chatten.",
-        )
+        value = "Klart." if answered is None or answered.outcome.reply.ok else "Se svaret i chatten."
         try:
-            await turn.send_activity(Activity(type=ActivityTypes.invoke_response,
-                                              value=InvokeResponse(status=200, body=body)))
+            await turn.send_activity(self.invoke_answer(value))
         finally:
             if answered is not None:
                 await self._reply(turn, answered)
@@ -978,7 +1022,7 @@ class TeamsComponent:
         shared = None
         if _conversation_type(activity) != "personal":
             shared = dispatch_channel(activity) or activity.conversation.id
-        reference = _reference_json(activity, shared_target=shared)
+        reference = self.reference_json(activity, shared_target=shared)
         for scope, scope_id in self._scopes(session, activity, person):
             stored = _find_reference(session, scope, scope_id[:300])
             if stored is not None and stored.reference == reference:
@@ -1018,8 +1062,12 @@ class TeamsComponent:
             try:
                 await call()
                 return
-            except HttpOperationError as exc:
-                status = _http_status(exc)
+            except Exception as exc:  # noqa: BLE001 - classified below; anything else goes up as it is
+                meaning = self.failure(exc)
+                if meaning is None:
+                    raise
+                kind, status, retry_after = meaning
+            if kind == "http":
                 if status in GONE_STATUSES:
                     raise _Gone(f"HTTP {status}") from None
                 if status not in RETRY_STATUSES:
@@ -1028,11 +1076,11 @@ class TeamsComponent:
                     raise TransientError(f"Teams answered HTTP {status}") from None
                 if attempt == policy.attempts:
                     raise TransientError(f"Teams answered HTTP {status} {attempt} times") from None
-                wait = policy.delay(attempt, _retry_after(exc))
+                wait = policy.delay(attempt, retry_after)
                 log.info("Teams answered %s; trying again in %.1f s", status, wait)
-            except ClientRequestError as exc:
+            else:
                 if attempt == policy.attempts:
-                    raise TransientError(f"Teams unreachable: {exc}") from None
+                    raise TransientError("Teams unreachable") from None
                 wait = policy.delay(attempt, None)
             await policy.sleep(wait)
 

@@ -471,7 +471,15 @@ def _reference_json(activity: Activity, *, shared_target: str | None) -> dict[st
         ref.user = None
         if ref.conversation is not None and _teams_channel_id(activity):
             ref.conversation.id = shared_target
-    return ref.serialize()
+    return wire_reference(ref.serialize())
+
+
+_REFERENCE_KEYS = ("activityId", "user", "bot", "conversation", "channelId", "locale", "serviceUrl")
+
+
+def wire_reference(reference: dict[str, Any]) -> dict[str, Any]:
+    """A stored conversation reference as both SDKs read it: the Bot Framework wire names, nothing else."""
+    return {k: reference[k] for k in _REFERENCE_KEYS if reference.get(k) is not None}
 
 
 # ------------------------------------------------------------------------------------ text from Teams
@@ -515,7 +523,7 @@ def _entity_dicts(activity: Any) -> list[dict[str, Any]]:
     out = []
     for entity in activity.entities or []:
         if hasattr(entity, "model_dump"):  # Agents SDK (pydantic)
-            out.append(entity.model_dump(by_alias=True, exclude_none=True))
+            out.append(entity.model_dump(by_alias=True, exclude_none=True, mode="json"))
         else:  # Bot Framework SDK (msrest): unknown fields live in additional_properties
             out.append(dict(getattr(entity, "additional_properties", None) or {}, type=entity.type))
     return out
@@ -725,7 +733,13 @@ class _Gone(Exception):
 
 
 class TeamsComponent:
-    """Everything Teams in one place: the adapter, the turn logic and the transport."""
+    """Everything Teams in one place: the adapter, the turn logic and the transport.
+
+    The Bot Framework SDK's glue is in the methods under "the Bot Framework SDK"; bot.teams_agents
+    overrides exactly those for the Microsoft 365 Agents SDK.
+    """
+
+    sdk = "botbuilder"
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -806,7 +820,7 @@ class TeamsComponent:
 
     @staticmethod
     def reference_from_json(stored: dict[str, Any]) -> Any:
-        return ConversationReference().deserialize(stored)
+        return ConversationReference().deserialize(wire_reference(stored))
 
     @staticmethod
     def failure(exc: BaseException) -> tuple[str, int | None, float | None] | None:
@@ -1095,7 +1109,13 @@ def setup(app: web.Application, services: Services) -> None:
     if not settings.microsoft_app_id and not getattr(settings, "teams_no_auth", False):
         log.info("Teams is off: MicrosoftAppId is empty (KANSLI_TEAMS_NO_AUTH=1 serves %s for local tools)", ROUTE)
         return
-    component = TeamsComponent(services)
+    if getattr(settings, "teams_sdk", "botbuilder") == "agents":
+        from bot.teams_agents import AgentsTeamsComponent
+
+        component: TeamsComponent = AgentsTeamsComponent(services)
+    else:
+        component = TeamsComponent(services)
+    log.info("Teams runs on the %s SDK", component.sdk)
     if component.app_id is None:
         log.warning("KANSLI_TEAMS_NO_AUTH=1: %s takes unauthenticated activities from loopback service URLs only "
                     "(local testing)", ROUTE)

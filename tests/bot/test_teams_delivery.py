@@ -21,6 +21,7 @@ from tests.bot.test_teams import (  # noqa: F401 - fixtures are used by name
     refs,
     run,
     teams,
+    teams_sdk,
     teams_store,
 )
 

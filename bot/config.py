@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # Serve the Teams endpoint without MicrosoftAppId, unauthenticated, for loopback service URLs only (local tools).
     teams_no_auth: bool = Field(False, alias="KANSLI_TEAMS_NO_AUTH")
     # Which SDK runs the Teams endpoint: the Microsoft 365 Agents SDK or the archived Bot Framework SDK.
-    teams_sdk: str = Field("botbuilder", alias="KANSLI_TEAMS_SDK")
+    teams_sdk: str = Field("agents", alias="KANSLI_TEAMS_SDK")
     # Where Bot Framework token signing keys are published (OpenID metadata); empty: Microsoft's public cloud.
     # Set for tests (a loopback issuer) and for sovereign clouds.
     teams_openid_metadata_url: str = Field("", alias="KANSLI_TEAMS_OPENID_METADATA_URL")

@@ -1109,7 +1109,7 @@ def setup(app: web.Application, services: Services) -> None:
     if not settings.microsoft_app_id and not getattr(settings, "teams_no_auth", False):
         log.info("Teams is off: MicrosoftAppId is empty (KANSLI_TEAMS_NO_AUTH=1 serves %s for local tools)", ROUTE)
         return
-    if getattr(settings, "teams_sdk", "botbuilder") == "agents":
+    if getattr(settings, "teams_sdk", "agents") == "agents":
         from bot.teams_agents import AgentsTeamsComponent
 
         component: TeamsComponent = AgentsTeamsComponent(services)

@@ -96,6 +96,7 @@ def test_sigterm_in_a_burst_ends_the_service_and_the_next_start_takes_the_rest_b
     served = Served(url, cwd=tmp_path, **env)
     try:
         served.wait_healthy()
+        assert "Teams runs on the agents SDK" in served.output()  # the default
         assert post(served.base, activity(service_url=connector.url, user=MARIA, text="möten")) == 201
 
         # 60 cases raised at once, each told to the coordinator in her Teams chat.

@@ -1,21 +1,17 @@
-"""Microsoft Teams: the Bot Framework adapter behind `POST /api/messages`.
+"""Microsoft Teams behind `POST /api/messages`: the shared component, and its Bot Framework SDK glue.
 
-This is the one module that uses the Bot Framework SDK for Python
-(botbuilder-core, botbuilder-integration-aiohttp). That SDK is archived
-upstream; its successor is the Microsoft 365 Agents SDK. Swapping it means
-rewriting this module only: everything else sees `setup(app, services)`, a
-Transport named "teams", and neutral Replies (rendered to Adaptive Card JSON by
-`bot.render.teams`, which has no SDK imports).
+The rest of kansli sees `setup(app, services)`, a Transport named "teams" and neutral Replies (rendered to
+Adaptive Card JSON by `bot.render.teams`, which has no SDK imports). `TeamsComponent` here holds everything
+that is not SDK-specific: the endpoint's gate (closed by default; tokens must vouch for the activity's
+serviceUrl; a loopback-only local mode), turn handling (messages, mentions, card submits and
+`adaptiveCard/action` invokes, installs), conversation-reference storage, the per-conversation pace,
+bounded retries on 412/429/502/504 and per-recipient delivery queues. Its methods under "the Bot
+Framework SDK" are the glue to botbuilder-core / botbuilder-integration-aiohttp (archived upstream;
+KANSLI_TEAMS_SDK=botbuilder); `bot.teams_agents` overrides exactly those for the Microsoft 365 Agents
+SDK (KANSLI_TEAMS_SDK=agents, the default).
 
-What happens here:
-- incoming activities (messages, card submits, installs) are authenticated by a
-  CloudAdapter built from the MicrosoftApp* settings (no app id: unauthenticated,
-  for local testing), their conversation references stored, and their text run
-  through the same dispatcher as the terminal chat;
-- replies go back into the same conversation as text or Adaptive Cards;
-- queued notifications reach people and forum channels proactively from the
-  stored references (`continue_conversation`), with a per-conversation rate
-  limit and bounded retries on 412/429/502/504.
+No database work runs on the event loop and no connection is held across a connector call: turns and
+reference look-ups run on kansli's database threads and end their transactions before anything is sent.
 """
 from __future__ import annotations
 

@@ -89,6 +89,16 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def release_own_claims(maker: sessionmaker[Session]) -> int:
+    """At shutdown: the rows this process claimed and did not finish become 'pending' again."""
+    with maker() as session:
+        count = outbox.release_claims(session, worker=worker_name())
+        session.commit()
+    if count:
+        log.info("%d deliveries handed back to the outbox at shutdown", count)
+    return count
+
+
 def take_back_abandoned(maker: sessionmaker[Session]) -> int:
     """At start: outbox rows a previous process on this host left 'sending' become 'pending' again."""
     with maker() as session:

@@ -59,7 +59,14 @@ async def _take_back_deliveries(app: web.Application) -> None:
 
 
 async def _close_threads(app: web.Application) -> None:
-    await asyncio.to_thread(app[SERVICES_KEY].threads.close)
+    from bot.delivery import release_own_claims
+
+    services = app[SERVICES_KEY]
+    try:  # deliveries cancelled by the shutdown are due again for the next start (or another replica)
+        await services.threads.run(release_own_claims, services.sessionmaker)
+    except Exception:  # noqa: BLE001 - the next start takes them back anyway
+        log.warning("could not hand back unfinished deliveries", exc_info=True)
+    await asyncio.to_thread(services.threads.close)
 
 
 def create_app(services: Services) -> web.Application:

@@ -40,11 +40,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.app import Services
-from bot.delivery import PermanentError, Recipient, TransientError, worker_name
+from bot.delivery import PermanentError, Recipient, TransientError
 from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
 from handlers.base import Reply
-from storage import events, outbox, queries
+from storage import events, queries
 from storage.models import ConversationRef, Outbox, Person
 
 log = logging.getLogger("kansli.teams")
@@ -712,15 +712,6 @@ def _recipients(maker: Any, ids: list[int]) -> dict[Any, list[int]]:
     return out
 
 
-def _release_claims(maker: Any, now: datetime) -> int:
-    with maker() as session:
-        count = outbox.release_claims(session, worker=worker_name())
-        session.commit()
-    if count:
-        log.info("%d Teams deliveries handed back to the outbox at shutdown", count)
-    return count
-
-
 class _Gone(Exception):
     """The connector says the conversation no longer exists for the bot."""
 
@@ -852,9 +843,9 @@ class TeamsComponent:
         return False
 
     async def close(self, app: web.Application) -> None:
-        """Give queued deliveries a moment, cancel the rest and hand their outbox rows back."""
+        """Give queued deliveries a moment and cancel the rest; their rows are handed back when the
+        service's last cleanup step releases the process's claims (bot.serve)."""
         await self.deliveries.stop(self.shutdown_grace)
-        await self.services.threads.run(_release_claims, self.services.sessionmaker, self.services.clock())
 
     # --- turns ------------------------------------------------------------------------------------
 

@@ -279,6 +279,7 @@ def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Pat
             SLACK_API_URL=f"{standin.url}/api/",
             MicrosoftAppId="",
             MicrosoftAppPassword="",
+            KANSLI_TEAMS_NO_AUTH="1",  # the connector stand-in is on loopback
             KANSLI_TEAMS_SERVICE_URL=f"{standin.url}/",
             KANSLI_SCHEDULER="false",
             KANSLI_LOG_LEVEL="WARNING",

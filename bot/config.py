@@ -29,8 +29,16 @@ class Settings(BaseSettings):
 
     microsoft_app_id: str = Field("", alias="MicrosoftAppId")
     microsoft_app_password: str = Field("", alias="MicrosoftAppPassword")
-    microsoft_app_type: str = Field("MultiTenant", alias="MicrosoftAppType")
+    # Azure creates only single-tenant bots since August 2025; MultiTenant stays for bots registered before.
+    microsoft_app_type: str = Field("SingleTenant", alias="MicrosoftAppType")
     microsoft_app_tenant_id: str = Field("", alias="MicrosoftAppTenantId")
+    # Serve the Teams endpoint without MicrosoftAppId, unauthenticated, for loopback service URLs only (local tools).
+    teams_no_auth: bool = Field(False, alias="KANSLI_TEAMS_NO_AUTH")
+    # Which SDK runs the Teams endpoint: the Microsoft 365 Agents SDK or the archived Bot Framework SDK.
+    teams_sdk: str = Field("agents", alias="KANSLI_TEAMS_SDK")
+    # Where Bot Framework token signing keys are published (OpenID metadata); empty: Microsoft's public cloud.
+    # Set for tests (a loopback issuer) and for sovereign clouds.
+    teams_openid_metadata_url: str = Field("", alias="KANSLI_TEAMS_OPENID_METADATA_URL")
     # Base URL of the Bot Framework connector when kansli starts a conversation itself (tests use a stand-in).
     teams_service_url: str = Field("https://smba.trafficmanager.net/emea/", alias="KANSLI_TEAMS_SERVICE_URL")
 
@@ -63,7 +71,12 @@ class Settings(BaseSettings):
         if self.microsoft_app_id and not self.microsoft_app_password and self.microsoft_app_type != "UserAssignedMSI":
             raise ValueError("MicrosoftAppId är satt men MicrosoftAppPassword saknas.")
         if self.microsoft_app_type == "SingleTenant" and self.microsoft_app_id and not self.microsoft_app_tenant_id:
-            raise ValueError("MicrosoftAppType=SingleTenant kräver MicrosoftAppTenantId.")
+            raise ValueError("MicrosoftAppType=SingleTenant (standard) kräver MicrosoftAppTenantId: sätt katalog-id:t "
+                             "(tenant) från Azure-botens app-registrering, eller MicrosoftAppType=MultiTenant för en "
+                             "bot registrerad före augusti 2025.")
+        if self.teams_no_auth and self.microsoft_app_id:
+            raise ValueError("KANSLI_TEAMS_NO_AUTH=1 är bara till för provkörning utan MicrosoftAppId; "
+                             "ta bort KANSLI_TEAMS_NO_AUTH när MicrosoftAppId är satt.")
         if self.log_format not in ("text", "json"):
             raise ValueError("KANSLI_LOG_FORMAT ska vara text eller json.")
         _check_operations(self)
@@ -72,6 +85,7 @@ class Settings(BaseSettings):
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+TEAMS_SDKS = ("agents", "botbuilder")
 
 
 def _is_http_url(value: str) -> bool:
@@ -112,6 +126,8 @@ def _check_operations(s: Settings) -> None:
     if s.slack_api_url and not _is_http_url(s.slack_api_url):
         raise ValueError(f"SLACK_API_URL ska vara en http(s)-adress, till exempel https://slack.com/api/, "
                          f"inte '{s.slack_api_url}'.")
+    if s.teams_sdk not in TEAMS_SDKS:
+        raise ValueError(f"KANSLI_TEAMS_SDK ska vara en av {', '.join(TEAMS_SDKS)}, inte '{s.teams_sdk}'.")
     if s.microsoft_app_type not in APP_TYPES:
         raise ValueError(f"MicrosoftAppType ska vara en av {', '.join(APP_TYPES)}, inte '{s.microsoft_app_type}'.")
     if s.microsoft_app_password and not s.microsoft_app_id:

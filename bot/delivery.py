@@ -107,6 +107,38 @@ def already_sent(row: Outbox) -> list[str]:
     return [t for t in (row.transport or "").split("+") if t]
 
 
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():  # a restarted container reuses its pid: that claim was the previous process's
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_own_claims(maker: sessionmaker[Session]) -> int:
+    """At shutdown: the rows this process claimed and did not finish become 'pending' again."""
+    with maker() as session:
+        count = outbox.release_claims(session, worker=worker_name())
+        session.commit()
+    if count:
+        log.info("%d deliveries handed back to the outbox at shutdown", count)
+    return count
+
+
+def take_back_abandoned(maker: sessionmaker[Session]) -> int:
+    """At start: outbox rows a previous process on this host left 'sending' become 'pending' again."""
+    with maker() as session:
+        count = outbox.release_abandoned(session, host=socket.gethostname(), alive=_process_alive)
+        session.commit()
+    if count:
+        log.info("%d deliveries left 'sending' by a stopped process are due again", count)
+    return count
+
+
 class Deliverer:
     """Sends outbox rows. A person is reached on the chat platform they last used that reaches them;
     by e-mail when none does, when they chose e-mail (Person.notify_via "email"; "both": chat and

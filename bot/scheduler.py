@@ -138,9 +138,10 @@ def setup(app: Any, services: Any) -> None:
         if not state:
             return
         scheduler = state["scheduler"]
-        scheduler.shutdown(wait=False)  # no new passes; AsyncIOScheduler stops on the loop's next turn
-        async with state["lock"]:  # wait for a pass that is running to finish
-            pass
+        # Wait for a pass that is running to finish first: shutting the scheduler down cancels its job.
+        # (Transports stop pacing at shutdown, so a pass ends quickly; what it could not send stays due.)
+        async with state["lock"]:
+            scheduler.shutdown(wait=False)  # no new passes; AsyncIOScheduler stops on the loop's next turn
         for _ in range(100):
             if not scheduler.running:
                 break

@@ -48,8 +48,25 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok" if ok else "unavailable", "detail": detail}, status=200 if ok else 503)
 
 
+async def _take_back_deliveries(app: web.Application) -> None:
+    from bot.delivery import take_back_abandoned
+
+    services = app[SERVICES_KEY]
+    try:
+        await services.threads.run(take_back_abandoned, services.sessionmaker)
+    except Exception:  # noqa: BLE001 - STALE_CLAIM takes them back later anyway
+        log.warning("could not hand back deliveries left by a stopped process", exc_info=True)
+
+
 async def _close_threads(app: web.Application) -> None:
-    await asyncio.to_thread(app[SERVICES_KEY].threads.close)
+    from bot.delivery import release_own_claims
+
+    services = app[SERVICES_KEY]
+    try:  # deliveries cancelled by the shutdown are due again for the next start (or another replica)
+        await services.threads.run(release_own_claims, services.sessionmaker)
+    except Exception:  # noqa: BLE001 - the next start takes them back anyway
+        log.warning("could not hand back unfinished deliveries", exc_info=True)
+    await asyncio.to_thread(services.threads.close)
 
 
 def create_app(services: Services) -> web.Application:
@@ -57,7 +74,7 @@ def create_app(services: Services) -> web.Application:
 
     app = web.Application(client_max_size=1024 * 1024, middlewares=[request_id_middleware()])
     app[SERVICES_KEY] = services
-    app.on_cleanup.append(_close_threads)
+    app.on_startup.append(_take_back_deliveries)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     for name in COMPONENTS:
@@ -67,6 +84,8 @@ def create_app(services: Services) -> web.Application:
         setup = getattr(module, "setup", None)
         if setup is not None:
             setup(app, services)
+    # Last, after every component's own cleanup has used them (a delivery recording its outcome).
+    app.on_cleanup.append(_close_threads)
     return app
 
 

@@ -1,21 +1,17 @@
-"""Microsoft Teams: the Bot Framework adapter behind `POST /api/messages`.
+"""Microsoft Teams behind `POST /api/messages`: the shared component, and its Bot Framework SDK glue.
 
-This is the one module that uses the Bot Framework SDK for Python
-(botbuilder-core, botbuilder-integration-aiohttp). That SDK is archived
-upstream; its successor is the Microsoft 365 Agents SDK. Swapping it means
-rewriting this module only: everything else sees `setup(app, services)`, a
-Transport named "teams", and neutral Replies (rendered to Adaptive Card JSON by
-`bot.render.teams`, which has no SDK imports).
+The rest of kansli sees `setup(app, services)`, a Transport named "teams" and neutral Replies (rendered to
+Adaptive Card JSON by `bot.render.teams`, which has no SDK imports). `TeamsComponent` here holds everything
+that is not SDK-specific: the endpoint's gate (closed by default; tokens must vouch for the activity's
+serviceUrl; a loopback-only local mode), turn handling (messages, mentions, card submits and
+`adaptiveCard/action` invokes, installs), conversation-reference storage, the per-conversation pace,
+bounded retries on 412/429/502/504 and per-recipient delivery queues. Its methods under "the Bot
+Framework SDK" are the glue to botbuilder-core / botbuilder-integration-aiohttp (archived upstream;
+KANSLI_TEAMS_SDK=botbuilder); `bot.teams_agents` overrides exactly those for the Microsoft 365 Agents
+SDK (KANSLI_TEAMS_SDK=agents, the default).
 
-What happens here:
-- incoming activities (messages, card submits, installs) are authenticated by a
-  CloudAdapter built from the MicrosoftApp* settings (no app id: unauthenticated,
-  for local testing), their conversation references stored, and their text run
-  through the same dispatcher as the terminal chat;
-- replies go back into the same conversation as text or Adaptive Cards;
-- queued notifications reach people and forum channels proactively from the
-  stored references (`continue_conversation`), with a per-conversation rate
-  limit and bounded retries on 412/429/502/504.
+No database work runs on the event loop and no connection is held across a connector call: turns and
+reference look-ups run on kansli's database threads and end their transactions before anything is sent.
 """
 from __future__ import annotations
 
@@ -48,9 +44,8 @@ from bot.delivery import PermanentError, Recipient, TransientError
 from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
 from handlers.base import CHANNEL, GROUP, PERSONAL, Reply
-from storage import queries
-from storage import events
-from storage.models import ConversationRef, Person
+from storage import events, queries
+from storage.models import ConversationRef, Outbox, Person
 
 log = logging.getLogger("kansli.teams")
 
@@ -62,6 +57,9 @@ ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: 
 PLATFORM = "teams"
 ROUTE = "/api/messages"
 EXTRAS_KEY = "teams"
+
+# Seconds deliveries queued by turns may still run after SIGTERM before they are handed back to the outbox.
+SHUTDOWN_GRACE = 5.0
 
 # Teams asks bots to retry these (rate limited, precondition failed, bad gateway, gateway timeout).
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
@@ -98,18 +96,21 @@ def _bad_text(node: Any) -> bool:
     return False
 
 
-def read_activity(body: Any) -> tuple[Activity | None, str | None]:
+def read_activity(body: Any, parse: Callable[[dict[str, Any]], Any] | None = None) -> tuple[Any, str | None]:
     """The activity in a request body, or why it is not one kansli can answer.
 
     Bot Framework always sends type, serviceUrl, from.id and conversation.id; anything
     without them, or with fields of the wrong shape, is refused with 400 (issue 10).
     The body is read into an Activity once, here, and handed to the adapter as it is.
     """
-    problem = _shape_problem(body)
+    try:
+        problem = _shape_problem(body)
+    except RecursionError:
+        problem = "nested too deep"
     if problem is not None:
         return None, problem
     try:
-        return Activity().deserialize(body), None
+        return (parse or Activity().deserialize)(body), None
     except Exception as exc:  # noqa: BLE001 - any shape the SDK cannot read
         return None, f"not an activity: {type(exc).__name__}"
 
@@ -147,12 +148,19 @@ def _shape_problem(body: Any) -> str | None:
 
 def sdk_configuration(settings: Any) -> SimpleNamespace:
     """The configuration object ConfigurationBotFrameworkAuthentication reads (APP_ID, APP_PASSWORD, …)."""
-    return SimpleNamespace(
+    config = SimpleNamespace(
         APP_ID=settings.microsoft_app_id or None,
         APP_PASSWORD=settings.microsoft_app_password or None,
-        APP_TYPE=settings.microsoft_app_type or "MultiTenant",
+        # Without an app id (the local mode) there is no credential, so no tenant to name.
+        APP_TYPE=(settings.microsoft_app_type or "SingleTenant") if settings.microsoft_app_id else "MultiTenant",
         APP_TENANTID=settings.microsoft_app_tenant_id or None,
     )
+    metadata = getattr(settings, "teams_openid_metadata_url", "")
+    if metadata:  # another token issuer's keys (tests, sovereign clouds)
+        config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = metadata
+        config.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = metadata
+        config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+    return config
 
 
 class _ReusedConnectors(ConnectorFactory):
@@ -217,6 +225,83 @@ def _app_id(claims_identity: Any) -> str | None:
     """The bot id a turn runs as (the audience claim), as the SDK itself reads it."""
     claims = getattr(claims_identity, "claims", None) or {}
     return claims.get(AuthenticationConstants.AUDIENCE_CLAIM) or claims.get(AuthenticationConstants.APP_ID_CLAIM)
+
+
+# ------------------------------------------------------------------------------------ who may post
+
+
+SERVICE_URL_CLAIM = "serviceurl"  # the claim in a Bot Framework channel token naming the connector it vouches for
+NO_AUTH_WARNING_EVERY = 60.0  # seconds between warnings while the unauthenticated local mode is used
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether a service URL points at this machine (127.0.0.0/8, ::1 or localhost)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
+
+
+class Gate:
+    """Who may post to the endpoint, the same for every SDK.
+
+    With an app id every request carries a Bot Framework token that the SDK validates, and the
+    activity's serviceUrl must be the one the token vouches for (its `serviceurl` claim): kansli
+    never posts where an unauthenticated sender points it. Without an app id the endpoint is only
+    served with KANSLI_TEAMS_NO_AUTH=1, for the Bot Framework tools on one machine, and then only
+    activities whose serviceUrl is on loopback are taken, with a warning each minute it is used.
+    """
+
+    def __init__(self, *, app_id: str | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.app_id = app_id
+        self.clock = clock
+        self._warned_at: float | None = None
+
+    async def authenticate(self, service_url: str, header: str,
+                           validate: Callable[[str], Awaitable[Any]]) -> Any:
+        """The SDK's authentication result for the request, or the response refusing it (401, 503)."""
+        if self.app_id is None:
+            if not is_loopback_url(service_url):
+                log.warning("Teams request refused: unauthenticated mode takes only loopback service URLs")
+                return web.Response(status=401)
+            now = self.clock()
+            if self._warned_at is None or now - self._warned_at >= NO_AUTH_WARNING_EVERY:
+                self._warned_at = now
+                log.warning("KANSLI_TEAMS_NO_AUTH=1: %s is taking unauthenticated activities (local testing only)",
+                            ROUTE)
+        elif not header:
+            return web.Response(status=401)
+        try:
+            result = await validate(header)
+        except PermissionError as exc:  # the SDK's refusal (an OSError, so before the next clause)
+            log.info("Teams request refused: %s", str(exc)[:200])
+            return web.Response(status=401)
+        except (asyncio.TimeoutError, OSError) as exc:  # the token's keys could not be fetched: try later
+            log.warning("Teams request not authenticated, signing keys unreachable: %s", exc)
+            return web.Response(status=503)
+        except Exception as exc:  # noqa: BLE001 - any bad, malformed or foreign token is a 401
+            log.info("Teams request refused: %s: %s", type(exc).__name__, str(exc)[:200])
+            return web.Response(status=401)
+        if self.app_id is not None:
+            claims = getattr(getattr(result, "claims_identity", result), "claims", None) or {}
+            vouched = claims.get(SERVICE_URL_CLAIM) if isinstance(claims, dict) else None
+            if not isinstance(vouched, str) or not _same_url(vouched, service_url):
+                log.warning("Teams request refused: its serviceUrl is not the one its token vouches for")
+                return web.Response(status=401)
+        return result
 
 
 # ------------------------------------------------------------------------------------ rate limit, retry
@@ -387,7 +472,15 @@ def _reference_json(activity: Activity, *, shared_target: str | None) -> dict[st
         ref.user = None
         if ref.conversation is not None and _teams_channel_id(activity):
             ref.conversation.id = shared_target
-    return ref.serialize()
+    return wire_reference(ref.serialize())
+
+
+_REFERENCE_KEYS = ("activityId", "user", "bot", "conversation", "channelId", "locale", "serviceUrl")
+
+
+def wire_reference(reference: dict[str, Any]) -> dict[str, Any]:
+    """A stored conversation reference as both SDKs read it: the Bot Framework wire names, nothing else."""
+    return {k: reference[k] for k in _REFERENCE_KEYS if reference.get(k) is not None}
 
 
 # ------------------------------------------------------------------------------------ text from Teams
@@ -403,10 +496,9 @@ def command_text(session: Session, activity: Activity) -> str:
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient else None
     bot_name = (activity.recipient.name or "") if activity.recipient else ""
-    for entity in activity.entities or []:
-        if (entity.type or "").lower() != "mention":
+    for props in _entity_dicts(activity):
+        if str(props.get("type") or "").lower() != "mention":
             continue
-        props = entity.additional_properties or {}
         mentioned = props.get("mentioned") or {}
         shown = props.get("text") or f"<at>{mentioned.get('name', '')}</at>"
         if mentioned.get("id") and mentioned.get("id") == bot_id:
@@ -430,6 +522,17 @@ def command_text(session: Session, activity: Activity) -> str:
     text = _TAG.sub(" ", text)
     text = html.unescape(text).replace("\u00a0", " ")
     return " ".join(text.split())
+
+
+def _entity_dicts(activity: Any) -> list[dict[str, Any]]:
+    """The activity's entities as wire JSON, from either SDK's objects."""
+    out = []
+    for entity in activity.entities or []:
+        if hasattr(entity, "model_dump"):  # Agents SDK (pydantic)
+            out.append(entity.model_dump(by_alias=True, exclude_none=True, mode="json"))
+        else:  # Bot Framework SDK (msrest): unknown fields live in additional_properties
+            out.append(dict(getattr(entity, "additional_properties", None) or {}, type=entity.type))
+    return out
 
 
 def _submit_data(activity: Activity) -> Any:
@@ -456,20 +559,111 @@ class TeamsTransport:
         return reference_for(session, recipient) is not None
 
     async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Any) -> None:
-        stored = reference_for(session, recipient)
-        if stored is None:
+        """Post the reply into the recipient's stored conversation.
+
+        The reference is read (and the reply rendered) on a database thread, whose transaction ends
+        there: no connection is held while the rate limiter waits or the connector answers.
+        """
+        component = self.component
+        found = await component.services.threads.run(_look_up, session, recipient, reply)
+        if found is None:
             raise TransientError(f"no Teams conversation with {recipient.label} yet")
-        reference = ConversationReference().deserialize(stored.reference)
+        ref_id, stored, messages = found
+        reference = component.reference_from_json(stored)
         key = reference.conversation.id if reference.conversation else recipient.label
-        for message in render_messages(reply):
-            await self.component.limiter.acquire(key)
+        for message in messages:
+            if not await component.paced(key):
+                raise TransientError("kansli is stopping; the message is sent after the restart")
             try:
-                await self.component.send_proactive(reference, message)
+                await component.send_proactive(reference, message)
             except _Gone as exc:
-                session.delete(stored)
+                await component.services.threads.run(_forget_reference, component.services.sessionmaker, ref_id)
                 raise TransientError(
                     f"Teams no longer reaches {recipient.label} ({exc}); waiting until they write again"
                 ) from None
+
+
+def _look_up(session: Session, recipient: Recipient, reply: Reply
+             ) -> tuple[int, dict[str, Any], list[TeamsMessage]] | None:
+    """(reference row id, reference JSON, rendered messages) for a recipient; ends the read transaction."""
+    try:
+        stored = reference_for(session, recipient)
+        if stored is None:
+            return None
+        return stored.id, dict(stored.reference), render_messages(reply)
+    finally:
+        session.commit()
+
+
+def _forget_reference(maker: Any, ref_id: int) -> None:
+    with maker() as session:
+        found = session.get(ConversationRef, ref_id)
+        if found is not None:
+            session.delete(found)
+        session.commit()
+
+
+class RecipientQueues:
+    """Deliveries started by turns, one queue per recipient.
+
+    Each recipient's notifications go out in the order their commands were recorded, one delivery
+    at a time, and a recipient whose conversation is paced holds up no other. A turn takes its
+    place in the queue as soon as its command is done and lets it go once its own answer is
+    posted, so a notification never overtakes the answer to the command that caused it.
+    """
+
+    def __init__(self, deliver: Callable[[list[int]], Awaitable[None]]) -> None:
+        self._deliver = deliver
+        self._queues: dict[Any, list[tuple[asyncio.Event, list[int]]]] = {}
+        self._workers: dict[Any, asyncio.Task[None]] = {}
+
+    def add(self, by_recipient: dict[Any, list[int]]) -> asyncio.Event:
+        """Queue each recipient's outbox ids; they are sent once the returned event is set."""
+        ready = asyncio.Event()
+        for key, ids in by_recipient.items():
+            queue = self._queues.setdefault(key, [])
+            # In outbox order (the order the commands were recorded), whichever thread finished first.
+            at = len(queue)
+            while at > 0 and queue[at - 1][1][0] > ids[0]:
+                at -= 1
+            queue.insert(at, (ready, ids))
+            if key not in self._workers:
+                task = asyncio.create_task(self._drain(key))
+                self._workers[key] = task
+        return ready
+
+    async def _drain(self, key: Any) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                ready, ids = queue[0]
+                await ready.wait()
+                if queue[0][1] is not ids:
+                    continue  # an earlier command's notices arrived meanwhile: they go first
+                queue.pop(0)
+                await self._deliver(ids)
+        finally:
+            self._workers.pop(key, None)
+            if not queue:
+                self._queues.pop(key, None)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._workers)
+
+    async def idle(self) -> None:
+        while self._workers:
+            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+
+    async def stop(self, grace: float) -> None:
+        """Let queued deliveries run for up to `grace` seconds, then cancel the rest (their outbox rows
+        stay claimed and are released by the caller)."""
+        if self._workers:
+            await asyncio.wait(list(self._workers.values()), timeout=grace)
+        for task in list(self._workers.values()):
+            task.cancel()
+        await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+        self._queues.clear()
 
 
 class _CardActionAnswer(Model):
@@ -508,6 +702,26 @@ class _CardContent(Model):
         return self
 
 
+@dataclass
+class Answered:
+    """A command's outcome, its answer rendered for Teams, and the gate its notifications wait behind."""
+
+    outcome: Outcome
+    messages: list[TeamsMessage]
+    ready: asyncio.Event | None
+
+
+def _recipients(maker: Any, ids: list[int]) -> dict[Any, list[int]]:
+    """Outbox ids grouped by recipient (person or forum), each group in id order."""
+    with maker() as session:
+        rows = session.execute(select(Outbox.id, Outbox.person_id, Outbox.forum_id)
+                               .where(Outbox.id.in_(ids)).order_by(Outbox.id)).all()
+    out: dict[Any, list[int]] = {}
+    for row_id, person_id, forum_id in rows:
+        out.setdefault((person_id, forum_id), []).append(row_id)
+    return out
+
+
 class _Gone(Exception):
     """The connector says the conversation no longer exists for the bot."""
 
@@ -516,14 +730,20 @@ class _Gone(Exception):
 
 
 class TeamsComponent:
-    """Everything Teams in one place: the adapter, the turn logic and the transport."""
+    """Everything Teams in one place: the adapter, the turn logic and the transport.
+
+    The Bot Framework SDK's glue is in the methods under "the Bot Framework SDK"; bot.teams_agents
+    overrides exactly those for the Microsoft 365 Agents SDK.
+    """
+
+    sdk = "botbuilder"
 
     def __init__(self, services: Services) -> None:
         self.services = services
         settings = services.settings
         self.app_id: str | None = settings.microsoft_app_id or None
         try:
-            self.adapter = CloudAdapter(KansliAuthentication(sdk_configuration(settings)))
+            self.build_sdk(settings)
         except Exception as exc:  # noqa: BLE001 - the SDK refuses an incomplete combination in English
             from bot.config import SettingsError
 
@@ -533,10 +753,14 @@ class TeamsComponent:
                 "sätt MicrosoftAppId, MicrosoftAppPassword och (för SingleTenant och UserAssignedMSI) "
                 "MicrosoftAppTenantId, eller lämna MicrosoftAppId tom för lokal provkörning."
             ) from None
+        self.gate = Gate(app_id=self.app_id)
         self.limiter = ConversationLimiter()
         self.retry = RetryPolicy()
         self.transport = TeamsTransport(self)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.deliveries = RecipientQueues(self._deliver)
+        self.stopping = False
+        self._stop = asyncio.Event()
+        self.shutdown_grace = SHUTDOWN_GRACE
         self._pruned_at: datetime | None = None  # when handled activities were last forgotten
 
     # --- HTTP -------------------------------------------------------------------------------------
@@ -546,33 +770,92 @@ class TeamsComponent:
             return web.json_response({"error": NOT_JSON}, status=415)
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             return web.json_response({"error": "Ogiltig JSON."}, status=400)
-        activity, problem = read_activity(body)
+        activity, problem = read_activity(body, self.parse)
         if activity is None:  # malformed: 400 before the SDK sees it, and nothing is written
             log.info("Teams request refused: %s", problem)
             return web.json_response({"error": NOT_ACTIVITY}, status=400)
-        # What CloudAdapter.process does after reading the body, without reading it a second time:
-        # authenticate the Authorization header, run the turn, answer an invoke with its response.
+        auth = await self.gate.authenticate(activity.service_url, request.headers.get("Authorization", ""),
+                                            lambda header: self.validate(activity, header))
+        if isinstance(auth, web.Response):
+            return auth
         try:
-            invoke = await self.adapter.process_activity(request.headers.get("Authorization", ""), activity,
-                                                         self.on_turn)
-        except PermissionError:  # authentication refused the request
-            return web.Response(status=401)
+            return await self.process(auth, activity)
         except Exception:  # noqa: BLE001 - the caller gets a status, the log gets the detail
             log.exception("Teams activity failed")
             return web.Response(status=500)
+
+    # --- the Bot Framework SDK (bot.teams_agents overrides these for the Agents SDK) -------------
+
+    def build_sdk(self, settings: Any) -> None:
+        self.auth = KansliAuthentication(sdk_configuration(settings))
+        self.adapter = CloudAdapter(self.auth)
+
+    parse = staticmethod(lambda body: Activity().deserialize(body))
+
+    async def validate(self, activity: Any, header: str) -> Any:
+        return await self.auth.authenticate_request(activity, header)
+
+    async def process(self, auth: Any, activity: Any) -> web.StreamResponse:
+        # What CloudAdapter.process does after reading the body, without reading it a second time:
+        # run the turn on the authenticated request, answer an invoke with its response.
+        invoke = await self.adapter.process_activity(auth, activity, self.on_turn)
         if invoke is not None:
             return web.json_response(serializer_helper(invoke.body), status=invoke.status)
         return web.Response(status=201)
 
+    @staticmethod
+    def invoke_answer(value: str) -> Any:
+        """The activity answering an adaptiveCard/action invoke with a short message on the card."""
+        body = _CardActionAnswer(status_code=200, type="application/vnd.microsoft.activity.message", value=value)
+        return Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
+
+    @staticmethod
+    def reference_json(activity: Any, *, shared_target: str | None) -> dict[str, Any]:
+        return _reference_json(activity, shared_target=shared_target)
+
+    @staticmethod
+    def reference_from_json(stored: dict[str, Any]) -> Any:
+        return ConversationReference().deserialize(wire_reference(stored))
+
+    @staticmethod
+    def failure(exc: BaseException) -> tuple[str, int | None, float | None] | None:
+        """What a connector call's exception means: ("http", status, retry-after), ("unreachable", …) or None."""
+        if isinstance(exc, HttpOperationError):
+            return "http", _http_status(exc), _retry_after(exc)
+        if isinstance(exc, ClientRequestError):
+            return "unreachable", None, None
+        return None
+
     async def idle(self) -> None:
-        """Wait for background deliveries started by earlier turns (tests and shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait for background deliveries started by earlier turns (tests)."""
+        await self.deliveries.idle()
+
+    async def stopping_now(self, app: web.Application) -> None:
+        """SIGTERM: no new connector calls from deliveries; what waits for the pace is sent after the restart."""
+        self.stopping = True
+        self._stop.set()
+
+    async def paced(self, key: str) -> bool:
+        """Wait for the conversation's turn under the rate limit; False when kansli stops meanwhile."""
+        if self.stopping:
+            return False
+        turn = asyncio.ensure_future(self.limiter.acquire(key))
+        if turn.done():
+            return True
+        stop = asyncio.ensure_future(self._stop.wait())
+        done, _ = await asyncio.wait({turn, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if turn in done:
+            stop.cancel()
+            return True
+        turn.cancel()
+        return False
 
     async def close(self, app: web.Application) -> None:
-        await self.idle()
+        """Give queued deliveries a moment and cancel the rest; their rows are handed back when the
+        service's last cleanup step releases the process's claims (bot.serve)."""
+        await self.deliveries.stop(self.shutdown_grace)
 
     # --- turns ------------------------------------------------------------------------------------
 
@@ -599,21 +882,18 @@ class TeamsComponent:
     async def _on_message(self, turn: TurnContext) -> None:
         answered = await self._run_command(turn)
         if answered is not None:
-            await self._reply(turn, *answered)
+            await self._reply(turn, answered)
 
     async def _on_invoke(self, turn: TurnContext) -> None:
         if turn.activity.name != "adaptiveCard/action":
             return  # the adapter answers 501 for invokes kansli does not offer
         answered = await self._run_command(turn)
-        body = _CardActionAnswer(
-            status_code=200,
-            type="application/vnd.microsoft.activity.message",
-            value="Klart." if answered is None or answered[0].reply.ok else "Se svaret i chatten.",
-        )
-        await turn.send_activity(Activity(type=ActivityTypes.invoke_response,
-                                          value=InvokeResponse(status=200, body=body)))
-        if answered is not None:
-            await self._reply(turn, *answered)
+        value = "Klart." if answered is None or answered.outcome.reply.ok else "Se svaret i chatten."
+        try:
+            await turn.send_activity(self.invoke_answer(value))
+        finally:
+            if answered is not None:
+                await self._reply(turn, answered)
 
     async def _on_conversation_update(self, turn: TurnContext) -> None:
         activity = turn.activity
@@ -634,7 +914,7 @@ class TeamsComponent:
         else:
             await self._send_reply(turn, Reply(lines=[GREETING_SHARED]))
 
-    async def _run_command(self, turn: TurnContext) -> tuple[Outcome, list[TeamsMessage]] | None:
+    async def _run_command(self, turn: TurnContext) -> Answered | None:
         """The command's outcome and its answer rendered for Teams; None for a redelivery already answered.
 
         One hop to a database thread does it all: the turn's bookkeeping and the command in one
@@ -644,7 +924,7 @@ class TeamsComponent:
         data = _submit_data(activity)
         submitted = submitted_command(data) if data is not None else None
 
-        def work() -> tuple[Outcome, list[TeamsMessage]] | None:
+        def work() -> tuple[Outcome, list[TeamsMessage], dict[Any, list[int]]] | None:
             outcome = self.services.dispatcher.run_turn(
                 lambda session: self._prepare(session, activity, submitted),
                 identity=self._identity(activity),
@@ -652,19 +932,28 @@ class TeamsComponent:
                 channel=dispatch_channel(activity),
                 conversation=conversation_kind(activity),
             )
-            return None if outcome is None else (outcome, render_messages(outcome.reply))
+            if outcome is None:
+                return None
+            recipients = _recipients(self.services.sessionmaker, outcome.outbox_ids) if outcome.outbox_ids else {}
+            return outcome, render_messages(outcome.reply), recipients
 
-        return await self.services.threads.run(work)
+        done = await self.services.threads.run(work)
+        if done is None:
+            return None
+        outcome, messages, recipients = done
+        # The notifications take their places in their recipients' queues now, in the order commands
+        # finish, and go once this turn's answer is posted.
+        ready = self.deliveries.add(recipients) if recipients else None
+        return Answered(outcome, messages, ready)
 
-    async def _reply(self, turn: TurnContext, outcome: Outcome, messages: list[TeamsMessage]) -> None:
+    async def _reply(self, turn: TurnContext, answered: "Answered") -> None:
         try:
-            await self._send_messages(turn, messages)
+            await self._send_messages(turn, answered.messages)
         except Exception:  # noqa: BLE001 - the command is done; only its answer was lost
             log.exception("the answer to a Teams command could not be posted")
-        if outcome.outbox_ids:
-            task = asyncio.create_task(self._deliver(outcome.outbox_ids))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        finally:
+            if answered.ready is not None:
+                answered.ready.set()
 
     async def _deliver(self, ids: list[int]) -> None:
         try:
@@ -745,7 +1034,7 @@ class TeamsComponent:
         shared = None
         if _conversation_type(activity) != "personal":
             shared = dispatch_channel(activity) or activity.conversation.id
-        reference = _reference_json(activity, shared_target=shared)
+        reference = self.reference_json(activity, shared_target=shared)
         for scope, scope_id in self._scopes(session, activity, person):
             stored = _find_reference(session, scope, scope_id[:300])
             if stored is not None and stored.reference == reference:
@@ -785,8 +1074,12 @@ class TeamsComponent:
             try:
                 await call()
                 return
-            except HttpOperationError as exc:
-                status = _http_status(exc)
+            except Exception as exc:  # noqa: BLE001 - classified below; anything else goes up as it is
+                meaning = self.failure(exc)
+                if meaning is None:
+                    raise
+                kind, status, retry_after = meaning
+            if kind == "http":
                 if status in GONE_STATUSES:
                     raise _Gone(f"HTTP {status}") from None
                 if status not in RETRY_STATUSES:
@@ -795,21 +1088,37 @@ class TeamsComponent:
                     raise TransientError(f"Teams answered HTTP {status}") from None
                 if attempt == policy.attempts:
                     raise TransientError(f"Teams answered HTTP {status} {attempt} times") from None
-                wait = policy.delay(attempt, _retry_after(exc))
+                wait = policy.delay(attempt, retry_after)
                 log.info("Teams answered %s; trying again in %.1f s", status, wait)
-            except ClientRequestError as exc:
+            else:
                 if attempt == policy.attempts:
-                    raise TransientError(f"Teams unreachable: {exc}") from None
+                    raise TransientError("Teams unreachable") from None
                 wait = policy.delay(attempt, None)
             await policy.sleep(wait)
 
 
 def setup(app: web.Application, services: Services) -> None:
-    """Mount POST /api/messages and add the Teams transport (called by bot.serve.create_app)."""
-    component = TeamsComponent(services)
+    """Mount POST /api/messages and add the Teams transport (called by bot.serve.create_app).
+
+    Closed by default: without MicrosoftAppId the endpoint is not served at all, unless
+    KANSLI_TEAMS_NO_AUTH=1 asks for the local, loopback-only mode.
+    """
+    settings = services.settings
+    if not settings.microsoft_app_id and not getattr(settings, "teams_no_auth", False):
+        log.info("Teams is off: MicrosoftAppId is empty (KANSLI_TEAMS_NO_AUTH=1 serves %s for local tools)", ROUTE)
+        return
+    if getattr(settings, "teams_sdk", "agents") == "agents":
+        from bot.teams_agents import AgentsTeamsComponent
+
+        component: TeamsComponent = AgentsTeamsComponent(services)
+    else:
+        component = TeamsComponent(services)
+    log.info("Teams runs on the %s SDK", component.sdk)
     if component.app_id is None:
-        log.warning("MicrosoftAppId is empty: %s accepts unauthenticated requests (local testing only)", ROUTE)
+        log.warning("KANSLI_TEAMS_NO_AUTH=1: %s takes unauthenticated activities from loopback service URLs only "
+                    "(local testing)", ROUTE)
     services.extras[EXTRAS_KEY] = component
     services.transports.append(component.transport)
     app.router.add_post(ROUTE, component.handle)
+    app.on_shutdown.append(component.stopping_now)
     app.on_cleanup.append(component.close)

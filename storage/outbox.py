@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -124,3 +124,41 @@ def retry_failed(session: Session, *, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+def release_claims(session: Session, *, worker: str) -> int:
+    """Hand the rows a stopping process claimed and did not finish back to 'pending'; returns how many."""
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.status == "sending", Outbox.claimed_by.like(f"{worker}:%"))
+        .values(status="pending", claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def release_abandoned(session: Session, *, host: str, alive: Callable[[int], bool]) -> int:
+    """At start: hand back rows left 'sending' by processes of this host that no longer run.
+
+    A claim is `host:pid:token`; a process that was killed, or stopped before it could hand its rows
+    back, leaves them claimed. Claims of other hosts (replicas) are left to STALE_CLAIM.
+    """
+    rows = session.execute(
+        select(Outbox.id, Outbox.claimed_by).where(Outbox.status == "sending",
+                                                   Outbox.claimed_by.like(f"{host}:%"))
+    ).all()
+    dead = []
+    for row_id, claimed_by in rows:
+        parts = str(claimed_by).split(":")
+        pid = parts[1] if len(parts) >= 3 and parts[0] == host else ""
+        if not pid.isdigit() or not alive(int(pid)):
+            dead.append(row_id)
+    if not dead:
+        return 0
+    session.execute(
+        update(Outbox)
+        .where(Outbox.id.in_(dead), Outbox.status == "sending")
+        .values(status="pending", claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return len(dead)

@@ -20,7 +20,12 @@ CASES = [
     ({"MicrosoftAppPassword": "hemligt"}, "MicrosoftAppId saknas"),
     ({"MicrosoftAppType": "Foo"}, "MicrosoftAppType ska vara en av MultiTenant, SingleTenant, UserAssignedMSI"),
     ({"MicrosoftAppId": "x", "MicrosoftAppPassword": "p", "MicrosoftAppType": "SingleTenant"},
-     "MicrosoftAppType=SingleTenant kräver MicrosoftAppTenantId"),
+     "MicrosoftAppType=SingleTenant (standard) kräver MicrosoftAppTenantId"),
+    # Single-tenant is the default (Azure makes no new multi-tenant bots): an app id alone is not enough.
+    ({"MicrosoftAppId": "x", "MicrosoftAppPassword": "p"}, "MicrosoftAppType=SingleTenant (standard) kräver"),
+    ({"KANSLI_TEAMS_SDK": "teams-ai"}, "KANSLI_TEAMS_SDK ska vara en av agents, botbuilder"),
+    ({"MicrosoftAppId": "x", "MicrosoftAppPassword": "p", "MicrosoftAppTenantId": "t", "KANSLI_TEAMS_NO_AUTH": "1"},
+     "KANSLI_TEAMS_NO_AUTH=1 är bara till för provkörning utan MicrosoftAppId"),
     ({"KANSLI_DATABASE_URL": "mysql://kansli@db/kansli"}, "KANSLI_DATABASE_URL ska vara en PostgreSQL- eller SQLite"),
     ({"KANSLI_DATABASE_URL": "inte en adress"}, "KANSLI_DATABASE_URL 'inte en adress' är ingen databasadress"),
     ({"KANSLI_PORT": "abc"}, "KANSLI_PORT: ska vara ett heltal, inte 'abc'"),
@@ -44,7 +49,7 @@ def test_each_bad_setting_is_named_in_one_swedish_line(env: dict[str, str], expe
 
 def test_a_good_configuration_passes() -> None:
     s = load_settings(_env_file=None, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", MicrosoftAppId="a",
-                      MicrosoftAppPassword="p", KANSLI_PUBLIC_URL="https://kansli.example.se",
+                      MicrosoftAppPassword="p", MicrosoftAppTenantId="t", KANSLI_PUBLIC_URL="https://kansli.example.se",
                       KANSLI_DATABASE_URL="postgres://kansli:pw@db:5432/kansli")
     assert s.absence_note_retention_days == 30
 

@@ -218,7 +218,8 @@ def test_arbitrary_teams_activities_get_swedish_answers_and_never_a_server_error
             s.execute(update(Person).where(Person.handle == handle).values(teams_aad_object_id=aad))
         s.commit()
     now = at("2020-02-20T09:00")
-    services = Services(settings=Settings(_env_file=None, KANSLI_SCHEDULER=False), engine=engine,
+    services = Services(settings=Settings(_env_file=None, KANSLI_SCHEDULER=False, KANSLI_TEAMS_NO_AUTH=True),
+                        engine=engine,
                         sessionmaker=network, dispatcher=Dispatcher(sessionmaker=network, clock=lambda: now),
                         deliverer=Deliverer(sessionmaker=network, transports=[], clock=lambda: now),
                         clock=lambda: now)

@@ -59,6 +59,7 @@ def test_absence_notes_are_masked(line: str) -> None:
 def test_configured_secrets_are_masked_wherever_they_appear(restore_logging: None) -> None:
     stream = io.StringIO()
     settings = Settings(_env_file=None, MicrosoftAppId="app", MicrosoftAppPassword="Q~vEryS3cret.value",
+                        MicrosoftAppTenantId="tenant",
                         SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="8f2b9c0d1e", KANSLI_LOG_FORMAT="json")
     configure_from_settings(settings, stream=stream)
     log = logging.getLogger("kansli.test")

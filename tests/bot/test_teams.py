@@ -11,7 +11,7 @@ import itertools
 import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterator
 
 import jsonschema
 import pytest
@@ -184,10 +184,25 @@ def mention(who: dict[str, str], shown: str | None = None) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ services
 
 
+SDKS = ("botbuilder", "agents")
+_sdk = ["botbuilder"]
+
+
+@pytest.fixture(params=SDKS, autouse=True)
+def teams_sdk(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every Teams test runs on both SDKs (KANSLI_TEAMS_SDK), through each one's real entry points."""
+    _sdk[0] = request.param
+    yield request.param
+    _sdk[0] = "botbuilder"
+
+
 def make_services(maker: sessionmaker[Session], engine: Engine, *, now=NOW, **settings: str) -> Services:
     """Services on the test store, as bot.app.build makes them (the store is already migrated)."""
+    settings.setdefault("KANSLI_TEAMS_SDK", _sdk[0])
     transports: list[Any] = []
     clock = lambda: now  # noqa: E731
+    if not settings.get("MicrosoftAppId"):
+        settings.setdefault("KANSLI_TEAMS_NO_AUTH", "1")  # the connector stand-in is on loopback
     return Services(
         settings=Settings(_env_file=None, **settings),  # type: ignore[call-arg]
         engine=engine,
@@ -551,7 +566,8 @@ def test_a_stranger_installing_the_app_is_told_how_to_be_added_and_nothing_is_ke
 
 
 def test_with_an_app_id_a_request_without_a_token_is_refused(teams_store, engine) -> None:
-    services = make_services(teams_store, engine, MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt")
+    services = make_services(teams_store, engine, MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt",
+                             MicrosoftAppTenantId=TENANT)
 
     async def go():
         async with teams(services) as h:
@@ -654,16 +670,19 @@ def test_removing_the_app_forgets_the_conversation(teams_store, engine) -> None:
     assert after == []
 
 
-def test_only_bot_teams_uses_the_bot_framework_sdk() -> None:
-    """Swapping the archived SDK for the Microsoft 365 Agents SDK must touch bot/teams.py alone."""
+def test_only_the_teams_modules_use_an_sdk() -> None:
+    """The Bot Framework SDK is used in bot/teams.py alone, the Agents SDK in bot/teams_agents.py alone."""
     import re
 
     from tests.conftest import ROOT
 
-    sdk = re.compile(r"^\s*(from|import)\s+(botbuilder|botframework|msrest)\b", re.MULTILINE)
-    users = sorted(str(p.relative_to(ROOT)) for folder in ("bot", "handlers", "storage")
-                   for p in (ROOT / folder).rglob("*.py") if sdk.search(p.read_text(encoding="utf-8")))
-    assert users == ["bot/teams.py"]
+    def users(pattern: str) -> list[str]:
+        sdk = re.compile(rf"^\s*(from|import)\s+({pattern})\b", re.MULTILINE)
+        return sorted(str(p.relative_to(ROOT)) for folder in ("bot", "handlers", "storage")
+                      for p in (ROOT / folder).rglob("*.py") if sdk.search(p.read_text(encoding="utf-8")))
+
+    assert users("botbuilder|botframework|msrest") == ["bot/teams.py"]
+    assert users("microsoft_agents") == ["bot/teams_agents.py"]
 
 
 def test_an_answer_throttled_by_teams_is_posted_again(teams_store, engine) -> None:

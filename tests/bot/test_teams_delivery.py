@@ -21,6 +21,7 @@ from tests.bot.test_teams import (  # noqa: F401 - fixtures are used by name
     refs,
     run,
     teams,
+    teams_sdk,
     teams_store,
 )
 
@@ -204,3 +205,33 @@ def test_the_teams_transport_cannot_reach_a_forum_without_a_channel_reference(te
     assert run(go())["waiting"] == 1
     with teams_store() as s:
         assert s.scalar(select(ConversationRef.id)) is None
+
+
+def test_a_reference_stored_under_one_sdk_is_used_by_the_other_after_a_switch(teams_store, engine, teams_sdk) -> None:
+    """An operator switches KANSLI_TEAMS_SDK: people and channels already known are reached without writing again."""
+    stored_by, sent_by = teams_sdk, ("agents" if teams_sdk == "botbuilder" else "botbuilder")
+
+    async def go():
+        async with connector() as (standin, url):
+            before = make_services(teams_store, engine, KANSLI_TEAMS_SDK=stored_by)
+            async with kansli(before, standin, url) as h:
+                await h.say("möten", user=MARIA)
+                await h.post(h.act("conversationUpdate", user=KARIN, scope="channel",
+                                   members_added=[{"id": "28:kansli-bot"}]))
+            written = len(standin.calls)
+            after = make_services(teams_store, engine, KANSLI_TEAMS_SDK=sent_by)
+            async with kansli(after, standin, url):
+                ids = [enqueue(teams_store, key=f"switch:{stored_by}:p", reply=NOTICE, handle="maria.lind"),
+                       enqueue(teams_store, key=f"switch:{stored_by}:f", reply=Reply(title="Dagordning", sections=[
+                           Section(heading="Ärenden", lines=["1. Budget 2021"])]), forum="lchnv")]
+                counts = await after.deliverer.deliver(ids)
+            return standin.calls[written:], counts
+
+    calls, counts = run(go())
+    assert counts["sent"] == 2
+    to_maria = [c for c in calls if c.conversation == f"a:personal-{MARIA['id']}"]
+    to_channel = [c for c in calls if c.conversation == CHANNEL]
+    assert len(to_maria) == 1 and to_maria[0].reply_to is None and "fredag 6 mars 2020" in to_maria[0].words()
+    assert len(to_channel) == 1 and to_channel[0].reply_to is None  # a new post in the channel, not a reply
+    assert_card_ok(to_channel[0].cards[0])
+    assert to_maria[0].body["from"]["id"] == "28:kansli-bot"

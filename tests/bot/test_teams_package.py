@@ -17,6 +17,7 @@ from bot.teams_package import TEMPLATE_DIR, PackageError, build_manifest, png_si
 from tests.conftest import DATA, ROOT
 
 APP_ID = "9b2d7a4e-5c1f-4d3a-8e6b-0f1a2b3c4d5e"
+TENANT_ID = "72f988bf-0000-4000-8000-000000000001"
 # Built directly: Draft 7 enforces the schema's `const` manifestVersion; see tests/data/schemas/README.md.
 MANIFEST_VALIDATOR = jsonschema.Draft7Validator(
     json.loads((DATA / "schemas" / "teams-manifest.schema.json").read_text(encoding="utf-8-sig"))
@@ -53,7 +54,7 @@ def pixels(data: bytes) -> list[tuple[int, int, int, int]]:
 
 def test_teams_paket_builds_a_package_teams_accepts(tmp_path: Path) -> None:
     out = kansli(["teams-paket", "-o", "pkg.zip"], tmp_path, MicrosoftAppId=APP_ID,
-                 MicrosoftAppPassword="hemligt", KANSLI_PUBLIC_URL="https://kansli.example.se/")
+                 MicrosoftAppPassword="hemligt", MicrosoftAppTenantId=TENANT_ID, KANSLI_PUBLIC_URL="https://kansli.example.se/")
     assert out.returncode == 0, out.stderr
     assert "pkg.zip" in out.stdout and "anmäl frånvaro" in out.stdout
     with zipfile.ZipFile(tmp_path / "pkg.zip") as zf:

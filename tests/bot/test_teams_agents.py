@@ -1,0 +1,43 @@
+"""kansli's MicrosoftApp* settings as the Microsoft 365 Agents SDK's connection settings."""
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.teams_agents import auth_configuration
+
+APP_ID = "9b2d7a4e-5c1f-4d3a-8e6b-0f1a2b3c4d5e"
+TENANT = "72f988bf-0000-4000-8000-000000000001"
+
+
+def settings(**values: str) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_single_tenant_is_the_default_and_gets_its_tokens_from_its_own_tenant() -> None:
+    config = auth_configuration(settings(MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt",
+                                         MicrosoftAppTenantId=TENANT))
+    assert (config.CLIENT_ID, config.TENANT_ID, config.CLIENT_SECRET) == (APP_ID, TENANT, "hemligt")
+    assert config.AUTH_TYPE == "ClientSecret"
+
+
+def test_a_multi_tenant_bot_registered_before_august_2025_still_works() -> None:
+    config = auth_configuration(settings(MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt",
+                                         MicrosoftAppType="MultiTenant"))
+    assert (config.CLIENT_ID, config.TENANT_ID) == (APP_ID, "botframework.com")
+
+
+def test_a_user_assigned_managed_identity_needs_no_password() -> None:
+    config = auth_configuration(settings(MicrosoftAppId=APP_ID, MicrosoftAppType="UserAssignedMSI",
+                                         MicrosoftAppTenantId=TENANT))
+    assert config.AUTH_TYPE == "UserManagedIdentity" and config.CLIENT_ID == APP_ID
+
+
+def test_without_an_app_id_the_local_mode_is_anonymous() -> None:
+    assert auth_configuration(settings(KANSLI_TEAMS_NO_AUTH="1")).ANONYMOUS_ALLOWED is True
+
+
+def test_single_tenant_without_its_tenant_stops_the_service_with_one_line() -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings(_env_file=None, MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt")
+    assert "MicrosoftAppTenantId" in str(err.value) and "\n" not in str(err.value)

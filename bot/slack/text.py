@@ -35,9 +35,19 @@ SLASH_COMMANDS = (
     "/kansli",
     "/franvaro",
     "/hjalp",
+    "/oversikt",
+    "/minnesanteckningar",
+    "/punkt",
+    "/mote",
+    "/ledamot",
+    "/ledamoter",
+    "/roll",
+    "/organisation",
+    "/aviseringar",
 )
 # … and the Swedish spellings, accepted when a workspace delivers them.
-SLASH_ALIASES = ("/anmäl", "/ärenden", "/ärende", "/möten", "/återkoppling", "/frånvaro", "/hjälp")
+SLASH_ALIASES = ("/anmäl", "/ärenden", "/ärende", "/möten", "/återkoppling", "/frånvaro", "/hjälp", "/översikt",
+                 "/möte", "/ledamöter")
 # `/kansli TEXT` runs TEXT as it is: `/kansli möten` is `/möten`.
 UMBRELLA = "kansli"
 

@@ -37,7 +37,11 @@ CASE_FIELDS = (
     ("mote", "Möte (datum)", "till exempel 6 mars eller nästa"),
     ("foredragande", "Föredragande", "@handle, till exempel @johan.sjo"),
     ("bilaga", "Bilaga (länk)", "https://…"),
+    ("beskrivning", "Beskrivning", "Bakgrund och vad ärendet gäller"),
+    ("forslag", "Förslag till beslut", "När syftet är beslut: det forumet föreslås besluta"),
 )
+# Free texts: several lines in the form, one paragraph in the command.
+LONG_FIELDS = ("beskrivning", "forslag")
 
 
 @dataclass
@@ -283,6 +287,8 @@ def case_form_card(reply: Reply | None = None) -> dict[str, Any]:
             field["placeholder"] = placeholder
         if values.get(key):
             field["value"] = values[key]
+        if key in LONG_FIELDS:
+            field["isMultiline"] = True
         if key == "titel":
             field["isRequired"] = True
             field["errorMessage"] = "Skriv en titel på ärendet."
@@ -297,7 +303,8 @@ def _form_values(raw: dict[str, str]) -> dict[str, str]:
 
     aliases = {"titel": "titel", "title": "titel", "syfte": "syfte", "purpose": "syfte", "mote": "mote",
                "meeting": "mote", "foredragande": "foredragande", "presenter": "foredragande",
-               "bilaga": "bilaga", "attachment": "bilaga"}
+               "bilaga": "bilaga", "attachment": "bilaga", "beskrivning": "beskrivning", "description": "beskrivning",
+               "forslag": "forslag", "proposal": "forslag"}
     out = {}
     for k, v in (raw or {}).items():
         key = aliases.get(normalise(str(k)))
@@ -308,7 +315,7 @@ def _form_values(raw: dict[str, str]) -> dict[str, str]:
 
 def case_command(values: dict[str, Any]) -> str:
     """A submitted case form → the command text, exactly as a member would type it."""
-    v = {k: str(values.get(k) or "").strip().replace(";", ",") for k, _, _ in CASE_FIELDS}
+    v = {k: " ".join(str(values.get(k) or "").replace(";", ",").split()) for k, _, _ in CASE_FIELDS}
     # Without a title the options still follow the command words ("anmäl ärende ; syfte: …").
     parts = [f"anmäl ärende {v['titel']}" if v["titel"] else "anmäl ärende "]
     if v["syfte"]:
@@ -317,9 +324,14 @@ def case_command(values: dict[str, Any]) -> str:
         parts.append(f"möte: {v['mote']}")
     if v["foredragande"]:
         who = v["foredragande"]
-        parts.append(f"föredragande: {who if who.startswith('@') else '@' + who}")
+        # a handle gets its '@'; a name ("Johan Sjö") is looked up as written
+        parts.append(f"föredragande: {who if who.startswith('@') or ' ' in who else '@' + who}")
     if v["bilaga"]:
         parts.append(f"bilaga: {v['bilaga']}")
+    if v["beskrivning"]:
+        parts.append(f"beskrivning: {v['beskrivning']}")
+    if v["forslag"]:
+        parts.append(f"förslag: {v['forslag']}")
     return "; ".join(parts).strip()
 
 

@@ -38,8 +38,10 @@ TITLE_MAX = 300
 ERROR_MAX = 300
 
 # block ids, in the order the fields appear
-TITLE, PURPOSE, MEETING, PRESENTER, ATTACHMENT, PROPOSAL, FORUM = (
-    "titel", "syfte", "mote", "foredragande", "bilaga", "forslag", "forum")
+TITLE, PURPOSE, MEETING, PRESENTER, ATTACHMENT, DESCRIPTION, PROPOSAL, FORUM = (
+    "titel", "syfte", "mote", "foredragande", "bilaga", "beskrivning", "forslag", "forum")
+# Slack's longest plain-text input; a longer text can still be typed as a command (up to 10,000 characters).
+TEXT_INPUT_MAX = 3000
 
 
 @dataclass
@@ -49,6 +51,7 @@ class CaseForm:
     meeting: str = ""
     presenter_user: str | None = None
     attachment: str = ""
+    description: str = ""
     proposal: str = ""
     forum: str | None = None
 
@@ -98,11 +101,19 @@ def case_view(reply: Reply, *, channel: str | None, forums: list[tuple[str, str]
                                     placeholder="https://…"),
         ),
         InputBlock(
+            block_id=DESCRIPTION,
+            label="Beskrivning",
+            optional=True,
+            hint="Bakgrund och vad ärendet gäller; visas under ärendet på dagordningen.",
+            element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=TEXT_INPUT_MAX,
+                                          initial_value=values.get("beskrivning") or None),
+        ),
+        InputBlock(
             block_id=PROPOSAL,
             label="Förslag till beslut",
             optional=True,
             hint="När syftet är beslut: det forumet föreslås besluta.",
-            element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=2000,
+            element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=TEXT_INPUT_MAX,
                                           initial_value=values.get("forslag") or None),
         ),
     ]
@@ -146,6 +157,7 @@ def read_case_form(values: dict[str, Any]) -> CaseForm:
         meeting=(field(MEETING).get("value") or "").strip(),
         presenter_user=field(PRESENTER).get("selected_user"),
         attachment=(field(ATTACHMENT).get("value") or "").strip(),
+        description=(field(DESCRIPTION).get("value") or "").strip(),
         proposal=(field(PROPOSAL).get("value") or "").strip(),
         forum=selected(FORUM),
     )
@@ -166,6 +178,8 @@ def case_text(form: CaseForm, presenter_handle: str | None) -> str:
         parts.append(f"föredragande: @{presenter_handle}")
     if form.attachment:
         parts.append(f"bilaga: {_clean(form.attachment)}")
+    if form.description:
+        parts.append(f"beskrivning: {_clean(form.description)}")
     if form.proposal:
         parts.append(f"förslag: {_clean(form.proposal)}")
     if form.forum:
@@ -181,6 +195,7 @@ def error_block(message: str, *, blocks: set[str]) -> str:
         (ATTACHMENT, ("bilaga", "lank", "url", "http")),
         (PRESENTER, ("foredragande", "person")),
         (PURPOSE, ("syfte",)),
+        (DESCRIPTION, ("beskrivning",)),
         (PROPOSAL, ("forslag",)),
         (FORUM, ("forum",)),
         (MEETING, ("mote", "datum", "dag", "vecka")),

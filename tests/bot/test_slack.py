@@ -573,14 +573,15 @@ def test_anmal_arende_without_text_opens_the_case_modal_and_submitting_raises_th
             assert view["callback_id"] == "kansli_case_form"
             ids = [b["block_id"] for b in view["blocks"]]
             # per.ek sits in two forums, so the form asks which
-            assert ids == ["titel", "syfte", "mote", "foredragande", "bilaga", "forslag", "forum"]
+            assert ids == ["titel", "syfte", "mote", "foredragande", "bilaga", "beskrivning", "forslag", "forum"]
             syfte = view["blocks"][1]["element"]
             assert [o["value"] for o in syfte["options"]] == ["information", "diskussion", "beslut"]
             assert view["blocks"][3]["element"]["type"] == "users_select"
             assert view["blocks"][-1]["element"]["initial_option"]["value"] == "lchnv"  # asked in lchnv's channel
 
             values = values_for(titel="Ny rutin; för larm", syfte="beslut", mote="6 mars", foredragande=MARIA,
-                                bilaga="https://example.se/rutin.pdf", forslag="att anta rutinen",
+                                bilaga="https://example.se/rutin.pdf",
+                                beskrivning="Larmrutinen ses över.\nSe bilagan.", forslag="att anta rutinen",
                                 forum="lchnv")
             resp = await h.interact(view_submission(PER, view, values))
             assert resp.status == 200
@@ -591,7 +592,8 @@ def test_anmal_arende_without_text_opens_the_case_modal_and_submitting_raises_th
 
     run(go())
     assert seen == ["Ny rutin, för larm; syfte: beslut; möte: 6 mars; föredragande: @maria.lind; "
-                    "bilaga: https://example.se/rutin.pdf; förslag: att anta rutinen; forum: lchnv"]
+                    "bilaga: https://example.se/rutin.pdf; beskrivning: Larmrutinen ses över. Se bilagan.; "
+                    "förslag: att anta rutinen; forum: lchnv"]
 
 
 def test_a_refused_case_form_shows_the_reason_on_the_field(people, engine, commands) -> None:

@@ -523,7 +523,7 @@ def test_case_form_is_an_adaptive_card_and_its_submit_becomes_the_command(teams_
     card = calls[0].cards[0]
     assert_card_ok(card)
     inputs = {e["id"]: e for e in card["body"] if e["type"].startswith("Input.")}
-    assert list(inputs) == ["titel", "syfte", "mote", "foredragande", "bilaga"]
+    assert list(inputs) == ["titel", "syfte", "mote", "foredragande", "bilaga", "beskrivning", "forslag"]
     assert [c["value"] for c in inputs["syfte"]["choices"]] == ["information", "diskussion", "beslut"]
     assert inputs["mote"]["value"] == "6 mars"  # what the handler already knew is filled in
     submitted = dict(card["actions"][0]["data"], titel="Ny rutin för hemsjukvård", syfte="beslut",

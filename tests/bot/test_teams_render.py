@@ -117,6 +117,18 @@ def test_the_case_form_validates_and_round_trips_to_the_command() -> None:
     assert submitted_command(data) == "anmäl ärende Ny rutin; syfte: information; föredragande: @johan.sjo"
 
 
+def test_the_case_form_asks_for_the_case_text_and_proposal_as_the_typed_command_does() -> None:
+    card = case_form_card(Reply(form="case", form_values={"beskrivning": "Bakgrund"}))
+    CARD_VALIDATOR.validate(card)
+    inputs = {e["id"]: e for e in card["body"] if e["type"].startswith("Input.")}
+    assert inputs["beskrivning"]["isMultiline"] is True and inputs["beskrivning"]["value"] == "Bakgrund"
+    assert inputs["forslag"]["isMultiline"] is True
+    data = dict(card["actions"][0]["data"], titel="Ny rutin", syfte="beslut", foredragande="Johan Sjö",
+                beskrivning="Larmrutinen ses över;\nse bilagan.", forslag="att anta rutinen")
+    assert submitted_command(data) == ("anmäl ärende Ny rutin; syfte: beslut; föredragande: Johan Sjö; "
+                                       "beskrivning: Larmrutinen ses över, se bilagan.; förslag: att anta rutinen")
+
+
 def test_a_form_submitted_without_title_still_reads_as_the_command() -> None:
     assert case_command({"syfte": "beslut"}) == "anmäl ärende ; syfte: beslut"
     assert case_command({}) == "anmäl ärende"

@@ -15,17 +15,17 @@ NOTE = "sjukskriven efter operation"
 MARCH = "LCHNV fredag 6 mars 2020 kl. 09.30–14.00, Myntgatan 2, Falun, lokal Siljan"
 
 
-def kansli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def kansli(db: Path, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, KANSLI_DATABASE_URL=f"sqlite:///{db}")
     out = subprocess.run(KANSLI + list(args), env=env, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == code, out.stdout + out.stderr
     assert "Traceback" not in out.stdout + out.stderr
     return out
 
 
-def chat(db: Path, handle: str, text: str, *extra: str) -> tuple[str, list[tuple[str, str]]]:
-    """(the reply, [(recipient, message)]) as `kansli chat` prints them."""
-    out = kansli(db, "chat", "--as", handle, "--now", "2020-02-20T09:00", *extra, text).stdout
+def chat(db: Path, handle: str, text: str, *extra: str, refused: bool = False) -> tuple[str, list[tuple[str, str]]]:
+    """(the reply, [(recipient, message)]) as `kansli chat` prints them; a refusal exits 1."""
+    out = kansli(db, "chat", "--as", handle, "--now", "2020-02-20T09:00", *extra, text, code=1 if refused else 0).stdout
     first = out.find("\ntill ")
     reply = out if first < 0 else out[: first + 1]
     return reply, split_sent(out[first + 1:]) if first >= 0 else []
@@ -68,7 +68,7 @@ def test_report_change_withdraw_and_the_chair_case_in_kansli_chat(store: Path) -
     assert "Eva Strand (Avesta kommun): till kl. 10.30" in reply and NOTE not in reply
 
     # a member may not see the list
-    reply, _ = chat(store, "per.ek", "/frånvaro 6 mars")
+    reply, _ = chat(store, "per.ek", "/frånvaro 6 mars", refused=True)
     assert "kan se frånvarolistan" in reply
 
     # withdraw: the recipient is told; the vice chair hears the chair is back
@@ -77,7 +77,7 @@ def test_report_change_withdraw_and_the_chair_case_in_kansli_chat(store: Path) -
     assert {who for who, _ in sent} >= {"maria.lind", "lars.holm"}
 
     # refusals: a substitute where the forum appoints none, an unknown day
-    reply, sent = chat(store, "per.ek", "/anmäl frånvaro 6 mars; ersättare: @johan.sjo")
+    reply, sent = chat(store, "per.ek", "/anmäl frånvaro 6 mars; ersättare: @johan.sjo", refused=True)
     assert "ersättare utses inte" in reply and sent == []
-    reply, sent = chat(store, "per.ek", "/anmäl frånvaro 7 mars")
+    reply, sent = chat(store, "per.ek", "/anmäl frånvaro 7 mars", refused=True)
     assert "Du har inget möte lördag 7 mars 2020" in reply and "/anmäl frånvaro 6 mars" in reply and sent == []

@@ -25,6 +25,7 @@ from bot.app import Services
 from bot.dispatch import Identity
 from bot.mail import links
 from bot.web import environment
+from handlers.absence import substitute_candidates
 from handlers.fmt import format_date, local
 from handlers.publication import time_text
 from storage import queries
@@ -94,11 +95,8 @@ class AbsencePages:
                  values: dict[str, str] | None = None) -> dict[str, Any]:
         meeting, person = found.meeting, found.person
         forum = meeting.forum
-        day = local(meeting.starts_at).date()
-        substitutes = []
-        if forum.substitutes:
-            substitutes = [{"handle": p.handle, "name": p.name}
-                           for p in queries.members_of(session, forum, on=day) if p.id != person.id]
+        substitutes = [{"handle": p.handle, "name": p.name}
+                       for p in substitute_candidates(session, meeting, person)]
         current = session.scalar(select(Absence).where(Absence.meeting_id == meeting.id,
                                                        Absence.person_id == person.id,
                                                        Absence.withdrawn_at.is_(None)))

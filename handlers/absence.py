@@ -925,6 +925,22 @@ def _check_substitute(ctx: Context, meeting: Meeting, text: str) -> Person:
     return substitute
 
 
+def substitute_candidates(session: Any, meeting: Meeting, person: Person) -> list[Person]:
+    """Who may stand in for `person` at `meeting` under the forum's rules (the same ones `; ersättare:`
+    checks): nobody expected at the meeting, from the person's own organisation unless the forum allows
+    others; empty when the forum appoints no substitutes. For forms that offer a list."""
+    forum = meeting.forum
+    if not forum.substitutes:
+        return []
+    expected = {p.id for p in queries.members_of(session, forum, on=meeting_day(meeting))}
+    query = select(Person).where(Person.erased.is_(False), Person.id != person.id).order_by(Person.name)
+    if not forum.substitutes_other_organisation:
+        if person.organisation_id is None:
+            return []
+        query = query.where(Person.organisation_id == person.organisation_id)
+    return [p for p in session.scalars(query) if p.id not in expected]
+
+
 def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting: Meeting, rev: int) -> None:
     ctx.notify_person(
         person,

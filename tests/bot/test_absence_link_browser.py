@@ -161,6 +161,8 @@ def test_where_the_forum_allows_substitutes_the_form_names_one(kansli) -> None: 
         forum.substitutes = True
         meeting = s.scalar(select(Meeting).where(Meeting.starts_at == at("2020-03-06T09:30")))
         per = s.scalar(select(Person).where(Person.handle == "per.ek"))
+        # a colleague from per's own organisation who does not sit in the forum may stand in for him
+        s.add(Person(handle="anna.ek", name="Anna Ek", organisation_id=per.organisation_id))
         s.commit()
         path = links.link("", SECRET, person_id=per.id, meeting_id=meeting.id, expires=meeting.starts_at,
                           issued=NOW)
@@ -174,14 +176,16 @@ def test_where_the_forum_allows_substitutes_the_form_names_one(kansli) -> None: 
             csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
             # The cookie is Secure (KANSLI_PUBLIC_URL is https): sent back as a browser over https would.
             nonce = got.cookies[absence_link.COOKIE].value
-            resp = await client.post(path, data={"csrf": csrf, "omfattning": "hela", "ersattare": "eva.strand"},
+            resp = await client.post(path, data={"csrf": csrf, "omfattning": "hela", "ersattare": "anna.ek"},
                                      headers={"Cookie": f"{absence_link.COOKIE}={nonce}"})
             return page, resp.status
 
     page, status = asyncio.run(go())
-    assert '<option value="eva.strand"' in page and '<option value="per.ek"' not in page
+    # forum members are expected at the meeting and people of other organisations are not allowed here
+    assert '<option value="anna.ek"' in page
+    assert '<option value="per.ek"' not in page and '<option value="eva.strand"' not in page
     assert status == 200
     absence = absence_of(services, "per.ek")
     with services.sessionmaker() as s:
-        eva = s.scalar(select(Person).where(Person.handle == "eva.strand"))
-    assert absence is not None and absence.substitute_id == eva.id and absence.item_from is None
+        anna = s.scalar(select(Person).where(Person.handle == "anna.ek"))
+    assert absence is not None and absence.substitute_id == anna.id and absence.item_from is None

@@ -28,7 +28,6 @@ from bot.web import environment
 from handlers.absence import substitute_candidates
 from handlers.fmt import format_date, local
 from handlers.publication import time_text
-from storage import queries
 from storage.models import Absence, Meeting, Person
 
 log = logging.getLogger("kansli.absence_link")

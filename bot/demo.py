@@ -13,6 +13,7 @@ what it was (idempotent, records are not part of the file format).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,22 @@ COORDINATOR = "maria.lind"
 # The demo forum meets on Fridays, about every eight weeks; its steering group two weeks before.
 COMING_MEETINGS = 3
 WEEKS_BETWEEN = 8
+
+
+ASSIGNMENT_REF = re.compile(r"\{uppdrag:([^}]+)\}")
+
+
+def assignment_id(services, title: str) -> str:  # type: ignore[no-untyped-def]
+    """The id of the assignment whose title begins with `title` (ids come from the store's sequence)."""
+    from sqlalchemy import select
+
+    from storage.models import Assignment
+
+    with services.sessionmaker() as session:
+        found = session.scalar(select(Assignment.id).where(Assignment.title.startswith(title)))
+    if found is None:
+        raise DemoError(f"no assignment titled '{title}…'")
+    return str(found)
 
 
 class DemoError(RuntimeError):
@@ -89,6 +106,7 @@ def seed_demo(services, *, now: Callable[[], datetime] | None = None) -> int:  #
     clock = now or services.clock
 
     def run(handle: str, text: str, when: datetime, where: str) -> None:
+        text = ASSIGNMENT_REF.sub(lambda m: assignment_id(services, m.group(1).strip()), text)
         outcome = services.dispatcher.run(text, identity=Identity(handle=handle), platform="cli", now=when)
         if not outcome.reply.ok:
             from bot.render.text import render_text

@@ -32,6 +32,10 @@ FENCE = re.compile(r"^```chat[ \t]*\n(.*?)^```", re.M | re.S)
 SPOKEN = re.compile(r"^([A-ZÅÄÖ][\wåäöé]+(?: [A-ZÅÄÖ][\wåäöé]+)+):\s+(/.*)$")
 CLI_CHAT = re.compile(r"kansli chat .*")
 CODE_SPAN = re.compile(r"`(/[^`]+)`")
+# Written on purpose as what a user might mistype, or as the first word of several commands (the
+# reference shows what kansli answers), or Slack's one slash command on its own; everything else must exist.
+NOT_COMMANDS = {"/uppdarg alla", "/hälp", "/tasks", "/report absence friday", "/anmäl", "/anmal", "/publicera",
+                "/kansli"}
 CASE_NO = re.compile(r"\b(20\d\d:\d+)\b")
 
 
@@ -81,11 +85,13 @@ def named_commands(path: Path) -> list[str]:
     found += [e.text for e in conversations(path)]
     out = []
     for cmd in found:
-        cmd = cmd.strip()
+        cmd = " ".join(cmd.split())
+        if cmd in NOT_COMMANDS:
+            continue
         if cmd.startswith("/kansli "):  # Slack's one slash command: /kansli möte ny …
             cmd = "/" + cmd[len("/kansli "):]
         head = cmd.split()[0] if cmd.split() else cmd
-        if "/" in head[1:] or head in ("/healthz", "/readyz") or head.startswith("/api"):
+        if "/" in head[1:] or head in ("/healthz", "/readyz", "/proc") or head.startswith("/api"):
             continue  # a web address, not a command
         out.append(cmd)
     return out

@@ -197,7 +197,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"kansli lyssnar på http://{host}:{port}  (hälsa: http://{host}:{port}/healthz)")
     print(f"Mötessidorna: http://{host}:{port}/forum/lchnv/mote/2020-03-06 och …/2020-09-25")
     print("Prova chatten i en annan terminal (guiderna finns i docs/ledamot.md och docs/samordnare.md):")
-    print('  .venv/bin/kansli chat --as per.ek "/möten"')
+    print('  .venv/bin/kansli chat --as eva.strand "/möten"')
     print("  .venv/bin/kansli chat --as maria.lind        (utan text: interaktivt läge)")
     services.engine.dispose()
     serve(settings, host=host, port=port)

@@ -161,3 +161,63 @@ def test_the_slack_app_home_shows_a_members_next_meetings_with_buttons(demo_page
         "Översikt för Eva Strand", "fredag 8 januari 2027", "Anmäl frånvaro", "Dagordning", "punkt 5",
     ])
     keep(png, "slack-app-home.png")
+
+
+# ---------------------------------------------------------------------------- Teams agenda card
+
+
+def _card_element(el: dict[str, Any]) -> str:
+    kind = el.get("type")
+    if kind == "TextBlock":
+        classes = " ".join(c for c, on in (("bold", el.get("weight") == "Bolder"), ("title", el.get("size") == "Medium"),
+                                           ("subtle", el.get("isSubtle"))) if on)
+        return f"<p class='{classes}'>{_mrkdwn(el['text']).replace(chr(92), '')}</p>"
+    if kind == "FactSet":
+        rows = "".join(f"<tr><th>{html.escape(f['title'])}</th><td>{html.escape(f['value'])}</td></tr>"
+                       for f in el["facts"])
+        return f"<table>{rows}</table>"
+    if kind == "Container":
+        sep = " sep" if el.get("separator") else ""
+        return f"<div class='container{sep}'>" + "".join(_card_element(i) for i in el["items"]) + "</div>"
+    if kind == "ActionSet":
+        return _card_actions(el["actions"])
+    return ""
+
+
+def _card_actions(actions: list[dict[str, Any]]) -> str:
+    return "<div class=actions>" + "".join(f"<span class=button>{html.escape(a['title'])}</span>"
+                                           for a in actions) + "</div>"
+
+
+def adaptive_card_html(card: dict[str, Any]) -> str:
+    """The Adaptive Card laid out as Teams lays out the elements kansli uses (TextBlock, FactSet, Container,
+    ActionSet), inside a chat bubble, so the picture shows exactly the card kansli posts."""
+    body = "".join(_card_element(el) for el in card["body"]) + _card_actions(card.get("actions", []))
+    return (
+        "<!doctype html><html lang=sv><meta charset=utf-8><style>"
+        "body{font-family:'DejaVu Sans','Segoe UI',Arial,sans-serif;font-size:14px;color:#242424;margin:0;"
+        "background:#f5f5f5}.bar{background:#464775;color:#fff;padding:10px 20px;font-weight:700}"
+        ".who{margin:14px 24px 4px;color:#616161;font-size:12px}"
+        ".card{background:#fff;margin:0 24px 20px;padding:14px 16px;border-radius:6px;max-width:700px;"
+        "box-shadow:0 1px 2px rgba(0,0,0,.15)}p{margin:4px 0;line-height:1.4}.bold{font-weight:700}"
+        ".title{font-size:17px}.subtle{color:#616161;font-size:12px}.container.sep{border-top:1px solid #e0e0e0;"
+        "margin-top:10px;padding-top:8px}table{border-collapse:collapse;margin:6px 0}th{text-align:left;"
+        "padding:1px 14px 1px 0;font-weight:700;vertical-align:top}td{padding:1px 0}"
+        ".actions{margin-top:10px}.button{display:inline-block;border:1px solid #c7c7c7;border-radius:4px;"
+        "padding:5px 12px;margin-right:8px;font-weight:600;font-size:13px}</style>"
+        "<div class=bar>LCHNV · Allmänt</div><div class=who>kansli</div>"
+        f"<div class=card>{body}</div></html>"
+    )
+
+
+def test_the_teams_agenda_card_shows_the_seed_002_agenda(demo_pages) -> None:  # type: ignore[no-untyped-def]
+    from bot.render.teams import render_cards
+
+    _, maker = demo_pages
+    said = Chat(maker)("eva.strand", "/dagordning 25 september 2020", now=TODAY)
+    assert said.ok
+    card = render_cards(said.outcome.reply)[0]  # type: ignore[attr-defined]
+    png = shoot(adaptive_card_html(card), height=1100, check=[
+        "Dagordning", "fredag 25 september 2020", "4.1 Referensbrev", "6. Beslut om ny ordförande",
+    ])
+    keep(png, "teams-dagordning.png")

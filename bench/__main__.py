@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                              "into bench/profiles/")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL even when it is configured")
     parser.add_argument("--table", action="store_true",
-                        help="only print the table of the last run (bench/results.json), e.g. for the README")
+                        help="only print the table of the last run (bench/results.json), e.g. for docs/benchmark.md")
     args = parser.parse_args(argv)
     if args.table:
         print(render_table(json.loads(RESULTS.read_text(encoding="utf-8"))))

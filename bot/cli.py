@@ -187,13 +187,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     services = build(settings)
     if store_is_empty(services):
+        from bot.demo import seed_demo
+
         import_network(services, str(EXAMPLE_NETWORK))
-        print(f"Databasen var tom: läste in exempelnätverket ({EXAMPLE_NETWORK.name}).")
+        seed_demo(services)
+        print(f"Databasen var tom: läste in exempelnätverket ({EXAMPLE_NETWORK.name}) med mötena 6 mars och "
+              "25 september 2020 och tre kommande möten.")
     host, port = args.host or settings.host, args.port or settings.port
     print(f"kansli lyssnar på http://{host}:{port}  (hälsa: http://{host}:{port}/healthz)")
-    print("Prova chatten i en annan terminal:")
-    print('  .venv/bin/kansli chat --as maria.lind --now 2020-02-20T09:00 "/möten"')
-    print("  .venv/bin/kansli chat --as per.ek            (utan text: interaktivt läge)")
+    print(f"Mötessidorna: http://{host}:{port}/forum/lchnv/mote/2020-03-06 och …/2020-09-25")
+    print("Prova chatten i en annan terminal (guiderna finns i docs/ledamot.md och docs/samordnare.md):")
+    print('  .venv/bin/kansli chat --as eva.strand "/möten"')
+    print("  .venv/bin/kansli chat --as maria.lind        (utan text: interaktivt läge)")
     services.engine.dispose()
     serve(settings, host=host, port=port)
     return 0

@@ -13,7 +13,7 @@ from PostgreSQL it is a copy of every table read in one REPEATABLE READ
 snapshot. `kansli restore` reads such a file into an empty store of either
 kind, bringing an older backup to the current schema first, so a backup also
 moves a store from SQLite to PostgreSQL. pg_dump/pg_restore remain the native
-PostgreSQL route (README, "Säkerhetskopior").
+PostgreSQL route (docs/operator.md, "Säkerhetskopior").
 """
 from __future__ import annotations
 
@@ -220,7 +220,7 @@ def restore_backup(engine: Engine, source: Path) -> dict[str, int]:
     with source.open("rb") as fh:
         magic = fh.read(16)
     if magic.startswith(PGDUMP_MAGIC):
-        raise CliError(f"{source} är en pg_dump-fil; återställ den med pg_restore (se README, Säkerhetskopior).")
+        raise CliError(f"{source} är en pg_dump-fil; återställ den med pg_restore (se docs/operator.md, Säkerhetskopior).")
     if magic != SQLITE_MAGIC:
         raise CliError(f"{source} är ingen säkerhetskopia från kansli backup; inget har ändrats.")
     migrate(engine)

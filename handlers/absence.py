@@ -5,7 +5,7 @@ tells the Chef för RSS (the forum's absence recipients). § 2: when the chair
 cannot attend, the vice chair leads. § 1 / seed 004: only some forums appoint
 substitutes (ersättare).
 
-Grammar of /anmäl frånvaro (also documented in the README):
+Grammar of /anmäl frånvaro (also documented in docs/reference.md):
 
     /anmäl frånvaro [NÄR] [DEL] [; ersättare: @handle] [; forum: ID] [; notering: TEXT] [: TEXT]
 

@@ -3,7 +3,7 @@
 Everything here is platform-free and never commits: the caller (the scheduler
 pass, `kansli rensa`, `kansli personuppgifter`) owns the transaction.
 
-Decisions (see the README, "Personuppgifter"):
+Decisions (see docs/operator.md, "Personuppgifter"):
 
 * An absence note may hold health data. It is deleted `retention_days` after the
   meeting it concerns (the meeting's end, or its start when no end is set). The

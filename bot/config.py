@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # Where Bot Framework token signing keys are published (OpenID metadata); empty: Microsoft's public cloud.
     # Set for tests (a loopback issuer) and for sovereign clouds.
     teams_openid_metadata_url: str = Field("", alias="KANSLI_TEAMS_OPENID_METADATA_URL")
+    # Where kansli gets its own outgoing tokens (the Entra ID login host, without the tenant); empty:
+    # https://login.microsoftonline.com. Set for sovereign clouds and for tests (a loopback token service).
+    teams_login_url: str = Field("", alias="KANSLI_TEAMS_LOGIN_URL")
     # Base URL of the Bot Framework connector when kansli starts a conversation itself (tests use a stand-in).
     teams_service_url: str = Field("https://smba.trafficmanager.net/emea/", alias="KANSLI_TEAMS_SERVICE_URL")
 
@@ -132,6 +135,9 @@ def _check_operations(s: Settings) -> None:
         raise ValueError(f"MicrosoftAppType ska vara en av {', '.join(APP_TYPES)}, inte '{s.microsoft_app_type}'.")
     if s.microsoft_app_password and not s.microsoft_app_id:
         raise ValueError("MicrosoftAppPassword är satt men MicrosoftAppId saknas; sätt botens app-id från Azure.")
+    if s.teams_login_url and not (s.teams_login_url.startswith("https://") and _is_http_url(s.teams_login_url)):
+        raise ValueError(f"KANSLI_TEAMS_LOGIN_URL ska vara en https-adress, till exempel "
+                         f"https://login.microsoftonline.us, inte '{s.teams_login_url}'.")
     if not _is_http_url(s.teams_service_url):
         raise ValueError(f"KANSLI_TEAMS_SERVICE_URL ska vara en https-adress, inte '{s.teams_service_url}'.")
     _check_mail(s)

@@ -17,9 +17,15 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ConversationReference, InvokeResponse
-from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import AgentAuthConfiguration, AuthTypes, ClaimsIdentity, TurnContext
+from microsoft_agents.hosting.core import (
+    AgentAuthConfiguration,
+    AuthTypes,
+    ClaimsIdentity,
+    ConnectionManager,
+    TurnContext,
+)
 from microsoft_agents.hosting.core.authorization import JwtTokenValidator
 
 from bot import teams as shared
@@ -45,9 +51,27 @@ def auth_configuration(settings: Any) -> AgentAuthConfiguration:
     if not settings.microsoft_app_password or (kind == "SingleTenant" and not tenant):
         raise ValueError("incomplete credentials")
     # A multi-tenant bot (registered before August 2025) gets its tokens from the Bot Framework tenant.
-    return AgentAuthConfiguration(AuthTypes.client_secret, client_id=app_id,
-                                  tenant_id=tenant if kind == "SingleTenant" else "botframework.com",
-                                  client_secret=settings.microsoft_app_password)
+    token_tenant = tenant if kind == "SingleTenant" else "botframework.com"
+    login = getattr(settings, "teams_login_url", "")
+    return AgentAuthConfiguration(AuthTypes.client_secret, client_id=app_id, tenant_id=token_tenant,
+                                  client_secret=settings.microsoft_app_password,
+                                  authority=f"{login.rstrip('/')}/{token_tenant}" if login else None)
+
+
+class _MsalAuth(MsalAuth):
+    """The SDK's MSAL token provider; with a login host of kansli's own (KANSLI_TEAMS_LOGIN_URL) MSAL
+    is told not to ask login.microsoftonline.com whether that host is a known Entra instance (instance
+    discovery), which a loopback or private token service never is. Without it, nothing changes."""
+
+    def _create_client_application(self, tenant_id: str | None = None) -> Any:
+        config = self.configuration
+        if config.AUTHORITY and config.AUTH_TYPE == AuthTypes.client_secret:
+            from msal import ConfidentialClientApplication
+
+            return ConfidentialClientApplication(client_id=config.CLIENT_ID, client_credential=config.CLIENT_SECRET,
+                                                 authority=self._resolve_authority(config, tenant_id),
+                                                 instance_discovery=False)
+        return super()._create_client_application(tenant_id)
 
 
 class _FixedKeys:
@@ -85,7 +109,8 @@ class AgentsTeamsComponent(shared.TeamsComponent):
 
     def build_sdk(self, settings: Any) -> None:
         self.auth_config = auth_configuration(settings)
-        self.connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": self.auth_config})
+        self.connections = ConnectionManager(provider_factory=_MsalAuth,
+                                             connections_configurations={"SERVICE_CONNECTION": self.auth_config})
         self.adapter = CloudAdapter(connection_manager=self.connections)
         # The SDK's default turn-error handler posts the exception's text into the conversation and
         # swallows it; kansli's turns answer their own errors in Swedish, and a failed proactive post

@@ -58,6 +58,7 @@ class Call:
     conversation: str | None
     reply_to: str | None
     body: dict[str, Any]
+    authorization: str | None = None  # the Authorization header kansli sent
 
     @property
     def text(self) -> str:
@@ -110,7 +111,8 @@ class StandIn:
             return web.json_response({"error": {"code": "Throttled", "message": "slow down"}}, status=status,
                                      headers={"Retry-After": "0"} if status == 429 else None)
         self.calls.append(Call(path=request.path, conversation=request.match_info.get("conversation"),
-                               reply_to=request.match_info.get("reply_to"), body=body))
+                               reply_to=request.match_info.get("reply_to"), body=body,
+                               authorization=request.headers.get("Authorization")))
         return web.json_response({"id": f"activity-{next(self._ids)}"})
 
     def to(self, conversation: str) -> list[Call]:

@@ -41,3 +41,16 @@ def test_single_tenant_without_its_tenant_stops_the_service_with_one_line() -> N
     with pytest.raises(SettingsError) as err:
         load_settings(_env_file=None, MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt")
     assert "MicrosoftAppTenantId" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_sovereign_cloud_login_host_takes_the_tenant_and_must_be_https() -> None:
+    config = auth_configuration(settings(MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt",
+                                         MicrosoftAppTenantId=TENANT,
+                                         KANSLI_TEAMS_LOGIN_URL="https://login.microsoftonline.us/"))
+    assert config.AUTHORITY == f"https://login.microsoftonline.us/{TENANT}"
+    assert auth_configuration(settings(MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt",
+                                       MicrosoftAppTenantId=TENANT)).AUTHORITY is None
+    with pytest.raises(SettingsError) as err:
+        load_settings(_env_file=None, MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt",
+                      MicrosoftAppTenantId=TENANT, KANSLI_TEAMS_LOGIN_URL="http://login.example")
+    assert "KANSLI_TEAMS_LOGIN_URL" in str(err.value) and "\n" not in str(err.value)

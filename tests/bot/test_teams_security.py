@@ -17,10 +17,11 @@ from bot.config import SettingsError, load_settings
 from bot.serve import create_app
 from handlers.base import Reply
 from storage.models import ConversationRef, Outbox, ProcessedEvent
-from tests.bot.teams_issuer import TokenIssuer
+from tests.bot.teams_issuer import EntraStandIn, TokenIssuer
 from tests.bot.test_teams import (  # noqa: F401 - fixtures are used by name
     APP_ID,
     MARIA,
+    TENANT,
     PER,
     activity,
     connector,
@@ -137,10 +138,51 @@ def test_a_token_must_vouch_for_the_service_url_of_its_activity(teams_store, eng
     assert refused == 0
     # The same activity with a token that vouches for its connector is taken.
     assert good != 401
-    if teams_sdk == "botbuilder":  # the command ran (its answer's own token cannot be fetched offline)
+    if teams_sdk == "botbuilder":  # the command ran (its answer's own token is not fetched here)
         assert good == 201 and processed(teams_store) == 1
-    # The Agents SDK fetches the outgoing token from Entra ID before it runs the turn, which this offline
-    # test cannot give: the request passed authentication and failed after it.
+    # The Agents SDK fetches the outgoing token from Entra ID before it runs the turn, which this test does
+    # not give: the request passed authentication and failed after it. The whole way is the next test.
+
+
+@pytest.fixture
+def entra(tmp_path, monkeypatch) -> Iterator[EntraStandIn]:  # type: ignore[no-untyped-def]
+    server = EntraStandIn(str(tmp_path))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", server.ca_file)  # MSAL's requests trust the stand-in's certificate
+    yield server
+    server.close()
+
+
+def test_an_authenticated_message_is_answered_with_the_token_kansli_got_from_entra(
+        teams_store, engine, issuer, entra, teams_sdk) -> None:
+    if teams_sdk == "botbuilder":
+        pytest.skip("KANSLI_TEAMS_LOGIN_URL is read by the Agents SDK glue only")
+    # A single-tenant bot (the default type) whose Entra login host is the loopback token service.
+    services = make_services(teams_store, engine, MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt",
+                             MicrosoftAppTenantId=TENANT, KANSLI_TEAMS_OPENID_METADATA_URL=issuer.metadata_url,
+                             KANSLI_TEAMS_LOGIN_URL=entra.url)
+
+    async def go():
+        async with teams(services) as h:
+            answers = []
+            for _ in range(2):
+                token = issuer.token(audience=APP_ID, service_url=h.service_url)
+                answers.append((await h.post(h.act(text="möten"), {"Authorization": "Bearer " + token}))[0])
+            return answers, h.standin.calls
+
+    answers, calls = run(go())
+    assert answers == [201, 201]
+    assert processed(teams_store) == 2
+    # Both answers reached the connector, each with the bearer token kansli got for itself.
+    assert len(calls) == 2 and all("fredag 6 mars 2020" in c.words() for c in calls)
+    assert [c.authorization for c in calls] == ["Bearer kansli-outgoing-1"] * 2
+    # One client-credentials request in the bot's own tenant, for the Bot Framework's scope; the second
+    # answer used MSAL's cached token.
+    assert len(entra.requests) == 1
+    request = entra.requests[0]
+    assert request["path"] == f"/{TENANT}/oauth2/v2.0/token"
+    assert (request["grant_type"], request["client_id"], request["client_secret"]) == \
+        ("client_credentials", APP_ID, "hemligt")
+    assert "https://api.botframework.com/.default" in request["scope"].split()
 
 
 BAD_HEADERS = [

@@ -219,11 +219,15 @@ def test_kansli_serve_wires_the_pages(tmp_path: Path) -> None:
 
 
 def test_markup_in_a_case_title_is_shown_as_text_on_the_page(network, engine) -> None:  # type: ignore[no-untyped-def]
-    from storage.models import Case
+    from sqlalchemy import select
+
+    from storage.models import AgendaItem
 
     ids = add_published_meeting(network)
     with network() as s:
-        s.get(Case, ids.case_id).title = '[Logga in här](https://evil.example/login) <a href="https://evil.example">x</a>'
+        # the item as it stands on the published agenda (a later change to the case does not reach it)
+        item = s.scalar(select(AgendaItem).where(AgendaItem.case_id == ids.case_id))
+        item.title = '[Logga in här](https://evil.example/login) <a href="https://evil.example">x</a>'
         s.commit()
     services = services_for(network, engine, now=at("2020-05-01T09:00"))
     _, body = get(services, "/forum/lchnv/mote/2020-03-06")

@@ -138,12 +138,15 @@ def test_links_never_come_from_the_host_header(network, engine) -> None:  # type
 
 def test_user_text_in_the_feed_cannot_add_lines_or_events(network, engine) -> None:  # type: ignore[no-untyped-def]
     """iCalendar escaping: a case title with line breaks, ';' and ',' stays one text value."""
-    from storage.models import Case
+    from sqlalchemy import select
+
+    from storage.models import AgendaItem
 
     ids = add_published_meeting(network)
     evil = "Titel\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Falskt möte; med, skiljetecken"
     with network() as s:
-        s.get(Case, ids.case_id).title = evil
+        # the item as it stands on the published agenda, which the feed's description shows
+        s.scalar(select(AgendaItem).where(AgendaItem.case_id == ids.case_id)).title = evil
         s.commit()
     services = services_for(network, engine, now=at("2020-03-01T09:00"), public_url=PUBLIC)
     _, cal = feed(services)

@@ -761,7 +761,6 @@ class TeamsComponent:
         self.stopping = False
         self._stop = asyncio.Event()
         self.shutdown_grace = SHUTDOWN_GRACE
-        self._pruned_at: datetime | None = None  # when handled activities were last forgotten
 
     # --- HTTP -------------------------------------------------------------------------------------
 
@@ -985,10 +984,7 @@ class TeamsComponent:
         if activity.id and activity.conversation is not None:
             now = _now(self.services)
             if not events.record_once(session, f"teams:{activity.conversation.id}:{activity.id}", at=now):
-                return None
-            if self._pruned_at is None or now - self._pruned_at > events.PRUNE_EVERY:
-                events.forget_before(session, prefix="teams:", before=now - events.MEMORY)
-                self._pruned_at = now
+                return None  # the scheduler prunes old records (bot.scheduler)
         self._store_reference(session, activity)
         return submitted if submitted is not None else command_text(session, activity)
 

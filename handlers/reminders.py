@@ -35,8 +35,8 @@ an overdue assignment is reminded within a week of the service coming back.
 Only the latest occasion of a series counts: "the deadline is today" replaces
 "the deadline is in 3 days" that was missed.
 
-`enqueue_due` writes each new reminder to the outbox ledger and one combined
-delivery per recipient, in the caller's transaction (see storage/reminders.py).
+`enqueue_due` writes each new reminder to the reminder ledger and one combined
+outbox delivery per recipient, in the caller's transaction (see storage/reminders.py).
 """
 from __future__ import annotations
 
@@ -565,7 +565,7 @@ def assignment_occasion(due: date, effective_day: date) -> tuple[str, date, str]
 
 def _assignment_reminders(p: _Pass) -> None:
     """Open assignments with an occasion in the catch-up window not yet recorded for the assignee
-    (selected and anti-joined with the outbox in the store, so a pass does no Python work per
+    (selected and anti-joined with the reminder ledger in the store, so a pass does no Python work per
     assignment already reminded)."""
     by_time: dict[time, list[int]] = defaultdict(list)
     for f in p.forums.values():
@@ -688,7 +688,7 @@ def due_reminders(session: Session, now: datetime) -> list[Due]:
 
 
 def due_messages(session: Session, now: datetime) -> list[Message]:
-    """The reminders due by `now` that are not yet in the outbox, one Message each (key = kind, subject,
+    """The reminders due by `now` that are not yet in the ledger, one Message each (key = kind, subject,
     stage, occasion day, recipient). Reads only."""
     due = due_reminders(session, now)
     known = store.existing_keys(session, [d.key for d in due])
@@ -734,9 +734,7 @@ def enqueue_due(session: Session, now: datetime) -> PassResult:
     if not messages:
         return result
     entries = [
-        store.LedgerEntry(key=m.key, kind=m.kind, person_id=m.person_id, forum_id=None,
-                          payload={"title": m.reply.title})
-        for m in messages
+        store.LedgerEntry(key=m.key, kind=m.kind, person_id=m.person_id) for m in messages
     ]
     inserted = store.record_ledger(session, entries, now=now)
     if not inserted:
@@ -746,7 +744,7 @@ def enqueue_due(session: Session, now: datetime) -> PassResult:
         if m.key in inserted and m.person_id is not None:
             by_person[m.person_id].append(m)
     today = local(now).date()
-    links: dict[int, dict] = {}
+    links: dict[int, int] = {}
     for person_id in sorted(by_person):
         parts = by_person[person_id]
         ids = [inserted[m.key] for m in parts]
@@ -757,8 +755,8 @@ def enqueue_due(session: Session, now: datetime) -> PassResult:
         if delivery_id is None:  # cannot happen: the key names a ledger row only this transaction owns
             continue
         result.delivery_ids.append(delivery_id)
-        for m, row_id in zip(parts, ids):
-            links[row_id] = {"delivery": delivery_id, "title": m.reply.title}
+        for row_id in ids:
+            links[row_id] = delivery_id
     store.link_ledger(session, links)
     result.reminders = len(links)
     return result

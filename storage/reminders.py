@@ -1,4 +1,4 @@
-"""Indexed queries behind the reminder pass, and the reminder ledger in the outbox.
+"""Indexed queries behind the reminder pass, and the reminder ledger.
 
 What is due is always a query over a window around the instant of the pass:
 meetings starting in a bounded range (index on meeting.starts_at), open
@@ -6,11 +6,11 @@ assignments due up to a horizon (index on assignment (closed_at, due)), open
 follow-ups due in a bounded range (index on follow_up (done_at, due)). Nothing
 here scans every case.
 
-The ledger: each single reminder (kind, subject, recipient, occasion) is written
-to the outbox under its own unique key with status 'merged' and is never sent by
+The ledger (table reminder_ledger): each single reminder (kind, subject,
+recipient, occasion) is recorded under its own unique key and is never sent by
 itself; the reminders a person gets in one pass are sent as one combined
-delivery row. Because the ledger rows and the combined row are written in the
-same transaction, a reminder is part of exactly one delivery: a second pass, a
+outbox row, which each ledger row names. Because the ledger rows and the
+combined row are written in the same transaction, a reminder is part of exactly one delivery: a second pass, a
 restart or a second replica that computes the same reminder finds its ledger
 key and inserts nothing. Queries never commit: the caller owns the transaction.
 """
@@ -37,10 +37,9 @@ from storage.models import (
     Membership,
     Outbox,
     Person,
+    ReminderLedger,
 )
 
-# Status of a ledger row: the reminder went out as part of the delivery row named in its payload.
-MERGED = "merged"
 _CHUNK = 500
 
 
@@ -169,7 +168,7 @@ def open_assignments_unreminded(session: Session, *, effective_day: date, catch_
     in the last `catch_up_days` days up to `effective_day` that has not been recorded for the assignee.
 
     A range scan of the (closed_at, due) index; the occasion test is date arithmetic, and only the rows
-    that pass it get one outbox-key probe each, inside the database.
+    that pass it get one ledger-key probe each, inside the database.
     """
     dialect = session.get_bind().dialect.name
     key_sql = _ASSIGNMENT_KEY_SQL.get(dialect, _ASSIGNMENT_KEY_SQL["postgresql"])
@@ -177,7 +176,7 @@ def open_assignments_unreminded(session: Session, *, effective_day: date, catch_
     eff = effective_day.isoformat() if dialect == "sqlite" else effective_day
     w = catch_up_days
     weekly = text(f"{late} >= 7 AND {late} % 7 < :w").bindparams(eff=eff, w=w)
-    missing = text(f"NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = {key_sql})").bindparams(eff=eff)
+    missing = text(f"NOT EXISTS (SELECT 1 FROM reminder_ledger WHERE reminder_ledger.key = {key_sql})").bindparams(eff=eff)
     stmt = select(Assignment).where(
         Assignment.closed_at.is_(None),
         Assignment.due <= effective_day + timedelta(days=14),
@@ -213,10 +212,10 @@ def open_follow_ups_unreminded(session: Session, *, effective_day: date, first_d
                                forum_ids: Sequence[int] | None = None) -> list[tuple[FollowUp, Case]]:
     """Open follow-ups due in [first_due, effective_day + 7] whose latest reminder occasion by
     `effective_day` (7 days before, on the date) has not been recorded for the responsible person, with
-    their cases. A range scan of the (done_at, due) index with one outbox-key probe per row."""
+    their cases. A range scan of the (done_at, due) index with one ledger-key probe per row."""
     dialect = session.get_bind().dialect.name
     key_sql = _FOLLOW_UP_KEY_SQL.get(dialect, _FOLLOW_UP_KEY_SQL["postgresql"])
-    missing = text(f"NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = {key_sql})").bindparams(
+    missing = text(f"NOT EXISTS (SELECT 1 FROM reminder_ledger WHERE reminder_ledger.key = {key_sql})").bindparams(
         eff=effective_day.isoformat() if dialect == "sqlite" else effective_day
     )
     stmt = (
@@ -255,12 +254,12 @@ def undecided_case_items(session: Session, meeting_id: int) -> list[tuple[Agenda
 
 
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
-    """Which of these outbox keys are already recorded (unique index on outbox.key)."""
+    """Which of these reminder keys are already in the ledger (unique index on reminder_ledger.key)."""
     wanted = sorted(set(keys))
     found: set[str] = set()
     for i in range(0, len(wanted), _CHUNK):
         chunk = wanted[i : i + _CHUNK]
-        found.update(session.scalars(select(Outbox.key).where(Outbox.key.in_(chunk))))
+        found.update(session.scalars(select(ReminderLedger.key).where(ReminderLedger.key.in_(chunk))))
     return found
 
 
@@ -269,8 +268,6 @@ class LedgerEntry:
     key: str
     kind: str
     person_id: int | None
-    forum_id: int | None
-    payload: dict[str, Any]
 
 
 def record_ledger(session: Session, entries: Sequence[LedgerEntry], *, now: datetime) -> dict[str, int]:
@@ -287,52 +284,36 @@ def record_ledger(session: Session, entries: Sequence[LedgerEntry], *, now: date
     ordered = sorted(entries, key=lambda e: e.key)
     inserted: dict[str, int] = {}
     for i in range(0, len(ordered), _CHUNK):
-        rows = [
-            dict(
-                key=e.key[:300],
-                kind=e.kind,
-                payload=e.payload,
-                person_id=e.person_id,
-                forum_id=e.forum_id,
-                status=MERGED,
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            for e in ordered[i : i + _CHUNK]
-        ]
+        rows = [dict(key=e.key[:300], kind=e.kind, person_id=e.person_id, created_at=now)
+                for e in ordered[i : i + _CHUNK]]
         stmt = (
-            insert(Outbox)
+            insert(ReminderLedger)
             .values(rows)
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(Outbox.id, Outbox.key)
+            .returning(ReminderLedger.id, ReminderLedger.key)
         )
         for row_id, key in session.execute(stmt):
             inserted[key] = row_id
     return inserted
 
 
-def link_ledger(session: Session, links: dict[int, dict[str, Any]]) -> None:
-    """Point ledger rows at their delivery: {ledger row id: new payload}."""
+def link_ledger(session: Session, links: dict[int, int]) -> None:
+    """Point ledger rows at the delivery that carried them: {ledger row id: outbox row id}."""
     if not links:
         return
-    table = Outbox.__table__
+    table = ReminderLedger.__table__
     session.execute(
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values(payload=bindparam("new_payload", type_=table.c.payload.type)),
-        [{"row_id": i, "new_payload": p} for i, p in links.items()],
+        update(table).where(table.c.id == bindparam("row_id")).values(delivery_id=bindparam("delivery")),
+        [{"row_id": i, "delivery": d} for i, d in links.items()],
     )
 
 
-def ledger_of(session: Session, delivery_ids: Sequence[int] | None = None) -> list[Outbox]:
+def ledger_of(session: Session, delivery_ids: Sequence[int] | None = None) -> list[ReminderLedger]:
     """Ledger rows (optionally only those of some deliveries), oldest first."""
-    stmt = select(Outbox).where(Outbox.status == MERGED).order_by(Outbox.id)
-    rows = list(session.scalars(stmt))
-    if delivery_ids is None:
-        return rows
-    wanted = set(delivery_ids)
-    return [r for r in rows if (r.payload or {}).get("delivery") in wanted]
+    stmt = select(ReminderLedger).order_by(ReminderLedger.id)
+    if delivery_ids is not None:
+        stmt = stmt.where(ReminderLedger.delivery_id.in_(list(delivery_ids)))
+    return list(session.scalars(stmt))
 
 
 def people_by_id(session: Session, ids: Iterable[int]) -> dict[int, Person]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.delivery import Deliverer, Recipient
 from handlers.base import Reply
 from handlers.fmt import local
-from storage.models import Outbox
+from storage.models import Outbox, ReminderLedger
 
 
 @dataclass
@@ -57,11 +57,8 @@ class Recorder:
     async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Outbox) -> None:
         if self.fail is not None:
             raise self.fail
-        parts = [
-            r.key
-            for r in session.scalars(select(Outbox).where(Outbox.status == "merged"))
-            if (r.payload or {}).get("delivery") == row.id
-        ] if self.with_parts else []
+        parts = list(session.scalars(select(ReminderLedger.key).where(ReminderLedger.delivery_id == row.id))
+                     ) if self.with_parts else []
         self.sent.append(Sent(to=recipient.label, reply=reply, row_id=row.id, kind=row.kind,
                               at=self.now or row.next_attempt_at, parts=sorted(parts)))
 

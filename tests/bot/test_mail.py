@@ -94,7 +94,7 @@ def test_user_text_with_line_breaks_cannot_add_a_header(network, smtp) -> None: 
     outcome, _ = kansli("per.ek", "/anmäl ärende Budget\r\nBcc: evil@attacker.example\r\nX-Evil: 1; forum: lchnv")
     assert outcome.reply.ok, outcome.reply.plain_text()
     with network() as s:
-        rows = list(s.scalars(select(Outbox).where(Outbox.kind != "merged")))
+        rows = list(s.scalars(select(Outbox)))
         rows = [r for r in rows if r.person_id is not None]
     # Raised in a chat nobody reaches (only e-mail): the coordinator is told by e-mail.
     assert smtp.inbox.received, [r.last_error for r in rows]

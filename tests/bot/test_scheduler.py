@@ -128,8 +128,7 @@ def test_a_failed_delivery_stays_pending_with_back_off_and_is_sent_once_later(ne
     down = Recorder(fail=TransientError("Slack svarade 503"))
     assert tick(network, down, at("2020-02-25T08:00")) == []
     with network() as s:
-        row = s.scalar(select(Outbox).where(Outbox.person_id == _person(s, "maria.lind").id,
-                                            Outbox.status != "merged"))
+        row = s.scalar(select(Outbox).where(Outbox.person_id == _person(s, "maria.lind").id))
         assert (row.status, row.attempts) == ("pending", 1)
         assert "503" in row.last_error
         assert row.next_attempt_at == at("2020-02-25T08:00:30")

@@ -113,3 +113,21 @@ def test_meetings_with_nothing_left_to_remind_are_not_loaded(network) -> None:
         s.commit()
         assert store.meetings_for_reminders(s, start, end, now=now, day_end=at("2020-03-21T00:00")) == []
 
+
+
+def test_one_schedule_names_each_occasion_the_same_in_python_and_in_sql(network) -> None:
+    """The store compiles the schedule to SQL; every day around a due date it yields the key Python gives."""
+    due = date(2020, 5, 20)
+    with network() as s:
+        a = _assignment(s, due)
+        s.flush()
+        for schedule in (store.ASSIGNMENT, store.FOLLOW_UP):
+            for offset in range(-schedule.before, 40):
+                day = due + timedelta(days=offset)
+                late = store._days_late(s.get_bind().dialect.name, day, Assignment.due)
+                in_sql = s.scalar(select(schedule.key_sql(Assignment.id, Assignment.due, Assignment.assignee_id,
+                                                          late)).where(Assignment.id == a.id))
+                _, _, occasion = schedule.occasion(due, day)
+                assert in_sql == store.reminder_key(schedule.kind, schedule.subject(a.id), occasion,
+                                                    a.assignee_id), (schedule.kind, day)
+        s.rollback()

@@ -40,7 +40,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.app import Services
-from bot.delivery import PermanentError, Recipient, TransientError
+from bot.delivery import Outgoing, PermanentError, Recipient, TransientError
 from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
 from handlers.base import CHANNEL, GROUP, PERSONAL, Reply
@@ -558,41 +558,32 @@ class TeamsTransport:
     def can_reach(self, session: Session, recipient: Recipient) -> bool:
         return reference_for(session, recipient) is not None
 
-    async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Any) -> None:
-        """Post the reply into the recipient's stored conversation.
+    def prepare(self, session: Session, recipient: Recipient, reply: Reply, row: Any, *, now: datetime) -> Outgoing:
+        """On a database thread: the recipient's stored conversation reference (row id, JSON) and the
+        reply rendered as Teams messages, or no address when Teams does not reach them (yet)."""
+        stored = reference_for(session, recipient)
+        address = (stored.id, dict(stored.reference), render_messages(reply)) if stored is not None else None
+        return Outgoing.of(recipient, reply, row, address)
 
-        The reference is read (and the reply rendered) on a database thread, whose transaction ends
-        there: no connection is held while the rate limiter waits or the connector answers.
-        """
+    async def send(self, message: Outgoing) -> None:
+        """Post the prepared messages into the stored conversation; no connection is held while the
+        rate limiter waits or the connector answers."""
         component = self.component
-        found = await component.services.threads.run(_look_up, session, recipient, reply)
-        if found is None:
-            raise TransientError(f"no Teams conversation with {recipient.label} yet")
-        ref_id, stored, messages = found
+        if message.address is None:
+            raise TransientError(f"no Teams conversation with {message.label} yet")
+        ref_id, stored, messages = message.address
         reference = component.reference_from_json(stored)
-        key = reference.conversation.id if reference.conversation else recipient.label
-        for message in messages:
+        key = reference.conversation.id if reference.conversation else message.label
+        for activity in messages:
             if not await component.paced(key):
                 raise TransientError("kansli is stopping; the message is sent after the restart")
             try:
-                await component.send_proactive(reference, message)
+                await component.send_proactive(reference, activity)
             except _Gone as exc:
                 await component.services.threads.run(_forget_reference, component.services.sessionmaker, ref_id)
                 raise TransientError(
-                    f"Teams no longer reaches {recipient.label} ({exc}); waiting until they write again"
+                    f"Teams no longer reaches {message.label} ({exc}); waiting until they write again"
                 ) from None
-
-
-def _look_up(session: Session, recipient: Recipient, reply: Reply
-             ) -> tuple[int, dict[str, Any], list[TeamsMessage]] | None:
-    """(reference row id, reference JSON, rendered messages) for a recipient; ends the read transaction."""
-    try:
-        stored = reference_for(session, recipient)
-        if stored is None:
-            return None
-        return stored.id, dict(stored.reference), render_messages(reply)
-    finally:
-        session.commit()
 
 
 def _forget_reference(maker: Any, ref_id: int) -> None:

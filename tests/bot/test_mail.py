@@ -153,10 +153,10 @@ class Chat:
     def can_reach(self, session, recipient) -> bool:  # type: ignore[no-untyped-def]
         return recipient.person is not None and bool(recipient.person.slack_user_id)
 
-    async def send(self, session, recipient, reply, *, row) -> None:  # type: ignore[no-untyped-def]
-        if recipient.person.handle in self.refuse:
+    async def send(self, message) -> None:  # type: ignore[no-untyped-def]
+        if message.label in self.refuse:
             raise PermanentError("slack: user_disabled")
-        self.sent.append(recipient.person.handle)
+        self.sent.append(message.label)
 
 
 def test_chat_first_email_when_chosen_or_when_chat_fails_for_good(network, smtp) -> None:  # type: ignore[no-untyped-def]

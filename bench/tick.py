@@ -51,7 +51,7 @@ class NullTransport:
     def can_reach(self, session: Any, recipient: Any) -> bool:
         return True
 
-    async def send(self, session: Any, recipient: Any, reply: Any, *, row: Any) -> None:
+    async def send(self, message: Any) -> None:
         self.sent += 1
 
 

@@ -33,6 +33,8 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
     # Blocking database work from the service's event loop runs here (see bot.threads).
     threads: DatabaseThreads = field(default_factory=DatabaseThreads)
+    # When the scheduler last pruned old event records and delivered outbox rows (bot.scheduler.prune).
+    pruned_at: datetime | None = None
 
 
 def build(

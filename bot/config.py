@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="KANSLI_LOG_LEVEL")
     scheduler: bool = Field(True, alias="KANSLI_SCHEDULER")
     absence_note_retention_days: int = Field(30, alias="KANSLI_ABSENCE_NOTE_RETENTION_DAYS")
+    # Days a delivered outbox row is kept (what was sent, to whom and when); the scheduler prunes older ones.
+    outbox_retention_days: int = Field(90, alias="KANSLI_OUTBOX_RETENTION_DAYS")
 
     slack_bot_token: str = Field("", alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str = Field("", alias="SLACK_SIGNING_SECRET")
@@ -119,6 +121,9 @@ def _check_operations(s: Settings) -> None:
     if not 0 <= s.absence_note_retention_days <= 3650:
         raise ValueError("KANSLI_ABSENCE_NOTE_RETENTION_DAYS ska vara ett antal dagar mellan 0 och 3650 "
                          f"(standard 30), inte {s.absence_note_retention_days}.")
+    if not 1 <= s.outbox_retention_days <= 3650:
+        raise ValueError("KANSLI_OUTBOX_RETENTION_DAYS ska vara ett antal dagar mellan 1 och 3650 "
+                         f"(standard 90), inte {s.outbox_retention_days}.")
     if s.public_url and not _is_http_url(s.public_url):
         raise ValueError(f"KANSLI_PUBLIC_URL ska börja med https:// (till exempel https://kansli.example.se), "
                          f"inte '{s.public_url}'.")

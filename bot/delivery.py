@@ -48,17 +48,36 @@ class Recipient:
         return f"#{self.forum.key}"
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for one transport, as plain data read from the store beforehand: what to send
+    (`reply`), to whom (`label`, for logs and the console), for which outbox row, and where the
+    transport puts it (`address`: a Slack user or channel id, a Teams conversation reference and its
+    rendered cards, a built e-mail)."""
+
+    row_id: int | None
+    key: str
+    label: str
+    reply: Reply
+    address: Any = None
+
+    @classmethod
+    def of(cls, recipient: Recipient, reply: Reply, row: Outbox | None, address: Any = None) -> "Outgoing":
+        return cls(row_id=row.id if row is not None else None, key=row.key if row is not None else "",
+                   label=recipient.label, reply=reply, address=address)
+
+
 class Transport(Protocol):
-    """One platform. A transport whose message is built from the store (e-mail) also has
-    `prepare(session, recipient, reply, row, *, now)`, run in the database thread, and
-    `async deliver(prepared)`, run on the loop with no connection held; the deliverer then uses those
-    instead of `send`."""
+    """One platform. The deliverer asks it, on a database thread, whether it reaches a recipient
+    (`can_reach`) and, when it has a `prepare(session, recipient, reply, row, *, now)` method, for the
+    message's address as plain data; `send` then runs on the loop with that data only: it never sees a
+    Session, and no connection is held while the platform answers."""
 
     name: str
 
     def can_reach(self, session: Session, recipient: Recipient) -> bool: ...
 
-    async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Outbox) -> None: ...
+    async def send(self, message: Outgoing) -> None: ...
 
 
 class ConsoleTransport:
@@ -72,10 +91,19 @@ class ConsoleTransport:
     def can_reach(self, session: Session, recipient: Recipient) -> bool:
         return True
 
-    async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Outbox) -> None:
+    async def send(self, message: Outgoing) -> None:
         stream = self.stream or sys.stdout
-        stream.write(f"\ntill {recipient.label}:\n{render_text(reply)}\n")
+        stream.write(f"\ntill {message.label}:\n{render_text(message.reply)}\n")
         stream.flush()
+
+
+def outgoing(transport: Transport, session: Session, recipient: Recipient, reply: Reply, row: Outbox | None,
+             now: datetime) -> Outgoing:
+    """The message `transport` gets for a row, read from the store on a database thread."""
+    prepare = getattr(transport, "prepare", None)
+    if prepare is not None:
+        return prepare(session, recipient, reply, row, now=now)  # type: ignore[no-any-return]
+    return Outgoing.of(recipient, reply, row)
 
 
 def worker_name() -> str:
@@ -88,13 +116,13 @@ CONSOLE = "console"
 
 @dataclass
 class Plan:
-    """Where one outbox row goes: the transports to send through, in order, with any message a
-    transport built beforehand from the store (`prepare`), and the console that echoes it (terminal)."""
+    """Where one outbox row goes: the transports to send through, in order, with the message each
+    gets (prepared beforehand from the store), and the console that echoes it (terminal)."""
 
     recipient: Recipient
     reply: Reply
     targets: list[Transport]
-    prepared: dict[str, Any]
+    prepared: dict[str, Outgoing]
     fallback: Transport | None = None  # e-mail, when a chat delivery fails for good
     echo: Transport | None = None
     done: list[str] = field(default_factory=list)  # where an earlier attempt already delivered it
@@ -230,21 +258,16 @@ class Deliverer:
         # A row part-sent before (chat done, e-mail to retry) is not sent again where it went.
         done = already_sent(row)
         targets = [t for t in targets if t.name not in done]
-        prepared: dict[str, Any] = {}
-        for t in targets:
-            prepare = getattr(t, "prepare", None)
-            if prepare is not None:
-                prepared[t.name] = prepare(session, recipient, reply, row, now=now)
         echo = console if console is not None and console not in targets else None
+        prepared = {t.name: outgoing(t, session, recipient, reply, row, now) for t in targets + ([echo] if echo else [])}
         # End the read transaction so no pooled connection is held while the platform call waits.
         session.commit()
         return Plan(recipient=recipient, reply=reply, targets=targets, prepared=prepared, fallback=fallback,
                     echo=echo, done=done)
 
     @staticmethod
-    def _prepare_fallback(session: Session, plan: Plan, fallback: Transport, row: Outbox, now: datetime) -> Any:
-        prepare = getattr(fallback, "prepare", None)
-        prepared = prepare(session, plan.recipient, plan.reply, row, now=now) if prepare is not None else None
+    def _prepare_fallback(session: Session, plan: Plan, fallback: Transport, row: Outbox, now: datetime) -> Outgoing:
+        prepared = outgoing(fallback, session, plan.recipient, plan.reply, row, now)
         session.commit()
         return prepared
 
@@ -260,20 +283,12 @@ class Deliverer:
         mark(session, *args, **kwargs)
         session.commit()
 
-    @staticmethod
-    async def _send_via(session: Session, transport: Transport, plan: Plan, row: Outbox,
-                        prepared: Any = None) -> None:
-        if prepared is not None:
-            await transport.deliver(prepared)  # type: ignore[attr-defined]
-        else:
-            await transport.send(session, plan.recipient, plan.reply, row=row)
-
     async def _send_one(self, session: Session, plan: Plan, row: Outbox, now: datetime) -> bool:
         label = plan.recipient.label
         done = list(plan.done)
         for transport in plan.targets:
             try:
-                await self._send_via(session, transport, plan, row, plan.prepared.get(transport.name))
+                await transport.send(plan.prepared[transport.name])
             except PermanentError as exc:
                 fallback = plan.fallback
                 if fallback is None or transport is fallback:
@@ -283,7 +298,7 @@ class Deliverer:
                             row.key, label, transport.name, exc)
                 try:
                     prepared = await self._in_thread(self._prepare_fallback, session, plan, fallback, row, now)
-                    await self._send_via(session, fallback, plan, row, prepared)
+                    await fallback.send(prepared)
                 except PermanentError as exc2:
                     return await self._gave_up(session, row, now, label, f"{exc}; e-post: {exc2}", done)
                 except Exception as exc2:  # noqa: BLE001 - the e-mail is tried again later
@@ -296,7 +311,7 @@ class Deliverer:
         await self._in_thread(self._record, session, outbox.mark_sent, row.id, now=now, transport="+".join(done))
         if plan.echo is not None:
             try:
-                await plan.echo.send(session, plan.recipient, plan.reply, row=row)
+                await plan.echo.send(plan.prepared[plan.echo.name])
             except Exception:  # noqa: BLE001 - the echo is a courtesy
                 log.debug("console echo failed", exc_info=True)
         return True

@@ -5,8 +5,8 @@
     kansli utskick --misslyckade      failed ones (gave up after repeated errors, or refused by the platform)
     kansli utskick --försök-igen      failed → pending again, then deliver
 
-Reminder ledger rows (status 'merged': one reminder that went out inside a
-combined delivery) are bookkeeping and not listed.
+The reminder ledger (storage.models.ReminderLedger: each reminder that went out inside a
+combined delivery) is bookkeeping in a table of its own and not listed.
 """
 from __future__ import annotations
 
@@ -72,9 +72,8 @@ def _when(dt: datetime | None) -> str:
 def outbox_rows(session, *, which: str, limit: int) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
     """The listing as rows of Swedish text: när, till, vad, status, försök, fel."""
     from storage.models import Forum, Outbox, Person
-    from storage.reminders import MERGED
 
-    stmt = select(Outbox).where(Outbox.status != MERGED)
+    stmt = select(Outbox)
     if which == "pending":
         stmt = stmt.where(Outbox.status.in_(("pending", "sending")))
     elif which == "failed":

@@ -7,7 +7,10 @@ A pass at instant `now`:
    (handlers.reminders.enqueue_due);
 2. deliver every due pending outbox row (storage.outbox.claim takes rows with
    one atomic UPDATE under a fresh token, so two processes never send the same
-   row; sent rows are never sent again).
+   row; sent rows are never sent again);
+3. at most once an hour per process, in its own transaction: forget handled
+   platform events older than storage.events.MEMORY and delete delivered outbox
+   rows older than KANSLI_OUTBOX_RETENTION_DAYS (`prune`). User turns never delete.
 
 `kansli tick` runs one pass (bot/cli.py). `kansli serve` runs a pass every minute
 with an APScheduler 3 AsyncIOScheduler (setup below); APScheduler holds no state
@@ -29,6 +32,9 @@ from handlers import kallelse, reminders
 log = logging.getLogger("kansli.scheduler")
 
 JOB_ID = "kansli-reminders"
+# How often a process prunes old event records and delivered outbox rows (step 3 of a pass).
+PRUNE_EVERY = timedelta(hours=1)
+DEFAULT_OUTBOX_RETENTION_DAYS = 90
 # Rounds of delivery per pass (each claims up to 200 rows); a guard, not a limit met in practice.
 MAX_DELIVERY_ROUNDS = 100
 ENQUEUE_ATTEMPTS = 3
@@ -68,6 +74,25 @@ def purge_notes(services: Any, now: datetime) -> int:
     return result.notes
 
 
+def prune(services: Any, now: datetime) -> dict[str, int]:
+    """Forget handled platform events older than storage.events.MEMORY and delete outbox rows delivered
+    more than KANSLI_OUTBOX_RETENTION_DAYS ago, in one transaction of its own; returns what went."""
+    from storage import events, outbox
+
+    days = getattr(getattr(services, "settings", None), "outbox_retention_days", DEFAULT_OUTBOX_RETENTION_DAYS)
+    with services.sessionmaker() as session:
+        forgotten = events.forget_before(session, before=now - events.MEMORY)
+        deleted = outbox.prune_delivered(session, before=now - timedelta(days=days))
+        session.commit()
+    return {"events_forgotten": forgotten, "outbox_pruned": deleted}
+
+
+def prune_due(services: Any, now: datetime) -> bool:
+    """True when these services have not pruned within PRUNE_EVERY (Services.pruned_at; a pass then prunes)."""
+    last = getattr(services, "pruned_at", None)
+    return last is None or not timedelta(0) <= now - last < PRUNE_EVERY
+
+
 async def run_pass(services: Any, *, now: datetime) -> dict[str, int]:
     """One scheduler pass at `now`; returns counts (reminders recorded, deliveries queued, sent, waiting, failed)."""
     # The service's database threads when there are any (bot.threads); a bare worker thread otherwise.
@@ -79,6 +104,10 @@ async def run_pass(services: Any, *, now: datetime) -> dict[str, int]:
     deleted = await in_thread(purge_notes, services, now)
     if deleted:
         counts["notes_deleted"] = deleted
+    if prune_due(services, now):
+        pruned = await in_thread(prune, services, now)
+        services.pruned_at = now
+        counts.update({k: v for k, v in pruned.items() if v})
     for _ in range(MAX_DELIVERY_ROUNDS):
         done = await services.deliverer.deliver(now=now)
         for k, v in done.items():

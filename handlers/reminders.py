@@ -35,8 +35,8 @@ an overdue assignment is reminded within a week of the service coming back.
 Only the latest occasion of a series counts: "the deadline is today" replaces
 "the deadline is in 3 days" that was missed.
 
-`enqueue_due` writes each new reminder to the outbox ledger and one combined
-delivery per recipient, in the caller's transaction (see storage/reminders.py).
+`enqueue_due` writes each new reminder to the reminder ledger and one combined
+outbox delivery per recipient, in the caller's transaction (see storage/reminders.py).
 """
 from __future__ import annotations
 
@@ -119,14 +119,14 @@ class Due:
     at: datetime
     person_id: int
     build: Callable[[Person], Reply]
-    # How the key names the occasion; default "STAGE:DAY". Assignments use "STAGE:DUE[:wK]" (see
-    # assignment_occasion), which the store can compute in SQL.
+    # How the key names the occasion; default "STAGE:DAY". Assignments and follow-ups use their
+    # schedule's name (storage.reminders.Schedule), which the store computes in SQL from the same definition.
     occasion: str | None = None
 
     @property
     def key(self) -> str:
-        occasion = self.occasion or f"{self.stage}:{self.day.isoformat()}"
-        return f"reminder:{self.kind}:{self.subject}:{occasion}:p{self.person_id}"
+        return store.reminder_key(self.kind, self.subject, self.occasion or f"{self.stage}:{self.day.isoformat()}",
+                                  self.person_id)
 
     @property
     def sort_key(self) -> tuple[datetime, int, str]:
@@ -481,15 +481,9 @@ def _minutes_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, deadline
 
 
 def follow_up_occasion(due: date, effective_day: date) -> tuple[str, date, str] | None:
-    """The latest occasion of a follow-up on or before `effective_day`: 7 days before, then on the date.
-
-    storage.reminders.open_follow_ups_unreminded computes the same ids in SQL; keep them in step.
-    """
-    if effective_day < due - timedelta(days=7):
-        return None
-    if effective_day < due:
-        return "before", due - timedelta(days=7), f"before:{due.isoformat()}"
-    return "due", due, f"due:{due.isoformat()}"
+    """The latest occasion of a follow-up on or before `effective_day`: 7 days before, then on the date
+    (storage.reminders.FOLLOW_UP, the one definition the store's query uses as well)."""
+    return store.FOLLOW_UP.occasion(due, effective_day)
 
 
 def _follow_up_reminders(p: _Pass) -> None:
@@ -515,7 +509,7 @@ def _follow_up_reminders(p: _Pass) -> None:
             stage, day, occasion_id = found
             responsible = people.get(fu.responsible_id)
             recipients = ([responsible.id] if responsible else []) + p.holders(forum.id, "coordinator")
-            p.add("follow_up", f"f{fu.id}", (stage, day, wall(day, at)), recipients,
+            p.add(store.FOLLOW_UP.kind, store.FOLLOW_UP.subject(fu.id), (stage, day, wall(day, at)), recipients,
                   _follow_up_builder(p, forum, fu, case, responsible), occasion_id=occasion_id)
 
 
@@ -542,30 +536,21 @@ def _follow_up_builder(p: _Pass, forum: Forum, fu: FollowUp, case: Case, respons
 
 def assignment_occasion(due: date, effective_day: date) -> tuple[str, date, str] | None:
     """The latest occasion of an assignment on or before `effective_day` if it is at most
-    ASSIGNMENT_CATCH_UP_DAYS old: (stage, day, occasion id).
+    ASSIGNMENT_CATCH_UP_DAYS old: (stage, day, occasion name).
 
-    14 days before the due date, on it, then every 7 days while overdue (week K after the due date).
-    An occasion missed by more than the catch-up window (service down) is not sent late; the next one
-    (the due date, or the next weekly one) is. storage.reminders.open_assignments_unreminded selects
-    and names the same occasions in SQL; keep them in step.
+    14 days before the due date, on it, then every 7 days while overdue (storage.reminders.ASSIGNMENT,
+    the one definition the store's query uses as well). An occasion missed by more than the catch-up
+    window (service down) is not sent late; the next one (the due date, or the next weekly one) is.
     """
-    if effective_day < due - timedelta(days=14):
+    found = store.ASSIGNMENT.occasion(due, effective_day)
+    if found is None or (effective_day - found[1]).days >= ASSIGNMENT_CATCH_UP_DAYS:
         return None
-    if effective_day < due:
-        stage, day, occasion = "before", due - timedelta(days=14), f"before:{due.isoformat()}"
-    elif (effective_day - due).days < 7:
-        stage, day, occasion = "due", due, f"due:{due.isoformat()}"
-    else:
-        k = (effective_day - due).days // 7
-        stage, day, occasion = "overdue", due + timedelta(days=7 * k), f"overdue:{due.isoformat()}:w{k}"
-    if (effective_day - day).days >= ASSIGNMENT_CATCH_UP_DAYS:
-        return None
-    return stage, day, occasion
+    return found
 
 
 def _assignment_reminders(p: _Pass) -> None:
     """Open assignments with an occasion in the catch-up window not yet recorded for the assignee
-    (selected and anti-joined with the outbox in the store, so a pass does no Python work per
+    (selected and anti-joined with the reminder ledger in the store, so a pass does no Python work per
     assignment already reminded)."""
     by_time: dict[time, list[int]] = defaultdict(list)
     for f in p.forums.values():
@@ -587,7 +572,7 @@ def _assignment_reminders(p: _Pass) -> None:
             stage, day, occasion_id = found
             assignee = people.get(a.assignee_id)
             recipients = ([assignee.id] if assignee else []) + p.holders(forum.id, "coordinator")
-            p.add("assignment", f"a{a.id}", (stage, day, wall(day, at)), recipients,
+            p.add(store.ASSIGNMENT.kind, store.ASSIGNMENT.subject(a.id), (stage, day, wall(day, at)), recipients,
                   _assignment_builder(p, forum, a, assignee), occasion_id=occasion_id)
 
 
@@ -633,7 +618,7 @@ def _year_end_reminders(p: _Pass) -> None:
     if not candidates:
         return
     subject = {f.id: f"y{f.id}-{next_year}" for f, _, _ in candidates}
-    keys = {f"reminder:year_end:{subject[f.id]}:nov:{occ[1].isoformat()}:p{c}": f.id
+    keys = {store.reminder_key("year_end", subject[f.id], f"nov:{occ[1].isoformat()}", c): f.id
             for f, occ, people in candidates for c in people}
     known = store.existing_keys(p.session, keys)
     done = {fid for key, fid in keys.items() if key in known}
@@ -688,7 +673,7 @@ def due_reminders(session: Session, now: datetime) -> list[Due]:
 
 
 def due_messages(session: Session, now: datetime) -> list[Message]:
-    """The reminders due by `now` that are not yet in the outbox, one Message each (key = kind, subject,
+    """The reminders due by `now` that are not yet in the ledger, one Message each (key = kind, subject,
     stage, occasion day, recipient). Reads only."""
     due = due_reminders(session, now)
     known = store.existing_keys(session, [d.key for d in due])
@@ -734,9 +719,7 @@ def enqueue_due(session: Session, now: datetime) -> PassResult:
     if not messages:
         return result
     entries = [
-        store.LedgerEntry(key=m.key, kind=m.kind, person_id=m.person_id, forum_id=None,
-                          payload={"title": m.reply.title})
-        for m in messages
+        store.LedgerEntry(key=m.key, kind=m.kind, person_id=m.person_id) for m in messages
     ]
     inserted = store.record_ledger(session, entries, now=now)
     if not inserted:
@@ -746,7 +729,7 @@ def enqueue_due(session: Session, now: datetime) -> PassResult:
         if m.key in inserted and m.person_id is not None:
             by_person[m.person_id].append(m)
     today = local(now).date()
-    links: dict[int, dict] = {}
+    links: dict[int, int] = {}
     for person_id in sorted(by_person):
         parts = by_person[person_id]
         ids = [inserted[m.key] for m in parts]
@@ -757,8 +740,8 @@ def enqueue_due(session: Session, now: datetime) -> PassResult:
         if delivery_id is None:  # cannot happen: the key names a ledger row only this transaction owns
             continue
         result.delivery_ids.append(delivery_id)
-        for m, row_id in zip(parts, ids):
-            links[row_id] = {"delivery": delivery_id, "title": m.reply.title}
+        for row_id in ids:
+            links[row_id] = delivery_id
     store.link_ledger(session, links)
     result.reminders = len(links)
     return result

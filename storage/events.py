@@ -13,9 +13,8 @@ from storage.models import ProcessedEvent
 
 KEY_LENGTH = 300
 # How long a handled event is remembered: platforms redeliver within minutes, so two days is ample.
+# The scheduler pass drops older records (bot.scheduler.prune); user turns never delete.
 MEMORY = timedelta(days=2)
-# How often an adapter drops what is older than MEMORY.
-PRUNE_EVERY = timedelta(hours=1)
 
 
 def record_once(session: Session, key: str, *, at: datetime) -> bool:
@@ -28,7 +27,8 @@ def record_once(session: Session, key: str, *, at: datetime) -> bool:
     return new is not None
 
 
-def forget_before(session: Session, *, prefix: str, before: datetime) -> None:
-    """Drop the records of events with keys starting with `prefix` handled before `before`."""
-    session.execute(delete(ProcessedEvent).where(ProcessedEvent.event_key.like(f"{prefix}%"),
-                                                 ProcessedEvent.at < before))
+def forget_before(session: Session, *, before: datetime) -> int:
+    """Drop the records of events (every platform) handled before `before`; returns how many."""
+    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.at < before)
+                             .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)

@@ -459,6 +459,23 @@ class Outbox(Base):
     forum: Mapped[Forum | None] = relationship()
 
 
+class ReminderLedger(Base):
+    """Each single reminder (kind, subject, recipient, occasion) recorded once under its unique key.
+
+    A reminder is never sent by itself: the reminders a person gets in one pass go out as one combined
+    outbox row (`delivery_id`), written in the same transaction, so a second pass, a restart or a
+    second replica that computes the same reminder finds its key and records nothing. The row outlives
+    its delivery row (pruned after KANSLI_OUTBOX_RETENTION_DAYS; the link then becomes NULL)."""
+
+    __tablename__ = "reminder_ledger"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime]
+
+
 class ConversationRef(Base):
     """Where kansli can reach a person or a forum channel proactively (Teams, Slack DM channel)."""
 

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -162,3 +162,13 @@ def release_abandoned(session: Session, *, host: str, alive: Callable[[int], boo
         .execution_options(synchronize_session=False)
     )
     return len(dead)
+
+
+def prune_delivered(session: Session, *, before: datetime) -> int:
+    """Delete rows delivered (status 'sent') before `before`; pending, sending and failed rows stay.
+    Returns how many went. Reminder ledger rows are not delivery rows and are left alone."""
+    result = session.execute(
+        delete(Outbox).where(Outbox.status == "sent", Outbox.sent_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)

@@ -1,4 +1,4 @@
-"""Indexed queries behind the reminder pass, and the reminder ledger in the outbox.
+"""Indexed queries behind the reminder pass, and the reminder ledger.
 
 What is due is always a query over a window around the instant of the pass:
 meetings starting in a bounded range (index on meeting.starts_at), open
@@ -6,11 +6,11 @@ assignments due up to a horizon (index on assignment (closed_at, due)), open
 follow-ups due in a bounded range (index on follow_up (done_at, due)). Nothing
 here scans every case.
 
-The ledger: each single reminder (kind, subject, recipient, occasion) is written
-to the outbox under its own unique key with status 'merged' and is never sent by
+The ledger (table reminder_ledger): each single reminder (kind, subject,
+recipient, occasion) is recorded under its own unique key and is never sent by
 itself; the reminders a person gets in one pass are sent as one combined
-delivery row. Because the ledger rows and the combined row are written in the
-same transaction, a reminder is part of exactly one delivery: a second pass, a
+outbox row, which each ledger row names. Because the ledger rows and the
+combined row are written in the same transaction, a reminder is part of exactly one delivery: a second pass, a
 restart or a second replica that computes the same reminder finds its ledger
 key and inserts nothing. Queries never commit: the caller owns the transaction.
 """
@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from string import Formatter
 from typing import Any, Iterable, Protocol, Sequence
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import Date, Integer, String, and_, bindparam, case, cast, func, literal, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -37,10 +39,9 @@ from storage.models import (
     Membership,
     Outbox,
     Person,
+    ReminderLedger,
 )
 
-# Status of a ledger row: the reminder went out as part of the delivery row named in its payload.
-MERGED = "merged"
 _CHUNK = 500
 
 
@@ -135,95 +136,137 @@ def standing_absences(session: Session, meeting_id: int) -> list[Absence]:
     return list(session.scalars(stmt))
 
 
-_ASSIGNMENT_KEY_SQL = {
-    # The key handlers.reminders gives the assignee's reminder for the latest occasion on or before :eff
-    # ('reminder:assignment:a<id>:<before|due|overdue>:<due>[:w<K>]:p<assignee>').
-    "postgresql": """
-        'reminder\\:assignment\\:a' || assignment.id || '\\:' ||
-        CASE WHEN assignment.due > CAST(:eff AS date) THEN 'before\\:' || CAST(assignment.due AS text)
-             WHEN CAST(:eff AS date) - assignment.due < 7 THEN 'due\\:' || CAST(assignment.due AS text)
-             ELSE 'overdue\\:' || CAST(assignment.due AS text) || '\\:w' ||
-                  ((CAST(:eff AS date) - assignment.due) / 7)
-        END || '\\:p' || assignment.assignee_id
-    """,
-    "sqlite": """
-        'reminder\\:assignment\\:a' || assignment.id || '\\:' ||
-        CASE WHEN assignment.due > :eff THEN 'before\\:' || assignment.due
-             WHEN julianday(:eff) - julianday(assignment.due) < 7 THEN 'due\\:' || assignment.due
-             ELSE 'overdue\\:' || assignment.due || '\\:w' ||
-                  CAST((julianday(:eff) - julianday(assignment.due)) / 7 AS INTEGER)
-        END || '\\:p' || assignment.assignee_id
-    """,
-}
+# ------------------------------------------------------------------------------------ schedules and keys
+#
+# A reminder's key and a dated thing's occasions are defined once, here, in Python. The anti-joins below
+# compile the same definitions to SQL (string pieces and date arithmetic from the same fields), so the
+# pass keeps asking the database, not Python, which assignments and follow-ups are still to remind.
+
+KEY_FORMAT = "reminder:{kind}:{subject}:{occasion}:p{person}"
 
 
-_DAYS_LATE_SQL = {
-    "postgresql": "(CAST(:eff AS date) - assignment.due)",
-    "sqlite": "CAST(julianday(:eff) - julianday(assignment.due) AS INTEGER)",
-}
+def reminder_key(kind: str, subject: str, occasion: str, person_id: int) -> str:
+    """The ledger key of one reminder: kind, subject, occasion and recipient."""
+    return KEY_FORMAT.format(kind=kind, subject=subject, occasion=occasion, person=person_id)
+
+
+def _sql_format(template: str, **parts: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`template` (str.format fields only) as a SQL string concatenation of `parts`."""
+    out: ColumnElement[Any] | None = None
+    for literal_text, field, _, _ in Formatter().parse(template):
+        for piece in ([literal(literal_text, String)] if literal_text else []) + \
+                ([parts[field]] if field is not None else []):
+            out = piece if out is None else out + piece
+    assert out is not None
+    return out
+
+
+def _text(value: ColumnElement[Any]) -> ColumnElement[str]:
+    return cast(value, String)
+
+
+def _days_late(dialect: str, day: date, due: ColumnElement[date]) -> ColumnElement[int]:
+    """Whole days from `due` to `day` (negative before it): the one dialect-specific piece."""
+    if dialect == "sqlite":
+        return cast(func.julianday(literal(day.isoformat(), String)) - func.julianday(due), Integer)
+    return cast(literal(day, Date) - due, Integer)  # PostgreSQL: date - date is a whole number of days
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a dated thing (an assignment, a follow-up) is reminded: `before` days before its date, on
+    the date, then (when `every` is set) every `every` days while it stays open. An occasion is named
+    'before:DUE', 'due:DUE' or 'overdue:DUE:wK' (K periods after the date)."""
+
+    kind: str
+    subject_prefix: str
+    before: int
+    every: int | None
+
+    def subject(self, thing_id: int) -> str:
+        return f"{self.subject_prefix}{thing_id}"
+
+    def occasion(self, due: date, day: date) -> tuple[str, date, str] | None:
+        """The latest occasion on or before `day`: (stage, the occasion's day, its name), or None."""
+        late = (day - due).days
+        if late < -self.before:
+            return None
+        if late < 0:
+            return "before", due - timedelta(days=self.before), f"before:{due.isoformat()}"
+        if self.every is None or late < self.every:
+            return "due", due, f"due:{due.isoformat()}"
+        k = late // self.every
+        return "overdue", due + timedelta(days=self.every * k), f"overdue:{due.isoformat()}:w{k}"
+
+    def occasion_sql(self, due: ColumnElement[date], late: ColumnElement[int]) -> ColumnElement[str]:
+        """`occasion` in SQL: the name of the latest occasion for rows with `late` >= -before."""
+        whens: list[tuple[ColumnElement[bool], ColumnElement[str]]] = [
+            (late < 0, literal("before:", String) + _text(due))]
+        if self.every is None:
+            return case(*whens, else_=literal("due:", String) + _text(due))
+        whens.append((late < self.every, literal("due:", String) + _text(due)))
+        return case(*whens, else_=literal("overdue:", String) + _text(due) + literal(":w", String)
+                    + _text(late // self.every))
+
+    def key_sql(self, thing_id: ColumnElement[int], due: ColumnElement[date], person_id: ColumnElement[int],
+                late: ColumnElement[int]) -> ColumnElement[str]:
+        """`reminder_key` of the latest occasion, in SQL."""
+        return _sql_format(KEY_FORMAT, kind=literal(self.kind, String),
+                           subject=literal(self.subject_prefix, String) + _text(thing_id),
+                           occasion=self.occasion_sql(due, late), person=_text(person_id))
+
+    def recent_sql(self, due: ColumnElement[date], late: ColumnElement[int], day: date,
+                   days: int) -> ColumnElement[bool]:
+        """Rows whose latest occasion by `day` fell in the last `days` days (`day` included)."""
+        w = days - 1
+        terms = [due.between(day + timedelta(days=self.before - w), day + timedelta(days=self.before)),
+                 due.between(day - timedelta(days=w), day)]
+        if self.every is not None:
+            terms.append(and_(due <= day - timedelta(days=self.every), late % self.every <= w))
+        return or_(*terms)
+
+
+ASSIGNMENT = Schedule(kind="assignment", subject_prefix="a", before=14, every=7)
+FOLLOW_UP = Schedule(kind="follow_up", subject_prefix="f", before=7, every=None)
+
+
+def _unrecorded(key: ColumnElement[str]) -> ColumnElement[bool]:
+    return ~select(ReminderLedger.id).where(ReminderLedger.key == key).exists()
 
 
 def open_assignments_unreminded(session: Session, *, effective_day: date, catch_up_days: int,
                                 forum_ids: Sequence[int] | None = None) -> list[Assignment]:
-    """Open assignments with a reminder occasion (14 days before, the due date, every 7 days after it)
-    in the last `catch_up_days` days up to `effective_day` that has not been recorded for the assignee.
+    """Open assignments with a reminder occasion (ASSIGNMENT: 14 days before, the due date, every 7 days
+    after it) in the last `catch_up_days` days up to `effective_day` that has not been recorded for the
+    assignee.
 
     A range scan of the (closed_at, due) index; the occasion test is date arithmetic, and only the rows
-    that pass it get one outbox-key probe each, inside the database.
+    that pass it get one ledger-key probe each, inside the database.
     """
-    dialect = session.get_bind().dialect.name
-    key_sql = _ASSIGNMENT_KEY_SQL.get(dialect, _ASSIGNMENT_KEY_SQL["postgresql"])
-    late = _DAYS_LATE_SQL.get(dialect, _DAYS_LATE_SQL["postgresql"])
-    eff = effective_day.isoformat() if dialect == "sqlite" else effective_day
-    w = catch_up_days
-    weekly = text(f"{late} >= 7 AND {late} % 7 < :w").bindparams(eff=eff, w=w)
-    missing = text(f"NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = {key_sql})").bindparams(eff=eff)
+    late = _days_late(session.get_bind().dialect.name, effective_day, Assignment.due)
     stmt = select(Assignment).where(
         Assignment.closed_at.is_(None),
-        Assignment.due <= effective_day + timedelta(days=14),
-        or_(
-            Assignment.due.between(effective_day + timedelta(days=15 - w), effective_day + timedelta(days=14)),
-            Assignment.due.between(effective_day - timedelta(days=w - 1), effective_day),
-            and_(Assignment.due <= effective_day - timedelta(days=7), weekly),
-        ),
-        missing,
+        Assignment.due <= effective_day + timedelta(days=ASSIGNMENT.before),
+        ASSIGNMENT.recent_sql(Assignment.due, late, effective_day, catch_up_days),
+        _unrecorded(ASSIGNMENT.key_sql(Assignment.id, Assignment.due, Assignment.assignee_id, late)),
     )
     if forum_ids is not None:
         stmt = stmt.where(Assignment.forum_id.in_(list(forum_ids)))
     return list(session.scalars(stmt.order_by(Assignment.due, Assignment.id)))
 
 
-_FOLLOW_UP_KEY_SQL = {
-    # The key handlers.reminders gives the responsible person's reminder for the latest occasion on or
-    # before :eff ('reminder:follow_up:f<id>:<before|due>:<due>:p<responsible>').
-    "postgresql": """
-        'reminder\\:follow_up\\:f' || follow_up.id || '\\:' ||
-        CASE WHEN follow_up.due > CAST(:eff AS date) THEN 'before\\:' ELSE 'due\\:' END ||
-        CAST(follow_up.due AS text) || '\\:p' || follow_up.responsible_id
-    """,
-    "sqlite": """
-        'reminder\\:follow_up\\:f' || follow_up.id || '\\:' ||
-        CASE WHEN follow_up.due > :eff THEN 'before\\:' ELSE 'due\\:' END ||
-        follow_up.due || '\\:p' || follow_up.responsible_id
-    """,
-}
-
-
 def open_follow_ups_unreminded(session: Session, *, effective_day: date, first_due: date,
                                forum_ids: Sequence[int] | None = None) -> list[tuple[FollowUp, Case]]:
     """Open follow-ups due in [first_due, effective_day + 7] whose latest reminder occasion by
-    `effective_day` (7 days before, on the date) has not been recorded for the responsible person, with
-    their cases. A range scan of the (done_at, due) index with one outbox-key probe per row."""
-    dialect = session.get_bind().dialect.name
-    key_sql = _FOLLOW_UP_KEY_SQL.get(dialect, _FOLLOW_UP_KEY_SQL["postgresql"])
-    missing = text(f"NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = {key_sql})").bindparams(
-        eff=effective_day.isoformat() if dialect == "sqlite" else effective_day
-    )
+    `effective_day` (FOLLOW_UP: 7 days before, on the date) has not been recorded for the responsible
+    person, with their cases. A range scan of the (done_at, due) index with one ledger-key probe per row."""
+    late = _days_late(session.get_bind().dialect.name, effective_day, FollowUp.due)
     stmt = (
         select(FollowUp, Case)
         .join(Case, Case.id == FollowUp.case_id)
         .where(FollowUp.done_at.is_(None), FollowUp.due >= first_due,
-               FollowUp.due <= effective_day + timedelta(days=7), missing)
+               FollowUp.due <= effective_day + timedelta(days=FOLLOW_UP.before),
+               _unrecorded(FOLLOW_UP.key_sql(FollowUp.id, FollowUp.due, FollowUp.responsible_id, late)))
         .order_by(FollowUp.due, FollowUp.id)
     )
     if forum_ids is not None:
@@ -255,12 +298,12 @@ def undecided_case_items(session: Session, meeting_id: int) -> list[tuple[Agenda
 
 
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
-    """Which of these outbox keys are already recorded (unique index on outbox.key)."""
+    """Which of these reminder keys are already in the ledger (unique index on reminder_ledger.key)."""
     wanted = sorted(set(keys))
     found: set[str] = set()
     for i in range(0, len(wanted), _CHUNK):
         chunk = wanted[i : i + _CHUNK]
-        found.update(session.scalars(select(Outbox.key).where(Outbox.key.in_(chunk))))
+        found.update(session.scalars(select(ReminderLedger.key).where(ReminderLedger.key.in_(chunk))))
     return found
 
 
@@ -269,8 +312,6 @@ class LedgerEntry:
     key: str
     kind: str
     person_id: int | None
-    forum_id: int | None
-    payload: dict[str, Any]
 
 
 def record_ledger(session: Session, entries: Sequence[LedgerEntry], *, now: datetime) -> dict[str, int]:
@@ -287,52 +328,36 @@ def record_ledger(session: Session, entries: Sequence[LedgerEntry], *, now: date
     ordered = sorted(entries, key=lambda e: e.key)
     inserted: dict[str, int] = {}
     for i in range(0, len(ordered), _CHUNK):
-        rows = [
-            dict(
-                key=e.key[:300],
-                kind=e.kind,
-                payload=e.payload,
-                person_id=e.person_id,
-                forum_id=e.forum_id,
-                status=MERGED,
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            for e in ordered[i : i + _CHUNK]
-        ]
+        rows = [dict(key=e.key[:300], kind=e.kind, person_id=e.person_id, created_at=now)
+                for e in ordered[i : i + _CHUNK]]
         stmt = (
-            insert(Outbox)
+            insert(ReminderLedger)
             .values(rows)
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(Outbox.id, Outbox.key)
+            .returning(ReminderLedger.id, ReminderLedger.key)
         )
         for row_id, key in session.execute(stmt):
             inserted[key] = row_id
     return inserted
 
 
-def link_ledger(session: Session, links: dict[int, dict[str, Any]]) -> None:
-    """Point ledger rows at their delivery: {ledger row id: new payload}."""
+def link_ledger(session: Session, links: dict[int, int]) -> None:
+    """Point ledger rows at the delivery that carried them: {ledger row id: outbox row id}."""
     if not links:
         return
-    table = Outbox.__table__
+    table = ReminderLedger.__table__
     session.execute(
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values(payload=bindparam("new_payload", type_=table.c.payload.type)),
-        [{"row_id": i, "new_payload": p} for i, p in links.items()],
+        update(table).where(table.c.id == bindparam("row_id")).values(delivery_id=bindparam("delivery")),
+        [{"row_id": i, "delivery": d} for i, d in links.items()],
     )
 
 
-def ledger_of(session: Session, delivery_ids: Sequence[int] | None = None) -> list[Outbox]:
+def ledger_of(session: Session, delivery_ids: Sequence[int] | None = None) -> list[ReminderLedger]:
     """Ledger rows (optionally only those of some deliveries), oldest first."""
-    stmt = select(Outbox).where(Outbox.status == MERGED).order_by(Outbox.id)
-    rows = list(session.scalars(stmt))
-    if delivery_ids is None:
-        return rows
-    wanted = set(delivery_ids)
-    return [r for r in rows if (r.payload or {}).get("delivery") in wanted]
+    stmt = select(ReminderLedger).order_by(ReminderLedger.id)
+    if delivery_ids is not None:
+        stmt = stmt.where(ReminderLedger.delivery_id.in_(list(delivery_ids)))
+    return list(session.scalars(stmt))
 
 
 def people_by_id(session: Session, ids: Iterable[int]) -> dict[int, Person]:

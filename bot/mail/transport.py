@@ -1,7 +1,7 @@
 """The e-mail transport: outbox rows sent through the organisation's SMTP relay with aiosmtplib.
 
 `prepare` builds the message from the store (bot.mail.render) in the deliverer's database thread;
-`deliver` then talks SMTP on the event loop with no database connection held. The relay's answer
+`send` then talks SMTP on the event loop with no database connection held. The relay's answer
 decides what the outbox does: a 4xx reply, a refused connection or a timeout is a TransientError
 (tried again with the outbox's back-off), a 5xx reply a PermanentError carrying the server's reason
 (listed by `kansli utskick --misslyckade`).
@@ -16,7 +16,7 @@ from email.message import EmailMessage
 import aiosmtplib
 from sqlalchemy.orm import Session
 
-from bot.delivery import PermanentError, Recipient, TransientError
+from bot.delivery import Outgoing, PermanentError, Recipient, TransientError
 from bot.mail.render import MailConfig, build
 from handlers.base import Reply
 from storage.models import Outbox
@@ -65,14 +65,15 @@ class EmailTransport:
         return person is not None and bool(person.email) and not person.erased
 
     def prepare(self, session: Session, recipient: Recipient, reply: Reply, row: Outbox, *,
-                now: datetime) -> EmailMessage:
+                now: datetime) -> Outgoing:
+        """The e-mail, built from the store (attachments, calendar invitation) on a database thread."""
         assert recipient.person is not None
-        return build(session, self.config, recipient.person, reply, row, now=now)
+        return Outgoing.of(recipient, reply, row, build(session, self.config, recipient.person, reply, row, now=now))
 
-    async def deliver(self, message: EmailMessage) -> None:
+    async def send(self, message: Outgoing) -> None:
         try:
             await aiosmtplib.send(
-                message,
+                message.address,
                 hostname=self.host,
                 port=self.port,
                 username=self.user or None,
@@ -87,5 +88,3 @@ class EmailTransport:
                 raise
             raise mapped from exc
 
-    async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Outbox) -> None:
-        raise RuntimeError("the e-mail transport is prepared in the database thread, then delivered")

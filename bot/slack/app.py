@@ -13,7 +13,6 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Awaitable
 from urllib.parse import parse_qs
 
@@ -100,7 +99,6 @@ class SlackBot:
         # Signature check for HTTP mode (Socket Mode needs no signing secret).
         self.verifier = SignatureVerifier(settings.slack_signing_secret) if settings.slack_signing_secret else None
         self.form_budget = FORM_BUDGET
-        self._pruned_at: datetime | None = None
         self._socket: Any = None
         self._socket_task: asyncio.Task[None] | None = None
         self._inflight = 0
@@ -286,10 +284,7 @@ class SlackBot:
     def _record_event(self, key: str) -> bool:
         now = self.services.clock()
         with self.services.sessionmaker() as session:
-            new = events.record_once(session, key, at=now)
-            if self._pruned_at is None or now - self._pruned_at > events.PRUNE_EVERY:
-                events.forget_before(session, prefix="slack:", before=now - events.MEMORY)
-                self._pruned_at = now
+            new = events.record_once(session, key, at=now)  # the scheduler prunes old records (bot.scheduler)
             session.commit()
         if not new:
             log.info("slack request %s already handled; repeat ignored", key[:60])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -31,7 +32,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
-from bot.delivery import PermanentError, Recipient, TransientError
+from bot.delivery import Outgoing, PermanentError, Recipient, TransientError
 from bot.render.slack import fallback_text, render_pages
 from handlers.base import Reply
 from storage.models import Outbox
@@ -144,14 +145,20 @@ class SlackTransport:
             return bool(recipient.person.slack_user_id) and not recipient.person.erased
         return recipient.forum is not None and bool(recipient.forum.slack_channel)
 
-    async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Outbox | None = None) -> None:
+    def prepare(self, session: Session, recipient: Recipient, reply: Reply, row: Outbox | None, *,
+                now: datetime) -> Outgoing:
+        """The address: ("user", Slack user id) for a person (a DM is opened at sending), ("channel", id)
+        for a forum."""
+        if recipient.person is not None:
+            return Outgoing.of(recipient, reply, row, ("user", str(recipient.person.slack_user_id)))
+        assert recipient.forum is not None
+        return Outgoing.of(recipient, reply, row, ("channel", str(recipient.forum.slack_channel)))
+
+    async def send(self, message: Outgoing) -> None:
+        kind, target = message.address
         try:
-            if recipient.person is not None:
-                channel = await self.open_dm(str(recipient.person.slack_user_id))
-            else:
-                assert recipient.forum is not None
-                channel = str(recipient.forum.slack_channel)
-            await self.post(channel, reply)
+            channel = await self.open_dm(target) if kind == "user" else target
+            await self.post(channel, message.reply)
         except Exception as exc:  # noqa: BLE001 - mapped to what the outbox understands
             mapped = classify(exc)
             if mapped is exc:

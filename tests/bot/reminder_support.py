@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.delivery import Deliverer, Recipient
+from bot.delivery import Deliverer, Outgoing, Recipient
 from handlers.base import Reply
 from handlers.fmt import local
-from storage.models import Outbox
+from storage.models import Outbox, ReminderLedger
 
 
 @dataclass
@@ -54,16 +54,19 @@ class Recorder:
     def can_reach(self, session: Session, recipient: Recipient) -> bool:
         return True
 
-    async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Outbox) -> None:
+    def prepare(self, session: Session, recipient: Recipient, reply: Reply, row: Outbox, *,
+                now: datetime) -> Outgoing:
+        parts = list(session.scalars(select(ReminderLedger.key).where(ReminderLedger.delivery_id == row.id))
+                     ) if self.with_parts else []
+        return Outgoing.of(recipient, reply, row, (row.kind, row.next_attempt_at, sorted(parts)))
+
+    async def send(self, message: Outgoing) -> None:
         if self.fail is not None:
             raise self.fail
-        parts = [
-            r.key
-            for r in session.scalars(select(Outbox).where(Outbox.status == "merged"))
-            if (r.payload or {}).get("delivery") == row.id
-        ] if self.with_parts else []
-        self.sent.append(Sent(to=recipient.label, reply=reply, row_id=row.id, kind=row.kind,
-                              at=self.now or row.next_attempt_at, parts=sorted(parts)))
+        kind, due_at, parts = message.address
+        assert message.row_id is not None
+        self.sent.append(Sent(to=message.label, reply=message.reply, row_id=message.row_id, kind=kind,
+                              at=self.now or due_at, parts=parts))
 
 
 def services(maker: sessionmaker[Session], transport: Any) -> SimpleNamespace:

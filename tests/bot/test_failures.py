@@ -66,11 +66,11 @@ class Recorder:
     def can_reach(self, session: Session, recipient: Any) -> bool:
         return True
 
-    async def send(self, session: Session, recipient: Any, reply: Any, *, row: Outbox) -> None:
+    async def send(self, message: Any) -> None:
         self.attempts += 1
         if self.fail:
             raise self.fail.pop(0)
-        self.sent.append(row.key)
+        self.sent.append(message.key)
 
 
 def rows(maker: sessionmaker[Session]) -> dict[str, Outbox]:
@@ -187,9 +187,9 @@ DELIVER_AND_HANG = textwrap.dedent("""
         name = "console"
         def can_reach(self, session, recipient):
             return True
-        async def send(self, session, recipient, reply, *, row):
+        async def send(self, message):
             with open(log, "a") as fh:
-                fh.write(row.key + "\\n")
+                fh.write(message.key + "\\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             if sum(1 for _ in open(log)) >= 2:

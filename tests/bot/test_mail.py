@@ -94,7 +94,7 @@ def test_user_text_with_line_breaks_cannot_add_a_header(network, smtp) -> None: 
     outcome, _ = kansli("per.ek", "/anmäl ärende Budget\r\nBcc: evil@attacker.example\r\nX-Evil: 1; forum: lchnv")
     assert outcome.reply.ok, outcome.reply.plain_text()
     with network() as s:
-        rows = list(s.scalars(select(Outbox).where(Outbox.kind != "merged")))
+        rows = list(s.scalars(select(Outbox)))
         rows = [r for r in rows if r.person_id is not None]
     # Raised in a chat nobody reaches (only e-mail): the coordinator is told by e-mail.
     assert smtp.inbox.received, [r.last_error for r in rows]
@@ -153,10 +153,10 @@ class Chat:
     def can_reach(self, session, recipient) -> bool:  # type: ignore[no-untyped-def]
         return recipient.person is not None and bool(recipient.person.slack_user_id)
 
-    async def send(self, session, recipient, reply, *, row) -> None:  # type: ignore[no-untyped-def]
-        if recipient.person.handle in self.refuse:
+    async def send(self, message) -> None:  # type: ignore[no-untyped-def]
+        if message.label in self.refuse:
             raise PermanentError("slack: user_disabled")
-        self.sent.append(recipient.person.handle)
+        self.sent.append(message.label)
 
 
 def test_chat_first_email_when_chosen_or_when_chat_fails_for_good(network, smtp) -> None:  # type: ignore[no-untyped-def]

@@ -257,10 +257,10 @@ class Recorder:
     def can_reach(self, session, recipient) -> bool:  # type: ignore[no-untyped-def]
         return True
 
-    async def send(self, session, recipient, reply, *, row) -> None:  # type: ignore[no-untyped-def]
+    async def send(self, message) -> None:  # type: ignore[no-untyped-def]
         await asyncio.sleep(0)
         with self.lock:
-            self.sent.append(row.key)
+            self.sent.append(message.key)
 
 
 def test_two_deliverers_at_once_send_each_message_exactly_once(live: Services) -> None:

@@ -128,8 +128,7 @@ def test_a_failed_delivery_stays_pending_with_back_off_and_is_sent_once_later(ne
     down = Recorder(fail=TransientError("Slack svarade 503"))
     assert tick(network, down, at("2020-02-25T08:00")) == []
     with network() as s:
-        row = s.scalar(select(Outbox).where(Outbox.person_id == _person(s, "maria.lind").id,
-                                            Outbox.status != "merged"))
+        row = s.scalar(select(Outbox).where(Outbox.person_id == _person(s, "maria.lind").id))
         assert (row.status, row.attempts) == ("pending", 1)
         assert "503" in row.last_error
         assert row.next_attempt_at == at("2020-02-25T08:00:30")
@@ -243,6 +242,8 @@ def test_a_pass_with_more_than_one_claim_of_deliveries_sends_them_all(network) -
             s.add(p)
             s.flush()
             s.add(Assignment(forum_id=lchnv, assignee_id=p.id, title=f"Uppdrag {i}", due=date(2020, 4, 1)))
+        s.execute(update(Outbox).where(Outbox.key == "pending-long-ago")
+                  .values(next_attempt_at=at("2020-07-01T08:00")))
         s.commit()
     rec = Recorder(with_parts=False)
     sent = tick(network, rec, at("2020-04-01T08:00"))
@@ -250,3 +251,70 @@ def test_a_pass_with_more_than_one_claim_of_deliveries_sends_them_all(network) -
     coordinator = next(m for m in sent if m.to == "maria.lind")
     assert coordinator.reply.title == "230 påminnelser från kansli"
     assert "Ytterligare 215 påminnelser" in coordinator.text
+
+
+# ------------------------------------------------------------------------------------ pruning
+
+
+def _outbox_row(key: str, status: str, *, created: str, sent: str | None = None) -> Outbox:
+    return Outbox(key=key, kind="test", payload={}, status=status, attempts=0, created_at=at(created),
+                  next_attempt_at=at(created), sent_at=at(sent) if sent else None)
+
+
+def test_a_pass_prunes_old_event_records_and_old_delivered_messages_once_an_hour(network) -> None:
+    from datetime import timedelta
+
+    from bot.scheduler import run_pass
+    from storage.models import ProcessedEvent
+    from tests.bot.reminder_support import services as pass_services
+
+    now = at("2020-06-01T08:00")
+    with network() as s:
+        s.add_all([
+            ProcessedEvent(event_key="slack:Ev-old", at=now - timedelta(days=3)),
+            ProcessedEvent(event_key="teams:c:old", at=now - timedelta(days=3)),
+            ProcessedEvent(event_key="teams:c:recent", at=now - timedelta(hours=5)),
+            _outbox_row("sent-long-ago", "sent", created="2020-01-02T08:00", sent="2020-01-02T08:01"),
+            _outbox_row("sent-lately", "sent", created="2020-05-01T08:00", sent="2020-05-01T08:01"),
+            _outbox_row("failed-long-ago", "failed", created="2020-01-02T08:00"),
+            _outbox_row("pending-long-ago", "pending", created="2020-01-02T08:00"),  # waits for a retry
+        ])
+        s.execute(update(Outbox).where(Outbox.key == "pending-long-ago")
+                  .values(next_attempt_at=at("2020-07-01T08:00")))
+        s.commit()
+    rec = Recorder(with_parts=False)
+    rec.now = now
+    svc = pass_services(network, rec)
+    counts = asyncio.run(run_pass(svc, now=now))
+    assert counts["events_forgotten"] == 2 and counts["outbox_pruned"] == 1
+    with network() as s:
+        assert set(s.scalars(select(ProcessedEvent.event_key))) == {"teams:c:recent"}
+        keys = set(s.scalars(select(Outbox.key)))
+    assert {"sent-lately", "failed-long-ago", "pending-long-ago"} <= keys  # recent and undelivered ones stay
+    assert "sent-long-ago" not in keys
+
+    # Within the hour a pass does not prune again; an hour later it does.
+    with network() as s:
+        s.add(ProcessedEvent(event_key="slack:Ev-old2", at=now - timedelta(days=3)))
+        s.commit()
+    asyncio.run(run_pass(svc, now=now + timedelta(minutes=30)))
+    with network() as s:
+        assert "slack:Ev-old2" in set(s.scalars(select(ProcessedEvent.event_key)))
+    asyncio.run(run_pass(svc, now=now + timedelta(minutes=61)))
+    with network() as s:
+        assert "slack:Ev-old2" not in set(s.scalars(select(ProcessedEvent.event_key)))
+
+
+def test_the_retention_period_follows_the_setting(network) -> None:
+    from types import SimpleNamespace
+
+    from bot.scheduler import prune
+
+    with network() as s:
+        s.add_all([_outbox_row("sent-40-days-ago", "sent", created="2020-04-22T08:00", sent="2020-04-22T08:00"),
+                   _outbox_row("sent-20-days-ago", "sent", created="2020-05-12T08:00", sent="2020-05-12T08:00")])
+        s.commit()
+    svc = SimpleNamespace(sessionmaker=network, settings=SimpleNamespace(outbox_retention_days=30))
+    assert prune(svc, at("2020-06-01T08:00"))["outbox_pruned"] == 1
+    with network() as s:
+        assert set(s.scalars(select(Outbox.key).where(Outbox.kind == "test"))) == {"sent-20-days-ago"}

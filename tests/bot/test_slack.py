@@ -300,6 +300,26 @@ def test_direct_message_runs_the_command_without_a_slash(people, engine) -> None
     run(go())
 
 
+def test_a_turn_deletes_no_old_event_records(people, engine) -> None:
+    # Forgetting handled events is the scheduler's work (bot.scheduler.prune), never a user's turn.
+    from datetime import datetime, timezone
+
+    with people() as s:
+        s.add(ProcessedEvent(event_key="slack:Ev-ancient", at=datetime(2000, 1, 1, tzinfo=timezone.utc)))
+        s.commit()
+
+    async def go() -> None:
+        async with slack_app(people, engine) as h:
+            await h.event(dm_event(PER, "möten"))
+            await h.standin.wait_for(lambda: h.standin.of("chat.postMessage"))
+
+    run(go())
+    with people() as s:
+        keys = set(s.scalars(select(ProcessedEvent.event_key)))
+    assert "slack:Ev-ancient" in keys
+    assert len(keys) >= 2  # this event (and its request signature) recorded beside it
+
+
 def test_mention_in_a_forum_channel_answers_the_asker_privately_in_that_channel(people, engine, commands) -> None:
     seen: list[str] = []
 

@@ -143,13 +143,16 @@ def test_a_list_beyond_five_messages_is_cut_with_a_note_when_asked() -> None:
 
 
 def test_slacks_own_limits_are_still_checked_when_a_block_is_built() -> None:
-    # bot.render.slack finds each model's validators once instead of on every object; they must still
-    # refuse what Slack would refuse, so a broken message fails here and not at Slack.
+    # kansli renders with slack_sdk's own validation, not patched (slack-sdk 3.48 finds each model's
+    # validators once itself); it refuses what Slack would refuse, so a broken message fails here.
     import pytest
     from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models import basic_objects
     from slack_sdk.models.blocks import ButtonElement, HeaderBlock, SectionBlock
 
-    import bot.render.slack  # noqa: F401 - installs the faster validation
+    import bot.render.slack  # noqa: F401
+
+    assert basic_objects.JsonObject.validate_json.__module__ == "slack_sdk.models.basic_objects"
 
     with pytest.raises(SlackObjectFormationError):
         HeaderBlock(text="x" * 151).to_dict()

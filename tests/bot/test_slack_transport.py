@@ -33,6 +33,14 @@ async def _with_transport(work, *, retry_interval: float = 0.0):  # type: ignore
         await standin.close()
 
 
+async def _send(transport: SlackTransport, recipient: Recipient) -> None:
+    """As the deliverer does: the address read beforehand (no store needed here), then the send."""
+    from datetime import datetime, timezone
+
+    await transport.send(transport.prepare(None, recipient, NOTE, None,  # type: ignore[arg-type]
+                                           now=datetime(2020, 2, 28, 8, tzinfo=timezone.utc)))
+
+
 def _person(handle: str, slack: str | None) -> Person:
     return Person(handle=handle, name=handle, slack_user_id=slack)
 
@@ -42,8 +50,8 @@ def test_a_person_is_reached_by_dm_and_a_forum_in_its_channel() -> None:
     forum = Forum(key="lchnv", name="LCHNV", slack_channel="C01LCHNV")
 
     async def work(standin: SlackStandIn, transport: SlackTransport) -> None:
-        await transport.send(None, Recipient(person=maria, forum=None), NOTE)  # type: ignore[arg-type]
-        await transport.send(None, Recipient(person=None, forum=forum), NOTE)  # type: ignore[arg-type]
+        await _send(transport, Recipient(person=maria, forum=None))
+        await _send(transport, Recipient(person=None, forum=forum))
         assert [c.method for c in standin.calls] == ["conversations.open", "chat.postMessage", "chat.postMessage"]
         opened, dm, channel = standin.calls
         assert opened.args["users"] == "U0MARIALIND"
@@ -69,7 +77,7 @@ def test_rate_limit_waits_for_retry_after_and_then_sends() -> None:
 
     async def work(standin: SlackStandIn, transport: SlackTransport) -> None:
         standin.fail("chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, headers={"Retry-After": "0"})
-        await transport.send(None, Recipient(None, forum), NOTE)  # type: ignore[arg-type]
+        await _send(transport, Recipient(None, forum))
         assert len(standin.of("chat.postMessage")) == 2
 
     run(_with_transport(work))
@@ -81,7 +89,7 @@ def test_a_server_error_is_retried_and_then_sent(status: int) -> None:
 
     async def work(standin: SlackStandIn, transport: SlackTransport) -> None:
         standin.fail("chat.postMessage", status, {"ok": False, "error": "internal_error"})
-        await transport.send(None, Recipient(None, forum), NOTE)  # type: ignore[arg-type]
+        await _send(transport, Recipient(None, forum))
         assert len(standin.of("chat.postMessage")) == 2
 
     run(_with_transport(work))
@@ -104,7 +112,7 @@ def test_final_failures_become_transient_or_permanent(method, status, body, expe
     async def work(standin: SlackStandIn, transport: SlackTransport) -> None:
         standin.fail(method, status, body, times=5, headers={"Retry-After": "0"} if status == 429 else None)
         with pytest.raises(expected):
-            await transport.send(None, Recipient(maria, None), NOTE)  # type: ignore[arg-type]
+            await _send(transport, Recipient(maria, None))
 
     run(_with_transport(work))
 
@@ -116,7 +124,7 @@ def test_slack_unreachable_is_transient() -> None:
         await standin.close()  # nothing listens there any more
         transport = SlackTransport(make_client(TOKEN, url, retry_interval=0.0))
         with pytest.raises(TransientError):
-            await transport.send(None, Recipient(None, Forum(key="f", name="F", slack_channel="C1")), NOTE)  # type: ignore[arg-type]
+            await _send(transport, Recipient(None, Forum(key="f", name="F", slack_channel="C1")))
 
     run(go())
 

@@ -136,7 +136,7 @@ def cmd_utskick(args: argparse.Namespace) -> int:
         else:
             print(f"{n} misslyckade utskick ligger i kön igen och skickas nu:")
             sent = {"sent": 0, "waiting": 0, "failed": 0}
-            for _ in range(100):
+            for __ in range(100):
                 done = asyncio.run(services.deliverer.deliver(now=now))
                 for k, v in done.items():
                     sent[k] = sent.get(k, 0) + v

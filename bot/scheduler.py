@@ -79,7 +79,7 @@ async def run_pass(services: Any, *, now: datetime) -> dict[str, int]:
     deleted = await in_thread(purge_notes, services, now)
     if deleted:
         counts["notes_deleted"] = deleted
-    for _ in range(MAX_DELIVERY_ROUNDS):
+    for __ in range(MAX_DELIVERY_ROUNDS):
         done = await services.deliverer.deliver(now=now)
         for k, v in done.items():
             counts[k] = counts.get(k, 0) + v
@@ -141,7 +141,7 @@ def setup(app: Any, services: Any) -> None:
         scheduler.shutdown(wait=False)  # no new passes; AsyncIOScheduler stops on the loop's next turn
         async with state["lock"]:  # wait for a pass that is running to finish
             pass
-        for _ in range(100):
+        for __ in range(100):
             if not scheduler.running:
                 break
             await asyncio.sleep(0.01)

@@ -261,7 +261,7 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
             # "; ersättare: @x: note" – the note runs from that colon to the end of the line
             value, rest = value[:colon], value[colon:]
         else:
-            value, _, after = value.partition(";")
+            value, __, after = value.partition(";")
             rest = (";" + after) if after else ""
         value = value.strip()
         if name in {"ersattare", "substitute"} and allow_note:
@@ -449,8 +449,8 @@ def choose_meeting(
         what = format_date(req.day)
     else:
         assert req.span is not None
-        start, _ = _utc_day(req.span[0])
-        _, end = _utc_day(req.span[1])
+        start, __ = _utc_day(req.span[0])
+        __, end = _utc_day(req.span[1])
         found = queries.meetings_on(ctx.session, forums, start, end)
         what = f"mellan {format_date(req.span[0])} och {format_date(req.span[1])}"
     if only is not None:
@@ -574,7 +574,7 @@ def leadership(session: Any, meeting: Meeting, active: dict[int, Absence]) -> Le
             no_leader = True
         elif len(absent_vices) == len(vices):
             no_leader = any(
-                _overlap(cp, vp) is not False for _, cp in absent_chairs for _, vp in absent_vices
+                _overlap(cp, vp) is not False for __, cp in absent_chairs for __, vp in absent_vices
             )
     return Leadership(absent_chairs, absent_vices, vices, no_leader)
 
@@ -594,7 +594,7 @@ def leader_note(session: Any, meeting: Meeting, absence: Absence, *, roles: set[
         lead = leadership(session, meeting, active)
         if lead.no_leader:
             return "ordförande; ingen vice ordförande kan leda – utse en mötesledare"
-        present = [p for p in lead.vice_people if p.id not in {v.id for v, _ in lead.vices}]
+        present = [p for p in lead.vice_people if p.id not in {v.id for v, __ in lead.vices}]
         leaders = present or lead.vice_people
         if leaders:
             return f"ordförande; vice ordförande {', '.join(p.name for p in leaders)} leder"
@@ -648,7 +648,7 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
         text = f"Ingen kan leda {label}. Frånvaro är anmäld av {' och '.join(parts)}."
         if not after.vice_people:
             text += " Forumet har ingen vice ordförande."
-        if all(pt.whole for _, pt in after.chairs + after.vices):
+        if all(pt.whole for __, pt in after.chairs + after.vices):
             text += " Utse en annan mötesledare för mötet, eller flytta det."
         else:
             text += " Utse en annan mötesledare för den delen av mötet, eller flytta mötet."

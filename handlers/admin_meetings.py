@@ -24,6 +24,7 @@ from handlers.common import (
 )
 from handlers.fmt import STOCKHOLM, format_date, format_span, format_time_range, local
 from handlers.registry import command
+from handlers.i18n import _, ngettext
 from storage import admin as store
 from storage import queries
 from storage.models import Forum, Meeting
@@ -195,8 +196,7 @@ def new_meetings(ctx: Context, args: str) -> Reply:
         deadlines = _deadline_line(forum, p.day)
         lines.append(line + (f". {deadlines}" if deadlines else ""))
     n = len(planned)
-    title = (f"Möte planerat för {forum_label(forum)}" if n == 1
-             else f"{n} möten planerade för {forum_label(forum)}")
+    title = ngettext("Möte planerat för {forum}", "{n} möten planerade för {forum}", n, forum=forum_label(forum))
     return Reply(
         title=title,
         sections=[Section(lines=lines)],
@@ -280,7 +280,7 @@ def move_meeting(ctx: Context, args: str) -> Reply:
          order=13)
 def cancel_meeting(ctx: Context, args: str) -> Reply:
     forum, rest = planning_forum(ctx, args, doing="ställa in möten")
-    head, _ = split_options(rest)
+    head, __ = split_options(rest)
     value, tail = ctx.split(head)
     if value is None:
         raise UserError(f"Ange mötets datum, till exempel '/möte ställ in 4 februari: för få anmälda ärenden'. "

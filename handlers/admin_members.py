@@ -497,7 +497,7 @@ def set_role(ctx: Context, args: str) -> Reply:
 @command("ledamöter", "ledamoter", "deltagare", "members", usage="/ledamöter [; forum: ID]",
          help="forumets ledamöter med organisation, titel och roller", order=65)
 def list_members(ctx: Context, args: str) -> Reply:
-    named, _ = pop_forum_option(ctx, args)
+    named, __ = pop_forum_option(ctx, args)
     forum = choose_forum(ctx, named)
     if forum.id not in {f.id for f in queries.forums_of(ctx.session, ctx.person, on=ctx.today)}:
         raise UserError(f"Ledamotslistan för {forum_label(forum)} visas bara för forumets deltagare.")

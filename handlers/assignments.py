@@ -42,6 +42,7 @@ from handlers.common import (
 )
 from handlers.fmt import format_date, format_days
 from handlers.registry import command, normalise
+from handlers.i18n import _, ngettext
 from storage import cases as store
 from storage import queries
 from storage.models import Assignment, AssignmentExtension, Forum, Meeting
@@ -154,7 +155,7 @@ def new_assignment(ctx: Context, args: str) -> Reply:
     due = read_due(ctx, options["senast"])  # a date that cannot be is refused before any question of forum
     case = None
     if options.get("ärende"):
-        number, _ = split_number(options["ärende"], usage=NEW_USAGE)
+        number, __ = split_number(options["ärende"], usage=NEW_USAGE)
         case = find_case(ctx, number, named)
         refuse_if_closed(case)
         forum: Forum = case.forum
@@ -354,9 +355,8 @@ def _listing(ctx: Context, title: str, found: list[Assignment], *, empty: str, s
     if not found:
         return Reply(title=title, lines=[empty])
     overdue = sum(1 for a in found if a.due < ctx.today)
-    count = "1 öppet uppdrag" if len(found) == 1 else f"{len(found)} öppna uppdrag"
-    context = [count + (f", varav {overdue} försenat." if overdue == 1 else
-                        f", varav {overdue} försenade." if overdue else ".")]
+    count = ngettext("{n} öppet uppdrag", "{n} öppna uppdrag", len(found))
+    context = [count + (ngettext(", varav {n} försenat.", ", varav {n} försenade.", overdue) if overdue else ".")]
     return Reply(title=title, sections=[assignment_section(ctx, a, show_assignee=show_assignee) for a in found],
                  context=context)
 

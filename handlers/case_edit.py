@@ -46,7 +46,7 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
         raise UserError(f"{why} Be samordnaren ändra ärende {case.number}.")
     body = re.sub(r"^[^\s;]+", "", text.strip(), count=1).strip()  # the word 'ändra'
     body = body if body.startswith(";") else ";" + body
-    _, options = read_options(body, EDIT_KEYS, usage=EDIT_USAGE)
+    __, options = read_options(body, EDIT_KEYS, usage=EDIT_USAGE)
     if not options:
         raise UserError(f"Skriv vad som ändras, till exempel '/ärende {case.number} ändra; titel: Ny rubrik'. "
                         f"Skriv: {EDIT_USAGE}")

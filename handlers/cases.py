@@ -32,6 +32,7 @@ from handlers.common import (
 )
 from handlers.fmt import STOCKHOLM, format_date, format_datetime, format_days, local
 from handlers.registry import command, normalise
+from handlers.i18n import _, ngettext
 from storage import cases as store
 from storage import queries
 from storage.models import Attachment, Case, CaseEvent, Forum, Meeting, Person
@@ -323,7 +324,7 @@ def read_options(text: str, allowed: dict[str, str], *, usage: str) -> tuple[str
         key, sep, value = part.partition(":")
         name = allowed.get(normalise(key)) if sep else None
         if name is None:
-            first, _, rest = part.partition(" ")
+            first, __, rest = part.partition(" ")
             name = allowed.get(normalise(first).rstrip(":"))
             value = rest
         if name is None:
@@ -365,7 +366,7 @@ def read_attachments(text: str) -> list[tuple[str, str | None]]:
             title.append(token)
     if out and title:
         out[-1] = (out[-1][0], " ".join(title))
-    for _, name in out:
+    for __, name in out:
         if name:
             limits.title(name, what="Bilagans namn")
     if not out:
@@ -657,8 +658,8 @@ def list_cases(ctx: Context, args: str) -> Reply:
     return Reply(
         title=f"Ärendelista – {names}",
         sections=sections,
-        context=[f"{len(found)} {'ärende' if len(found) == 1 else 'ärenden'} ({scope}). "
-                 "/ärende NR visar ett ärende med hela historiken."],
+        context=[ngettext("{n} ärende ({scope}).", "{n} ärenden ({scope}).", len(found), scope=scope)
+                 + " " + _("/ärende NR visar ett ärende med hela historiken.")],
     )
 
 
@@ -1103,7 +1104,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
     lines = [
         f"Dagordningen för {genitive(forum)} möte {meeting_label(meeting)} är "
         + (f"publicerad på nytt som version {version.version}" if again else "publicerad")
-        + f" i forumets kanal, med {len(items)} {'ärende' if len(items) == 1 else 'ärenden'}."
+        + " " + ngettext("i forumets kanal, med {n} ärende.", "i forumets kanal, med {n} ärenden.", len(items))
     ]
     if again:
         lines.append("Tidigare versioner finns kvar att läsa på mötets webbsida; ärenden som tillkommit sedan "
@@ -1145,7 +1146,8 @@ def close_case(ctx: Context, case: Case, note: str) -> Reply:
     case.closed_at = ctx.now
     detail = "Ärendet avslutades" + (f": {note}" if note else "")
     if open_follow:
-        detail += f"; {len(open_follow)} öppen återkoppling stängdes"
+        detail += ngettext("; {n} öppen återkoppling stängdes", "; {n} öppna återkopplingar stängdes",
+                           len(open_follow))
     add_event(ctx, case, "avslutat", detail + ".")
     ctx.session.flush()
     ctx.audit("case.close", "case", case.id, number=case.number, note=note or None,

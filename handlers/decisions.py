@@ -198,7 +198,7 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     from storage import queries
 
     named, args = pop_forum_option(ctx, args)
-    label, _, rest = args.strip().partition(" ")
+    label, __, rest = args.strip().partition(" ")
     when, text = ctx.split(rest) if rest.strip() and not normalise(rest).startswith("att ") else (None, rest)
     mine = [named] if named else ([f for f in my_forums(ctx) if ctx.roles_in(f) & DECIDERS] or my_forums(ctx))
     if when is not None:
@@ -249,7 +249,7 @@ def decide(ctx: Context, args: str) -> Reply:
         return decide_on_item(ctx, args.strip()[6:])
     case, rest = case_from_args(ctx, args, usage=BESLUT_USAGE)
     require_role(ctx, case.forum, DECIDERS, doing="föra in beslut")
-    first, _, tail = rest.partition(" ")
+    first, __, tail = rest.partition(" ")
     if normalise(first).rstrip(":") in REMIT_WORDS:
         item = _refuse_unless_on_agenda(ctx, case, "återremittera det")
         return remit(ctx, case, tail, item)

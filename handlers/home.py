@@ -15,6 +15,7 @@ from handlers.calendar import forum_deadlines
 from handlers.common import forum_label, meeting_label
 from handlers.fmt import STOCKHOLM, format_date, format_datetime, local
 from handlers.registry import command
+from handlers.i18n import _, ngettext
 from storage import queries
 from storage.models import Absence, Assignment, Case, FollowUp, Forum, Meeting
 
@@ -86,7 +87,7 @@ def overview(ctx: Context, args: str) -> Reply:
     lines = []
     for a in assignments[:MAX_ASSIGNMENTS]:
         late = " (försenat)" if a.due < today else ""
-        extended = f", förlängt {len(a.extensions)} gång{'er' if len(a.extensions) > 1 else ''}" if a.extensions else ""
+        extended = ngettext(", förlängt {n} gång", ", förlängt {n} gånger", len(a.extensions)) if a.extensions else ""
         lines.append(f"{a.title} ({forum_label(a.forum)}) – senast {format_date(a.due)}{late}{extended}")
     if len(assignments) > MAX_ASSIGNMENTS:
         lines.append("Fler uppdrag finns; skriv /uppdrag för hela listan.")
@@ -167,8 +168,10 @@ def _duties_this_week(ctx: Context, forums: list[Forum]) -> Section | None:
             ))
             if waiting:
                 numbers = ", ".join(c.number for c in waiting[:10]) + (" …" if len(waiting) > 10 else "")
-                lines.append(f"{label}: {len(waiting)} {'ärende väntar' if len(waiting) == 1 else 'ärenden väntar'} "
-                             f"på beredning ({numbers}); /ärenden aktualiserat visar dem.")
+                lines.append(ngettext(
+                    "{label}: {n} ärende väntar på beredning ({numbers}); /ärenden aktualiserat visar det.",
+                    "{label}: {n} ärenden väntar på beredning ({numbers}); /ärenden aktualiserat visar dem.",
+                    len(waiting), label=label, numbers=numbers))
     if not duty_forums:
         return None
     return Section(heading=f"Att göra vecka {monday.isocalendar()[1]}",

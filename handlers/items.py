@@ -68,7 +68,7 @@ ITEM_NUMBER = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?$")
 
 
 def _meeting(ctx: Context, forum_text: str | None, when: str | None) -> Meeting:
-    named, _ = pop_forum_option(ctx, f"; forum: {forum_text}") if forum_text else (None, "")
+    named, __ = pop_forum_option(ctx, f"; forum: {forum_text}") if forum_text else (None, "")
     if named is None and when:
         # A coordinator of several forums need not name the forum when only one of them meets that day.
         mine = [f for f in my_forums(ctx) if ctx.roles_in(f) & PREPARERS] or my_forums(ctx)
@@ -266,7 +266,7 @@ def remove(ctx: Context, args: str) -> Reply:
     order=25,
 )
 def item_command(ctx: Context, args: str) -> Reply:
-    word, _, rest = args.strip().partition(" ")
+    word, __, rest = args.strip().partition(" ")
     verb = normalise(word)
     if verb == "ta" and normalise(rest).startswith("bort"):
         return remove(ctx, rest.strip()[4:])

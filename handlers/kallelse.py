@@ -83,7 +83,7 @@ def invitation_messages(session: Session, meeting: Meeting, *, now: datetime) ->
     if meeting.agenda_published_at is None or meeting.starts_at <= now:
         return []
     state = meeting_state(meeting)
-    sent_sequence, _, sent_state = (meeting.invited_state or "").rpartition(":")
+    sent_sequence, __, sent_state = (meeting.invited_state or "").rpartition(":")
     if meeting.invited_state is not None and sent_state == state:
         return []
     if meeting.cancelled and meeting.invited_state is None:

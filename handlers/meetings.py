@@ -6,6 +6,7 @@ from handlers.calendar import forum_deadlines
 from handlers.common import forum_label, meeting_label, my_forums, pop_forum_option
 from handlers.fmt import format_date, local
 from handlers.registry import command
+from handlers.i18n import _, ngettext
 from storage import queries
 
 MAX_MEETINGS = 8
@@ -20,7 +21,7 @@ MAX_MEETINGS = 8
     order=10,
 )
 def list_meetings(ctx: Context, args: str) -> Reply:
-    forum, _ = pop_forum_option(ctx, args)
+    forum, __ = pop_forum_option(ctx, args)
     forums = [forum] if forum else my_forums(ctx)
     meetings = queries.upcoming_meetings(ctx.session, forums, now=ctx.now, limit=MAX_MEETINGS)
     if not meetings:
@@ -50,5 +51,5 @@ def list_meetings(ctx: Context, args: str) -> Reply:
         sections.append(
             Section(heading=f"{forum_label(meeting.forum)}: {meeting_label(meeting)}", lines=lines, fields=fields)
         )
-    return Reply(title="Kommande möten", sections=sections, context=[f"Visar de {len(meetings)} närmaste mötena."])
+    return Reply(title="Kommande möten", sections=sections, context=[ngettext("Visar det närmaste mötet.", "Visar de {n} närmaste mötena.", len(meetings))])
 

@@ -477,7 +477,7 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
     named, args = pop_forum_option(ctx, args)
     if ":" not in args:
         raise UserError(f"Skriv texten efter ett kolon, till exempel: {usage}")
-    head, _, text = args.partition(":")
+    head, __, text = args.partition(":")
     head = head.strip()
     item_no: int | None = None
     m = re.search(r"(?:^|\s)(?:punkt|p\.?)\s*(\d+)\s*$", head, re.IGNORECASE)

@@ -52,7 +52,8 @@ from handlers.agenda import agenda_reply
 from handlers.base import Action, Message, Reply, Section
 from handlers.calendar import Deadlines, deadlines_for, next_working_day, working_days_before
 from handlers.common import forum_label, meeting_label, person_label
-from handlers.fmt import STOCKHOLM, format_date, format_days, local
+from handlers.fmt import STOCKHOLM, format_ago, format_date, format_date_in_sentence, format_days, local
+from handlers.i18n import _, ngettext
 from storage import outbox
 from storage import reminders as store
 from storage.models import Assignment, Case, FollowUp, Forum, Meeting, Person
@@ -94,18 +95,16 @@ def end_of(day: date) -> datetime:
 
 
 def relative_day(d: date, today: date) -> str:
-    """'i dag, fredag 28 februari 2020', 'fredag 28 februari 2020 (om 3 dagar)', '… (2 dagar sedan)'."""
+    """'i dag, fredag 28 februari 2020', 'fredag 28 februari 2020 (om 3 dagar)', '… (för 2 dagar sedan)'."""
     n = (d - today).days
     full = format_date(d)
     if n == 0:
         return f"i dag, {full}"
     if n == 1:
         return f"i morgon, {full}"
-    if n > 1:
-        return f"{full} (om {format_days(n)})"
     if n == -1:
         return f"i går, {full}"
-    return f"{full} ({format_days(-n)} sedan)"
+    return f"{full} ({format_ago(d, today)})"
 
 
 @dataclass
@@ -253,8 +252,8 @@ def _meeting_reminders(p: _Pass) -> None:
         return
     spans = [_meeting_days(r, p.today) for r in {_rules(f) for f in p.forums.values()}]
     # Meetings of the last weeks too: the first working day after a meeting lists what it left undecided.
-    first = min([a for a, _ in spans] + [p.today - timedelta(days=UNTREATED_CATCH_UP_DAYS + 5)])
-    last = max(b for _, b in spans)
+    first = min([a for a, __ in spans] + [p.today - timedelta(days=UNTREATED_CATCH_UP_DAYS + 5)])
+    last = max(b for __, b in spans)
     meetings = store.meetings_for_reminders(
         p.session, wall(first, time(0, 0)), wall(last + timedelta(days=1), time(0, 0)), now=p.now,
         day_end=end_of(p.today),
@@ -451,7 +450,8 @@ def _untreated(p: _Pass, forum: Forum, meeting: store.MeetingRow, day: date) -> 
         n = len(rows)
         return Reply(
             title=f"Ej behandlade ärenden från {forum_label(forum)} {format_date(day)}",
-            lines=[f"{n} {'ärende' if n == 1 else 'ärenden'} på dagordningen för mötet {label} fick inget beslut.",
+            lines=[ngettext("{n} ärende på dagordningen för mötet {label} fick inget beslut.",
+                            "{n} ärenden på dagordningen för mötet {label} fick inget beslut.", n, label=label),
                    "Välj för vart och ett: till nästa möte, åter för beredning eller avsluta. Minnesanteckningarna "
                    "och mötets dagordning ändras inte av det."],
             sections=sections,
@@ -506,7 +506,7 @@ def _follow_up_reminders(p: _Pass) -> None:
         )
         if not rows:
             continue
-        people = store.people_by_id(p.session, [f.responsible_id for f, _ in rows])
+        people = store.people_by_id(p.session, [f.responsible_id for f, __ in rows])
         for fu, case in rows:
             forum = p.forums.get(case.forum_id)
             found = follow_up_occasion(fu.due, eff)
@@ -632,7 +632,7 @@ def _year_end_reminders(p: _Pass) -> None:
             candidates.append((forum, occ, coordinators))
     if not candidates:
         return
-    subject = {f.id: f"y{f.id}-{next_year}" for f, _, _ in candidates}
+    subject = {f.id: f"y{f.id}-{next_year}" for f, __, __ in candidates}
     keys = {f"reminder:year_end:{subject[f.id]}:nov:{occ[1].isoformat()}:p{c}": f.id
             for f, occ, people in candidates for c in people}
     known = store.existing_keys(p.session, keys)
@@ -640,7 +640,7 @@ def _year_end_reminders(p: _Pass) -> None:
     open_forums = [c for c in candidates if c[0].id not in done]
     if not open_forums:
         return
-    ids = [f.id for f, _, _ in open_forums]
+    ids = [f.id for f, __, __ in open_forums]
     counts = store.count_meetings_by_forum(p.session, ids, wall(date(next_year, 1, 1), time(0, 0)),
                                            wall(date(next_year + 1, 1, 1), time(0, 0)))
     recorded = store.roles_recorded_by_forum(p.session, ids, ("chair", "vice_chair"),
@@ -651,10 +651,12 @@ def _year_end_reminders(p: _Pass) -> None:
         if forum.min_meetings_per_year:
             n = counts.get(forum.id, 0)
             if n < forum.min_meetings_per_year:
-                planned = ("inga möten inlagda" if n == 0 else "1 möte inlagt" if n == 1
-                           else f"{n} möten inlagda")
-                problems.append(f"För {next_year} är {planned}; arbetsordningen kräver minst "
-                                f"{forum.min_meetings_per_year}.")
+                problems.append(
+                    _("För {year} är inga möten inlagda; arbetsordningen kräver minst {min}.", year=next_year,
+                      min=forum.min_meetings_per_year) if n == 0 else
+                    ngettext("För {year} är {n} möte inlagt; arbetsordningen kräver minst {min}.",
+                             "För {year} är {n} möten inlagda; arbetsordningen kräver minst {min}.", n,
+                             year=next_year, min=forum.min_meetings_per_year))
                 fixes.append(f"Planera mötena med /möte ny, till exempel '/möte ny 4 februari, 1 april och 3 juni "
                              f"{next_year} kl 9.00–12.00; forum: {forum.key}'.")
         roles = recorded.get(forum.id, set())
@@ -716,12 +718,12 @@ def combine(parts: list[Message], *, today: date) -> Reply:
     rest = parts[FULL_PARTS:]
     if rest:
         sections.append(Section(
-            heading=f"Ytterligare {len(rest)} påminnelser",
+            heading=ngettext("Ytterligare {n} påminnelse", "Ytterligare {n} påminnelser", len(rest)),
             lines=[f"{m.reply.title}: {m.reply.lines[0] if m.reply.lines else ''}".rstrip(": ") for m in rest],
         ))
     return Reply(
-        title=f"{len(parts)} påminnelser från kansli",
-        lines=[f"Det här behöver du hålla koll på {format_date(today)}."],
+        title=ngettext("{n} påminnelse från Kansli", "{n} påminnelser från Kansli", len(parts)),
+        lines=[_("Det här behöver du ta ställning till eller göra {day}.", day=format_date_in_sentence(today))],
         sections=sections,
     )
 

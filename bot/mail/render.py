@@ -46,7 +46,7 @@ class MailConfig:
     @property
     def address(self) -> Address:
         name, addr = parseaddr(self.sender)
-        user, _, domain = addr.partition("@")
+        user, __, domain = addr.partition("@")
         return Address(display_name=one_line(name), username=user, domain=domain)
 
     @property
@@ -60,7 +60,7 @@ def one_line(text: str | None, limit: int = 200) -> str:
 
 
 def recipient_address(person: Person) -> Address:
-    user, _, domain = (person.email or "").strip().partition("@")
+    user, __, domain = (person.email or "").strip().partition("@")
     return Address(display_name=one_line(person.name), username=user, domain=domain)
 
 

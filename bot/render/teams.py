@@ -308,7 +308,7 @@ def _form_values(raw: dict[str, str]) -> dict[str, str]:
 
 def case_command(values: dict[str, Any]) -> str:
     """A submitted case form → the command text, exactly as a member would type it."""
-    v = {k: str(values.get(k) or "").strip().replace(";", ",") for k, _, _ in CASE_FIELDS}
+    v = {k: str(values.get(k) or "").strip().replace(";", ",") for k, __, __ in CASE_FIELDS}
     # Without a title the options still follow the command words ("anmäl ärende ; syfte: …").
     parts = [f"anmäl ärende {v['titel']}" if v["titel"] else "anmäl ärende "]
     if v["syfte"]:

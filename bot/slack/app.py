@@ -434,7 +434,7 @@ class SlackBot:
     async def _submitted(self, ack: Any, user: str, work: Awaitable[Submitted]) -> None:
         """Answer a modal: a quick refusal on the field (the modal stays open), otherwise close it and DM."""
         task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self.form_budget)
+        done, __ = await asyncio.wait({task}, timeout=self.form_budget)
         if task in done and task.exception() is None and task.result().errors:
             await ack(response_action="errors", errors=task.result().errors)
             return

@@ -47,7 +47,7 @@ def test_moten_shows_the_march_meeting_with_its_agenda_deadline(store: Path) -> 
     out = run(["chat", "--as", "maria.lind", "--now", "2020-02-20T09:00", "/möten"], store)
     assert out.returncode == 0, out.stderr
     text = " ".join(out.stdout.split())
-    assert "LCHNV: fredag 6 mars 2020 kl. 09.30–14.00, Myntgatan 2, Falun, lokal Siljan" in text
+    assert "LCHNV: fredag 6 mars 2020, kl. 9.30–14.00, Myntgatan 2, Falun, lokal Siljan" in text
     march = text.split("fredag 6 mars 2020")[1]
     assert march.split("LCHNV")[0].count("Dagordning senast: fredag 28 februari 2020") == 1
 

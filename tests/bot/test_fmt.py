@@ -54,25 +54,25 @@ def test_local_takes_naive_times_as_utc():
 
 
 def test_format_time():
-    assert format_time(time(9, 30)) == "kl. 09.30"
-    assert format_time(datetime(2026, 7, 1, 7, 5, tzinfo=timezone.utc)) == "kl. 09.05"
+    assert format_time(time(9, 30)) == "kl. 9.30"
+    assert format_time(datetime(2026, 7, 1, 7, 5, tzinfo=timezone.utc)) == "kl. 9.05"
 
 
 def test_format_datetime():
-    assert format_datetime(datetime(2020, 2, 28, 9, 30, tzinfo=STOCKHOLM)) == "fredag 28 februari 2020 kl. 09.30"
+    assert format_datetime(datetime(2020, 2, 28, 9, 30, tzinfo=STOCKHOLM)) == "fredag 28 februari 2020 kl. 9.30"
 
 
 def test_format_span_on_one_day():
     start = datetime(2020, 3, 6, 9, 30, tzinfo=STOCKHOLM)
     end = datetime(2020, 3, 6, 14, 0, tzinfo=STOCKHOLM)
-    assert format_span(start, end) == "fredag 6 mars 2020 kl. 09.30–14.00"
-    assert format_span(start, None) == "fredag 6 mars 2020 kl. 09.30"
+    assert format_span(start, end) == "fredag 6 mars 2020, kl. 9.30–14.00"
+    assert format_span(start, None) == "fredag 6 mars 2020, kl. 9.30"
 
 
 def test_format_span_over_midnight_names_both_days():
     start = datetime(2020, 3, 6, 22, 0, tzinfo=STOCKHOLM)
     end = datetime(2020, 3, 7, 2, 0, tzinfo=STOCKHOLM)
-    assert format_span(start, end) == "fredag 6 mars 2020 kl. 22.00 – lördag 7 mars 2020 kl. 02.00"
+    assert format_span(start, end) == "fredag 6 mars 2020, kl. 22.00 – lördag 7 mars 2020, kl. 2.00"
 
 
 @pytest.mark.parametrize("day, text", [
@@ -123,20 +123,20 @@ def test_format_date_range():
 
 
 def test_format_time_range():
-    assert format_time_range(time(9), time(12)) == "kl. 09.00–12.00"
+    assert format_time_range(time(9), time(12)) == "kl. 9.00–12.00"
     assert format_time_range(time(11), None) == "från kl. 11.00"
     assert format_time_range(None, time(10, 30)) == "till kl. 10.30"
 
 
 @pytest.mark.parametrize("phrase, text", [
     ("fredag", "fredag 20 november 2026"),
-    ("3 december kl 9", "torsdag 3 december 2026 kl. 09.00"),
+    ("3 december kl 9", "torsdag 3 december 2026 kl. 9.00"),
     ("vecka 53", "vecka 53, 28 december 2026–3 januari 2027"),
     ("3-5 december", "torsdag 3 december – lördag 5 december 2026"),
-    ("3 december kl 9-12", "torsdag 3 december 2026 kl. 09.00–12.00"),
+    ("3 december kl 9-12", "torsdag 3 december 2026, kl. 9.00–12.00"),
     ("fredag till kl 10.30", "fredag 20 november 2026 till kl. 10.30"),
     ("fredag från kl 11", "fredag 20 november 2026 från kl. 11.00"),
-    ("9-12", "kl. 09.00–12.00"),
+    ("9-12", "kl. 9.00–12.00"),
     ("till kl 10.30", "till kl. 10.30"),
 ])
 def test_format_when_repeats_what_was_understood(phrase, text):

@@ -91,7 +91,7 @@ def test_slash_command_is_acknowledged_and_answered_privately_through_the_respon
             assert answer.args["response_type"] == "ephemeral"
             header = answer.args["blocks"][0]
             assert (header["type"], header["text"]["text"]) == ("header", "Kommande möten")
-            assert "fredag 6 mars 2020 kl. 09.30–14.00" in text_of(answer)
+            assert "fredag 6 mars 2020, kl. 9.30–14.00" in text_of(answer)
             assert "Dagordning senast" in text_of(answer)
 
     run(go())
@@ -649,7 +649,7 @@ def test_app_home_shows_next_meetings_assignments_and_absences(people, engine) -
             assert view["type"] == "home"
             View(**view).validate_json()
             text = text_of(pub)
-            for words in ("Översikt för Per Ek", "Dina nästa möten", "fredag 21 februari 2020 kl. 13.00–15.00",
+            for words in ("Översikt för Per Ek", "Dina nästa möten", "fredag 21 februari 2020, kl. 13.00–15.00",
                           "Dina öppna uppdrag", "Din anmälda frånvaro"):
                 assert words in text
             values = [b["value"] for b in buttons_of(pub)]

@@ -21,7 +21,7 @@ def test_beredning_puts_a_case_on_the_wished_meeting_and_tells_sender_and_presen
     said = chat("maria.lind", "/beredning 2020:8 dagordning", now="2020-02-21T10:00")
     assert said.ok, said.reply
     text = flat(said.reply)
-    assert "står nu på dagordningen för mötet fredag 6 mars 2020 kl. 09.30–14.00" in text
+    assert "står nu på dagordningen för mötet fredag 6 mars 2020, kl. 9.30–14.00" in text
     assert "som punkt 5" in text
     assert "Dagordningen ska publiceras senast fredag 28 februari 2020" in text
     c = case(chat.maker, "2020:8")
@@ -113,7 +113,7 @@ def test_publishing_on_time_posts_the_agenda_to_the_forum_channel_and_records_wh
     said = chat("maria.lind", "/publicera dagordning 6 mars", now="2020-02-27T14:00")
     assert said.ok, said.reply
     text = flat(said.reply)
-    assert "Dagordningen för LCHNV:s möte fredag 6 mars 2020 kl. 09.30–14.00" in text
+    assert "Dagordningen för LCHNV:s möte fredag 6 mars 2020, kl. 9.30–14.00" in text
     assert "med 2 ärenden" in text
     assert "Sista dag enligt arbetsordningen är fredag 28 februari 2020; den är i tid" in text
     [agenda] = said.to("#lchnv")
@@ -189,7 +189,7 @@ def test_dagordning_on_a_meeting_day_shows_today_with_absences_but_never_the_not
         s.commit()
     said = chat("karin.berg", "/dagordning", now="2020-03-06T07:30")
     text = flat(said.reply)
-    assert "fredag 6 mars 2020 kl. 09.30–14.00" in text
+    assert "fredag 6 mars 2020, kl. 9.30–14.00" in text
     # Members read what was published: nothing yet, so no items, only when it was due and who is absent.
     assert "Utvärdering av avtal om TN-platser" not in text
     assert "Lars Holm (Leksands kommun): till kl. 10.30" in text
@@ -203,7 +203,7 @@ def test_dagordning_on_a_meeting_day_shows_today_with_absences_but_never_the_not
     said = chat("karin.berg", "/dagordning", now="2020-03-06T07:45")
     text = flat(said.reply)
     assert "5. Utvärdering av avtal om TN-platser (2020:8)" in text
-    assert "Version 1, publicerad fredag 6 mars 2020 kl. 07.40 av Maria Lind." in text
+    assert "Version 1, publicerad fredag 6 mars 2020 kl. 7.40 av Maria Lind." in text
     assert "tandläkare" not in text
 
 

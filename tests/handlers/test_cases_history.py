@@ -58,7 +58,7 @@ def test_one_case_shows_decisions_follow_ups_and_the_whole_history(chat) -> None
              "Maria Lind: Återkoppling fredag 12 juni 2020, ansvarig Lars Holm"]
     positions = [history.index(step) for step in steps]
     assert positions == sorted(positions)
-    assert "torsdag 20 februari 2020 kl. 09.00 – Per Ek" in history
+    assert "torsdag 20 februari 2020 kl. 9.00 – Per Ek" in history
     # A member sees no coordinator buttons.
     assert said.outcome.reply.actions == []
 

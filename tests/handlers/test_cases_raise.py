@@ -30,7 +30,7 @@ def test_a_raised_case_gets_the_next_number_and_the_coordinator_is_told_at_once(
     assert "Nytt ärende 2020:8 till LCHNV" in text
     assert "Per Ek har anmält ärende 2020:8 Utvärdering av avtal avseende tillnyktringsplatser" in text
     assert "Syfte: Beslut" in text
-    assert "Önskat möte: fredag 6 mars 2020 kl. 09.30–14.00" in text
+    assert "Önskat möte: fredag 6 mars 2020, kl. 9.30–14.00" in text
     assert "[Lägg på dagordningen] → beredning 2020:8 dagordning" in text
     assert "[Åter för beredning] → beredning 2020:8 åter" in text
     assert [who for who, _ in said.messages] == ["maria.lind"]

@@ -103,7 +103,7 @@ def chat_usage_error(services, handle: str, channel: str | None) -> str | None: 
 
     with services.sessionmaker() as session:
         if queries.person_by_handle(session, handle) is None:
-            return (f"kansli känner inte igen '{handle}'. Kontrollera stavningen, eller be samordnaren lägga till "
+            return (f"Kansli känner inte igen '{handle}'. Kontrollera stavningen, eller be samordnaren lägga till "
                     f"'{handle}' under people: i nätverksfilen.")
         if channel and queries.forum_by_key(session, channel.lstrip("#")) is None:
             from sqlalchemy import select
@@ -138,7 +138,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     if args.text:
         return 0 if answer(" ".join(args.text)) else 1
-    print(f"kansli – du skriver som {args.as_handle}. Skriv /hjälp för kommandon, tom rad eller Ctrl-D avslutar.")
+    print(f"Kansli – du skriver som {args.as_handle}. Skriv /hjälp för kommandon, tom rad eller Ctrl-D avslutar.")
     while True:
         try:
             line = input("> ")
@@ -190,7 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         import_network(services, str(EXAMPLE_NETWORK))
         print(f"Databasen var tom: läste in exempelnätverket ({EXAMPLE_NETWORK.name}).")
     host, port = args.host or settings.host, args.port or settings.port
-    print(f"kansli lyssnar på http://{host}:{port}  (hälsa: http://{host}:{port}/healthz)")
+    print(f"Kansli lyssnar på http://{host}:{port}  (hälsa: http://{host}:{port}/healthz)")
     print("Prova chatten i en annan terminal:")
     print('  .venv/bin/kansli chat --as maria.lind --now 2020-02-20T09:00 "/möten"')
     print("  .venv/bin/kansli chat --as per.ek            (utan text: interaktivt läge)")
@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FIL.yaml")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("chat", help="chatta med kansli i terminalen")
+    p = sub.add_parser("chat", help="chatta med Kansli i terminalen")
     p.add_argument("--as", dest="as_handle", required=True, metavar="HANDLE", help="vem du skriver som")
     p.add_argument("--now", metavar="ISO", help="låtsas att klockan är denna (Stockholmstid om zon saknas)")
     p.add_argument("--channel", metavar="FORUM", help="skriv som i forumets kanal")
@@ -251,9 +251,9 @@ def main(argv: list[str] | None = None) -> int:
 
         logging.getLogger("kansli").debug("command failed", exc_info=True)
         if isinstance(exc, OperationalError):
-            print("kansli når inte databasen; kontrollera KANSLI_DATABASE_URL och försök igen.", file=sys.stderr)
+            print("Kansli når inte databasen; kontrollera KANSLI_DATABASE_URL och försök igen.", file=sys.stderr)
         else:
-            print(f"kansli stötte på ett fel ({type(exc).__name__}); inget mer gjordes. Försök igen.", file=sys.stderr)
+            print(f"Kansli stötte på ett fel ({type(exc).__name__}); inget mer gjordes. Försök igen.", file=sys.stderr)
         return 1
 
 

@@ -157,7 +157,7 @@ def _check_mail(s: Settings) -> None:
         raise ValueError("KANSLI_LINK_SECRET ska vara minst 32 tecken när e-post är på (den signerar "
                          "frånvarolänkarna); skapa en med till exempel: openssl rand -hex 32")
     if not s.public_url:
-        raise ValueError("KANSLI_PUBLIC_URL saknas; e-posten länkar till kansli (frånvarolänken), så ange "
+        raise ValueError("KANSLI_PUBLIC_URL saknas; e-posten länkar till Kansli (frånvarolänken), så ange "
                          "adressen, till exempel https://kansli.region.se")
 
 

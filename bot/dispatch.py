@@ -36,9 +36,9 @@ UNKNOWN_COMMAND = "Jag känner inte igen '{text}'. Skriv /hjälp för att se vad
 DID_YOU_MEAN = "Jag känner inte igen '{text}'. Menade du {options}? Skriv /hjälp för att se allt du kan skriva."
 COMPLETIONS = "'{text}' är början på {options}. Skriv hela kommandot, eller /hjälp för att se allt du kan skriva."
 IN_SWEDISH = "Kommandona skrivs på svenska: prova {text}."
-DB_DOWN = "kansli når inte sin databas just nu. Inget har sparats; försök igen om en liten stund."
+DB_DOWN = "Kansli når inte sin databas just nu. Inget har sparats; försök igen om en liten stund."
 CONFLICT = "Någon annan ändrade samma sak samtidigt. Inget av det du skrev har sparats; försök igen."
-INTERNAL = "Något gick fel hos kansli och inget har sparats. Försök igen, och kontakta samordnaren om det händer igen."
+INTERNAL = "Något gick fel hos Kansli och inget har sparats. Försök igen, och kontakta samordnaren om det händer igen."
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def unknown_person_reply(identity: Identity, platform: str) -> Reply:
     else:
         how = "Kontrollera stavningen, eller be samordnaren lägga till '{id}' under people: i nätverksfilen."
         who = identity.handle
-    return error_reply(f"kansli känner inte igen dig. {how.format(id=who)}")
+    return error_reply(f"Kansli känner inte igen dig. {how.format(id=who)}")
 
 
 # SQLite: the snapshot a write was based on is stale (another connection committed first).

@@ -79,7 +79,7 @@ def wait_for_database(engine: Engine, seconds: float) -> None:
         except OperationalError:
             if time.monotonic() >= deadline:
                 raise CliError(
-                    f"kansli når inte databasen efter {seconds:g} sekunder; kontrollera KANSLI_DATABASE_URL "
+                    f"Kansli når inte databasen efter {seconds:g} sekunder; kontrollera KANSLI_DATABASE_URL "
                     "och att databasen är igång."
                 ) from None
             if not told:

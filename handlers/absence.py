@@ -7,7 +7,7 @@ substitutes (ersättare).
 
 Grammar of /anmäl frånvaro (also documented in the README):
 
-    /anmäl frånvaro [NÄR] [DEL] [; ersättare: @handle] [; forum: ID] [; notering: TEXT] [: TEXT]
+    /anmäl frånvaro [NÄR] [DEL] [; ersättare: @användarnamn] [; forum: ID] [; notering: TEXT] [: TEXT]
 
 * NÄR is read by the date reader from the start of the text ("17 december",
   "fredag", "2026-12-17", "vecka 50"); "nästa" and "nästa möte" (or nothing)
@@ -60,7 +60,7 @@ REPORT = "/anmäl frånvaro"
 WITHDRAW = "/återkalla frånvaro"
 LIST = "/frånvaro"
 USAGE = (
-    "/anmäl frånvaro [datum] [punkt 4-6 | till kl 10.30 | från kl 11] [; ersättare: @handle] [: notering]"
+    "/anmäl frånvaro [datum] [punkt 4-6 | till kl 10.30 | från kl 11] [; ersättare: @användarnamn] [: notering]"
 )
 
 
@@ -248,7 +248,7 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
         if ":" not in segment.split(";", 1)[0]:
             shown = segment.split(";", 1)[0].strip()
             raise UserError(
-                f"Jag förstår inte '; {shown}'. Tillägg skrivs '; ersättare: @handle', '; forum: ID' "
+                f"Jag förstår inte '; {shown}'. Tillägg skrivs '; ersättare: @användarnamn', '; forum: ID' "
                 "eller '; notering: text'."
             )
         key, value = segment.split(":", 1)
@@ -273,7 +273,7 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
                 raise UserError(f"Du sitter inte i något forum som heter '{value}'. Dina forum: {names}.")
             req.forum = forum
         else:
-            allowed = "'; ersättare: @handle', '; forum: ID' eller '; notering: text'" if allow_note else "'; forum: ID'"
+            allowed = "'; ersättare: @användarnamn', '; forum: ID' eller '; notering: text'" if allow_note else "'; forum: ID'"
             raise UserError(f"Tillägget '{key.strip()}' finns inte här. Du kan skriva {allowed}.")
 
 
@@ -427,7 +427,7 @@ def choose_meeting(
             firsts.setdefault(m.forum_id, m)
         if not firsts:
             if only is not None:
-                raise UserError(f"Du har ingen anmäld frånvaro till något kommande möte. Anmäl med {REPORT}.")
+                raise UserError(f"Du har ingen anmäld frånvaro från något kommande möte. Anmäl med {REPORT}.")
             names = ", ".join(forum_label(f) for f in forums)
             raise UserError(
                 f"Det finns inga kommande möten inlagda för {names}. Samordnaren lägger in dem i nätverksfilen."
@@ -622,9 +622,9 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
             if vice.id == reporter.id:
                 continue
             if withdrawn:
-                title = "Ordföranden kommer"
+                title = "Ordföranden deltar"
                 text = (
-                    f"Ordföranden {reporter.name} har återkallat sin frånvaro från {label} och leder mötet själv. "
+                    f"Ordföranden {reporter.name} har återkallat sin frånvaroanmälan för {label} och leder mötet själv. "
                     "Du behöver inte leda det."
                 )
                 told = f"{vice.name} (vice ordförande) har fått veta att du leder mötet själv."
@@ -634,7 +634,7 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
                 title = "Du leder mötet"
                 text = (
                     f"Ordföranden {person_label(reporter)} har anmält frånvaro från {label} "
-                    f"({part.describe()}). Du som vice ordförande leder {what} (arbetsordningen 2 §)."
+                    f"({part.describe()}). Du som vice ordförande leder {what} (2 § arbetsordningen)."
                 )
                 told = f"{vice.name} (vice ordförande) har fått veta att hen leder {what} i ditt ställe."
             ctx.notify_person(
@@ -977,8 +977,8 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
         ctx.notify_person(
             person,
             Reply(title=f"Frånvaro återkallad – {forum_label(meeting.forum)}",
-                  lines=[f"{person_label(ctx.person)} har återkallat sin frånvaro från {label} "
-                         f"({part.describe()}) och kommer."]),
+                  lines=[f"{person_label(ctx.person)} har återkallat sin frånvaroanmälan för {label} "
+                         f"({part.describe()}) och deltar."]),
             kind="absence_withdrawn",
             key=f"{absence.id}:r{rev}:withdrawn",
         )
@@ -988,7 +988,7 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
         ctx.notify_person(
             absence.substitute,
             Reply(title=f"Du behöver inte ersätta – {forum_label(meeting.forum)}",
-                  lines=[f"{person_label(ctx.person)} har återkallat sin frånvaro från {label}; "
+                  lines=[f"{person_label(ctx.person)} har återkallat sin frånvaroanmälan för {label}; "
                          "du behöver inte ersätta."]),
             kind="absence_substitute_released",
             key=f"{absence.id}:r{rev}:{absence.substitute.id}",
@@ -1010,7 +1010,7 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
     "franvaro",
     "absences",
     usage="/frånvaro [datum] [; forum: ID]",
-    help="vem som har anmält frånvaro till ett möte (mottagaren ser också noteringarna)",
+    help="vem som har anmält frånvaro från ett möte (mottagaren ser också noteringarna)",
     who="mottagare av frånvaroanmälningar, samordnare, ordförande, vice ordförande",
     order=22,
 )

@@ -43,11 +43,11 @@ ROLE_WORDS = {
     "absence_recipient": "absence_recipient",
     "ledamot": "member", "member": "member",
 }
-ROLE_USAGE = ("/roll ordförande|vice ordförande|samordnare|sekreterare|frånvaromottagare @handle [från DATUM] "
+ROLE_USAGE = ("/roll ordförande|vice ordförande|samordnare|sekreterare|frånvaromottagare @användarnamn [från DATUM] "
               "[till DATUM]")
-NEW_USAGE = "/ledamot ny @handle NAMN; organisation: ID [; titel: …] [; e-post: …] [; roll: …]"
-END_USAGE = "/ledamot slutar @handle [DATUM]"
-EDIT_USAGE = "/ledamot ändra @handle; titel: …; e-post: …; organisation: … [; konto: @omnämning]"
+NEW_USAGE = "/ledamot ny @användarnamn NAMN; organisation: ID [; titel: …] [; e-post: …] [; roll: …]"
+END_USAGE = "/ledamot slutar @användarnamn [DATUM]"
+EDIT_USAGE = "/ledamot ändra @användarnamn; titel: …; e-post: …; organisation: … [; konto: @omnämning]"
 ORG_USAGE = "/organisation ny ID NAMN; typ: kommun|region|annan"
 ORG_KINDS = ("kommun", "region", "annan")
 _SLACK = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
@@ -119,14 +119,14 @@ def member_arg(ctx: Context, text: str, *, usage: str) -> tuple[Person, str]:
         if m:
             person = store.person_by_platform(ctx.session, **{platform: m.group(1)})
             if person is None or person.erased:
-                raise UserError(f"Den personen finns inte i kansli ännu. Lägg till hen med {NEW_USAGE}")
+                raise UserError(f"Den personen finns inte i Kansli ännu. Lägg till hen med {NEW_USAGE}")
             return person, text[m.end():].strip()
     m = _HANDLE.match(text)
     if not m:
-        raise UserError(f"Ange personen som @handle, till exempel @maria.lind. Skriv: {usage}")
+        raise UserError(f"Ange personen som @användarnamn, till exempel @maria.lind. Skriv: {usage}")
     person = queries.person_by_handle(ctx.session, m.group(1))
     if person is None:
-        raise UserError(f"Jag hittar ingen person '@{m.group(1).lower()}'. Skriv personen som @handle: {usage}")
+        raise UserError(f"Jag hittar ingen person '@{m.group(1).lower()}'. Skriv personen som @användarnamn: {usage}")
     return person, text[m.end():].strip()
 
 
@@ -142,7 +142,7 @@ def _check_not_last(ctx: Context, forum: Forum, person: Person, role: str, after
     if holds_then:
         raise UserError(
             f"{person.name} är {genitive(forum)} sista {ROLE_NAMES[role]} {format_date(day)}. Utse först en ny "
-            f"med /roll {ROLE_NAMES[role]} @handle från {day.isoformat()}, och försök sedan igen."
+            f"med /roll {ROLE_NAMES[role]} @användarnamn från {day.isoformat()}, och försök sedan igen."
         )
 
 
@@ -215,7 +215,7 @@ def new_organisation(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     ctx.audit("organisation.create", "organisation", org.id, key=key, name=name, kind=kind)
     return Reply(title=f"Organisationen {name} är tillagd",
-                 lines=[f"Id {key}, typ {kind}. Lägg till personer med /ledamot ny @handle NAMN; organisation: {key}."])
+                 lines=[f"Id {key}, typ {kind}. Lägg till personer med /ledamot ny @användarnamn NAMN; organisation: {key}."])
 
 
 # ------------------------------------------------------------------------------------ /ledamot ny
@@ -247,12 +247,12 @@ def new_member(ctx: Context, args: str) -> Reply:
     else:
         handle_m = _HANDLE.match(head)
         if not handle_m:
-            raise UserError(f"Börja med personens @handle, till exempel '/ledamot ny @anna.berg Anna Berg; "
+            raise UserError(f"Börja med personens @användarnamn, till exempel '/ledamot ny @anna.berg Anna Berg; "
                             f"organisation: leksand'. Skriv: {NEW_USAGE}")
         handle, name = handle_m.group(1).lower(), head[handle_m.end():].strip()
         existing = None
     if not handle or not _ID.match(handle):
-        raise UserError(f"Ange ett @handle med små bokstäver, siffror och punkt, till exempel @anna.berg. "
+        raise UserError(f"Ange ett @användarnamn med små bokstäver, siffror och punkt, till exempel @anna.berg. "
                         f"Skriv: {NEW_USAGE}")
     known = {"organisation", "org", "titel", "title", "e-post", "epost", "email", "mejl", "roll", "roller",
              "role", "roles"}
@@ -319,9 +319,9 @@ def new_member(ctx: Context, args: str) -> Reply:
         lines.append("Roller: " + ", ".join(ROLE_NAMES[r] for r in roles) + ".")
     lines += notes
     if slack or teams:
-        lines.append("Kontot är kopplat, så hen kan skriva till kansli direkt.")
+        lines.append("Kontot är kopplat, så hen kan skriva till Kansli direkt.")
     else:
-        lines.append(f"Hen når kansli när kontot är kopplat: skriv i Slack eller Teams /ledamot ändra "
+        lines.append(f"Hen når Kansli när kontot är kopplat: skriv i Slack eller Teams /ledamot ändra "
                      f"@{person.handle}; konto: @namn (en omnämning i Slack eller Teams).")
     welcome = Reply(title=f"Välkommen till {forum_label(forum)}",
                     lines=[f"{ctx.person.name} har lagt till dig i {forum.name}.",
@@ -361,12 +361,12 @@ def member_leaves(ctx: Context, args: str) -> Reply:
         sections.append(Section(heading=f"Öppna uppdrag ({len(assignments)})", lines=[
             f"Uppdrag {a.id}: {a.title}, senast {format_date(a.due)}" for a in assignments]))
     if cases:
-        sections.append(Section(heading=f"Öppna ärenden som hen anmält eller föredrar ({len(cases)})", lines=[
+        sections.append(Section(heading=f"Öppna ärenden som hen anmält eller är föredragande för ({len(cases)})", lines=[
             f"{c.number} {c.title}" for c in cases]))
     lines = [f"{person.name} sitter i {forum_label(forum)} till och med {format_date(last)}."]
     if sections:
-        lines.append("Fördela om det som är öppet, till exempel med /uppdrag ny @handle TITEL; senast DATUM och "
-                     "/beredning NR dagordning DATUM; föredragande: @handle.")
+        lines.append("Fördela om det som är öppet, till exempel med /uppdrag ny @användarnamn TITEL; senast DATUM och "
+                     "/beredning NR dagordning DATUM; föredragande: @användarnamn.")
     else:
         lines.append("Hen har inga öppna uppdrag eller ärenden i forumet.")
     return Reply(title=f"{person.name} slutar i {forum_label(forum)}", lines=lines, sections=sections)

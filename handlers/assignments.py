@@ -145,7 +145,7 @@ def new_assignment(ctx: Context, args: str) -> Reply:
     else:
         named_first = leading_person(ctx, head)  # 'Johan Sjö Ta fram underlag'
         if named_first is None:
-            raise UserError(f"Börja med den som får uppdraget som @handle eller namn. Skriv: {NEW_USAGE}.")
+            raise UserError(f"Börja med den som får uppdraget som @användarnamn eller namn. Skriv: {NEW_USAGE}.")
         assignee, title = named_first
     title = limits.title(title, what="Uppdragets titel")
     if not title:

@@ -3,7 +3,7 @@
 The coordinator may correct any open case; the sender may correct their own while it is aktualiserat.
 A change to a case on a published agenda does not change that agenda (a record): it shows in the next
 published version. Taking a case off an agenda is for agendas not yet published; a published one keeps
-its items, and the case is sent back (/beredning NR åter ORSAK) instead.
+its items, and the case is sent back (/beredning NR åter SKÄL) instead.
 """
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ def take_off_agenda(ctx: Context, case: Case, reason: str) -> Reply:
     if meeting.agenda_published_at is not None:
         raise UserError(
             f"Dagordningen till mötet {meeting_label(meeting)} är publicerad och ändras inte. Skicka i stället "
-            f"tillbaka ärendet med /beredning {case.number} åter ORSAK och publicera dagordningen igen med "
+            f"tillbaka ärendet med /beredning {case.number} åter SKÄL och publicera dagordningen igen med "
             f"/publicera dagordning {day}, eller låt mötet bordlägga det."
         )
     case.status = "aktualiserat"

@@ -82,7 +82,7 @@ URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 RAISE_USAGE = ("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; beskrivning: TEXT] "
                "[; bilaga: URL]")
-BEREDNING_USAGE = ("/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR åter ORSAK  eller  "
+BEREDNING_USAGE = ("/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR åter SKÄL  eller  "
                    "/beredning NR av")
 
 
@@ -472,7 +472,7 @@ def raise_form(ctx: Context) -> Reply:
             ("TITEL", "vad ärendet gäller (krävs)"),
             ("syfte", "information, diskussion eller beslut (annars information)"),
             ("möte", "det möte du vill att ärendet tas upp på, till exempel '25 september'"),
-            ("föredragande", "den som föredrar ärendet, som @handle"),
+            ("föredragande", "den som är föredragande för ärendet, som @användarnamn"),
             ("beskrivning", "bakgrund och vad ärendet gäller; texten under punkten på dagordningen"),
             ("bilaga", "en webbadress till underlaget; flera skiljs med mellanslag"),
             ("förslag", "förslag till beslut, om syftet är beslut"),
@@ -732,7 +732,7 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
         sections.append(Section(heading="Dagordningar", lines=placed))
     history = []
     for ev in case.events:
-        who = ev.actor.name if ev.actor is not None else "kansli"
+        who = ev.actor.name if ev.actor is not None else "Kansli"
         history.append(f"{format_datetime(ev.at)} – {who}: {ev.detail or ev.kind}")
     sections.append(Section(heading="Historik", lines=history or ["Ingen historik ännu."]))
     actions: list[Action] = []
@@ -790,12 +790,12 @@ AGENDA_KEYS = {
 def _reason_prompt(case: Case) -> UserError:
     message = (
         f"Skriv varför ärende {case.number} går åter för beredning, så att den som anmält det får veta: "
-        f"/beredning {case.number} åter ORSAK, till exempel '/beredning {case.number} åter underlaget behöver "
+        f"/beredning {case.number} åter SKÄL, till exempel '/beredning {case.number} åter underlaget behöver "
         "förankras hos huvudmännen'."
     )
     return UserError(message, reply=Reply(
         lines=[message], ok=False, form="reason",
-        form_values={"command": f"beredning {case.number} åter", "label": "Orsak"},
+        form_values={"command": f"beredning {case.number} åter", "label": "Skäl"},
     ))
 
 
@@ -919,7 +919,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         tell(ctx, case.raised_by, notice, kind="case_on_agenda", key=key)
         if case.presenter is not None and case.presenter_id != case.raised_by_id:
             presenter_notice = Reply(
-                title=f"Du föredrar ärende {case.number}",
+                title=f"Du är föredragande för ärende {case.number}",
                 lines=[f"Du är föredragande för ärende {case_title(case)} på {genitive(forum)} möte "
                        f"{meeting_label(meeting)}."],
                 fields=notice.fields,
@@ -930,7 +930,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
 
 
 def send_back(ctx: Context, case: Case, reason: str) -> Reply:
-    reason = limits.text(" ".join(reason.split()), what="Orsaken")
+    reason = limits.text(" ".join(reason.split()), what="Skälet")
     if not reason:
         raise _reason_prompt(case)
     if case.status == "behandlat":
@@ -966,14 +966,14 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
         title=f"Ärende {case.number} går åter för beredning",
         lines=[
             f"Ditt ärende {case_title(case)} i {forum_label(case.forum)} går åter för vidare beredning.",
-            f"Orsak: {reason}",
+            f"Skäl: {reason}",
             f"Hör av dig till {ctx.person.name} om du har frågor.",
         ],
     )
     told = tell(ctx, case.raised_by, notice, kind="case_returned", key=f"c{case.id}:{ctx.now.isoformat()}")
-    lines = [f"Ärende {case_title(case)} går åter för beredning. Orsak: {reason}"]
+    lines = [f"Ärende {case_title(case)} går åter för beredning. Skäl: {reason}"]
     if told:
-        lines.append(f"{case.raised_by.name} som anmälde ärendet har fått besked med orsaken.")
+        lines.append(f"{case.raised_by.name} som anmälde ärendet har fått besked med skälet.")
     actions = []
     if was_on is not None:
         lines.append(f"Det togs bort från dagordningen för mötet {meeting_label(was_on)}.")
@@ -989,7 +989,7 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
     "bered",
     "prepare",
     usage=BEREDNING_USAGE,
-    help="beredning: lägg ett ärende på ett mötes dagordning, eller skicka det åter med orsak till den som anmält det",
+    help="beredning: lägg ett ärende på ett mötes dagordning, eller skicka det åter med skäl till den som anmält det",
     who="samordnare",
     order=23,
 )
@@ -1010,7 +1010,7 @@ def beredning(ctx: Context, args: str) -> Reply:
         return take_off_agenda(ctx, case, tail)
     raise UserError(
         f"Skriv vad beredningen beslutar om ärende {case.number}: /beredning {case.number} dagordning [DATUM] "
-        f"för att lägga det på ett möte, eller /beredning {case.number} åter ORSAK för att skicka det tillbaka."
+        f"för att lägga det på ett möte, eller /beredning {case.number} åter SKÄL för att skicka det tillbaka."
     )
 
 
@@ -1115,9 +1115,11 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
             late_days = working_days_between(deadline, ctx.today)
             calendar_days = (ctx.today - deadline).days
             lines.append(
-                f"Den är sen: sista dag enligt arbetsordningen var {format_date(deadline)}, och den publiceras "
-                f"{late_days} {'arbetsdag' if late_days == 1 else 'arbetsdagar'} "
-                f"({format_days(calendar_days)}) för sent."
+                ngettext("Dagordningen är försenad: sista dag enligt arbetsordningen var {deadline}, och den "
+                         "publiceras {n} arbetsdag ({days}) för sent.",
+                         "Dagordningen är försenad: sista dag enligt arbetsordningen var {deadline}, och den "
+                         "publiceras {n} arbetsdagar ({days}) för sent.",
+                         late_days, deadline=format_date(deadline), days=format_days(calendar_days))
             )
         else:
             lines.append(f"Sista dag enligt arbetsordningen är {format_date(deadline)}; den är i tid.")

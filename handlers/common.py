@@ -80,7 +80,7 @@ def my_forums(ctx: Context) -> list[Forum]:
     forums = queries.forums_of(ctx.session, ctx.person)
     if not forums:
         raise UserError(
-            "Du är inte med i något forum i kansli ännu. Be samordnaren lägga till dig i forumet."
+            "Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig i forumet."
         )
     return forums
 
@@ -129,7 +129,7 @@ def person_arg(ctx: Context, text: str, *, field: str) -> Person:
     raw = " ".join(text.split())
     handle = raw.lstrip("@").strip().lower()
     if not handle:
-        raise UserError(f"Ange {field} som @handle eller namn, till exempel @maria.lind.")
+        raise UserError(f"Ange {field} som @användarnamn eller namn, till exempel @maria.lind.")
     person = queries.person_by_handle(ctx.session, handle)
     if person is not None:
         return person
@@ -138,8 +138,8 @@ def person_arg(ctx: Context, text: str, *, field: str) -> Person:
         return found[0]
     if found:
         options = ", ".join(f"@{p.handle} ({person_label(p)})" for p in found)
-        raise UserError(f"Flera personer heter '{raw}': {options}. Skriv {field} som @handle.")
-    raise UserError(f"Jag hittar ingen person '{raw}'. Skriv {field} som @handle eller fullständigt namn, "
+        raise UserError(f"Flera personer heter '{raw}': {options}. Skriv {field} som @användarnamn.")
+    raise UserError(f"Jag hittar ingen person '{raw}'. Skriv {field} som @användarnamn eller fullständigt namn, "
                     "till exempel @maria.lind eller Maria Lind.")
 
 

@@ -24,11 +24,12 @@ from handlers.cases import (
 )
 from handlers.common import forum_label, meeting_label, person_arg, person_label, require_role
 from handlers.agenda import add_item, case_item_on
+from handlers.i18n import _
 from handlers.fmt import format_date, format_span
 from handlers.registry import command, normalise
 from storage.models import AgendaItem, Case, Decision, Meeting
 
-BESLUT_USAGE = ("/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss ORSAK  eller  "
+BESLUT_USAGE = ("/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss SKÄL  eller  "
                 "/beslut punkt N [DATUM] att …")
 ITEM_USAGE = "/beslut punkt N [DATUM] att … [; ansvarig: @x], till exempel /beslut punkt 2 att godkänna dagordningen"
 REMIT_WORDS = ("aterremiss", "aterremittera", "aterremitteras", "aterremitterat")
@@ -148,15 +149,15 @@ def record_decision(ctx: Context, case: Case, text: str, item: AgendaItem) -> Re
 
 
 def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
-    reason = limits.text(" ".join(reason.split()), what="Orsaken")
+    reason = limits.text(" ".join(reason.split()), what="Skälet")
     if not reason:
         message = (
             f"Skriv varför ärende {case.number} återremitteras, så att den som anmält det får veta: "
-            f"/beslut {case.number} återremiss ORSAK, till exempel 'ingen samsyn; underlaget ska kompletteras'."
+            f"/beslut {case.number} återremiss SKÄL, till exempel ”underlaget ska kompletteras”."
         )
         raise UserError(message, reply=Reply(lines=[message], ok=False, form="reason",
                                              form_values={"command": f"beslut {case.number} återremiss",
-                                                          "label": "Orsak"}))
+                                                          "label": "Skäl"}))
     meeting = case.meeting
     decision = Decision(
         case_id=case.id,
@@ -175,8 +176,8 @@ def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
     notice = Reply(
         title=f"Ärende {case.number} återremitterades",
         lines=[
-            f"{forum_label(case.forum)} nådde inte samsyn om ditt ärende {case_title(case)} på mötet "
-            f"{meeting_label(meeting)}, och det går tillbaka till dig.",
+            _("{forum} återremitterade ditt ärende {case} på mötet {meeting}, och det går tillbaka till dig.",
+              forum=forum_label(case.forum), case=case_title(case), meeting=meeting_label(meeting)),
             f"Skäl: {reason}",
             "Samordnaren kan lägga det på ett kommande möte när det är kompletterat.",
         ],
@@ -262,13 +263,13 @@ def decide(ctx: Context, args: str) -> Reply:
     "aterremiss",
     "återremittera",
     "aterremittera",
-    usage="/återremiss NR ORSAK",
-    help="mötet nådde inte samsyn: ärendet går tillbaka till den som anmält det, med skälet",
+    usage="/återremiss NR SKÄL",
+    help="mötet återremitterar ärendet: det går tillbaka till den som anmält det, med skälet",
     who="sekreterare",
     order=31,
 )
 def remit_command(ctx: Context, args: str) -> Reply:
-    case, rest = case_from_args(ctx, args, usage="/återremiss NR ORSAK")
+    case, rest = case_from_args(ctx, args, usage="/återremiss NR SKÄL")
     require_role(ctx, case.forum, DECIDERS, doing="återremittera ärenden")
     item = _refuse_unless_on_agenda(ctx, case, "återremittera det")
     return remit(ctx, case, rest, item)

@@ -48,7 +48,7 @@ def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
     if named_last is not None:
         mention, when = f"@{named_last[0].handle}", named_last[1]
     if mention is None:
-        raise UserError(f"Ange vem som ska återkoppla som @handle. Skriv: {USAGE}, till exempel "
+        raise UserError(f"Ange vem som ska återkoppla som @användarnamn. Skriv: {USAGE}, till exempel "
                         f"/återkoppling {case.number} 20 november @maria.lind.")
     if not when:
         raise UserError(f"Ange datumet för återkopplingen. Skriv: {USAGE}, till exempel "
@@ -104,7 +104,7 @@ def close_follow_up(ctx: Context, case: Case, text: str) -> Reply:
     if len(candidates) > 1:
         names = ", ".join(f"@{f.responsible.handle} ({format_date(f.due)})" for f in candidates)
         raise UserError(f"Ärende {case.number} har flera öppna återkopplingar: {names}. Skriv "
-                        f"/återkoppling {case.number} klar @handle.")
+                        f"/återkoppling {case.number} klar @användarnamn.")
     follow = candidates[0]
     follow.done_at = ctx.now
     note = " ".join(rest.split())

@@ -20,11 +20,11 @@ def show_help(ctx: Context, args: str) -> Reply:
         who = "" if cmd.who == "alla" else f" ({cmd.who})"
         lines.append(f"{cmd.usage} — {cmd.help}{who}")
     return Reply(
-        title="Det här kan du skriva till kansli",
+        title="Det här kan du skriva till Kansli",
         sections=[Section(lines=lines)],
         context=[
             "Datum skriver du som du brukar: 'fredag', '3 december', '3/12', 'vecka 50', '2026-12-03'.",
-            "Personer anger du som @handle eller med namn, till exempel @maria.lind eller Maria Lind.",
+            "Personer anger du som @användarnamn eller med namn, till exempel @maria.lind eller Maria Lind.",
         ] + ([f"{hidden} kommandon till finns för andra roller (samordnare, sekreterare, ordförande)."]
              if hidden else []),
     )

@@ -122,7 +122,7 @@ def overview(ctx: Context, args: str) -> Reply:
     return Reply(
         title=f"Översikt för {person.name}",
         sections=sections,
-        context=[f"Uppdaterad {format_datetime(ctx.now)}. Skriv /hjälp för att se allt du kan skriva till kansli."],
+        context=[f"Uppdaterad {format_datetime(ctx.now)}. Skriv /hjälp för att se allt du kan skriva till Kansli."],
     )
 
 

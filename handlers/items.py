@@ -242,7 +242,7 @@ def remove(ctx: Context, args: str) -> Reply:
     if item.case is not None:
         raise UserError(
             f"Punkt {item.label} är ärende {item.case.number}. Ta bort det från dagordningen med /beredning "
-            f"{item.case.number} åter ORSAK (den som anmält det får veta varför), eller flytta det med "
+            f"{item.case.number} åter SKÄL (den som anmält det får veta varför), eller flytta det med "
             f"/beredning {item.case.number} dagordning DATUM."
         )
     later = [r for r in agenda_items(ctx.session, meeting) if r.number >= item.number]

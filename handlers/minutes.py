@@ -354,7 +354,7 @@ def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
         return [ctx.forum]
     if not mine:
         raise UserError(
-            "Du är inte med i något forum i kansli ännu. Be samordnaren lägga till dig under members: i nätverksfilen."
+            "Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig under members: i nätverksfilen."
         )
     writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & WRITERS]
     return writing or mine
@@ -508,7 +508,7 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
         )
     notes = parse_notes(meeting.minutes_text)
     old = notes.get(item_no, "")
-    what = f"Anteckningen till punkt {item_no}" if item_no is not None else "Anteckningen"
+    what = f"Texten under punkt {item_no}" if item_no is not None else "Den allmänna texten"
     if append:
         notes[item_no] = limits.text(f"{old}\n\n{text}" if old else text, what=what)
     elif text:
@@ -517,7 +517,7 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
         notes.pop(item_no, None)
     meeting.minutes_text = dump_notes(notes)
     ctx.audit("minutes_" + ("append" if append else "replace"), "meeting", meeting.id, item=item_no)
-    where = f"punkt {item_no} ({items[item_no].title})" if item_no else "de allmänna anteckningarna"
+    where = f"punkt {item_no} ({items[item_no].title})" if item_no else "den allmänna texten"
     done = "Lade till texten i" if append else ("Ersatte" if text else "Tog bort")
     reply = Reply(
         title=f"Minnesanteckningar – {label}, {when}",
@@ -533,7 +533,7 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
     "minnesanteckningar tillagg",
     "minutes add",
     usage="/minnesanteckningar tillägg [DATUM] [punkt N]: TEXT",
-    help="lägg till ett stycke i minnesanteckningarna, under punkt N eller bland de allmänna anteckningarna",
+    help="lägg till ett stycke i minnesanteckningarna, under punkt N eller i den allmänna texten",
     who="sekreterare, samordnare",
     order=61,
 )
@@ -545,7 +545,7 @@ def append_minutes(ctx: Context, args: str) -> Reply:
     "minnesanteckningar redigera",
     "minutes edit",
     usage="/minnesanteckningar redigera [DATUM] [punkt N]: TEXT",
-    help="ersätt anteckningarna under punkt N (eller de allmänna) med TEXT; tom TEXT tar bort dem",
+    help="ersätt texten under punkt N (eller den allmänna texten) med TEXT; tom TEXT tar bort den",
     who="sekreterare, samordnare",
     order=62,
 )

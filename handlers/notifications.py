@@ -18,7 +18,7 @@ USAGE = "/aviseringar chatt | e-post | båda"
 
 
 @command("aviseringar", "notifieringar", "notifications", usage=USAGE,
-         help="välj var kansli når dig: i chatten, med e-post eller båda", order=90)
+         help="välj var Kansli når dig: i chatten, med e-post eller båda", order=90)
 def notifications(ctx: Context, args: str) -> Reply:
     person = ctx.person
     current = person.notify_via or "chat"
@@ -31,7 +31,7 @@ def notifications(ctx: Context, args: str) -> Reply:
     if choice is None:
         raise UserError(f"'{args.strip()}' är inget val. Skriv {USAGE}.")
     if choice in ("email", "both") and not person.email:
-        raise UserError("kansli har ingen e-postadress till dig, så inget ändrades. Be samordnaren lägga till "
+        raise UserError("Kansli har ingen e-postadress till dig, så inget ändrades. Be samordnaren lägga till "
                         "email: under dig i nätverksfilen, och skriv sedan /aviseringar e-post igen.")
     person.notify_via = None if choice == "chat" else choice
     ctx.audit("notifications.set", "person", person.id, via=choice)

@@ -354,7 +354,7 @@ def _preparation_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, due:
             lines=[
                 f"Beredningen inför mötet {meeting_label(p.meeting(meeting.id))} ska göras {relative_day(due, p.today)}.",
                 f"Lägg ett ärende på dagordningen med /beredning NR dagordning {day.isoformat()}, "
-                "eller skicka tillbaka det med /beredning NR åter ORSAK.",
+                "eller skicka tillbaka det med /beredning NR åter SKÄL.",
             ],
             sections=[Section(heading=f"Ärenden som väntar på beredning ({total})", lines=lines)],
         )
@@ -414,7 +414,12 @@ def _chair_agenda(p: _Pass, forum: Forum, meeting: store.MeetingRow, occ: tuple[
         whole = [c for c in chairs_absent if parts[c].whole]
         if whole and person.id not in chairs:
             names = ", ".join(p.person(c).name for c in whole)
-            intro.insert(0, f"{names} har anmält frånvaro, så du leder mötet i stället.")
+            if person.id in vices:
+                intro.insert(0, _("{names} har anmält frånvaro, så du som vice ordförande leder mötet i stället.",
+                                  names=names))
+            else:  # the coordinator, when no chair or vice chair can lead
+                intro.insert(0, _("{names} har anmält frånvaro och ingen vice ordförande kan leda mötet. "
+                                  "Utse en mötesledare.", names=names))
         intro += who_leads()
         reply.lines = intro + reply.lines
         reply.private = True
@@ -663,7 +668,7 @@ def _year_end_reminders(p: _Pass) -> None:
         for role, name in (("chair", "ordförande"), ("vice_chair", "vice ordförande")):
             if role not in roles:
                 problems.append(f"Ingen {name} är utsedd för {next_year}.")
-                fixes.append(f"Utse {name} med '/roll {name} @handle från 1 januari {next_year}; "
+                fixes.append(f"Utse {name} med '/roll {name} @användarnamn från 1 januari {next_year}; "
                              f"forum: {forum.key}'.")
         if not problems:
             continue

@@ -83,6 +83,15 @@ CASE_STATUSES = (
     "aterremitterat",
     "avslutat",
 )
+# A case status as users read it ("under beredning", not the code "under_beredning").
+CASE_STATUS_TEXT = {
+    "aktualiserat": "aktualiserat",
+    "under_beredning": "under beredning",
+    "pa_dagordning": "på dagordningen",
+    "behandlat": "behandlat",
+    "aterremitterat": "återremitterat",
+    "avslutat": "avslutat",
+}
 
 
 class Organisation(Base):

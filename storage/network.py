@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    CASE_STATUS_TEXT,
     PURPOSES,
     ROLES,
     Assignment,
@@ -684,7 +685,7 @@ def _import_case(
             item = add_item(session, meeting, now=now, title=row.title, case=row)
             row.agenda_order, row.late_addition = item.number, item.late_addition
         session.add(CaseEvent(case_id=row.id, at=now, actor_id=None, kind="importerat",
-                              detail=f"Importerat från nätverksfilen med status {c['status']}."))
+                              detail=f"Importerat från nätverksfilen med status {CASE_STATUS_TEXT.get(c['status'], c['status'])}."))
         if c["feedback"]:
             session.add(FollowUp(case_id=row.id, due=c["feedback"]["due"],
                                  responsible_id=people[c["feedback"]["responsible"]].id))

@@ -66,7 +66,7 @@ FALLBACK_TEXT = 3000
 # Buttons carry this action_id prefix; the Slack app routes every click on one of them back to the dispatcher.
 ACTION_PREFIX = "kansli_cmd_"
 TOO_MANY_PAGES = "Resten får inte plats i Slack; avgränsa kommandot, till exempel med ett datum eller en status."
-TOO_LONG = "Listan är längre än vad som får plats här. Skriv kommandot till kansli i ett meddelande för att se allt."
+TOO_LONG = "Listan är längre än vad som får plats här. Skriv kommandot till Kansli i ett meddelande för att se allt."
 
 
 def escape(text: str) -> str:

@@ -60,7 +60,7 @@ FORM_BUDGET = 2.0
 RESPONSE_URL_USES = 5
 FORM_FAILED = (
     "Formuläret kunde inte öppnas (Slack hann inte). Skriv ärendet på en rad i stället: "
-    "/anmal ärende TITEL; syfte: beslut; möte: DATUM; föredragande: @handle; bilaga: URL"
+    "/anmal ärende TITEL; syfte: beslut; möte: DATUM; föredragande: @användarnamn; bilaga: URL"
 )
 FORM_BUTTON = "Fyll i formuläret, eller skriv allt på en rad: /anmal ärende TITEL; syfte: beslut; möte: DATUM"
 
@@ -541,7 +541,7 @@ def _form_button(reply: Reply, text: str) -> Reply:
     """A form asked for where Slack gives no trigger to open one (a DM, a mention): offer a button instead."""
     if reply.form == forms.REASON_FORM:
         command = (reply.form_values or {}).get("command") or ""
-        label = (reply.form_values or {}).get("label") or "Orsak"
+        label = (reply.form_values or {}).get("label") or "Skäl"
         button = Action(f"Skriv {label.lower()}", command, "primary") if command else None
         lines = reply.lines
     else:

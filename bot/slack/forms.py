@@ -201,7 +201,7 @@ def reason_view(reply: Reply, *, channel: str | None) -> dict[str, Any] | None:
     command = (reply.form_values or {}).get("command", "").strip()
     if not command:
         return None
-    label = (reply.form_values or {}).get("label") or "Orsak"
+    label = (reply.form_values or {}).get("label") or "Skäl"
     hint = " ".join(reply.lines)[:2000] or None
     view = View(
         type="modal",

@@ -113,7 +113,7 @@ def test_a_meeting_cycle_of_seed_002_items_6_to_11(kansli: Kansli) -> None:
     assert "står nu på dagordningen för mötet fredag 25 september 2020, kl. 9.30–12.00, Skype som punkt 5" in out
     assert "som punkt 9" in out
     assert "till eva.strand: Ärende 2020:13 går åter för beredning" in out
-    assert "Orsak: ska först förankras i Styrgrupp GNV" in out
+    assert "Skäl: ska först förankras i Styrgrupp GNV" in out
 
     # A member cannot publish; the coordinator publishes on time.
     out = kansli.chat("per.ek", "2020-09-16T09:00", "/publicera dagordning 25 september")

@@ -66,7 +66,7 @@ def test_migrate_waits_for_the_database_then_gives_one_swedish_line(tmp_path: Pa
     closed = f"postgresql+psycopg://kansli@127.0.0.1:{free_port()}/kansli"
     out = refused(kansli(["migrate", "--wait", "1"], closed, cwd=tmp_path))
     assert "Väntar på databasen" in out
-    assert "kansli når inte databasen efter 1 sekunder" in out
+    assert "Kansli når inte databasen efter 1 sekunder" in out
 
 
 # ------------------------------------------------------------------------------------ backup / restore
@@ -219,7 +219,7 @@ def test_personuppgifter_radera_asks_for_ja_then_erases(tmp_path: Path) -> None:
     listing = absence_listing(url, tmp_path)
     assert "Per Ek" not in listing and "borttagen person" in listing and NOTE not in listing
     gone = ok(kansli(["chat", "--as", "per.ek", "/möten"], url, cwd=tmp_path))
-    assert "kansli känner inte igen dig" in gone
+    assert "Kansli känner inte igen dig" in gone
 
     engine = make_engine(url)
     with make_sessionmaker(engine)() as s:

@@ -104,9 +104,9 @@ def test_slash_command_is_acknowledged_and_answered_privately_through_the_respon
     [
         ("/kansli", "möten", "Kommande möten"),
         ("/möten", "", "Kommande möten"),
-        ("/hjalp", "", "Det här kan du skriva till kansli"),
-        ("/hjälp", "", "Det här kan du skriva till kansli"),
-        ("/kansli", "", "Det här kan du skriva till kansli"),
+        ("/hjalp", "", "Det här kan du skriva till Kansli"),
+        ("/hjälp", "", "Det här kan du skriva till Kansli"),
+        ("/kansli", "", "Det här kan du skriva till Kansli"),
     ],
 )
 def test_ascii_swedish_and_umbrella_slash_commands_reach_the_same_commands(people, engine, command, text,
@@ -455,7 +455,7 @@ def test_an_unknown_slack_user_gets_a_swedish_answer_and_nothing_else_happens(pe
     texts = run(go())
     assert len(texts) == 2
     for text in texts:
-        assert "kansli känner inte igen dig" in text
+        assert "Kansli känner inte igen dig" in text
         assert "U0NOBODY" in text
     with people() as s:
         assert s.scalar(select(func.count()).select_from(Outbox)) == 0
@@ -499,9 +499,9 @@ def test_notifications_carry_their_actions_as_buttons_and_a_click_runs_them(peop
     def beredning(ctx: Context, args: str) -> Reply:
         clicked.append((ctx.person.handle, args))
         if args.strip() == "2020:8 åter":
-            message = "Skriv varför ärende 2020:8 går åter för beredning: /beredning 2020:8 åter ORSAK."
+            message = "Skriv varför ärende 2020:8 går åter för beredning: /beredning 2020:8 åter SKÄL."
             raise UserError(message, reply=Reply(lines=[message], ok=False, form="reason",
-                                                 form_values={"command": "beredning 2020:8 åter", "label": "Orsak"}))
+                                                 form_values={"command": "beredning 2020:8 åter", "label": "Skäl"}))
         return Reply(lines=[f"Ärende {args}."])
 
     commands("nytt test", nytt)
@@ -683,7 +683,7 @@ def test_app_home_for_an_unknown_user_explains_how_to_be_added(people, engine) -
             [pub] = await h.standin.wait_for(lambda: h.standin.of("views.publish"))
             return text_of(pub)
 
-    assert "kansli känner inte igen dig" in run(go())
+    assert "Kansli känner inte igen dig" in run(go())
 
 
 # ---------------------------------------------------------------------------------------------- wiring

@@ -55,10 +55,10 @@ def test_sending_back_tells_the_sender_the_reason(chat) -> None:
     raise_two(chat)
     said = chat("maria.lind", "/beredning 2020:8 åter underlaget behöver förankras hos huvudmännen")
     assert said.ok
-    assert "Per Ek som anmälde ärendet har fått besked med orsaken" in said.reply
+    assert "Per Ek som anmälde ärendet har fått besked med skälet" in said.reply
     [notice] = said.to("per.ek")
     assert "går åter för vidare beredning" in notice
-    assert "Orsak: underlaget behöver förankras hos huvudmännen" in notice
+    assert "Skäl: underlaget behöver förankras hos huvudmännen" in notice
     c = case(chat.maker, "2020:8")
     assert (c.status, c.returned_reason) == ("under_beredning", "underlaget behöver förankras hos huvudmännen")
     # After more preparation it can go on the agenda after all.
@@ -140,7 +140,7 @@ def test_publishing_late_is_allowed_but_says_by_how_much(chat) -> None:
     said = chat("maria.lind", "/publicera dagordning 6 mars", now="2020-03-03T08:00")
     assert said.ok
     text = flat(said.reply)
-    assert "Den är sen: sista dag enligt arbetsordningen var fredag 28 februari 2020" in text
+    assert "Dagordningen är försenad: sista dag enligt arbetsordningen var fredag 28 februari 2020" in text
     assert "2 arbetsdagar (4 dagar) för sent" in text
     assert said.to("#lchnv")
 

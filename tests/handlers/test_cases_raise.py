@@ -90,7 +90,7 @@ def test_someone_outside_every_forum_names_the_forum(chat) -> None:
         ("/anmäl ärende Vägledning; forum: lchnv; möte: 13 mars",
          "LCHNV har inget möte fredag 13 mars 2020. Kommande möten: fredag 6 mars 2020; fredag 12 juni 2020"),
         ("/anmäl ärende Vägledning; forum: lchnv; föredragande: @nisse.hult",
-         "Jag hittar ingen person '@nisse.hult'. Skriv föredragande som @handle"),
+         "Jag hittar ingen person '@nisse.hult'. Skriv föredragande som @användarnamn"),
         ("/anmäl ärende Vägledning", "Du sitter i flera forum"),
         ("/anmäl ärende Vägledning; forum: lchnv; syfte: avgörande", "skriv syfte: information, diskussion eller beslut"),
         ("/anmäl ärende Vägledning; forum: lchnv; bilaga: bilaga 15", "Skriv bilagan som en länk"),

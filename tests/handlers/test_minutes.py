@@ -149,6 +149,6 @@ def test_subcommands_work_with_a_colon_right_after_them(chat) -> None:  # type: 
     add_published_meeting(chat.maker)
     said = chat("maria.lind", "/minnesanteckningar tillägg: Mötet hölls i lokal Siljan.", now=AFTER)
     assert said.ok, said.reply
-    assert "de allmänna anteckningarna" in said.reply and "fredag 6 mars 2020" in said.reply
+    assert "den allmänna texten" in said.reply and "fredag 6 mars 2020" in said.reply
     said = chat("maria.lind", "/minnesanteckningar skickade; forum: lchnv", now=AFTER)
     assert said.ok and "markerade som skickade" in said.reply

@@ -170,7 +170,7 @@ def test_a_case_title_is_corrected_and_a_case_taken_off_the_agenda(network, chat
     said_ok(chat, "maria.lind", "/publicera dagordning 4 februari 2027; forum: lchnv", now="2027-01-25T09:00")
     refused = chat("maria.lind", f"/beredning {number} av", now="2027-01-26T09:00")
     assert not refused.ok
-    assert f"/beredning {number} åter ORSAK" in refused.reply and "är publicerad och ändras inte" in refused.reply
+    assert f"/beredning {number} åter SKÄL" in refused.reply and "är publicerad och ändras inte" in refused.reply
     said = said_ok(chat, "maria.lind", f"/ärende {number} ändra; titel: Uppföljning av ÖK vuxen 2027",
                    now="2027-01-26T09:00")
     assert "ändringen syns i nästa publicerade version" in said.reply
@@ -231,7 +231,7 @@ def test_a_meeting_with_decisions_or_sent_minutes_cannot_be_moved_or_cancelled(n
 
 def test_help_lists_the_administration_commands_to_coordinators_only(network, chat) -> None:
     coordinator = said_ok(chat, "maria.lind", "/hjälp").reply
-    for usage in ("/möte ny DATUM", "/möte flytta", "/möte ställ in", "/ledamot ny @handle", "/roll ordförande",
+    for usage in ("/möte ny DATUM", "/möte flytta", "/möte ställ in", "/ledamot ny @användarnamn", "/roll ordförande",
                   "/organisation ny", "/ledamöter"):
         assert usage in coordinator
     member = said_ok(chat, "per.ek", "/hjälp").reply
@@ -257,5 +257,5 @@ def test_the_year_end_reminder_says_how_to_appoint_a_missing_chair(network) -> N
                   .values(valid_to=date(2026, 12, 31)))
         s.commit()
     sent = [m for m in tick(network, Recorder(), at("2026-11-02T08:00")) if "Styrgrupp" in m.text]
-    assert sent and "/roll ordförande @handle från 1 januari 2027; forum: styrgrupp-lchnv" in sent[0].text
+    assert sent and "/roll ordförande @användarnamn från 1 januari 2027; forum: styrgrupp-lchnv" in sent[0].text
     assert "/roll vice ordförande" not in sent[0].text

@@ -105,14 +105,14 @@ def format_relative_date(d: date | datetime, today: date | datetime) -> str:
 
     Datetimes are taken as their day in Stockholm."""
     d, today = _as_local_date(d), _as_local_date(today)
-    words = {0: "i dag", 1: "i morgon", 2: "i övermorgon", -1: "i går", -2: "i förrgår"}
+    words = {0: _("i dag"), 1: _("i morgon"), 2: _("i övermorgon"), -1: _("i går"), -2: _("i förrgår")}
     word = words.get((d - today).days)
     return f"{word}, {format_date(d)}" if word else format_date(d)
 
 
 def format_days(n: int) -> str:
     """'1 dag', '3 dagar'."""
-    from handlers.i18n import ngettext
+    from handlers.i18n import _, ngettext
 
     return ngettext("{n} dag", "{n} dagar", abs(n), n=n)
 
@@ -158,9 +158,9 @@ def format_time_range(start: time | None, end: time | None) -> str:
     if start is not None and end is not None:
         return f"{format_time(start)}–{_clock(end)}"
     if start is not None:
-        return f"från {format_time(start)}"
+        return _("från {start}", start=format_time(start))
     if end is not None:
-        return f"till {format_time(end)}"
+        return _("till {end}", end=format_time(end))
     return ""
 
 
@@ -177,9 +177,9 @@ def format_when(value, today: date | None = None) -> str:
         start, end = value.start, value.end
         if isinstance(start, datetime) or isinstance(end, datetime):
             if start is None:
-                return f"{format_date(end)} till {format_time(end)}"
+                return _("{end} till {end2}", end=format_date(end), end2=format_time(end))
             if end is None:
-                return f"{format_date(start)} från {format_time(start)}"
+                return _("{start} från {start2}", start=format_date(start), start2=format_time(start))
             return format_span(start, end)
         return format_date_range(start, end)
     if isinstance(value, datetime):

@@ -17,7 +17,8 @@ MAX_MEETINGS = 8
     "moten",
     "meetings",
     usage="/möten [; forum: ID]",
-    help="kommande möten med tid, plats och alla tidsfrister (beredning, dagordning, handlingar, minnesanteckningar)",
+    help=_("kommande möten med tid, plats och alla tidsfrister (beredning, dagordning, "
+           "handlingar, minnesanteckningar)"),
     order=10,
 )
 def list_meetings(ctx: Context, args: str) -> Reply:
@@ -27,8 +28,10 @@ def list_meetings(ctx: Context, args: str) -> Reply:
     if not meetings:
         names = ", ".join(forum_label(f) for f in forums)
         return Reply(
-            title="Kommande möten",
-            lines=[f"Inga kommande möten är inlagda för {names}. Samordnaren lägger in dem med /möte ny."],
+            title=_("Kommande möten"),
+            lines=[_("Inga kommande möten är inlagda för {names}. Samordnaren lägger in dem med /möte "
+                     "ny.",
+                     names=names)],
         )
     sections = []
     today = ctx.today
@@ -51,5 +54,5 @@ def list_meetings(ctx: Context, args: str) -> Reply:
         sections.append(
             Section(heading=f"{forum_label(meeting.forum)}: {meeting_label(meeting)}", lines=lines, fields=fields)
         )
-    return Reply(title="Kommande möten", sections=sections, context=[ngettext("Visar det närmaste mötet.", "Visar de {n} närmaste mötena.", len(meetings))])
+    return Reply(title=_("Kommande möten"), sections=sections, context=[ngettext("Visar det närmaste mötet.", "Visar de {n} närmaste mötena.", len(meetings))])
 

@@ -23,6 +23,7 @@ from bot.threads import DatabaseThreads
 from handlers.base import Reply
 from storage import outbox
 from storage.models import Forum, Outbox, Person
+from handlers.i18n import _
 
 log = logging.getLogger("kansli.delivery")
 
@@ -74,7 +75,7 @@ class ConsoleTransport:
 
     async def send(self, session: Session, recipient: Recipient, reply: Reply, *, row: Outbox) -> None:
         stream = self.stream or sys.stdout
-        stream.write(f"\ntill {recipient.label}:\n{render_text(reply)}\n")
+        stream.write(_("\ntill {label}:\n{reply}\n", label=recipient.label, reply=render_text(reply)))
         stream.flush()
 
 

@@ -48,7 +48,7 @@ from handlers.agenda import absence_part, agenda_items
 from handlers import limits
 from handlers.base import Action, ConflictError, Context, Reply, Section, UserError
 from handlers.common import example_day, find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
-from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_time, local
+from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_date_in_sentence, format_time, local
 from handlers.registry import command, normalise
 from storage import queries
 from storage.models import Absence, AuditLog, Forum, Meeting, Person
@@ -456,7 +456,7 @@ def choose_meeting(
         assert req.day is not None
         start, end = _utc_day(req.day)
         found = queries.meetings_on(ctx.session, forums, start, end)
-        what = format_date(req.day)
+        what = format_date_in_sentence(req.day)
     else:
         assert req.span is not None
         start, __ = _utc_day(req.span[0])
@@ -468,8 +468,7 @@ def choose_meeting(
         found = [m for m in found if m.id in only]
     if not found:
         lead = (
-            _("Du har ingen anmäld frånvaro {value}{what}.",
-              value='den ' if req.select == 'day' else '', what=what)
+            _("Du har ingen anmäld frånvaro {what}.", what=what)
             if only is not None
             else _("Du har inget möte {what}.", what=what)
         )

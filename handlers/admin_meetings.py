@@ -22,7 +22,7 @@ from handlers.common import (
     require_role,
     split_options,
 )
-from handlers.fmt import STOCKHOLM, format_date, format_span, format_time_range, local
+from handlers.fmt import STOCKHOLM, format_date, format_date_in_sentence, format_span, format_time_range, local
 from handlers.registry import command
 from handlers.i18n import _, ngettext
 from storage import admin as store
@@ -106,7 +106,7 @@ def meeting_on(ctx: Context, forum: Forum, text: str, *, usage: str) -> Meeting:
         coming = queries.meetings_after(ctx.session, [forum], ctx.now, limit=4)
         listed = "; ".join(format_date(m.starts_at) for m in coming) or "inga"
         raise UserError(_("{forum} har inget möte {day}. Kommande möten: {listed}. Skriv: {usage}",
-                          forum=forum_label(forum), day=format_date(day), listed=listed, usage=usage))
+                          forum=forum_label(forum), day=format_date_in_sentence(day), listed=listed, usage=usage))
     return found[0]
 
 

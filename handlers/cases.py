@@ -30,7 +30,7 @@ from handlers.common import (
     pop_forum_option,
     require_role,
 )
-from handlers.fmt import STOCKHOLM, format_date, format_datetime, format_days, local
+from handlers.fmt import STOCKHOLM, format_date, format_date_in_sentence, format_datetime, format_days, local
 from handlers.registry import command, normalise
 from handlers.i18n import _, ngettext
 from storage import cases as store
@@ -275,7 +275,7 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
     first, last = read_day_range(ctx, text)
     start, end = day_bounds(first, last)
     found = queries.meetings_on(ctx.session, forums, start, end)
-    when = format_date(first) if first == last else f"{format_date(first)} – {format_date(last)}"
+    when = format_date_in_sentence(first) if first == last else f"{format_date(first)} – {format_date(last)}"
     if not found:
         names = " eller ".join(forum_label(f) for f in forums)
         raise UserError(

@@ -34,7 +34,7 @@ from handlers import kallelse, limits
 from handlers.agenda import absence_part, agenda_items, item_numbers
 from handlers.base import Action, Context, Reply, Section, UserError
 from handlers.common import forum_label, person_label, pop_forum_option, require_role
-from handlers.fmt import format_date, local
+from handlers.fmt import format_date, format_date_in_sentence, local
 from handlers.publication import (
     ItemDoc,
     MeetingInfo,
@@ -422,7 +422,7 @@ def pick_meeting(ctx: Context, args: str, *, doing: str) -> tuple[Meeting, str]:
             raise UserError(
                 _("{names} har inget möte {day}.{hint} Skriv datumet med år, till exempel "
                   "'/minnesanteckningar 2020-09-25'.",
-                  names=names, day=format_date(day), hint=hint)
+                  names=names, day=format_date_in_sentence(day), hint=hint)
             )
         if len({m.forum_id for m in found}) > 1:
             names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)

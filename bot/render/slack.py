@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.basic_objects import JsonObject
 
 from handlers.base import Action, Reply, Section
+from handlers.i18n import _
 
 
 def _validators_of(cls: type) -> list[str]:
@@ -65,8 +66,9 @@ BUTTONS_PER_BLOCK = 25
 FALLBACK_TEXT = 3000
 # Buttons carry this action_id prefix; the Slack app routes every click on one of them back to the dispatcher.
 ACTION_PREFIX = "kansli_cmd_"
-TOO_MANY_PAGES = "Resten får inte plats i Slack; avgränsa kommandot, till exempel med ett datum eller en status."
-TOO_LONG = "Listan är längre än vad som får plats här. Skriv kommandot till Kansli i ett meddelande för att se allt."
+TOO_MANY_PAGES = _("Resten får inte plats i Slack; avgränsa kommandot, till exempel med ett datum eller en status.")
+TOO_LONG = _("Listan är längre än vad som får plats här. Skriv kommandot till Kansli i ett "
+             "meddelande för att se allt.")
 
 
 def escape(text: str) -> str:

@@ -75,7 +75,15 @@ def test_a_module_using_the_catalogue_never_rebinds_underscore() -> None:
 
 # The modules whose user-facing strings are all in the catalogue. A module joins this list when its
 # sentences are wrapped in _() / ngettext(); the test then keeps it that way.
-FINISHED = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "handlers").glob("*.py"))
+# Not yet moved: bot/dates.py (the date parser: its vocabulary is data, its few refusals are not yet in the
+# catalogue) and bot/teams.py (being rewritten on the Agents SDK at the same time). The web and e-mail
+# templates (bot/templates/*.html) are not scanned either.
+NOT_YET = {"bot/dates.py", "bot/teams.py"}
+FINISHED = sorted(path for path in (str(p.relative_to(ROOT)) for p in [*(ROOT / "handlers").glob("*.py"),
+                                                                      *(ROOT / "bot").rglob("*.py")])
+                  if path not in NOT_YET)
+# Command text built for the user to run (typed, not read): not a sentence for the catalogue.
+COMMAND_TEXT = {"anmäl ärende "}
 SWEDISH = re.compile(r"[åäöÅÄÖ]|\b(?:och|att|som|för|med|inte|har|ett|en|det|den|till|skriv|ange|finns|kan)\b",
                      re.IGNORECASE)
 CATALOGUE_CALLS = {"_", "gettext", "ngettext"}
@@ -121,7 +129,7 @@ def _literals_outside_catalogue(path: Path) -> list[str]:
         text = node.value
         if not SWEDISH.search(text) or " " not in text.strip() and not text.strip()[:1].isupper():
             continue  # a vocabulary word or command word ('förslag', 'föredragande'), not a sentence
-        if inside_allowed(node):
+        if inside_allowed(node) or text in COMMAND_TEXT:
             continue
         found.setdefault(node.lineno, f"{path.relative_to(ROOT)}:{node.lineno}: {text[:60]!r}")
     return [found[line] for line in sorted(found)]

@@ -15,6 +15,7 @@ from handlers.base import Context, Reply, Section, UserError
 from handlers.calendar import forum_deadlines
 from handlers.cases import add_event, day_bounds, meeting_day, read_day
 from handlers.common import (
+    members_told,
     choose_forum,
     forum_label,
     meeting_label,
@@ -273,7 +274,7 @@ def move_meeting(ctx: Context, args: str) -> Reply:
                  isoformat=meeting_day(meeting).isoformat())],
     )
     told = _tell_members(ctx, forum, meeting, notice, kind="meeting_moved")
-    lines = [_("Mötet {was} är flyttat till {now_label}.", was=was, now_label=now_label), _("{told} ledamöter har fått besked.", told=told)]
+    lines = [_("Mötet {was} är flyttat till {now_label}.", was=was, now_label=now_label), members_told(meeting.forum, told)]
     if meeting.agenda_published_at is not None:
         lines.append(_("Dagordningen var redan publicerad; publicera den igen med /publicera dagordning "
                        "{isoformat} så att den visar den nya tiden.",
@@ -320,7 +321,7 @@ def cancel_meeting(ctx: Context, args: str) -> Reply:
     )
     told = _tell_members(ctx, forum, meeting, notice, kind="meeting_cancelled")
     lines = [_("Mötet {label} är inställt.", label=label) + (_(" Skäl: {reason}", reason=reason) if reason else ""),
-             _("{told} ledamöter har fått besked.", told=told)]
+             members_told(meeting.forum, told)]
     if returned:
         lines.append(_("Ärenden som stod på dagordningen väntar nu på beredning: ")
                      + ", ".join(f"{c.number} {c.title}" for c in returned)
@@ -376,5 +377,5 @@ def change_meeting(ctx: Context, args: str) -> Reply:
                        lines=[_("Mötet {was} är ändrat: ", was=was) + ", ".join(changes) + ".",
                               f"Nu: {meeting_label(meeting)}."])
         told = _tell_members(ctx, forum, meeting, notice, kind="meeting_changed")
-        lines.append(_("{told} ledamöter har fått besked.", told=told))
+        lines.append(members_told(meeting.forum, told))
     return Reply(title=_("Mötet {starts_at} ändrat", starts_at=format_date(meeting.starts_at)), lines=lines)

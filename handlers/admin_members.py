@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from handlers.base import Context, Reply, Section, UserError
 from handlers.cases import genitive, read_day
 from handlers.common import (
+    members_title,
+    role_name,
     ROLE_NAMES,
     choose_forum,
     forum_label,
@@ -551,7 +553,7 @@ def list_members(ctx: Context, args: str) -> Reply:
             if m.role == "member" or (m.valid_to is not None and m.valid_to < ctx.today):
                 continue
             dated = m.valid_from is not None and m.valid_from > ctx.today or m.valid_to is not None
-            roles.append(ROLE_NAMES[m.role] + (f" ({_span(m.valid_from, m.valid_to)})" if dated else ""))
+            roles.append(role_name(forum, m.role) + (f" ({_span(m.valid_from, m.valid_to)})" if dated else ""))
         line = person_label(person) + f" @{person.handle}"
         if person.title:
             line += f", {person.title}"
@@ -561,5 +563,5 @@ def list_members(ctx: Context, args: str) -> Reply:
             line += f" – {person.email}"
         lines.append(line)
     context = [_("E-postadresserna visas bara för samordnare.")] if show_email else []
-    return Reply(title=_("Ledamöter i {forum} ({lines})", forum=forum_label(forum), lines=len(lines)), sections=[Section(lines=lines)],
+    return Reply(title=members_title(forum, len(lines)), sections=[Section(lines=lines)],
                  context=context)

@@ -11,7 +11,7 @@ from handlers.fmt import format_span
 from storage import queries
 from storage.models import Forum, Meeting, Person
 from handlers.registry import ROLE_NAMES, normalise  # noqa: F401 - ROLE_NAMES is used from here too
-from handlers.i18n import _
+from handlers.i18n import _, ngettext
 
 PURPOSE_NAMES = {"information": "Information", "diskussion": "Diskussion", "beslut": "Beslut"}
 
@@ -213,3 +213,30 @@ def split_options(args: str) -> tuple[str, dict[str, str]]:
         else:
             options.setdefault("", part)
     return head, options
+
+
+def role_name(forum: Forum, role: str) -> str:
+    """The role as this forum names it: the coordinator's title where the forum has one
+    (`rules: coordinator_title: Chef för RSS`), else the glossary's word (docs/ordlista.md)."""
+    if role == "coordinator" and forum.coordinator_title:
+        return forum.coordinator_title
+    return ROLE_NAMES[role]
+
+
+def members_title(forum: Forum, count: int) -> str:
+    """'Representanter i LCHNV (5)', or the forum's own word (`rules: member_term: ledamot`)."""
+    label = forum_label(forum)
+    if forum.member_term == "ledamot":
+        return _("Ledamöter i {forum} ({n})", forum=label, n=count)
+    if forum.member_term == "deltagare":
+        return _("Deltagare i {forum} ({n})", forum=label, n=count)
+    return _("Representanter i {forum} ({n})", forum=label, n=count)
+
+
+def members_told(forum: Forum, count: int) -> str:
+    """'5 representanter har fått besked.' in the forum's own word for its members."""
+    if forum.member_term == "ledamot":
+        return ngettext("{n} ledamot har fått besked.", "{n} ledamöter har fått besked.", count)
+    if forum.member_term == "deltagare":
+        return ngettext("{n} deltagare har fått besked.", "{n} deltagare har fått besked.", count)
+    return ngettext("{n} representant har fått besked.", "{n} representanter har fått besked.", count)

@@ -36,6 +36,8 @@ from storage.models import (
 
 CASE_STATUSES_IMPORT = ("aktualiserat", "under_beredning", "pa_dagordning", "behandlat", "aterremitterat", "avslutat")
 ORG_KINDS = ("kommun", "region", "annan")
+# The words a forum may use for its members (rules: member_term); docs/ordlista.md.
+MEMBER_TERMS = ("representant", "ledamot", "deltagare")
 RULE_KEYS = {
     "agenda_deadline",
     "documents_deadline",
@@ -48,6 +50,8 @@ RULE_KEYS = {
     "substitutes_other_organisation",
     "extensions_by",
     "standing_items",
+    "member_term",
+    "coordinator_title",
 }
 ON_AGENDA = ("pa_dagordning", "behandlat", "aterremitterat", "avslutat")
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -309,7 +313,17 @@ def validate(data: Any) -> _Plan:
                         "[Mötets öppnande, Godkännande av dagordning, Föregående minnesanteckningar, "
                         "Rapporter och delgivningar].")
             standing = None
+        member_term = rules.get("member_term")
+        if member_term is not None and member_term not in MEMBER_TERMS:
+            chk.err(rw, f"member_term ska vara ett av {', '.join(MEMBER_TERMS)}, inte '{member_term}'.")
+            member_term = None
+        coordinator_title = rules.get("coordinator_title")
+        if coordinator_title is not None and not (isinstance(coordinator_title, str) and coordinator_title.strip()):
+            chk.err(rw, "coordinator_title ska vara en titel, till exempel Chef för RSS.")
+            coordinator_title = None
         forum = {
+            "member_term": member_term,
+            "coordinator_title": " ".join(coordinator_title.split()) if coordinator_title else None,
             "standing_items": "\n".join(" ".join(t.split()) for t in standing) if standing else None,
             "key": key,
             "name": name,
@@ -561,7 +575,7 @@ def apply(session: Session, data: Any, *, now: datetime) -> ImportSummary:
             "name", "short", "slack_channel", "teams_channel", "agenda_working_days_before",
             "documents_days_before", "preparation_days_before", "minutes_days_after", "substitutes",
             "substitutes_other_organisation", "extensions_by", "min_meetings_per_year", "reminder_time",
-            "chair_agenda_time", "standing_items",
+            "chair_agenda_time", "standing_items", "member_term", "coordinator_title",
         )}
         row = forums.get(f["key"])
         if row is None:

@@ -49,3 +49,19 @@ def test_no_text_in_a_meeting_cycle_uses_a_word_the_glossary_rules_out(chat, net
 def test_the_check_finds_the_words() -> None:
     assert ruled_out("Du föredrar ärende 2020:8; status under_beredning; skriv @handle.") != []
     assert ruled_out("Skriv /återkalla frånvaro 6 mars för att återkalla frånvaroanmälan.") == []
+
+
+def test_a_forum_names_its_members_and_its_coordinator_in_its_own_words(chat, network) -> None:
+    """Default 'representant' (1 § Dalarna); `rules: {member_term: ledamot, coordinator_title: …}` (seed 004)."""
+    from sqlalchemy import select
+
+    from storage.models import Forum
+
+    assert chat("maria.lind", "/ledamöter; forum: lchnv").reply.startswith("Representanter i LCHNV")
+    with network() as s:
+        forum = s.scalar(select(Forum).where(Forum.key == "lchnv"))
+        forum.member_term, forum.coordinator_title = "ledamot", "Chef för RSS"
+        s.commit()
+    listing = chat("maria.lind", "/ledamöter; forum: lchnv").reply
+    assert listing.startswith("Ledamöter i LCHNV") and "Maria Lind" in listing and "Chef för RSS" in listing
+    assert "Maria Lind @maria.lind – Chef för RSS" in listing or "– Chef för RSS" in listing

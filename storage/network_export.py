@@ -98,6 +98,10 @@ def _rules(forum: Forum) -> dict[str, Any]:
         rules["min_meetings_per_year"] = forum.min_meetings_per_year
     rules["reminder_time"] = _clock(forum.reminder_time or time(8, 0))
     rules["chair_agenda_time"] = _clock(forum.chair_agenda_time or time(7, 30))
+    if forum.member_term is not None:
+        rules["member_term"] = forum.member_term
+    if forum.coordinator_title is not None:
+        rules["coordinator_title"] = forum.coordinator_title
     return rules
 
 

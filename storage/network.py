@@ -79,22 +79,24 @@ class ImportSummary:
         return bool(self.created or self.updated)
 
     def lines(self) -> list[str]:
+        # (singular, plural): the import summary agrees with its numbers ("1 ärende, 2 förlängningar").
         names = {
-            "organisation": "huvudmän",
-            "person": "personer",
-            "forum": "forum",
-            "membership": "roller",
-            "meeting": "möten",
-            "case": "ärenden",
-            "assignment": "uppdrag",
-            "extension": "förlängningar",
+            "organisation": ("huvudman", "huvudmän"),
+            "person": ("person", "personer"),
+            "forum": ("forum", "forum"),
+            "membership": ("roll", "roller"),
+            "meeting": ("möte", "möten"),
+            "case": ("ärende", "ärenden"),
+            "assignment": ("uppdrag", "uppdrag"),
+            "extension": ("förlängning", "förlängningar"),
         }
         if not self.changed:
             return ["Inget ändrades: allt i filen fanns redan."]
         out = []
         for label, counts in (("Nya", self.created), ("Ändrade", self.updated)):
             if counts:
-                out.append(f"{label}: " + ", ".join(f"{n} {names.get(k, k)}" for k, n in counts.items()))
+                out.append(f"{label}: " + ", ".join(
+                    f"{n} {names.get(k, (k, k))[0 if n == 1 else 1]}" for k, n in counts.items()))
         return out
 
 
@@ -162,7 +164,7 @@ class _Checker:
         try:
             return time.fromisoformat(str(value).strip().replace(".", ":"))
         except ValueError:
-            self.err(where, f"'{key}: {value}' är ingen giltig klockslag; skriv HH:MM, till exempel 08:00.")
+            self.err(where, f"'{key}: {value}' är inget giltigt klockslag; skriv HH:MM, till exempel 08:00.")
             return None
 
     def forum_list(self, value: Any, where: str, key: str) -> list[str] | None:

@@ -153,3 +153,19 @@ def test_format_when_with_today_adds_the_relative_word():
 def test_what_the_reply_repeats_reads_back_the_same(phrase):
     value = parse_when(phrase, NOW)
     assert parse_when(format_when(value), NOW) == value
+
+
+def test_spraakraadets_formats() -> None:
+    """Språkrådet: no leading zero on the hour, 'den' in sentences, ÅÅÅÅ-MM-DD, 'för 3 dagar sedan'."""
+    from datetime import date as _date
+    from datetime import time as _time
+
+    from handlers.fmt import format_ago, format_date_in_sentence, format_iso_date, format_time, quote
+
+    assert format_time(_time(9, 30)) == "kl. 9.30" and format_time(_time(14, 0)) == "kl. 14.00"
+    assert format_date_in_sentence(_date(2020, 9, 26)) == "lördag den 26 september 2020"
+    assert format_iso_date(_date(2020, 3, 6)) == "2020-03-06"
+    assert format_ago(_date(2020, 3, 3), _date(2020, 3, 6)) == "för 3 dagar sedan"
+    assert format_ago(_date(2020, 3, 5), _date(2020, 3, 6)) == "för 1 dag sedan"
+    assert format_ago(_date(2020, 3, 8), _date(2020, 3, 6)) == "om 2 dagar"
+    assert quote("Utvärdering") == "”Utvärdering”"

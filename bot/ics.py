@@ -58,7 +58,7 @@ def forum_calendar(session: Session, forum: Forum, *, base_url: str, now: dateti
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", _("{label} – möten", label=label))
-    cal.add("x-wr-caldesc", _("Möten i {name}, publicerade av kansli.", name=forum.name))
+    cal.add("x-wr-caldesc", _("Möten i {name}, publicerade av forumets sekretariat.", name=forum.name))
     cal.add("x-wr-timezone", TZID)
     cal.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT6H")

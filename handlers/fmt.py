@@ -17,6 +17,8 @@ from babel.dates import format_date as _babel_date
 from babel.dates import format_time as _babel_time
 from babel.dates import format_timedelta as _babel_timedelta
 
+from handlers.i18n import _, ngettext
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")

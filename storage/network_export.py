@@ -98,6 +98,12 @@ def _rules(forum: Forum) -> dict[str, Any]:
         rules["min_meetings_per_year"] = forum.min_meetings_per_year
     rules["reminder_time"] = _clock(forum.reminder_time or time(8, 0))
     rules["chair_agenda_time"] = _clock(forum.chair_agenda_time or time(7, 30))
+    if forum.substitutes_other_organisation:
+        rules["substitutes_other_organisation"] = True
+    if forum.extensions_by:
+        rules["extensions_by"] = [k for k in forum.extensions_by.split(",") if k]
+    if forum.standing_items:
+        rules["standing_items"] = [t for t in forum.standing_items.splitlines() if t.strip()]
     if forum.member_term is not None:
         rules["member_term"] = forum.member_term
     if forum.coordinator_title is not None:

@@ -153,3 +153,18 @@ def test_the_scan_catches_a_swedish_sentence(tmp_path) -> None:
     finally:
         me.ROOT = old
     assert len(found) == 1 and "sample.py:3" in found[0]
+
+
+def test_every_module_calling_the_catalogue_imports_it() -> None:
+    missing = []
+    for path in [*(ROOT / "handlers").rglob("*.py"), *(ROOT / "bot").rglob("*.py")]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {a.asname or a.name for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
+                    for a in n.names}
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        for name in ("_", "ngettext"):
+            called = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+                         for n in ast.walk(tree))
+            if called and name not in imported | defined:
+                missing.append(f"{path.relative_to(ROOT)}: {name}")
+    assert missing == []

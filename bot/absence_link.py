@@ -29,13 +29,14 @@ from handlers.absence import substitute_candidates
 from handlers.fmt import format_date, local
 from handlers.publication import time_text
 from storage.models import Absence, Meeting, Person
+from handlers.i18n import _
 
 log = logging.getLogger("kansli.absence_link")
 
 COOKIE = "kansli_franvaro"
-DENIED = ("Länken till frånvaroanmälan gäller inte. Den kan ha ändrats, mötet kan ha börjat, eller så har du "
-          "återkallat en frånvaro som anmäldes med den. Anmäl frånvaro i chatten med /anmäl frånvaro, eller "
-          "svara samordnaren.")
+DENIED = (_("Länken till frånvaroanmälan gäller inte. Den kan ha ändrats, mötet kan ha "
+            "börjat, eller så har du återkallat en frånvaro som anmäldes med den. Anmäl "
+            "frånvaro i chatten med /anmäl frånvaro, eller svara samordnaren."))
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -74,7 +75,7 @@ class AbsencePages:
         return self.env.get_template(template).render(**context)
 
     def denied(self) -> Page:
-        return Page(403, self._html("absence_denied.html", title="Länken gäller inte", message=DENIED, forum=None))
+        return Page(403, self._html("absence_denied.html", title=_("Länken gäller inte"), message=DENIED, forum=None))
 
     def _find(self, session, token: str, now: datetime) -> Found | None:  # type: ignore[no-untyped-def]
         found = links.verify(self.secret, token, now=now)
@@ -101,7 +102,7 @@ class AbsencePages:
                                                        Absence.withdrawn_at.is_(None)))
         label = forum.short or forum.name
         return {
-            "title": f"Anmäl frånvaro – {label} {format_date(meeting.starts_at)}",
+            "title": _("Anmäl frånvaro – {label} {starts_at}", label=label, starts_at=format_date(meeting.starts_at)),
             "forum": {"key": forum.key, "name": forum.name},
             "person": person.name,
             "label": label,
@@ -150,7 +151,7 @@ class AbsencePages:
                 context = self._context(session, found, csrf=form.get("csrf", ""),
                                         error=" ".join(reply.lines) or DENIED, values=form)
             return Page(400, self._html("absence_form.html", **context)), []
-        page = self._html("absence_done.html", title=f"Frånvaro anmäld – {label} {date_text}", forum=forum,
+        page = self._html("absence_done.html", title=_("Frånvaro anmäld – {label} {date_text}", label=label, date_text=date_text), forum=forum,
                           reply=reply)
         return Page(200, page), outcome.outbox_ids
 
@@ -158,26 +159,26 @@ class AbsencePages:
 def command_text(meeting: Meeting, form: dict[str, str]) -> str:
     """The `/anmäl frånvaro` command the form stands for; a ValueError (Swedish) for a bad field."""
     start = local(meeting.starts_at)
-    parts = [f"/anmäl frånvaro {start.date().isoformat()} kl {start:%H.%M}"]
+    parts = [_("/anmäl frånvaro {isoformat} kl {start:%H.%M}", isoformat=start.date().isoformat(), start=start)]
     scope = form.get("omfattning", "hela")
     if scope == "punkter":
         first, last = form.get("punkt_fran", "").strip(), form.get("punkt_till", "").strip() or None
         if not _ITEM.match(first) or (last is not None and not _ITEM.match(last)):
-            raise ValueError("Skriv punkterna med siffror, till exempel från 4 till 6.")
+            raise ValueError(_("Skriv punkterna med siffror, till exempel från 4 till 6."))
         parts.append(f"punkt {first}-{last}" if last else f"punkt {first}")
     elif scope in ("till", "fran"):
         m = _TIME.match(form.get("klockan", "").strip())
         if not m:
-            raise ValueError("Skriv klockslaget som 10.30.")
+            raise ValueError(_("Skriv klockslaget som 10.30."))
         parts.append(f"{'till' if scope == 'till' else 'från'} kl {int(m.group(1)):02d}.{m.group(2)}")
     elif scope != "hela":
-        raise ValueError("Välj hela mötet eller en del av det.")
+        raise ValueError(_("Välj hela mötet eller en del av det."))
     parts.append(f"; forum: {meeting.forum.key}")
     substitute = form.get("ersattare", "").strip()
     if substitute:
         if not _HANDLE.match(substitute):
-            raise ValueError("Välj ersättaren i listan.")
-        parts.append(f"; ersättare: @{substitute}")
+            raise ValueError(_("Välj ersättaren i listan."))
+        parts.append(_("; ersättare: @{substitute}", substitute=substitute))
     # The note runs to the end of the command; a semicolon in it must not start another option.
     note = " ".join(form.get("notering", "").split()).replace(";", ",")
     if note:
@@ -211,7 +212,7 @@ def setup(app: web.Application, services: Services) -> None:
             page = await run(pages.form, request.match_info["token"], now=services.clock())
         except Exception:  # noqa: BLE001 - a reader gets a Swedish page, the log the details
             log.exception("absence page failed")
-            return respond(Page(500, pages._html("error.html", title="Något gick fel", forum=None)))
+            return respond(Page(500, pages._html("error.html", title=_("Något gick fel"), forum=None)))
         return respond(page)
 
     async def post(request: web.Request) -> web.Response:
@@ -224,7 +225,7 @@ def setup(app: web.Application, services: Services) -> None:
                                   nonce=request.cookies.get(COOKIE), now=services.clock())
         except Exception:  # noqa: BLE001
             log.exception("absence report by link failed")
-            return respond(Page(500, pages._html("error.html", title="Något gick fel", forum=None)))
+            return respond(Page(500, pages._html("error.html", title=_("Något gick fel"), forum=None)))
         if ids:
             try:
                 await services.deliverer.deliver(ids)

@@ -18,6 +18,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from bot.config import SettingsError, load_settings
+from handlers.i18n import _
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 EXAMPLE_NETWORK = Path(__file__).with_name("data") / "example-network.yaml"
@@ -37,7 +38,7 @@ def parse_now(text: str | None) -> datetime | None:
     try:
         dt = datetime.fromisoformat(text)
     except ValueError:
-        raise CliError(f"--now '{text}' är ingen tidpunkt; skriv till exempel --now 2020-02-20T09:00.") from None
+        raise CliError(_("--now '{text}' är ingen tidpunkt; skriv till exempel --now 2020-02-20T09:00.", text=text)) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=STOCKHOLM)
     return dt
@@ -84,11 +85,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         lines = import_network(services, args.file)
     except NetworkFileError as exc:
-        print(f"Filen {args.file} lästes inte in; inget har ändrats. Rätta följande och försök igen:", file=sys.stderr)
+        print(_("Filen {file} lästes inte in; inget har ändrats. Rätta följande och försök igen:", file=args.file), file=sys.stderr)
         for err in exc.errors:
             print(f"  - {err}", file=sys.stderr)
         return 1
-    print(f"Läste in {args.file}.")
+    print(_("Läste in {file}.", file=args.file))
     for line in lines:
         print(line)
     return 0
@@ -103,15 +104,17 @@ def chat_usage_error(services, handle: str, channel: str | None) -> str | None: 
 
     with services.sessionmaker() as session:
         if queries.person_by_handle(session, handle) is None:
-            return (f"kansli känner inte igen '{handle}'. Kontrollera stavningen, eller be samordnaren lägga till "
-                    f"'{handle}' under people: i nätverksfilen.")
+            return (_("Kansli känner inte igen '{handle}'. Kontrollera stavningen, eller be "
+                      "samordnaren lägga till '{handle}' under people: i nätverksfilen.",
+                      handle=handle))
         if channel and queries.forum_by_key(session, channel.lstrip("#")) is None:
             from sqlalchemy import select
 
             from storage.models import Forum
 
             keys = ", ".join(session.scalars(select(Forum.key).order_by(Forum.key)))
-            return f"Det finns inget forum '{channel}'. Skriv --channel med forumets id: {keys}."
+            return _("Det finns inget forum '{channel}'. Skriv --channel med forumets id: {keys}.",
+                     channel=channel, keys=keys)
     return None
 
 
@@ -138,7 +141,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     if args.text:
         return 0 if answer(" ".join(args.text)) else 1
-    print(f"kansli – du skriver som {args.as_handle}. Skriv /hjälp för kommandon, tom rad eller Ctrl-D avslutar.")
+    print(_("Kansli – du skriver som {as_handle}. Skriv /hjälp för kommandon, tom rad eller "
+            "Ctrl-D avslutar.",
+            as_handle=args.as_handle))
     while True:
         try:
             line = input("> ")
@@ -159,12 +164,12 @@ def cmd_tick(args: argparse.Namespace) -> int:
     try:
         scheduler = importlib.import_module("bot.scheduler")
     except ModuleNotFoundError:
-        raise CliError("Påminnelserna är inte installerade i den här versionen av kansli.") from None
+        raise CliError(_("Påminnelserna är inte installerade i den här versionen av kansli.")) from None
     services = services_for(args, transports=[ConsoleTransport()])
     now = parse_now(args.now) or services.clock()
     result = asyncio.run(scheduler.run_pass(services, now=now))
     if args.verbose:
-        print(f"Körning klar: {result}")
+        print(_("Körning klar: {result}", result=result))
     return 0
 
 
@@ -191,14 +196,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         import_network(services, str(EXAMPLE_NETWORK))
         seed_demo(services)
-        print(f"Databasen var tom: läste in exempelnätverket ({EXAMPLE_NETWORK.name}) med mötena 6 mars och "
-              "25 september 2020 och tre kommande möten.")
+        print(_("Databasen var tom: läste in exempelnätverket ({name}) med mötena 6 mars och 25 september 2020 "
+                "och tre kommande möten.", name=EXAMPLE_NETWORK.name))
     host, port = args.host or settings.host, args.port or settings.port
-    print(f"kansli lyssnar på http://{host}:{port}  (hälsa: http://{host}:{port}/healthz)")
-    print(f"Mötessidorna: http://{host}:{port}/forum/lchnv/mote/2020-03-06 och …/2020-09-25")
-    print("Prova chatten i en annan terminal (guiderna finns i docs/ledamot.md och docs/samordnare.md):")
-    print('  .venv/bin/kansli chat --as eva.strand "/möten"')
-    print("  .venv/bin/kansli chat --as maria.lind        (utan text: interaktivt läge)")
+    print(_("Kansli lyssnar på http://{host}:{port}  (hälsa: http://{host}:{port}/healthz)",
+            host=host, port=port))
+    print(_("Mötessidorna: http://{host}:{port}/forum/lchnv/mote/2020-03-06 och …/2020-09-25", host=host, port=port))
+    print(_("Prova chatten i en annan terminal (guiderna finns i docs/ledamot.md och docs/samordnare.md):"))
+    print(_("  .venv/bin/kansli chat --as eva.strand \"/möten\""))
+    print(_("  .venv/bin/kansli chat --as maria.lind        (utan text: interaktivt läge)"))
     services.engine.dispose()
     serve(settings, host=host, port=port)
     return 0
@@ -208,28 +214,28 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kansli", description="kansli – sekretariatets assistent i Slack och Teams")
+    parser = argparse.ArgumentParser(prog="kansli", description=_("kansli – sekretariatets assistent i Slack och Teams"))
     sub = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
 
-    p = sub.add_parser("import", help="läs in en nätverksfil (YAML); samma fil två gånger ändrar ingenting")
+    p = sub.add_parser("import", help=_("läs in en nätverksfil (YAML); samma fil två gånger ändrar ingenting"))
     p.add_argument("file", metavar="FIL.yaml")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("chat", help="chatta med kansli i terminalen")
-    p.add_argument("--as", dest="as_handle", required=True, metavar="HANDLE", help="vem du skriver som")
-    p.add_argument("--now", metavar="ISO", help="låtsas att klockan är denna (Stockholmstid om zon saknas)")
-    p.add_argument("--channel", metavar="FORUM", help="skriv som i forumets kanal")
-    p.add_argument("text", nargs="*", help="kommandot; utan text startar ett interaktivt läge")
+    p = sub.add_parser("chat", help=_("chatta med Kansli i terminalen"))
+    p.add_argument("--as", dest="as_handle", required=True, metavar="HANDLE", help=_("vem du skriver som"))
+    p.add_argument("--now", metavar="ISO", help=_("låtsas att klockan är denna (Stockholmstid om zon saknas)"))
+    p.add_argument("--channel", metavar="FORUM", help=_("skriv som i forumets kanal"))
+    p.add_argument("text", nargs="*", help=_("kommandot; utan text startar ett interaktivt läge"))
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("tick", help="kör påminnelserna en gång")
+    p = sub.add_parser("tick", help=_("kör påminnelserna en gång"))
     p.add_argument("--now", metavar="ISO")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=cmd_tick)
 
     for name, helptext, func in (
-        ("serve", "starta tjänsten (Slack, Teams, webbsidor, påminnelser)", cmd_serve),
-        ("run", "som serve, och läser in exempelnätverket i en tom databas", cmd_run),
+        ("serve", _("starta tjänsten (Slack, Teams, webbsidor, påminnelser)"), cmd_serve),
+        ("run", _("som serve, och läser in exempelnätverket i en tom databas"), cmd_run),
     ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--host")
@@ -256,9 +262,9 @@ def main(argv: list[str] | None = None) -> int:
 
         logging.getLogger("kansli").debug("command failed", exc_info=True)
         if isinstance(exc, OperationalError):
-            print("kansli når inte databasen; kontrollera KANSLI_DATABASE_URL och försök igen.", file=sys.stderr)
+            print(_("Kansli når inte databasen; kontrollera KANSLI_DATABASE_URL och försök igen."), file=sys.stderr)
         else:
-            print(f"kansli stötte på ett fel ({type(exc).__name__}); inget mer gjordes. Försök igen.", file=sys.stderr)
+            print(_("Kansli stötte på ett fel ({name__}); inget mer gjordes. Försök igen.", name__=type(exc).__name__), file=sys.stderr)
         return 1
 
 

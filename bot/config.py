@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from handlers.i18n import _
 
 
 class SettingsError(ValueError):
@@ -68,20 +69,21 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _consistent(self) -> "Settings":
         if self.slack_bot_token and not self.slack_signing_secret and not self.slack_app_token:
-            raise ValueError("SLACK_BOT_TOKEN är satt men SLACK_SIGNING_SECRET saknas; sätt den från Slack-appens Basic Information.")
+            raise ValueError(_("SLACK_BOT_TOKEN är satt men SLACK_SIGNING_SECRET saknas; sätt den från "
+                               "Slack-appens Basic Information."))
         if self.slack_signing_secret and not self.slack_bot_token:
-            raise ValueError("SLACK_SIGNING_SECRET är satt men SLACK_BOT_TOKEN saknas; sätt bot-token (xoxb-…).")
+            raise ValueError(_("SLACK_SIGNING_SECRET är satt men SLACK_BOT_TOKEN saknas; sätt bot-token (xoxb-…)."))
         if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
-            raise ValueError("SLACK_APP_TOKEN ska börja med xapp- (en app-nivå-token för Socket Mode).")
+            raise ValueError(_("SLACK_APP_TOKEN ska börja med xapp- (en app-nivå-token för Socket Mode)."))
         if self.microsoft_app_id and not self.microsoft_app_password and self.microsoft_app_type != "UserAssignedMSI":
-            raise ValueError("MicrosoftAppId är satt men MicrosoftAppPassword saknas.")
+            raise ValueError(_("MicrosoftAppId är satt men MicrosoftAppPassword saknas."))
         if self.microsoft_app_type == "SingleTenant" and self.microsoft_app_id and not self.microsoft_app_tenant_id:
-            raise ValueError("MicrosoftAppType=SingleTenant (standard) kräver MicrosoftAppTenantId: sätt katalog-id:t "
-                             "(tenant) från Azure-botens app-registrering, eller MicrosoftAppType=MultiTenant för en "
-                             "bot registrerad före augusti 2025.")
+            raise ValueError(_("MicrosoftAppType=SingleTenant (standard) kräver MicrosoftAppTenantId: sätt katalog-id:t "
+                               "(tenant) från Azure-botens app-registrering, eller MicrosoftAppType=MultiTenant för en "
+                               "bot registrerad före augusti 2025."))
         if self.teams_no_auth and self.microsoft_app_id:
-            raise ValueError("KANSLI_TEAMS_NO_AUTH=1 är bara till för provkörning utan MicrosoftAppId; "
-                             "ta bort KANSLI_TEAMS_NO_AUTH när MicrosoftAppId är satt.")
+            raise ValueError(_("KANSLI_TEAMS_NO_AUTH=1 är bara till för provkörning utan MicrosoftAppId; "
+                               "ta bort KANSLI_TEAMS_NO_AUTH när MicrosoftAppId är satt."))
         if self.log_format not in ("text", "json"):
             raise ValueError("KANSLI_LOG_FORMAT ska vara text eller json.")
         _check_operations(self)
@@ -107,44 +109,52 @@ def _check_operations(s: Settings) -> None:
 
     from storage.db import normalise_url
 
-    example = "till exempel postgresql://kansli:LÖSENORD@db:5432/kansli eller sqlite:///kansli.db"
+    example = _("till exempel postgresql://kansli:LÖSENORD@db:5432/kansli eller sqlite:///kansli.db")
     try:
         url = make_url(normalise_url(s.database_url))
     except (ArgumentError, ValueError):
-        raise ValueError(f"KANSLI_DATABASE_URL '{_shown(s.database_url)}' är ingen databasadress; skriv {example}.")
+        raise ValueError(_("KANSLI_DATABASE_URL '{database_url}' är ingen databasadress; skriv {example}.",
+                           database_url=_shown(s.database_url), example=example))
     if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ValueError(f"KANSLI_DATABASE_URL ska vara en PostgreSQL- eller SQLite-adress, {example}.")
+        raise ValueError(_("KANSLI_DATABASE_URL ska vara en PostgreSQL- eller SQLite-adress, {example}.", example=example))
     if not 1 <= s.port <= 65535:
-        raise ValueError(f"KANSLI_PORT ska vara ett portnummer mellan 1 och 65535, inte {s.port}.")
+        raise ValueError(_("KANSLI_PORT ska vara ett portnummer mellan 1 och 65535, inte {port}.", port=s.port))
     if s.log_level.upper() not in LOG_LEVELS:
-        raise ValueError(f"KANSLI_LOG_LEVEL ska vara en av {', '.join(LOG_LEVELS)}, inte '{s.log_level}'.")
+        raise ValueError(_("KANSLI_LOG_LEVEL ska vara en av {LOG_LEVELS}, inte '{log_level}'.",
+                           LOG_LEVELS=', '.join(LOG_LEVELS), log_level=s.log_level))
     if not 0 <= s.absence_note_retention_days <= 3650:
-        raise ValueError("KANSLI_ABSENCE_NOTE_RETENTION_DAYS ska vara ett antal dagar mellan 0 och 3650 "
-                         f"(standard 30), inte {s.absence_note_retention_days}.")
+        raise ValueError(_("KANSLI_ABSENCE_NOTE_RETENTION_DAYS ska vara ett antal dagar mellan 0 och 3650 "
+                           "(standard 30), inte {absence_note_retention_days}.",
+                           absence_note_retention_days=s.absence_note_retention_days))
     if not 1 <= s.outbox_retention_days <= 3650:
-        raise ValueError("KANSLI_OUTBOX_RETENTION_DAYS ska vara ett antal dagar mellan 1 och 3650 "
-                         f"(standard 90), inte {s.outbox_retention_days}.")
+        raise ValueError(_("KANSLI_OUTBOX_RETENTION_DAYS ska vara ett antal dagar mellan 1 och 3650 "
+                           "(standard 90), inte {days}.", days=s.outbox_retention_days))
     if s.public_url and not _is_http_url(s.public_url):
-        raise ValueError(f"KANSLI_PUBLIC_URL ska börja med https:// (till exempel https://kansli.example.se), "
-                         f"inte '{s.public_url}'.")
+        raise ValueError(_("KANSLI_PUBLIC_URL ska börja med https:// (till exempel "
+                           "https://kansli.example.se), inte '{public_url}'.",
+                           public_url=s.public_url))
     if s.slack_bot_token and not s.slack_bot_token.startswith("xoxb-"):
-        raise ValueError("SLACK_BOT_TOKEN ska börja med xoxb- (Bot User OAuth Token under OAuth & Permissions).")
+        raise ValueError(_("SLACK_BOT_TOKEN ska börja med xoxb- (Bot User OAuth Token under OAuth & Permissions)."))
     if s.slack_app_token and not s.slack_bot_token:
-        raise ValueError("SLACK_APP_TOKEN är satt men SLACK_BOT_TOKEN saknas; sätt bot-token (xoxb-…).")
+        raise ValueError(_("SLACK_APP_TOKEN är satt men SLACK_BOT_TOKEN saknas; sätt bot-token (xoxb-…)."))
     if s.slack_api_url and not _is_http_url(s.slack_api_url):
-        raise ValueError(f"SLACK_API_URL ska vara en http(s)-adress, till exempel https://slack.com/api/, "
-                         f"inte '{s.slack_api_url}'.")
+        raise ValueError(_("SLACK_API_URL ska vara en http(s)-adress, till exempel https://slack.com/api/, "
+                           "inte '{slack_api_url}'.",
+                           slack_api_url=s.slack_api_url))
     if s.teams_sdk not in TEAMS_SDKS:
-        raise ValueError(f"KANSLI_TEAMS_SDK ska vara en av {', '.join(TEAMS_SDKS)}, inte '{s.teams_sdk}'.")
+        raise ValueError(_("KANSLI_TEAMS_SDK ska vara en av {choices}, inte '{sdk}'.",
+                           choices=", ".join(TEAMS_SDKS), sdk=s.teams_sdk))
     if s.microsoft_app_type not in APP_TYPES:
-        raise ValueError(f"MicrosoftAppType ska vara en av {', '.join(APP_TYPES)}, inte '{s.microsoft_app_type}'.")
+        raise ValueError(_("MicrosoftAppType ska vara en av {APP_TYPES}, inte '{microsoft_app_type}'.",
+                           APP_TYPES=', '.join(APP_TYPES), microsoft_app_type=s.microsoft_app_type))
     if s.microsoft_app_password and not s.microsoft_app_id:
-        raise ValueError("MicrosoftAppPassword är satt men MicrosoftAppId saknas; sätt botens app-id från Azure.")
+        raise ValueError(_("MicrosoftAppPassword är satt men MicrosoftAppId saknas; sätt botens app-id från Azure."))
     if s.teams_login_url and not (s.teams_login_url.startswith("https://") and _is_http_url(s.teams_login_url)):
-        raise ValueError(f"KANSLI_TEAMS_LOGIN_URL ska vara en https-adress, till exempel "
-                         f"https://login.microsoftonline.us, inte '{s.teams_login_url}'.")
+        raise ValueError(_("KANSLI_TEAMS_LOGIN_URL ska vara en https-adress, till exempel "
+                           "https://login.microsoftonline.us, inte '{url}'.", url=s.teams_login_url))
     if not _is_http_url(s.teams_service_url):
-        raise ValueError(f"KANSLI_TEAMS_SERVICE_URL ska vara en https-adress, inte '{s.teams_service_url}'.")
+        raise ValueError(_("KANSLI_TEAMS_SERVICE_URL ska vara en https-adress, inte '{teams_service_url}'.",
+                           teams_service_url=s.teams_service_url))
     _check_mail(s)
 
 
@@ -159,18 +169,20 @@ def _check_mail(s: Settings) -> None:
     if not s.email_enabled:
         for name, value in (("KANSLI_SMTP_USER", s.smtp_user), ("KANSLI_MAIL_FROM", s.mail_from)):
             if value:
-                raise ValueError(f"{name} är satt men KANSLI_SMTP_HOST saknas; ange e-postservern "
-                                 f"(till exempel smtp.region.se) eller ta bort {name}.")
+                raise ValueError(_("{name} är satt men KANSLI_SMTP_HOST saknas; ange e-postservern (till exempel "
+                                   "smtp.region.se) eller ta bort {name}.",
+                                   name=name))
         return
     if not 1 <= s.smtp_port <= 65535:
-        raise ValueError(f"KANSLI_SMTP_PORT ska vara ett portnummer mellan 1 och 65535 (vanligen 587), "
-                         f"inte {s.smtp_port}.")
+        raise ValueError(_("KANSLI_SMTP_PORT ska vara ett portnummer mellan 1 och 65535 (vanligen 587), "
+                           "inte {smtp_port}.",
+                           smtp_port=s.smtp_port))
     if s.smtp_tls not in SMTP_TLS_MODES:
-        raise ValueError(f"KANSLI_SMTP_TLS ska vara starttls, tls eller none, inte '{s.smtp_tls}'.")
+        raise ValueError(_("KANSLI_SMTP_TLS ska vara starttls, tls eller none, inte '{smtp_tls}'.", smtp_tls=s.smtp_tls))
     if s.smtp_user and not s.smtp_password:
-        raise ValueError("KANSLI_SMTP_USER är satt men KANSLI_SMTP_PASSWORD saknas.")
+        raise ValueError(_("KANSLI_SMTP_USER är satt men KANSLI_SMTP_PASSWORD saknas."))
     if s.smtp_password and not s.smtp_user:
-        raise ValueError("KANSLI_SMTP_PASSWORD är satt men KANSLI_SMTP_USER saknas.")
+        raise ValueError(_("KANSLI_SMTP_PASSWORD är satt men KANSLI_SMTP_USER saknas."))
     _name, addr = parseaddr(s.mail_from)
     try:
         Address(addr_spec=addr)
@@ -178,14 +190,15 @@ def _check_mail(s: Settings) -> None:
     except (ValueError, IndexError):
         ok = False
     if not ok:
-        raise ValueError("KANSLI_MAIL_FROM ska vara avsändaradressen, till exempel "
-                         f"'kansli <kansli@region.se>', inte '{s.mail_from}'.")
+        raise ValueError(_("KANSLI_MAIL_FROM ska vara avsändaradressen, till exempel 'kansli "
+                           "<kansli@region.se>', inte '{mail_from}'.",
+                           mail_from=s.mail_from))
     if len(s.link_secret) < 32:
-        raise ValueError("KANSLI_LINK_SECRET ska vara minst 32 tecken när e-post är på (den signerar "
-                         "frånvarolänkarna); skapa en med till exempel: openssl rand -hex 32")
+        raise ValueError(_("KANSLI_LINK_SECRET ska vara minst 32 tecken när e-post är på (den signerar "
+                           "frånvarolänkarna); skapa en med till exempel: openssl rand -hex 32"))
     if not s.public_url:
-        raise ValueError("KANSLI_PUBLIC_URL saknas; e-posten länkar till kansli (frånvarolänken), så ange "
-                         "adressen, till exempel https://kansli.region.se")
+        raise ValueError(_("KANSLI_PUBLIC_URL saknas; e-posten länkar till Kansli (frånvarolänken), så ange "
+                           "adressen, till exempel https://kansli.region.se"))
 
 
 def _shown(value: str) -> str:
@@ -197,10 +210,10 @@ def _shown(value: str) -> str:
 
 # Swedish for the type errors pydantic reports (the setting's name is put in front).
 _TYPE_ERRORS = {
-    "int_parsing": "ska vara ett heltal",
-    "int_from_float": "ska vara ett heltal",
+    "int_parsing": _("ska vara ett heltal"),
+    "int_from_float": _("ska vara ett heltal"),
     "bool_parsing": "ska vara true eller false",
-    "float_parsing": "ska vara ett tal",
+    "float_parsing": _("ska vara ett tal"),
     "string_type": "ska vara text",
 }
 
@@ -216,5 +229,5 @@ def load_settings(**overrides: object) -> Settings:
         loc = ".".join(str(x) for x in first.get("loc", ())) or "inställningarna"
         msg = str(first.get("msg", exc)).removeprefix("Value error, ")
         if first.get("type") in _TYPE_ERRORS:
-            msg = f"{_TYPE_ERRORS[first['type']]}, inte '{first.get('input')}'."
+            msg = _("{value}, inte '{get}'.", value=_TYPE_ERRORS[first['type']], get=first.get('input'))
         raise SettingsError(msg if not first.get("loc") else f"{loc}: {msg}") from None

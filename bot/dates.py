@@ -724,7 +724,7 @@ def _time_node(h: int, m: int, raw: str, strict: bool) -> tuple | None:
 
 
 def _dotted_time(text: str) -> tuple[int, int] | None:
-    h, _, m = text.partition(".")
+    h, __, m = text.partition(".")
     if len(m) == 2 and int(h) <= 23 and int(m) <= 59:
         return int(h), int(m)
     return None
@@ -811,7 +811,7 @@ def _week_monday(n: int, year: int | None, today: date) -> date:
         _check_year(year)
         y = year
     else:  # the current week counts; a week number that has passed is next year's
-        iso_year, iso_week, _ = today.isocalendar()
+        iso_year, iso_week, __ = today.isocalendar()
         y = iso_year if n >= iso_week else iso_year + 1
     try:
         return date.fromisocalendar(y, n, 1)
@@ -840,7 +840,7 @@ def _resolve_day(node: tuple, today: date, base: date | None = None) -> date:
     if kind == "fixed":
         return node[1]
     if kind == "wd":
-        _, wd, mode = node
+        __, wd, mode = node
         if mode == "next":
             return ref + timedelta(days=(wd - ref.weekday()) % 7 or 7)
         if mode == "last":
@@ -849,10 +849,10 @@ def _resolve_day(node: tuple, today: date, base: date | None = None) -> date:
         weeks = {"this_week": 0, "next_week": 1, "last_week": -1}[mode]
         return monday + timedelta(weeks=weeks, days=wd)
     if kind == "wdweek":
-        _, wd, n, y = node
+        __, wd, n, y = node
         return _week_monday(n, y, today) + timedelta(days=wd)
     if kind == "ymd":
-        _, y, m, d, src = node
+        __, y, m, d, src = node
         return _ymd(y, m, d, src, ref)
     if kind == "dom":
         d = node[1]
@@ -864,7 +864,7 @@ def _resolve_day(node: tuple, today: date, base: date | None = None) -> date:
                 return date(y, m, d)
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     if kind == "add":
-        _, n, unit = node
+        __, n, unit = node
         if n > MAX_OFFSET:
             raise ValueError(
                 "Det är för långt fram. Skriv datumet i stället, till exempel '3 december 2027'.")
@@ -874,7 +874,7 @@ def _resolve_day(node: tuple, today: date, base: date | None = None) -> date:
             return today + timedelta(weeks=n)
         return _add_months(today, n if unit == "m" else 12 * n)
     if kind == "check":
-        _, wd, inner, hint = node
+        __, wd, inner, hint = node
         d = _resolve_day(inner, today, base)
         if d.weekday() != wd:
             given = inner[0] == "ymd" and inner[1] is not None
@@ -916,7 +916,7 @@ def _clock(node: tuple) -> time:
 
 
 def _time_span(node: tuple) -> tuple[time | None, time | None]:
-    _, n1, n2, _strict = node
+    __, n1, n2, _strict = node
     t1 = _clock(n1) if n1 is not None else None
     t2 = _clock(n2) if n2 is not None else None
     if t1 is not None and t2 is not None and t2 <= t1:
@@ -958,7 +958,7 @@ def _resolve(node: tuple, ctx: _Ctx) -> When:
         monday = today - timedelta(days=today.weekday()) + timedelta(weeks=node[1])
         return Span(monday, monday + timedelta(days=6), "week")
     if kind == "drm":
-        _, y, m, d1, d2, src = node
+        __, y, m, d1, d2, src = node
         # the year is chosen so that the range has not ended yet
         end = _ymd(y, m, d2, src, today)
         start = _ymd(end.year, m, d1, src, today)
@@ -967,7 +967,7 @@ def _resolve(node: tuple, ctx: _Ctx) -> When:
         start = _resolve_day(node[1], today)
         return _date_range(start, _range_end(node[2], today, start))
     if kind == "dtdt":
-        _, dn1, tn1, dn2, tn2 = node
+        __, dn1, tn1, dn2, tn2 = node
         d1 = _resolve_day(dn1, today)
         d2 = _range_end(dn2, today, d1)
         t1, t2 = _clock(tn1), _clock(tn2)
@@ -995,7 +995,7 @@ def _range_end(node: tuple, today: date, start: date) -> date:
     3 januari"), but a yearless end that falls before the start in the same year
     is a mistake, not a range of almost a year ("5 december - 3 december")."""
     if node[0] == "check":  # order first, then the weekday
-        _, wd, inner, hint = node
+        __, wd, inner, hint = node
         return _resolve_day(("check", wd, ("fixed", _range_end(inner, today, start)), hint), today)
     end = _resolve_day(node, today, base=start)
     if node[0] == "ymd" and node[1] is None and end.year > start.year and end.month >= start.month:

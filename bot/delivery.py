@@ -23,6 +23,7 @@ from bot.threads import DatabaseThreads
 from handlers.base import Reply
 from storage import outbox
 from storage.models import Forum, Outbox, Person
+from handlers.i18n import _
 
 log = logging.getLogger("kansli.delivery")
 
@@ -93,7 +94,7 @@ class ConsoleTransport:
 
     async def send(self, message: Outgoing) -> None:
         stream = self.stream or sys.stdout
-        stream.write(f"\ntill {message.label}:\n{render_text(message.reply)}\n")
+        stream.write(_("\ntill {label}:\n{reply}\n", label=message.label, reply=render_text(message.reply)))
         stream.flush()
 
 

@@ -26,19 +26,22 @@ from handlers.base import (
 )
 from storage import outbox, queries
 from storage.models import Forum, Person
+from handlers.i18n import _
 
 log = logging.getLogger("kansli.dispatch")
 LOCKED_RETRIES = 20
 # Platforms that post every reply in the conversation it answers, for everyone there to see (no ephemeral).
 NO_WHISPER = frozenset({"teams"})
 
-UNKNOWN_COMMAND = "Jag känner inte igen '{text}'. Skriv /hjälp för att se vad du kan skriva."
-DID_YOU_MEAN = "Jag känner inte igen '{text}'. Menade du {options}? Skriv /hjälp för att se allt du kan skriva."
-COMPLETIONS = "'{text}' är början på {options}. Skriv hela kommandot, eller /hjälp för att se allt du kan skriva."
-IN_SWEDISH = "Kommandona skrivs på svenska: prova {text}."
-DB_DOWN = "kansli når inte sin databas just nu. Inget har sparats; försök igen om en liten stund."
-CONFLICT = "Någon annan ändrade samma sak samtidigt. Inget av det du skrev har sparats; försök igen."
-INTERNAL = "Något gick fel hos kansli och inget har sparats. Försök igen, och kontakta samordnaren om det händer igen."
+UNKNOWN_COMMAND = _("Jag känner inte igen '{text}'. Skriv /hjälp för att se vad du kan skriva.")
+DID_YOU_MEAN = _("Jag känner inte igen '{text}'. Menade du {options}? Skriv /hjälp för att se allt du kan skriva.")
+COMPLETIONS = _("'{text}' är början på {options}. Skriv hela kommandot, eller /hjälp för att se "
+                "allt du kan skriva.")
+IN_SWEDISH = _("Kommandona skrivs på svenska: prova {text}.")
+DB_DOWN = _("Kansli når inte sin databas just nu. Inget har sparats; försök igen om en liten stund.")
+CONFLICT = _("Någon annan ändrade samma sak samtidigt. Inget av det du skrev har sparats; försök igen.")
+INTERNAL = _("Något gick fel hos Kansli och inget har sparats. Försök igen, och kontakta "
+             "samordnaren om det händer igen.")
 
 
 @dataclass(frozen=True)
@@ -67,15 +70,15 @@ Prepare = Callable[[Session], "str | None"]
 
 def unknown_person_reply(identity: Identity, platform: str) -> Reply:
     if platform == "slack":
-        how = "Be samordnaren lägga till ditt Slack-id ({id}) under people: i nätverksfilen (slack: {id})."
+        how = _("Be samordnaren lägga till ditt Slack-id ({id}) under people: i nätverksfilen (slack: {id}).")
         who = identity.slack_user_id or identity.describe()
     elif platform == "teams":
-        how = "Be samordnaren lägga till ditt Teams-id ({id}) under people: i nätverksfilen (teams_aad: {id})."
+        how = _("Be samordnaren lägga till ditt Teams-id ({id}) under people: i nätverksfilen (teams_aad: {id}).")
         who = identity.teams_aad_object_id or identity.teams_user_id or identity.describe()
     else:
-        how = "Kontrollera stavningen, eller be samordnaren lägga till '{id}' under people: i nätverksfilen."
+        how = _("Kontrollera stavningen, eller be samordnaren lägga till '{id}' under people: i nätverksfilen.")
         who = identity.handle
-    return error_reply(f"kansli känner inte igen dig. {how.format(id=who)}")
+    return error_reply(_("Kansli känner inte igen dig. {format}", format=how.format(id=who)))
 
 
 # SQLite: the snapshot a write was based on is stale (another connection committed first).

@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from handlers.i18n import _
 
 FONTS = Path(__file__).with_name("data") / "fonts"
 KINDS = {"dagordning": "dagordning", "minnesanteckningar": "minnesanteckningar", "agenda": "dagordning",
@@ -88,13 +89,13 @@ def agenda_paras(doc, *, today: date, public_url: str = "") -> list[Para]:  # ty
     from handlers.publication import item_blocks
 
     m = doc.meeting
-    paras = _head("Dagordning", m.agenda_published or today, m, what_line=f"Möte {m.date_text}")
+    paras = _head("Dagordning", m.agenda_published or today, m, what_line=_("Möte {date_text}", date_text=m.date_text))
     if public_url:
-        paras.append(Para(f"{public_url.rstrip('/')}{m.path}", label="Handlingarna finns på:"))
+        paras.append(Para(f"{public_url.rstrip('/')}{m.path}", label=_("Handlingarna finns på:")))
     late_started = False
     for item in doc.items:
         if item.late_addition and not late_started:
-            paras.append(Para("Tillkommande ärenden", "heading"))
+            paras.append(Para(_("Tillkommande ärenden"), "heading"))
             late_started = True
         heading = item.heading + (f" ({item.case_number})" if item.case_number else "")
         paras.append(Para(heading, "item"))
@@ -109,9 +110,9 @@ def minutes_paras(doc) -> list[Para]:  # type: ignore[no-untyped-def]
     paras = _head("Minnesanteckningar", doc.date, m, what_line=m.date_text)
     present = ", ".join(doc.present) or "–"
     if doc.presenters_below:
-        present += " samt föredragande enligt nedan"
-    paras.append(Para(present + ".", label="Närvarande:"))
-    paras.append(Para((", ".join(doc.absent) or "–") + ".", label="Frånvarande:"))
+        present += _(" samt föredragande enligt nedan")
+    paras.append(Para(present + ".", label=_("Närvarande:")))
+    paras.append(Para((", ".join(doc.absent) or "–") + ".", label=_("Frånvarande:")))
     paras += [Para(p) for p in doc.notes]
     for item in doc.items:
         paras.append(Para(item.heading, "item"))
@@ -252,7 +253,7 @@ def _find_meeting(session, forum_text: str, when_text: str, *, now: datetime):  
     from sqlalchemy import or_, select
 
     from bot.dates import parse_when
-    from handlers.fmt import format_date, local
+    from handlers.fmt import format_date, format_date_in_sentence, local
     from handlers.publication import meetings_on_day
     from storage.models import Forum
 
@@ -262,18 +263,19 @@ def _find_meeting(session, forum_text: str, when_text: str, *, now: datetime):  
     )
     if forum is None:
         keys = ", ".join(session.scalars(select(Forum.key).order_by(Forum.key)))
-        raise ExportError(f"Det finns inget forum '{forum_text}'. Ange forumets id: {keys}.")
+        raise ExportError(_("Det finns inget forum '{forum_text}'. Ange forumets id: {keys}.",
+                            forum_text=forum_text, keys=keys))
     try:
         when = parse_when(when_text, now)
     except ValueError as exc:
-        raise ExportError(f"{exc} Ange mötets datum, till exempel 2020-09-25.") from None
+        raise ExportError(_("{exc} Ange mötets datum, till exempel 2020-09-25.", exc=exc)) from None
     start = getattr(when, "start", when)
     if isinstance(start, datetime):
         day = local(start).date()
     elif isinstance(start, date):
         day = start
     else:
-        raise ExportError(f"'{when_text}' är ingen dag. Ange mötets datum, till exempel 2020-09-25.")
+        raise ExportError(_("'{when_text}' är ingen dag. Ange mötets datum, till exempel 2020-09-25.", when_text=when_text))
     found = [m for m in meetings_on_day(session, forum, day) if not m.cancelled]
     if not found and day > local(now).date() and not re.search(r"\d{4}|\b\d{6}\b", when_text):
         try:
@@ -284,8 +286,9 @@ def _find_meeting(session, forum_text: str, when_text: str, *, now: datetime):  
             pass
     if not found:
         raise ExportError(
-            f"{forum.short or forum.name} har inget möte {format_date(day)}. Ange datumet för ett av forumets "
-            f"möten, till exempel 2020-09-25."
+            _("{value} har inget möte {day}. Ange datumet för ett av forumets möten, till "
+              "exempel 2020-09-25.",
+              value=forum.short or forum.name, day=format_date_in_sentence(day))
         )
     return forum, found[0]
 
@@ -293,7 +296,7 @@ def _find_meeting(session, forum_text: str, when_text: str, *, now: datetime):  
 def export(services, kind: str, forum_text: str, when_text: str, *, fmt: str, output: Path,  # type: ignore[no-untyped-def]
            now: datetime) -> list[str]:
     """Write the document; return notes for the operator (Swedish lines)."""
-    from handlers.fmt import format_date, local
+    from handlers.fmt import format_date, format_date_in_sentence, local
     from handlers.minutes import minutes_doc
     from handlers.publication import agenda_doc, published_agenda
 
@@ -307,8 +310,9 @@ def export(services, kind: str, forum_text: str, when_text: str, *, fmt: str, ou
             doc = published_agenda(session, meeting)
             if doc is None:
                 doc = agenda_doc(session, meeting)
-                notes.append(f"Obs: dagordningen för {label} {format_date(day)} är inte publicerad ännu; "
-                             f"filen är arbetsutkastet.")
+                notes.append(_("Obs: dagordningen för {label} {day} är inte publicerad ännu; filen är "
+                               "arbetsutkastet.",
+                               label=label, day=format_date(day)))
             paras = agenda_paras(doc, today=local(now).date(), public_url=services.settings.public_url)
             title = f"Dagordning {label} {day.isoformat()}"
             when = doc.published_at or meeting.agenda_published_at
@@ -320,15 +324,16 @@ def export(services, kind: str, forum_text: str, when_text: str, *, fmt: str, ou
             exact = meeting.minutes_sent_text
             if not mdoc.sent:
                 notes.append(
-                    f"Obs: minnesanteckningarna för {label} {format_date(day)} är inte markerade som skickade; "
-                    f"filen är utkastet."
+                    _("Obs: minnesanteckningarna för {label} {day} är inte markerade som skickade; "
+                      "filen är utkastet.",
+                      label=label, day=format_date(day))
                 )
     output.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "txt" and exact is not None:
         output.write_text(exact, encoding="utf-8")  # the very text the SHA-256 on the page is taken over
     else:
         {"docx": write_docx, "pdf": write_pdf, "txt": write_txt}[fmt](paras, output, title=title, when=when)
-    notes.insert(0, f"Skrev {title} ({format_date(day)}) till {output}.")
+    notes.insert(0, _("Skrev {title} ({day}) till {output}.", title=title, day=format_date(day), output=output))
     return notes
 
 
@@ -349,15 +354,16 @@ def _export_command(args: argparse.Namespace) -> int:
     kind = KINDS.get(args.kind.lower())
     if kind is None or not args.forum or not args.datum:
         if kind is not None:
-            raise ExportError(f"Ange forum och mötets dag, till exempel: kansli export {args.kind} lchnv 2020-09-25.")
-        raise ExportError(f"'{args.kind}' går inte att exportera. Skriv dagordning eller minnesanteckningar "
-                          "(eller nätverk för hela nätverket).")
+            raise ExportError(_("Ange forum och mötets dag, till exempel: kansli export {kind} lchnv 2020-09-25.", kind=args.kind))
+        raise ExportError(_("'{kind}' går inte att exportera. Skriv dagordning eller minnesanteckningar "
+                            "(eller nätverk för hela nätverket).",
+                            kind=args.kind))
     fmt = (args.format or "").lower().lstrip(".")
     if not fmt and args.output:
         fmt = Path(args.output).suffix.lower().lstrip(".")
     fmt = fmt or "docx"
     if fmt not in FORMATS:
-        raise ExportError(f"Formatet '{fmt}' finns inte. Skriv --format docx, --format pdf eller --format txt.")
+        raise ExportError(_("Formatet '{fmt}' finns inte. Skriv --format docx, --format pdf eller --format txt.", fmt=fmt))
     try:
         now_arg = parse_now(args.now)
     except CliError as exc:
@@ -368,7 +374,8 @@ def _export_command(args: argparse.Namespace) -> int:
     try:
         lines = export(services, kind, args.forum, args.datum, fmt=fmt, output=output, now=now)
     except OSError as exc:
-        raise ExportError(f"Filen {output} kunde inte skrivas ({exc.strerror}). Välj en annan plats med -o.") from None
+        raise ExportError(_("Filen {output} kunde inte skrivas ({strerror}). Välj en annan plats med -o.",
+                            output=output, strerror=exc.strerror)) from None
     for line in lines:
         print(line, file=sys.stdout if line.startswith("Skrev") else sys.stderr)
     return 0
@@ -391,25 +398,25 @@ def _export_network(args: argparse.Namespace) -> int:
     try:
         Path(args.output).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise ExportError(f"Filen {args.output} kunde inte skrivas ({exc.strerror}). "
-                          "Välj en annan plats med -o.") from None
-    print(f"Skrev nätverket till {args.output}. Läs in det med: kansli import {args.output}")
+        raise ExportError(_("Filen {output} kunde inte skrivas ({strerror}). Välj en annan plats med -o.",
+                            output=args.output, strerror=exc.strerror)) from None
+    print(_("Skrev nätverket till {output}. Läs in det med: kansli import {output}", output=args.output))
     return 0
 
 
 def add_parser(subparsers) -> None:  # type: ignore[no-untyped-def]
     p = subparsers.add_parser(
         "export",
-        help="skriv ett mötes dagordning eller minnesanteckningar som DOCX eller PDF (för diariet), eller hela "
-             "nätverket som en fil för kansli import",
-        description="Exempel: kansli export minnesanteckningar lchnv 2020-09-25 --format pdf -o lchnv-200925.pdf; "
-                    "kansli export nätverk -o natverk.yaml",
+        help=_("skriv ett mötes dagordning eller minnesanteckningar som DOCX eller PDF (för "
+               "diariet), eller hela nätverket som en fil för kansli import"),
+        description=_("Exempel: kansli export minnesanteckningar lchnv 2020-09-25 --format pdf -o "
+                      "lchnv-200925.pdf; kansli export nätverk -o natverk.yaml"),
     )
     p.add_argument("kind", metavar="dagordning|minnesanteckningar|nätverk")
-    p.add_argument("forum", metavar="FORUM", nargs="?", help="forumets id, till exempel lchnv")
-    p.add_argument("datum", metavar="DATUM", nargs="?", help="mötets dag, till exempel 2020-09-25")
+    p.add_argument("forum", metavar="FORUM", nargs="?", help=_("forumets id, till exempel lchnv"))
+    p.add_argument("datum", metavar="DATUM", nargs="?", help=_("mötets dag, till exempel 2020-09-25"))
     p.add_argument("--format", metavar="docx|pdf|txt",
-                   help="filformat; utan det avgör filändelsen, annars docx (txt: texten som skickades)")
-    p.add_argument("-o", "--output", metavar="FIL", help="filen att skriva")
-    p.add_argument("--now", metavar="ISO", help="låtsas att klockan är denna (för Datum i utkast)")
+                   help=_("filformat; utan det avgör filändelsen, annars docx (txt: texten som skickades)"))
+    p.add_argument("-o", "--output", metavar="FIL", help=_("filen att skriva"))
+    p.add_argument("--now", metavar="ISO", help=_("låtsas att klockan är denna (för Datum i utkast)"))
     p.set_defaults(func=cmd_export)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from handlers.fmt import STOCKHOLM, local
 from handlers.publication import forum_meetings, meeting_info, published_agenda
 from storage.models import Forum
+from handlers.i18n import _
 
 PRODID = "-//kansli//kansli kalender 1.0//SV"
 TZID = "Europe/Stockholm"
@@ -56,8 +57,8 @@ def forum_calendar(session: Session, forum: Forum, *, base_url: str, now: dateti
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{label} – möten")
-    cal.add("x-wr-caldesc", f"Möten i {forum.name}, publicerade av kansli.")
+    cal.add("x-wr-calname", _("{label} – möten", label=label))
+    cal.add("x-wr-caldesc", _("Möten i {name}, publicerade av forumets sekretariat.", name=forum.name))
     cal.add("x-wr-timezone", TZID)
     cal.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT6H")
@@ -76,11 +77,11 @@ def forum_calendar(session: Session, forum: Forum, *, base_url: str, now: dateti
         end = local(meeting.ends_at) if meeting.ends_at else start + DEFAULT_LENGTH
         ev.add("dtstart", start)
         ev.add("dtend", end)
-        ev.add("summary", f"{label} – möte" + (" (inställt)" if meeting.cancelled else ""))
+        ev.add("summary", _("{label} – möte", label=label) + (" (inställt)" if meeting.cancelled else ""))
         if meeting.place:
             ev.add("location", meeting.place)
         ev.add("url", url)
-        description = [f"Dagordning och minnesanteckningar: {url}"]
+        description = [_("Dagordning och minnesanteckningar: {url}", url=url)]
         # The items of a published agenda, for meetings still ahead (past ones link to their page).
         # The latest published version only: a change reaches the feed when it is published again.
         agenda = published_agenda(session, meeting) if not meeting.cancelled and info.day >= today else None

@@ -35,6 +35,7 @@ from bot.cli import CliError, parse_now
 from bot.config import load_settings
 from storage.db import current_revision, head_revision, make_engine, migrate
 from storage.models import Base
+from handlers.i18n import _
 
 BATCH = 1000
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -79,11 +80,12 @@ def wait_for_database(engine: Engine, seconds: float) -> None:
         except OperationalError:
             if time.monotonic() >= deadline:
                 raise CliError(
-                    f"kansli når inte databasen efter {seconds:g} sekunder; kontrollera KANSLI_DATABASE_URL "
-                    "och att databasen är igång."
+                    _("Kansli når inte databasen efter {seconds:g} sekunder; kontrollera "
+                      "KANSLI_DATABASE_URL och att databasen är igång.",
+                      seconds=seconds)
                 ) from None
             if not told:
-                print("Väntar på databasen …", file=sys.stderr, flush=True)
+                print(_("Väntar på databasen …"), file=sys.stderr, flush=True)
                 told = True
             time.sleep(1)
 
@@ -99,9 +101,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if before == after:
-        print(f"Databasen är redan på senaste versionen ({after}).")
+        print(_("Databasen är redan på senaste versionen ({after}).", after=after))
     else:
-        print(f"Databasen är uppdaterad från {before or 'tom'} till {after}.")
+        print(_("Databasen är uppdaterad från {value} till {after}.", value=before or 'tom', after=after))
     return 0
 
 
@@ -150,20 +152,25 @@ def backup_postgresql(engine: Engine, dest: Path) -> None:
 def make_backup(engine: Engine, dest: Path) -> dict[str, int]:
     """Write a consistent copy of the store to `dest` (a new SQLite file); returns the row counts."""
     if dest.exists():
-        raise CliError(f"{dest} finns redan; välj ett nytt filnamn, så skrivs ingen tidigare säkerhetskopia över.")
+        raise CliError(_("{dest} finns redan; välj ett nytt filnamn, så skrivs ingen tidigare "
+                         "säkerhetskopia över.",
+                         dest=dest))
     if not dest.parent.is_dir():
-        raise CliError(f"Katalogen {dest.parent} finns inte; skapa den eller välj en annan plats för kopian.")
+        raise CliError(_("Katalogen {parent} finns inte; skapa den eller välj en annan plats för kopian.",
+                         parent=dest.parent))
     current, head = current_revision(engine), head_revision(engine)
     if current is None:
-        raise CliError("Databasen är tom; det finns inget att säkerhetskopiera.")
+        raise CliError(_("Databasen är tom; det finns inget att säkerhetskopiera."))
     if current != head:
-        raise CliError(f"Databasen är på version {current} men kansli väntar sig {head}; kör kansli migrate först.")
+        raise CliError(_("Databasen är på version {current} men kansli väntar sig {head}; kör kansli "
+                         "migrate först.",
+                         current=current, head=head))
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
         if engine.dialect.name == "sqlite":
             path = engine.url.database
             if not path or path == ":memory:":
-                raise CliError("En databas i minnet kan inte säkerhetskopieras; använd en SQLite-fil.")
+                raise CliError(_("En databas i minnet kan inte säkerhetskopieras; använd en SQLite-fil."))
             backup_sqlite(path, tmp)
         else:
             backup_postgresql(engine, tmp)
@@ -174,7 +181,7 @@ def make_backup(engine: Engine, dest: Path) -> dict[str, int]:
         finally:
             check.close()
         if ok != "ok":
-            raise CliError(f"Kopian blev inte hel ({ok}); ingen fil skrevs. Försök igen.")
+            raise CliError(_("Kopian blev inte hel ({ok}); ingen fil skrevs. Försök igen.", ok=ok))
         os.replace(tmp, dest)
     finally:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
@@ -193,8 +200,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
         c = make_backup(engine, Path(args.file))
     finally:
         engine.dispose()
-    print(f"Säkerhetskopian är klar: {args.file} ({describe(c)}).")
-    print("Återställ den med: kansli restore FIL (till en tom databas).")
+    print(_("Säkerhetskopian är klar: {file} ({c}).", file=args.file, c=describe(c)))
+    print(_("Återställ den med: kansli restore FIL (till en tom databas)."))
     return 0
 
 
@@ -216,19 +223,25 @@ def reset_sequences(conn: Any) -> None:
 def restore_backup(engine: Engine, source: Path) -> dict[str, int]:
     """Read a backup made by `kansli backup` into an empty store; refuse a store with data."""
     if not source.is_file():
-        raise CliError(f"Filen {source} finns inte; ange sökvägen till en säkerhetskopia från kansli backup.")
+        raise CliError(_("Filen {source} finns inte; ange sökvägen till en säkerhetskopia från kansli "
+                         "backup.",
+                         source=source))
     with source.open("rb") as fh:
         magic = fh.read(16)
     if magic.startswith(PGDUMP_MAGIC):
-        raise CliError(f"{source} är en pg_dump-fil; återställ den med pg_restore (se docs/operator.md, Säkerhetskopior).")
+        raise CliError(_("{source} är en pg_dump-fil; återställ den med pg_restore (se docs/operator.md, "
+                         "Säkerhetskopior).",
+                         source=source))
     if magic != SQLITE_MAGIC:
-        raise CliError(f"{source} är ingen säkerhetskopia från kansli backup; inget har ändrats.")
+        raise CliError(_("{source} är ingen säkerhetskopia från kansli backup; inget har ändrats.", source=source))
     migrate(engine)
     existing = counts(engine)
     if any(existing.values()):
         raise CliError(
-            f"Databasen är inte tom ({describe(existing)}); kansli återställer bara till en tom databas. "
-            "Peka KANSLI_DATABASE_URL på en ny, tom databas och försök igen. Inget har ändrats."
+            _("Databasen är inte tom ({existing}); kansli återställer bara till en tom "
+              "databas. Peka KANSLI_DATABASE_URL på en ny, tom databas och försök igen. Inget "
+              "har ändrats.",
+              existing=describe(existing))
         )
     with tempfile.TemporaryDirectory(prefix="kansli-restore-") as tmpdir:
         work = Path(tmpdir) / "backup.db"
@@ -240,7 +253,7 @@ def restore_backup(engine: Engine, source: Path) -> dict[str, int]:
             except Exception:  # noqa: BLE001 - any unreadable file gets the same sentence
                 revision = None
             if revision is None:
-                raise CliError(f"{source} är ingen säkerhetskopia från kansli backup; inget har ändrats.")
+                raise CliError(_("{source} är ingen säkerhetskopia från kansli backup; inget har ändrats.", source=source))
             migrate(src)  # an older backup is brought to the current schema first
             with src.connect() as src_conn, engine.begin() as dst_conn:
                 copy_tables(src_conn, dst_conn)
@@ -257,7 +270,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         c = restore_backup(engine, Path(args.file))
     finally:
         engine.dispose()
-    print(f"Återställt från {args.file}: {describe(c)}.")
+    print(_("Återställt från {file}: {c}.", file=args.file, c=describe(c)))
     return 0
 
 
@@ -276,7 +289,9 @@ def _find_person(session: Any, handle: str):  # type: ignore[no-untyped-def]
 
     person = person_for_operator(session, handle)
     if person is None:
-        raise CliError(f"Ingen person med handle '{handle}' finns i kansli. Kontrollera stavningen, utan @.")
+        raise CliError(_("Ingen person med handle '{handle}' finns i kansli. Kontrollera stavningen, utan "
+                         "@.",
+                         handle=handle))
     return person
 
 
@@ -299,19 +314,21 @@ def cmd_personuppgifter(args: argparse.Namespace) -> int:
                 out = json.dumps(data, ensure_ascii=False, indent=2)
                 if args.output:
                     Path(args.output).write_text(out + "\n", encoding="utf-8")
-                    print(f"Personuppgifterna för {args.handle} är sparade i {args.output}.")
+                    print(_("Personuppgifterna för {handle} är sparade i {output}.", handle=args.handle, output=args.output))
                 else:
                     print(out)
                 return 0
             if person.erased:
-                print(f"{args.handle} är redan borttagen; inget mer att radera.")
+                print(_("{handle} är redan borttagen; inget mer att radera.", handle=args.handle))
                 return 0
             if not args.ja:
-                print(f"Detta raderar personuppgifterna för {person.name} ({person.handle}): namn, e-post, titel, "
-                      "organisation, Slack- och Teams-id, frånvaronoteringar och kontaktvägar. Beslut, "
-                      "minnesanteckningar och ärenden finns kvar och visar 'borttagen person'; i ärendenas "
-                      "historik och i granskningsloggen står '(raderad person)' i stället för namnet.")
-                print("Inget har raderats ännu. Kör samma kommando med --ja för att radera.")
+                print(_("Detta raderar personuppgifterna för {name} ({handle}): namn, e-post, titel, "
+                        "organisation, Slack- och Teams-id, frånvaronoteringar och kontaktvägar. Beslut, "
+                        "minnesanteckningar och ärenden finns kvar och visar 'borttagen person'; i "
+                        "ärendenas historik och i granskningsloggen står '(raderad person)' i stället "
+                        "för namnet.",
+                        name=person.name, handle=person.handle))
+                print(_("Inget har raderats ännu. Kör samma kommando med --ja för att radera."))
                 return 1
             handle = person.handle
             result = erase_person(session, person, now=now, by=_operator())
@@ -321,15 +338,17 @@ def cmd_personuppgifter(args: argparse.Namespace) -> int:
     names = {"beslut": ("beslut", "beslut"), "ärenden": ("ärende", "ärenden"), "uppdrag": ("uppdrag", "uppdrag"),
              "frånvaroanmälningar": ("frånvaroanmälan", "frånvaroanmälningar")}
     kept = ", ".join(n_of(n, *names.get(k, (k, k))) for k, n in result.kept.items() if n)
-    print(f"{handle} är borttagen och heter nu '{ERASED_NAME}' i kansli (id {result.person_id}).")
-    print(f"Raderade {n_of(result.notes, 'frånvaronotering', 'frånvaronoteringar')} och "
-          f"{n_of(result.contact_refs, 'kontaktväg', 'kontaktvägar')}, stoppade "
-          f"{n_of(result.cancelled_messages, 'väntande meddelande', 'väntande meddelanden')} och tog bort namnet ur "
-          f"{n_of(result.scrubbed_messages, 'skickat meddelande', 'skickade meddelanden')} och "
-          f"{n_of(result.rewritten_history, 'rad', 'rader')} i ärendehistorik och granskningslogg.")
+    print(_("{handle} är borttagen och heter nu '{ERASED_NAME}' i kansli (id {person_id}).",
+            handle=handle, ERASED_NAME=ERASED_NAME, person_id=result.person_id))
+    print(_("Raderade {notes} och {contact_refs}, stoppade {cancelled_messages} och tog bort "
+            "namnet ur {scrubbed_messages} och {rewritten_history} i ärendehistorik och "
+            "granskningslogg.",
+            notes=n_of(result.notes, 'frånvaronotering', 'frånvaronoteringar'), contact_refs=n_of(result.contact_refs, 'kontaktväg', 'kontaktvägar'), cancelled_messages=n_of(result.cancelled_messages, 'väntande meddelande', 'väntande meddelanden'), scrubbed_messages=n_of(result.scrubbed_messages, 'skickat meddelande', 'skickade meddelanden'), rewritten_history=n_of(result.rewritten_history, 'rad', 'rader')))
     if kept:
         print(f"Kvar, utan namn: {kept}.")
-    print(f"Ta också bort {handle} ur nätverksfilen; annars läggs personen till igen vid nästa kansli import.")
+    print(_("Ta också bort {handle} ur nätverksfilen; annars läggs personen till igen vid "
+            "nästa kansli import.",
+            handle=handle))
     return 0
 
 
@@ -349,10 +368,11 @@ def cmd_rensa(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if not result:
-        print(f"Inga frånvaronoteringar att ta bort (de sparas {days} dagar efter mötet).")
+        print(_("Inga frånvaronoteringar att ta bort (de sparas {days} dagar efter mötet).", days=days))
     else:
-        print(f"Tog bort {n_of(result.notes, 'frånvaronotering', 'frånvaronoteringar')} (sparade {days} dagar "
-              f"efter mötet) och rensade dem ur {n_of(result.messages, 'skickat meddelande', 'skickade meddelanden')}.")
+        print(_("Tog bort {notes} (sparade {days} dagar efter mötet) och rensade dem ur "
+                "{messages}.",
+                notes=n_of(result.notes, 'frånvaronotering', 'frånvaronoteringar'), days=days, messages=n_of(result.messages, 'skickat meddelande', 'skickade meddelanden')))
     return 0
 
 
@@ -360,26 +380,26 @@ def cmd_rensa(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("migrate", help="för databasen till senaste versionen (görs också av serve)")
+    p = sub.add_parser("migrate", help=_("för databasen till senaste versionen (görs också av serve)"))
     p.add_argument("--wait", type=float, default=0, metavar="SEKUNDER",
-                   help="vänta så länge på att databasen svarar innan det räknas som fel")
+                   help=_("vänta så länge på att databasen svarar innan det räknas som fel"))
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("backup", help="säkerhetskopiera databasen till en ny SQLite-fil, medan tjänsten kör")
+    p = sub.add_parser("backup", help=_("säkerhetskopiera databasen till en ny SQLite-fil, medan tjänsten kör"))
     p.add_argument("file", metavar="FIL")
     p.set_defaults(func=cmd_backup)
 
-    p = sub.add_parser("restore", help="läs in en säkerhetskopia från kansli backup i en tom databas")
+    p = sub.add_parser("restore", help=_("läs in en säkerhetskopia från kansli backup i en tom databas"))
     p.add_argument("file", metavar="FIL")
     p.set_defaults(func=cmd_restore)
 
-    p = sub.add_parser("personuppgifter", help="visa eller radera en persons uppgifter (GDPR)")
+    p = sub.add_parser("personuppgifter", help=_("visa eller radera en persons uppgifter (GDPR)"))
     p.add_argument("action", choices=("visa", "radera"))
     p.add_argument("handle", metavar="HANDLE")
-    p.add_argument("-o", "--output", metavar="FIL", help="visa: spara som JSON i filen i stället för att skriva ut")
-    p.add_argument("--ja", action="store_true", help="radera: bekräfta att uppgifterna ska raderas")
+    p.add_argument("-o", "--output", metavar="FIL", help=_("visa: spara som JSON i filen i stället för att skriva ut"))
+    p.add_argument("--ja", action="store_true", help=_("radera: bekräfta att uppgifterna ska raderas"))
     p.set_defaults(func=cmd_personuppgifter)
 
-    p = sub.add_parser("rensa", help="ta bort frånvaronoteringar som sparats längre än tillåtet")
+    p = sub.add_parser("rensa", help=_("ta bort frånvaronoteringar som sparats längre än tillåtet"))
     p.add_argument("--now", metavar="ISO")
     p.set_defaults(func=cmd_rensa)

@@ -15,6 +15,7 @@ import asyncio
 from datetime import datetime
 
 from sqlalchemy import select
+from handlers.i18n import _
 
 STATUS_NAMES = {
     "pending": "väntar",
@@ -24,14 +25,14 @@ STATUS_NAMES = {
 }
 KIND_NAMES = {
     "reminders": "påminnelser",
-    "reminder.agenda_deadline": "påminnelse dagordning",
-    "reminder.documents_deadline": "påminnelse handlingar",
-    "reminder.preparation": "påminnelse beredning",
-    "reminder.chair_agenda": "dagordning till ordförande",
-    "reminder.minutes": "påminnelse minnesanteckningar",
-    "reminder.follow_up": "påminnelse återkoppling",
-    "reminder.assignment": "påminnelse uppdrag",
-    "reminder.year_end": "påminnelse nästa år",
+    "reminder.agenda_deadline": _("påminnelse dagordning"),
+    "reminder.documents_deadline": _("påminnelse handlingar"),
+    "reminder.preparation": _("påminnelse beredning"),
+    "reminder.chair_agenda": _("dagordning till ordförande"),
+    "reminder.minutes": _("påminnelse minnesanteckningar"),
+    "reminder.follow_up": _("påminnelse återkoppling"),
+    "reminder.assignment": _("påminnelse uppdrag"),
+    "reminder.year_end": _("påminnelse nästa år"),
     "kallelse": "kallelse (e-post)",
     "minutes_mail": "minnesanteckningar (e-post)",
 }
@@ -41,17 +42,17 @@ HEADERS = ("när", "till", "vad", "status", "försök", "fel")
 def add_parser(subparsers) -> None:  # type: ignore[no-untyped-def]
     p = subparsers.add_parser(
         "utskick",
-        help="visa utskicken (påminnelser och meddelanden) och försök igen med misslyckade",
-        description="Visar utskicken i kansli: när, till vem, vad, status, antal försök och senaste fel.",
+        help=_("visa utskicken (påminnelser och meddelanden) och försök igen med misslyckade"),
+        description=_("Visar utskicken i kansli: när, till vem, vad, status, antal försök och senaste fel."),
     )
     which = p.add_mutually_exclusive_group()
     which.add_argument("--väntande", "--vantande", dest="pending", action="store_true",
-                       help="bara de som väntar på att skickas (också de som ingen plattform når ännu)")
-    which.add_argument("--misslyckade", dest="failed", action="store_true", help="bara de som misslyckats")
+                       help=_("bara de som väntar på att skickas (också de som ingen plattform når ännu)"))
+    which.add_argument("--misslyckade", dest="failed", action="store_true", help=_("bara de som misslyckats"))
     p.add_argument("--försök-igen", "--forsok-igen", dest="retry", action="store_true",
-                   help="lägg tillbaka misslyckade utskick i kön och skicka dem")
-    p.add_argument("--antal", type=int, default=50, metavar="N", help="visa högst N rader (standard 50)")
-    p.add_argument("--now", metavar="ISO", help="låtsas att klockan är denna (Stockholmstid om zon saknas)")
+                   help=_("lägg tillbaka misslyckade utskick i kön och skicka dem"))
+    p.add_argument("--antal", type=int, default=50, metavar="N", help=_("visa högst N rader (standard 50)"))
+    p.add_argument("--now", metavar="ISO", help=_("låtsas att klockan är denna (Stockholmstid om zon saknas)"))
     p.set_defaults(func=cmd_utskick)
 
 
@@ -59,7 +60,7 @@ def _error_text(error: str | None) -> str:
     if not error:
         return ""
     if error.startswith("no platform reaches"):
-        return "ingen plattform når mottagaren ännu"
+        return _("ingen plattform når mottagaren ännu")
     return " ".join(error.split())[:80]
 
 
@@ -98,7 +99,7 @@ def outbox_rows(session, *, which: str, limit: int) -> list[tuple[str, ...]]:  #
         elif row.status == "pending" and row.attempts == 0 and row.last_error is None:
             status = "väntar"
         elif row.status == "pending":
-            status = f"väntar, nästa försök {_when(row.next_attempt_at)}"
+            status = _("väntar, nästa försök {next_attempt_at}", next_attempt_at=_when(row.next_attempt_at))
         out.append((_when(row.created_at), to, what[:70], status, str(row.attempts), _error_text(row.last_error)))
     return out
 
@@ -121,7 +122,7 @@ def cmd_utskick(args: argparse.Namespace) -> int:
     from storage import outbox
 
     if args.antal < 1:
-        raise CliError("--antal ska vara ett positivt heltal, till exempel --antal 20.")
+        raise CliError(_("--antal ska vara ett positivt heltal, till exempel --antal 20."))
     services = services_for(args, transports=[ConsoleTransport()])
     now = parse_now(args.now) or services.clock()
     if args.retry:
@@ -129,19 +130,22 @@ def cmd_utskick(args: argparse.Namespace) -> int:
             n = outbox.retry_failed(session, now=now)
             session.commit()
         if n == 0:
-            print("Inga misslyckade utskick att försöka igen med.")
+            print(_("Inga misslyckade utskick att försöka igen med."))
         elif _platforms_configured(services.settings):
-            print(f"{n} misslyckade utskick ligger i kön igen; tjänsten (kansli serve) skickar dem inom en minut.")
+            print(_("{n_} misslyckade utskick ligger i kön igen; tjänsten (kansli serve) skickar dem "
+                    "inom en minut.",
+                    n_=n))
         else:
-            print(f"{n} misslyckade utskick ligger i kön igen och skickas nu:")
+            print(_("{n_} misslyckade utskick ligger i kön igen och skickas nu:", n_=n))
             sent = {"sent": 0, "waiting": 0, "failed": 0}
-            for _ in range(100):
+            for __ in range(100):
                 done = asyncio.run(services.deliverer.deliver(now=now))
                 for k, v in done.items():
                     sent[k] = sent.get(k, 0) + v
                 if not any(done.values()):
                     break
-            print(f"\nSkickade {sent['sent']}, väntar {sent['waiting']}, misslyckades {sent['failed']}.")
+            print(_("\nSkickade {value}, väntar {value2}, misslyckades {value3}.",
+                    value=sent['sent'], value2=sent['waiting'], value3=sent['failed']))
         if not (args.pending or args.failed):
             return 0
     which = "pending" if args.pending else "failed" if args.failed else "all"

@@ -108,7 +108,7 @@ async def run_pass(services: Any, *, now: datetime) -> dict[str, int]:
         pruned = await in_thread(prune, services, now)
         services.pruned_at = now
         counts.update({k: v for k, v in pruned.items() if v})
-    for _ in range(MAX_DELIVERY_ROUNDS):
+    for __ in range(MAX_DELIVERY_ROUNDS):
         done = await services.deliverer.deliver(now=now)
         for k, v in done.items():
             counts[k] = counts.get(k, 0) + v
@@ -171,7 +171,7 @@ def setup(app: Any, services: Any) -> None:
         # (Transports stop pacing at shutdown, so a pass ends quickly; what it could not send stays due.)
         async with state["lock"]:
             scheduler.shutdown(wait=False)  # no new passes; AsyncIOScheduler stops on the loop's next turn
-        for _ in range(100):
+        for __ in range(100):
             if not scheduler.running:
                 break
             await asyncio.sleep(0.01)

@@ -23,6 +23,7 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlparse
+from handlers.i18n import _
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "deploy" / "teams"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -139,18 +140,20 @@ def build_manifest(template: dict[str, Any], *, app_id: str, public_url: str, ve
     app_id = (app_id or "").strip()
     if not app_id:
         raise PackageError(
-            "Appens id saknas. Ange det med --app-id eller sätt MicrosoftAppId (botens id från Azure Bot)."
+            _("Appens id saknas. Ange det med --app-id eller sätt MicrosoftAppId (botens id från Azure Bot).")
         )
     if not GUID.match(app_id):
         raise PackageError(
-            f"'{app_id}' är inget app-id; det ska se ut som 9b2d7a4e-5c1f-4d3a-8e6b-0f1a2b3c4d5e (MicrosoftAppId)."
+            _("'{app_id}' är inget app-id; det ska se ut som "
+              "9b2d7a4e-5c1f-4d3a-8e6b-0f1a2b3c4d5e (MicrosoftAppId).",
+              app_id=app_id)
         )
     public_url = (public_url or "").strip().rstrip("/")
     host = urlparse(public_url).hostname if public_url else None
     if not public_url or not host or urlparse(public_url).scheme not in ("http", "https"):
         raise PackageError(
-            "Teams-manifestet behöver kanslis webbadress. Sätt KANSLI_PUBLIC_URL eller ange --public-url, "
-            "till exempel --public-url https://kansli.example.se."
+            _("Teams-manifestet behöver kanslis webbadress. Sätt KANSLI_PUBLIC_URL eller ange "
+              "--public-url, till exempel --public-url https://kansli.example.se.")
         )
     manifest = _fill(template, {
         "MicrosoftAppId": app_id.lower(),
@@ -170,9 +173,11 @@ def build_package(out: Path, *, app_id: str, public_url: str, template_dir: Path
     try:
         template = json.loads(manifest_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PackageError(f"Hittar inte manifestmallen {manifest_path}; ange katalogen med --mall.") from None
+        raise PackageError(_("Hittar inte manifestmallen {manifest_path}; ange katalogen med --mall.",
+                             manifest_path=manifest_path)) from None
     except ValueError as exc:
-        raise PackageError(f"Manifestmallen {manifest_path} är inte giltig JSON ({exc}); rätta filen.") from None
+        raise PackageError(_("Manifestmallen {manifest_path} är inte giltig JSON ({exc}); rätta filen.",
+                             manifest_path=manifest_path, exc=exc)) from None
     manifest = build_manifest(template, app_id=app_id, public_url=public_url, version=version or kansli_version())
     icons: dict[str, bytes] = {}
     for name, side in ICON_SIZES.items():
@@ -181,9 +186,10 @@ def build_package(out: Path, *, app_id: str, public_url: str, template_dir: Path
         try:
             found = png_size(data)
         except ValueError:
-            raise PackageError(f"{path} är ingen PNG-bild; Teams vill ha PNG.") from None
+            raise PackageError(_("{path} är ingen PNG-bild; Teams vill ha PNG.", path=path)) from None
         if found != (side, side):
-            raise PackageError(f"{path} är {found[0]}×{found[1]} bildpunkter; Teams kräver {side}×{side}.")
+            raise PackageError(_("{path} är {value}×{value2} bildpunkter; Teams kräver {side}×{side}.",
+                                 path=path, value=found[0], value2=found[1], side=side))
         icons[name] = data
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -213,20 +219,21 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     commands = sorted({c["title"] for cl in manifest["bots"][0].get("commandLists", []) for c in cl["commands"]})
-    print(f"Skrev {out} (manifest.json, color.png, outline.png) för app-id {manifest['id']}, version "
-          f"{manifest['version']}.")
+    print(_("Skrev {out} (manifest.json, color.png, outline.png) för app-id {value}, version "
+            "{value2}.",
+            out=out, value=manifest['id'], value2=manifest['version']))
     print(f"Kommandon i Teams: {', '.join(commands)}.")
-    print("Ladda upp filen i Teams (Appar → Hantera dina appar → Ladda upp en app) eller i Teams "
-          "administrationscenter.")
+    print(_("Ladda upp filen i Teams (Appar → Hantera dina appar → Ladda upp en app) eller i "
+            "Teams administrationscenter."))
     return 0
 
 
 def add_parser(subparsers: Any) -> None:
-    p = subparsers.add_parser("teams-paket", help="bygg Teams-appens paket (zip) att ladda upp i Teams")
+    p = subparsers.add_parser("teams-paket", help=_("bygg Teams-appens paket (zip) att ladda upp i Teams"))
     p.add_argument("-o", "--output", default="kansli-teams.zip", metavar="FIL",
-                   help="zip-filen som skrivs (standard: kansli-teams.zip)")
+                   help=_("zip-filen som skrivs (standard: kansli-teams.zip)"))
     p.add_argument("--app-id", help="botens app-id (standard: MicrosoftAppId)")
     p.add_argument("--public-url", help="kanslis webbadress (standard: KANSLI_PUBLIC_URL)")
     p.add_argument("--mall", dest="template", metavar="KATALOG",
-                   help="katalog med manifest.json och ikoner (standard: deploy/teams)")
+                   help=_("katalog med manifest.json och ikoner (standard: deploy/teams)"))
     p.set_defaults(func=cmd_teams_package)

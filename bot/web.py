@@ -33,6 +33,7 @@ from handlers.publication import (
     published_agenda,
 )
 from storage import queries
+from handlers.i18n import _
 
 log = logging.getLogger("kansli.web")
 
@@ -72,7 +73,7 @@ class Pages:
         return Rendered(status=status, body=body.encode("utf-8"))
 
     def not_found(self, message: str, *, forum: Any = None) -> Rendered:
-        return self._html("not_found.html", status=404, message=message, forum=forum, title="Sidan finns inte")
+        return self._html("not_found.html", status=404, message=message, forum=forum, title=_("Sidan finns inte"))
 
     def index(self) -> Rendered:
         from sqlalchemy import select
@@ -90,7 +91,7 @@ class Pages:
         with self.services.sessionmaker() as session:
             forum = queries.forum_by_key(session, key)
             if forum is None:
-                return self.not_found(f"Det finns inget forum med adressen '{key}' i kansli.")
+                return self.not_found(_("Det finns inget forum med adressen '{key}' i kansli.", key=key))
             page = forum_page(session, forum, now=now)
         return self._html(
             "forum.html",
@@ -107,11 +108,12 @@ class Pages:
         with self.services.sessionmaker() as session:
             forum = queries.forum_by_key(session, key)
             if forum is None:
-                return self.not_found(f"Det finns inget forum med adressen '{key}' i kansli.")
+                return self.not_found(_("Det finns inget forum med adressen '{key}' i kansli.", key=key))
             meeting = meeting_by_slug(session, forum, slug)
             if meeting is None:
                 return self.not_found(
-                    f"{forum.short or forum.name} har inget möte som heter '{slug}'. Mötena listas på forumets sida.",
+                    _("{value} har inget möte som heter '{slug}'. Mötena listas på forumets sida.",
+                      value=forum.short or forum.name, slug=slug),
                     forum={"key": forum.key, "name": forum.name},
                 )
             info = meeting_info(session, meeting)
@@ -143,7 +145,7 @@ class Pages:
         with self.services.sessionmaker() as session:
             forum = queries.forum_by_key(session, key)
             if forum is None:
-                return self.not_found(f"Det finns inget forum med adressen '{key}' i kansli.")
+                return self.not_found(_("Det finns inget forum med adressen '{key}' i kansli.", key=key))
             body = forum_calendar(session, forum, base_url=base, now=now)
         return Rendered(
             status=200,
@@ -190,7 +192,7 @@ def setup(app: web.Application, services: Services) -> None:
             rendered = await services.threads.run(fn, *args, **kwargs)
         except Exception:  # noqa: BLE001 - a reader gets a Swedish page, the log gets the details
             log.exception("page failed")
-            body = pages.env.get_template("error.html").render(title="Något gick fel")
+            body = pages.env.get_template("error.html").render(title=_("Något gick fel"))
             return web.Response(status=500, text=body, content_type=HTML, charset="utf-8")
         return _respond(rendered)
 
@@ -217,6 +219,6 @@ def setup(app: web.Application, services: Services) -> None:
     app.router.add_get("/forum/{forum}/", forum)
 
     async def unknown(request: web.Request) -> web.Response:
-        return _respond(pages.not_found("Adressen finns inte bland kanslis sidor. Forumen listas på /forum."))
+        return _respond(pages.not_found(_("Adressen finns inte bland kanslis sidor. Forumen listas på /forum.")))
 
     app.router.add_get("/forum/{tail:.+}", unknown)

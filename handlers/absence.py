@@ -7,7 +7,7 @@ substitutes (ersättare).
 
 Grammar of /anmäl frånvaro (also documented in docs/reference.md):
 
-    /anmäl frånvaro [NÄR] [DEL] [; ersättare: @handle] [; forum: ID] [; notering: TEXT] [: TEXT]
+    /anmäl frånvaro [NÄR] [DEL] [; ersättare: @användarnamn] [; forum: ID] [; notering: TEXT] [: TEXT]
 
 * NÄR is read by the date reader from the start of the text ("17 december",
   "fredag", "2026-12-17", "vecka 50"); "nästa" and "nästa möte" (or nothing)
@@ -48,27 +48,30 @@ from handlers.agenda import absence_part, agenda_items
 from handlers import limits
 from handlers.base import Action, ConflictError, Context, Reply, Section, UserError
 from handlers.common import example_day, find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
-from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_time, local
+from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_date_in_sentence, format_time, local
 from handlers.registry import command, normalise
 from storage import queries
 from storage.models import Absence, AuditLog, Forum, Meeting, Person
+from handlers.i18n import _
 
 NOTE_MAX = limits.ABSENCE_NOTE_MAX
 VIEW_ROLES = {"absence_recipient", "coordinator", "chair", "vice_chair"}
 NOTE_ROLES = {"absence_recipient"}
-REPORT = "/anmäl frånvaro"
-WITHDRAW = "/återkalla frånvaro"
+REPORT = _("/anmäl frånvaro")
+WITHDRAW = _("/återkalla frånvaro")
 LIST = "/frånvaro"
 USAGE = (
-    "/anmäl frånvaro [datum] [punkt 4-6 | till kl 10.30 | från kl 11] [; ersättare: @handle] [: notering]"
+    _("/anmäl frånvaro [datum] [punkt 4-6 | till kl 10.30 | från kl 11] [; ersättare: "
+      "@användarnamn] [: notering]")
 )
 
 
 def examples(ctx: Context) -> str:
     """Example commands for a refusal, dated with the asker's next meeting."""
     day = example_day(ctx)
-    return (f"Skriv till exempel '/anmäl frånvaro', '/anmäl frånvaro {day}', "
-            f"'/anmäl frånvaro nästa möte punkt 5-6' eller '/anmäl frånvaro {day} till kl 10.30: tandläkare'.")
+    return (_("Skriv till exempel '/anmäl frånvaro', '/anmäl frånvaro {day}', '/anmäl frånvaro "
+              "nästa möte punkt 5-6' eller '/anmäl frånvaro {day} till kl 10.30: tandläkare'.",
+              day=day))
 
 
 _NEXT = re.compile(r"^n[aä]sta(?:\s+m[oö]te(?:t)?)?(?=$|[\s;:,])", re.IGNORECASE)
@@ -114,9 +117,9 @@ class Part:
     def complement(self) -> str:
         """The rest of the meeting: 'till kl. 11.00' for an absence 'från kl. 11.00'."""
         if self.item_from is None and self.time_from is not None and self.time_to is None:
-            return f"till {format_time(self.time_from)}"
+            return _("till {time_from}", time_from=format_time(self.time_from))
         if self.item_from is None and self.time_to is not None and self.time_from is None:
-            return f"från {format_time(self.time_to)}"
+            return _("från {time_to}", time_to=format_time(self.time_to))
         return f"utom {absence_part(self)}"
 
     def key(self) -> list[Any]:
@@ -208,17 +211,19 @@ def _read_part(ctx: Context, text: str, req: Request) -> str:
         return text[m.end():].strip()
     m = _ITEMS.match(text)
     if m:
-        hint = "Skriv punkterna som på dagordningen, till exempel 'punkt 4-6'."
+        hint = _("Skriv punkterna som på dagordningen, till exempel 'punkt 4-6'.")
         first = limits.number(m.group(1), what="Punkt", hint=hint)
         last = limits.number(m.group(2), what="Punkt", hint=hint) if m.group(2) else first
         if last < first:
             raise UserError(
-                f"Punkterna {first}-{last} går baklänges. Skriv den lägsta först, till exempel 'punkt {last}-{first}'."
+                _("Punkterna {first}-{last} går baklänges. Skriv den lägsta först, till exempel "
+                  "'punkt {last}-{first}'.",
+                  first=first, last=last)
             )
         req.part, req.part_given = Part(item_from=first, item_to=last), True
         return text[m.end():].strip()
     if _ITEM_WORD.match(text):
-        raise UserError("Skriv punkterna med siffror, till exempel 'punkt 5' eller 'punkt 4-6'.")
+        raise UserError(_("Skriv punkterna med siffror, till exempel 'punkt 5' eller 'punkt 4-6'."))
     if _TIME_START.match(text):
         text = _BARE_FROM.sub(lambda mm: f"{mm.group(1)} kl {mm.group(2)}", text, count=1)
         when, rest = ctx.split(text)
@@ -226,8 +231,8 @@ def _read_part(ctx: Context, text: str, req: Request) -> str:
             req.part, req.part_given = _time_part(when), True
             return rest
         raise UserError(
-            "Jag förstår inte vilken del av mötet du menar. Skriv 'till kl 10.30', 'från kl 11' "
-            "eller 'punkt 4-6', eller inget alls för hela mötet."
+            _("Jag förstår inte vilken del av mötet du menar. Skriv 'till kl 10.30', 'från kl "
+              "11' eller 'punkt 4-6', eller inget alls för hela mötet.")
         )
     return text
 
@@ -240,16 +245,17 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
             return
         if not rest.startswith(";"):
             shown = rest if len(rest) <= 40 else rest[:39] + "…"
-            hint = " Skriv en notering efter ett kolon, till exempel ': tandläkare'." if allow_note else ""
-            raise UserError(f"Jag förstår inte '{shown}'.{hint} {examples(ctx)}")
+            hint = _(" Skriv en notering efter ett kolon, till exempel ': tandläkare'.") if allow_note else ""
+            raise UserError(_("Jag förstår inte '{shown}'.{hint} {ctx}", shown=shown, hint=hint, ctx=examples(ctx)))
         segment = rest[1:].lstrip()
         if not segment:
             return
         if ":" not in segment.split(";", 1)[0]:
             shown = segment.split(";", 1)[0].strip()
             raise UserError(
-                f"Jag förstår inte '; {shown}'. Tillägg skrivs '; ersättare: @handle', '; forum: ID' "
-                "eller '; notering: text'."
+                _("Jag förstår inte '; {shown}'. Tillägg skrivs '; ersättare: @användarnamn', '; "
+                  "forum: ID' eller '; notering: text'.",
+                  shown=shown)
             )
         key, value = segment.split(":", 1)
         name = normalise(key)
@@ -261,7 +267,7 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
             # "; ersättare: @x: note" – the note runs from that colon to the end of the line
             value, rest = value[:colon], value[colon:]
         else:
-            value, _, after = value.partition(";")
+            value, __, after = value.partition(";")
             rest = (";" + after) if after else ""
         value = value.strip()
         if name in {"ersattare", "substitute"} and allow_note:
@@ -270,11 +276,13 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
             forum = find_forum(ctx, value)
             if forum is None:
                 names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in my_forums(ctx))
-                raise UserError(f"Du sitter inte i något forum som heter '{value}'. Dina forum: {names}.")
+                raise UserError(_("Du sitter inte i något forum som heter '{value}'. Dina forum: {names}.",
+                                  value=value, names=names))
             req.forum = forum
         else:
-            allowed = "'; ersättare: @handle', '; forum: ID' eller '; notering: text'" if allow_note else "'; forum: ID'"
-            raise UserError(f"Tillägget '{key.strip()}' finns inte här. Du kan skriva {allowed}.")
+            allowed = _("'; ersättare: @användarnamn', '; forum: ID' eller '; notering: text'") if allow_note else "'; forum: ID'"
+            raise UserError(_("Tillägget '{strip}' finns inte här. Du kan skriva {allowed}.",
+                              strip=key.strip(), allowed=allowed))
 
 
 def _set_note(req: Request, text: str) -> None:
@@ -299,7 +307,7 @@ def read_request(ctx: Context, args: str, *, with_part: bool = True) -> Request:
         _read_options(ctx, rest, req)
     else:
         if req.part_given:
-            raise UserError(f"Ange bara datumet, till exempel '{WITHDRAW} {example_day(ctx)}'.")
+            raise UserError(_("Ange bara datumet, till exempel '{WITHDRAW} {ctx}'.", WITHDRAW=WITHDRAW, ctx=example_day(ctx)))
         _read_options(ctx, rest, req, allow_note=False)
     return req
 
@@ -355,11 +363,11 @@ def _tail(ctx: Context, req: Request) -> str:
     elif part.time_from is not None and part.time_to is not None:
         out = f" kl {_hhmm(part.time_from)}-{_hhmm(part.time_to)}"
     elif part.time_to is not None:
-        out = f" till {_kl(part.time_to)}"
+        out = _(" till {time_to}", time_to=_kl(part.time_to))
     elif part.time_from is not None:
-        out = f" från {_kl(part.time_from)}"
+        out = _(" från {time_from}", time_from=_kl(part.time_from))
     if req.substitute:
-        out += f"; ersättare: {req.substitute}"
+        out += _("; ersättare: {substitute}", substitute=req.substitute)
     if req.forum is not None:
         out += f"; forum: {req.forum.key}"
     if req.note and not _in_channel(ctx):
@@ -376,7 +384,7 @@ def _choice_reply(
     actions = []
     for m in meetings:
         cmd = f"{command_name} {day_phrase(m, ctx.today, with_time=days.count(meeting_day(m)) > 1)}{tail}"
-        lines.append(f"{forum_label(m.forum)}, {meeting_label(m)}: skriv {cmd}")
+        lines.append(_("{forum}, {m}: skriv {cmd}", forum=forum_label(m.forum), m=meeting_label(m), cmd=cmd))
         actions.append(Action(label=f"{forum_label(m.forum)} {format_date(m.starts_at)}", command=cmd))
     return Reply(title=title, lines=lines, actions=actions, ok=False)
 
@@ -387,10 +395,10 @@ def _next_meetings_refusal(
     upcoming = queries.upcoming_meetings(ctx.session, forums, now=ctx.now, limit=5)
     if not upcoming:
         names = ", ".join(forum_label(f) for f in forums)
-        return UserError(f"{lead} Det finns inga kommande möten inlagda för {names}.")
+        return UserError(_("{lead} Det finns inga kommande möten inlagda för {names}.", lead=lead, names=names))
     reply = _choice_reply(
-        ctx, upcoming, command_name=command_name, tail=tail, title="Inget möte den dagen",
-        lead=f"{lead} Dina nästa möten:",
+        ctx, upcoming, command_name=command_name, tail=tail, title=_("Inget möte den dagen"),
+        lead=_("{lead} Dina nästa möten:", lead=lead),
     )
     return UserError(lead, reply=reply)
 
@@ -415,7 +423,7 @@ def choose_meeting(
 ) -> Meeting:
     """The one meeting the request names; several candidates or none → a refusal listing what to type."""
     if not forums:
-        raise UserError("Du sitter inte i något forum med möten. Be samordnaren lägga till dig i nätverksfilen.")
+        raise UserError(_("Du sitter inte i något forum med möten. Be samordnaren lägga till dig i nätverksfilen."))
     if req.select == "next":
         upcoming = queries.upcoming_meetings(ctx.session, forums, now=ctx.now)
         if only is not None:
@@ -427,39 +435,42 @@ def choose_meeting(
             firsts.setdefault(m.forum_id, m)
         if not firsts:
             if only is not None:
-                raise UserError(f"Du har ingen anmäld frånvaro till något kommande möte. Anmäl med {REPORT}.")
+                raise UserError(_("Du har ingen anmäld frånvaro från något kommande möte. Anmäl med {REPORT}.", REPORT=REPORT))
             names = ", ".join(forum_label(f) for f in forums)
             raise UserError(
-                f"Det finns inga kommande möten inlagda för {names}. Samordnaren lägger in dem i nätverksfilen."
+                _("Det finns inga kommande möten inlagda för {names}. Samordnaren lägger in dem i "
+                  "nätverksfilen.",
+                  names=names)
             )
         if len(firsts) == 1:
             return next(iter(firsts.values()))
         choices = sorted(firsts.values(), key=lambda m: m.starts_at)
         raise UserError(
-            "Vilket möte menar du?",
+            _("Vilket möte menar du?"),
             reply=_choice_reply(
-                ctx, choices, command_name=command_name, tail=_tail(ctx, req), title="Vilket möte menar du?",
-                lead="Du har kommande möten i flera forum. Skriv kommandot med mötets datum:",
+                ctx, choices, command_name=command_name, tail=_tail(ctx, req), title=_("Vilket möte menar du?"),
+                lead=_("Du har kommande möten i flera forum. Skriv kommandot med mötets datum:"),
             ),
         )
     if req.select == "day":
         assert req.day is not None
         start, end = _utc_day(req.day)
         found = queries.meetings_on(ctx.session, forums, start, end)
-        what = format_date(req.day)
+        what = format_date_in_sentence(req.day)
     else:
         assert req.span is not None
-        start, _ = _utc_day(req.span[0])
-        _, end = _utc_day(req.span[1])
+        start, __ = _utc_day(req.span[0])
+        __, end = _utc_day(req.span[1])
         found = queries.meetings_on(ctx.session, forums, start, end)
-        what = f"mellan {format_date(req.span[0])} och {format_date(req.span[1])}"
+        what = _("mellan {format_date} och {format_date2}",
+                 format_date=format_date(req.span[0]), format_date2=format_date(req.span[1]))
     if only is not None:
         found = [m for m in found if m.id in only]
     if not found:
         lead = (
-            f"Du har ingen anmäld frånvaro {'den ' if req.select == 'day' else ''}{what}."
+            _("Du har ingen anmäld frånvaro {what}.", what=what)
             if only is not None
-            else f"Du har inget möte {what}."
+            else _("Du har inget möte {what}.", what=what)
         )
         raise _next_meetings_refusal(ctx, forums, lead, command_name=command_name, tail=_tail(ctx, req))
     if req.at is not None:
@@ -467,9 +478,9 @@ def choose_meeting(
         if not at_time:
             starts = ", ".join(f"{forum_label(m.forum)} {format_time(m.starts_at)}" for m in found)
             raise UserError(
-                f"Inget av dina möten {what} börjar {format_time(req.at)} ({starts}). "
-                f"För en del av mötet skriver du 'till {_kl(req.at)}' eller 'från {_kl(req.at)}'; "
-                "för hela mötet bara datumet."
+                _("Inget av dina möten {what} börjar {at} ({starts}). För en del av mötet skriver "
+                  "du 'till {at2}' eller 'från {at2}'; för hela mötet bara datumet.",
+                  what=what, at=format_time(req.at), starts=starts, at2=_kl(req.at))
             )
         found = at_time
     if len(found) > 1 and ctx.forum is not None and req.forum is None:
@@ -477,17 +488,18 @@ def choose_meeting(
         found = in_channel or found
     if len(found) > 1:
         raise UserError(
-            "Vilket möte menar du?",
+            _("Vilket möte menar du?"),
             reply=_choice_reply(
-                ctx, found, command_name=command_name, tail=_tail(ctx, req), title="Vilket möte menar du?",
-                lead=f"Du har flera möten {what}. Skriv kommandot så att det pekar ut ett av dem:",
+                ctx, found, command_name=command_name, tail=_tail(ctx, req), title=_("Vilket möte menar du?"),
+                lead=_("Du har flera möten {what}. Skriv kommandot så att det pekar ut ett av dem:", what=what),
             ),
         )
     meeting = found[0]
     if not allow_ended and meeting_ended(meeting, ctx.now):
         raise UserError(
-            f"Mötet i {forum_label(meeting.forum)} {meeting_label(meeting)} är redan avslutat. "
-            f"Frånvaro anmäls till kommande möten; skriv till exempel {REPORT} för ditt nästa möte."
+            _("Mötet i {forum} {meeting} är redan avslutat. Frånvaro anmäls till kommande "
+              "möten; skriv till exempel {REPORT} för ditt nästa möte.",
+              forum=forum_label(meeting.forum), meeting=meeting_label(meeting), REPORT=REPORT)
         )
     return meeting
 
@@ -505,9 +517,9 @@ def check_part(ctx: Context, meeting: Meeting, part: Part) -> None:
         if part.item_from < 1 or (part.item_to or part.item_from) > last:
             listed = "; ".join(f"{i.number}. {i.title}" for i in items)
             raise UserError(
-                f"Dagordningen för {meeting_label(meeting)} har punkt 1–{last} ({listed}). "
-                f"Skriv en punkt som finns, till exempel '{'punkt 4' if last == 4 else f'punkt 5-{last}'}', "
-                "eller inget för hela mötet."
+                _("Dagordningen för {meeting} har punkt 1–{last} ({listed}). Skriv en punkt som "
+                  "finns, till exempel '{value}', eller inget för hela mötet.",
+                  meeting=meeting_label(meeting), last=last, listed=listed, value='punkt 4' if last == 4 else 'punkt 5-' + str(last))
             )
         return
     start = local(meeting.starts_at).time().replace(second=0, microsecond=0)
@@ -520,11 +532,11 @@ def check_part(ctx: Context, meeting: Meeting, part: Part) -> None:
     else:
         ok = inside_open(t0 if t0 is not None else t1)  # type: ignore[arg-type]
     if not ok:
-        span = f"{format_time(start)}–{end.hour:02d}.{end.minute:02d}" if end else f"från {format_time(start)}"
+        span = f"{format_time(start)}–{end.hour:02d}.{end.minute:02d}" if end else _("från {start}", start=format_time(start))
         raise UserError(
-            f"Mötet {format_date(meeting.starts_at)} pågår {span}, så {part.describe()} ligger inte inom mötet. "
-            "Skriv en tid inom mötet, till exempel "
-            f"'till {_kl(_midpoint(start, end))}', eller inget alls för hela mötet."
+            _("Mötet {starts_at} pågår {span}, så {describe} ligger inte inom mötet. Skriv en "
+              "tid inom mötet, till exempel 'till {kl}', eller inget alls för hela mötet.",
+              starts_at=format_date(meeting.starts_at), span=span, describe=part.describe(), kl=_kl(_midpoint(start, end)))
         )
 
 
@@ -574,7 +586,7 @@ def leadership(session: Any, meeting: Meeting, active: dict[int, Absence]) -> Le
             no_leader = True
         elif len(absent_vices) == len(vices):
             no_leader = any(
-                _overlap(cp, vp) is not False for _, cp in absent_chairs for _, vp in absent_vices
+                _overlap(cp, vp) is not False for __, cp in absent_chairs for __, vp in absent_vices
             )
     return Leadership(absent_chairs, absent_vices, vices, no_leader)
 
@@ -593,14 +605,14 @@ def leader_note(session: Any, meeting: Meeting, absence: Absence, *, roles: set[
             active = {a.person_id: a for a in queries.absences_of_meeting(session, meeting)}
         lead = leadership(session, meeting, active)
         if lead.no_leader:
-            return "ordförande; ingen vice ordförande kan leda – utse en mötesledare"
-        present = [p for p in lead.vice_people if p.id not in {v.id for v, _ in lead.vices}]
+            return _("ordförande; ingen vice ordförande kan leda – utse en mötesledare")
+        present = [p for p in lead.vice_people if p.id not in {v.id for v, __ in lead.vices}]
         leaders = present or lead.vice_people
         if leaders:
-            return f"ordförande; vice ordförande {', '.join(p.name for p in leaders)} leder"
-        return "ordförande"
+            return _("ordförande; vice ordförande {join} leder", join=', '.join(p.name for p in leaders))
+        return _("ordförande")
     if "vice_chair" in roles:
-        return "vice ordförande"
+        return _("vice ordförande")
     return None
 
 
@@ -617,48 +629,54 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
     if "chair" in roles and part_changed:
         part = Part.of(absence)
         vice_absence = {p.id: pt for p, pt in after.vices}
-        what = "mötet" if part.whole else f"mötet {part.during()}"
+        what = _("mötet") if part.whole else _("mötet {during}", during=part.during())
         for vice in after.vice_people:
             if vice.id == reporter.id:
                 continue
             if withdrawn:
-                title = "Ordföranden kommer"
+                title = _("Ordföranden deltar")
                 text = (
-                    f"Ordföranden {reporter.name} har återkallat sin frånvaro från {label} och leder mötet själv. "
-                    "Du behöver inte leda det."
+                    _("Ordföranden {name} har återkallat sin frånvaroanmälan för {label} och leder "
+                      "mötet själv. Du behöver inte leda det.",
+                      name=reporter.name, label=label)
                 )
-                told = f"{vice.name} (vice ordförande) har fått veta att du leder mötet själv."
+                told = _("{name} (vice ordförande) har fått veta att du leder mötet själv.", name=vice.name)
             else:
                 if vice.id in vice_absence and vice_absence[vice.id].whole:
                     continue  # absent too, for the whole meeting: the coordinators are warned below
-                title = "Du leder mötet"
+                title = _("Du leder mötet")
                 text = (
-                    f"Ordföranden {person_label(reporter)} har anmält frånvaro från {label} "
-                    f"({part.describe()}). Du som vice ordförande leder {what} (arbetsordningen 2 §)."
+                    _("Ordföranden {reporter} har anmält frånvaro från {label} ({describe}). Du som "
+                      "vice ordförande leder {what} (2 § arbetsordningen).",
+                      reporter=person_label(reporter), label=label, describe=part.describe(), what=what)
                 )
-                told = f"{vice.name} (vice ordförande) har fått veta att hen leder {what} i ditt ställe."
+                told = _("{name} (vice ordförande) har fått veta att hen leder {what} i ditt ställe.",
+                         name=vice.name, what=what)
             ctx.notify_person(
                 vice, Reply(title=f"{title} – {forum_label(meeting.forum)}", lines=[text]),
                 kind="absence_stand_in", key=f"{absence.id}:r{rev}:{_digest([withdrawn, part.key()])}",
             )
             out.append(told)
     if after.no_leader and (not before.no_leader or before.key() != after.key()):
-        parts = [f"ordföranden {p.name} ({pt.describe()})" for p, pt in after.chairs]
-        parts += [f"vice ordföranden {p.name} ({pt.describe()})" for p, pt in after.vices]
-        text = f"Ingen kan leda {label}. Frånvaro är anmäld av {' och '.join(parts)}."
+        parts = [_("ordföranden {name} ({describe})", name=p.name, describe=pt.describe()) for p, pt in after.chairs]
+        parts += [_("vice ordföranden {name} ({describe})", name=p.name, describe=pt.describe()) for p, pt in after.vices]
+        text = _("Ingen kan leda {label}. Frånvaro är anmäld av {parts}.", label=label, parts=' och '.join(parts))
         if not after.vice_people:
-            text += " Forumet har ingen vice ordförande."
-        if all(pt.whole for _, pt in after.chairs + after.vices):
-            text += " Utse en annan mötesledare för mötet, eller flytta det."
+            text += _(" Forumet har ingen vice ordförande.")
+        if all(pt.whole for __, pt in after.chairs + after.vices):
+            text += _(" Utse en annan mötesledare för mötet, eller flytta det.")
         else:
-            text += " Utse en annan mötesledare för den delen av mötet, eller flytta mötet."
-        told_names = _tell_coordinators(ctx, meeting, reporter, Reply(title="Ingen leder mötet", lines=[text]),
+            text += _(" Utse en annan mötesledare för den delen av mötet, eller flytta mötet.")
+        told_names = _tell_coordinators(ctx, meeting, reporter, Reply(title=_("Ingen leder mötet"), lines=[text]),
                                         kind="absence_no_leader", key=f"{meeting.id}:{after.key()}")
         if told_names:
-            out.append(f"{', '.join(told_names)} (samordnare) har fått veta att ingen ordförande kan leda mötet.")
+            out.append(_("{told_names} (samordnare) har fått veta att ingen ordförande kan leda mötet.",
+                         told_names=', '.join(told_names)))
     elif before.no_leader and not after.no_leader:
-        text = f"Det finns åter någon som leder {label}: en frånvaroanmälan har återkallats eller ändrats."
-        _tell_coordinators(ctx, meeting, reporter, Reply(title="Mötet har en mötesledare igen", lines=[text]),
+        text = _("Det finns åter någon som leder {label}: en frånvaroanmälan har återkallats "
+                 "eller ändrats.",
+                 label=label)
+        _tell_coordinators(ctx, meeting, reporter, Reply(title=_("Mötet har en mötesledare igen"), lines=[text]),
                            kind="absence_leader_back", key=f"{meeting.id}:{absence.id}:r{rev}")
     return out
 
@@ -700,11 +718,11 @@ def _recipients(ctx: Context, forum: Forum, reporter: Person) -> list[Person]:
 
 def _report_fields(meeting: Meeting, absence: Absence, *, note: bool) -> list[tuple[str, str]]:
     fields = [
-        ("Möte", f"{forum_label(meeting.forum)}, {meeting_label(meeting)}"),
+        (_("Möte"), f"{forum_label(meeting.forum)}, {meeting_label(meeting)}"),
         ("Del", Part.of(absence).describe()),
     ]
     if absence.substitute is not None:
-        fields.append(("Ersättare", person_label(absence.substitute)))
+        fields.append((_("Ersättare"), person_label(absence.substitute)))
     if note and absence.note:
         fields.append(("Notering", absence.note))
     return fields
@@ -725,8 +743,8 @@ def _in_channel(ctx: Context) -> bool:
     "franvaroanmalan",
     "report absence",
     usage=USAGE,
-    help="anmäl frånvaro från nästa (eller ett visst) möte, helt eller en del; mottagaren får veta direkt; "
-    "samma kommando igen ändrar anmälan",
+    help=_("anmäl frånvaro från nästa (eller ett visst) möte, helt eller en del; mottagaren "
+           "får veta direkt; samma kommando igen ändrar anmälan"),
     who="ledamot",
     order=20,
 )
@@ -783,9 +801,9 @@ def report_absence(ctx: Context, args: str) -> Reply:
                 changes.append(f"del: {Part.of(absence).describe()} → {req.part.describe()}")
             if old_state[2] != new_state[2]:
                 old = person_label(absence.substitute) if absence.substitute else "ingen"
-                changes.append(f"ersättare: {old} → {person_label(substitute) if substitute else 'ingen'}")
+                changes.append(_("ersättare: {old} → {value}", old=old, value=person_label(substitute) if substitute else 'ingen'))
             if old_state[1] != new_state[1]:
-                changes.append(("notering: ändrad" if absence.note else "notering: tillagd") if req.note
+                changes.append((_("notering: ändrad") if absence.note else "notering: tillagd") if req.note
                                else "notering: borttagen")
         if state != "same":
             if absence.substitute_id and absence.substitute_id != new_state[2] and absence.withdrawn_at is None:
@@ -803,22 +821,24 @@ def report_absence(ctx: Context, args: str) -> Reply:
 
     part = req.part
     label = f"{forum_label(forum)} {meeting_label(meeting)}"
-    what = "hela mötet" if part.whole else part.describe()
+    what = _("hela mötet") if part.whole else part.describe()
     fields = _report_fields(meeting, absence, note=not _in_channel(ctx))
     if _in_channel(ctx) and absence.note:
-        fields.append(("Notering", "sparad (visas bara för dig och mottagaren, aldrig i kanalen)"))
+        fields.append(("Notering", _("sparad (visas bara för dig och mottagaren, aldrig i kanalen)")))
     undo = f"{WITHDRAW} {day_phrase(meeting, ctx.today)}"
     context = [
-        "Ändra: skriv kommandot igen med bara det som ska ändras; det du inte skriver behålls "
-        "('; ersättare: ingen' tar bort ersättaren, '; notering: ingen' noteringen). "
-        f"Återkalla: {undo}."
+        _("Ändra: skriv kommandot igen med bara det som ska ändras; det du inte skriver "
+          "behålls ('; ersättare: ingen' tar bort ersättaren, '; notering: ingen' "
+          "noteringen). Återkalla: {undo}.",
+          undo=undo)
     ]
 
     if state == "same":
         return Reply(
-            title="Frånvaron var redan anmäld",
-            lines=[f"Du har redan anmält frånvaro från {label} ({what}), precis så. Inget ändrades och "
-                   "ingen fick något nytt meddelande."],
+            title=_("Frånvaron var redan anmäld"),
+            lines=[_("Du har redan anmält frånvaro från {label} ({what}), precis så. Inget ändrades "
+                     "och ingen fick något nytt meddelande.",
+                     label=label, what=what)],
             fields=fields,
             context=context,
         )
@@ -837,53 +857,55 @@ def report_absence(ctx: Context, args: str) -> Reply:
 
     lines = []
     if state == "changed":
-        lines.append(f"Du hade redan anmält frånvaro från {label}. Ändrat: {'; '.join(changes)}.")
-        lines.append(f"Nu gäller: {what}.")
-        title = "Frånvaron ändrad"
+        lines.append(_("Du hade redan anmält frånvaro från {label}. Ändrat: {changes}.",
+                       label=label, changes='; '.join(changes)))
+        lines.append(_("Nu gäller: {what}.", what=what))
+        title = _("Frånvaron ändrad")
     elif state == "reactivated":
-        lines.append(f"Du hade återkallat din frånvaro från {label}; nu är den anmäld igen: {what}.")
-        title = "Frånvaro anmäld igen"
+        lines.append(_("Du hade återkallat din frånvaro från {label}; nu är den anmäld igen: {what}.",
+                       label=label, what=what))
+        title = _("Frånvaro anmäld igen")
     else:
-        lines.append(f"Du är anmäld frånvarande från {label}: {what}.")
-        title = "Frånvaro anmäld"
+        lines.append(_("Du är anmäld frånvarande från {label}: {what}.", label=label, what=what))
+        title = _("Frånvaro anmäld")
 
     # The absence recipients: name, organisation, meeting, part, substitute and the note.
     heading = {"new": "Frånvaroanmälan", "reactivated": "Frånvaroanmälan (anmäld igen)",
                "changed": "Ändrad frånvaroanmälan"}[state]
-    rec_lines = [f"{person_label(ctx.person)} anmäler frånvaro från {label}: {what}."]
+    rec_lines = [_("{person} anmäler frånvaro från {label}: {what}.",
+                   person=person_label(ctx.person), label=label, what=what)]
     if state == "changed":
-        rec_lines.append(f"Ändrat: {'; '.join(changes)}.")
+        rec_lines.append(_("Ändrat: {changes}.", changes='; '.join(changes)))
     recipients = _recipients(ctx, forum, ctx.person)
     for person in recipients:
         ctx.notify_person(
             person,
             Reply(title=f"{heading} – {forum_label(forum)}", lines=rec_lines,
                   fields=_report_fields(meeting, absence, note=True),
-                  context=["Noteringen kan innehålla personliga uppgifter. Den visas bara för dig och den som "
-                           "anmälde."] if absence.note else []),
+                  context=[_("Noteringen kan innehålla personliga uppgifter. Den visas bara för dig och den som anmälde.")] if absence.note else []),
             kind="absence_report",
             key=key,
         )
     if recipients:
-        lines.append(f"{', '.join(p.name for p in recipients)} har fått din anmälan.")
+        lines.append(_("{join} har fått din anmälan.", join=', '.join(p.name for p in recipients)))
     else:
-        lines.append("Forumet har ingen mottagare av frånvaroanmälningar; anmälan är sparad och syns i /frånvaro.")
+        lines.append(_("Forumet har ingen mottagare av frånvaroanmälningar; anmälan är sparad och syns i /frånvaro."))
 
     if substitute is not None and (state != "changed" or any(c.startswith("ersättare") or c.startswith("del")
                                                              for c in changes)):
         ctx.notify_person(
             substitute,
-            Reply(title=f"Du är ersättare – {forum_label(forum)}",
-                  lines=[f"{person_label(ctx.person)} är frånvarande från {label} ({what}) och har angett dig "
-                         "som ersättare."],
-                  fields=[("Möte", f"{forum_label(forum)}, {meeting_label(meeting)}"), ("Del", what)]),
+            Reply(title=_("Du är ersättare – {forum}", forum=forum_label(forum)),
+                  lines=[_("{person} är frånvarande från {label} ({what}) och har angett dig som ersättare.",
+                           person=person_label(ctx.person), label=label, what=what)],
+                  fields=[(_("Möte"), f"{forum_label(forum)}, {meeting_label(meeting)}"), ("Del", what)]),
             kind="absence_substitute",
             key=f"{absence.id}:r{rev}:{_digest([part.key(), substitute.id])}",
         )
-        lines.append(f"{substitute.name} har fått veta att hen är din ersättare.")
+        lines.append(_("{name} har fått veta att hen är din ersättare.", name=substitute.name))
     if old_substitute is not None:
         _release_substitute(ctx, absence, old_substitute, meeting, rev)
-        lines.append(f"{old_substitute.name} har fått veta att hen inte längre är din ersättare.")
+        lines.append(_("{name} har fått veta att hen inte längre är din ersättare.", name=old_substitute.name))
 
     part_changed = state != "changed" or any(c.startswith("del") for c in changes)
     lines += _leader_messages(ctx, meeting, ctx.person, absence, rev, before, withdrawn=False,
@@ -896,31 +918,36 @@ def _check_substitute(ctx: Context, meeting: Meeting, text: str) -> Person:
     forum = meeting.forum
     if not forum.substitutes:
         raise UserError(
-            f"{forum_label(forum)} utser inga ersättare (arbetsordningen: representanterna är ordinarie och "
-            "ersättare utses inte), så ingen frånvaro har anmälts. Skriv kommandot igen utan "
-            "'; ersättare: …'."
+            _("{forum} utser inga ersättare (arbetsordningen: representanterna är ordinarie "
+              "och ersättare utses inte), så ingen frånvaro har anmälts. Skriv kommandot igen "
+              "utan '; ersättare: …'.",
+              forum=forum_label(forum))
         )
-    substitute = person_arg(ctx, text, field="ersättaren")
+    substitute = person_arg(ctx, text, field=_("ersättaren"))
     if substitute.id == ctx.person.id:
-        raise UserError("Du kan inte vara din egen ersättare. Ange en annan person, till exempel @maria.lind.")
+        raise UserError(_("Du kan inte vara din egen ersättare. Ange en annan person, till exempel @maria.lind."))
     active = _active(ctx, meeting)
     other = active.get(substitute.id)
     if other is not None and other.person_id != ctx.person.id:
         raise UserError(
-            f"{substitute.name} har själv anmält frånvaro från mötet och kan inte ersätta dig. "
-            "Ange en annan ersättare."
+            _("{name} har själv anmält frånvaro från mötet och kan inte ersätta dig. Ange en "
+              "annan ersättare.",
+              name=substitute.name)
         )
     expected = {p.id for p in queries.members_of(ctx.session, forum, on=meeting_day(meeting))}
     if substitute.id in expected and substitute.id not in active:
         raise UserError(
-            f"{person_label(substitute)} sitter själv i {forum_label(forum)} och väntas på mötet, så hen kan inte "
-            "vara din ersättare. Ange någon som inte är med i forumet, eller skriv kommandot utan '; ersättare: …'."
+            _("{substitute} sitter själv i {forum} och väntas på mötet, så hen kan inte vara "
+              "din ersättare. Ange någon som inte är med i forumet, eller skriv kommandot utan "
+              "'; ersättare: …'.",
+              substitute=person_label(substitute), forum=forum_label(forum))
         )
     if not forum.substitutes_other_organisation and substitute.organisation_id != ctx.person.organisation_id:
         own = ctx.person.organisation.name if ctx.person.organisation else "din organisation"
         raise UserError(
-            f"I {forum_label(forum)} ska ersättaren komma från samma organisation som du ({own}); "
-            f"{person_label(substitute)} gör inte det. Ange en ersättare från {own}."
+            _("I {forum} ska ersättaren komma från samma organisation som du ({own}); "
+              "{substitute} gör inte det. Ange en ersättare från {own}.",
+              forum=forum_label(forum), own=own, substitute=person_label(substitute))
         )
     return substitute
 
@@ -944,9 +971,10 @@ def substitute_candidates(session: Any, meeting: Meeting, person: Person) -> lis
 def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting: Meeting, rev: int) -> None:
     ctx.notify_person(
         person,
-        Reply(title=f"Du behöver inte ersätta – {forum_label(meeting.forum)}",
-              lines=[f"{person_label(ctx.person)} har ändrat sin frånvaro från {forum_label(meeting.forum)} "
-                     f"{meeting_label(meeting)}; du är inte längre ersättare."]),
+        Reply(title=_("Du behöver inte ersätta – {forum}", forum=forum_label(meeting.forum)),
+              lines=[_("{person} har ändrat sin frånvaro från {forum} {meeting}; du är inte längre "
+                       "ersättare.",
+                       person=person_label(ctx.person), forum=forum_label(meeting.forum), meeting=meeting_label(meeting))]),
         kind="absence_substitute_released",
         key=f"{absence.id}:r{rev}:{person.id}",
     )
@@ -962,7 +990,7 @@ def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting:
     "ta bort franvaro",
     "withdraw absence",
     usage="/återkalla frånvaro [datum]",
-    help="återkalla en anmäld frånvaro; mottagaren får veta direkt",
+    help=_("återkalla en anmäld frånvaro; mottagaren får veta direkt"),
     who="ledamot",
     order=21,
 )
@@ -987,34 +1015,36 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
     ctx.audit("absence_withdrawn", "absence", absence.id, meeting_id=meeting.id, part=part.describe())
     rev = _revision(ctx, absence)
     label = f"{forum_label(meeting.forum)} {meeting_label(meeting)}"
-    lines = [f"Din frånvaro från {label} ({part.describe()}) är återkallad. Du räknas som närvarande."]
+    lines = [_("Din frånvaro från {label} ({describe}) är återkallad. Du räknas som närvarande.",
+               label=label, describe=part.describe())]
     recipients = _recipients(ctx, meeting.forum, ctx.person)
     for person in recipients:
         ctx.notify_person(
             person,
-            Reply(title=f"Frånvaro återkallad – {forum_label(meeting.forum)}",
-                  lines=[f"{person_label(ctx.person)} har återkallat sin frånvaro från {label} "
-                         f"({part.describe()}) och kommer."]),
+            Reply(title=_("Frånvaro återkallad – {forum}", forum=forum_label(meeting.forum)),
+                  lines=[_("{person} har återkallat sin frånvaroanmälan för {label} ({describe}) och deltar.",
+                           person=person_label(ctx.person), label=label, describe=part.describe())]),
             kind="absence_withdrawn",
             key=f"{absence.id}:r{rev}:withdrawn",
         )
     if recipients:
-        lines.append(f"{', '.join(p.name for p in recipients)} har fått veta det.")
+        lines.append(_("{join} har fått veta det.", join=', '.join(p.name for p in recipients)))
     if absence.substitute is not None:
         ctx.notify_person(
             absence.substitute,
-            Reply(title=f"Du behöver inte ersätta – {forum_label(meeting.forum)}",
-                  lines=[f"{person_label(ctx.person)} har återkallat sin frånvaro från {label}; "
-                         "du behöver inte ersätta."]),
+            Reply(title=_("Du behöver inte ersätta – {forum}", forum=forum_label(meeting.forum)),
+                  lines=[_("{person} har återkallat sin frånvaroanmälan för {label}; du behöver inte "
+                           "ersätta.",
+                           person=person_label(ctx.person), label=label)]),
             kind="absence_substitute_released",
             key=f"{absence.id}:r{rev}:{absence.substitute.id}",
         )
-        lines.append(f"{absence.substitute.name} har fått veta att hen inte behöver ersätta dig.")
+        lines.append(_("{name} har fått veta att hen inte behöver ersätta dig.", name=absence.substitute.name))
     lines += _leader_messages(ctx, meeting, ctx.person, absence, rev, before, withdrawn=True, part_changed=True)
     return Reply(
-        title="Frånvaro återkallad",
+        title=_("Frånvaro återkallad"),
         lines=lines,
-        context=[f"Ångrar du dig: {REPORT} {day_phrase(meeting, ctx.today)}."],
+        context=[_("Ångrar du dig: {REPORT} {meeting}.", REPORT=REPORT, meeting=day_phrase(meeting, ctx.today))],
     )
 
 
@@ -1026,7 +1056,7 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
     "franvaro",
     "absences",
     usage="/frånvaro [datum] [; forum: ID]",
-    help="vem som har anmält frånvaro till ett möte (mottagaren ser också noteringarna)",
+    help=_("vem som har anmält frånvaro från ett möte (mottagaren ser också noteringarna)"),
     who="mottagare av frånvaroanmälningar, samordnare, ordförande, vice ordförande",
     order=22,
 )
@@ -1045,17 +1075,17 @@ def list_absences(ctx: Context, args: str) -> Reply:
     for a in active:
         line = f"{person_label(a.person)}: {Part.of(a).describe()}"
         if a.substitute is not None:
-            line += f", ersättare {person_label(a.substitute)}"
+            line += _(", ersättare {substitute}", substitute=person_label(a.substitute))
         note = leader_note(ctx.session, meeting, a)
         if note:
             line += f" ({note})"
-        line += f" – anmäld {format_date(a.reported_at)}"
+        line += _(" – anmäld {reported_at}", reported_at=format_date(a.reported_at))
         if a.updated_at and a.updated_at != a.reported_at:
-            line += f", ändrad {format_date(a.updated_at)}"
+            line += _(", ändrad {updated_at}", updated_at=format_date(a.updated_at))
         lines.append(line)
         if show_notes and a.note:
             lines.append(f"    Notering: {a.note}")
-    sections = [Section(heading="Anmäld frånvaro", lines=lines or ["Ingen har anmält frånvaro."])]
+    sections = [Section(heading=_("Anmäld frånvaro"), lines=lines or [_("Ingen har anmält frånvaro.")])]
     if roles & {"absence_recipient", "coordinator"}:
         withdrawn = ctx.session.scalars(
             select(Absence).where(Absence.meeting_id == meeting.id, Absence.withdrawn_at.is_not(None))
@@ -1063,16 +1093,17 @@ def list_absences(ctx: Context, args: str) -> Reply:
         ).all()
         if withdrawn:
             sections.append(Section(
-                heading="Återkallad frånvaro",
-                lines=[f"{person_label(a.person)}: återkallad {format_date(a.withdrawn_at)}" for a in withdrawn],
+                heading=_("Återkallad frånvaro"),
+                lines=[_("{person}: återkallad {withdrawn_at}",
+                         person=person_label(a.person), withdrawn_at=format_date(a.withdrawn_at)) for a in withdrawn],
             ))
     context = []
     if roles & NOTE_ROLES and _in_channel(ctx):
-        context.append("Noteringarna visas bara när du frågar mig direkt, aldrig i en kanal.")
+        context.append(_("Noteringarna visas bara när du frågar mig direkt, aldrig i en kanal."))
     elif not roles & NOTE_ROLES:
-        context.append("Noteringar om skälen visas bara för mottagaren av frånvaroanmälningar.")
+        context.append(_("Noteringar om skälen visas bara för mottagaren av frånvaroanmälningar."))
     return Reply(
-        title=f"Frånvaro – {forum_label(meeting.forum)}",
+        title=_("Frånvaro – {forum}", forum=forum_label(meeting.forum)),
         lines=[meeting_label(meeting)],
         sections=sections,
         context=context,
@@ -1085,9 +1116,10 @@ def _require_view(ctx: Context, forum: Forum) -> None:
         return
     holders = sorted({p.name for r in VIEW_ROLES for p in queries.people_with_role(ctx.session, forum, r,
                                                                                     on=ctx.today)})
-    who = f" I {forum_label(forum)} är det {', '.join(holders)}." if holders else ""
+    who = _(" I {forum} är det {holders}.", forum=forum_label(forum), holders=', '.join(holders)) if holders else ""
     names = ", ".join(ROLE_NAMES[r] for r in ("absence_recipient", "coordinator", "chair", "vice_chair"))
     raise UserError(
-        f"Bara {names} kan se frånvarolistan.{who} Din egen frånvaro anmäler du med {REPORT} "
-        f"och återkallar med {WITHDRAW}."
+        _("Bara {names} kan se frånvarolistan.{who} Din egen frånvaro anmäler du med "
+          "{REPORT} och återkallar med {WITHDRAW}.",
+          names=names, who=who, REPORT=REPORT, WITHDRAW=WITHDRAW)
     )

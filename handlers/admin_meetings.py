@@ -15,6 +15,7 @@ from handlers.base import Context, Reply, Section, UserError
 from handlers.calendar import forum_deadlines
 from handlers.cases import add_event, day_bounds, meeting_day, read_day
 from handlers.common import (
+    members_told,
     choose_forum,
     forum_label,
     meeting_label,
@@ -22,17 +23,18 @@ from handlers.common import (
     require_role,
     split_options,
 )
-from handlers.fmt import STOCKHOLM, format_date, format_span, format_time_range, local
+from handlers.fmt import STOCKHOLM, format_date, format_date_in_sentence, format_span, format_time_range, local
 from handlers.registry import command
+from handlers.i18n import _, ngettext
 from storage import admin as store
 from storage import queries
 from storage.models import Forum, Meeting
 
 PLANNERS = {"coordinator"}
-NEW_USAGE = "/möte ny DATUM[, DATUM … och DATUM] kl HH.MM–HH.MM [; plats: …] [; dnr: …] [; forum: ID]"
-MOVE_USAGE = "/möte flytta DATUM till DATUM [kl HH.MM–HH.MM] [; plats: …]"
-CANCEL_USAGE = "/möte ställ in DATUM [: skäl]"
-CHANGE_USAGE = "/möte ändra DATUM; plats: …; dnr: …; tid: HH.MM–HH.MM"
+NEW_USAGE = _("/möte ny DATUM[, DATUM … och DATUM] kl HH.MM–HH.MM [; plats: …] [; dnr: …] [; forum: ID]")
+MOVE_USAGE = _("/möte flytta DATUM till DATUM [kl HH.MM–HH.MM] [; plats: …]")
+CANCEL_USAGE = _("/möte ställ in DATUM [: skäl]")
+CHANGE_USAGE = _("/möte ändra DATUM; plats: …; dnr: …; tid: HH.MM–HH.MM")
 _KL = re.compile(r"\bkl\b\.?", re.IGNORECASE)
 _YEAR = re.compile(r"\b(\d{4})\b")
 
@@ -51,7 +53,8 @@ def _times(ctx: Context, text: str, *, usage: str) -> tuple[time, time | None]:
         return value.start, value.end
     if isinstance(value, datetime):
         return local(value).time().replace(tzinfo=None), None
-    raise UserError(f"Jag förstår inte tiden '{text.strip()}'. Skriv till exempel 'kl 9.00–12.00': {usage}")
+    raise UserError(_("Jag förstår inte tiden '{strip}'. Skriv till exempel 'kl 9.00–12.00': {usage}",
+                      strip=text.strip(), usage=usage))
 
 
 def _at(day: date, t: time) -> datetime:
@@ -64,7 +67,8 @@ def _span(day: date, start: time, end: time | None) -> tuple[datetime, datetime 
 
 def _refuse_past(ctx: Context, day: date, usage: str) -> None:
     if day < ctx.today:
-        raise UserError(f"{format_date(day)} har redan varit; ett möte kan bara planeras framåt. Skriv: {usage}")
+        raise UserError(_("{day} har redan varit; ett möte kan bara planeras framåt. Skriv: {usage}",
+                          day=format_date(day), usage=usage))
 
 
 def _refuse_overlap(ctx: Context, forum: Forum, start: datetime, end: datetime | None, *,
@@ -72,9 +76,9 @@ def _refuse_overlap(ctx: Context, forum: Forum, start: datetime, end: datetime |
     other = store.overlapping_meeting(ctx.session, forum, start, end, excluding=excluding)
     if other is not None:
         raise UserError(
-            f"{forum_label(forum)} har redan ett möte {meeting_label(other)} som krockar med "
-            f"{format_span(start, end)}. Välj en annan tid, eller flytta det mötet först med "
-            f"/möte flytta {meeting_day(other).isoformat()} till DATUM."
+            _("{forum} har redan ett möte {other} som krockar med {start}. Välj en annan tid, "
+              "eller flytta det mötet först med /möte flytta {isoformat} till DATUM.",
+              forum=forum_label(forum), other=meeting_label(other), start=format_span(start, end), isoformat=meeting_day(other).isoformat())
         )
 
 
@@ -82,27 +86,28 @@ def _refuse_records(ctx: Context, meeting: Meeting, *, doing: str) -> None:
     if meeting.minutes_sent_at is not None:
         why = f"minnesanteckningarna skickades {format_date(meeting.minutes_sent_at)}"
     elif store.meeting_has_decisions(ctx.session, meeting):
-        why = "beslut är redan protokollförda på det"
+        why = _("beslut är redan protokollförda på det")
     else:
         return
     raise UserError(
-        f"Mötet {meeting_label(meeting)} kan inte {doing}: {why}, och det är en allmän handling som inte ändras. "
-        "Planera ett nytt möte med /möte ny DATUM kl HH.MM–HH.MM i stället."
+        _("Mötet {meeting} kan inte {doing}: {why}, och det är en allmän handling som inte "
+          "ändras. Planera ett nytt möte med /möte ny DATUM kl HH.MM–HH.MM i stället.",
+          meeting=meeting_label(meeting), doing=doing, why=why)
     )
 
 
 def meeting_on(ctx: Context, forum: Forum, text: str, *, usage: str) -> Meeting:
     """The forum's (not cancelled) meeting on the day a phrase names."""
     if not text.strip():
-        raise UserError(f"Ange mötets datum: {usage}")
-    day = read_day(ctx, text, what="mötets dag")
+        raise UserError(_("Ange mötets datum: {usage}", usage=usage))
+    day = read_day(ctx, text, what=_("mötets dag"))
     start, end = day_bounds(day)
     found = store.meetings_between(ctx.session, forum, start, end)
     if not found:
         coming = queries.meetings_after(ctx.session, [forum], ctx.now, limit=4)
         listed = "; ".join(format_date(m.starts_at) for m in coming) or "inga"
-        raise UserError(f"{forum_label(forum)} har inget möte {format_date(day)}. Kommande möten: {listed}. "
-                        f"Skriv: {usage}")
+        raise UserError(_("{forum} har inget möte {day}. Kommande möten: {listed}. Skriv: {usage}",
+                          forum=forum_label(forum), day=format_date_in_sentence(day), listed=listed, usage=usage))
     return found[0]
 
 
@@ -149,34 +154,37 @@ class _Planned:
 
 
 @command("möte ny", "mote ny", "möte nytt", "nytt möte", "nya möten", "meeting new", usage=NEW_USAGE,
-         help="planera ett eller flera möten på en rad", who="samordnare", order=11)
+         help=_("planera ett eller flera möten på en rad"), who="samordnare", order=11)
 def new_meetings(ctx: Context, args: str) -> Reply:
-    forum, rest = planning_forum(ctx, args, doing="planera möten")
+    forum, rest = planning_forum(ctx, args, doing=_("planera möten"))
     head, opts = split_options(rest)
     kl = list(_KL.finditer(head))
     if not head.strip() or not kl:
-        raise UserError(f"Ange dag och tid, till exempel '/möte ny 4 februari, 1 april och 3 juni 2027 kl "
-                        f"9.00–12.00; plats: Falun'. Skriv: {NEW_USAGE}")
+        raise UserError(_("Ange dag och tid, till exempel '/möte ny 4 februari, 1 april och 3 juni 2027 kl "
+                          "9.00–12.00; plats: Falun'. Skriv: {NEW_USAGE}",
+                          NEW_USAGE=NEW_USAGE))
     days_text, time_text = head[: kl[-1].start()], head[kl[-1].start():]
     start_t, end_t = _times(ctx, time_text, usage=NEW_USAGE)
     texts = _split_days(days_text)
     if not texts:
-        raise UserError(f"Ange minst en dag före 'kl'. Skriv: {NEW_USAGE}")
+        raise UserError(_("Ange minst en dag före 'kl'. Skriv: {NEW_USAGE}", NEW_USAGE=NEW_USAGE))
     planned: list[_Planned] = []
     for text in texts:
-        day = read_day(ctx, text, what="mötets dag")
+        day = read_day(ctx, text, what=_("mötets dag"))
         _refuse_past(ctx, day, NEW_USAGE)
         start, end = _span(day, start_t, end_t)
         for p in planned:
             if p.day == day:
-                raise UserError(f"{format_date(day)} står två gånger. Skriv varje dag en gång: {NEW_USAGE}")
+                raise UserError(_("{day} står två gånger. Skriv varje dag en gång: {NEW_USAGE}",
+                                  day=format_date(day), NEW_USAGE=NEW_USAGE))
         _refuse_overlap(ctx, forum, start, end)
         planned.append(_Planned(day, start, end))
     place = opts.get("plats") or opts.get("place")
     dnr = opts.get("dnr") or opts.get("diarienummer")
     unknown = set(opts) - {"plats", "place", "dnr", "diarienummer"}
     if unknown:
-        raise UserError(f"Jag känner inte till '{sorted(unknown)[0]}:'. Skriv: {NEW_USAGE}")
+        raise UserError(_("Jag känner inte till '{value}:'. Skriv: {NEW_USAGE}",
+                          value=sorted(unknown)[0], NEW_USAGE=NEW_USAGE))
     lines = []
     for p in planned:
         # A cancelled meeting at the very same start is taken up again (one row per forum and start).
@@ -195,12 +203,11 @@ def new_meetings(ctx: Context, args: str) -> Reply:
         deadlines = _deadline_line(forum, p.day)
         lines.append(line + (f". {deadlines}" if deadlines else ""))
     n = len(planned)
-    title = (f"Möte planerat för {forum_label(forum)}" if n == 1
-             else f"{n} möten planerade för {forum_label(forum)}")
+    title = ngettext("Möte planerat för {forum}", "{n} möten planerade för {forum}", n, forum=forum_label(forum))
     return Reply(
         title=title,
         sections=[Section(lines=lines)],
-        context=["Mötena syns i /möten och i forumets kalender. Påminnelserna följer tidsfristerna."],
+        context=[_("Mötena syns i /möten och i forumets kalender. Påminnelserna följer tidsfristerna.")],
     )
 
 
@@ -215,12 +222,13 @@ def _read_target(ctx: Context, meeting: Meeting, text: str) -> tuple[datetime, d
     kind = getattr(value, "kind", None)
     if kind == "time_range":
         if value.start is None:
-            raise UserError(f"Ange när mötet börjar, till exempel 'kl 13–15'. Skriv: {MOVE_USAGE}")
+            raise UserError(_("Ange när mötet börjar, till exempel 'kl 13–15'. Skriv: {MOVE_USAGE}", MOVE_USAGE=MOVE_USAGE))
         return _span(old_start.date(), value.start, value.end)
     if kind == "range" and isinstance(value.start, datetime):
         return value.start, value.end
     if kind is not None:
-        raise UserError(f"Ange en dag att flytta mötet till, inte '{text.strip()}'. Skriv: {MOVE_USAGE}")
+        raise UserError(_("Ange en dag att flytta mötet till, inte '{strip}'. Skriv: {MOVE_USAGE}",
+                          strip=text.strip(), MOVE_USAGE=MOVE_USAGE))
     if isinstance(value, datetime):
         start = local(value)
         return start, (start + length if length else None)
@@ -229,25 +237,28 @@ def _read_target(ctx: Context, meeting: Meeting, text: str) -> tuple[datetime, d
 
 
 @command("möte flytta", "mote flytta", "flytta möte", "meeting move", usage=MOVE_USAGE,
-         help="flytta ett möte; alla ledamöter får besked", who="samordnare", order=12)
+         help=_("flytta ett möte; alla ledamöter får besked"), who="samordnare", order=12)
 def move_meeting(ctx: Context, args: str) -> Reply:
-    forum, rest = planning_forum(ctx, args, doing="flytta möten")
+    forum, rest = planning_forum(ctx, args, doing=_("flytta möten"))
     head, opts = split_options(rest)
     parts = re.split(r"\s+till\s+", head, maxsplit=1, flags=re.IGNORECASE)
     if len(parts) != 2 or not parts[1].strip():
-        raise UserError(f"Skriv vilket möte och vart det flyttas, till exempel '/möte flytta 4 februari till "
-                        f"11 februari'. Skriv: {MOVE_USAGE}")
+        raise UserError(_("Skriv vilket möte och vart det flyttas, till exempel '/möte flytta 4 februari "
+                          "till 11 februari'. Skriv: {MOVE_USAGE}",
+                          MOVE_USAGE=MOVE_USAGE))
     meeting = meeting_on(ctx, forum, parts[0], usage=MOVE_USAGE)
     _refuse_records(ctx, meeting, doing="flyttas")
     start, end = _read_target(ctx, meeting, parts[1])
     if end is not None and end <= start:
-        raise UserError(f"Mötet kan inte sluta innan det börjar. Skriv tiden som 'kl 9.00–12.00': {MOVE_USAGE}")
+        raise UserError(_("Mötet kan inte sluta innan det börjar. Skriv tiden som 'kl 9.00–12.00': "
+                          "{MOVE_USAGE}",
+                          MOVE_USAGE=MOVE_USAGE))
     _refuse_past(ctx, local(start).date(), MOVE_USAGE)
     _refuse_overlap(ctx, forum, start, end, excluding=meeting.id)
     was = meeting_label(meeting)
     place = opts.get("plats") or opts.get("place")
     if start == meeting.starts_at and end == meeting.ends_at and (place is None or place == meeting.place):
-        raise UserError(f"Mötet är redan {was}. Ange en annan dag eller tid: {MOVE_USAGE}")
+        raise UserError(_("Mötet är redan {was}. Ange en annan dag eller tid: {MOVE_USAGE}", was=was, MOVE_USAGE=MOVE_USAGE))
     meeting.starts_at, meeting.ends_at = start, end
     if place:
         meeting.place = place
@@ -256,38 +267,41 @@ def move_meeting(ctx: Context, args: str) -> Reply:
               place=meeting.place)
     now_label = meeting_label(meeting)
     notice = Reply(
-        title=f"{forum_label(forum)}: mötet är flyttat",
-        lines=[f"Mötet {was} är flyttat till {now_label}.",
-               "Har du anmält frånvaro gäller den det flyttade mötet; ändra den med /anmäl frånvaro "
-               f"{meeting_day(meeting).isoformat()} eller /återkalla frånvaro {meeting_day(meeting).isoformat()}."],
+        title=_("{forum}: mötet är flyttat", forum=forum_label(forum)),
+        lines=[_("Mötet {was} är flyttat till {now_label}.", was=was, now_label=now_label),
+               _("Har du anmält frånvaro gäller den det flyttade mötet; ändra den med /anmäl "
+                 "frånvaro {isoformat} eller /återkalla frånvaro {isoformat}.",
+                 isoformat=meeting_day(meeting).isoformat())],
     )
     told = _tell_members(ctx, forum, meeting, notice, kind="meeting_moved")
-    lines = [f"Mötet {was} är flyttat till {now_label}.", f"{told} ledamöter har fått besked."]
+    lines = [_("Mötet {was} är flyttat till {now_label}.", was=was, now_label=now_label), members_told(meeting.forum, told)]
     if meeting.agenda_published_at is not None:
-        lines.append("Dagordningen var redan publicerad; publicera den igen med "
-                     f"/publicera dagordning {meeting_day(meeting).isoformat()} så att den visar den nya tiden.")
+        lines.append(_("Dagordningen var redan publicerad; publicera den igen med /publicera dagordning "
+                       "{isoformat} så att den visar den nya tiden.",
+                       isoformat=meeting_day(meeting).isoformat()))
     deadlines = _deadline_line(forum, meeting_day(meeting))
     if deadlines:
         lines.append(deadlines)
-    return Reply(title=f"Mötet flyttat till {format_date(meeting.starts_at)}", lines=lines)
+    return Reply(title=_("Mötet flyttat till {starts_at}", starts_at=format_date(meeting.starts_at)), lines=lines)
 
 
 # ------------------------------------------------------------------------------------ /möte ställ in
 
 
 @command("möte ställ in", "mote stall in", "ställ in möte", "stall in mote", "möte inställt", "meeting cancel",
-         usage=CANCEL_USAGE, help="ställ in ett möte; alla ledamöter får besked med skälet", who="samordnare",
+         usage=CANCEL_USAGE, help=_("ställ in ett möte; alla ledamöter får besked med skälet"), who="samordnare",
          order=13)
 def cancel_meeting(ctx: Context, args: str) -> Reply:
-    forum, rest = planning_forum(ctx, args, doing="ställa in möten")
-    head, _ = split_options(rest)
+    forum, rest = planning_forum(ctx, args, doing=_("ställa in möten"))
+    head, __ = split_options(rest)
     value, tail = ctx.split(head)
     if value is None:
-        raise UserError(f"Ange mötets datum, till exempel '/möte ställ in 4 februari: för få anmälda ärenden'. "
-                        f"Skriv: {CANCEL_USAGE}")
+        raise UserError(_("Ange mötets datum, till exempel '/möte ställ in 4 februari: för få anmälda "
+                          "ärenden'. Skriv: {CANCEL_USAGE}",
+                          CANCEL_USAGE=CANCEL_USAGE))
     date_text = head[: head.rfind(tail)] if tail else head
     meeting = meeting_on(ctx, forum, date_text, usage=CANCEL_USAGE)
-    _refuse_records(ctx, meeting, doing="ställas in")
+    _refuse_records(ctx, meeting, doing=_("ställas in"))
     reason = " ".join(tail.lstrip(":–- ").split())
     label = meeting_label(meeting)
     meeting.cancelled = True
@@ -295,39 +309,39 @@ def cancel_meeting(ctx: Context, args: str) -> Reply:
     for case in store.cases_on_agenda(ctx.session, meeting):
         case.status, case.meeting_id, case.meeting, case.agenda_order = "aktualiserat", None, None, None
         case.late_addition = False
-        add_event(ctx, case, "mote_installt", f"Mötet {format_date(meeting.starts_at)} ställdes in; ärendet "
-                  "väntar på beredning till ett nytt möte.")
+        add_event(ctx, case, "mote_installt", _("Mötet {starts_at} ställdes in; ärendet väntar på beredning till ett nytt möte.",
+                                                starts_at=format_date(meeting.starts_at)))
         returned.append(case)
     ctx.session.flush()
     ctx.audit("meeting.cancel", "meeting", meeting.id, forum=forum.key, starts_at=meeting.starts_at,
               reason=reason or None, cases=[c.number for c in returned] or None)
     notice = Reply(
-        title=f"{forum_label(forum)}: mötet är inställt",
-        lines=[f"Mötet {label} är inställt." + (f" Skäl: {reason}" if reason else "")],
+        title=_("{forum}: mötet är inställt", forum=forum_label(forum)),
+        lines=[_("Mötet {label} är inställt.", label=label) + (_(" Skäl: {reason}", reason=reason) if reason else "")],
     )
     told = _tell_members(ctx, forum, meeting, notice, kind="meeting_cancelled")
-    lines = [f"Mötet {label} är inställt." + (f" Skäl: {reason}" if reason else ""),
-             f"{told} ledamöter har fått besked."]
+    lines = [_("Mötet {label} är inställt.", label=label) + (_(" Skäl: {reason}", reason=reason) if reason else ""),
+             members_told(meeting.forum, told)]
     if returned:
-        lines.append("Ärenden som stod på dagordningen väntar nu på beredning: "
+        lines.append(_("Ärenden som stod på dagordningen väntar nu på beredning: ")
                      + ", ".join(f"{c.number} {c.title}" for c in returned)
-                     + ". Lägg dem på ett annat möte med /beredning NR dagordning DATUM.")
-    return Reply(title=f"Mötet {format_date(meeting.starts_at)} inställt", lines=lines)
+                     + _(". Lägg dem på ett annat möte med /beredning NR dagordning DATUM."))
+    return Reply(title=_("Mötet {starts_at} inställt", starts_at=format_date(meeting.starts_at)), lines=lines)
 
 
 # ------------------------------------------------------------------------------------ /möte ändra
 
 
 @command("möte ändra", "mote andra", "ändra möte", "meeting edit", usage=CHANGE_USAGE,
-         help="ändra plats, diarienummer eller tid för ett möte", who="samordnare", order=14)
+         help=_("ändra plats, diarienummer eller tid för ett möte"), who="samordnare", order=14)
 def change_meeting(ctx: Context, args: str) -> Reply:
-    forum, rest = planning_forum(ctx, args, doing="ändra möten")
+    forum, rest = planning_forum(ctx, args, doing=_("ändra möten"))
     head, opts = split_options(rest)
     meeting = meeting_on(ctx, forum, head, usage=CHANGE_USAGE)
     allowed = {"plats", "place", "dnr", "diarienummer", "tid", "time"}
     unknown = set(opts) - allowed
     if unknown or not opts:
-        raise UserError(f"Ange vad som ändras: plats:, dnr: eller tid:. Skriv: {CHANGE_USAGE}")
+        raise UserError(_("Ange vad som ändras: plats:, dnr: eller tid:. Skriv: {CHANGE_USAGE}", CHANGE_USAGE=CHANGE_USAGE))
     was = meeting_label(meeting)
     changes: list[str] = []
     tell = False
@@ -338,7 +352,7 @@ def change_meeting(ctx: Context, args: str) -> Reply:
         if end is None and meeting.ends_at is not None:
             end = start + (meeting.ends_at - meeting.starts_at)
         if (start, end) != (meeting.starts_at, meeting.ends_at):
-            _refuse_records(ctx, meeting, doing="få ny tid")
+            _refuse_records(ctx, meeting, doing=_("få ny tid"))
             _refuse_overlap(ctx, forum, start, end, excluding=meeting.id)
             meeting.starts_at, meeting.ends_at = start, end
             changes.append(f"tid {format_time_range(local(start).time(), local(end).time() if end else None)}")
@@ -353,15 +367,15 @@ def change_meeting(ctx: Context, args: str) -> Reply:
         meeting.dnr = dnr
         changes.append(f"dnr {dnr}")
     if not changes:
-        return Reply(title="Inget ändrades", lines=[f"Mötet {was} har redan de uppgifterna."])
+        return Reply(title=_("Inget ändrades"), lines=[_("Mötet {was} har redan de uppgifterna.", was=was)])
     ctx.session.flush()
     ctx.audit("meeting.change", "meeting", meeting.id, forum=forum.key, changes=changes)
-    lines = [f"Mötet {format_date(meeting.starts_at)} är ändrat: " + ", ".join(changes) + ".",
+    lines = [_("Mötet {starts_at} är ändrat: ", starts_at=format_date(meeting.starts_at)) + ", ".join(changes) + ".",
              f"Nu: {meeting_label(meeting)}."]
     if tell:
-        notice = Reply(title=f"{forum_label(forum)}: ändrat möte",
-                       lines=[f"Mötet {was} är ändrat: " + ", ".join(changes) + ".",
+        notice = Reply(title=_("{forum}: ändrat möte", forum=forum_label(forum)),
+                       lines=[_("Mötet {was} är ändrat: ", was=was) + ", ".join(changes) + ".",
                               f"Nu: {meeting_label(meeting)}."])
         told = _tell_members(ctx, forum, meeting, notice, kind="meeting_changed")
-        lines.append(f"{told} ledamöter har fått besked.")
-    return Reply(title=f"Mötet {format_date(meeting.starts_at)} ändrat", lines=lines)
+        lines.append(members_told(meeting.forum, told))
+    return Reply(title=_("Mötet {starts_at} ändrat", starts_at=format_date(meeting.starts_at)), lines=lines)

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from handlers.base import Context, Reply, Section, UserError
 from handlers.cases import genitive, read_day
 from handlers.common import (
+    members_title,
+    role_name,
     ROLE_NAMES,
     choose_forum,
     forum_label,
@@ -28,6 +30,7 @@ from handlers.registry import command, normalise
 from storage import admin as store
 from storage import queries
 from storage.models import ROLES, Forum, Membership, Organisation, Person
+from handlers.i18n import _
 
 ADMINS = {"coordinator"}
 EXCLUSIVE = ("chair", "vice_chair")  # one holder at a time
@@ -43,11 +46,11 @@ ROLE_WORDS = {
     "absence_recipient": "absence_recipient",
     "ledamot": "member", "member": "member",
 }
-ROLE_USAGE = ("/roll ordförande|vice ordförande|samordnare|sekreterare|frånvaromottagare @handle [från DATUM] "
-              "[till DATUM]")
-NEW_USAGE = "/ledamot ny @handle NAMN; organisation: ID [; titel: …] [; e-post: …] [; roll: …]"
-END_USAGE = "/ledamot slutar @handle [DATUM]"
-EDIT_USAGE = "/ledamot ändra @handle; titel: …; e-post: …; organisation: … [; konto: @omnämning]"
+ROLE_USAGE = (_("/roll ordförande|vice ordförande|samordnare|sekreterare|frånvaromottagare "
+                "@användarnamn [från DATUM] [till DATUM]"))
+NEW_USAGE = _("/ledamot ny @användarnamn NAMN; organisation: ID [; titel: …] [; e-post: …] [; roll: …]")
+END_USAGE = _("/ledamot slutar @användarnamn [DATUM]")
+EDIT_USAGE = _("/ledamot ändra @användarnamn; titel: …; e-post: …; organisation: … [; konto: @omnämning]")
 ORG_USAGE = "/organisation ny ID NAMN; typ: kommun|region|annan"
 ORG_KINDS = ("kommun", "region", "annan")
 _SLACK = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
@@ -66,11 +69,12 @@ def admin_forum(ctx: Context, args: str, *, doing: str) -> tuple[Forum, str]:
 
 def _span(valid_from: date | None, valid_to: date | None) -> str:
     if valid_from and valid_to:
-        return f"från {format_date(valid_from)} till och med {format_date(valid_to)}"
+        return _("från {valid_from} till och med {valid_to}",
+                 valid_from=format_date(valid_from), valid_to=format_date(valid_to))
     if valid_from:
-        return f"från {format_date(valid_from)}"
+        return _("från {valid_from}", valid_from=format_date(valid_from))
     if valid_to:
-        return f"till och med {format_date(valid_to)}"
+        return _("till och med {valid_to}", valid_to=format_date(valid_to))
     return "tills vidare"
 
 
@@ -84,7 +88,9 @@ def handle_from_name(name: str) -> str:
 def _email(value: str, usage: str) -> str:
     value = value.strip().removeprefix("mailto:")
     if not _EMAIL.match(value):
-        raise UserError(f"'{value}' är ingen e-postadress. Skriv till exempel 'e-post: anna.berg@kommun.se': {usage}")
+        raise UserError(_("'{value}' är ingen e-postadress. Skriv till exempel 'e-post: "
+                          "anna.berg@kommun.se': {usage}",
+                          value=value, usage=usage))
     return value
 
 
@@ -92,8 +98,9 @@ def _organisation(ctx: Context, key: str) -> Organisation:
     org = store.organisation_by_key(ctx.session, key)
     if org is None:
         known = ", ".join(o.key for o in store.organisations(ctx.session)) or "inga"
-        raise UserError(f"Jag känner inte till organisationen '{key.strip()}'. Kända: {known}. Lägg till en ny med "
-                        f"{ORG_USAGE}.")
+        raise UserError(_("Jag känner inte till organisationen '{strip}'. Kända: {known}. Lägg till en ny "
+                          "med {ORG_USAGE}.",
+                          strip=key.strip(), known=known, ORG_USAGE=ORG_USAGE))
     return org
 
 
@@ -105,8 +112,9 @@ def _read_roles(text: str, usage: str) -> list[str]:
             continue
         role = ROLE_WORDS.get(word)
         if role is None:
-            raise UserError(f"Okänd roll '{part.strip()}'. Roller: ordförande, vice ordförande, samordnare, "
-                            f"sekreterare, frånvaromottagare. Skriv: {usage}")
+            raise UserError(_("Okänd roll '{strip}'. Roller: ordförande, vice ordförande, samordnare, "
+                              "sekreterare, frånvaromottagare. Skriv: {usage}",
+                              strip=part.strip(), usage=usage))
         roles.append(role)
     return roles
 
@@ -119,14 +127,15 @@ def member_arg(ctx: Context, text: str, *, usage: str) -> tuple[Person, str]:
         if m:
             person = store.person_by_platform(ctx.session, **{platform: m.group(1)})
             if person is None or person.erased:
-                raise UserError(f"Den personen finns inte i kansli ännu. Lägg till hen med {NEW_USAGE}")
+                raise UserError(_("Den personen finns inte i Kansli ännu. Lägg till hen med {NEW_USAGE}", NEW_USAGE=NEW_USAGE))
             return person, text[m.end():].strip()
     m = _HANDLE.match(text)
     if not m:
-        raise UserError(f"Ange personen som @handle, till exempel @maria.lind. Skriv: {usage}")
+        raise UserError(_("Ange personen som @användarnamn, till exempel @maria.lind. Skriv: {usage}", usage=usage))
     person = queries.person_by_handle(ctx.session, m.group(1))
     if person is None:
-        raise UserError(f"Jag hittar ingen person '@{m.group(1).lower()}'. Skriv personen som @handle: {usage}")
+        raise UserError(_("Jag hittar ingen person '@{lower}'. Skriv personen som @användarnamn: {usage}",
+                          lower=m.group(1).lower(), usage=usage))
     return person, text[m.end():].strip()
 
 
@@ -141,8 +150,9 @@ def _check_not_last(ctx: Context, forum: Forum, person: Person, role: str, after
     holds_then = person.id in {p.id for p in queries.people_with_role(ctx.session, forum, role, on=day)}
     if holds_then:
         raise UserError(
-            f"{person.name} är {genitive(forum)} sista {ROLE_NAMES[role]} {format_date(day)}. Utse först en ny "
-            f"med /roll {ROLE_NAMES[role]} @handle från {day.isoformat()}, och försök sedan igen."
+            _("{name} är {forum} sista {value} {day}. Utse först en ny med /roll {value} "
+              "@användarnamn från {isoformat}, och försök sedan igen.",
+              name=person.name, forum=genitive(forum), value=ROLE_NAMES[role], day=format_date(day), isoformat=day.isoformat())
         )
 
 
@@ -150,16 +160,17 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
            valid_to: date | None) -> list[str]:
     """Record that `person` holds `role` over the dates; returns lines about hand-overs made."""
     if valid_from and valid_to and valid_to < valid_from:
-        raise UserError(f"Slutdatumet {format_date(valid_to)} ligger före startdatumet {format_date(valid_from)}. "
-                        f"Skriv: {ROLE_USAGE}")
+        raise UserError(_("Slutdatumet {valid_to} ligger före startdatumet {valid_from}. Skriv: "
+                          "{ROLE_USAGE}",
+                          valid_to=format_date(valid_to), valid_from=format_date(valid_from), ROLE_USAGE=ROLE_USAGE))
     notes: list[str] = []
     own = [m for m in store.memberships(ctx.session, forum, person=person, role=role)
            if store.spans_overlap(m.valid_from, m.valid_to, valid_from, valid_to)]
     if own:
         m = own[0]
-        raise UserError(f"{person.name} är redan {ROLE_NAMES[role]} i {forum_label(forum)} "
-                        f"{_span(m.valid_from, m.valid_to)}. Ändra slutdatumet med /roll {ROLE_NAMES[role]} "
-                        f"@{person.handle} till DATUM.")
+        raise UserError(_("{name} är redan {value} i {forum} {valid_from}. Ändra slutdatumet med /roll "
+                          "{value} @{handle} till DATUM.",
+                          name=person.name, value=ROLE_NAMES[role], forum=forum_label(forum), valid_from=_span(m.valid_from, m.valid_to), handle=person.handle))
     if role in EXCLUSIVE:
         for m in store.memberships(ctx.session, forum, role=role):
             if m.person_id == person.id or not store.spans_overlap(m.valid_from, m.valid_to, valid_from, valid_to):
@@ -169,17 +180,20 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
                 m.valid_to = valid_from - timedelta(days=1)
                 ctx.audit("role.end", "membership", m.id, forum=forum.key, person=m.person.handle, role=role,
                           valid_to=m.valid_to)
-                notes.append(f"{m.person.name} är {ROLE_NAMES[role]} till och med {format_date(m.valid_to)}.")
+                notes.append(_("{name} är {value} till och med {valid_to}.",
+                               name=m.person.name, value=ROLE_NAMES[role], valid_to=format_date(m.valid_to)))
                 continue
             if m.valid_to is None and valid_from is not None and starts_first:
-                hint = (f"Avsluta först {m.person.name}s tid med /roll {ROLE_NAMES[role]} @{m.person.handle} till "
-                        f"{(valid_from - timedelta(days=1)).isoformat()}, eller ange ingen slutdag.")
+                hint = (_("Avsluta först {name}s tid med /roll {value} @{handle} till {isoformat}, eller "
+                          "ange ingen slutdag.",
+                          name=m.person.name, value=ROLE_NAMES[role], handle=m.person.handle, isoformat=(valid_from - timedelta(days=1)).isoformat()))
             else:
                 free = (m.valid_to + timedelta(days=1)).isoformat() if m.valid_to else "DATUM"
-                hint = f"Ange datum som inte överlappar, till exempel /roll {ROLE_NAMES[role]} @{person.handle} " \
-                       f"från {free}."
-            raise UserError(f"{m.person.name} är {ROLE_NAMES[role]} {_span(m.valid_from, m.valid_to)}, och det "
-                            f"krockar med {_span(valid_from, valid_to)}. {hint}")
+                hint = _("Ange datum som inte överlappar, till exempel /roll {value} @{handle} från "
+                         "{free}.",
+                         value=ROLE_NAMES[role], handle=person.handle, free=free)
+            raise UserError(_("{name} är {value} {valid_from}, och det krockar med {valid_from2}. {hint}",
+                              name=m.person.name, value=ROLE_NAMES[role], valid_from=_span(m.valid_from, m.valid_to), valid_from2=_span(valid_from, valid_to), hint=hint))
     row = Membership(forum_id=forum.id, person_id=person.id, role=role, valid_from=valid_from, valid_to=valid_to)
     ctx.session.add(row)
     ctx.session.flush()
@@ -192,40 +206,45 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
 
 
 @command("organisation ny", "organisation", "ny organisation", "huvudman ny", usage=ORG_USAGE,
-         help="lägg till en huvudman (kommun, region …)", who="samordnare", order=60)
+         help=_("lägg till en huvudman (kommun, region …)"), who="samordnare", order=60)
 def new_organisation(ctx: Context, args: str) -> Reply:
     if not any(ctx.roles_in(f) & ADMINS for f in my_forums(ctx)):
-        require_role(ctx, my_forums(ctx)[0], ADMINS, doing="lägga till organisationer")
+        require_role(ctx, my_forums(ctx)[0], ADMINS, doing=_("lägga till organisationer"))
     head, opts = split_options(args)
     words = head.split(maxsplit=1)
     if len(words) < 2:
-        raise UserError(f"Ange id och namn, till exempel '/organisation ny falun Falu kommun; typ: kommun'. "
-                        f"Skriv: {ORG_USAGE}")
+        raise UserError(_("Ange id och namn, till exempel '/organisation ny falun Falu kommun; typ: "
+                          "kommun'. Skriv: {ORG_USAGE}",
+                          ORG_USAGE=ORG_USAGE))
     key, name = words[0].lower(), words[1].strip()
     if not _ID.match(key):
-        raise UserError(f"Id '{words[0]}' får bara ha små bokstäver a–z, siffror, punkt och bindestreck, till "
-                        f"exempel 'falun'. Skriv: {ORG_USAGE}")
+        raise UserError(_("Id '{value}' får bara ha små bokstäver a–z, siffror, punkt och bindestreck, "
+                          "till exempel 'falun'. Skriv: {ORG_USAGE}",
+                          value=words[0], ORG_USAGE=ORG_USAGE))
     kind = normalise(opts.get("typ") or opts.get("kind") or "kommun")
     if kind not in ORG_KINDS:
-        raise UserError(f"Okänd typ '{kind}'. Skriv typ: kommun, typ: region eller typ: annan.")
+        raise UserError(_("Okänd typ '{kind}'. Skriv typ: kommun, typ: region eller typ: annan.", kind=kind))
     if store.organisation_by_key(ctx.session, key) is not None:
-        raise UserError(f"Organisationen '{key}' finns redan. Välj ett annat id: {ORG_USAGE}")
+        raise UserError(_("Organisationen '{key}' finns redan. Välj ett annat id: {ORG_USAGE}",
+                          key=key, ORG_USAGE=ORG_USAGE))
     org = Organisation(key=key, name=name, kind=kind)
     ctx.session.add(org)
     ctx.session.flush()
     ctx.audit("organisation.create", "organisation", org.id, key=key, name=name, kind=kind)
-    return Reply(title=f"Organisationen {name} är tillagd",
-                 lines=[f"Id {key}, typ {kind}. Lägg till personer med /ledamot ny @handle NAMN; organisation: {key}."])
+    return Reply(title=_("Organisationen {name} är tillagd", name=name),
+                 lines=[_("Id {key}, typ {kind}. Lägg till personer med /ledamot ny @användarnamn NAMN; "
+                          "organisation: {key}.",
+                          key=key, kind=kind)])
 
 
 # ------------------------------------------------------------------------------------ /ledamot ny
 
 
 @command("ledamot ny", "ny ledamot", "ledamot lägg till", "member add", usage=NEW_USAGE,
-         help="lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)", who="samordnare",
+         help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), who="samordnare",
          order=61)
 def new_member(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing="lägga till ledamöter")
+    forum, rest = admin_forum(ctx, args, doing=_("lägga till ledamöter"))
     head, opts = split_options(rest)
     head = head.strip()
     slack = teams = None
@@ -247,18 +266,21 @@ def new_member(ctx: Context, args: str) -> Reply:
     else:
         handle_m = _HANDLE.match(head)
         if not handle_m:
-            raise UserError(f"Börja med personens @handle, till exempel '/ledamot ny @anna.berg Anna Berg; "
-                            f"organisation: leksand'. Skriv: {NEW_USAGE}")
+            raise UserError(_("Börja med personens @användarnamn, till exempel '/ledamot ny @anna.berg Anna "
+                              "Berg; organisation: leksand'. Skriv: {NEW_USAGE}",
+                              NEW_USAGE=NEW_USAGE))
         handle, name = handle_m.group(1).lower(), head[handle_m.end():].strip()
         existing = None
     if not handle or not _ID.match(handle):
-        raise UserError(f"Ange ett @handle med små bokstäver, siffror och punkt, till exempel @anna.berg. "
-                        f"Skriv: {NEW_USAGE}")
+        raise UserError(_("Ange ett @användarnamn med små bokstäver, siffror och punkt, till exempel "
+                          "@anna.berg. Skriv: {NEW_USAGE}",
+                          NEW_USAGE=NEW_USAGE))
     known = {"organisation", "org", "titel", "title", "e-post", "epost", "email", "mejl", "roll", "roller",
              "role", "roles"}
     unknown = set(opts) - known
     if unknown:
-        raise UserError(f"Jag känner inte till '{sorted(unknown)[0]}:'. Skriv: {NEW_USAGE}")
+        raise UserError(_("Jag känner inte till '{value}:'. Skriv: {NEW_USAGE}",
+                          value=sorted(unknown)[0], NEW_USAGE=NEW_USAGE))
     org_key = opts.get("organisation") or opts.get("org")
     title = opts.get("titel") or opts.get("title")
     email_text = opts.get("e-post") or opts.get("epost") or opts.get("email") or opts.get("mejl")
@@ -268,18 +290,22 @@ def new_member(ctx: Context, args: str) -> Reply:
     by_handle = store.person_by_handle_any(ctx.session, handle)
     person = existing or by_handle
     if existing is not None and by_handle is not None and by_handle.id != existing.id:
-        raise UserError(f"@{handle} används redan av {by_handle.name}. Välj ett annat handle: {NEW_USAGE}")
+        raise UserError(_("@{handle} används redan av {name}. Välj ett annat handle: {NEW_USAGE}",
+                          handle=handle, name=by_handle.name, NEW_USAGE=NEW_USAGE))
     created = False
     if person is not None:
         if person.erased:
-            raise UserError(f"@{handle} har använts av en borttagen person och kan inte återanvändas. Välj ett annat "
-                            f"handle: {NEW_USAGE}")
+            raise UserError(_("@{handle} har använts av en borttagen person och kan inte återanvändas. Välj "
+                              "ett annat handle: {NEW_USAGE}",
+                              handle=handle, NEW_USAGE=NEW_USAGE))
         if name and normalise(name) != normalise(person.name):
-            raise UserError(f"@{handle} används redan av {person_label(person)}. Välj ett annat handle, eller skriv "
-                            f"/ledamot ny @{person.handle} utan namn för att lägga till {person.name} i forumet.")
+            raise UserError(_("@{handle} används redan av {person}. Välj ett annat handle, eller skriv "
+                              "/ledamot ny @{handle2} utan namn för att lägga till {name} i forumet.",
+                              handle=handle, person=person_label(person), handle2=person.handle, name=person.name))
         if any(store.active_on(mm, ctx.today) for mm in store.memberships(ctx.session, forum, person=person)):
-            raise UserError(f"{person.name} sitter redan i {forum_label(forum)}. Ändra uppgifter med {EDIT_USAGE}, "
-                            f"eller roller med {ROLE_USAGE}.")
+            raise UserError(_("{name} sitter redan i {forum}. Ändra uppgifter med {EDIT_USAGE}, eller roller "
+                              "med {ROLE_USAGE}.",
+                              name=person.name, forum=forum_label(forum), EDIT_USAGE=EDIT_USAGE, ROLE_USAGE=ROLE_USAGE))
         if org_key:
             person.organisation_id = _organisation(ctx, org_key).id
         if title:
@@ -292,10 +318,12 @@ def new_member(ctx: Context, args: str) -> Reply:
             person.teams_user_id = teams
     else:
         if not name:
-            raise UserError(f"Ange namnet efter @{handle}, till exempel '/ledamot ny @{handle} Anna Berg; "
-                            f"organisation: leksand'.")
+            raise UserError(_("Ange namnet efter @{handle}, till exempel '/ledamot ny @{handle} Anna Berg; "
+                              "organisation: leksand'.",
+                              handle=handle))
         if not org_key:
-            raise UserError(f"Ange organisationen, till exempel '; organisation: leksand'. Skriv: {NEW_USAGE}")
+            raise UserError(_("Ange organisationen, till exempel '; organisation: leksand'. Skriv: {NEW_USAGE}",
+                              NEW_USAGE=NEW_USAGE))
         org = _organisation(ctx, org_key)
         person = Person(handle=handle, name=name, organisation_id=org.id, title=title, email=email,
                         slack_user_id=slack, teams_user_id=teams)
@@ -314,20 +342,22 @@ def new_member(ctx: Context, args: str) -> Reply:
     ctx.audit("member.add", "person", person.id, forum=forum.key, handle=person.handle, created=created,
               organisation=person.organisation.key if person.organisation else None, title=person.title,
               email=person.email, roles=roles or None, slack=slack, teams=teams)
-    lines = [f"{person_label(person)} är ledamot i {forum_label(forum)} från {format_date(ctx.today)}."]
+    lines = [_("{person} är ledamot i {forum} från {today}.",
+               person=person_label(person), forum=forum_label(forum), today=format_date(ctx.today))]
     if roles:
         lines.append("Roller: " + ", ".join(ROLE_NAMES[r] for r in roles) + ".")
     lines += notes
     if slack or teams:
-        lines.append("Kontot är kopplat, så hen kan skriva till kansli direkt.")
+        lines.append(_("Kontot är kopplat, så hen kan skriva till Kansli direkt."))
     else:
-        lines.append(f"Hen når kansli när kontot är kopplat: skriv i Slack eller Teams /ledamot ändra "
-                     f"@{person.handle}; konto: @namn (en omnämning i Slack eller Teams).")
-    welcome = Reply(title=f"Välkommen till {forum_label(forum)}",
-                    lines=[f"{ctx.person.name} har lagt till dig i {forum.name}.",
-                           "Skriv /möten för kommande möten och /hjälp för vad du kan göra."])
+        lines.append(_("Hen når Kansli när kontot är kopplat: skriv i Slack eller Teams /ledamot ändra "
+                       "@{handle}; konto: @namn (en omnämning i Slack eller Teams).",
+                       handle=person.handle))
+    welcome = Reply(title=_("Välkommen till {forum}", forum=forum_label(forum)),
+                    lines=[_("{name} har lagt till dig i {name2}.", name=ctx.person.name, name2=forum.name),
+                           _("Skriv /möten för kommande möten och /hjälp för vad du kan göra.")])
     ctx.notify_person(person, welcome, kind="member_added", key=f"f{forum.id}:{ctx.now.isoformat()}")
-    return Reply(title=f"{person.name} är tillagd" if created else f"{person.name} är med i forumet",
+    return Reply(title=_("{name} är tillagd", name=person.name) if created else _("{name} är med i forumet", name=person.name),
                  lines=lines, fields=[("Handle", f"@{person.handle}")])
 
 
@@ -335,16 +365,17 @@ def new_member(ctx: Context, args: str) -> Reply:
 
 
 @command("ledamot slutar", "ledamot avslutas", "member leaves", usage=END_USAGE,
-         help="avsluta någons plats i forumet; visar hens öppna uppdrag och ärenden", who="samordnare", order=62)
+         help=_("avsluta någons plats i forumet; visar hens öppna uppdrag och ärenden"), who="samordnare", order=62)
 def member_leaves(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing="avsluta ledamöters plats")
+    forum, rest = admin_forum(ctx, args, doing=_("avsluta ledamöters plats"))
     person, tail = member_arg(ctx, rest, usage=END_USAGE)
     last = read_day(ctx, tail, what="sista dagen") if tail.strip() else ctx.today
     rows = [m for m in store.memberships(ctx.session, forum, person=person)
             if m.valid_to is None or m.valid_to > last]
     if not rows:
-        raise UserError(f"{person.name} sitter inte i {forum_label(forum)} efter {format_date(last)}. Se vilka som "
-                        "sitter där med /ledamöter.")
+        raise UserError(_("{name} sitter inte i {forum} efter {last}. Se vilka som sitter där med "
+                          "/ledamöter.",
+                          name=person.name, forum=forum_label(forum), last=format_date(last)))
     for role in KEPT:
         _check_not_last(ctx, forum, person, role, last)
     for m in rows:
@@ -358,17 +389,18 @@ def member_leaves(ctx: Context, args: str) -> Reply:
     cases = store.open_cases_of(ctx.session, forum, person)
     sections = []
     if assignments:
-        sections.append(Section(heading=f"Öppna uppdrag ({len(assignments)})", lines=[
+        sections.append(Section(heading=_("Öppna uppdrag ({assignments})", assignments=len(assignments)), lines=[
             f"Uppdrag {a.id}: {a.title}, senast {format_date(a.due)}" for a in assignments]))
     if cases:
-        sections.append(Section(heading=f"Öppna ärenden som hen anmält eller föredrar ({len(cases)})", lines=[
+        sections.append(Section(heading=_("Öppna ärenden som hen anmält eller är föredragande för ({cases})", cases=len(cases)), lines=[
             f"{c.number} {c.title}" for c in cases]))
-    lines = [f"{person.name} sitter i {forum_label(forum)} till och med {format_date(last)}."]
+    lines = [_("{name} sitter i {forum} till och med {last}.",
+               name=person.name, forum=forum_label(forum), last=format_date(last))]
     if sections:
-        lines.append("Fördela om det som är öppet, till exempel med /uppdrag ny @handle TITEL; senast DATUM och "
-                     "/beredning NR dagordning DATUM; föredragande: @handle.")
+        lines.append(_("Fördela om det som är öppet, till exempel med /uppdrag ny @användarnamn TITEL; "
+                       "senast DATUM och /beredning NR dagordning DATUM; föredragande: @användarnamn."))
     else:
-        lines.append("Hen har inga öppna uppdrag eller ärenden i forumet.")
+        lines.append(_("Hen har inga öppna uppdrag eller ärenden i forumet."))
     return Reply(title=f"{person.name} slutar i {forum_label(forum)}", lines=lines, sections=sections)
 
 
@@ -376,19 +408,22 @@ def member_leaves(ctx: Context, args: str) -> Reply:
 
 
 @command("ledamot ändra", "ledamot andra", "ändra ledamot", "member edit", usage=EDIT_USAGE,
-         help="ändra titel, e-post, organisation eller namn för en person", who="samordnare", order=63)
+         help=_("ändra titel, e-post, organisation eller namn för en person"), who="samordnare", order=63)
 def edit_member(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing="ändra ledamöters uppgifter")
+    forum, rest = admin_forum(ctx, args, doing=_("ändra ledamöters uppgifter"))
     head, opts = split_options(rest)
     person, tail = member_arg(ctx, head, usage=EDIT_USAGE)
     if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
-        raise UserError(f"{person.name} sitter inte i {forum_label(forum)}. Lägg till hen med {NEW_USAGE}")
+        raise UserError(_("{name} sitter inte i {forum}. Lägg till hen med {NEW_USAGE}",
+                          name=person.name, forum=forum_label(forum), NEW_USAGE=NEW_USAGE))
     changes: list[str] = []
     allowed = {"titel", "title", "e-post", "epost", "email", "mejl", "organisation", "org", "namn", "name", "konto",
                "account"}
     unknown = set(opts) - allowed
     if unknown or not opts:
-        raise UserError(f"Ange vad som ändras: titel:, e-post:, organisation:, namn: eller konto:. Skriv: {EDIT_USAGE}")
+        raise UserError(_("Ange vad som ändras: titel:, e-post:, organisation:, namn: eller konto:. Skriv: "
+                          "{EDIT_USAGE}",
+                          EDIT_USAGE=EDIT_USAGE))
     account = (opts.get("konto") or opts.get("account") or "").strip()
     if account:
         changes += _link_account(ctx, person, account)
@@ -410,10 +445,10 @@ def edit_member(ctx: Context, args: str) -> Reply:
             person.organisation_id, person.organisation = org.id, org
             changes.append(f"organisation {org.name}")
     if not changes:
-        return Reply(title="Inget ändrades", lines=[f"{person_label(person)} har redan de uppgifterna."])
+        return Reply(title=_("Inget ändrades"), lines=[_("{person} har redan de uppgifterna.", person=person_label(person))])
     ctx.session.flush()
     ctx.audit("member.edit", "person", person.id, handle=person.handle, changes=changes)
-    return Reply(title=f"{person.name} är ändrad", lines=["Ändrat: " + ", ".join(changes) + "."])
+    return Reply(title=_("{name} är ändrad", name=person.name), lines=[_("Ändrat: ") + ", ".join(changes) + "."])
 
 
 def _link_account(ctx: Context, person: Person, text: str) -> list[str]:
@@ -424,13 +459,14 @@ def _link_account(ctx: Context, person: Person, text: str) -> list[str]:
             continue
         other = store.person_by_platform(ctx.session, **{"slack" if label == "Slack" else "teams": m.group(1)})
         if other is not None and other.id != person.id:
-            raise UserError(f"Det {label}-kontot är redan kopplat till {other.name} (@{other.handle}).")
+            raise UserError(_("Det {label}-kontot är redan kopplat till {name} (@{handle}).",
+                              label=label, name=other.name, handle=other.handle))
         if getattr(person, attr) == m.group(1):
             return []
         setattr(person, attr, m.group(1))
         return [f"{label}-konto kopplat"]
-    raise UserError("Skriv konto: följt av en omnämning av personen i Slack eller Teams (skriv @ och välj hen i "
-                    "listan), så kopplas kontot.")
+    raise UserError(_("Skriv konto: följt av en omnämning av personen i Slack eller Teams (skriv @ och "
+                      "välj hen i listan), så kopplas kontot."))
 
 
 # ------------------------------------------------------------------------------------ /roll
@@ -441,28 +477,31 @@ _TO = re.compile(r"\btill\b(?:\s+och\s+med)?\s*(.+)$", re.IGNORECASE | re.DOTALL
 
 
 @command("roll", "roller", "role", usage=ROLE_USAGE,
-         help="vem som har en roll och när (till exempel ordförande som roterar)", who="samordnare", order=64)
+         help=_("vem som har en roll och när (till exempel ordförande som roterar)"), who="samordnare", order=64)
 def set_role(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing="ändra roller")
+    forum, rest = admin_forum(ctx, args, doing=_("ändra roller"))
     at = rest.find("@") if "@" in rest else rest.find("<@")
     if at <= 0:
-        raise UserError(f"Ange roll och person, till exempel '/roll ordförande @lars.holm från 1 januari 2027'. "
-                        f"Skriv: {ROLE_USAGE}")
+        raise UserError(_("Ange roll och person, till exempel '/roll ordförande @lars.holm från 1 januari "
+                          "2027'. Skriv: {ROLE_USAGE}",
+                          ROLE_USAGE=ROLE_USAGE))
     role_text = rest[:at]
     if role_text.endswith("<"):
         role_text, at = role_text[:-1], at - 1
     roles = _read_roles(role_text, ROLE_USAGE)
     if len(roles) != 1 or roles[0] == "member":
-        raise UserError(f"Ange en roll: ordförande, vice ordförande, samordnare, sekreterare eller frånvaromottagare. "
-                        f"Skriv: {ROLE_USAGE}")
+        raise UserError(_("Ange en roll: ordförande, vice ordförande, samordnare, sekreterare eller "
+                          "frånvaromottagare. Skriv: {ROLE_USAGE}",
+                          ROLE_USAGE=ROLE_USAGE))
     role = roles[0]
     person, tail = member_arg(ctx, rest[at:], usage=ROLE_USAGE)
     if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
-        raise UserError(f"{person.name} sitter inte i {forum_label(forum)}. Lägg till hen först med {NEW_USAGE}")
+        raise UserError(_("{name} sitter inte i {forum}. Lägg till hen först med {NEW_USAGE}",
+                          name=person.name, forum=forum_label(forum), NEW_USAGE=NEW_USAGE))
     f_m, t_m = _FROM.search(tail), _TO.search(tail)
     if tail.strip() and not (f_m or t_m):
-        raise UserError(f"Skriv datumen som 'från DATUM' och 'till DATUM'. Skriv: {ROLE_USAGE}")
-    valid_from = read_day(ctx, f_m.group(1), what="första dagen") if f_m else None
+        raise UserError(_("Skriv datumen som 'från DATUM' och 'till DATUM'. Skriv: {ROLE_USAGE}", ROLE_USAGE=ROLE_USAGE))
+    valid_from = read_day(ctx, f_m.group(1), what=_("första dagen")) if f_m else None
     valid_to = read_day(ctx, t_m.group(1), what="sista dagen") if t_m else None
     name = ROLE_NAMES[role]
     held = [m for m in store.memberships(ctx.session, forum, person=person, role=role)
@@ -471,36 +510,40 @@ def set_role(ctx: Context, args: str) -> Reply:
         # '/roll ordförande @karin till 31 december': the role the person holds now ends that day.
         row = held[0]
         if row.valid_from and valid_to < row.valid_from:
-            raise UserError(f"Slutdatumet {format_date(valid_to)} ligger före {format_date(row.valid_from)}, då "
-                            f"rollen börjar. Skriv: {ROLE_USAGE}")
+            raise UserError(_("Slutdatumet {valid_to} ligger före {valid_from}, då rollen börjar. Skriv: "
+                              "{ROLE_USAGE}",
+                              valid_to=format_date(valid_to), valid_from=format_date(row.valid_from), ROLE_USAGE=ROLE_USAGE))
         _check_not_last(ctx, forum, person, role, valid_to)
         row.valid_to = valid_to
         ctx.session.flush()
         ctx.audit("role.end", "membership", row.id, forum=forum.key, person=person.handle, role=role,
                   valid_to=valid_to)
-        return Reply(title=f"{person.name}: {name} till {format_date(valid_to)}",
-                     lines=[f"{person.name} är {name} i {forum_label(forum)} {_span(row.valid_from, valid_to)}."])
+        return Reply(title=_("{name}: {name2} till {valid_to}", name=person.name, name2=name, valid_to=format_date(valid_to)),
+                     lines=[_("{name} är {name2} i {forum} {valid_from}.",
+                              name=person.name, name2=name, forum=forum_label(forum), valid_from=_span(row.valid_from, valid_to))])
     start = valid_from or ctx.today
     notes = _grant(ctx, forum, person, role, start, valid_to)
-    lines = [f"{person.name} är {name} i {forum_label(forum)} {_span(start, valid_to)}."] + notes
-    lines.append("Morgonens dagordning, frånvaroanmälningar och behörigheter följer datumen.")
-    notice = Reply(title=f"Du är {name} i {forum_label(forum)}",
-                   lines=[f"{ctx.person.name} har registrerat dig som {name} i {forum.name} {_span(start, valid_to)}."])
+    lines = [_("{name} är {name2} i {forum} {start}.",
+               name=person.name, name2=name, forum=forum_label(forum), start=_span(start, valid_to))] + notes
+    lines.append(_("Morgonens dagordning, frånvaroanmälningar och behörigheter följer datumen."))
+    notice = Reply(title=_("Du är {name} i {forum}", name=name, forum=forum_label(forum)),
+                   lines=[_("{name} har registrerat dig som {name2} i {name3} {start}.",
+                            name=ctx.person.name, name2=name, name3=forum.name, start=_span(start, valid_to))])
     if person.id != ctx.person.id:
         ctx.notify_person(person, notice, kind="role_granted", key=f"f{forum.id}:{role}:{start.isoformat()}")
-    return Reply(title=f"{person.name}: {name} från {format_date(start)}", lines=lines)
+    return Reply(title=_("{name}: {name2} från {start}", name=person.name, name2=name, start=format_date(start)), lines=lines)
 
 
 # ------------------------------------------------------------------------------------ /ledamöter
 
 
 @command("ledamöter", "ledamoter", "deltagare", "members", usage="/ledamöter [; forum: ID]",
-         help="forumets ledamöter med organisation, titel och roller", order=65)
+         help=_("forumets ledamöter med organisation, titel och roller"), order=65)
 def list_members(ctx: Context, args: str) -> Reply:
-    named, _ = pop_forum_option(ctx, args)
+    named, __ = pop_forum_option(ctx, args)
     forum = choose_forum(ctx, named)
     if forum.id not in {f.id for f in queries.forums_of(ctx.session, ctx.person, on=ctx.today)}:
-        raise UserError(f"Ledamotslistan för {forum_label(forum)} visas bara för forumets deltagare.")
+        raise UserError(_("Ledamotslistan för {forum} visas bara för forumets deltagare.", forum=forum_label(forum)))
     show_email = bool(ctx.roles_in(forum) & ADMINS)
     lines = []
     for person, rows in store.member_rows(ctx.session, forum, on=ctx.today):
@@ -510,7 +553,7 @@ def list_members(ctx: Context, args: str) -> Reply:
             if m.role == "member" or (m.valid_to is not None and m.valid_to < ctx.today):
                 continue
             dated = m.valid_from is not None and m.valid_from > ctx.today or m.valid_to is not None
-            roles.append(ROLE_NAMES[m.role] + (f" ({_span(m.valid_from, m.valid_to)})" if dated else ""))
+            roles.append(role_name(forum, m.role) + (f" ({_span(m.valid_from, m.valid_to)})" if dated else ""))
         line = person_label(person) + f" @{person.handle}"
         if person.title:
             line += f", {person.title}"
@@ -519,6 +562,6 @@ def list_members(ctx: Context, args: str) -> Reply:
         if show_email and person.email:
             line += f" – {person.email}"
         lines.append(line)
-    context = ["E-postadresserna visas bara för samordnare."] if show_email else []
-    return Reply(title=f"Ledamöter i {forum_label(forum)} ({len(lines)})", sections=[Section(lines=lines)],
+    context = [_("E-postadresserna visas bara för samordnare.")] if show_email else []
+    return Reply(title=members_title(forum, len(lines)), sections=[Section(lines=lines)],
                  context=context)

@@ -33,6 +33,7 @@ from storage.agenda import (  # noqa: F401 - the agenda's store functions, used 
     versions_of,
 )
 from storage.models import AgendaItem, Case, Meeting
+from handlers.i18n import _
 
 
 def agenda_items(session: Session, meeting: Meeting) -> list[AgendaItem]:
@@ -104,12 +105,12 @@ def absence_part(absence) -> str:  # type: ignore[no-untyped-def]
             return f"punkt {absence.item_from}–{absence.item_to}"
         return f"punkt {absence.item_from}"
     if absence.time_to is not None and absence.time_from is None:
-        return f"till {format_time(absence.time_to)}"
+        return _("till {time_to}", time_to=format_time(absence.time_to))
     if absence.time_from is not None and absence.time_to is None:
-        return f"från {format_time(absence.time_from)}"
+        return _("från {time_from}", time_from=format_time(absence.time_from))
     if absence.time_from is not None and absence.time_to is not None:
         return f"{format_time(absence.time_from)}–{absence.time_to.hour:02d}.{absence.time_to.minute:02d}"
-    return "hela mötet"
+    return _("hela mötet")
 
 
 def absence_lines(session: Session, meeting: Meeting) -> list[str]:
@@ -128,7 +129,7 @@ def absence_lines(session: Session, meeting: Meeting) -> list[str]:
     for a in absences:
         line = f"{person_label(a.person)}: {absence_part(a)}"
         if a.substitute is not None:
-            line += f", ersättare {person_label(a.substitute)}"
+            line += _(", ersättare {substitute}", substitute=person_label(a.substitute))
         role = leader_note(session, meeting, a, roles=roles[a.person_id], active=active)
         if role:
             line += f" ({role})"
@@ -141,7 +142,7 @@ def _item_section(item, *, decided: list[str] | None = None, decided_by: str = "
 
     heading = item.heading + (f" ({item.case_number})" if item.case_number else "")
     if item.late_addition:
-        heading += " – tillkommande ärende"
+        heading += _(" – tillkommande ärende")
     if item.change:
         heading += f" [{item.change} sedan publiceringen]"
     lines: list[str] = []
@@ -193,20 +194,20 @@ def agenda_reply(session: Session, meeting: Meeting, *, now: datetime, draft: bo
         sections.append(Section(heading="Borttaget sedan publiceringen",
                                 lines=[i.heading for i in removed]))
     absent = absence_lines(session, meeting)
-    sections.append(Section(heading="Anmäld frånvaro", lines=absent or ["Ingen har anmält frånvaro."]))
+    sections.append(Section(heading=_("Anmäld frånvaro"), lines=absent or [_("Ingen har anmält frånvaro.")]))
     context = []
     if published is not None:
         context.append(published.published_text)
         if draft and (removed or any(i.change for i in doc.items)):  # type: ignore[union-attr]
-            context.append("Arbetsutkast: ändringarna syns för forumet först när du publicerar dagordningen igen "
-                           "(/publicera dagordning).")
+            context.append(_("Arbetsutkast: ändringarna syns för forumet först när du publicerar dagordningen "
+                             "igen (/publicera dagordning)."))
     else:
-        context.append("Dagordningen är inte publicerad ännu." + (" Detta är arbetsutkastet." if draft else ""))
+        context.append(_("Dagordningen är inte publicerad ännu.") + (_(" Detta är arbetsutkastet.") if draft else ""))
         deadline = forum_deadlines(meeting.forum, local(meeting.starts_at).date()).agenda
         if deadline is not None and deadline < local(now).date():
-            context.append(f"Sista dag att publicera den var {format_date(deadline)}.")
+            context.append(_("Sista dag att publicera den var {deadline}.", deadline=format_date(deadline)))
         elif deadline is not None:
-            context.append(f"Den ska publiceras senast {format_date(deadline)}.")
+            context.append(_("Den ska publiceras senast {deadline}.", deadline=format_date(deadline)))
     return Reply(
         title=f"Dagordning – {label}" + (" (arbetsutkast)" if draft else ""),
         lines=[meeting_label(meeting)],
@@ -230,8 +231,9 @@ def _pick_one(found: list[Meeting], *, when: str) -> Meeting:
     if len({m.forum_id for m in same_day}) > 1:
         names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in same_day)
         raise UserError(
-            f"Flera av dina forum har möte {when or format_date(first_day)}: {names}. "
-            f"Skriv till exempel /dagordning; forum: {same_day[0].forum.key}"
+            _("Flera av dina forum har möte {value}: {names}. Skriv till exempel /dagordning; "
+              "forum: {key}",
+              value=when or format_date(first_day), names=names, key=same_day[0].forum.key)
         )
     return found[0]
 
@@ -241,7 +243,8 @@ def _pick_one(found: list[Meeting], *, when: str) -> Meeting:
     "dagordningen",
     "agenda",
     usage="/dagordning [idag | nästa | DATUM] [; forum: ID]",
-    help="dagordningen: tid, plats, punkterna med föredragande, syfte, bilagor och förslag, och anmäld frånvaro",
+    help=_("dagordningen: tid, plats, punkterna med föredragande, syfte, bilagor och "
+           "förslag, och anmäld frånvaro"),
     order=15,
 )
 def show_agenda(ctx: Context, args: str) -> Reply:
@@ -267,12 +270,12 @@ def show_agenda(ctx: Context, args: str) -> Reply:
             meeting = _pick_one(todays, when="i dag")
         elif word:
             names = " eller ".join(forum_label(f) for f in forums)
-            raise UserError(f"{names} har inget möte i dag, {format_date(today)}. {upcoming_list(ctx, forums)} "
-                            "Skriv /dagordning nästa.")
+            raise UserError(_("{names} har inget möte i dag, {today}. {ctx} Skriv /dagordning nästa.",
+                              names=names, today=format_date(today), ctx=upcoming_list(ctx, forums)))
         else:
             upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=4)
             if not upcoming:
-                raise UserError(f"{upcoming_list(ctx, forums)} Skriv /möten för att se mötena.")
+                raise UserError(_("{ctx} Skriv /möten för att se mötena.", ctx=upcoming_list(ctx, forums)))
             meeting = _pick_one(upcoming, when="")
     elif word in ("nasta", "nasta mote", "next"):
         upcoming = queries.meetings_after(ctx.session, forums, end, limit=4)
@@ -290,12 +293,12 @@ def show_agenda(ctx: Context, args: str) -> Reply:
     if reply.private and not ctx.personal and not ctx.whispers:
         # Where everyone in the conversation would see the answer, it goes to the asker's own chat.
         ctx.notify_person(ctx.person, reply, kind="agenda_asked", key=f"m{meeting.id}:{ctx.now.isoformat()}")
-        why = ("den är inte publicerad ännu" if meeting.agenda_published_at is None
-               else "du ser arbetsutkastet" if draft
-               else "den här kanalen hör inte till forumet")
-        return Reply(lines=[f"Dagordningen för {forum_label(meeting.forum)} {format_date(meeting.starts_at)} "
-                            f"visas inte här, eftersom {why}. Jag har skickat den till dig i ett personligt "
-                            "meddelande."])
+        why = (_("den är inte publicerad ännu") if meeting.agenda_published_at is None
+               else _("du ser arbetsutkastet") if draft
+               else _("den här kanalen hör inte till forumet"))
+        return Reply(lines=[_("Dagordningen för {forum} {starts_at} visas inte här, eftersom {why}. Jag har "
+                              "skickat den till dig i ett personligt meddelande.",
+                              forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at), why=why)])
     return reply
 
 

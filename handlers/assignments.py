@@ -42,14 +42,15 @@ from handlers.common import (
 )
 from handlers.fmt import format_date, format_days
 from handlers.registry import command, normalise
+from handlers.i18n import _, ngettext
 from storage import cases as store
 from storage import queries
 from storage.models import Assignment, AssignmentExtension, Forum, Meeting
 
-NEW_USAGE = "/uppdrag ny @person TITEL; senast DATUM [; ärende NR]"
-EXTEND_USAGE = "/uppdrag förläng ID; senast DATUM; skäl: … [; möte: DATUM]"
+NEW_USAGE = _("/uppdrag ny @person TITEL; senast DATUM [; ärende NR]")
+EXTEND_USAGE = _("/uppdrag förläng ID; senast DATUM; skäl: … [; möte: DATUM]")
 CLOSE_USAGE = "/uppdrag klar ID"
-LIST_USAGE = "/uppdrag [alla | försenade | @person | ID]"
+LIST_USAGE = _("/uppdrag [alla | försenade | @person | ID]")
 
 NEW_KEYS = {"senast": "senast", "due": "senast", "deadline": "senast", "klart": "senast",
             "arende": "ärende", "case": "ärende", "forum": "forum"}
@@ -62,7 +63,7 @@ def due_text(a: Assignment, today: date) -> str:
     if a.closed_at is not None:
         return text + f" (klart {format_date(a.closed_at)})"
     if a.due < today:
-        return text + f" (försenat {format_days((today - a.due).days)})"
+        return text + _(" (försenat {days})", days=format_days((today - a.due).days))
     if a.due == today:
         return text + " (i dag)"
     return text
@@ -71,14 +72,15 @@ def due_text(a: Assignment, today: date) -> str:
 def extension_lines(ctx: Context, a: Assignment) -> list[str]:
     lines = []
     for x in a.extensions:
-        line = f"Förlängt från {format_date(x.previous_due)} till {format_date(x.new_due)}"
+        line = _("Förlängt från {previous_due} till {new_due}",
+                 previous_due=format_date(x.previous_due), new_due=format_date(x.new_due))
         meeting = ctx.session.get(Meeting, x.meeting_id) if x.meeting_id else None
         if meeting is not None:
-            line += f", beslutat på mötet {format_date(meeting.starts_at)}"
+            line += _(", beslutat på mötet {starts_at}", starts_at=format_date(meeting.starts_at))
         elif x.decided_on is not None:
             line += f", beslutat {format_date(x.decided_on)}"
         if x.reason:
-            line += f" – skäl: {x.reason}"
+            line += _(" – skäl: {reason}", reason=x.reason)
         lines.append(line)
     return lines
 
@@ -90,7 +92,7 @@ def assignment_section(ctx: Context, a: Assignment, *, show_assignee: bool = Tru
     fields.append(("Senast", due_text(a, ctx.today)))
     fields.append(("Forum", forum_label(a.forum)))
     if a.case is not None:
-        fields.append(("Ärende", case_title(a.case)))
+        fields.append((_("Ärende"), case_title(a.case)))
     if a.decided_on is not None:
         fields.append(("Beslutat", format_date(a.decided_on)))
     actions = []
@@ -103,21 +105,25 @@ def assignment_section(ctx: Context, a: Assignment, *, show_assignee: bool = Tru
 def parse_id(text: str, *, usage: str) -> tuple[int, str]:
     m = re.match(r"^\s*(?:uppdrag\s+|nr\s+)?#?(\d+)\b[\s:]*(.*)$", text, re.IGNORECASE | re.DOTALL)
     if not m:
-        raise UserError(f"Ange uppdragets nummer, som /uppdrag visar (till exempel 'uppdrag 3'). Skriv: {usage}.")
-    return limits.number(m.group(1), what="Uppdrag", hint=f"Skriv: {usage}."), m.group(2)
+        raise UserError(_("Ange uppdragets nummer, som /uppdrag visar (till exempel 'uppdrag 3'). Skriv: "
+                          "{usage}.",
+                          usage=usage))
+    return limits.number(m.group(1), what="Uppdrag", hint=_("Skriv: {usage}.", usage=usage)), m.group(2)
 
 
 def find_assignment(ctx: Context, number: int) -> Assignment:
     a = ctx.session.get(Assignment, number)
     if a is None:
-        raise UserError(f"Det finns inget uppdrag {number}. Skriv /uppdrag alla för att se de öppna uppdragen.")
+        raise UserError(_("Det finns inget uppdrag {number}. Skriv /uppdrag alla för att se de öppna "
+                          "uppdragen.",
+                          number=number))
     return a
 
 
 def read_due(ctx: Context, text: str) -> date:
     due = read_day(ctx, text, what="sista dag ('senast')")
     if due < ctx.today:
-        raise UserError(f"{format_date(due)} har redan varit; ange en sista dag framåt i tiden.")
+        raise UserError(_("{due} har redan varit; ange en sista dag framåt i tiden.", due=format_date(due)))
     return due
 
 
@@ -130,7 +136,7 @@ def read_due(ctx: Context, text: str) -> date:
     "uppdrag nytt",
     "new assignment",
     usage=NEW_USAGE,
-    help="för in ett uppdrag med sista dag; den som fått uppdraget får besked",
+    help=_("för in ett uppdrag med sista dag; den som fått uppdraget får besked"),
     who="sekreterare, samordnare",
     order=40,
 )
@@ -139,29 +145,32 @@ def new_assignment(ctx: Context, args: str) -> Reply:
     head, options = read_options(rest, NEW_KEYS, usage=NEW_USAGE)
     m = re.match(r"^\s*(@\S+)\s*(.*)$", head, re.DOTALL)
     if m:
-        assignee = person_arg(ctx, m.group(1), field="den som får uppdraget")
+        assignee = person_arg(ctx, m.group(1), field=_("den som får uppdraget"))
         title = " ".join(m.group(2).split())
     else:
         named_first = leading_person(ctx, head)  # 'Johan Sjö Ta fram underlag'
         if named_first is None:
-            raise UserError(f"Börja med den som får uppdraget som @handle eller namn. Skriv: {NEW_USAGE}.")
+            raise UserError(_("Börja med den som får uppdraget som @användarnamn eller namn. Skriv: "
+                              "{NEW_USAGE}.",
+                              NEW_USAGE=NEW_USAGE))
         assignee, title = named_first
     title = limits.title(title, what="Uppdragets titel")
     if not title:
-        raise UserError(f"Skriv vad uppdraget gäller efter @{assignee.handle}. Skriv: {NEW_USAGE}.")
+        raise UserError(_("Skriv vad uppdraget gäller efter @{handle}. Skriv: {NEW_USAGE}.",
+                          handle=assignee.handle, NEW_USAGE=NEW_USAGE))
     if not options.get("senast"):
-        raise UserError(f"Ange sista dag för uppdraget med '; senast DATUM'. Skriv: {NEW_USAGE}.")
+        raise UserError(_("Ange sista dag för uppdraget med '; senast DATUM'. Skriv: {NEW_USAGE}.", NEW_USAGE=NEW_USAGE))
     due = read_due(ctx, options["senast"])  # a date that cannot be is refused before any question of forum
     case = None
     if options.get("ärende"):
-        number, _ = split_number(options["ärende"], usage=NEW_USAGE)
+        number, __ = split_number(options["ärende"], usage=NEW_USAGE)
         case = find_case(ctx, number, named)
         refuse_if_closed(case)
         forum: Forum = case.forum
     else:
         forum = choose_forum(ctx, named, with_role=RECORDERS,
                              fits=lambda f: bool(queries.roles_of(ctx.session, assignee, f)))
-    require_role(ctx, forum, RECORDERS, doing="föra in uppdrag")
+    require_role(ctx, forum, RECORDERS, doing=_("föra in uppdrag"))
     from handlers.agenda import item_in_session
 
     item = item_in_session(ctx.session, case, ctx.now)
@@ -179,21 +188,22 @@ def new_assignment(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     ctx.session.refresh(a)
     if case is not None:
-        add_event(ctx, case, "uppdrag", f"Uppdrag {a.id} till {assignee.name}: {title}, senast {format_date(due)}.")
+        add_event(ctx, case, "uppdrag", _("Uppdrag {id} till {name}: {title}, senast {due}.",
+                                          id=a.id, name=assignee.name, title=title, due=format_date(due)))
     ctx.audit("assignment.create", "assignment", a.id, forum=forum.key, assignee=assignee.handle, title=title,
               due=due, case=case.number if case else None)
     notice = Reply(
-        title=f"Nytt uppdrag från {forum_label(forum)}",
-        lines=[f"Du har fått uppdrag {a.id}: {title}.", f"Det ska vara klart senast {format_date(due)}."],
-        fields=[("Ärende", case_title(case))] if case else [],
-        context=["/uppdrag visar dina öppna uppdrag."],
+        title=_("Nytt uppdrag från {forum}", forum=forum_label(forum)),
+        lines=[_("Du har fått uppdrag {id}: {title}.", id=a.id, title=title), _("Det ska vara klart senast {due}.", due=format_date(due))],
+        fields=[(_("Ärende"), case_title(case))] if case else [],
+        context=[_("/uppdrag visar dina öppna uppdrag.")],
     )
     told = tell(ctx, assignee, notice, kind="assignment_new", key=f"a{a.id}")
-    lines = [f"Uppdrag {a.id} till {person_label(assignee)}: {title}.", f"Senast {format_date(due)}."]
+    lines = [_("Uppdrag {id} till {assignee}: {title}.", id=a.id, assignee=person_label(assignee), title=title), f"Senast {format_date(due)}."]
     if told:
-        lines.append(f"{assignee.name} har fått besked.")
-    return Reply(title=f"Uppdrag {a.id} infört", lines=lines,
-                 fields=[("Forum", forum_label(forum))] + ([("Ärende", case_title(case))] if case else []))
+        lines.append(_("{name} har fått besked.", name=assignee.name))
+    return Reply(title=_("Uppdrag {id} infört", id=a.id), lines=lines,
+                 fields=[("Forum", forum_label(forum))] + ([(_("Ärende"), case_title(case))] if case else []))
 
 
 # ------------------------------------------------------------------------------------ /uppdrag förläng
@@ -217,8 +227,8 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
     if text:
         meeting = meeting_for_phrase(ctx, forums, text)
         if meeting_day(meeting) > ctx.today:
-            raise UserError(f"Mötet {format_date(meeting.starts_at)} har inte varit ännu; ange mötet som beslutade "
-                            "förlängningen.")
+            raise UserError(_("Mötet {starts_at} har inte varit ännu; ange mötet som beslutade förlängningen.",
+                              starts_at=format_date(meeting.starts_at)))
         return meeting
     from handlers.cases import day_bounds
 
@@ -226,12 +236,12 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
     if len({m.forum_id for m in todays}) == 1:
         return todays[0]
     recent = queries.meetings_before(ctx.session, forums, ctx.now, limit=2)
-    hint = (" Senaste möten: " + ", ".join(f"{forum_label(m.forum)} {format_date(m.starts_at)}" for m in recent)
+    hint = (_(" Senaste möten: ") + ", ".join(f"{forum_label(m.forum)} {format_date(m.starts_at)}" for m in recent)
             + ".") if recent else ""
     names = " eller ".join(forum_label(f) for f in forums)
-    lead = f"{names} har inget möte i dag." if not todays else f"Både {names} har möte i dag."
-    raise UserError(f"{lead} Ange vilket möte som beslutade förlängningen med '; möte: DATUM'"
-                    + (" och '; forum: ID'" if todays else "") + f".{hint}")
+    lead = _("{names} har inget möte i dag.", names=names) if not todays else _("Både {names} har möte i dag.", names=names)
+    raise UserError(_("{lead} Ange vilket möte som beslutade förlängningen med '; möte: DATUM'", lead=lead)
+                    + (_(" och '; forum: ID'") if todays else "") + f".{hint}")
 
 
 @command(
@@ -241,7 +251,8 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
     "forlang uppdrag",
     "extend assignment",
     usage=EXTEND_USAGE,
-    help="förläng ett uppdrag; skälet och mötet som beslutade sparas, och tidigare datum finns kvar i historiken",
+    help=_("förläng ett uppdrag; skälet och mötet som beslutade sparas, och tidigare datum "
+           "finns kvar i historiken"),
     who="sekreterare, samordnare",
     order=41,
 )
@@ -249,27 +260,33 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
     number, rest = parse_id(args, usage=EXTEND_USAGE)
     a = find_assignment(ctx, number)
     if not any(has_role(ctx, f, RECORDERS) for f in extension_forums(ctx, a.forum)):
-        require_role(ctx, a.forum, RECORDERS, doing="förlänga uppdrag")
+        require_role(ctx, a.forum, RECORDERS, doing=_("förlänga uppdrag"))
     head, options = read_options(rest, EXTEND_KEYS, usage=EXTEND_USAGE)
     if head.strip():
         if normalise(head).split()[0] in ("senast", "till"):
             options.setdefault("senast", head.strip().split(maxsplit=1)[1] if len(head.split()) > 1 else "")
         else:
-            raise UserError(f"Jag förstår inte '{head.strip()}'. Skriv: {EXTEND_USAGE}.")
+            raise UserError(_("Jag förstår inte '{strip}'. Skriv: {EXTEND_USAGE}.",
+                              strip=head.strip(), EXTEND_USAGE=EXTEND_USAGE))
     if a.closed_at is not None:
-        raise UserError(f"Uppdrag {a.id} är redan klart ({format_date(a.closed_at)}) och kan inte förlängas.")
+        raise UserError(_("Uppdrag {id} är redan klart ({closed_at}) och kan inte förlängas.",
+                          id=a.id, closed_at=format_date(a.closed_at)))
     if not options.get("senast"):
-        raise UserError(f"Ange den nya sista dagen med '; senast DATUM'. Skriv: {EXTEND_USAGE}.")
+        raise UserError(_("Ange den nya sista dagen med '; senast DATUM'. Skriv: {EXTEND_USAGE}.",
+                          EXTEND_USAGE=EXTEND_USAGE))
     if not options.get("skäl"):
         raise UserError(
-            f"Ange skälet till förlängningen med '; skäl: …', så att det finns kvar. Skriv: {EXTEND_USAGE}."
+            _("Ange skälet till förlängningen med '; skäl: …', så att det finns kvar. Skriv: "
+              "{EXTEND_USAGE}.",
+              EXTEND_USAGE=EXTEND_USAGE)
         )
-    limits.text(options["skäl"], what="Skälet")
+    limits.text(options["skäl"], what=_("Skälet"))
     new_due = read_due(ctx, options["senast"])
     if new_due <= a.due:
         raise UserError(
-            f"Uppdrag {a.id} ska redan vara klart senast {format_date(a.due)}; en förlängning behöver ett senare "
-            f"datum än så, inte {format_date(new_due)}."
+            _("Uppdrag {id} ska redan vara klart senast {due}; en förlängning behöver ett "
+              "senare datum än så, inte {new_due}.",
+              id=a.id, due=format_date(a.due), new_due=format_date(new_due))
         )
     meeting = _deciding_meeting(ctx, a.forum, options.get("möte"))
     previous = a.due
@@ -284,28 +301,31 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     if a.case is not None:
         add_event(ctx, a.case, "uppdrag_forlangt",
-                  f"Uppdrag {a.id} förlängt från {format_date(previous)} till {format_date(new_due)}: "
-                  f"{options['skäl']}.")
+                  _("Uppdrag {id} förlängt från {previous} till {new_due}: {value}.",
+                    id=a.id, previous=format_date(previous), new_due=format_date(new_due), value=options['skäl']))
     ctx.audit("assignment.extend", "assignment", a.id, previous_due=previous, new_due=new_due,
               reason=options["skäl"], meeting=meeting.starts_at)
     notice = Reply(
-        title=f"Uppdrag {a.id} är förlängt",
+        title=_("Uppdrag {id} är förlängt", id=a.id),
         lines=[
-            f"{forum_label(a.forum)} förlängde ditt uppdrag {a.id}: {a.title}.",
+            _("{forum} förlängde ditt uppdrag {id}: {title}.",
+              forum=forum_label(a.forum), id=a.id, title=a.title),
             f"Ny sista dag: {format_date(new_due)} (tidigare {format_date(previous)}).",
-            f"Skäl: {options['skäl']}",
+            _("Skäl: {value}", value=options['skäl']),
         ],
     )
     tell(ctx, a.assignee, notice, kind="assignment_extended", key=f"a{a.id}:x{ext.id}")
     by = "" if meeting.forum_id == a.forum_id else f"i {forum_label(meeting.forum)} "
     return Reply(
-        title=f"Uppdrag {a.id} förlängt till {format_date(new_due)}",
+        title=_("Uppdrag {id} förlängt till {new_due}", id=a.id, new_due=format_date(new_due)),
         lines=[
-            f"Uppdrag {a.id}: {a.title} ska nu vara klart senast {format_date(new_due)}, "
-            f"i stället för {format_date(previous)}. Ansvarig: {person_label(a.assignee)}.",
-            f"Beslutat på mötet {by}{meeting_label(meeting)}. Skäl: {options['skäl']}",
+            _("Uppdrag {id}: {title} ska nu vara klart senast {new_due}, i stället för "
+              "{previous}. Ansvarig: {assignee}.",
+              id=a.id, title=a.title, new_due=format_date(new_due), previous=format_date(previous), assignee=person_label(a.assignee)),
+            _("Beslutat på mötet {by}{meeting}. Skäl: {value}",
+              by=by, meeting=meeting_label(meeting), value=options['skäl']),
         ],
-        sections=[Section(heading="Förlängningar", lines=extension_lines(ctx, a))],
+        sections=[Section(heading=_("Förlängningar"), lines=extension_lines(ctx, a))],
     )
 
 
@@ -318,31 +338,33 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
     "uppdrag avsluta",
     "close assignment",
     usage=CLOSE_USAGE + " [notering]",
-    help="markera ett uppdrag som klart",
+    help=_("markera ett uppdrag som klart"),
     who="sekreterare, samordnare",
     order=42,
 )
 def close_assignment(ctx: Context, args: str) -> Reply:
     number, note = parse_id(args, usage=CLOSE_USAGE)
     a = find_assignment(ctx, number)
-    require_role(ctx, a.forum, RECORDERS, doing="stänga uppdrag")
+    require_role(ctx, a.forum, RECORDERS, doing=_("stänga uppdrag"))
     if a.closed_at is not None:
-        raise UserError(f"Uppdrag {a.id} är redan klart sedan {format_date(a.closed_at)}.")
+        raise UserError(_("Uppdrag {id} är redan klart sedan {closed_at}.", id=a.id, closed_at=format_date(a.closed_at)))
     note = " ".join(note.split())
     a.closed_at = ctx.now
     if a.case is not None:
-        add_event(ctx, a.case, "uppdrag_klart", f"Uppdrag {a.id} ({a.assignee.name}) är klart"
+        add_event(ctx, a.case, "uppdrag_klart", _("Uppdrag {id} ({name}) är klart", id=a.id, name=a.assignee.name)
                   + (f": {note}." if note else "."))
     ctx.session.flush()
     ctx.audit("assignment.close", "assignment", a.id, note=note or None)
     tell(ctx, a.assignee, Reply(
-        title=f"Uppdrag {a.id} är klart",
-        lines=[f"Ditt uppdrag {a.id}: {a.title} är markerat som klart {format_date(ctx.now)}. Tack!"],
+        title=_("Uppdrag {id} är klart", id=a.id),
+        lines=[_("Ditt uppdrag {id}: {title} är markerat som klart {now}. Tack!",
+                 id=a.id, title=a.title, now=format_date(ctx.now))],
     ), kind="assignment_closed", key=f"a{a.id}")
-    late = f" Det var {format_days((ctx.today - a.due).days)} försenat." if a.due < ctx.today else ""
+    late = _(" Det var {days} försenat.", days=format_days((ctx.today - a.due).days)) if a.due < ctx.today else ""
     return Reply(
         title=f"Uppdrag {a.id} klart",
-        lines=[f"Uppdrag {a.id}: {a.title} är klart {format_date(ctx.now)}.{late}",
+        lines=[_("Uppdrag {id}: {title} är klart {now}.{late}",
+                 id=a.id, title=a.title, now=format_date(ctx.now), late=late),
                f"Ansvarig: {person_label(a.assignee)}."],
     )
 
@@ -354,9 +376,8 @@ def _listing(ctx: Context, title: str, found: list[Assignment], *, empty: str, s
     if not found:
         return Reply(title=title, lines=[empty])
     overdue = sum(1 for a in found if a.due < ctx.today)
-    count = "1 öppet uppdrag" if len(found) == 1 else f"{len(found)} öppna uppdrag"
-    context = [count + (f", varav {overdue} försenat." if overdue == 1 else
-                        f", varav {overdue} försenade." if overdue else ".")]
+    count = ngettext("{n} öppet uppdrag", "{n} öppna uppdrag", len(found))
+    context = [count + (ngettext(", varav {n} försenat.", ", varav {n} försenade.", overdue) if overdue else ".")]
     return Reply(title=title, sections=[assignment_section(ctx, a, show_assignee=show_assignee) for a in found],
                  context=context)
 
@@ -365,7 +386,8 @@ def _listing(ctx: Context, title: str, found: list[Assignment], *, empty: str, s
     "uppdrag",
     "assignments",
     usage=LIST_USAGE,
-    help="öppna uppdrag med sista dag och förlängningar: dina egna, alla (samordnare), försenade eller en persons",
+    help=_("öppna uppdrag med sista dag och förlängningar: dina egna, alla (samordnare), "
+           "försenade eller en persons"),
     order=39,
 )
 def list_assignments(ctx: Context, args: str) -> Reply:
@@ -374,12 +396,12 @@ def list_assignments(ctx: Context, args: str) -> Reply:
     if word in ("", "mina", "mine"):
         forums = [named] if named else None
         found = store.open_assignments(ctx.session, assignee=ctx.person, forums=forums)
-        return _listing(ctx, "Dina öppna uppdrag", found, empty="Du har inga öppna uppdrag.", show_assignee=False)
+        return _listing(ctx, _("Dina öppna uppdrag"), found, empty=_("Du har inga öppna uppdrag."), show_assignee=False)
     if word in ("alla", "all"):
         forums = overview_forums(ctx, named, doing="se alla uppdrag")
         found = store.open_assignments(ctx.session, forums=forums)
         names = ", ".join(forum_label(f) for f in forums)
-        return _listing(ctx, f"Öppna uppdrag – {names}", found, empty=f"Inga öppna uppdrag i {names}.")
+        return _listing(ctx, _("Öppna uppdrag – {names}", names=names), found, empty=_("Inga öppna uppdrag i {names}.", names=names))
     if word in ("forsenade", "forsenat", "overdue"):
         forums = [f for f in queries.forums_of(ctx.session, ctx.person) if has_role(ctx, f, OVERVIEW)]
         if named is not None:
@@ -387,29 +409,32 @@ def list_assignments(ctx: Context, args: str) -> Reply:
         if forums:
             found = store.open_assignments(ctx.session, forums=forums, due_before=ctx.today)
             names = ", ".join(forum_label(f) for f in forums)
-            return _listing(ctx, f"Försenade uppdrag – {names}", found,
-                            empty=f"Inga försenade uppdrag i {names} i dag, {format_date(ctx.today)}.")
+            return _listing(ctx, _("Försenade uppdrag – {names}", names=names), found,
+                            empty=_("Inga försenade uppdrag i {names} i dag, {today}.", names=names, today=format_date(ctx.today)))
         found = store.open_assignments(ctx.session, assignee=ctx.person, due_before=ctx.today)
-        return _listing(ctx, "Dina försenade uppdrag", found, show_assignee=False,
-                        empty=f"Du har inga försenade uppdrag i dag, {format_date(ctx.today)}.")
+        return _listing(ctx, _("Dina försenade uppdrag"), found, show_assignee=False,
+                        empty=_("Du har inga försenade uppdrag i dag, {today}.", today=format_date(ctx.today)))
     if re.fullmatch(r"#?\d+", rest.strip()):
         a = find_assignment(ctx, limits.number(rest.strip().lstrip("#"), what="Uppdrag",
-                                               hint="/uppdrag alla visar de öppna uppdragen."))
+                                               hint=_("/uppdrag alla visar de öppna uppdragen.")))
         if a.assignee_id != ctx.person.id and a.forum not in queries.forums_of(ctx.session, ctx.person):
-            raise UserError(f"Uppdrag {a.id} visas bara för den som har det och för {forum_label(a.forum)}. "
-                            "Skriv /uppdrag för dina egna.")
+            raise UserError(_("Uppdrag {id} visas bara för den som har det och för {forum}. Skriv /uppdrag för "
+                              "dina egna.",
+                              id=a.id, forum=forum_label(a.forum)))
         return Reply(title=f"Uppdrag {a.id}", sections=[assignment_section(ctx, a)])
     if rest.strip().startswith("@") or people_named(ctx, rest):
         person = person_arg(ctx, rest.strip().split()[0] if rest.strip().startswith("@") else rest,
                             field="personen")
         if person.id == ctx.person.id:
             found = store.open_assignments(ctx.session, assignee=person)
-            return _listing(ctx, "Dina öppna uppdrag", found, empty="Du har inga öppna uppdrag.",
+            return _listing(ctx, _("Dina öppna uppdrag"), found, empty=_("Du har inga öppna uppdrag."),
                             show_assignee=False)
         forums = overview_forums(ctx, named, doing="se andras uppdrag")
         found = store.open_assignments(ctx.session, assignee=person, forums=forums)
-        return _listing(ctx, f"Öppna uppdrag – {person.name}", found,
-                        empty=f"{person.name} har inga öppna uppdrag i dina forum.", show_assignee=False)
+        return _listing(ctx, _("Öppna uppdrag – {name}", name=person.name), found,
+                        empty=_("{name} har inga öppna uppdrag i dina forum.", name=person.name), show_assignee=False)
     raise UserError(
-        f"Jag förstår inte '{rest}'. Skriv {LIST_USAGE}, eller {NEW_USAGE} för att föra in ett nytt."
+        _("Jag förstår inte '{rest}'. Skriv {LIST_USAGE}, eller {NEW_USAGE} för att föra "
+          "in ett nytt.",
+          rest=rest, LIST_USAGE=LIST_USAGE, NEW_USAGE=NEW_USAGE)
     )

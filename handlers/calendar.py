@@ -13,10 +13,11 @@ from functools import lru_cache
 
 import holidays
 from holidays.countries.sweden import Sweden
+from handlers.i18n import _
 
 # The eves that are not working days by law; the de facto category also holds
 # half days ("from 2pm") that are working days, so only these are taken from it.
-_DE_FACTO_NON_WORKING = ("Midsommarafton", "Julafton", "Nyårsafton")
+_DE_FACTO_NON_WORKING = ("Midsommarafton", "Julafton", _("Nyårsafton"))
 
 
 @lru_cache(maxsize=64)

@@ -3,7 +3,7 @@
 The coordinator may correct any open case; the sender may correct their own while it is aktualiserat.
 A change to a case on a published agenda does not change that agenda (a record): it shows in the next
 published version. Taking a case off an agenda is for agendas not yet published; a published one keeps
-its items, and the case is sent back (/beredning NR åter ORSAK) instead.
+its items, and the case is sent back (/beredning NR åter SKÄL) instead.
 """
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ from handlers.cases import (
 )
 from handlers.common import PURPOSE_NAMES, forum_label, meeting_label
 from storage.models import Case
+from handlers.i18n import _
 
-EDIT_USAGE = "/ärende NR ändra; titel: …; beskrivning: …; syfte: …; förslag: …"
+EDIT_USAGE = _("/ärende NR ändra; titel: …; beskrivning: …; syfte: …; förslag: …")
 EDIT_KEYS = {
     "titel": "titel", "title": "titel", "rubrik": "titel",
     "beskrivning": "beskrivning", "description": "beskrivning",
@@ -41,27 +42,28 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
     coordinator = bool(ctx.roles_in(case.forum) & PREPARERS)
     sender = ctx.person.id == case.raised_by_id
     if not coordinator and not (sender and case.status == "aktualiserat"):
-        why = ("Du kan ändra ditt eget ärende bara medan det väntar på beredning (aktualiserat)."
-               if sender else "Bara samordnaren och den som anmält ärendet kan ändra det.")
-        raise UserError(f"{why} Be samordnaren ändra ärende {case.number}.")
+        why = (_("Du kan ändra ditt eget ärende bara medan det väntar på beredning (aktualiserat).")
+               if sender else _("Bara samordnaren och den som anmält ärendet kan ändra det."))
+        raise UserError(_("{why} Be samordnaren ändra ärende {number}.", why=why, number=case.number))
     body = re.sub(r"^[^\s;]+", "", text.strip(), count=1).strip()  # the word 'ändra'
     body = body if body.startswith(";") else ";" + body
-    _, options = read_options(body, EDIT_KEYS, usage=EDIT_USAGE)
+    __, options = read_options(body, EDIT_KEYS, usage=EDIT_USAGE)
     if not options:
-        raise UserError(f"Skriv vad som ändras, till exempel '/ärende {case.number} ändra; titel: Ny rubrik'. "
-                        f"Skriv: {EDIT_USAGE}")
+        raise UserError(_("Skriv vad som ändras, till exempel '/ärende {number} ändra; titel: Ny rubrik'. "
+                          "Skriv: {EDIT_USAGE}",
+                          number=case.number, EDIT_USAGE=EDIT_USAGE))
     changes: list[str] = []
     before: dict[str, str | None] = {}
     if "titel" in options:
         title = " ".join(options["titel"].split())
         if not title:
-            raise UserError(f"Skriv den nya titeln efter 'titel:'. Skriv: {EDIT_USAGE}")
-        limits.title(title, what="Ärendets titel")
+            raise UserError(_("Skriv den nya titeln efter 'titel:'. Skriv: {EDIT_USAGE}", EDIT_USAGE=EDIT_USAGE))
+        limits.title(title, what=_("Ärendets titel"))
         if title != case.title:
             before["titel"] = case.title
             case.title = title
             changes.append(f"titel '{title}'")
-    for key, what in (("beskrivning", "Beskrivningen"), ("förslag", "Förslaget")):
+    for key, what in (("beskrivning", "Beskrivningen"), ("förslag", _("Förslaget"))):
         if key in options:
             limits.text(options[key], what=what)
     if "beskrivning" in options and options["beskrivning"] != (case.description or ""):
@@ -77,25 +79,26 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
     if "förslag" in options and options["förslag"] != (case.proposal or ""):
         before["förslag"] = case.proposal
         case.proposal = options["förslag"] or None
-        changes.append("förslag till beslut")
+        changes.append(_("förslag till beslut"))
     if not changes:
-        return Reply(title=f"Ärende {case.number}: inget ändrades",
-                     lines=[f"Ärende {case_title(case)} har redan de uppgifterna."])
-    add_event(ctx, case, "andrat", "Ändrat: " + ", ".join(changes) + ".")
+        return Reply(title=_("Ärende {number}: inget ändrades", number=case.number),
+                     lines=[_("Ärende {case} har redan de uppgifterna.", case=case_title(case))])
+    add_event(ctx, case, "andrat", _("Ändrat: ") + ", ".join(changes) + ".")
     ctx.session.flush()
     ctx.audit("case.edit", "case", case.id, number=case.number, changes=changes, before=before)
-    lines = [f"Ärende {case.number} är ändrat: " + ", ".join(changes) + "."]
+    lines = [_("Ärende {number} är ändrat: ", number=case.number) + ", ".join(changes) + "."]
     meeting = case.meeting if case.status == "pa_dagordning" else None
     if meeting is not None and meeting.agenda_published_at is not None:
-        lines.append(f"Dagordningen till mötet {meeting_label(meeting)} är redan publicerad och ändras inte; "
-                     "ändringen syns i nästa publicerade version. Publicera den med "
-                     f"/publicera dagordning {meeting_day(meeting).isoformat()}; forum: {case.forum.key}.")
+        lines.append(_("Dagordningen till mötet {meeting} är redan publicerad och ändras inte; "
+                       "ändringen syns i nästa publicerade version. Publicera den med /publicera "
+                       "dagordning {isoformat}; forum: {key}.",
+                       meeting=meeting_label(meeting), isoformat=meeting_day(meeting).isoformat(), key=case.forum.key))
     if case.raised_by is not None and case.raised_by_id != ctx.person.id:
-        notice = Reply(title=f"Ärende {case.number} är ändrat",
-                       lines=[f"{ctx.person.name} har ändrat ditt ärende {case_title(case)} i "
-                              f"{forum_label(case.forum)}: " + ", ".join(changes) + "."])
+        notice = Reply(title=_("Ärende {number} är ändrat", number=case.number),
+                       lines=[_("{name} har ändrat ditt ärende {case} i {forum}: ",
+                                name=ctx.person.name, case=case_title(case), forum=forum_label(case.forum)) + ", ".join(changes) + "."])
         tell(ctx, case.raised_by, notice, kind="case_edited", key=f"c{case.id}:{ctx.now.isoformat()}")
-    return Reply(title=f"Ärende {case.number} ändrat", lines=lines, fields=case_fields(ctx, case))
+    return Reply(title=_("Ärende {number} ändrat", number=case.number), lines=lines, fields=case_fields(ctx, case))
 
 
 def take_off_agenda(ctx: Context, case: Case, reason: str) -> Reply:
@@ -103,32 +106,37 @@ def take_off_agenda(ctx: Context, case: Case, reason: str) -> Reply:
     reason = " ".join(reason.lstrip(":–- ").split())
     meeting = case.meeting if case.status == "pa_dagordning" else None
     if meeting is None:
-        raise UserError(f"Ärende {case_title(case)} står inte på någon dagordning. Lägg det på ett möte med "
-                        f"/beredning {case.number} dagordning DATUM.")
+        raise UserError(_("Ärende {case} står inte på någon dagordning. Lägg det på ett möte med "
+                          "/beredning {number} dagordning DATUM.",
+                          case=case_title(case), number=case.number))
     day = meeting_day(meeting).isoformat()
     if meeting.agenda_published_at is not None:
         raise UserError(
-            f"Dagordningen till mötet {meeting_label(meeting)} är publicerad och ändras inte. Skicka i stället "
-            f"tillbaka ärendet med /beredning {case.number} åter ORSAK och publicera dagordningen igen med "
-            f"/publicera dagordning {day}, eller låt mötet bordlägga det."
+            _("Dagordningen till mötet {meeting} är publicerad och ändras inte. Skicka i "
+              "stället tillbaka ärendet med /beredning {number} åter SKÄL och publicera "
+              "dagordningen igen med /publicera dagordning {day}, eller låt mötet bordlägga "
+              "det.",
+              meeting=meeting_label(meeting), number=case.number, day=day)
         )
     case.status = "aktualiserat"
     case.meeting_id, case.meeting, case.agenda_order, case.late_addition = None, None, None, False
-    detail = f"Togs av dagordningen för mötet {meeting_label(meeting)}" + (f": {reason}" if reason else "")
+    detail = _("Togs av dagordningen för mötet {meeting}", meeting=meeting_label(meeting)) + (f": {reason}" if reason else "")
     add_event(ctx, case, "av_dagordningen", detail + ".")
     ctx.session.flush()
     ctx.audit("case.off_agenda", "case", case.id, number=case.number, meeting=meeting.starts_at,
               reason=reason or None)
     notice = Reply(
-        title=f"Ärende {case.number} är taget av dagordningen",
-        lines=[f"Ditt ärende {case_title(case)} tas inte upp på {genitive(case.forum)} möte "
-               f"{meeting_label(meeting)}. Det väntar på beredning till ett senare möte."]
-        + ([f"Skäl: {reason}"] if reason else []),
+        title=_("Ärende {number} är taget av dagordningen", number=case.number),
+        lines=[_("Ditt ärende {case} tas inte upp på {forum} möte {meeting}. Det väntar på "
+                 "beredning till ett senare möte.",
+                 case=case_title(case), forum=genitive(case.forum), meeting=meeting_label(meeting))]
+        + ([_("Skäl: {reason}", reason=reason)] if reason else []),
     )
     told = tell(ctx, case.raised_by, notice, kind="case_off_agenda", key=f"c{case.id}:{ctx.now.isoformat()}")
-    lines = [f"Ärende {case_title(case)} är taget av dagordningen för mötet {meeting_label(meeting)} och är "
-             "aktualiserat igen."]
+    lines = [_("Ärende {case} är taget av dagordningen för mötet {meeting} och är aktualiserat "
+               "igen.",
+               case=case_title(case), meeting=meeting_label(meeting))]
     if told:
-        lines.append(f"{case.raised_by.name} som anmälde ärendet har fått besked.")
-    lines.append(f"Lägg det på ett annat möte med /beredning {case.number} dagordning DATUM.")
-    return Reply(title=f"Ärende {case.number} av dagordningen", lines=lines, fields=case_fields(ctx, case))
+        lines.append(_("{name} som anmälde ärendet har fått besked.", name=case.raised_by.name))
+    lines.append(_("Lägg det på ett annat möte med /beredning {number} dagordning DATUM.", number=case.number))
+    return Reply(title=_("Ärende {number} av dagordningen", number=case.number), lines=lines, fields=case_fields(ctx, case))

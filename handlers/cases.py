@@ -30,8 +30,9 @@ from handlers.common import (
     pop_forum_option,
     require_role,
 )
-from handlers.fmt import STOCKHOLM, format_date, format_datetime, format_days, local
+from handlers.fmt import STOCKHOLM, format_date, format_date_in_sentence, format_datetime, format_days, local
 from handlers.registry import command, normalise
+from handlers.i18n import _, ngettext
 from storage import cases as store
 from storage import queries
 from storage.models import Attachment, Case, CaseEvent, Forum, Meeting, Person
@@ -45,17 +46,17 @@ OVERVIEW = {"coordinator", "secretary", "chair", "vice_chair"}  # the whole case
 STATUS_NAMES = {
     "aktualiserat": "aktualiserat",
     "under_beredning": "under beredning",
-    "pa_dagordning": "på dagordningen",
+    "pa_dagordning": _("på dagordningen"),
     "behandlat": "behandlat",
     "aterremitterat": "återremitterat",
     "avslutat": "avslutat",
 }
 STATUS_HEADINGS = {
-    "aktualiserat": "Aktualiserade – väntar på beredning",
+    "aktualiserat": _("Aktualiserade – väntar på beredning"),
     "under_beredning": "Under beredning",
-    "pa_dagordning": "På dagordningen",
+    "pa_dagordning": _("På dagordningen"),
     "behandlat": "Behandlade",
-    "aterremitterat": "Återremitterade",
+    "aterremitterat": _("Återremitterade"),
     "avslutat": "Avslutade",
 }
 STATUS_WORDS = {
@@ -79,10 +80,10 @@ SHORT_NUMBER = re.compile(r"^\d{1,3}$")
 _MONTH_AFTER = re.compile(r"^\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)", re.IGNORECASE)
 URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
-RAISE_USAGE = ("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; beskrivning: TEXT] "
-               "[; bilaga: URL]")
-BEREDNING_USAGE = ("/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR åter ORSAK  eller  "
-                   "/beredning NR av")
+RAISE_USAGE = (_("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; "
+                 "beskrivning: TEXT] [; bilaga: URL]"))
+BEREDNING_USAGE = (_("/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR "
+                     "åter SKÄL  eller  /beredning NR av"))
 
 
 # ------------------------------------------------------------------------------------ shared helpers
@@ -130,10 +131,11 @@ def split_number(args: str, *, usage: str) -> tuple[str, str]:
     m = re.match(r"^#?(\S+?)(?=[\s;]|$)(.*)$", text, re.DOTALL)
     short = m is not None and SHORT_NUMBER.match(m.group(1)) and not _MONTH_AFTER.match(m.group(2))
     if not m or not (CASE_NUMBER.match(m.group(1)) or short):
-        shown = f" ('{m.group(1)}' är inget ärendenummer)" if m else ""
+        shown = _(" ('{group}' är inget ärendenummer)", group=m.group(1)) if m else ""
         raise UserError(
-            f"Ange ärendets nummer som ÅÅÅÅ:N, till exempel 2020:7{shown}. Skriv: {usage}. "
-            "/ärenden visar ärendelistan."
+            _("Ange ärendets nummer som ÅÅÅÅ:N, till exempel 2020:7{shown}. Skriv: {usage}. "
+              "/ärenden visar ärendelistan.",
+              shown=shown, usage=usage)
         )
     return m.group(1), m.group(2).strip()
 
@@ -161,11 +163,14 @@ def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
             found = [c for c in found if c.forum_id in mine] or found
     if not found:
         where = f" i {forum_label(forum)}" if forum else ""
-        raise UserError(f"Det finns inget ärende {number}{where}. Skriv /ärenden för att se ärendelistan.")
+        raise UserError(_("Det finns inget ärende {number}{where}. Skriv /ärenden för att se ärendelistan.",
+                          number=number, where=where))
     if len(found) > 1:
         names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
         raise UserError(
-            f"Ärende {number} finns i flera forum: {names}. Lägg till '; forum: {found[0].forum.key}' sist i kommandot."
+            _("Ärende {number} finns i flera forum: {names}. Lägg till '; forum: {key}' sist i "
+              "kommandot.",
+              number=number, names=names, key=found[0].forum.key)
         )
     return found[0]
 
@@ -183,11 +188,13 @@ def _case_by_short_number(ctx: Context, n: int, forum: Forum | None) -> Case:
         return found[0]
     if not found:
         where = f" i {', '.join(forum_label(f) for f in forums)}" if forums else ""
-        raise UserError(f"Det finns inget ärende {number}{where}. Skriv hela numret ÅÅÅÅ:N för ett ärende från "
-                        "ett annat år; /ärenden visar ärendelistan.")
+        raise UserError(_("Det finns inget ärende {number}{where}. Skriv hela numret ÅÅÅÅ:N för ett ärende "
+                          "från ett annat år; /ärenden visar ärendelistan.",
+                          number=number, where=where))
     names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
-    raise UserError(f"Ärende {number} finns i flera av dina forum: {names}. "
-                    f"Lägg till '; forum: {found[0].forum.key}' sist i kommandot.")
+    raise UserError(_("Ärende {number} finns i flera av dina forum: {names}. Lägg till '; forum: "
+                      "{key}' sist i kommandot.",
+                      number=number, names=names, key=found[0].forum.key))
 
 
 def case_from_args(ctx: Context, args: str, *, usage: str) -> tuple[Case, str]:
@@ -200,16 +207,17 @@ def case_from_args(ctx: Context, args: str, *, usage: str) -> tuple[Case, str]:
 def refuse_if_closed(case: Case) -> None:
     if case.status == "avslutat":
         raise UserError(
-            f"Ärende {case_title(case)} är avslutat och kan inte ändras. Anmäl ett nytt ärende med /anmäl ärende "
-            "om frågan ska upp igen."
+            _("Ärende {case} är avslutat och kan inte ändras. Anmäl ett nytt ärende med /anmäl "
+              "ärende om frågan ska upp igen.",
+              case=case_title(case))
         )
 
 
 def upcoming_list(ctx: Context, forums: Sequence[Forum]) -> str:
     nxt = queries.meetings_after(ctx.session, forums, ctx.now, limit=3)
     if not nxt:
-        return "Inga kommande möten är inlagda; samordnaren lägger in dem i nätverksfilen."
-    return "Kommande möten: " + "; ".join(
+        return _("Inga kommande möten är inlagda; samordnaren lägger in dem i nätverksfilen.")
+    return _("Kommande möten: ") + "; ".join(
         (f"{forum_label(m.forum)} " if len(forums) > 1 else "") + format_date(m.starts_at) for m in nxt
     ) + "."
 
@@ -219,12 +227,13 @@ def read_day_range(ctx: Context, text: str) -> tuple[date, date]:
     value = ctx.when(text)
     kind = getattr(value, "kind", None)
     if kind == "time_range":
-        raise UserError(f"'{text}' är bara ett klockslag; ange en dag, till exempel '{example_day(ctx)}' eller "
-                        f"'{example_day(ctx, iso=True)}'.")
+        raise UserError(_("'{text}' är bara ett klockslag; ange en dag, till exempel '{ctx}' eller "
+                          "'{ctx2}'.",
+                          text=text, ctx=example_day(ctx), ctx2=example_day(ctx, iso=True)))
     if kind in ("week", "range"):
         start, end = value.start, value.end
         if start is None or end is None:
-            raise UserError(f"Ange en dag, till exempel '{example_day(ctx)}', inte '{text}'.")
+            raise UserError(_("Ange en dag, till exempel '{ctx}', inte '{text}'.", ctx=example_day(ctx), text=text))
         start = local(start).date() if isinstance(start, datetime) else start
         end = local(end).date() if isinstance(end, datetime) else end
         return start, end
@@ -238,7 +247,9 @@ def read_day(ctx: Context, text: str, *, what: str) -> date:
     """A single day from a date phrase (a time of day is dropped)."""
     value = ctx.when(text)
     if getattr(value, "kind", None) is not None:
-        raise UserError(f"Ange {what} som en dag, till exempel '20 november' eller '2020-11-20', inte '{text}'.")
+        raise UserError(_("Ange {what} som en dag, till exempel '20 november' eller '2020-11-20', inte "
+                          "'{text}'.",
+                          what=what, text=text))
     if isinstance(value, datetime):
         return local(value).date()
     return value
@@ -252,25 +263,30 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
     if normalise(text) in ("nasta", "nasta mote", "next"):
         if len(forums) > 1:
             keys = ", ".join(f"forum: {f.key}" for f in forums)
-            raise UserError(f"'nästa' möte i vilket forum? Lägg till '; forum: ID' sist ({keys}), eller skriv datumet.")
+            raise UserError(_("'nästa' möte i vilket forum? Lägg till '; forum: ID' sist ({keys}), eller skriv "
+                              "datumet.",
+                              keys=keys))
         upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=1)
         if not upcoming:
-            raise UserError(f"{forum_label(forums[0])} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                            "nätverksfilen.")
+            raise UserError(_("{forum_label} har inga kommande möten inlagda. Samordnaren lägger in dem i "
+                              "nätverksfilen.",
+                              forum_label=forum_label(forums[0])))
         return upcoming[0]
     first, last = read_day_range(ctx, text)
     start, end = day_bounds(first, last)
     found = queries.meetings_on(ctx.session, forums, start, end)
-    when = format_date(first) if first == last else f"{format_date(first)} – {format_date(last)}"
+    when = format_date_in_sentence(first) if first == last else f"{format_date(first)} – {format_date(last)}"
     if not found:
         names = " eller ".join(forum_label(f) for f in forums)
         raise UserError(
-            f"{names} har inget möte {when}. {upcoming_list(ctx, forums)} "
-            f"Skriv datumet för ett av dem, till exempel '{example_day(ctx, list(forums))}'."
+            _("{names} har inget möte {when}. {ctx} Skriv datumet för ett av dem, till exempel "
+              "'{ctx2}'.",
+              names=names, when=when, ctx=upcoming_list(ctx, forums), ctx2=example_day(ctx, list(forums)))
         )
     if len({m.forum_id for m in found}) > 1:
         names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
-        raise UserError(f"Flera forum har möte {when}: {names}. Lägg till '; forum: {found[0].forum.key}' sist.")
+        raise UserError(_("Flera forum har möte {when}: {names}. Lägg till '; forum: {key}' sist.",
+                          when=when, names=names, key=found[0].forum.key))
     return found[0]
 
 
@@ -323,16 +339,17 @@ def read_options(text: str, allowed: dict[str, str], *, usage: str) -> tuple[str
         key, sep, value = part.partition(":")
         name = allowed.get(normalise(key)) if sep else None
         if name is None:
-            first, _, rest = part.partition(" ")
+            first, __, rest = part.partition(" ")
             name = allowed.get(normalise(first).rstrip(":"))
             value = rest
         if name is None:
             names = ", ".join(sorted(set(allowed.values())))
-            raise UserError(f"Jag förstår inte '{part}'. Efter ';' kan du skriva {names}. Så här: {usage}.")
+            raise UserError(_("Jag förstår inte '{part}'. Efter ';' kan du skriva {names}. Så här: {usage}.",
+                              part=part, names=names, usage=usage))
         value = value.strip()
         if name in options:
             if name != "bilaga":
-                raise UserError(f"'{name}' står två gånger; skriv det en gång. Så här: {usage}.")
+                raise UserError(_("'{name}' står två gånger; skriv det en gång. Så här: {usage}.", name=name, usage=usage))
             value = f"{options[name]} {value}"
         options[name] = value
     return head, options
@@ -341,7 +358,9 @@ def read_options(text: str, allowed: dict[str, str], *, usage: str) -> tuple[str
 def read_purpose(text: str) -> str:
     purpose = PURPOSE_WORDS.get(normalise(text))
     if purpose is None:
-        raise UserError(f"Syftet '{text}' känner jag inte igen; skriv syfte: information, diskussion eller beslut.")
+        raise UserError(_("Syftet '{text}' känner jag inte igen; skriv syfte: information, diskussion "
+                          "eller beslut.",
+                          text=text))
     return purpose
 
 
@@ -356,8 +375,9 @@ def read_attachments(text: str) -> list[tuple[str, str | None]]:
                 out[-1] = (out[-1][0], " ".join(title))
             elif title:
                 raise UserError(
-                    f"Skriv bilagan som en webbadress följd av ett namn, till exempel 'bilaga: {token} "
-                    f"{' '.join(title)}'."
+                    _("Skriv bilagan som en webbadress följd av ett namn, till exempel 'bilaga: "
+                      "{token} {title}'.",
+                      token=token, title=' '.join(title))
                 )
             title = []
             out.append((token, None))
@@ -365,49 +385,51 @@ def read_attachments(text: str) -> list[tuple[str, str | None]]:
             title.append(token)
     if out and title:
         out[-1] = (out[-1][0], " ".join(title))
-    for _, name in out:
+    for __, name in out:
         if name:
             limits.title(name, what="Bilagans namn")
     if not out:
         raise UserError(
-            f"'{text}' är ingen webbadress. Skriv bilagan som en länk, till exempel 'bilaga: https://…/underlag.pdf'."
+            _("'{text}' är ingen webbadress. Skriv bilagan som en länk, till exempel 'bilaga: "
+              "https://…/underlag.pdf'.",
+              text=text)
         )
     return out
 
 
 def _check_texts(options: dict[str, str]) -> None:
     """The free texts a case command may carry, each within its limit."""
-    for key, what in (("förslag", "Förslaget till beslut"), ("beskrivning", "Beskrivningen")):
+    for key, what in (("förslag", _("Förslaget till beslut")), ("beskrivning", "Beskrivningen")):
         if options.get(key):
             limits.text(options[key], what=what)
 
 
 def case_fields(ctx: Context, case: Case) -> list[tuple[str, str]]:
     fields = [
-        ("Ärende", case.number),
+        (_("Ärende"), case.number),
         ("Forum", forum_label(case.forum)),
         ("Status", status_name(case)),
         ("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose)),
-        ("Anmält av", person_label(case.raised_by)),
-        ("Anmält", format_date(case.raised_on)),
+        (_("Anmält av"), person_label(case.raised_by)),
+        (_("Anmält"), format_date(case.raised_on)),
     ]
     if case.presenter is not None:
-        fields.append(("Föredragande", person_label(case.presenter)))
+        fields.append((_("Föredragande"), person_label(case.presenter)))
     if case.wished_meeting is not None and case.wished_meeting_id != case.meeting_id:
-        fields.append(("Önskat möte", meeting_label(case.wished_meeting)))
+        fields.append((_("Önskat möte"), meeting_label(case.wished_meeting)))
     if case.meeting is not None:
         label = meeting_label(case.meeting)
         if case.late_addition:
-            label += " (tillkommande ärende)"
+            label += _(" (tillkommande ärende)")
         fields.append(("Dagordning", label))
     if case.description:
         fields.append(("Beskrivning", case.description))
     if case.proposal:
-        fields.append(("Förslag till beslut", case.proposal))
+        fields.append((_("Förslag till beslut"), case.proposal))
     for a in case.attachments:
         fields.append(("Bilaga", f"{a.title} {a.url}" if a.title else a.url))
     if case.returned_reason and case.status in ("under_beredning", "aterremitterat"):
-        fields.append(("Skäl", case.returned_reason))
+        fields.append((_("Skäl"), case.returned_reason))
     return fields
 
 
@@ -444,7 +466,7 @@ def _raise_forum(ctx: Context, named: str | None, wished: str | None) -> Forum:
         for forum in all_forums:
             if wanted in {normalise(forum.key), normalise(forum.short or ""), normalise(forum.name)}:
                 return forum
-        raise UserError(f"Det finns inget forum som heter '{named}'. Forumen är: {listing}.")
+        raise UserError(_("Det finns inget forum som heter '{named}'. Forumen är: {listing}.", named=named, listing=listing))
     mine = queries.forums_of(ctx.session, ctx.person)
     if len(mine) > 1 and wished and (ctx.forum is None or ctx.forum not in mine):
         return meeting_for_phrase(ctx, mine, wished).forum
@@ -454,30 +476,32 @@ def _raise_forum(ctx: Context, named: str | None, wished: str | None) -> Forum:
         return ctx.forum
     if len(all_forums) == 1:
         return all_forums[0]
-    raise UserError(f"Ange vilket forum ärendet gäller med '; forum: ID' sist i kommandot. Forumen är: {listing}.")
+    raise UserError(_("Ange vilket forum ärendet gäller med '; forum: ID' sist i kommandot. Forumen "
+                      "är: {listing}.",
+                      listing=listing))
 
 
 def raise_form(ctx: Context) -> Reply:
     """/anmäl ärende without text: Slack and Teams open a form; the terminal shows how to write it."""
     forums = queries.forums_of(ctx.session, ctx.person)
     return Reply(
-        title="Anmäl ett ärende",
+        title=_("Anmäl ett ärende"),
         lines=[
-            "Skriv ärendet på en rad, med de tillägg du behöver, till exempel:",
-            "/anmäl ärende Gemensam vägledning för familjecentraler; syfte: beslut; möte: 25 september; "
-            "föredragande: @johan.sjo; bilaga: https://example.se/underlag.pdf",
+            _("Skriv ärendet på en rad, med de tillägg du behöver, till exempel:"),
+            _("/anmäl ärende Gemensam vägledning för familjecentraler; syfte: beslut; möte: 25 "
+              "september; föredragande: @johan.sjo; bilaga: https://example.se/underlag.pdf"),
         ],
         fields=[
-            ("TITEL", "vad ärendet gäller (krävs)"),
+            ("TITEL", _("vad ärendet gäller (krävs)")),
             ("syfte", "information, diskussion eller beslut (annars information)"),
-            ("möte", "det möte du vill att ärendet tas upp på, till exempel '25 september'"),
-            ("föredragande", "den som föredrar ärendet, som @handle"),
-            ("beskrivning", "bakgrund och vad ärendet gäller; texten under punkten på dagordningen"),
-            ("bilaga", "en webbadress till underlaget; flera skiljs med mellanslag"),
-            ("förslag", "förslag till beslut, om syftet är beslut"),
-            ("forum", "forumets id, om du sitter i flera forum"),
+            ("möte", _("det möte du vill att ärendet tas upp på, till exempel '25 september'")),
+            ("föredragande", _("den som är föredragande för ärendet, som @användarnamn")),
+            ("beskrivning", _("bakgrund och vad ärendet gäller; texten under punkten på dagordningen")),
+            ("bilaga", _("en webbadress till underlaget; flera skiljs med mellanslag")),
+            ("förslag", _("förslag till beslut, om syftet är beslut")),
+            ("forum", _("forumets id, om du sitter i flera forum")),
         ],
-        context=["Samordnaren får ärendet direkt och tar upp det på beredningen."],
+        context=[_("Samordnaren får ärendet direkt och tar upp det på beredningen.")],
         form="case",
         form_values={
             "forum": forums[0].key if len(forums) == 1 else "",
@@ -494,7 +518,7 @@ def raise_form(ctx: Context) -> Reply:
     "raise case",
     "new case",
     usage=RAISE_USAGE + " [; förslag: …] [; forum: ID]",
-    help="anmäl (aktualisera) ett ärende; samordnaren får det direkt",
+    help=_("anmäl (aktualisera) ett ärende; samordnaren får det direkt"),
     order=20,
 )
 def raise_case(ctx: Context, args: str) -> Reply:
@@ -503,8 +527,9 @@ def raise_case(ctx: Context, args: str) -> Reply:
     head, options = read_options(args, RAISE_KEYS, usage=RAISE_USAGE)
     title = " ".join(head.split())
     if not title:
-        raise UserError(f"Ärendet behöver en titel som säger vad det gäller. Skriv: {RAISE_USAGE}.")
-    limits.title(title, what="Ärendets titel")
+        raise UserError(_("Ärendet behöver en titel som säger vad det gäller. Skriv: {RAISE_USAGE}.",
+                          RAISE_USAGE=RAISE_USAGE))
+    limits.title(title, what=_("Ärendets titel"))
     _check_texts(options)
     forum = _raise_forum(ctx, options.get("forum"), options.get("möte"))
     purpose = read_purpose(options["syfte"]) if options.get("syfte") else "information"
@@ -514,8 +539,9 @@ def raise_case(ctx: Context, args: str) -> Reply:
         wished = meeting_for_phrase(ctx, [forum], options["möte"])
         if meeting_is_over(ctx, wished):
             raise UserError(
-                f"{genitive(forum)} möte {format_date(wished.starts_at)} har redan varit. "
-                f"{upcoming_list(ctx, [forum])} Skriv 'möte: DATUM' för ett av dem."
+                _("{forum} möte {starts_at} har redan varit. {ctx} Skriv 'möte: DATUM' för ett av "
+                  "dem.",
+                  forum=genitive(forum), starts_at=format_date(wished.starts_at), ctx=upcoming_list(ctx, [forum]))
             )
     attachments = limits.attachments(read_attachments(options["bilaga"])) if options.get("bilaga") else []
 
@@ -535,9 +561,9 @@ def raise_case(ctx: Context, args: str) -> Reply:
     )
     for url, atitle in attachments:
         case.attachments.append(Attachment(url=url, title=atitle))
-    detail = f"Aktualiserat av {ctx.person.name} för {PURPOSE_NAMES[purpose].lower()}"
+    detail = _("Aktualiserat av {name} för {lower}", name=ctx.person.name, lower=PURPOSE_NAMES[purpose].lower())
     if wished:
-        detail += f", önskat möte {format_date(wished.starts_at)}"
+        detail += _(", önskat möte {starts_at}", starts_at=format_date(wished.starts_at))
     add_event(ctx, case, "aktualiserat", detail + ".")
     ctx.session.flush()
     ctx.session.refresh(case)
@@ -545,31 +571,33 @@ def raise_case(ctx: Context, args: str) -> Reply:
               wished_meeting=wished.starts_at if wished else None)
 
     notice = Reply(
-        title=f"Nytt ärende {case.number} till {forum_label(forum)}",
-        lines=[f"{ctx.person.name} har anmält ärende {case_title(case)}."],
+        title=_("Nytt ärende {number} till {forum}", number=case.number, forum=forum_label(forum)),
+        lines=[_("{name} har anmält ärende {case}.", name=ctx.person.name, case=case_title(case))],
         fields=case_fields(ctx, case),
         actions=[
-            Action("Lägg på dagordningen", f"beredning {case.number} dagordning", style="primary"),
-            Action("Åter för beredning", f"beredning {case.number} åter"),
+            Action(_("Lägg på dagordningen"), f"beredning {case.number} dagordning", style="primary"),
+            Action(_("Åter för beredning"), f"beredning {case.number} åter"),
         ],
-        context=[f"Ta upp det på beredningen; /ärende {case.number} visar det."],
+        context=[_("Ta upp det på beredningen; /ärende {number} visar det.", number=case.number)],
     )
     told = [p.name for p in coordinators_of(ctx, forum) if tell(ctx, p, notice, kind="case_raised", key=f"c{case.id}")]
 
-    lines = [f"Ärende {case.number} är anmält till {forum_label(forum)}: {title}."]
+    lines = [_("Ärende {number} är anmält till {forum}: {title}.",
+               number=case.number, forum=forum_label(forum), title=title)]
     if wished:
         deadlines = forum_deadlines(forum, meeting_day(wished))
-        lines.append(f"Du önskar att det tas upp på mötet {meeting_label(wished)}.")
+        lines.append(_("Du önskar att det tas upp på mötet {wished}.", wished=meeting_label(wished)))
         if deadlines.agenda and deadlines.agenda < ctx.today:
             lines.append(
-                f"Dagordningen skulle vara klar {format_date(deadlines.agenda)}; ärendet kan komma med som "
-                "tillkommande ärende om samordnaren tar med det."
+                _("Dagordningen skulle vara klar {agenda}; ärendet kan komma med som tillkommande "
+                  "ärende om samordnaren tar med det.",
+                  agenda=format_date(deadlines.agenda))
             )
         elif deadlines.preparation and deadlines.preparation >= ctx.today:
-            lines.append(f"Beredningen inför mötet är {format_date(deadlines.preparation)}.")
-    context = [f"{', '.join(told)} har fått ärendet." if told else "Du är själv samordnare för forumet."]
-    context.append(f"/ärende {case.number} visar hur det går för ärendet.")
-    return Reply(title=f"Ärende {case.number} anmält", lines=lines, fields=case_fields(ctx, case), context=context)
+            lines.append(_("Beredningen inför mötet är {preparation}.", preparation=format_date(deadlines.preparation)))
+    context = [_("{told} har fått ärendet.", told=', '.join(told)) if told else _("Du är själv samordnare för forumet.")]
+    context.append(_("/ärende {number} visar hur det går för ärendet.", number=case.number))
+    return Reply(title=_("Ärende {number} anmält", number=case.number), lines=lines, fields=case_fields(ctx, case), context=context)
 
 
 # ------------------------------------------------------------------------------------ /ärenden
@@ -590,18 +618,18 @@ def overview_forums(ctx: Context, named: Forum | None, *, doing: str) -> list[Fo
 
 
 def _case_line(c: Case, follow: dict[int, list], untreated: set[int] = frozenset()) -> str:  # type: ignore[assignment]
-    parts = [f"{c.number} {c.title}", f"anmält av {person_label(c.raised_by)}",
+    parts = [f"{c.number} {c.title}", _("anmält av {raised_by}", raised_by=person_label(c.raised_by)),
              PURPOSE_NAMES.get(c.purpose, c.purpose).lower()]
     if c.meeting is not None and c.id in untreated:
         parts.append(f"ej behandlat {format_date(c.meeting.starts_at)}")
     elif c.meeting is not None:
-        parts.append(f"möte {format_date(c.meeting.starts_at)}" + (" (tillkommande)" if c.late_addition else ""))
+        parts.append(_("möte {starts_at}", starts_at=format_date(c.meeting.starts_at)) + (" (tillkommande)" if c.late_addition else ""))
     elif c.wished_meeting is not None:
-        parts.append(f"önskat möte {format_date(c.wished_meeting.starts_at)}")
+        parts.append(_("önskat möte {starts_at}", starts_at=format_date(c.wished_meeting.starts_at)))
     for f in follow.get(c.id, []):
-        parts.append(f"återkoppling {format_date(f.due)} ({f.responsible.name})")
+        parts.append(_("återkoppling {due} ({name})", due=format_date(f.due), name=f.responsible.name))
     if c.returned_reason and c.status in ("under_beredning", "aterremitterat"):
-        parts.append(f"skäl: {c.returned_reason}")
+        parts.append(_("skäl: {returned_reason}", returned_reason=c.returned_reason))
     return " – ".join(parts)
 
 
@@ -612,27 +640,29 @@ def _case_line(c: Case, follow: dict[int, list], untreated: set[int] = frozenset
     "arendelista",
     "cases",
     usage="/ärenden [aktualiserade | beredning | dagordning | behandlade | återremitterade | avslutade | alla]",
-    help="ärendelistan: status, möte, återkopplingsdatum och ansvarig, grupperad efter status",
+    help=_("ärendelistan: status, möte, återkopplingsdatum och ansvarig, grupperad efter status"),
     who="samordnare, sekreterare, ordförande, vice ordförande",
     order=21,
 )
 def list_cases(ctx: Context, args: str) -> Reply:
     named, rest = pop_forum_option(ctx, args)
-    forums = overview_forums(ctx, named, doing="se hela ärendelistan")
+    forums = overview_forums(ctx, named, doing=_("se hela ärendelistan"))
     word = normalise(rest)
     if word in ("", "oppna", "pagaende"):
         statuses = [s for s in STATUS_NAMES if s != "avslutat"]
-        scope = "öppna"
+        scope = _("öppna")
     elif word == "alla":
         statuses = list(STATUS_NAMES)
-        scope = "alla, även avslutade"
+        scope = _("alla, även avslutade")
     elif word in STATUS_WORDS:
         statuses = [STATUS_WORDS[word]]
         scope = STATUS_NAMES[statuses[0]]
     else:
         raise UserError(
-            f"Jag känner inte igen statusen '{rest}'. Skriv /ärenden, eller /ärenden följt av aktualiserade, "
-            "beredning, dagordning, behandlade, återremitterade, avslutade eller alla."
+            _("Jag känner inte igen statusen '{rest}'. Skriv /ärenden, eller /ärenden följt av "
+              "aktualiserade, beredning, dagordning, behandlade, återremitterade, avslutade "
+              "eller alla.",
+              rest=rest)
         )
     found = store.cases_of(ctx.session, forums, statuses)
     follow = store.open_follow_ups(ctx.session, found)
@@ -643,7 +673,7 @@ def list_cases(ctx: Context, args: str) -> Reply:
     untreated = undecided_on_meeting(ctx.session, held)
     names = ", ".join(forum_label(f) for f in forums)
     if not found:
-        return Reply(title=f"Ärendelista – {names}", lines=[f"Inga ärenden ({scope})."])
+        return Reply(title=_("Ärendelista – {names}", names=names), lines=[_("Inga ärenden ({scope}).", scope=scope)])
     sections = []
     for forum in forums:
         for status in statuses:
@@ -655,10 +685,10 @@ def list_cases(ctx: Context, args: str) -> Reply:
                 heading = f"{forum_label(forum)}: {heading}"
             sections.append(Section(heading=heading, lines=[_case_line(c, follow, untreated) for c in group]))
     return Reply(
-        title=f"Ärendelista – {names}",
+        title=_("Ärendelista – {names}", names=names),
         sections=sections,
-        context=[f"{len(found)} {'ärende' if len(found) == 1 else 'ärenden'} ({scope}). "
-                 "/ärende NR visar ett ärende med hela historiken."],
+        context=[ngettext("{n} ärende ({scope}).", "{n} ärenden ({scope}).", len(found), scope=scope)
+                 + " " + _("/ärende NR visar ett ärende med hela historiken.")],
     )
 
 
@@ -667,8 +697,9 @@ def list_cases(ctx: Context, args: str) -> Reply:
 
 def not_yours(number: str) -> str:
     """The refusal for a case in a forum the asker has no part in: it names nothing of that forum."""
-    return (f"Ärende {number} är inte ditt: det hör inte till något av dina forum, och du har inte anmält det. "
-            "/ärenden visar ärendena i dina forum.")
+    return (_("Ärende {number} är inte ditt: det hör inte till något av dina forum, och du har "
+              "inte anmält det. /ärenden visar ärendena i dina forum.",
+              number=number))
 
 
 def may_view(ctx: Context, case: Case) -> bool:
@@ -695,10 +726,10 @@ def agenda_history(ctx: Context, case: Case) -> list[str]:
         if item.id in decided:
             outcome = "beslut"
         elif item.meeting.starts_at > ctx.now:
-            outcome = "kommande möte"
+            outcome = _("kommande möte")
         else:
-            outcome = "inget beslut"
-        late = " (tillkommande ärende)" if item.late_addition else ""
+            outcome = _("inget beslut")
+        late = _(" (tillkommande ärende)") if item.late_addition else ""
         lines.append(f"{format_date(item.meeting.starts_at)}: punkt {item.label}{late}, {outcome}")
     return lines
 
@@ -714,7 +745,7 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
         sections.append(Section(heading="Beslut", lines=dl))
     follow = store.follow_ups_of_case(ctx.session, case)
     if follow:
-        sections.append(Section(heading="Återkoppling", lines=[
+        sections.append(Section(heading=_("Återkoppling"), lines=[
             f"{format_date(f.due)}: {person_label(f.responsible)}"
             + (f" – klar {format_date(f.done_at)}" if f.done_at else "")
             for f in follow
@@ -731,17 +762,17 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
         sections.append(Section(heading="Dagordningar", lines=placed))
     history = []
     for ev in case.events:
-        who = ev.actor.name if ev.actor is not None else "kansli"
+        who = ev.actor.name if ev.actor is not None else "Kansli"
         history.append(f"{format_datetime(ev.at)} – {who}: {ev.detail or ev.kind}")
-    sections.append(Section(heading="Historik", lines=history or ["Ingen historik ännu."]))
+    sections.append(Section(heading="Historik", lines=history or [_("Ingen historik ännu.")]))
     actions: list[Action] = []
     if case.status != "avslutat" and has_role(ctx, case.forum, PREPARERS):
         if case.status in ("aktualiserat", "under_beredning", "aterremitterat"):
-            actions.append(Action("Lägg på dagordningen", f"beredning {case.number} dagordning", style="primary"))
-            actions.append(Action("Åter för beredning", f"beredning {case.number} åter"))
-        actions.append(Action("Avsluta ärendet", f"avsluta {case.number}", style="danger"))
+            actions.append(Action(_("Lägg på dagordningen"), f"beredning {case.number} dagordning", style="primary"))
+            actions.append(Action(_("Åter för beredning"), f"beredning {case.number} åter"))
+        actions.append(Action(_("Avsluta ärendet"), f"avsluta {case.number}", style="danger"))
     return Reply(
-        title=title or f"Ärende {case_title(case)}",
+        title=title or _("Ärende {case}", case=case_title(case)),
         lines=list(lines),
         fields=case_fields(ctx, case),
         sections=sections,
@@ -754,7 +785,7 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
     "arende",
     "case",
     usage="/ärende NR [avsluta | ändra; titel: …]",
-    help="ett ärende med beslut, återkoppling, uppdrag och hela historiken",
+    help=_("ett ärende med beslut, återkoppling, uppdrag och hela historiken"),
     order=22,
 )
 def show_case(ctx: Context, args: str) -> Reply:
@@ -769,7 +800,9 @@ def show_case(ctx: Context, args: str) -> Reply:
 
         return edit_case(ctx, case, rest)
     if word:
-        raise UserError(f"Jag förstår inte '{rest}'. Skriv /ärende {case.number} eller /ärende {case.number} avsluta.")
+        raise UserError(_("Jag förstår inte '{rest}'. Skriv /ärende {number} eller /ärende {number} "
+                          "avsluta.",
+                          rest=rest, number=case.number))
     if not may_view(ctx, case):
         raise UserError(not_yours(case.number))
     return case_reply(ctx, case)
@@ -788,13 +821,14 @@ AGENDA_KEYS = {
 
 def _reason_prompt(case: Case) -> UserError:
     message = (
-        f"Skriv varför ärende {case.number} går åter för beredning, så att den som anmält det får veta: "
-        f"/beredning {case.number} åter ORSAK, till exempel '/beredning {case.number} åter underlaget behöver "
-        "förankras hos huvudmännen'."
+        _("Skriv varför ärende {number} går åter för beredning, så att den som anmält det "
+          "får veta: /beredning {number} åter SKÄL, till exempel '/beredning {number} åter "
+          "underlaget behöver förankras hos huvudmännen'.",
+          number=case.number)
     )
     return UserError(message, reply=Reply(
         lines=[message], ok=False, form="reason",
-        form_values={"command": f"beredning {case.number} åter", "label": "Orsak"},
+        form_values={"command": _("beredning {number} åter", number=case.number), "label": _("Skäl")},
     ))
 
 
@@ -808,12 +842,14 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         if meeting is None or meeting.cancelled or meeting_is_over(ctx, meeting):
             meeting = next_meeting(ctx, forum)
         if meeting is None:
-            raise UserError(f"{forum_label(forum)} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                            "nätverksfilen.")
+            raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
+                              "nätverksfilen.",
+                              forum=forum_label(forum)))
     if meeting_is_over(ctx, meeting):
         raise UserError(
-            f"Mötet {format_date(meeting.starts_at)} har redan varit. {upcoming_list(ctx, [forum])} "
-            f"Skriv /beredning {case.number} dagordning DATUM."
+            _("Mötet {starts_at} har redan varit. {ctx} Skriv /beredning {number} dagordning "
+              "DATUM.",
+              starts_at=format_date(meeting.starts_at), ctx=upcoming_list(ctx, [forum]), number=case.number)
         )
     changes = []
     if options.get("föredragande"):
@@ -821,7 +857,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         if presenter.id != case.presenter_id:
             case.presenter_id = presenter.id
             case.presenter = presenter
-            changes.append(f"föredragande {presenter.name}")
+            changes.append(_("föredragande {name}", name=presenter.name))
     if options.get("syfte"):
         purpose = read_purpose(options["syfte"])
         if purpose != case.purpose:
@@ -830,7 +866,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
     _check_texts(options)
     if options.get("förslag"):
         case.proposal = options["förslag"]
-        changes.append("förslag till beslut")
+        changes.append(_("förslag till beslut"))
     if options.get("bilaga"):
         for url, atitle in limits.attachments(read_attachments(options["bilaga"]), already=len(case.attachments)):
             case.attachments.append(Attachment(url=url, title=atitle))
@@ -866,36 +902,40 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         case.agenda_order = item.number
         case.late_addition = late
         case.returned_reason = None
-        detail = f"Lagt på dagordningen för {genitive(forum)} möte {format_date(meeting.starts_at)} som punkt {item.label}"
+        detail = _("Lagt på dagordningen för {forum} möte {starts_at} som punkt {label}",
+                   forum=genitive(forum), starts_at=format_date(meeting.starts_at), label=item.label)
         if moved_from is not None:
-            detail += f" (flyttat från mötet {format_date(moved_from.starts_at)})"
+            detail += _(" (flyttat från mötet {starts_at})", starts_at=format_date(moved_from.starts_at))
         if late:
-            detail += " som tillkommande ärende"
+            detail += _(" som tillkommande ärende")
         if changes:
             detail += "; " + ", ".join(changes)
         add_event(ctx, case, "pa_dagordning", detail + ".")
     if already and changes:
-        add_event(ctx, case, "beredning", "Ändrat vid beredning: " + ", ".join(changes) + ".")
+        add_event(ctx, case, "beredning", _("Ändrat vid beredning: ") + ", ".join(changes) + ".")
     ctx.session.flush()
     ctx.audit("case.agenda", "case", case.id, number=case.number, meeting=meeting.starts_at,
               late_addition=case.late_addition, changes=changes or None)
 
     item = agenda_position(ctx, case)
-    where = f"mötet {meeting_label(meeting)}"
+    where = _("mötet {meeting}", meeting=meeting_label(meeting))
     if already:
-        lines = [f"Ärende {case_title(case)} står redan på dagordningen för {where} (punkt {item})."]
+        lines = [_("Ärende {case} står redan på dagordningen för {where} (punkt {item}).",
+                   case=case_title(case), where=where, item=item)]
         if changes:
-            lines.append("Ändrat: " + ", ".join(changes) + ".")
+            lines.append(_("Ändrat: ") + ", ".join(changes) + ".")
     else:
-        lines = [f"Ärende {case_title(case)} står nu på dagordningen för {where} som punkt {item}."]
+        lines = [_("Ärende {case} står nu på dagordningen för {where} som punkt {item}.",
+                   case=case_title(case), where=where, item=item)]
         if changes:
-            lines.append("Ändrat: " + ", ".join(changes) + ".")
+            lines.append(_("Ändrat: ") + ", ".join(changes) + ".")
     actions = []
     date_word = format_date(meeting.starts_at)
     if late:
         lines.append(
-            f"Dagordningen publicerades redan {format_date(meeting.agenda_published_at)}, så ärendet visas som "
-            "tillkommande ärende. Publicera dagordningen igen så att forumet ser det."
+            _("Dagordningen publicerades redan {agenda_published_at}, så ärendet visas som "
+              "tillkommande ärende. Publicera dagordningen igen så att forumet ser det.",
+              agenda_published_at=format_date(meeting.agenda_published_at))
         )
         actions.append(Action("Publicera dagordningen igen",
                               f"publicera dagordning {meeting_day(meeting).isoformat()}; forum: {forum.key}",
@@ -903,39 +943,42 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
     else:
         deadline = forum_deadlines(forum, meeting_day(meeting)).agenda
         if deadline is not None and deadline < ctx.today:
-            lines.append(f"Sista dag för dagordningen var {format_date(deadline)}; publicera den så snart du kan.")
+            lines.append(_("Sista dag för dagordningen var {deadline}; publicera den så snart du kan.",
+                           deadline=format_date(deadline)))
         elif deadline is not None:
             lines.append(f"Dagordningen ska publiceras senast {format_date(deadline)}.")
     if not already:
         notice = Reply(
-            title=f"Ärende {case.number} är på dagordningen",
-            lines=[f"Ärende {case_title(case)} tas upp på {genitive(forum)} möte {meeting_label(meeting)}"
-                   + (" som tillkommande ärende." if late else ".")],
+            title=_("Ärende {number} är på dagordningen", number=case.number),
+            lines=[_("Ärende {case} tas upp på {forum} möte {meeting}",
+                     case=case_title(case), forum=genitive(forum), meeting=meeting_label(meeting))
+                   + (_(" som tillkommande ärende.") if late else ".")],
             fields=[("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose))]
-            + ([("Föredragande", person_label(case.presenter))] if case.presenter is not None else []),
+            + ([(_("Föredragande"), person_label(case.presenter))] if case.presenter is not None else []),
         )
         key = f"c{case.id}:m{meeting.id}:{ctx.now.isoformat()}"
         tell(ctx, case.raised_by, notice, kind="case_on_agenda", key=key)
         if case.presenter is not None and case.presenter_id != case.raised_by_id:
             presenter_notice = Reply(
-                title=f"Du föredrar ärende {case.number}",
-                lines=[f"Du är föredragande för ärende {case_title(case)} på {genitive(forum)} möte "
-                       f"{meeting_label(meeting)}."],
+                title=_("Du är föredragande för ärende {number}", number=case.number),
+                lines=[_("Du är föredragande för ärende {case} på {forum} möte {meeting}.",
+                         case=case_title(case), forum=genitive(forum), meeting=meeting_label(meeting))],
                 fields=notice.fields,
             )
             tell(ctx, case.presenter, presenter_notice, kind="case_presenter", key=key)
-    return Reply(title=f"Ärende {case.number} på dagordningen {date_word}", lines=lines,
+    return Reply(title=_("Ärende {number} på dagordningen {date_word}", number=case.number, date_word=date_word), lines=lines,
                  fields=case_fields(ctx, case), actions=actions)
 
 
 def send_back(ctx: Context, case: Case, reason: str) -> Reply:
-    reason = limits.text(" ".join(reason.split()), what="Orsaken")
+    reason = limits.text(" ".join(reason.split()), what=_("Skälet"))
     if not reason:
         raise _reason_prompt(case)
     if case.status == "behandlat":
         raise UserError(
-            f"Ärende {case_title(case)} är redan behandlat. Lägg det på ett nytt möte med "
-            f"/beredning {case.number} dagordning DATUM, eller avsluta det med /avsluta {case.number}."
+            _("Ärende {case} är redan behandlat. Lägg det på ett nytt möte med /beredning "
+              "{number} dagordning DATUM, eller avsluta det med /avsluta {number}.",
+              case=case_title(case), number=case.number)
         )
     from handlers.agenda import case_item_on, remove_item
 
@@ -954,33 +997,34 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
     case.meeting = None
     case.agenda_order = None
     case.late_addition = False
-    detail = f"Åter för beredning: {reason}"
+    detail = _("Åter för beredning: {reason}", reason=reason)
     if was_on is not None:
-        detail += f" (togs bort från dagordningen för mötet {format_date(was_on.starts_at)})"
+        detail += _(" (togs bort från dagordningen för mötet {starts_at})", starts_at=format_date(was_on.starts_at))
     add_event(ctx, case, "ater_for_beredning", detail + ".")
     ctx.session.flush()
     ctx.audit("case.return", "case", case.id, number=case.number, reason=reason,
               removed_from=was_on.starts_at if was_on else None)
     notice = Reply(
-        title=f"Ärende {case.number} går åter för beredning",
+        title=_("Ärende {number} går åter för beredning", number=case.number),
         lines=[
-            f"Ditt ärende {case_title(case)} i {forum_label(case.forum)} går åter för vidare beredning.",
-            f"Orsak: {reason}",
-            f"Hör av dig till {ctx.person.name} om du har frågor.",
+            _("Ditt ärende {case} i {forum} går åter för vidare beredning.",
+              case=case_title(case), forum=forum_label(case.forum)),
+            _("Skäl: {reason}", reason=reason),
+            _("Hör av dig till {name} om du har frågor.", name=ctx.person.name),
         ],
     )
     told = tell(ctx, case.raised_by, notice, kind="case_returned", key=f"c{case.id}:{ctx.now.isoformat()}")
-    lines = [f"Ärende {case_title(case)} går åter för beredning. Orsak: {reason}"]
+    lines = [_("Ärende {case} går åter för beredning. Skäl: {reason}", case=case_title(case), reason=reason)]
     if told:
-        lines.append(f"{case.raised_by.name} som anmälde ärendet har fått besked med orsaken.")
+        lines.append(_("{name} som anmälde ärendet har fått besked med skälet.", name=case.raised_by.name))
     actions = []
     if was_on is not None:
-        lines.append(f"Det togs bort från dagordningen för mötet {meeting_label(was_on)}.")
+        lines.append(_("Det togs bort från dagordningen för mötet {was_on}.", was_on=meeting_label(was_on)))
         if published:
-            lines.append("Dagordningen var redan publicerad; publicera den igen så att forumet ser ändringen.")
+            lines.append(_("Dagordningen var redan publicerad; publicera den igen så att forumet ser ändringen."))
             actions.append(Action("Publicera dagordningen igen",
                                   f"publicera dagordning {meeting_day(was_on).isoformat()}; forum: {case.forum.key}"))
-    return Reply(title=f"Ärende {case.number} åter för beredning", lines=lines, actions=actions)
+    return Reply(title=_("Ärende {number} åter för beredning", number=case.number), lines=lines, actions=actions)
 
 
 @command(
@@ -988,13 +1032,14 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
     "bered",
     "prepare",
     usage=BEREDNING_USAGE,
-    help="beredning: lägg ett ärende på ett mötes dagordning, eller skicka det åter med orsak till den som anmält det",
+    help=_("beredning: lägg ett ärende på ett mötes dagordning, eller skicka det åter med "
+           "skäl till den som anmält det"),
     who="samordnare",
     order=23,
 )
 def beredning(ctx: Context, args: str) -> Reply:
     case, rest = case_from_args(ctx, args, usage=BEREDNING_USAGE)
-    require_role(ctx, case.forum, PREPARERS, doing="bereda ärenden")
+    require_role(ctx, case.forum, PREPARERS, doing=_("bereda ärenden"))
     refuse_if_closed(case)
     m = re.match(r"^(\S+?)(?=[\s;:]|$)[\s:]*(.*)$", rest, re.DOTALL)
     word = normalise(m.group(1)) if m else ""
@@ -1008,8 +1053,10 @@ def beredning(ctx: Context, args: str) -> Reply:
 
         return take_off_agenda(ctx, case, tail)
     raise UserError(
-        f"Skriv vad beredningen beslutar om ärende {case.number}: /beredning {case.number} dagordning [DATUM] "
-        f"för att lägga det på ett möte, eller /beredning {case.number} åter ORSAK för att skicka det tillbaka."
+        _("Skriv vad beredningen beslutar om ärende {number}: /beredning {number} "
+          "dagordning [DATUM] för att lägga det på ett möte, eller /beredning {number} "
+          "åter SKÄL för att skicka det tillbaka.",
+          number=case.number)
     )
 
 
@@ -1050,7 +1097,8 @@ def store_version(ctx: Context, meeting: Meeting):  # type: ignore[no-untyped-de
     "publicera dagordningen",
     "publish agenda",
     usage="/publicera dagordning [DATUM] [; forum: ID]",
-    help="publicera dagordningen i forumets kanal (efter sista dagen går det också, men svaret säger hur sent)",
+    help=_("publicera dagordningen i forumets kanal (efter sista dagen går det också, men "
+           "svaret säger hur sent)"),
     who="samordnare",
     order=24,
 )
@@ -1075,14 +1123,15 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
         forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=PREPARERS)
         meeting = next_meeting(ctx, forum)
         if meeting is None:
-            raise UserError(f"{forum_label(forum)} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                            "nätverksfilen.")
+            raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
+                              "nätverksfilen.",
+                              forum=forum_label(forum)))
     forum = meeting.forum
     require_role(ctx, forum, PREPARERS, doing="publicera dagordningen")
     if meeting_is_over(ctx, meeting):
         raise UserError(
-            f"Mötet {format_date(meeting.starts_at)} har redan varit; dess dagordning kan inte publiceras nu. "
-            f"{upcoming_list(ctx, [forum])}"
+            _("Mötet {starts_at} har redan varit; dess dagordning kan inte publiceras nu. {ctx}",
+              starts_at=format_date(meeting.starts_at), ctx=upcoming_list(ctx, [forum]))
         )
     again = meeting.agenda_published_at is not None
     meeting.agenda_published_at = ctx.now
@@ -1091,8 +1140,8 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
     for case in items:
         if case.status == "pa_dagordning" and case.meeting_id == meeting.id:
             add_event(ctx, case, "dagordning_publicerad",
-                      f"Dagordningen för mötet {format_date(meeting.starts_at)} publicerades"
-                      + (f" på nytt (version {version.version})." if again else "."))
+                      _("Dagordningen för mötet {starts_at} publicerades", starts_at=format_date(meeting.starts_at))
+                      + (_(" på nytt (version {version}).", version=version.version) if again else "."))
     ctx.session.flush()
     agenda = agenda_reply(ctx.session, meeting, now=ctx.now)
     ctx.notify_forum(forum, agenda, kind="agenda", key=f"m{meeting.id}:{ctx.now.isoformat()}")
@@ -1101,25 +1150,28 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
     day = meeting_day(meeting)
     deadline = forum_deadlines(forum, day).agenda
     lines = [
-        f"Dagordningen för {genitive(forum)} möte {meeting_label(meeting)} är "
-        + (f"publicerad på nytt som version {version.version}" if again else "publicerad")
-        + f" i forumets kanal, med {len(items)} {'ärende' if len(items) == 1 else 'ärenden'}."
+        _("Dagordningen för {forum} möte {meeting} är ",
+          forum=genitive(forum), meeting=meeting_label(meeting))
+        + (_("publicerad på nytt som version {version}", version=version.version) if again else "publicerad")
+        + " " + ngettext("i forumets kanal, med {n} ärende.", "i forumets kanal, med {n} ärenden.", len(items))
     ]
     if again:
-        lines.append("Tidigare versioner finns kvar att läsa på mötets webbsida; ärenden som tillkommit sedan "
-                     "första publiceringen står under Tillkommande ärenden.")
+        lines.append(_("Tidigare versioner finns kvar att läsa på mötets webbsida; ärenden som "
+                       "tillkommit sedan första publiceringen står under Tillkommande ärenden."))
     late_days = 0
     if deadline is not None:
         if ctx.today > deadline:
             late_days = working_days_between(deadline, ctx.today)
             calendar_days = (ctx.today - deadline).days
             lines.append(
-                f"Den är sen: sista dag enligt arbetsordningen var {format_date(deadline)}, och den publiceras "
-                f"{late_days} {'arbetsdag' if late_days == 1 else 'arbetsdagar'} "
-                f"({format_days(calendar_days)}) för sent."
+                ngettext("Dagordningen är försenad: sista dag enligt arbetsordningen var {deadline}, och den "
+                         "publiceras {n} arbetsdag ({days}) för sent.",
+                         "Dagordningen är försenad: sista dag enligt arbetsordningen var {deadline}, och den "
+                         "publiceras {n} arbetsdagar ({days}) för sent.",
+                         late_days, deadline=format_date(deadline), days=format_days(calendar_days))
             )
         else:
-            lines.append(f"Sista dag enligt arbetsordningen är {format_date(deadline)}; den är i tid.")
+            lines.append(_("Sista dag enligt arbetsordningen är {deadline}; den är i tid.", deadline=format_date(deadline)))
     ctx.audit("agenda.publish", "meeting", meeting.id, forum=forum.key, meeting=meeting.starts_at,
               republished=again, version=version.version, cases=[c.number for c in items],
               late_working_days=late_days)
@@ -1135,7 +1187,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
 
 
 def close_case(ctx: Context, case: Case, note: str) -> Reply:
-    require_role(ctx, case.forum, RECORDERS, doing="avsluta ärenden")
+    require_role(ctx, case.forum, RECORDERS, doing=_("avsluta ärenden"))
     refuse_if_closed(case)
     note = " ".join(note.split())
     open_follow = store.open_follow_ups(ctx.session, [case]).get(case.id, [])
@@ -1143,27 +1195,28 @@ def close_case(ctx: Context, case: Case, note: str) -> Reply:
         f.done_at = ctx.now
     case.status = "avslutat"
     case.closed_at = ctx.now
-    detail = "Ärendet avslutades" + (f": {note}" if note else "")
+    detail = _("Ärendet avslutades") + (f": {note}" if note else "")
     if open_follow:
-        detail += f"; {len(open_follow)} öppen återkoppling stängdes"
+        detail += ngettext("; {n} öppen återkoppling stängdes", "; {n} öppna återkopplingar stängdes",
+                           len(open_follow))
     add_event(ctx, case, "avslutat", detail + ".")
     ctx.session.flush()
     ctx.audit("case.close", "case", case.id, number=case.number, note=note or None,
               follow_ups_closed=len(open_follow))
-    lines = [f"Ärende {case_title(case)} är avslutat {format_date(ctx.now)}."]
+    lines = [_("Ärende {case} är avslutat {now}.", case=case_title(case), now=format_date(ctx.now))]
     if open_follow:
-        lines.append("Öppen återkoppling stängdes: " + "; ".join(
+        lines.append(_("Öppen återkoppling stängdes: ") + "; ".join(
             f"{format_date(f.due)} ({f.responsible.name})" for f in open_follow) + ".")
     still = [a for a in store.assignments_of_case(ctx.session, case) if a.closed_at is None]
     if still:
-        lines.append("Uppdrag som fortfarande är öppna: " + "; ".join(
+        lines.append(_("Uppdrag som fortfarande är öppna: ") + "; ".join(
             f"uppdrag {a.id} ({a.assignee.name}, senast {format_date(a.due)})" for a in still)
-            + ". Stäng dem med /uppdrag klar ID när de är klara.")
-    notice = Reply(title=f"Ärende {case.number} är avslutat",
-                   lines=[f"Ditt ärende {case_title(case)} i {forum_label(case.forum)} är avslutat."]
+            + _(". Stäng dem med /uppdrag klar ID när de är klara."))
+    notice = Reply(title=_("Ärende {number} är avslutat", number=case.number),
+                   lines=[_("Ditt ärende {case} i {forum} är avslutat.", case=case_title(case), forum=forum_label(case.forum))]
                    + ([f"Notering: {note}"] if note else []))
     tell(ctx, case.raised_by, notice, kind="case_closed", key=f"c{case.id}")
-    return Reply(title=f"Ärende {case.number} avslutat", lines=lines)
+    return Reply(title=_("Ärende {number} avslutat", number=case.number), lines=lines)
 
 
 @command(
@@ -1172,7 +1225,7 @@ def close_case(ctx: Context, case: Case, note: str) -> Reply:
     "avsluta arende",
     "close case",
     usage="/avsluta NR [notering]",
-    help="avsluta ett ärende när det är klart (stänger dess öppna återkoppling)",
+    help=_("avsluta ett ärende när det är klart (stänger dess öppna återkoppling)"),
     who="samordnare, sekreterare",
     order=29,
 )

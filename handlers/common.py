@@ -11,6 +11,7 @@ from handlers.fmt import format_span
 from storage import queries
 from storage.models import Forum, Meeting, Person
 from handlers.registry import ROLE_NAMES, normalise  # noqa: F401 - ROLE_NAMES is used from here too
+from handlers.i18n import _, ngettext
 
 PURPOSE_NAMES = {"information": "Information", "diskussion": "Diskussion", "beslut": "Beslut"}
 
@@ -71,7 +72,8 @@ def pop_forum_option(ctx: Context, args: str) -> tuple[Forum | None, str]:
     forum = find_forum(ctx, m.group(1))
     if forum is None:
         names = ", ".join(forum_label(f) for f in queries.forums_of(ctx.session, ctx.person))
-        raise UserError(f"Du sitter inte i något forum som heter '{m.group(1).strip()}'. Dina forum: {names}.")
+        raise UserError(_("Du sitter inte i något forum som heter '{strip}'. Dina forum: {names}.",
+                          strip=m.group(1).strip(), names=names))
     rest = (args[: m.start()] + args[m.end():]).strip().strip(";").strip()
     return forum, rest
 
@@ -80,7 +82,7 @@ def my_forums(ctx: Context) -> list[Forum]:
     forums = queries.forums_of(ctx.session, ctx.person)
     if not forums:
         raise UserError(
-            "Du är inte med i något forum i kansli ännu. Be samordnaren lägga till dig i forumet."
+            _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig i forumet.")
         )
     return forums
 
@@ -106,7 +108,8 @@ def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str
     if len(forums) == 1:
         return forums[0]
     names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in forums)
-    raise UserError(f"Du sitter i flera forum: {names}. Lägg till '; forum: {forums[0].key}' sist i kommandot.")
+    raise UserError(_("Du sitter i flera forum: {names}. Lägg till '; forum: {key}' sist i kommandot.",
+                      names=names, key=forums[0].key))
 
 
 def require_role(ctx: Context, forum: Forum, roles: set[str], *, doing: str) -> None:
@@ -118,8 +121,9 @@ def require_role(ctx: Context, forum: Forum, roles: set[str], *, doing: str) -> 
         holders += [p.name for p in queries.people_with_role(ctx.session, forum, role, on=ctx.today)]
     names = sorted({ROLE_NAMES[r] for r in roles})
     role_names = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} eller {names[-1]}"
-    who = f" I {forum_label(forum)} är det {', '.join(sorted(set(holders)))}." if holders else ""
-    raise UserError(f"Bara {role_names} kan {doing}.{who} Be någon av dem, eller skriv /hjälp.")
+    who = _(" I {forum} är det {join}.", forum=forum_label(forum), join=', '.join(sorted(set(holders)))) if holders else ""
+    raise UserError(_("Bara {role_names} kan {doing}.{who} Be någon av dem, eller skriv /hjälp.",
+                      role_names=role_names, doing=doing, who=who))
 
 
 def person_arg(ctx: Context, text: str, *, field: str) -> Person:
@@ -129,7 +133,7 @@ def person_arg(ctx: Context, text: str, *, field: str) -> Person:
     raw = " ".join(text.split())
     handle = raw.lstrip("@").strip().lower()
     if not handle:
-        raise UserError(f"Ange {field} som @handle eller namn, till exempel @maria.lind.")
+        raise UserError(_("Ange {field} som @användarnamn eller namn, till exempel @maria.lind.", field=field))
     person = queries.person_by_handle(ctx.session, handle)
     if person is not None:
         return person
@@ -138,9 +142,11 @@ def person_arg(ctx: Context, text: str, *, field: str) -> Person:
         return found[0]
     if found:
         options = ", ".join(f"@{p.handle} ({person_label(p)})" for p in found)
-        raise UserError(f"Flera personer heter '{raw}': {options}. Skriv {field} som @handle.")
-    raise UserError(f"Jag hittar ingen person '{raw}'. Skriv {field} som @handle eller fullständigt namn, "
-                    "till exempel @maria.lind eller Maria Lind.")
+        raise UserError(_("Flera personer heter '{raw}': {options}. Skriv {field} som @användarnamn.",
+                          raw=raw, options=options, field=field))
+    raise UserError(_("Jag hittar ingen person '{raw}'. Skriv {field} som @användarnamn eller "
+                      "fullständigt namn, till exempel @maria.lind eller Maria Lind.",
+                      raw=raw, field=field))
 
 
 def people_named(ctx: Context, name: str) -> list[Person]:
@@ -207,3 +213,30 @@ def split_options(args: str) -> tuple[str, dict[str, str]]:
         else:
             options.setdefault("", part)
     return head, options
+
+
+def role_name(forum: Forum, role: str) -> str:
+    """The role as this forum names it: the coordinator's title where the forum has one
+    (`rules: coordinator_title: Chef för RSS`), else the glossary's word (docs/ordlista.md)."""
+    if role == "coordinator" and forum.coordinator_title:
+        return forum.coordinator_title
+    return ROLE_NAMES[role]
+
+
+def members_title(forum: Forum, count: int) -> str:
+    """'Representanter i LCHNV (5)', or the forum's own word (`rules: member_term: ledamot`)."""
+    label = forum_label(forum)
+    if forum.member_term == "ledamot":
+        return _("Ledamöter i {forum} ({n})", forum=label, n=count)
+    if forum.member_term == "deltagare":
+        return _("Deltagare i {forum} ({n})", forum=label, n=count)
+    return _("Representanter i {forum} ({n})", forum=label, n=count)
+
+
+def members_told(forum: Forum, count: int) -> str:
+    """'5 representanter har fått besked.' in the forum's own word for its members."""
+    if forum.member_term == "ledamot":
+        return ngettext("{n} ledamot har fått besked.", "{n} ledamöter har fått besked.", count)
+    if forum.member_term == "deltagare":
+        return ngettext("{n} deltagare har fått besked.", "{n} deltagare har fått besked.", count)
+    return ngettext("{n} representant har fått besked.", "{n} representanter har fått besked.", count)

@@ -24,19 +24,21 @@ from handlers.cases import (
 )
 from handlers.common import forum_label, meeting_label, person_arg, person_label, require_role
 from handlers.agenda import add_item, case_item_on
+from handlers.i18n import _
 from handlers.fmt import format_date, format_span
 from handlers.registry import command, normalise
 from storage.models import AgendaItem, Case, Decision, Meeting
 
-BESLUT_USAGE = ("/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss ORSAK  eller  "
-                "/beslut punkt N [DATUM] att …")
-ITEM_USAGE = "/beslut punkt N [DATUM] att … [; ansvarig: @x], till exempel /beslut punkt 2 att godkänna dagordningen"
+BESLUT_USAGE = (_("/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss SKÄL  "
+                  "eller  /beslut punkt N [DATUM] att …"))
+ITEM_USAGE = _("/beslut punkt N [DATUM] att … [; ansvarig: @x], till exempel /beslut punkt 2 "
+               "att godkänna dagordningen")
 REMIT_WORDS = ("aterremiss", "aterremittera", "aterremitteras", "aterremitterat")
 DECIDABLE = ("pa_dagordning", "behandlat")
 
 
 def _meeting_words(case: Case) -> str:
-    return f"{genitive(case.forum)} möte {meeting_label(case.meeting)}" if case.meeting else forum_label(case.forum)
+    return _("{forum} möte {meeting}", forum=genitive(case.forum), meeting=meeting_label(case.meeting)) if case.meeting else forum_label(case.forum)
 
 
 def _refuse_unless_on_agenda(ctx: Context, case: Case, doing: str) -> AgendaItem:
@@ -45,9 +47,10 @@ def _refuse_unless_on_agenda(ctx: Context, case: Case, doing: str) -> AgendaItem
     refuse_if_closed(case)
     if case.status not in DECIDABLE or case.meeting is None:
         raise UserError(
-            f"Ärende {case_title(case)} står inte på någon dagordning (det är {status_name(case)}), "
-            f"så det går inte att {doing}. Samordnaren lägger det på dagordningen med "
-            f"/beredning {case.number} dagordning."
+            _("Ärende {case} står inte på någon dagordning (det är {case2}), så det går inte "
+              "att {doing}. Samordnaren lägger det på dagordningen med /beredning {number} "
+              "dagordning.",
+              case=case_title(case), case2=status_name(case), doing=doing, number=case.number)
         )
     meeting = case.meeting
     refuse_unless_held(ctx, meeting, doing=doing, number=case.number)
@@ -59,17 +62,22 @@ def _refuse_unless_on_agenda(ctx: Context, case: Case, doing: str) -> AgendaItem
 
 def refuse_unless_held(ctx: Context, meeting: Meeting, *, doing: str, number: str = "NR") -> None:
     """Decisions are recorded from the meeting's start until its minutes are sent."""
-    span = f"{genitive(meeting.forum)} möte {format_span(meeting.starts_at, meeting.ends_at)}"
+    span = _("{forum} möte {starts_at}",
+             forum=genitive(meeting.forum), starts_at=format_span(meeting.starts_at, meeting.ends_at))
     if meeting.starts_at > ctx.now:
         raise UserError(
-            f"Det går inte att {doing} före mötet: {span} har inte börjat. Beslut förs in från mötets början "
-            f"tills minnesanteckningarna är skickade; skriv /beslut {number} att … under mötet."
+            _("Det går inte att {doing} före mötet: {span} har inte börjat. Beslut förs in "
+              "från mötets början tills minnesanteckningarna är skickade; skriv /beslut "
+              "{number} att … under mötet.",
+              doing=doing, span=span, number=number)
         )
     if meeting.minutes_sent_at is not None:
         raise UserError(
-            f"Det går inte att {doing} längre: minnesanteckningarna från {span} skickades "
-            f"{format_date(meeting.minutes_sent_at)} och ändras inte. Ta upp frågan på ett kommande möte "
-            f"(/beredning {number} dagordning DATUM), eller rätta under Föregående minnesanteckningar där."
+            _("Det går inte att {doing} längre: minnesanteckningarna från {span} skickades "
+              "{minutes_sent_at} och ändras inte. Ta upp frågan på ett kommande möte "
+              "(/beredning {number} dagordning DATUM), eller rätta under Föregående "
+              "minnesanteckningar där.",
+              doing=doing, span=span, minutes_sent_at=format_date(meeting.minutes_sent_at), number=number)
         )
 
 
@@ -87,8 +95,10 @@ def parse_decision(text: str) -> tuple[list[str], str | None]:
             continue
         if not normalise(segment).startswith("att "):
             raise UserError(
-                f"Varje beslut ska börja med 'att', som i minnesanteckningarna: '{segment}' gör inte det. "
-                f"Skriv till exempel /beslut 2020:8 att utse Ulf Björnfot till ordförande; ansvarig: @maria.lind."
+                _("Varje beslut ska börja med 'att', som i minnesanteckningarna: '{segment}' gör "
+                  "inte det. Skriv till exempel /beslut 2020:8 att utse Ulf Björnfot till "
+                  "ordförande; ansvarig: @maria.lind.",
+                  segment=segment)
             )
         lines.append(segment)
     if lines and lines[-1][-1] not in ".!?":
@@ -99,7 +109,8 @@ def parse_decision(text: str) -> tuple[list[str], str | None]:
 def record_decision(ctx: Context, case: Case, text: str, item: AgendaItem) -> Reply:
     lines, responsible_text = parse_decision(text)
     if not lines:
-        raise UserError(f"Skriv vad mötet beslutade om ärende {case.number}: {BESLUT_USAGE}.")
+        raise UserError(_("Skriv vad mötet beslutade om ärende {number}: {BESLUT_USAGE}.",
+                          number=case.number, BESLUT_USAGE=BESLUT_USAGE))
     responsible = person_arg(ctx, responsible_text, field="ansvarig") if responsible_text else None
     decision = Decision(
         case_id=case.id,
@@ -113,7 +124,7 @@ def record_decision(ctx: Context, case: Case, text: str, item: AgendaItem) -> Re
     ctx.session.add(decision)
     case.status = "behandlat"
     case.returned_reason = None
-    detail = f"Beslut vid mötet {format_date(case.meeting.starts_at)}: " + "; ".join(lines).rstrip(".") + "."
+    detail = _("Beslut vid mötet {starts_at}: ", starts_at=format_date(case.meeting.starts_at)) + "; ".join(lines).rstrip(".") + "."
     if responsible:
         detail += f" Ansvarig: {responsible.name}."
     add_event(ctx, case, "beslut", detail)
@@ -121,71 +132,76 @@ def record_decision(ctx: Context, case: Case, text: str, item: AgendaItem) -> Re
     ctx.audit("case.decision", "case", case.id, number=case.number, decision_id=decision.id, text=decision.text,
               responsible=responsible.handle if responsible else None, meeting=case.meeting.starts_at)
 
-    heading = f"{forum_label(case.forum)} beslutade i ärende {case_title(case)}:"
+    heading = _("{forum} beslutade i ärende {case}:", forum=forum_label(case.forum), case=case_title(case))
     if responsible is not None:
         tell(ctx, responsible, Reply(
-            title=f"Du är ansvarig för ett beslut i ärende {case.number}",
-            lines=[heading, *lines, f"Beslutet fattades på {_meeting_words(case)}."],
+            title=_("Du är ansvarig för ett beslut i ärende {number}", number=case.number),
+            lines=[heading, *lines, _("Beslutet fattades på {case}.", case=_meeting_words(case))],
         ), kind="decision_responsible", key=f"d{decision.id}")
     if case.raised_by is not None and case.raised_by_id != (responsible.id if responsible else None):
         tell(ctx, case.raised_by, Reply(
-            title=f"Ditt ärende {case.number} är behandlat",
+            title=_("Ditt ärende {number} är behandlat", number=case.number),
             lines=[heading, *lines] + ([f"Ansvarig: {person_label(responsible)}."] if responsible else []),
         ), kind="decision_sender", key=f"d{decision.id}")
-    reply_lines = [f"Beslutet är infört för {_meeting_words(case)}.", heading, *lines]
+    reply_lines = [_("Beslutet är infört för {case}.", case=_meeting_words(case)), heading, *lines]
     if responsible is not None:
         reply_lines.append(f"Ansvarig: {person_label(responsible)}"
-                           + (", som har fått besked." if responsible.id != ctx.person.id else "."))
+                           + (_(", som har fått besked.") if responsible.id != ctx.person.id else "."))
     return Reply(
-        title=f"Beslut i ärende {case.number}",
+        title=_("Beslut i ärende {number}", number=case.number),
         lines=reply_lines,
         context=[
-            f"Ska ärendet återkopplas? Skriv /återkoppling {case.number} DATUM @person. "
-            f"Uppdrag: /uppdrag ny @person TITEL; senast DATUM; ärende {case.number}."
+            _("Ska ärendet återkopplas? Skriv /återkoppling {number} DATUM @person. Uppdrag: "
+              "/uppdrag ny @person TITEL; senast DATUM; ärende {number}.",
+              number=case.number)
         ],
-        actions=[Action("Avsluta ärendet", f"avsluta {case.number}")],
+        actions=[Action(_("Avsluta ärendet"), f"avsluta {case.number}")],
     )
 
 
 def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
-    reason = limits.text(" ".join(reason.split()), what="Orsaken")
+    reason = limits.text(" ".join(reason.split()), what=_("Skälet"))
     if not reason:
         message = (
-            f"Skriv varför ärende {case.number} återremitteras, så att den som anmält det får veta: "
-            f"/beslut {case.number} återremiss ORSAK, till exempel 'ingen samsyn; underlaget ska kompletteras'."
+            _("Skriv varför ärende {number} återremitteras, så att den som anmält det får "
+              "veta: /beslut {number} återremiss SKÄL, till exempel ”underlaget ska "
+              "kompletteras”.",
+              number=case.number)
         )
         raise UserError(message, reply=Reply(lines=[message], ok=False, form="reason",
-                                             form_values={"command": f"beslut {case.number} återremiss",
-                                                          "label": "Orsak"}))
+                                             form_values={"command": _("beslut {number} återremiss", number=case.number),
+                                                          "label": _("Skäl")}))
     meeting = case.meeting
     decision = Decision(
         case_id=case.id,
         meeting_id=case.meeting_id,
         item_id=item.id,
-        text=f"att återremittera ärendet ({reason})",
+        text=_("att återremittera ärendet ({reason})", reason=reason),
         recorded_by_id=ctx.person.id,
         decided_at=ctx.now,
     )
     ctx.session.add(decision)
     case.status = "aterremitterat"
     case.returned_reason = reason
-    add_event(ctx, case, "aterremitterat", f"Återremitterat vid mötet {format_date(meeting.starts_at)}: {reason}.")
+    add_event(ctx, case, "aterremitterat", _("Återremitterat vid mötet {starts_at}: {reason}.",
+                                             starts_at=format_date(meeting.starts_at), reason=reason))
     ctx.session.flush()
     ctx.audit("case.remit", "case", case.id, number=case.number, reason=reason, meeting=meeting.starts_at)
     notice = Reply(
-        title=f"Ärende {case.number} återremitterades",
+        title=_("Ärende {number} återremitterades", number=case.number),
         lines=[
-            f"{forum_label(case.forum)} nådde inte samsyn om ditt ärende {case_title(case)} på mötet "
-            f"{meeting_label(meeting)}, och det går tillbaka till dig.",
-            f"Skäl: {reason}",
-            "Samordnaren kan lägga det på ett kommande möte när det är kompletterat.",
+            _("{forum} återremitterade ditt ärende {case} på mötet {meeting}, och det går tillbaka till dig.",
+              forum=forum_label(case.forum), case=case_title(case), meeting=meeting_label(meeting)),
+            _("Skäl: {reason}", reason=reason),
+            _("Samordnaren kan lägga det på ett kommande möte när det är kompletterat."),
         ],
     )
     told = tell(ctx, case.raised_by, notice, kind="case_remitted", key=f"c{case.id}:{ctx.now.isoformat()}")
-    lines = [f"Ärende {case_title(case)} återremitterades på mötet {meeting_label(meeting)}.", f"Skäl: {reason}"]
+    lines = [_("Ärende {case} återremitterades på mötet {meeting}.",
+               case=case_title(case), meeting=meeting_label(meeting)), _("Skäl: {reason}", reason=reason)]
     if told:
-        lines.append(f"{case.raised_by.name} som anmälde ärendet har fått besked.")
-    return Reply(title=f"Ärende {case.number} återremitterat", lines=lines)
+        lines.append(_("{name} som anmälde ärendet har fått besked.", name=case.raised_by.name))
+    return Reply(title=_("Ärende {number} återremitterat", number=case.number), lines=lines)
 
 
 def decide_on_item(ctx: Context, args: str) -> Reply:
@@ -198,7 +214,7 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     from storage import queries
 
     named, args = pop_forum_option(ctx, args)
-    label, _, rest = args.strip().partition(" ")
+    label, __, rest = args.strip().partition(" ")
     when, text = ctx.split(rest) if rest.strip() and not normalise(rest).startswith("att ") else (None, rest)
     mine = [named] if named else ([f for f in my_forums(ctx) if ctx.roles_in(f) & DECIDERS] or my_forums(ctx))
     if when is not None:
@@ -206,11 +222,12 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     else:  # the latest meeting that has started in the secretary's forums
         held = queries.meetings_before(ctx.session, mine, ctx.now, limit=1)
         if not held:
-            raise UserError(f"{forum_label(mine[0])} har inte haft något möte ännu. Skriv: {ITEM_USAGE}.")
+            raise UserError(_("{forum_label} har inte haft något möte ännu. Skriv: {ITEM_USAGE}.",
+                              forum_label=forum_label(mine[0]), ITEM_USAGE=ITEM_USAGE))
         meeting = held[0]
     forum = meeting.forum
-    require_role(ctx, forum, DECIDERS, doing="föra in beslut")
-    refuse_unless_held(ctx, meeting, doing="föra in beslut", number=f"punkt {label}")
+    require_role(ctx, forum, DECIDERS, doing=_("föra in beslut"))
+    refuse_unless_held(ctx, meeting, doing=_("föra in beslut"), number=f"punkt {label}")
     item = find_item(ctx, meeting, label, usage=ITEM_USAGE)
     if item.id is None:  # standing items not stored yet
         from handlers.agenda import ensure_items
@@ -221,7 +238,8 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
         return record_decision(ctx, item.case, text, item)
     lines, responsible_text = parse_decision(text)
     if not lines:
-        raise UserError(f"Skriv vad mötet beslutade under punkt {item.label}: {ITEM_USAGE}.")
+        raise UserError(_("Skriv vad mötet beslutade under punkt {label}: {ITEM_USAGE}.",
+                          label=item.label, ITEM_USAGE=ITEM_USAGE))
     responsible = person_arg(ctx, responsible_text, field="ansvarig") if responsible_text else None
     decision = Decision(case_id=None, meeting_id=meeting.id, item_id=item.id, text="\n".join(lines),
                         responsible_id=responsible.id if responsible else None, recorded_by_id=ctx.person.id,
@@ -231,8 +249,8 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     ctx.audit("item.decision", "meeting", meeting.id, item=item.label, decision_id=decision.id, text=decision.text)
     return Reply(
         title=f"Beslut under punkt {item.label}",
-        lines=[f"Beslutet är infört under punkt {item.label} {item.title} för {genitive(forum)} möte "
-               f"{meeting_label(meeting)}.", f"{forum_label(forum)} beslutade:", *lines],
+        lines=[_("Beslutet är infört under punkt {label} {title} för {forum} möte {meeting}.",
+                 label=item.label, title=item.title, forum=genitive(forum), meeting=meeting_label(meeting)), f"{forum_label(forum)} beslutade:", *lines],
     )
 
 
@@ -240,7 +258,7 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     "beslut",
     "decision",
     usage=BESLUT_USAGE,
-    help="för in mötets beslut ('att …'-satser) på ett ärende, eller återremiss med skäl",
+    help=_("för in mötets beslut ('att …'-satser) på ett ärende, eller återremiss med skäl"),
     who="sekreterare",
     order=30,
 )
@@ -248,12 +266,12 @@ def decide(ctx: Context, args: str) -> Reply:
     if normalise(args).startswith("punkt "):
         return decide_on_item(ctx, args.strip()[6:])
     case, rest = case_from_args(ctx, args, usage=BESLUT_USAGE)
-    require_role(ctx, case.forum, DECIDERS, doing="föra in beslut")
-    first, _, tail = rest.partition(" ")
+    require_role(ctx, case.forum, DECIDERS, doing=_("föra in beslut"))
+    first, __, tail = rest.partition(" ")
     if normalise(first).rstrip(":") in REMIT_WORDS:
-        item = _refuse_unless_on_agenda(ctx, case, "återremittera det")
+        item = _refuse_unless_on_agenda(ctx, case, _("återremittera det"))
         return remit(ctx, case, tail, item)
-    item = _refuse_unless_on_agenda(ctx, case, "föra in beslut")
+    item = _refuse_unless_on_agenda(ctx, case, _("föra in beslut"))
     return record_decision(ctx, case, rest, item)
 
 
@@ -262,13 +280,13 @@ def decide(ctx: Context, args: str) -> Reply:
     "aterremiss",
     "återremittera",
     "aterremittera",
-    usage="/återremiss NR ORSAK",
-    help="mötet nådde inte samsyn: ärendet går tillbaka till den som anmält det, med skälet",
+    usage="/återremiss NR SKÄL",
+    help=_("mötet återremitterar ärendet: det går tillbaka till den som anmält det, med skälet"),
     who="sekreterare",
     order=31,
 )
 def remit_command(ctx: Context, args: str) -> Reply:
-    case, rest = case_from_args(ctx, args, usage="/återremiss NR ORSAK")
-    require_role(ctx, case.forum, DECIDERS, doing="återremittera ärenden")
-    item = _refuse_unless_on_agenda(ctx, case, "återremittera det")
+    case, rest = case_from_args(ctx, args, usage="/återremiss NR SKÄL")
+    require_role(ctx, case.forum, DECIDERS, doing=_("återremittera ärenden"))
+    item = _refuse_unless_on_agenda(ctx, case, _("återremittera det"))
     return remit(ctx, case, rest, item)

@@ -1,12 +1,23 @@
-"""Swedish formatting of dates and times, used by every reply.
+"""Swedish formatting of dates and times, used by every reply, card, page, document and e-mail.
 
 Times are stored in UTC and shown in Europe/Stockholm. A reply that acted on a
 date repeats it in full ("fredag 28 februari 2020") so that a misread shows.
+
+Språkrådet's formats: "kl. 9.30" (no leading zero on the hour), "fredag 6 mars 2020, kl. 9.30–14.00"
+in fields, "fredag den 6 mars 2020" in sentences, ÅÅÅÅ-MM-DD in document headers, "för 3 dagar sedan".
+Dates, times and time spans go through Babel's Swedish locale; only the joins Babel has no pattern
+for (a time range, a week, a run of days) are kansli's own.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _babel_date
+from babel.dates import format_time as _babel_time
+from babel.dates import format_timedelta as _babel_timedelta
+
+from handlers.i18n import _, ngettext
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -25,33 +36,66 @@ def local(dt: datetime) -> datetime:
 
 
 def format_date(d: date | datetime) -> str:
-    """'fredag 28 februari 2020'."""
+    """'fredag 28 februari 2020' (for fields and headings)."""
     if isinstance(d, datetime):
         d = local(d).date()
-    return f"{WEEKDAYS[d.weekday()]} {d.day} {MONTHS[d.month - 1]} {d.year}"
+    return _babel_date(d, "EEEE d MMMM y", locale="sv")
+
+
+def format_date_in_sentence(d: date | datetime) -> str:
+    """'fredag den 28 februari 2020' (inside a sentence: 'Inget möte fredag den 28 februari 2020.')."""
+    if isinstance(d, datetime):
+        d = local(d).date()
+    return _babel_date(d, "EEEE 'den' d MMMM y", locale="sv")
+
+
+def format_iso_date(d: date | datetime) -> str:
+    """'2020-02-28' (ÅÅÅÅ-MM-DD, for document headers and file names)."""
+    if isinstance(d, datetime):
+        d = local(d).date()
+    return _babel_date(d, "yyyy-MM-dd", locale="sv")
+
+
+def _clock(t: time) -> str:
+    """'9.30', '14.00' (Språkrådet: no leading zero on the hour)."""
+    return _babel_time(t, "H.mm", locale="sv")
 
 
 def format_time(t: time | datetime) -> str:
-    """'kl. 09.30'."""
+    """'kl. 9.30'."""
     if isinstance(t, datetime):
         t = local(t).time()
-    return f"kl. {t.hour:02d}.{t.minute:02d}"
+    return f"kl. {_clock(t)}"
 
 
 def format_datetime(dt: datetime) -> str:
-    """'fredag 28 februari 2020 kl. 09.30' in Stockholm time."""
+    """'fredag 28 februari 2020 kl. 9.30' in Stockholm time."""
     return f"{format_date(dt)} {format_time(dt)}"
 
 
 def format_span(start: datetime, end: datetime | None) -> str:
-    """'fredag 6 mars 2020 kl. 09.30–14.00'; an end on another day is written in full
-    ('fredag 6 mars 2020 kl. 22.00 – lördag 7 mars 2020 kl. 02.00')."""
+    """'fredag 6 mars 2020, kl. 9.30–14.00' (a meeting's field); an end on another day is written
+    in full ('fredag 6 mars 2020, kl. 22.00 – lördag 7 mars 2020, kl. 2.00')."""
     if end is None:
-        return format_datetime(start)
+        return f"{format_date(start)}, {format_time(start)}"
     s, e = local(start), local(end)
     if e.date() != s.date():
-        return f"{format_datetime(start)} – {format_datetime(end)}"
-    return f"{format_datetime(start)}–{e.hour:02d}.{e.minute:02d}"
+        return f"{format_date(start)}, {format_time(start)} – {format_date(end)}, {format_time(end)}"
+    return f"{format_date(start)}, {format_time(start)}–{_clock(e.time())}"
+
+
+def format_ago(then: date | datetime, now: date | datetime) -> str:
+    """'för 3 dagar sedan', 'om 2 dagar' (whole days in Stockholm)."""
+    days = (_as_local_date(then) - _as_local_date(now)).days
+    if days == 0:
+        return "i dag"
+    return _babel_timedelta(timedelta(days=days), granularity="day", threshold=1000, add_direction=True,
+                            locale="sv")
+
+
+def quote(text: str) -> str:
+    """User text quoted the Swedish way: ”text”."""
+    return f"”{text}”"
 
 
 def _as_local_date(d: date | datetime) -> date:
@@ -63,14 +107,16 @@ def format_relative_date(d: date | datetime, today: date | datetime) -> str:
 
     Datetimes are taken as their day in Stockholm."""
     d, today = _as_local_date(d), _as_local_date(today)
-    words = {0: "i dag", 1: "i morgon", 2: "i övermorgon", -1: "i går", -2: "i förrgår"}
+    words = {0: _("i dag"), 1: _("i morgon"), 2: _("i övermorgon"), -1: _("i går"), -2: _("i förrgår")}
     word = words.get((d - today).days)
     return f"{word}, {format_date(d)}" if word else format_date(d)
 
 
 def format_days(n: int) -> str:
     """'1 dag', '3 dagar'."""
-    return f"{n} dag" if abs(n) == 1 else f"{n} dagar"
+    from handlers.i18n import _, ngettext
+
+    return ngettext("{n} dag", "{n} dagar", abs(n), n=n)
 
 
 def week_monday(d: date) -> date:
@@ -110,13 +156,13 @@ def format_date_range(start: date, end: date) -> str:
 
 
 def format_time_range(start: time | None, end: time | None) -> str:
-    """'kl. 09.00–12.00', 'från kl. 11.00', 'till kl. 10.30'."""
+    """'kl. 9.00–12.00', 'från kl. 11.00', 'till kl. 10.30'."""
     if start is not None and end is not None:
-        return f"{format_time(start)}–{end.hour:02d}.{end.minute:02d}"
+        return f"{format_time(start)}–{_clock(end)}"
     if start is not None:
-        return f"från {format_time(start)}"
+        return _("från {start}", start=format_time(start))
     if end is not None:
-        return f"till {format_time(end)}"
+        return _("till {end}", end=format_time(end))
     return ""
 
 
@@ -133,9 +179,9 @@ def format_when(value, today: date | None = None) -> str:
         start, end = value.start, value.end
         if isinstance(start, datetime) or isinstance(end, datetime):
             if start is None:
-                return f"{format_date(end)} till {format_time(end)}"
+                return _("{end} till {end2}", end=format_date(end), end2=format_time(end))
             if end is None:
-                return f"{format_date(start)} från {format_time(start)}"
+                return _("{start} från {start2}", start=format_date(start), start2=format_time(start))
             return format_span(start, end)
         return format_date_range(start, end)
     if isinstance(value, datetime):

@@ -25,8 +25,9 @@ from handlers.common import forum_label, person_arg, person_label, require_role,
 from handlers.fmt import format_date
 from handlers.registry import command, normalise
 from storage.models import Case, FollowUp
+from handlers.i18n import _
 
-USAGE = "/återkoppling NR DATUM @person  eller  /återkoppling NR klar [@person]"
+USAGE = _("/återkoppling NR DATUM @person  eller  /återkoppling NR klar [@person]")
 MENTION = re.compile(r"(?<!\S)@(\S*[^\s.,;:!?])")
 
 
@@ -48,24 +49,26 @@ def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
     if named_last is not None:
         mention, when = f"@{named_last[0].handle}", named_last[1]
     if mention is None:
-        raise UserError(f"Ange vem som ska återkoppla som @handle. Skriv: {USAGE}, till exempel "
-                        f"/återkoppling {case.number} 20 november @maria.lind.")
+        raise UserError(_("Ange vem som ska återkoppla som @användarnamn. Skriv: {USAGE}, till exempel "
+                          "/återkoppling {number} 20 november @maria.lind.",
+                          USAGE=USAGE, number=case.number))
     if not when:
-        raise UserError(f"Ange datumet för återkopplingen. Skriv: {USAGE}, till exempel "
-                        f"/återkoppling {case.number} 20 november {mention}.")
-    responsible = person_arg(ctx, mention, field="den som ska återkoppla")
-    due = read_day(ctx, when, what="datumet för återkopplingen")
+        raise UserError(_("Ange datumet för återkopplingen. Skriv: {USAGE}, till exempel /återkoppling "
+                          "{number} 20 november {mention}.",
+                          USAGE=USAGE, number=case.number, mention=mention))
+    responsible = person_arg(ctx, mention, field=_("den som ska återkoppla"))
+    due = read_day(ctx, when, what=_("datumet för återkopplingen"))
     if due < ctx.today:
-        raise UserError(f"{format_date(due)} har redan varit; ange ett datum framåt i tiden för återkopplingen.")
+        raise UserError(_("{due} har redan varit; ange ett datum framåt i tiden för återkopplingen.", due=format_date(due)))
     existing = next((f for f in _open_for(ctx, case) if f.responsible_id == responsible.id), None)
     if existing is not None:
         previous = existing.due
         existing.due = due
         follow = existing
-        detail = (f"Återkoppling från {responsible.name} flyttad från {format_date(previous)} "
-                  f"till {format_date(due)}.")
-        first = f"Återkopplingen i ärende {case_title(case)} är flyttad till {format_date(due)} " \
-                f"(var {format_date(previous)})."
+        detail = (_("Återkoppling från {name} flyttad från {previous} till {due}.",
+                    name=responsible.name, previous=format_date(previous), due=format_date(due)))
+        first = _("Återkopplingen i ärende {case} är flyttad till {due} (var {previous}).",
+                  case=case_title(case), due=format_date(due), previous=format_date(previous))
     else:
         from handlers.agenda import item_in_session
 
@@ -73,51 +76,54 @@ def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
         follow = FollowUp(case_id=case.id, item_id=item.id if item is not None else None, due=due,
                           responsible_id=responsible.id)
         ctx.session.add(follow)
-        detail = f"Återkoppling {format_date(due)}, ansvarig {responsible.name}."
-        first = f"Ärende {case_title(case)} ska återkopplas till {forum_label(case.forum)} senast {format_date(due)}."
+        detail = _("Återkoppling {due}, ansvarig {name}.", due=format_date(due), name=responsible.name)
+        first = _("Ärende {case} ska återkopplas till {forum} senast {due}.",
+                  case=case_title(case), forum=forum_label(case.forum), due=format_date(due))
     ctx.session.flush()
     add_event(ctx, case, "aterkoppling", detail)
     ctx.audit("follow_up.set", "follow_up", follow.id, case=case.number, due=due, responsible=responsible.handle)
     notice = Reply(
-        title=f"Återkoppling i ärende {case.number}",
+        title=_("Återkoppling i ärende {number}", number=case.number),
         lines=[
-            f"Du ansvarar för att återkoppla ärende {case_title(case)} till {forum_label(case.forum)} senast "
-            f"{format_date(due)}.",
-            "Du får en påminnelse en vecka innan och på dagen.",
+            _("Du ansvarar för att återkoppla ärende {case} till {forum} senast {due}.",
+              case=case_title(case), forum=forum_label(case.forum), due=format_date(due)),
+            _("Du får en påminnelse en vecka innan och på dagen."),
         ],
     )
     told = tell(ctx, responsible, notice, kind="follow_up_set",
                 key=f"f{follow.id}:{due.isoformat()}:{ctx.now.isoformat()}")
-    lines = [first, f"Ansvarig: {person_label(responsible)}" + (", som har fått besked." if told else ".")]
-    return Reply(title=f"Återkoppling {format_date(due)} – ärende {case.number}", lines=lines)
+    lines = [first, f"Ansvarig: {person_label(responsible)}" + (_(", som har fått besked.") if told else ".")]
+    return Reply(title=_("Återkoppling {due} – ärende {number}", due=format_date(due), number=case.number), lines=lines)
 
 
 def close_follow_up(ctx: Context, case: Case, text: str) -> Reply:
     mention, rest = _take_mention(text)
     candidates = _open_for(ctx, case)
     if mention is not None:
-        person = person_arg(ctx, mention, field="den som återkopplat")
+        person = person_arg(ctx, mention, field=_("den som återkopplat"))
         candidates = [f for f in candidates if f.responsible_id == person.id]
     if not candidates:
-        raise UserError(f"Ärende {case_title(case)} har ingen öppen återkoppling"
-                        + (f" för {mention}" if mention else "") + ". /ärende " + case.number + " visar ärendet.")
+        raise UserError(_("Ärende {case} har ingen öppen återkoppling", case=case_title(case))
+                        + (_(" för {mention}", mention=mention) if mention else "") + _(". /ärende ") + case.number + _(" visar ärendet."))
     if len(candidates) > 1:
         names = ", ".join(f"@{f.responsible.handle} ({format_date(f.due)})" for f in candidates)
-        raise UserError(f"Ärende {case.number} har flera öppna återkopplingar: {names}. Skriv "
-                        f"/återkoppling {case.number} klar @handle.")
+        raise UserError(_("Ärende {number} har flera öppna återkopplingar: {names}. Skriv /återkoppling "
+                          "{number} klar @användarnamn.",
+                          number=case.number, names=names))
     follow = candidates[0]
     follow.done_at = ctx.now
     note = " ".join(rest.split())
     add_event(ctx, case, "aterkoppling_klar",
-              f"{follow.responsible.name} har återkopplat (planerat {format_date(follow.due)})"
+              _("{name} har återkopplat (planerat {due})",
+                name=follow.responsible.name, due=format_date(follow.due))
               + (f": {note}." if note else "."))
     ctx.session.flush()
     ctx.audit("follow_up.done", "follow_up", follow.id, case=case.number, note=note or None)
     return Reply(
-        title=f"Återkoppling klar – ärende {case.number}",
-        lines=[f"{person_label(follow.responsible)} har återkopplat ärende {case_title(case)} "
-               f"({format_date(ctx.now)}; planerat {format_date(follow.due)})."],
-        context=[f"Är ärendet klart? /avsluta {case.number}"],
+        title=_("Återkoppling klar – ärende {number}", number=case.number),
+        lines=[_("{responsible} har återkopplat ärende {case} ({now}; planerat {due}).",
+                 responsible=person_label(follow.responsible), case=case_title(case), now=format_date(ctx.now), due=format_date(follow.due))],
+        context=[_("Är ärendet klart? /avsluta {number}", number=case.number)],
     )
 
 
@@ -127,13 +133,13 @@ def close_follow_up(ctx: Context, case: Case, text: str) -> Reply:
     "follow-up",
     "followup",
     usage=USAGE,
-    help="sätt datum och ansvarig för återkoppling av ett ärende, eller markera den som klar",
+    help=_("sätt datum och ansvarig för återkoppling av ett ärende, eller markera den som klar"),
     who="sekreterare, samordnare",
     order=45,
 )
 def follow_up(ctx: Context, args: str) -> Reply:
     case, rest = case_from_args(ctx, args, usage=USAGE)
-    require_role(ctx, case.forum, RECORDERS, doing="sätta återkoppling")
+    require_role(ctx, case.forum, RECORDERS, doing=_("sätta återkoppling"))
     refuse_if_closed(case)
     first = normalise(rest).split(" ", 1)[0] if rest.strip() else ""
     if first in ("klar", "klart", "gjord", "done"):

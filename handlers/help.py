@@ -4,8 +4,9 @@ from __future__ import annotations
 from handlers.base import Context, Reply, Section
 from handlers.registry import command, commands
 from storage import queries
+from handlers.i18n import _
 
-@command("hjälp", "hjalp", "help", "kommandon", usage="/hjälp", help="visar den här listan", order=0)
+@command("hjälp", "hjalp", "help", "kommandon", usage="/hjälp", help=_("visar den här listan"), order=0)
 def show_help(ctx: Context, args: str) -> Reply:
     """The commands the asker may run (with the roles of those they hold in some forum)."""
     roles: set[str] = set()
@@ -20,11 +21,13 @@ def show_help(ctx: Context, args: str) -> Reply:
         who = "" if cmd.who == "alla" else f" ({cmd.who})"
         lines.append(f"{cmd.usage} — {cmd.help}{who}")
     return Reply(
-        title="Det här kan du skriva till kansli",
+        title=_("Det här kan du skriva till Kansli"),
         sections=[Section(lines=lines)],
         context=[
-            "Datum skriver du som du brukar: 'fredag', '3 december', '3/12', 'vecka 50', '2026-12-03'.",
-            "Personer anger du som @handle eller med namn, till exempel @maria.lind eller Maria Lind.",
-        ] + ([f"{hidden} kommandon till finns för andra roller (samordnare, sekreterare, ordförande)."]
+            _("Datum skriver du som du brukar: 'fredag', '3 december', '3/12', 'vecka 50', '2026-12-03'."),
+            _("Personer anger du som @användarnamn eller med namn, till exempel @maria.lind eller Maria Lind."),
+        ] + ([_("{hidden} kommandon till finns för andra roller (samordnare, sekreterare, "
+                "ordförande).",
+                hidden=hidden)]
              if hidden else []),
     )

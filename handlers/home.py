@@ -15,6 +15,7 @@ from handlers.calendar import forum_deadlines
 from handlers.common import forum_label, meeting_label
 from handlers.fmt import STOCKHOLM, format_date, format_datetime, local
 from handlers.registry import command
+from handlers.i18n import _, ngettext
 from storage import queries
 from storage.models import Absence, Assignment, Case, FollowUp, Forum, Meeting
 
@@ -28,8 +29,8 @@ MAX_ASSIGNMENTS = 15
     "hem",
     "overview",
     usage="/översikt",
-    help="dina nästa möten, uppdrag, återkopplingar och anmälda frånvaro; för samordnare och sekreterare "
-    "också veckans att göra",
+    help=_("dina nästa möten, uppdrag, återkopplingar och anmälda frånvaro; för samordnare "
+           "och sekreterare också veckans att göra"),
     order=5,
 )
 def overview(ctx: Context, args: str) -> Reply:
@@ -52,24 +53,24 @@ def overview(ctx: Context, args: str) -> Reply:
     if not forums:
         sections.append(
             Section(
-                heading="Dina nästa möten",
-                lines=["Du är inte med i något forum ännu. Be samordnaren lägga till dig i forumet."],
+                heading=_("Dina nästa möten"),
+                lines=[_("Du är inte med i något forum ännu. Be samordnaren lägga till dig i forumet.")],
             )
         )
     elif not meetings:
-        sections.append(Section(heading="Dina nästa möten", lines=["Inga kommande möten är inlagda."]))
+        sections.append(Section(heading=_("Dina nästa möten"), lines=[_("Inga kommande möten är inlagda.")]))
     else:
-        sections.append(Section(heading="Dina nästa möten"))
+        sections.append(Section(heading=_("Dina nästa möten")))
         for meeting in meetings:
             day = local(meeting.starts_at).date().isoformat()
             where = f"; forum: {meeting.forum.key}"
             absence = absent_at.get(meeting.id)
             if absence is None:
                 lines: list[str] = []
-                actions = [Action("Anmäl frånvaro", f"anmäl frånvaro {day}{where}")]
+                actions = [Action(_("Anmäl frånvaro"), f"anmäl frånvaro {day}{where}")]
             else:
-                lines = [f"Du har anmält frånvaro: {absence_part(absence)}."]
-                actions = [Action("Återkalla frånvaro", f"återkalla frånvaro {day}{where}")]
+                lines = [_("Du har anmält frånvaro: {absence}.", absence=absence_part(absence))]
+                actions = [Action(_("Återkalla frånvaro"), f"återkalla frånvaro {day}{where}")]
             actions.append(Action("Dagordning", f"dagordning {day}"))
             sections.append(
                 Section(heading=f"{forum_label(meeting.forum)}: {meeting_label(meeting)}", lines=lines, actions=actions)
@@ -85,12 +86,12 @@ def overview(ctx: Context, args: str) -> Reply:
     )
     lines = []
     for a in assignments[:MAX_ASSIGNMENTS]:
-        late = " (försenat)" if a.due < today else ""
-        extended = f", förlängt {len(a.extensions)} gång{'er' if len(a.extensions) > 1 else ''}" if a.extensions else ""
+        late = _(" (försenat)") if a.due < today else ""
+        extended = ngettext(", förlängt {n} gång", ", förlängt {n} gånger", len(a.extensions)) if a.extensions else ""
         lines.append(f"{a.title} ({forum_label(a.forum)}) – senast {format_date(a.due)}{late}{extended}")
     if len(assignments) > MAX_ASSIGNMENTS:
-        lines.append("Fler uppdrag finns; skriv /uppdrag för hela listan.")
-    sections.append(Section(heading="Dina öppna uppdrag", lines=lines or ["Du har inga öppna uppdrag."]))
+        lines.append(_("Fler uppdrag finns; skriv /uppdrag för hela listan."))
+    sections.append(Section(heading=_("Dina öppna uppdrag"), lines=lines or [_("Du har inga öppna uppdrag.")]))
 
     follow_ups = list(ctx.session.scalars(
         select(FollowUp).where(FollowUp.responsible_id == person.id, FollowUp.done_at.is_(None))
@@ -99,10 +100,10 @@ def overview(ctx: Context, args: str) -> Reply:
     lines = []
     for f in follow_ups:
         late = " (passerat)" if f.due < today else ""
-        lines.append(f"Ärende {f.case.number} {f.case.title} ({forum_label(f.case.forum)}) – "
-                     f"{format_date(f.due)}{late}")
-    sections.append(Section(heading="Dina återkopplingar",
-                            lines=lines or ["Du har inga återkopplingar att göra."]))
+        lines.append(_("Ärende {number} {title} ({forum}) – {due}{late}",
+                       number=f.case.number, title=f.case.title, forum=forum_label(f.case.forum), due=format_date(f.due), late=late))
+    sections.append(Section(heading=_("Dina återkopplingar"),
+                            lines=lines or [_("Du har inga återkopplingar att göra.")]))
 
     duties = _duties_this_week(ctx, forums)
     if duties is not None:
@@ -112,16 +113,17 @@ def overview(ctx: Context, args: str) -> Reply:
     for a in absences:
         line = f"{forum_label(a.meeting.forum)} {format_date(a.meeting.starts_at)}: {absence_part(a)}"
         if a.substitute is not None:
-            line += f", ersättare {a.substitute.name}"
+            line += _(", ersättare {name}", name=a.substitute.name)
         if a.note and ctx.personal:
             line += f" (notering: {a.note})"
         lines.append(line)
-    sections.append(Section(heading="Din anmälda frånvaro", lines=lines or ["Du har inte anmält någon frånvaro."]))
+    sections.append(Section(heading=_("Din anmälda frånvaro"), lines=lines or [_("Du har inte anmält någon frånvaro.")]))
 
     return Reply(
-        title=f"Översikt för {person.name}",
+        title=_("Översikt för {name}", name=person.name),
         sections=sections,
-        context=[f"Uppdaterad {format_datetime(ctx.now)}. Skriv /hjälp för att se allt du kan skriva till kansli."],
+        context=[_("Uppdaterad {now}. Skriv /hjälp för att se allt du kan skriva till Kansli.",
+                   now=format_datetime(ctx.now))],
     )
 
 
@@ -150,16 +152,19 @@ def _duties_this_week(ctx: Context, forums: list[Forum]) -> Section | None:
             upcoming = meeting.starts_at > ctx.now
             if "coordinator" in roles and upcoming and meeting.agenda_published_at is None:
                 if d.preparation is not None and monday <= d.preparation <= sunday:
-                    lines.append(f"{label}: beredning inför mötet {format_date(day)} senast {format_date(d.preparation)}.")
+                    lines.append(_("{label}: beredning inför mötet {day} senast {preparation}.",
+                                   label=label, day=format_date(day), preparation=format_date(d.preparation)))
                 if d.agenda is not None and d.agenda <= sunday:
                     when = "passerade" if d.agenda < today else "senast"
-                    lines.append(f"{label}: dagordningen till mötet {format_date(day)} ska publiceras {when} "
-                                 f"{format_date(d.agenda)} (/publicera dagordning {day.isoformat()}).")
+                    lines.append(_("{label}: dagordningen till mötet {day} ska publiceras {when} {agenda} "
+                                   "(/publicera dagordning {isoformat}).",
+                                   label=label, day=format_date(day), when=when, agenda=format_date(d.agenda), isoformat=day.isoformat()))
             if "secretary" in roles and not upcoming and meeting.minutes_sent_at is None and d.minutes is not None \
                     and d.minutes <= sunday:
                 when = "skulle ha skickats" if d.minutes < today else "ska skickas senast"
-                lines.append(f"{label}: minnesanteckningarna från mötet {format_date(day)} {when} "
-                             f"{format_date(d.minutes)} (/minnesanteckningar {day.isoformat()}).")
+                lines.append(_("{label}: minnesanteckningarna från mötet {day} {when} {minutes} "
+                               "(/minnesanteckningar {isoformat}).",
+                               label=label, day=format_date(day), when=when, minutes=format_date(d.minutes), isoformat=day.isoformat()))
         if "coordinator" in roles:
             waiting = list(ctx.session.scalars(
                 select(Case).where(Case.forum_id == forum.id, Case.status.in_(("aktualiserat", "under_beredning")))
@@ -167,9 +172,11 @@ def _duties_this_week(ctx: Context, forums: list[Forum]) -> Section | None:
             ))
             if waiting:
                 numbers = ", ".join(c.number for c in waiting[:10]) + (" …" if len(waiting) > 10 else "")
-                lines.append(f"{label}: {len(waiting)} {'ärende väntar' if len(waiting) == 1 else 'ärenden väntar'} "
-                             f"på beredning ({numbers}); /ärenden aktualiserat visar dem.")
+                lines.append(ngettext(
+                    "{label}: {n} ärende väntar på beredning ({numbers}); /ärenden aktualiserat visar det.",
+                    "{label}: {n} ärenden väntar på beredning ({numbers}); /ärenden aktualiserat visar dem.",
+                    len(waiting), label=label, numbers=numbers))
     if not duty_forums:
         return None
-    return Section(heading=f"Att göra vecka {monday.isocalendar()[1]}",
-                   lines=lines or ["Inga tidsfrister den här veckan och inga ärenden som väntar på beredning."])
+    return Section(heading=_("Att göra vecka {value}", value=monday.isocalendar()[1]),
+                   lines=lines or [_("Inga tidsfrister den här veckan och inga ärenden som väntar på beredning.")])

@@ -46,12 +46,13 @@ from handlers.common import (
 from handlers.fmt import format_date, format_datetime, local
 from handlers.registry import command, normalise
 from storage.models import AgendaItem, Meeting
+from handlers.i18n import _
 
-NEW_USAGE = ("/punkt ny [DATUM] TITEL [; under: N] [; föredragande: @x] [; text: …] [; syfte: …] [; förslag: …] "
-             "[; förslagsställare: …] [; bilaga: URL]")
-CHANGE_USAGE = "/punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @x] [; text: …] [; förslag: …]"
-MOVE_USAGE = "/punkt flytta N M [; möte: DATUM] [; ny version]"
-REMOVE_USAGE = "/punkt ta bort N [; möte: DATUM] [; ny version]"
+NEW_USAGE = (_("/punkt ny [DATUM] TITEL [; under: N] [; föredragande: @x] [; text: …] [; syfte: "
+               "…] [; förslag: …] [; förslagsställare: …] [; bilaga: URL]"))
+CHANGE_USAGE = _("/punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @x] [; text: …] [; förslag: …]")
+MOVE_USAGE = _("/punkt flytta N M [; möte: DATUM] [; ny version]")
+REMOVE_USAGE = _("/punkt ta bort N [; möte: DATUM] [; ny version]")
 ITEM_KEYS = {
     "under": "under", "titel": "titel", "title": "titel",
     "foredragande": "föredragande", "presenter": "föredragande",
@@ -68,7 +69,7 @@ ITEM_NUMBER = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?$")
 
 
 def _meeting(ctx: Context, forum_text: str | None, when: str | None) -> Meeting:
-    named, _ = pop_forum_option(ctx, f"; forum: {forum_text}") if forum_text else (None, "")
+    named, __ = pop_forum_option(ctx, f"; forum: {forum_text}") if forum_text else (None, "")
     if named is None and when:
         # A coordinator of several forums need not name the forum when only one of them meets that day.
         mine = [f for f in my_forums(ctx) if ctx.roles_in(f) & PREPARERS] or my_forums(ctx)
@@ -77,14 +78,16 @@ def _meeting(ctx: Context, forum_text: str | None, when: str | None) -> Meeting:
     else:
         forum = named or choose_forum(ctx, with_role=PREPARERS)
         meeting = meeting_for_phrase(ctx, [forum], when) if when else next_meeting(ctx, forum)
-    require_role(ctx, forum, PREPARERS, doing="ändra dagordningen")
+    require_role(ctx, forum, PREPARERS, doing=_("ändra dagordningen"))
     if meeting is None:
-        raise UserError(f"{forum_label(forum)} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                        "nätverksfilen.")
+        raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
+                          "nätverksfilen.",
+                          forum=forum_label(forum)))
     if meeting_is_over(ctx, meeting):
         raise UserError(
-            f"Mötet {meeting_label(meeting)} har varit, och dess dagordning ändras inte längre. Ta upp frågan på "
-            "ett kommande möte (/punkt ny DATUM TITEL)."
+            _("Mötet {meeting} har varit, och dess dagordning ändras inte längre. Ta upp "
+              "frågan på ett kommande möte (/punkt ny DATUM TITEL).",
+              meeting=meeting_label(meeting))
         )
     return meeting
 
@@ -105,8 +108,9 @@ def find_item(ctx: Context, meeting: Meeting, label: str, *, usage: str) -> Agen
             if item.number == number and item.sub_number == sub:
                 return item
     raise UserError(
-        f"Dagordningen för {forum_label(meeting.forum)} {format_date(meeting.starts_at)} har punkterna "
-        f"{item_numbers(items)}; punkt '{label.strip()}' finns inte. Skriv till exempel: {usage}"
+        _("Dagordningen för {forum} {starts_at} har punkterna {items}; punkt '{strip}' "
+          "finns inte. Skriv till exempel: {usage}",
+          forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at), items=item_numbers(items), strip=label.strip(), usage=usage)
     )
 
 
@@ -119,12 +123,12 @@ def refuse_if_published(ctx: Context, meeting: Meeting, item: AgendaItem, option
     if item.id not in {i.get("item_id") for i in version.content.get("items", [])}:
         return
     raise UserError(
-        f"Punkt {item.label} står i den publicerade dagordningen för {forum_label(meeting.forum)} "
-        f"{format_date(meeting.starts_at)} (version {version.version}, publicerad "
-        f"{format_datetime(version.published_at)}), och en publicerad dagordning ändras inte. För att {doing} "
-        f"i en ny version: skriv {command_text}; möte: {local(meeting.starts_at).date().isoformat()}; "
-        f"forum: {meeting.forum.key}; ny version, och publicera sedan den nya versionen med "
-        f"/publicera dagordning {format_date(meeting.starts_at)}."
+        _("Punkt {label} står i den publicerade dagordningen för {forum} {starts_at} "
+          "(version {version}, publicerad {published_at}), och en publicerad dagordning "
+          "ändras inte. För att {doing} i en ny version: skriv {command_text}; möte: "
+          "{isoformat}; forum: {key}; ny version, och publicera sedan den nya versionen "
+          "med /publicera dagordning {starts_at}.",
+          label=item.label, forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at), version=version.version, published_at=format_datetime(version.published_at), doing=doing, command_text=command_text, isoformat=local(meeting.starts_at).date().isoformat(), key=meeting.forum.key)
     )
 
 
@@ -136,7 +140,7 @@ def _apply(ctx: Context, item: AgendaItem, options: dict[str, str]) -> list[str]
     if options.get("föredragande"):
         presenter = person_arg(ctx, options["föredragande"], field="föredragande")
         item.presenter_id, item.presenter = presenter.id, presenter
-        changes.append(f"föredragande {presenter.name}")
+        changes.append(_("föredragande {name}", name=presenter.name))
     if "text" in options:
         item.text = options["text"] or None
         changes.append("text")
@@ -158,8 +162,9 @@ def _apply(ctx: Context, item: AgendaItem, options: dict[str, str]) -> list[str]
 
 def _after(ctx: Context, meeting: Meeting, lines: list[str]) -> Reply:
     if latest_version(ctx.session, meeting) is not None:
-        lines.append("Dagordningen är publicerad: ändringen syns för forumet när du publicerar den igen med "
-                     f"/publicera dagordning {format_date(meeting.starts_at)}.")
+        lines.append(_("Dagordningen är publicerad: ändringen syns för forumet när du publicerar den "
+                       "igen med /publicera dagordning {starts_at}.",
+                       starts_at=format_date(meeting.starts_at)))
     return Reply(title=f"Dagordningen – {forum_label(meeting.forum)} {format_date(meeting.starts_at)}", lines=lines)
 
 
@@ -172,22 +177,22 @@ def new_item(ctx: Context, args: str) -> Reply:
             when, title = head[: len(head) - len(rest)].strip(), rest.strip()
     title = " ".join(title.split())
     if not title:
-        raise UserError(f"Punkten behöver en rubrik. Skriv: {NEW_USAGE}.")
+        raise UserError(_("Punkten behöver en rubrik. Skriv: {NEW_USAGE}.", NEW_USAGE=NEW_USAGE))
     meeting = _meeting(ctx, forum_text, options.get("möte") or when)
     under = None
     if options.get("under"):
         parent = find_item(ctx, meeting, options["under"], usage=NEW_USAGE)
         if parent.sub_number:
-            raise UserError(f"Underpunkter läggs under en huvudpunkt, till exempel '; under: {parent.number}'.")
+            raise UserError(_("Underpunkter läggs under en huvudpunkt, till exempel '; under: {number}'.", number=parent.number))
         under = parent.number
     ensure_items(ctx.session, meeting, now=ctx.now)
     item = add_item(ctx.session, meeting, now=ctx.now, title=title, under=under)
     _apply(ctx, item, {k: v for k, v in options.items() if k not in ("titel", "under", "möte")})
     ctx.session.flush()
     ctx.audit("agenda.item_new", "meeting", meeting.id, item=item.label, title=title)
-    late = " som tillkommande punkt" if item.late_addition else ""
-    return _after(ctx, meeting, [f"Punkt {item.label} {title} står nu{late} på dagordningen för mötet "
-                                 f"{meeting_label(meeting)}."])
+    late = _(" som tillkommande punkt") if item.late_addition else ""
+    return _after(ctx, meeting, [_("Punkt {label} {title} står nu{late} på dagordningen för mötet {meeting}.",
+                                   label=item.label, title=title, late=late, meeting=meeting_label(meeting))])
 
 
 def change_item(ctx: Context, args: str) -> Reply:
@@ -197,25 +202,28 @@ def change_item(ctx: Context, args: str) -> Reply:
     item = find_item(ctx, meeting, head, usage=CHANGE_USAGE)
     changes = _apply(ctx, item, options)
     if not changes:
-        raise UserError(f"Skriv vad som ska ändras i punkt {item.label}, till exempel: {CHANGE_USAGE}.")
+        raise UserError(_("Skriv vad som ska ändras i punkt {label}, till exempel: {CHANGE_USAGE}.",
+                          label=item.label, CHANGE_USAGE=CHANGE_USAGE))
     ctx.session.flush()
     ctx.audit("agenda.item_change", "meeting", meeting.id, item=item.label, changes=changes)
-    return _after(ctx, meeting, [f"Punkt {item.label} {item.title} på dagordningen för mötet "
-                                 f"{meeting_label(meeting)} är ändrad: {', '.join(changes)}."])
+    return _after(ctx, meeting, [_("Punkt {label} {title} på dagordningen för mötet {meeting} är ändrad: {changes}.",
+                                   label=item.label, title=item.title, meeting=meeting_label(meeting), changes=', '.join(changes))])
 
 
 def move_item(ctx: Context, args: str) -> Reply:
     head, options, forum_text = _split(ctx, args, MOVE_USAGE)
     parts = head.split()
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise UserError(f"Skriv vilken punkt som ska flyttas och vart: {MOVE_USAGE}, till exempel /punkt flytta 7 5.")
+        raise UserError(_("Skriv vilken punkt som ska flyttas och vart: {MOVE_USAGE}, till exempel /punkt "
+                          "flytta 7 5.",
+                          MOVE_USAGE=MOVE_USAGE))
     meeting = _meeting(ctx, forum_text, options.get("möte"))
     ensure_items(ctx.session, meeting, now=ctx.now)
     item = find_item(ctx, meeting, parts[0], usage=MOVE_USAGE)
     target = find_item(ctx, meeting, parts[1], usage=MOVE_USAGE)
     old, new = item.number, target.number
     if old == new:
-        raise UserError(f"Punkt {old} står redan som punkt {new}; inget ändrades.")
+        raise UserError(_("Punkt {old} står redan som punkt {new}; inget ändrades.", old=old, new=new))
     rows = agenda_items(ctx.session, meeting)
     touched = [r for r in rows if min(old, new) <= r.number <= max(old, new)]
     for r in touched:  # every item that gets a new number is checked against the published version
@@ -230,8 +238,9 @@ def move_item(ctx: Context, args: str) -> Reply:
             r.number += 1
     ctx.session.flush()
     ctx.audit("agenda.item_move", "meeting", meeting.id, item=old, to=new)
-    return _after(ctx, meeting, [f"Punkt {old} {item.title} är nu punkt {new} på dagordningen för mötet "
-                                 f"{meeting_label(meeting)}; punkterna däremellan har fått nya nummer."])
+    return _after(ctx, meeting, [_("Punkt {old} {title} är nu punkt {new} på dagordningen för mötet {meeting}; "
+                                   "punkterna däremellan har fått nya nummer.",
+                                   old=old, title=item.title, new=new, meeting=meeting_label(meeting))])
 
 
 def remove(ctx: Context, args: str) -> Reply:
@@ -241,9 +250,10 @@ def remove(ctx: Context, args: str) -> Reply:
     item = find_item(ctx, meeting, head, usage=REMOVE_USAGE)
     if item.case is not None:
         raise UserError(
-            f"Punkt {item.label} är ärende {item.case.number}. Ta bort det från dagordningen med /beredning "
-            f"{item.case.number} åter ORSAK (den som anmält det får veta varför), eller flytta det med "
-            f"/beredning {item.case.number} dagordning DATUM."
+            _("Punkt {label} är ärende {number}. Ta bort det från dagordningen med /beredning "
+              "{number} åter SKÄL (den som anmält det får veta varför), eller flytta det med "
+              "/beredning {number} dagordning DATUM.",
+              label=item.label, number=item.case.number)
         )
     later = [r for r in agenda_items(ctx.session, meeting) if r.number >= item.number]
     for r in later:
@@ -252,8 +262,8 @@ def remove(ctx: Context, args: str) -> Reply:
     label, title = item.label, item.title
     remove_item(ctx.session, item)
     ctx.audit("agenda.item_remove", "meeting", meeting.id, item=label, title=title)
-    return _after(ctx, meeting, [f"Punkt {label} {title} är borttagen från dagordningen för mötet "
-                                 f"{meeting_label(meeting)}."])
+    return _after(ctx, meeting, [_("Punkt {label} {title} är borttagen från dagordningen för mötet {meeting}.",
+                                   label=label, title=title, meeting=meeting_label(meeting))])
 
 
 @command(
@@ -261,17 +271,20 @@ def remove(ctx: Context, args: str) -> Reply:
     "punkter",
     "item",
     usage="/punkt ny | ändra | flytta | ta bort …",
-    help="punkter utan ärende på dagordningen (rapporter, information, underpunkter), och ändringar i ordningen",
+    help=_("punkter utan ärende på dagordningen (rapporter, information, underpunkter), och "
+           "ändringar i ordningen"),
     who="samordnare",
     order=25,
 )
 def item_command(ctx: Context, args: str) -> Reply:
-    word, _, rest = args.strip().partition(" ")
+    word, __, rest = args.strip().partition(" ")
     verb = normalise(word)
     if verb == "ta" and normalise(rest).startswith("bort"):
         return remove(ctx, rest.strip()[4:])
     routes = {"ny": new_item, "nytt": new_item, "new": new_item, "andra": change_item, "change": change_item,
               "flytta": move_item, "move": move_item, "remove": remove}
     if verb not in routes:
-        raise UserError(f"Skriv /punkt ny, /punkt ändra, /punkt flytta eller /punkt ta bort. Till exempel: {NEW_USAGE}.")
+        raise UserError(_("Skriv /punkt ny, /punkt ändra, /punkt flytta eller /punkt ta bort. Till "
+                          "exempel: {NEW_USAGE}.",
+                          NEW_USAGE=NEW_USAGE))
     return routes[verb](ctx, rest)

@@ -26,6 +26,7 @@ from handlers.common import forum_label
 from handlers.fmt import format_date, format_time, local
 from storage import outbox, queries
 from storage.models import Meeting, Person
+from handlers.i18n import _
 
 KALLELSE = "kallelse"
 MINUTES_MAIL = "minutes_mail"
@@ -66,9 +67,10 @@ def _cancel_reply(meeting: Meeting) -> Reply:
     label = forum_label(meeting.forum)
     when = format_date(meeting.starts_at)
     return Reply(
-        title=f"Inställt: {label} {when}",
-        lines=[f"Mötet i {label} {when} kl {format_time(meeting.starts_at)} är inställt.",
-               "Kallelsen gäller inte längre; kalenderinbjudan tas bort."],
+        title=_("Inställt: {label} {when}", label=label, when=when),
+        lines=[_("Mötet i {label} {when} kl {starts_at} är inställt.",
+                 label=label, when=when, starts_at=format_time(meeting.starts_at)),
+               _("Kallelsen gäller inte längre; kalenderinbjudan tas bort.")],
         private=False,
     )
 
@@ -83,7 +85,7 @@ def invitation_messages(session: Session, meeting: Meeting, *, now: datetime) ->
     if meeting.agenda_published_at is None or meeting.starts_at <= now:
         return []
     state = meeting_state(meeting)
-    sent_sequence, _, sent_state = (meeting.invited_state or "").rpartition(":")
+    sent_sequence, __, sent_state = (meeting.invited_state or "").rpartition(":")
     if meeting.invited_state is not None and sent_state == state:
         return []
     if meeting.cancelled and meeting.invited_state is None:
@@ -102,7 +104,7 @@ def invitation_messages(session: Session, meeting: Meeting, *, now: datetime) ->
         reply = agenda_reply(session, meeting, now=now)
         reply.title = f"Kallelse: {forum_label(meeting.forum)} {format_date(meeting.starts_at)}"
         if update:
-            reply.context.insert(0, "Uppdaterad kallelse: tid, plats eller dagordning har ändrats sedan förra.")
+            reply.context.insert(0, _("Uppdaterad kallelse: tid, plats eller dagordning har ändrats sedan förra."))
     mail: dict[str, Any] = {"kind": KALLELSE, "meeting_id": meeting.id, "method": method,
                             "sequence": meeting.sequence}
     return [

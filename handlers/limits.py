@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Sequence, TypeVar
 
 from handlers.base import UserError
+from handlers.i18n import _
 
 # Titles of cases and assignments; attachment names.
 TITLE_MAX = 300
@@ -35,20 +36,22 @@ def _too_long(what: str) -> str:
     and 'namn')."""
     head = what.split()[0].lower()
     neuter = head.endswith("et") or what.lower().endswith("namn")
-    return f"{what} är för {'långt' if neuter else 'lång'}"
+    return _("{what} är för {value}", what=what, value='långt' if neuter else 'lång')
 
 
 def title(text: str, *, what: str = "Titeln") -> str:
     """`text` unless it is longer than TITLE_MAX characters."""
     if len(text) > TITLE_MAX:
-        raise UserError(f"{_too_long(what)} ({_chars(len(text))}); skriv högst {_chars(TITLE_MAX)}.")
+        raise UserError(_("{what} ({chars}); skriv högst {TITLE_MAX}.",
+                          what=_too_long(what), chars=_chars(len(text)), TITLE_MAX=_chars(TITLE_MAX)))
     return text
 
 
 def text(value: str, *, what: str, limit: int = TEXT_MAX) -> str:
     """`value` unless it is longer than `limit` (TEXT_MAX) characters."""
     if len(value) > limit:
-        raise UserError(f"{_too_long(what)} ({_chars(len(value))}); skriv högst {_chars(limit)}.")
+        raise UserError(_("{what} ({chars}); skriv högst {limit}.",
+                          what=_too_long(what), chars=_chars(len(value)), limit=_chars(limit)))
     return value
 
 
@@ -56,24 +59,26 @@ def attachments(items: Sequence[T], *, already: int = 0) -> Sequence[T]:
     """The attachments to add unless the case would then hold more than ATTACHMENTS_MAX."""
     total = already + len(items)
     if total > ATTACHMENTS_MAX:
-        have = f" (ärendet har redan {already})" if already else ""
-        raise UserError(f"Ett ärende kan ha högst {ATTACHMENTS_MAX} bilagor; det här skulle ge {total}{have}. "
-                        "Samla underlagen i färre dokument, eller länka till en mapp.")
+        have = _(" (ärendet har redan {already})", already=already) if already else ""
+        raise UserError(_("Ett ärende kan ha högst {ATTACHMENTS_MAX} bilagor; det här skulle ge "
+                          "{total}{have}. Samla underlagen i färre dokument, eller länka till en mapp.",
+                          ATTACHMENTS_MAX=ATTACHMENTS_MAX, total=total, have=have))
     return items
 
 
 def url(value: str) -> str:
     if len(value) > URL_MAX:
-        raise UserError(f"{_too_long('Webbadressen')} ({_chars(len(value))}); en bilaga får ha högst "
-                        f"{_chars(URL_MAX)} i adressen.")
+        raise UserError(_("{too_long} ({chars}); en bilaga får ha högst {URL_MAX} i adressen.",
+                          too_long=_too_long('Webbadressen'), chars=_chars(len(value)), URL_MAX=_chars(URL_MAX)))
     return value
 
 
 def command(value: str) -> str:
     """A whole command, before it is read."""
     if len(value) > COMMAND_MAX:
-        raise UserError(f"{_too_long('Meddelandet')} ({_chars(len(value))}); ett kommando får vara högst "
-                        f"{_chars(COMMAND_MAX)} och en text i det högst {_chars(TEXT_MAX)}.")
+        raise UserError(_("{too_long} ({chars}); ett kommando får vara högst {COMMAND_MAX} och en text i "
+                          "det högst {TEXT_MAX}.",
+                          too_long=_too_long('Meddelandet'), chars=_chars(len(value)), COMMAND_MAX=_chars(COMMAND_MAX), TEXT_MAX=_chars(TEXT_MAX)))
     return value
 
 
@@ -82,5 +87,6 @@ def number(digits: str, *, what: str, hint: str) -> int:
     value = int(digits) if len(digits) <= 10 else NUMBER_MAX + 1
     if not 0 < value <= NUMBER_MAX:
         shown = digits if len(digits) <= 20 else digits[:17] + "…"
-        raise UserError(f"{what} {shown} finns inte; numren går från 1 till {NUMBER_MAX}. {hint}")
+        raise UserError(_("{what} {shown} finns inte; numren går från 1 till {NUMBER_MAX}. {hint}",
+                          what=what, shown=shown, NUMBER_MAX=NUMBER_MAX, hint=hint))
     return value

@@ -6,6 +6,7 @@ from handlers.calendar import forum_deadlines
 from handlers.common import forum_label, meeting_label, my_forums, pop_forum_option
 from handlers.fmt import format_date, local
 from handlers.registry import command
+from handlers.i18n import _, ngettext
 from storage import queries
 
 MAX_MEETINGS = 8
@@ -16,18 +17,21 @@ MAX_MEETINGS = 8
     "moten",
     "meetings",
     usage="/möten [; forum: ID]",
-    help="kommande möten med tid, plats och alla tidsfrister (beredning, dagordning, handlingar, minnesanteckningar)",
+    help=_("kommande möten med tid, plats och alla tidsfrister (beredning, dagordning, "
+           "handlingar, minnesanteckningar)"),
     order=10,
 )
 def list_meetings(ctx: Context, args: str) -> Reply:
-    forum, _ = pop_forum_option(ctx, args)
+    forum, __ = pop_forum_option(ctx, args)
     forums = [forum] if forum else my_forums(ctx)
     meetings = queries.upcoming_meetings(ctx.session, forums, now=ctx.now, limit=MAX_MEETINGS)
     if not meetings:
         names = ", ".join(forum_label(f) for f in forums)
         return Reply(
-            title="Kommande möten",
-            lines=[f"Inga kommande möten är inlagda för {names}. Samordnaren lägger in dem med /möte ny."],
+            title=_("Kommande möten"),
+            lines=[_("Inga kommande möten är inlagda för {names}. Samordnaren lägger in dem med /möte "
+                     "ny.",
+                     names=names)],
         )
     sections = []
     today = ctx.today
@@ -50,5 +54,5 @@ def list_meetings(ctx: Context, args: str) -> Reply:
         sections.append(
             Section(heading=f"{forum_label(meeting.forum)}: {meeting_label(meeting)}", lines=lines, fields=fields)
         )
-    return Reply(title="Kommande möten", sections=sections, context=[f"Visar de {len(meetings)} närmaste mötena."])
+    return Reply(title=_("Kommande möten"), sections=sections, context=[ngettext("Visar det närmaste mötet.", "Visar de {n} närmaste mötena.", len(meetings))])
 

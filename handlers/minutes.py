@@ -34,7 +34,7 @@ from handlers import kallelse, limits
 from handlers.agenda import absence_part, agenda_items, item_numbers
 from handlers.base import Action, Context, Reply, Section, UserError
 from handlers.common import forum_label, person_label, pop_forum_option, require_role
-from handlers.fmt import format_date, local
+from handlers.fmt import format_date, format_date_in_sentence, local
 from handlers.publication import (
     ItemDoc,
     MeetingInfo,
@@ -53,10 +53,11 @@ from handlers.publication import (
 from handlers.registry import command, normalise
 from storage import queries
 from storage.models import Assignment, AssignmentExtension, Decision, FollowUp, Forum, Meeting, Person
+from handlers.i18n import _
 
 WRITERS = {"secretary", "coordinator"}
-APPROVE_AGENDA = "att godkänna dagordningen."
-FILE_PREVIOUS = "att lägga minnesanteckningarna till handlingarna."
+APPROVE_AGENDA = _("att godkänna dagordningen.")
+FILE_PREVIOUS = _("att lägga minnesanteckningarna till handlingarna.")
 
 # ------------------------------------------------------------------------------------ notes
 
@@ -119,9 +120,9 @@ def _name(person: Person | None) -> str:
 def assignment_line(a: Assignment) -> str:
     line = f"{_name(a.assignee)}: {a.title}, senast {format_date(a.due)}"
     if a.extensions:
-        line += f" (förlängt från {format_date(a.extensions[0].previous_due)})"
+        line += _(" (förlängt från {previous_due})", previous_due=format_date(a.extensions[0].previous_due))
     if a.report_back:
-        line += ", återrapporteras"
+        line += _(", återrapporteras")
     return line
 
 
@@ -156,8 +157,8 @@ def minutes_text(doc: MinutesDoc) -> str:
         out.append(f"Plats: {m.place}")
     present = ", ".join(doc.present) or "–"
     if doc.presenters_below:
-        present += " samt föredragande enligt nedan"
-    out += [f"Närvarande: {present}.", f"Frånvarande: {', '.join(doc.absent) or '–'}."]
+        present += _(" samt föredragande enligt nedan")
+    out += [_("Närvarande: {present}.", present=present), _("Frånvarande: {value}.", value=', '.join(doc.absent) or '–')]
     out += list(doc.notes)
     for item in doc.items:
         out += ["", item.heading + (f" ({item.case_number})" if item.case_number else "")]
@@ -185,13 +186,13 @@ def draft_minutes(session: Session, meeting: Meeting, *, now: datetime) -> Minut
         elif absence_part(a) == "hela mötet":
             absent.append(_name(person))
         else:
-            present.append(f"{_name(person)} (frånvarande {absence_part(a)})")
+            present.append(_("{person} (frånvarande {a})", person=_name(person), a=absence_part(a)))
     member_ids = {p.id for p in members}
     for a in absences.values():
         if a.person_id not in member_ids and absence_part(a) == "hela mötet":
             absent.append(_name(a.person))
         if a.substitute is not None:
-            present.append(f"{_name(a.substitute)} (ersättare för {_name(a.person)})")
+            present.append(_("{substitute} (ersättare för {person})", substitute=_name(a.substitute), person=_name(a.person)))
 
     notes = parse_notes(meeting.minutes_text)
     items: list[ItemDoc] = []
@@ -265,7 +266,8 @@ def draft_minutes(session: Session, meeting: Meeting, *, now: datetime) -> Minut
             continue
         a = x.assignment
         other.append(
-            f"{_name(a.assignee)}: {a.title}, förlängt till {format_date(x.new_due)} (tidigare {format_date(x.previous_due)})"
+            _("{assignee}: {title}, förlängt till {new_due} (tidigare {previous_due})",
+              assignee=_name(a.assignee), title=a.title, new_due=format_date(x.new_due), previous_due=format_date(x.previous_due))
             + (f" – {x.reason}" if x.reason else "")
         )
     if item_ids:
@@ -309,8 +311,8 @@ def minutes_reply(doc: MinutesDoc, *, private: bool = True) -> Reply:
     lines.append(f"{m.date_text}, {m.time_text}" + (f", {m.place}" if m.place else ""))
     present = ", ".join(doc.present) or "–"
     if doc.presenters_below:
-        present += " samt föredragande enligt nedan"
-    fields = [("Närvarande", present), ("Frånvarande", ", ".join(doc.absent) or "–")]
+        present += _(" samt föredragande enligt nedan")
+    fields = [(_("Närvarande"), present), (_("Frånvarande"), ", ".join(doc.absent) or "–")]
     sections = []
     if doc.notes:
         sections.append(Section(heading="Anteckningar", lines=list(doc.notes)))
@@ -343,7 +345,7 @@ def _day_of(when) -> date:  # type: ignore[no-untyped-def]
         return local(start).date()
     if isinstance(start, date):
         return start
-    raise UserError("Ange mötets dag, till exempel '2020-09-25' eller '25 september 2020'.")
+    raise UserError(_("Ange mötets dag, till exempel '2020-09-25' eller '25 september 2020'."))
 
 
 def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
@@ -354,7 +356,8 @@ def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
         return [ctx.forum]
     if not mine:
         raise UserError(
-            "Du är inte med i något forum i kansli ännu. Be samordnaren lägga till dig under members: i nätverksfilen."
+            _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig under "
+              "members: i nätverksfilen.")
         )
     writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & WRITERS]
     return writing or mine
@@ -396,8 +399,9 @@ def pick_meeting(ctx: Context, args: str, *, doing: str) -> tuple[Meeting, str]:
         if meeting is None:
             names = ", ".join(forum_label(f) for f in forums)
             raise UserError(
-                f"Inget möte i {names} har hållits ännu. Ange mötets datum, till exempel "
-                f"'/minnesanteckningar 2020-09-25'."
+                _("Inget möte i {names} har hållits ännu. Ange mötets datum, till exempel "
+                  "'/minnesanteckningar 2020-09-25'.",
+                  names=names)
             )
     else:
         day = _day_of(when)
@@ -413,16 +417,18 @@ def pick_meeting(ctx: Context, args: str, *, doing: str) -> tuple[Meeting, str]:
                 day = earlier if found else day
         if not found:
             recent = _recent_list(ctx, forums)
-            hint = f" De senaste mötena: {recent}." if recent else ""
+            hint = _(" De senaste mötena: {recent}.", recent=recent) if recent else ""
             names = ", ".join(forum_label(f) for f in forums)
             raise UserError(
-                f"{names} har inget möte {format_date(day)}.{hint} Skriv datumet med år, till exempel "
-                f"'/minnesanteckningar 2020-09-25'."
+                _("{names} har inget möte {day}.{hint} Skriv datumet med år, till exempel "
+                  "'/minnesanteckningar 2020-09-25'.",
+                  names=names, day=format_date_in_sentence(day), hint=hint)
             )
         if len({m.forum_id for m in found}) > 1:
             names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
             raise UserError(
-                f"Flera forum har möte {format_date(day)}: {names}. Lägg till '; forum: {found[0].forum.key}' sist."
+                _("Flera forum har möte {day}: {names}. Lägg till '; forum: {key}' sist.",
+                  day=format_date(day), names=names, key=found[0].forum.key)
             )
         meeting = found[0]
     require_role(ctx, meeting.forum, WRITERS, doing=doing)
@@ -440,7 +446,7 @@ def _meeting_ref(meeting: Meeting) -> str:
     "minnesanteckningar",
     "minutes",
     usage="/minnesanteckningar [DATUM]",
-    help="utkastet till minnesanteckningar för ett möte (närvaro, punkter, beslut, uppdrag, återkoppling)",
+    help=_("utkastet till minnesanteckningar för ett möte (närvaro, punkter, beslut, uppdrag, återkoppling)"),
     who="sekreterare, samordnare",
     order=60,
 )
@@ -451,20 +457,23 @@ def show_minutes(ctx: Context, args: str) -> Reply:
         routed = {"tillagg": append_minutes, "redigera": replace_minutes, "skickade": mark_minutes_sent,
                   "skickad": mark_minutes_sent}[normalise(m.group(1))]
         return routed(ctx, m.group(2))
-    meeting, rest = pick_meeting(ctx, args, doing="se utkastet till minnesanteckningar")
+    meeting, rest = pick_meeting(ctx, args, doing=_("se utkastet till minnesanteckningar"))
     if rest:
         raise UserError(
-            f"Jag förstår inte '{rest}'. Skriv /minnesanteckningar DATUM för utkastet, eller "
-            f"/minnesanteckningar tillägg DATUM punkt N: TEXT för att skriva i det."
+            _("Jag förstår inte '{rest}'. Skriv /minnesanteckningar DATUM för utkastet, eller "
+              "/minnesanteckningar tillägg DATUM punkt N: TEXT för att skriva i det.",
+              rest=rest)
         )
     doc = minutes_reply(minutes_doc(ctx.session, meeting, now=ctx.now))
     ref = _meeting_ref(meeting)
     if meeting.minutes_sent_at is None:
         doc.context.append(
-            f"Skriv i utkastet med /minnesanteckningar tillägg {ref.split(';')[0]} punkt N: TEXT "
-            f"(eller redigera … för att ersätta). När de är skickade: /minnesanteckningar skickade {ref.split(';')[0]}."
+            _("Skriv i utkastet med /minnesanteckningar tillägg {value} punkt N: TEXT (eller "
+              "redigera … för att ersätta). När de är skickade: /minnesanteckningar skickade "
+              "{value}.",
+              value=ref.split(';')[0])
         )
-        doc.actions.append(Action(label="Markera som skickade", command=f"/minnesanteckningar skickade {ref}",
+        doc.actions.append(Action(label=_("Markera som skickade"), command=f"/minnesanteckningar skickade {ref}",
                                   style="primary"))
     else:
         doc.context.append(f"Skickade {format_date(meeting.minutes_sent_at)}.")
@@ -473,11 +482,11 @@ def show_minutes(ctx: Context, args: str) -> Reply:
 
 def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
     verb = "tillägg" if append else "redigera"
-    usage = f"/minnesanteckningar {verb} 2020-09-25 punkt 5: Kristina redogjorde för arbetet."
+    usage = _("/minnesanteckningar {verb} 2020-09-25 punkt 5: Kristina redogjorde för arbetet.", verb=verb)
     named, args = pop_forum_option(ctx, args)
     if ":" not in args:
-        raise UserError(f"Skriv texten efter ett kolon, till exempel: {usage}")
-    head, _, text = args.partition(":")
+        raise UserError(_("Skriv texten efter ett kolon, till exempel: {usage}", usage=usage))
+    head, __, text = args.partition(":")
     head = head.strip()
     item_no: int | None = None
     m = re.search(r"(?:^|\s)(?:punkt|p\.?)\s*(\d+)\s*$", head, re.IGNORECASE)
@@ -488,27 +497,30 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
         head = f"{head}; forum: {named.key}"
     meeting, rest = pick_meeting(ctx, head, doing="skriva minnesanteckningar")
     if rest:
-        raise UserError(f"Jag förstår inte '{rest}'. Skriv till exempel: {usage}")
+        raise UserError(_("Jag förstår inte '{rest}'. Skriv till exempel: {usage}", rest=rest, usage=usage))
     when = format_date(meeting.starts_at)
     label = forum_label(meeting.forum)
     if meeting.minutes_sent_at is not None:
         raise UserError(
-            f"Minnesanteckningarna för {label} {when} skickades {format_date(meeting.minutes_sent_at)} och ändras "
-            f"inte längre. Ta upp en rättelse under Föregående minnesanteckningar på nästa möte."
+            _("Minnesanteckningarna för {label} {when} skickades {minutes_sent_at} och ändras "
+              "inte längre. Ta upp en rättelse under Föregående minnesanteckningar på nästa "
+              "möte.",
+              label=label, when=when, minutes_sent_at=format_date(meeting.minutes_sent_at))
         )
     text = text.strip()
     if append and not text:
-        raise UserError(f"Texten efter kolonet saknas. Skriv till exempel: {usage}")
+        raise UserError(_("Texten efter kolonet saknas. Skriv till exempel: {usage}", usage=usage))
     rows = agenda_items(ctx.session, meeting)
     items = {i.number: i for i in rows if not i.sub_number}
     if item_no is not None and item_no not in items:
         raise UserError(
-            f"Dagordningen för {label} {when} har punkterna {item_numbers(rows)}; punkt {item_no} "
-            f"finns inte. Skriv till exempel: {usage}"
+            _("Dagordningen för {label} {when} har punkterna {rows}; punkt {item_no} finns "
+              "inte. Skriv till exempel: {usage}",
+              label=label, when=when, rows=item_numbers(rows), item_no=item_no, usage=usage)
         )
     notes = parse_notes(meeting.minutes_text)
     old = notes.get(item_no, "")
-    what = f"Anteckningen till punkt {item_no}" if item_no is not None else "Anteckningen"
+    what = f"Texten under punkt {item_no}" if item_no is not None else _("Den allmänna texten")
     if append:
         notes[item_no] = limits.text(f"{old}\n\n{text}" if old else text, what=what)
     elif text:
@@ -517,11 +529,12 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
         notes.pop(item_no, None)
     meeting.minutes_text = dump_notes(notes)
     ctx.audit("minutes_" + ("append" if append else "replace"), "meeting", meeting.id, item=item_no)
-    where = f"punkt {item_no} ({items[item_no].title})" if item_no else "de allmänna anteckningarna"
-    done = "Lade till texten i" if append else ("Ersatte" if text else "Tog bort")
+    where = f"punkt {item_no} ({items[item_no].title})" if item_no else _("den allmänna texten")
+    done = _("Lade till texten i") if append else ("Ersatte" if text else "Tog bort")
     reply = Reply(
         title=f"Minnesanteckningar – {label}, {when}",
-        lines=[f"{done} {where} i minnesanteckningarna för {label} {when}."],
+        lines=[_("{done} {where} i minnesanteckningarna för {label} {when}.",
+                 done=done, where=where, label=label, when=when)],
         sections=[Section(heading=where[:1].upper() + where[1:], lines=paragraphs(notes.get(item_no)) or ["(tomt)"])],
         context=[f"Hela utkastet: /minnesanteckningar {_meeting_ref(meeting)}"],
     )
@@ -533,7 +546,7 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
     "minnesanteckningar tillagg",
     "minutes add",
     usage="/minnesanteckningar tillägg [DATUM] [punkt N]: TEXT",
-    help="lägg till ett stycke i minnesanteckningarna, under punkt N eller bland de allmänna anteckningarna",
+    help=_("lägg till ett stycke i minnesanteckningarna, under punkt N eller i den allmänna texten"),
     who="sekreterare, samordnare",
     order=61,
 )
@@ -545,7 +558,7 @@ def append_minutes(ctx: Context, args: str) -> Reply:
     "minnesanteckningar redigera",
     "minutes edit",
     usage="/minnesanteckningar redigera [DATUM] [punkt N]: TEXT",
-    help="ersätt anteckningarna under punkt N (eller de allmänna) med TEXT; tom TEXT tar bort dem",
+    help=_("ersätt texten under punkt N (eller den allmänna texten) med TEXT; tom TEXT tar bort den"),
     who="sekreterare, samordnare",
     order=62,
 )
@@ -558,27 +571,32 @@ def replace_minutes(ctx: Context, args: str) -> Reply:
     "minnesanteckningar skickad",
     "minutes sent",
     usage="/minnesanteckningar skickade [DATUM]",
-    help="markera minnesanteckningarna som skickade: de publiceras i forumets kanal och på webbsidan",
+    help=_("markera minnesanteckningarna som skickade: de publiceras i forumets kanal och på webbsidan"),
     who="sekreterare, samordnare",
     order=63,
 )
 def mark_minutes_sent(ctx: Context, args: str) -> Reply:
     meeting, rest = pick_meeting(ctx, args, doing="skicka minnesanteckningar")
     if rest:
-        raise UserError(f"Jag förstår inte '{rest}'. Skriv till exempel /minnesanteckningar skickade 2020-09-25.")
+        raise UserError(_("Jag förstår inte '{rest}'. Skriv till exempel /minnesanteckningar skickade "
+                          "2020-09-25.",
+                          rest=rest))
     label = forum_label(meeting.forum)
     when = format_date(meeting.starts_at)
     if meeting.minutes_sent_at is not None:
         return Reply(
             lines=[
-                f"Minnesanteckningarna för {label} {when} är redan markerade som skickade "
-                f"({format_date(meeting.minutes_sent_at)}). Inget ändrades."
+                _("Minnesanteckningarna för {label} {when} är redan markerade som skickade "
+                  "({minutes_sent_at}). Inget ändrades.",
+                  label=label, when=when, minutes_sent_at=format_date(meeting.minutes_sent_at))
             ]
         )
     if meeting.starts_at > ctx.now:
         raise UserError(
-            f"Mötet {label} {when} har inte hållits ännu, så minnesanteckningarna kan inte skickas. "
-            f"Skriv /minnesanteckningar skickade med datumet för ett möte som har varit."
+            _("Mötet {label} {when} har inte hållits ännu, så minnesanteckningarna kan inte "
+              "skickas. Skriv /minnesanteckningar skickade med datumet för ett möte som har "
+              "varit.",
+              label=label, when=when)
         )
     meeting.minutes_sent_at = ctx.now
     ctx.session.flush()
@@ -594,13 +612,17 @@ def mark_minutes_sent(ctx: Context, args: str) -> Reply:
     return Reply(
         title=f"Minnesanteckningar – {label}, {when}",
         lines=[
-            f"Minnesanteckningarna för {label} {when} är markerade som skickade {format_date(ctx.now)}.",
-            "De är publicerade i forumets kanal och på forumets webbsida, och påminnelserna om dem upphör.",
+            _("Minnesanteckningarna för {label} {when} är markerade som skickade {now}.",
+              label=label, when=when, now=format_date(ctx.now)),
+            _("De är publicerade i forumets kanal och på forumets webbsida, och påminnelserna om dem upphör."),
         ],
         context=[
-            f"För diariet: kansli export minnesanteckningar {meeting.forum.key} "
-            f"{local(meeting.starts_at).date().isoformat()} --format docx -o minnesanteckningar.docx",
-            f"Kontrollsumma (SHA-256) för texten som skickades: {meeting.minutes_sha256}. Minnesanteckningarna "
-            "ändras inte längre; en rättelse tas upp under Föregående minnesanteckningar på nästa möte.",
+            _("För diariet: kansli export minnesanteckningar {key} {isoformat} --format docx "
+              "-o minnesanteckningar.docx",
+              key=meeting.forum.key, isoformat=local(meeting.starts_at).date().isoformat()),
+            _("Kontrollsumma (SHA-256) för texten som skickades: {minutes_sha256}. "
+              "Minnesanteckningarna ändras inte längre; en rättelse tas upp under Föregående "
+              "minnesanteckningar på nästa möte.",
+              minutes_sha256=meeting.minutes_sha256),
         ],
     )

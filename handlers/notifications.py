@@ -7,35 +7,37 @@ from __future__ import annotations
 
 from handlers.base import Context, Reply, UserError
 from handlers.registry import command, normalise
+from handlers.i18n import _
 
 CHOICES = {
     "chatt": "chat", "chat": "chat",
     "e-post": "email", "epost": "email", "mejl": "email", "mail": "email", "e-mail": "email", "email": "email",
     "bada": "both", "both": "both",
 }
-SHOWN = {"chat": "chatt", "email": "e-post", "both": "både chatt och e-post"}
-USAGE = "/aviseringar chatt | e-post | båda"
+SHOWN = {"chat": "chatt", "email": "e-post", "both": _("både chatt och e-post")}
+USAGE = _("/aviseringar chatt | e-post | båda")
 
 
 @command("aviseringar", "notifieringar", "notifications", usage=USAGE,
-         help="välj var kansli når dig: i chatten, med e-post eller båda", order=90)
+         help=_("välj var Kansli når dig: i chatten, med e-post eller båda"), order=90)
 def notifications(ctx: Context, args: str) -> Reply:
     person = ctx.person
     current = person.notify_via or "chat"
     word = normalise(args)
     if not word:
-        address = person.email or "ingen adress (be samordnaren lägga till email: i nätverksfilen)"
-        return Reply(lines=[f"Dina aviseringar går till {SHOWN[current]}. Din e-postadress: {address}.",
-                            f"Ändra med {USAGE}."])
+        address = person.email or _("ingen adress (be samordnaren lägga till email: i nätverksfilen)")
+        return Reply(lines=[_("Dina aviseringar går till {value}. Din e-postadress: {address}.",
+                              value=SHOWN[current], address=address),
+                            _("Ändra med {USAGE}.", USAGE=USAGE)])
     choice = CHOICES.get(word)
     if choice is None:
-        raise UserError(f"'{args.strip()}' är inget val. Skriv {USAGE}.")
+        raise UserError(_("'{strip}' är inget val. Skriv {USAGE}.", strip=args.strip(), USAGE=USAGE))
     if choice in ("email", "both") and not person.email:
-        raise UserError("kansli har ingen e-postadress till dig, så inget ändrades. Be samordnaren lägga till "
-                        "email: under dig i nätverksfilen, och skriv sedan /aviseringar e-post igen.")
+        raise UserError(_("Kansli har ingen e-postadress till dig, så inget ändrades. Be samordnaren lägga "
+                          "till email: under dig i nätverksfilen, och skriv sedan /aviseringar e-post igen."))
     person.notify_via = None if choice == "chat" else choice
     ctx.audit("notifications.set", "person", person.id, via=choice)
-    lines = [f"Dina aviseringar går nu till {SHOWN[choice]}."]
+    lines = [_("Dina aviseringar går nu till {value}.", value=SHOWN[choice])]
     if choice == "chat":
-        lines.append("Når ingen chatt dig får du e-post i stället.")
+        lines.append(_("Når ingen chatt dig får du e-post i stället."))
     return Reply(lines=lines)

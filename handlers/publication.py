@@ -29,6 +29,7 @@ from handlers.agenda import agenda_items, latest_version, versions_of
 from handlers.common import PURPOSE_NAMES, forum_label, person_label
 from handlers.fmt import STOCKHOLM, format_date, format_datetime, format_time, local
 from storage.models import AgendaItem, AgendaVersion, Forum, Meeting
+from handlers.i18n import _
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
 
@@ -423,9 +424,9 @@ def item_blocks(item: ItemDoc, *, decided_by: str | None = None, minutes: bool =
     minutes, what was decided on that proposal."""
     blocks: list[Block] = []
     if item.late_addition and not minutes:
-        blocks.append(Block("late", "Tillkommande ärende"))
+        blocks.append(Block("late", _("Tillkommande ärende")))
     if item.presenter:
-        blocks.append(Block("presenter", f"Föredragande: {item.presenter}"))
+        blocks.append(Block("presenter", _("Föredragande: {presenter}", presenter=item.presenter)))
     blocks += [Block("text", p) for p in paragraphs(item.description)]
     blocks += [Block("text", p) for p in item.notes]
     blocks += [Block("attachment", f"Bilaga: {a.label}", link=a) for a in item.attachments]
@@ -433,9 +434,9 @@ def item_blocks(item: ItemDoc, *, decided_by: str | None = None, minutes: bool =
         blocks.append(Block("purpose", f"Syfte: {item.purpose}"))
     if item.proposal:
         if minutes:
-            heading = f"{item.proposer} föreslog:" if item.proposer else "Förslag till beslut:"
+            heading = _("{proposer} föreslog:", proposer=item.proposer) if item.proposer else _("Förslag till beslut:")
         else:
-            heading = f"{item.proposer} föreslår:" if item.proposer else "Förslag till beslut"
+            heading = _("{proposer} föreslår:", proposer=item.proposer) if item.proposer else _("Förslag till beslut")
         blocks.append(Block("proposal_heading", heading))
         blocks += [Block("proposal", p) for p in paragraphs(item.proposal)]
     if item.decisions:
@@ -443,7 +444,7 @@ def item_blocks(item: ItemDoc, *, decided_by: str | None = None, minutes: bool =
         blocks += [Block("decision", d) for d in item.decisions]
     blocks += [Block("meta", f"Ansvarig: {r}") for r in item.responsible]
     if item.returned:
-        blocks.append(Block("meta", "Ärendet återremitterades för fortsatt beredning."))
+        blocks.append(Block("meta", _("Ärendet återremitterades för fortsatt beredning.")))
     blocks += [Block("meta", f"Uppdrag: {a}") for a in item.assignments]
-    blocks += [Block("meta", f"Återkoppling: {f}") for f in item.follow_ups]
+    blocks += [Block("meta", _("Återkoppling: {f}", f=f)) for f in item.follow_ups]
     return blocks

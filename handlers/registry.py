@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from handlers.base import Context, Reply
+from handlers.i18n import _
 
 Handler = Callable[[Context, str], Reply]
 
@@ -42,9 +43,9 @@ class Command:
 ROLE_NAMES = {
     "member": "ledamot",
     "chair": "ordförande",
-    "vice_chair": "vice ordförande",
+    "vice_chair": _("vice ordförande"),
     "coordinator": "samordnare",
-    "absence_recipient": "mottagare av frånvaroanmälningar",
+    "absence_recipient": _("mottagare av frånvaroanmälningar"),
     "secretary": "sekreterare",
 }
 

@@ -52,7 +52,8 @@ from handlers.agenda import agenda_reply
 from handlers.base import Action, Message, Reply, Section
 from handlers.calendar import Deadlines, deadlines_for, next_working_day, working_days_before
 from handlers.common import forum_label, meeting_label, person_label
-from handlers.fmt import STOCKHOLM, format_date, format_days, local
+from handlers.fmt import STOCKHOLM, format_ago, format_date, format_date_in_sentence, format_days, local
+from handlers.i18n import _, ngettext
 from storage import outbox
 from storage import reminders as store
 from storage.models import Assignment, Case, FollowUp, Forum, Meeting, Person
@@ -94,18 +95,16 @@ def end_of(day: date) -> datetime:
 
 
 def relative_day(d: date, today: date) -> str:
-    """'i dag, fredag 28 februari 2020', 'fredag 28 februari 2020 (om 3 dagar)', '… (2 dagar sedan)'."""
+    """'i dag, fredag 28 februari 2020', 'fredag 28 februari 2020 (om 3 dagar)', '… (för 2 dagar sedan)'."""
     n = (d - today).days
     full = format_date(d)
     if n == 0:
         return f"i dag, {full}"
     if n == 1:
         return f"i morgon, {full}"
-    if n > 1:
-        return f"{full} (om {format_days(n)})"
     if n == -1:
-        return f"i går, {full}"
-    return f"{full} ({format_days(-n)} sedan)"
+        return _("i går, {full}", full=full)
+    return f"{full} ({format_ago(d, today)})"
 
 
 @dataclass
@@ -253,8 +252,8 @@ def _meeting_reminders(p: _Pass) -> None:
         return
     spans = [_meeting_days(r, p.today) for r in {_rules(f) for f in p.forums.values()}]
     # Meetings of the last weeks too: the first working day after a meeting lists what it left undecided.
-    first = min([a for a, _ in spans] + [p.today - timedelta(days=UNTREATED_CATCH_UP_DAYS + 5)])
-    last = max(b for _, b in spans)
+    first = min([a for a, __ in spans] + [p.today - timedelta(days=UNTREATED_CATCH_UP_DAYS + 5)])
+    last = max(b for __, b in spans)
     meetings = store.meetings_for_reminders(
         p.session, wall(first, time(0, 0)), wall(last + timedelta(days=1), time(0, 0)), now=p.now,
         day_end=end_of(p.today),
@@ -312,24 +311,27 @@ def _deadline_builder(p: _Pass, kind: str, forum: Forum, meeting: store.MeetingR
         day = local(meeting.starts_at).date()
         label = meeting_label(p.meeting(meeting.id))
         if kind == "agenda_deadline":
-            title = f"Påminnelse: dagordningen till {forum_label(forum)}"
+            title = _("Påminnelse: dagordningen till {forum}", forum=forum_label(forum))
             what = "Dagordningen"
             verb = "publiceras"
         else:
-            title = f"Påminnelse: handlingarna till {forum_label(forum)}"
+            title = _("Påminnelse: handlingarna till {forum}", forum=forum_label(forum))
             what = "Handlingarna"
             verb = "skickas ut"
         if deadline == p.today:
-            first = f"{what} till mötet {label} ska {verb} senast i dag, {format_date(deadline)}."
+            first = _("{what} till mötet {label} ska {verb} senast i dag, {deadline}.",
+                      what=what, label=label, verb=verb, deadline=format_date(deadline))
         else:
-            first = f"{what} till mötet {label} ska {verb} senast {relative_day(deadline, p.today)}."
+            first = _("{what} till mötet {label} ska {verb} senast {deadline}.",
+                      what=what, label=label, verb=verb, deadline=relative_day(deadline, p.today))
         if kind == "agenda_deadline":
-            second = ("Dagordningen är inte publicerad ännu. Lägg ärenden på den med "
-                      f"/beredning NR dagordning {day.isoformat()} och publicera den med "
-                      f"/publicera dagordning {day.isoformat()}.")
+            second = (_("Dagordningen är inte publicerad ännu. Lägg ärenden på den med /beredning NR "
+                        "dagordning {isoformat} och publicera den med /publicera dagordning {isoformat}.",
+                        isoformat=day.isoformat()))
         else:
-            second = ("Handlingarna går ut med dagordningen, som inte är publicerad ännu. Lägg bilagorna på "
-                      f"ärendena och publicera med /publicera dagordning {day.isoformat()}.")
+            second = (_("Handlingarna går ut med dagordningen, som inte är publicerad ännu. Lägg "
+                        "bilagorna på ärendena och publicera med /publicera dagordning {isoformat}.",
+                        isoformat=day.isoformat()))
         return Reply(
             title=title,
             lines=[first, second],
@@ -347,17 +349,19 @@ def _preparation_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, due:
                   "aterremitterat": "återremitterat"}
         lines = [f"{c.number} {c.title} ({status.get(c.status, c.status)})" for c in cases]
         if total > len(cases):
-            lines.append(f"… och {total - len(cases)} till. Hela listan: /ärenden aktualiserat.")
+            lines.append(_("… och {value} till. Hela listan: /ärenden aktualiserat.", value=total - len(cases)))
         if not lines:
-            lines = ["Inga ärenden väntar på beredning just nu."]
+            lines = [_("Inga ärenden väntar på beredning just nu.")]
         return Reply(
-            title=f"Påminnelse: beredning inför {forum_label(forum)}",
+            title=_("Påminnelse: beredning inför {forum}", forum=forum_label(forum)),
             lines=[
-                f"Beredningen inför mötet {meeting_label(p.meeting(meeting.id))} ska göras {relative_day(due, p.today)}.",
-                f"Lägg ett ärende på dagordningen med /beredning NR dagordning {day.isoformat()}, "
-                "eller skicka tillbaka det med /beredning NR åter ORSAK.",
+                _("Beredningen inför mötet {meeting_label} ska göras {due}.",
+                  meeting_label=meeting_label(p.meeting(meeting.id)), due=relative_day(due, p.today)),
+                _("Lägg ett ärende på dagordningen med /beredning NR dagordning {isoformat}, eller "
+                  "skicka tillbaka det med /beredning NR åter SKÄL.",
+                  isoformat=day.isoformat()),
             ],
-            sections=[Section(heading=f"Ärenden som väntar på beredning ({total})", lines=lines)],
+            sections=[Section(heading=_("Ärenden som väntar på beredning ({total})", total=total), lines=lines)],
         )
 
     return build
@@ -387,39 +391,46 @@ def _chair_agenda(p: _Pass, forum: Forum, meeting: store.MeetingRow, occ: tuple[
         for c in chairs:
             part = parts.get(c)
             if part is None:
-                out.append(f"{p.person(c).name} (ordförande) hela mötet")
+                out.append(_("{name} (ordförande) hela mötet", name=p.person(c).name))
             elif not part.whole:
-                out.append(f"{p.person(c).name} (ordförande) {part.complement()}")
+                out.append(_("{name} (ordförande) {complement}", name=p.person(c).name, complement=part.complement()))
         taken = [parts[c] for c in chairs_absent]
-        vice_part = ("hela mötet" if all(pt.whole for pt in taken)
+        vice_part = (_("hela mötet") if all(pt.whole for pt in taken)
                      else ", ".join(pt.during() for pt in taken if not pt.whole))
         vice_leads = False
         for v in vices:
             own = parts.get(v)
             if own is None or not own.whole:
-                note = f" (själv frånvarande {own.describe()})" if own is not None else ""
-                out.append(f"{p.person(v).name} (vice ordförande) {vice_part}{note}")
+                note = _(" (själv frånvarande {describe})", describe=own.describe()) if own is not None else ""
+                out.append(_("{name} (vice ordförande) {vice_part}{note}",
+                             name=p.person(v).name, vice_part=vice_part, note=note))
                 vice_leads = True
         if not out:
-            return ["Ingen ordförande eller vice ordförande kan leda mötet: utse en mötesledare."]
-        lines = [f"Mötet leds av {' och '.join(out)}."]
+            return [_("Ingen ordförande eller vice ordförande kan leda mötet: utse en mötesledare.")]
+        lines = [_("Mötet leds av {out}.", out=' och '.join(out))]
         if not vice_leads:
-            lines.append(f"Ingen vice ordförande kan leda {vice_part}: utse en mötesledare för den delen.")
+            lines.append(_("Ingen vice ordförande kan leda {vice_part}: utse en mötesledare för den delen.",
+                           vice_part=vice_part))
         return lines
 
     def build(person: Person) -> Reply:
         # The published agenda; before it is published, the working agenda, so that the meeting can be led.
         reply = agenda_reply(p.session, p.meeting(meeting.id), now=p.now,
                              draft=meeting.agenda_published_at is None)
-        intro = [f"Mötet är i dag, {format_date(day)}. Här är dagordningen och den frånvaro som anmälts."]
+        intro = [_("Mötet är i dag, {day}. Här är dagordningen och den frånvaro som anmälts.", day=format_date(day))]
         whole = [c for c in chairs_absent if parts[c].whole]
         if whole and person.id not in chairs:
             names = ", ".join(p.person(c).name for c in whole)
-            intro.insert(0, f"{names} har anmält frånvaro, så du leder mötet i stället.")
+            if person.id in vices:
+                intro.insert(0, _("{names} har anmält frånvaro, så du som vice ordförande leder mötet i stället.",
+                                  names=names))
+            else:  # the coordinator, when no chair or vice chair can lead
+                intro.insert(0, _("{names} har anmält frånvaro och ingen vice ordförande kan leda mötet. "
+                                  "Utse en mötesledare.", names=names))
         intro += who_leads()
         reply.lines = intro + reply.lines
         reply.private = True
-        reply.actions = list(reply.actions) + [Action("Anmäl frånvaro", f"anmäl frånvaro {day.isoformat()}")]
+        reply.actions = list(reply.actions) + [Action(_("Anmäl frånvaro"), f"anmäl frånvaro {day.isoformat()}")]
         return reply
 
     p.add("chair_agenda", f"m{meeting.id}", occ, leading, build)
@@ -443,17 +454,18 @@ def _untreated(p: _Pass, forum: Forum, meeting: store.MeetingRow, day: date) -> 
             sections.append(Section(
                 heading=f"Punkt {item.label}: {case.number} {case.title}",
                 lines=[f"Ej behandlat {format_date(day)}."],
-                actions=[Action("Till nästa möte", f"beredning {case.number} dagordning nästa; forum: {forum.key}",
+                actions=[Action(_("Till nästa möte"), f"beredning {case.number} dagordning nästa; forum: {forum.key}",
                                 "primary"),
-                         Action("Åter för beredning", f"beredning {case.number} åter; forum: {forum.key}"),
+                         Action(_("Åter för beredning"), f"beredning {case.number} åter; forum: {forum.key}"),
                          Action("Avsluta", f"avsluta {case.number}; forum: {forum.key}", "danger")],
             ))
         n = len(rows)
         return Reply(
-            title=f"Ej behandlade ärenden från {forum_label(forum)} {format_date(day)}",
-            lines=[f"{n} {'ärende' if n == 1 else 'ärenden'} på dagordningen för mötet {label} fick inget beslut.",
-                   "Välj för vart och ett: till nästa möte, åter för beredning eller avsluta. Minnesanteckningarna "
-                   "och mötets dagordning ändras inte av det."],
+            title=_("Ej behandlade ärenden från {forum} {day}", forum=forum_label(forum), day=format_date(day)),
+            lines=[ngettext("{n} ärende på dagordningen för mötet {label} fick inget beslut.",
+                            "{n} ärenden på dagordningen för mötet {label} fick inget beslut.", n, label=label),
+                   _("Välj för vart och ett: till nästa möte, åter för beredning eller avsluta. "
+                     "Minnesanteckningarna och mötets dagordning ändras inte av det.")],
             sections=sections,
         )
 
@@ -466,11 +478,13 @@ def _minutes_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, deadline
         when = (f"senast i dag, {format_date(deadline)}" if deadline == p.today
                 else f"senast {relative_day(deadline, p.today)}")
         return Reply(
-            title=f"Påminnelse: minnesanteckningar från {forum_label(forum)}",
+            title=_("Påminnelse: minnesanteckningar från {forum}", forum=forum_label(forum)),
             lines=[
-                f"Minnesanteckningarna från mötet {meeting_label(p.meeting(meeting.id))} ska skickas {when}.",
-                f"När de är skickade, skriv /minnesanteckningar skickade {day.isoformat()} "
-                "så upphör påminnelserna.",
+                _("Minnesanteckningarna från mötet {meeting_label} ska skickas {when}.",
+                  meeting_label=meeting_label(p.meeting(meeting.id)), when=when),
+                _("När de är skickade, skriv /minnesanteckningar skickade {isoformat} så upphör "
+                  "påminnelserna.",
+                  isoformat=day.isoformat()),
             ],
         )
 
@@ -500,7 +514,7 @@ def _follow_up_reminders(p: _Pass) -> None:
         )
         if not rows:
             continue
-        people = store.people_by_id(p.session, [f.responsible_id for f, _ in rows])
+        people = store.people_by_id(p.session, [f.responsible_id for f, __ in rows])
         for fu, case in rows:
             forum = p.forums.get(case.forum_id)
             found = follow_up_occasion(fu.due, eff)
@@ -517,16 +531,20 @@ def _follow_up_builder(p: _Pass, forum: Forum, fu: FollowUp, case: Case, respons
     def build(person: Person) -> Reply:
         who = "du" if responsible is not None and person.id == responsible.id else person_label(responsible)
         if fu.due >= p.today:
-            first = f"Återkopplingen på ärende {case.number} {case.title} ska ske {relative_day(fu.due, p.today)}."
+            first = _("Återkopplingen på ärende {number} {title} ska ske {due}.",
+                      number=case.number, title=case.title, due=relative_day(fu.due, p.today))
         else:
-            first = (f"Återkopplingen på ärende {case.number} {case.title} skulle ha skett "
-                     f"{relative_day(fu.due, p.today)} och är inte markerad som klar.")
+            first = (_("Återkopplingen på ärende {number} {title} skulle ha skett {due} och är inte "
+                       "markerad som klar.",
+                       number=case.number, title=case.title, due=relative_day(fu.due, p.today)))
         if person.id in p.holders(forum.id, "coordinator"):
-            how = f"Ärendelistan visar du med /ärenden; klar markerar du med /återkoppling {case.number} klar."
+            how = _("Ärendelistan visar du med /ärenden; klar markerar du med /återkoppling {number} "
+                    "klar.",
+                    number=case.number)
         else:
-            how = f"Ärendet visar du med /ärende {case.number}."
+            how = _("Ärendet visar du med /ärende {number}.", number=case.number)
         return Reply(
-            title=f"Påminnelse: återkoppling på ärende {case.number}",
+            title=_("Påminnelse: återkoppling på ärende {number}", number=case.number),
             lines=[first, f"Ansvarig: {who}.", how],
             fields=[("Forum", forum_label(forum))],
         )
@@ -584,18 +602,19 @@ def _assignment_builder(p: _Pass, forum: Forum, a: Assignment, assignee: Person 
             first = f"{name} ”{a.title}” ska vara klart {relative_day(a.due, p.today)}."
         else:
             late = (p.today - a.due).days
-            first = (f"{name} ”{a.title}” skulle ha varit klart {format_date(a.due)} "
-                     f"och är {format_days(late)} försenat.")
+            first = (_("{name} ”{title}” skulle ha varit klart {due} och är {late} försenat.",
+                       name=name, title=a.title, due=format_date(a.due), late=format_days(late)))
         lines = [first]
         if not mine:
             lines.append(f"Ansvarig: {person_label(assignee)}.")
         if person.id in p.holders(forum.id, "coordinator") + p.holders(forum.id, "secretary"):
-            lines.append(f"Alla uppdrag visar du med /uppdrag alla; förläng med /uppdrag förläng {a.id} och "
-                         f"markera det klart med /uppdrag klar {a.id}.")
+            lines.append(_("Alla uppdrag visar du med /uppdrag alla; förläng med /uppdrag förläng {id} och "
+                           "markera det klart med /uppdrag klar {id}.",
+                           id=a.id))
         else:
-            lines.append("Dina uppdrag visar du med /uppdrag; behövs mer tid, be sekreteraren eller samordnaren "
-                         "att förlänga uppdraget.")
-        return Reply(title="Påminnelse: uppdrag", lines=lines, fields=[("Forum", forum_label(forum))])
+            lines.append(_("Dina uppdrag visar du med /uppdrag; behövs mer tid, be sekreteraren eller "
+                           "samordnaren att förlänga uppdraget."))
+        return Reply(title=_("Påminnelse: uppdrag"), lines=lines, fields=[("Forum", forum_label(forum))])
 
     return build
 
@@ -617,7 +636,7 @@ def _year_end_reminders(p: _Pass) -> None:
             candidates.append((forum, occ, coordinators))
     if not candidates:
         return
-    subject = {f.id: f"y{f.id}-{next_year}" for f, _, _ in candidates}
+    subject = {f.id: f"y{f.id}-{next_year}" for f, __, __ in candidates}
     keys = {store.reminder_key("year_end", subject[f.id], f"nov:{occ[1].isoformat()}", c): f.id
             for f, occ, people in candidates for c in people}
     known = store.existing_keys(p.session, keys)
@@ -625,7 +644,7 @@ def _year_end_reminders(p: _Pass) -> None:
     open_forums = [c for c in candidates if c[0].id not in done]
     if not open_forums:
         return
-    ids = [f.id for f, _, _ in open_forums]
+    ids = [f.id for f, __, __ in open_forums]
     counts = store.count_meetings_by_forum(p.session, ids, wall(date(next_year, 1, 1), time(0, 0)),
                                            wall(date(next_year + 1, 1, 1), time(0, 0)))
     recorded = store.roles_recorded_by_forum(p.session, ids, ("chair", "vice_chair"),
@@ -636,23 +655,27 @@ def _year_end_reminders(p: _Pass) -> None:
         if forum.min_meetings_per_year:
             n = counts.get(forum.id, 0)
             if n < forum.min_meetings_per_year:
-                planned = ("inga möten inlagda" if n == 0 else "1 möte inlagt" if n == 1
-                           else f"{n} möten inlagda")
-                problems.append(f"För {next_year} är {planned}; arbetsordningen kräver minst "
-                                f"{forum.min_meetings_per_year}.")
-                fixes.append(f"Planera mötena med /möte ny, till exempel '/möte ny 4 februari, 1 april och 3 juni "
-                             f"{next_year} kl 9.00–12.00; forum: {forum.key}'.")
+                problems.append(
+                    _("För {year} är inga möten inlagda; arbetsordningen kräver minst {min}.", year=next_year,
+                      min=forum.min_meetings_per_year) if n == 0 else
+                    ngettext("För {year} är {n} möte inlagt; arbetsordningen kräver minst {min}.",
+                             "För {year} är {n} möten inlagda; arbetsordningen kräver minst {min}.", n,
+                             year=next_year, min=forum.min_meetings_per_year))
+                fixes.append(_("Planera mötena med /möte ny, till exempel '/möte ny 4 februari, 1 april och 3 "
+                               "juni {next_year} kl 9.00–12.00; forum: {key}'.",
+                               next_year=next_year, key=forum.key))
         roles = recorded.get(forum.id, set())
-        for role, name in (("chair", "ordförande"), ("vice_chair", "vice ordförande")):
+        for role, name in (("chair", _("ordförande")), ("vice_chair", _("vice ordförande"))):
             if role not in roles:
-                problems.append(f"Ingen {name} är utsedd för {next_year}.")
-                fixes.append(f"Utse {name} med '/roll {name} @handle från 1 januari {next_year}; "
-                             f"forum: {forum.key}'.")
+                problems.append(_("Ingen {name} är utsedd för {next_year}.", name=name, next_year=next_year))
+                fixes.append(_("Utse {name} med '/roll {name} @användarnamn från 1 januari {next_year}; forum: "
+                               "{key}'.",
+                               name=name, next_year=next_year, key=forum.key))
         if not problems:
             continue
 
         def build(person: Person, forum: Forum = forum, lines: list[str] = problems + fixes) -> Reply:
-            return Reply(title=f"Påminnelse: {forum_label(forum)} {next_year}", lines=lines)
+            return Reply(title=_("Påminnelse: {forum} {next_year}", forum=forum_label(forum), next_year=next_year), lines=lines)
 
         p.add("year_end", subject[forum.id], occ, coordinators, build)
 
@@ -701,12 +724,12 @@ def combine(parts: list[Message], *, today: date) -> Reply:
     rest = parts[FULL_PARTS:]
     if rest:
         sections.append(Section(
-            heading=f"Ytterligare {len(rest)} påminnelser",
+            heading=ngettext("Ytterligare {n} påminnelse", "Ytterligare {n} påminnelser", len(rest)),
             lines=[f"{m.reply.title}: {m.reply.lines[0] if m.reply.lines else ''}".rstrip(": ") for m in rest],
         ))
     return Reply(
-        title=f"{len(parts)} påminnelser från kansli",
-        lines=[f"Det här behöver du hålla koll på {format_date(today)}."],
+        title=ngettext("{n} påminnelse från Kansli", "{n} påminnelser från Kansli", len(parts)),
+        lines=[_("Det här behöver du ta ställning till eller göra {day}.", day=format_date_in_sentence(today))],
         sections=sections,
     )
 

@@ -83,6 +83,15 @@ CASE_STATUSES = (
     "aterremitterat",
     "avslutat",
 )
+# A case status as users read it ("under beredning", not the code "under_beredning").
+CASE_STATUS_TEXT = {
+    "aktualiserat": "aktualiserat",
+    "under_beredning": "under beredning",
+    "pa_dagordning": "på dagordningen",
+    "behandlat": "behandlat",
+    "aterremitterat": "återremitterat",
+    "avslutat": "avslutat",
+}
 
 
 class Organisation(Base):
@@ -143,6 +152,11 @@ class Forum(Base):
     # The standing items of every agenda (network.yaml `rules: standing_items:`), one title a line; None means
     # seed 003's four. Text, not JSON: forums are selected with DISTINCT, which PostgreSQL's json cannot compare.
     standing_items: Mapped[str | None] = mapped_column(Text)
+    # The forum's word for its members (network.yaml `rules: member_term:`): None means "representant"
+    # (1 § Dalarna); "ledamot" for Örebro's seed 004. Decided in docs/ordlista.md.
+    member_term: Mapped[str | None] = mapped_column(String(30))
+    # The coordinator's title in this forum (`rules: coordinator_title:`, e.g. "Chef för RSS"); None: samordnare.
+    coordinator_title: Mapped[str | None] = mapped_column(String(100))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="forum")
 

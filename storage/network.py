@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    CASE_STATUS_TEXT,
     PURPOSES,
     ROLES,
     Assignment,
@@ -35,6 +36,8 @@ from storage.models import (
 
 CASE_STATUSES_IMPORT = ("aktualiserat", "under_beredning", "pa_dagordning", "behandlat", "aterremitterat", "avslutat")
 ORG_KINDS = ("kommun", "region", "annan")
+# The words a forum may use for its members (rules: member_term); docs/ordlista.md.
+MEMBER_TERMS = ("representant", "ledamot", "deltagare")
 RULE_KEYS = {
     "agenda_deadline",
     "documents_deadline",
@@ -47,6 +50,8 @@ RULE_KEYS = {
     "substitutes_other_organisation",
     "extensions_by",
     "standing_items",
+    "member_term",
+    "coordinator_title",
 }
 ON_AGENDA = ("pa_dagordning", "behandlat", "aterremitterat", "avslutat")
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -74,22 +79,24 @@ class ImportSummary:
         return bool(self.created or self.updated)
 
     def lines(self) -> list[str]:
+        # (singular, plural): the import summary agrees with its numbers ("1 ärende, 2 förlängningar").
         names = {
-            "organisation": "huvudmän",
-            "person": "personer",
-            "forum": "forum",
-            "membership": "roller",
-            "meeting": "möten",
-            "case": "ärenden",
-            "assignment": "uppdrag",
-            "extension": "förlängningar",
+            "organisation": ("huvudman", "huvudmän"),
+            "person": ("person", "personer"),
+            "forum": ("forum", "forum"),
+            "membership": ("roll", "roller"),
+            "meeting": ("möte", "möten"),
+            "case": ("ärende", "ärenden"),
+            "assignment": ("uppdrag", "uppdrag"),
+            "extension": ("förlängning", "förlängningar"),
         }
         if not self.changed:
             return ["Inget ändrades: allt i filen fanns redan."]
         out = []
         for label, counts in (("Nya", self.created), ("Ändrade", self.updated)):
             if counts:
-                out.append(f"{label}: " + ", ".join(f"{n} {names.get(k, k)}" for k, n in counts.items()))
+                out.append(f"{label}: " + ", ".join(
+                    f"{n} {names.get(k, (k, k))[0 if n == 1 else 1]}" for k, n in counts.items()))
         return out
 
 
@@ -157,7 +164,7 @@ class _Checker:
         try:
             return time.fromisoformat(str(value).strip().replace(".", ":"))
         except ValueError:
-            self.err(where, f"'{key}: {value}' är ingen giltig klockslag; skriv HH:MM, till exempel 08:00.")
+            self.err(where, f"'{key}: {value}' är inget giltigt klockslag; skriv HH:MM, till exempel 08:00.")
             return None
 
     def forum_list(self, value: Any, where: str, key: str) -> list[str] | None:
@@ -308,7 +315,17 @@ def validate(data: Any) -> _Plan:
                         "[Mötets öppnande, Godkännande av dagordning, Föregående minnesanteckningar, "
                         "Rapporter och delgivningar].")
             standing = None
+        member_term = rules.get("member_term")
+        if member_term is not None and member_term not in MEMBER_TERMS:
+            chk.err(rw, f"member_term ska vara ett av {', '.join(MEMBER_TERMS)}, inte '{member_term}'.")
+            member_term = None
+        coordinator_title = rules.get("coordinator_title")
+        if coordinator_title is not None and not (isinstance(coordinator_title, str) and coordinator_title.strip()):
+            chk.err(rw, "coordinator_title ska vara en titel, till exempel Chef för RSS.")
+            coordinator_title = None
         forum = {
+            "member_term": member_term,
+            "coordinator_title": " ".join(coordinator_title.split()) if coordinator_title else None,
             "standing_items": "\n".join(" ".join(t.split()) for t in standing) if standing else None,
             "key": key,
             "name": name,
@@ -560,7 +577,7 @@ def apply(session: Session, data: Any, *, now: datetime) -> ImportSummary:
             "name", "short", "slack_channel", "teams_channel", "agenda_working_days_before",
             "documents_days_before", "preparation_days_before", "minutes_days_after", "substitutes",
             "substitutes_other_organisation", "extensions_by", "min_meetings_per_year", "reminder_time",
-            "chair_agenda_time", "standing_items",
+            "chair_agenda_time", "standing_items", "member_term", "coordinator_title",
         )}
         row = forums.get(f["key"])
         if row is None:
@@ -684,7 +701,7 @@ def _import_case(
             item = add_item(session, meeting, now=now, title=row.title, case=row)
             row.agenda_order, row.late_addition = item.number, item.late_addition
         session.add(CaseEvent(case_id=row.id, at=now, actor_id=None, kind="importerat",
-                              detail=f"Importerat från nätverksfilen med status {c['status']}."))
+                              detail=f"Importerat från nätverksfilen med status {CASE_STATUS_TEXT.get(c['status'], c['status'])}."))
         if c["feedback"]:
             session.add(FollowUp(case_id=row.id, due=c["feedback"]["due"],
                                  responsible_id=people[c["feedback"]["responsible"]].id))

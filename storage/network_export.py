@@ -104,6 +104,10 @@ def _rules(forum: Forum) -> dict[str, Any]:
         rules["extensions_by"] = [k for k in forum.extensions_by.split(",") if k]
     if forum.standing_items:
         rules["standing_items"] = [t for t in forum.standing_items.splitlines() if t.strip()]
+    if forum.member_term is not None:
+        rules["member_term"] = forum.member_term
+    if forum.coordinator_title is not None:
+        rules["coordinator_title"] = forum.coordinator_title
     return rules
 
 

@@ -15,6 +15,7 @@ from bot.ics import DEFAULT_LENGTH, PRODID, meeting_uid, stockholm_vtimezone
 from handlers.fmt import STOCKHOLM, local
 from handlers.publication import agenda_doc, meeting_info
 from storage.models import Meeting, Person
+from handlers.i18n import _
 
 
 def _address(email: str, name: str) -> vCalAddress:
@@ -42,7 +43,7 @@ def invitation(session: Session, meeting: Meeting, *, config, attendee: Person, 
     ev.add("dtstart", start)
     ev.add("dtend", end)
     ev.add("sequence", sequence)
-    ev.add("summary", f"{label} – möte")
+    ev.add("summary", _("{label} – möte", label=label))
     if meeting.place:
         ev.add("location", meeting.place)
     url = f"{config.public_url.rstrip('/')}{info.path}" if config.public_url else ""
@@ -50,14 +51,14 @@ def invitation(session: Session, meeting: Meeting, *, config, attendee: Person, 
         ev.add("url", url)
     description = []
     if method == "CANCEL":
-        description.append("Mötet är inställt.")
+        description.append(_("Mötet är inställt."))
         ev.add("status", "CANCELLED")
     else:
         ev.add("status", "CONFIRMED")
         description.append("Dagordning:")
         description += [item.heading for item in agenda_doc(session, meeting).items]
     if url:
-        description += ["", f"Dagordning och minnesanteckningar: {url}"]
+        description += ["", _("Dagordning och minnesanteckningar: {url}", url=url)]
     ev.add("description", "\n".join(description))
     sender = config.address
     organizer = _address(sender.addr_spec, sender.display_name or "kansli")

@@ -31,6 +31,7 @@ from bot.mail import links
 from bot.render.text import render_text
 from handlers.base import Reply
 from storage.models import Meeting, Outbox, Person
+from handlers.i18n import _
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
@@ -46,7 +47,7 @@ class MailConfig:
     @property
     def address(self) -> Address:
         name, addr = parseaddr(self.sender)
-        user, _, domain = addr.partition("@")
+        user, __, domain = addr.partition("@")
         return Address(display_name=one_line(name), username=user, domain=domain)
 
     @property
@@ -60,7 +61,7 @@ def one_line(text: str | None, limit: int = 200) -> str:
 
 
 def recipient_address(person: Person) -> Address:
-    user, _, domain = (person.email or "").strip().partition("@")
+    user, __, domain = (person.email or "").strip().partition("@")
     return Address(display_name=one_line(person.name), username=user, domain=domain)
 
 
@@ -70,7 +71,7 @@ def _message_id(row: Outbox, domain: str) -> str:
 
 
 def _html(reply: Reply, *, link: str | None, note: str | None) -> str:
-    return _ENV.get_template("mail.html").render(reply=reply, link=link, note=note, title=reply.title or "kansli")
+    return _ENV.get_template("mail.html").render(reply=reply, link=link, note=note, title=reply.title or "Kansli")
 
 
 def build(session: Session, config: MailConfig, person: Person, reply: Reply, row: Outbox, *,
@@ -91,7 +92,7 @@ def build(session: Session, config: MailConfig, person: Person, reply: Reply, ro
     if kind == "kallelse" and meeting is not None and mail.get("method") == "REQUEST":
         link = absence_link(session, config, person, meeting, now=now)
         if link:
-            note = "Kan du inte komma, helt eller delvis? Anmäl frånvaro här (länken är personlig):"
+            note = _("Kan du inte komma, helt eller delvis? Anmäl frånvaro här (länken är personlig):")
     text = render_text(reply)
     if link:
         text += f"\n\n{note}\n{link}"

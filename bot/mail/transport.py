@@ -20,6 +20,7 @@ from bot.delivery import Outgoing, PermanentError, Recipient, TransientError
 from bot.mail.render import MailConfig, build
 from handlers.base import Reply
 from storage.models import Outbox
+from handlers.i18n import _
 
 log = logging.getLogger("kansli.mail")
 
@@ -36,7 +37,7 @@ def classify(exc: Exception) -> Exception:
             return PermanentError(text)
         return TransientError(text)
     if isinstance(exc, (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError)):
-        return TransientError(f"SMTP-servern svarar inte: {type(exc).__name__}: {exc}")
+        return TransientError(_("SMTP-servern svarar inte: {name__}: {exc}", name__=type(exc).__name__, exc=exc))
     return exc
 
 

@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 
 
 from handlers.base import Action, Reply, Section
+from handlers.i18n import _
 
 
 # slack_sdk's JsonObject.validate_json runs on every to_dict(). slack-sdk 3.48 (the lower bound in
@@ -43,8 +44,9 @@ BUTTONS_PER_BLOCK = 25
 FALLBACK_TEXT = 3000
 # Buttons carry this action_id prefix; the Slack app routes every click on one of them back to the dispatcher.
 ACTION_PREFIX = "kansli_cmd_"
-TOO_MANY_PAGES = "Resten får inte plats i Slack; avgränsa kommandot, till exempel med ett datum eller en status."
-TOO_LONG = "Listan är längre än vad som får plats här. Skriv kommandot till kansli i ett meddelande för att se allt."
+TOO_MANY_PAGES = _("Resten får inte plats i Slack; avgränsa kommandot, till exempel med ett datum eller en status.")
+TOO_LONG = _("Listan är längre än vad som får plats här. Skriv kommandot till Kansli i ett "
+             "meddelande för att se allt.")
 
 
 def escape(text: str) -> str:

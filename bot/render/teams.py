@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.base import Action, Reply, Section
+from handlers.i18n import _
 
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -32,13 +33,13 @@ FORM_KEY = "kansli_form"
 PURPOSES = (("information", "Information"), ("diskussion", "Diskussion"), ("beslut", "Beslut"))
 # The case form's inputs: (input id, label, placeholder). The ids are what the submit sends back.
 CASE_FIELDS = (
-    ("titel", "Titel", "Vad ärendet gäller"),
+    ("titel", "Titel", _("Vad ärendet gäller")),
     ("syfte", "Syfte", ""),
-    ("mote", "Möte (datum)", "till exempel 6 mars eller nästa"),
-    ("foredragande", "Föredragande", "@handle, till exempel @johan.sjo"),
-    ("bilaga", "Bilaga (länk)", "https://…"),
-    ("beskrivning", "Beskrivning", "Bakgrund och vad ärendet gäller"),
-    ("forslag", "Förslag till beslut", "När syftet är beslut: det forumet föreslås besluta"),
+    ("mote", _("Möte (datum)"), _("till exempel 6 mars eller nästa")),
+    ("foredragande", _("Föredragande"), _("@användarnamn, till exempel @johan.sjo")),
+    ("bilaga", _("Bilaga (länk)"), "https://…"),
+    ("beskrivning", _("Beskrivning"), _("Bakgrund och vad ärendet gäller")),
+    ("forslag", _("Förslag till beslut"), _("När syftet är beslut: det forumet föreslås besluta")),
 )
 # Free texts: several lines in the form, one paragraph in the command.
 LONG_FIELDS = ("beskrivning", "forslag")
@@ -65,7 +66,7 @@ def wants_card(reply: Reply) -> bool:
 def render_messages(reply: Reply) -> list[TeamsMessage]:
     """The messages that show `reply` in Teams (one, or a few when a card must be split)."""
     if reply.form == "case":
-        return [TeamsMessage(card=case_form_card(reply), summary="Anmäl ärende")]
+        return [TeamsMessage(card=case_form_card(reply), summary=_("Anmäl ärende"))]
     if not wants_card(reply):
         return [TeamsMessage(text=render_text(reply))]
     return [TeamsMessage(card=card, summary=_summary(reply)) for card in render_cards(reply)]
@@ -86,7 +87,8 @@ def render_text(reply: Reply) -> str:
         kept = []
         for i, part in enumerate(parts):
             if payload_size("\n\n".join([*kept, part])) > TEXT_BUDGET - 400:
-                kept.append(f"_Visar {i} av {len(parts)} rader; resten får inte plats i ett Teams-meddelande._")
+                kept.append(_("_Visar {i} av {parts} rader; resten får inte plats i ett Teams-meddelande._",
+                              i=i, parts=len(parts)))
                 break
             kept.append(part)
         text = "\n\n".join(kept)
@@ -199,7 +201,7 @@ def _fit_section(section: Section, room: int) -> tuple[dict[str, Any], int]:
     block = _section(section, max_lines=low)
     if payload_size(block) > room:  # a huge heading or huge fields: keep only the heading, shortened
         block = _section(Section(heading=(section.heading or "")[:500], lines=[
-            "Avsnittet är för långt för ett Teams-meddelande."]))
+            _("Avsnittet är för långt för ett Teams-meddelande.")]))
     return block, payload_size(block)
 
 
@@ -221,7 +223,7 @@ def render_cards(reply: Reply) -> list[dict[str, Any]]:
     reserve = 1_500  # room for the "del 1 av 2" and "visar X av Y" notes
     fixed = payload_size(_card(head + tail, actions, fallback)) + reserve
     if fixed > CARD_BUDGET:  # the lines above the sections alone are too long: cut them
-        head = head[:1] + [_text("Texten är för lång för ett Teams-meddelande; bara rubriken visas.")]
+        head = head[:1] + [_text(_("Texten är för lång för ett Teams-meddelande; bara rubriken visas."))]
         fixed = payload_size(_card(head + tail, actions, fallback)) + reserve
     room = CARD_BUDGET - fixed
 
@@ -251,8 +253,9 @@ def render_cards(reply: Reply) -> list[dict[str, Any]]:
         last = i == count - 1
         if last and shown < total:
             body.append(_text(
-                f"Visar {shown} av {total} avsnitt. Resten får inte plats i Teams; "
-                "begränsa urvalet, till exempel med ett datum, en status eller ett forum.",
+                _("Visar {shown} av {total} avsnitt. Resten får inte plats i Teams; begränsa "
+                  "urvalet, till exempel med ett datum, en status eller ett forum.",
+                  shown=shown, total=total),
                 isSubtle=True, size="Small", spacing="Medium"))
         if last:
             body += tail
@@ -267,7 +270,7 @@ def case_form_card(reply: Reply | None = None) -> dict[str, Any]:
     """The form behind `anmäl ärende` without text: the same fields as the command's options."""
     values = _form_values(reply.form_values if reply else {})
     body: list[dict[str, Any]] = [
-        _text(reply.title if reply and reply.title else "Anmäl ärende", weight="Bolder", size="Medium"),
+        _text(reply.title if reply and reply.title else _("Anmäl ärende"), weight="Bolder", size="Medium"),
     ]
     if reply is not None:
         body += [_text(line, spacing="Small") for line in reply.lines]
@@ -291,10 +294,10 @@ def case_form_card(reply: Reply | None = None) -> dict[str, Any]:
             field["isMultiline"] = True
         if key == "titel":
             field["isRequired"] = True
-            field["errorMessage"] = "Skriv en titel på ärendet."
+            field["errorMessage"] = _("Skriv en titel på ärendet.")
         body.append(field)
-    actions = [{"type": "Action.Submit", "title": "Anmäl ärendet", "style": "positive", "data": {FORM_KEY: "case"}}]
-    return _card(body, actions, "Anmäl ärende")
+    actions = [{"type": "Action.Submit", "title": _("Anmäl ärendet"), "style": "positive", "data": {FORM_KEY: "case"}}]
+    return _card(body, actions, _("Anmäl ärende"))
 
 
 def _form_values(raw: dict[str, str]) -> dict[str, str]:
@@ -315,17 +318,17 @@ def _form_values(raw: dict[str, str]) -> dict[str, str]:
 
 def case_command(values: dict[str, Any]) -> str:
     """A submitted case form → the command text, exactly as a member would type it."""
-    v = {k: " ".join(str(values.get(k) or "").replace(";", ",").split()) for k, _, _ in CASE_FIELDS}
+    v = {k: " ".join(str(values.get(k) or "").replace(";", ",").split()) for k, __, __ in CASE_FIELDS}
     # Without a title the options still follow the command words ("anmäl ärende ; syfte: …").
-    parts = [f"anmäl ärende {v['titel']}" if v["titel"] else "anmäl ärende "]
+    parts = [_("anmäl ärende {value}", value=v['titel']) if v["titel"] else _("anmäl ärende ")]
     if v["syfte"]:
         parts.append(f"syfte: {v['syfte']}")
     if v["mote"]:
-        parts.append(f"möte: {v['mote']}")
+        parts.append(_("möte: {value}", value=v['mote']))
     if v["foredragande"]:
         who = v["foredragande"]
         # a handle gets its '@'; a name ("Johan Sjö") is looked up as written
-        parts.append(f"föredragande: {who if who.startswith('@') or ' ' in who else '@' + who}")
+        parts.append(_("föredragande: {value}", value=who if who.startswith('@') or ' ' in who else '@' + who))
     if v["bilaga"]:
         parts.append(f"bilaga: {v['bilaga']}")
     if v["beskrivning"]:

@@ -10,7 +10,7 @@ def render_text(reply: Reply) -> str:
         out.append(reply.title)
         out.append("=" * min(len(reply.title), 72))
     out += reply.lines
-    width = max((len(k) for k, _ in reply.fields), default=0)
+    width = max((len(k) for k, __ in reply.fields), default=0)
     out += [f"{k + ':':<{width + 1}} {v}" for k, v in reply.fields]
     for section in reply.sections:
         if out:
@@ -18,7 +18,7 @@ def render_text(reply: Reply) -> str:
         if section.heading:
             out.append(section.heading)
         out += [f"  {line}" if section.heading else line for line in section.lines]
-        sw = max((len(k) for k, _ in section.fields), default=0)
+        sw = max((len(k) for k, __ in section.fields), default=0)
         out += [f"  {k + ':':<{sw + 1}} {v}" for k, v in section.fields]
         out += [f"  [{a.label}] → {a.command}" for a in section.actions]
     if reply.actions:

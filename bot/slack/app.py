@@ -42,6 +42,7 @@ from handlers.base import Action, Reply, error_reply
 from handlers.common import forum_label
 from storage import events, queries
 from storage.models import Person
+from handlers.i18n import _
 
 log = logging.getLogger("kansli.slack")
 
@@ -58,10 +59,11 @@ FORM_BUDGET = 2.0
 # Slack takes at most five messages through one response_url.
 RESPONSE_URL_USES = 5
 FORM_FAILED = (
-    "Formuläret kunde inte öppnas (Slack hann inte). Skriv ärendet på en rad i stället: "
-    "/anmal ärende TITEL; syfte: beslut; möte: DATUM; föredragande: @handle; bilaga: URL"
+    _("Formuläret kunde inte öppnas (Slack hann inte). Skriv ärendet på en rad i "
+      "stället: /anmal ärende TITEL; syfte: beslut; möte: DATUM; föredragande: "
+      "@användarnamn; bilaga: URL")
 )
-FORM_BUTTON = "Fyll i formuläret, eller skriv allt på en rad: /anmal ärende TITEL; syfte: beslut; möte: DATUM"
+FORM_BUTTON = _("Fyll i formuläret, eller skriv allt på en rad: /anmal ärende TITEL; syfte: beslut; möte: DATUM")
 
 
 @dataclass
@@ -429,7 +431,7 @@ class SlackBot:
     async def _submitted(self, ack: Any, user: str, work: Awaitable[Submitted]) -> None:
         """Answer a modal: a quick refusal on the field (the modal stays open), otherwise close it and DM."""
         task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self.form_budget)
+        done, __ = await asyncio.wait({task}, timeout=self.form_budget)
         if task in done and task.exception() is None and task.result().errors:
             await ack(response_action="errors", errors=task.result().errors)
             return
@@ -454,8 +456,8 @@ class SlackBot:
                 handle = presenter.handle if presenter is not None else None
             if handle is None:
                 return Submitted(errors={forms.PRESENTER: (
-                    "Den du valde finns inte i kansli. Välj någon annan, eller lämna fältet tomt och be "
-                    "samordnaren lägga till personen i nätverksfilen."
+                    _("Den du valde finns inte i kansli. Välj någon annan, eller lämna fältet tomt och "
+                      "be samordnaren lägga till personen i nätverksfilen.")
                 )})
         outcome = self._dispatch_sync(forms.case_text(form, handle), user, channel)
         if not outcome.reply.ok:
@@ -536,11 +538,11 @@ def _form_button(reply: Reply, text: str) -> Reply:
     """A form asked for where Slack gives no trigger to open one (a DM, a mention): offer a button instead."""
     if reply.form == forms.REASON_FORM:
         command = (reply.form_values or {}).get("command") or ""
-        label = (reply.form_values or {}).get("label") or "Orsak"
-        button = Action(f"Skriv {label.lower()}", command, "primary") if command else None
+        label = (reply.form_values or {}).get("label") or _("Skäl")
+        button = Action(_("Skriv {lower}", lower=label.lower()), command, "primary") if command else None
         lines = reply.lines
     else:
-        button = Action("Öppna formuläret", text.strip().lstrip("/"), "primary")
+        button = Action(_("Öppna formuläret"), text.strip().lstrip("/"), "primary")
         lines = reply.lines or [FORM_BUTTON]
     return Reply(
         title=reply.title,

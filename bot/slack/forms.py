@@ -24,6 +24,7 @@ from slack_sdk.models.views import View
 
 from handlers.base import Reply
 from handlers.registry import normalise
+from handlers.i18n import _
 
 CASE_FORM = "case"
 CASE_CALLBACK = "kansli_case_form"
@@ -71,7 +72,7 @@ def case_view(reply: Reply, *, channel: str | None, forums: list[tuple[str, str]
                 action_id=VALUE,
                 initial_value=values.get("titel") or None,
                 max_length=TITLE_MAX,
-                placeholder="Vad ärendet gäller",
+                placeholder=_("Vad ärendet gäller"),
             ),
         ),
         InputBlock(
@@ -81,21 +82,21 @@ def case_view(reply: Reply, *, channel: str | None, forums: list[tuple[str, str]
         ),
         InputBlock(
             block_id=MEETING,
-            label="Möte",
+            label=_("Möte"),
             optional=True,
-            hint="Mötets datum, till exempel 6 mars eller 2020-03-06. Tomt: nästa möte.",
+            hint=_("Mötets datum, till exempel 6 mars eller 2020-03-06. Tomt: nästa möte."),
             element=PlainTextInputElement(action_id=VALUE, initial_value=values.get("mote") or None,
-                                          placeholder="nästa möte"),
+                                          placeholder=_("nästa möte")),
         ),
         InputBlock(
             block_id=PRESENTER,
-            label="Föredragande",
+            label=_("Föredragande"),
             optional=True,
-            element=UserSelectElement(action_id=VALUE, placeholder="Välj en person"),
+            element=UserSelectElement(action_id=VALUE, placeholder=_("Välj en person")),
         ),
         InputBlock(
             block_id=ATTACHMENT,
-            label="Bilaga (länk)",
+            label=_("Bilaga (länk)"),
             optional=True,
             element=UrlInputElement(action_id=VALUE, initial_value=values.get("bilaga") or None,
                                     placeholder="https://…"),
@@ -110,9 +111,9 @@ def case_view(reply: Reply, *, channel: str | None, forums: list[tuple[str, str]
         ),
         InputBlock(
             block_id=PROPOSAL,
-            label="Förslag till beslut",
+            label=_("Förslag till beslut"),
             optional=True,
-            hint="När syftet är beslut: det forumet föreslås besluta.",
+            hint=_("När syftet är beslut: det forumet föreslås besluta."),
             element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=TEXT_INPUT_MAX,
                                           initial_value=values.get("forslag") or None),
         ),
@@ -126,14 +127,14 @@ def case_view(reply: Reply, *, channel: str | None, forums: list[tuple[str, str]
                 block_id=FORUM,
                 label="Forum",
                 element=StaticSelectElement(action_id=VALUE, options=options, initial_option=initial,
-                                            placeholder="Välj forum"),
+                                            placeholder=_("Välj forum")),
             )
         )
     view = View(
         type="modal",
         callback_id=CASE_CALLBACK,
-        title=PlainTextObject(text="Anmäl ärende"),
-        submit=PlainTextObject(text="Anmäl"),
+        title=PlainTextObject(text=_("Anmäl ärende")),
+        submit=PlainTextObject(text=_("Anmäl")),
         close=PlainTextObject(text="Avbryt"),
         private_metadata=json.dumps({"channel": channel}),
         blocks=blocks,
@@ -173,15 +174,15 @@ def case_text(form: CaseForm, presenter_handle: str | None) -> str:
     if form.purpose:
         parts.append(f"syfte: {form.purpose}")
     if form.meeting:
-        parts.append(f"möte: {_clean(form.meeting)}")
+        parts.append(_("möte: {meeting}", meeting=_clean(form.meeting)))
     if presenter_handle:
-        parts.append(f"föredragande: @{presenter_handle}")
+        parts.append(_("föredragande: @{presenter_handle}", presenter_handle=presenter_handle))
     if form.attachment:
         parts.append(f"bilaga: {_clean(form.attachment)}")
     if form.description:
         parts.append(f"beskrivning: {_clean(form.description)}")
     if form.proposal:
-        parts.append(f"förslag: {_clean(form.proposal)}")
+        parts.append(_("förslag: {proposal}", proposal=_clean(form.proposal)))
     if form.forum:
         parts.append(f"forum: {form.forum}")
     return "; ".join(parts)
@@ -206,7 +207,7 @@ def error_block(message: str, *, blocks: set[str]) -> str:
 
 
 def form_errors(reply: Reply, *, blocks: set[str]) -> dict[str, str]:
-    message = " ".join(reply.lines) or reply.plain_text() or "Något stämmer inte. Kontrollera fälten."
+    message = " ".join(reply.lines) or reply.plain_text() or _("Något stämmer inte. Kontrollera fälten.")
     message = message if len(message) <= ERROR_MAX else message[: ERROR_MAX - 1] + "…"
     return {error_block(message, blocks=blocks): message}
 
@@ -216,7 +217,7 @@ def reason_view(reply: Reply, *, channel: str | None) -> dict[str, Any] | None:
     command = (reply.form_values or {}).get("command", "").strip()
     if not command:
         return None
-    label = (reply.form_values or {}).get("label") or "Orsak"
+    label = (reply.form_values or {}).get("label") or _("Skäl")
     hint = " ".join(reply.lines)[:2000] or None
     view = View(
         type="modal",

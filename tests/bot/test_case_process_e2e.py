@@ -74,7 +74,7 @@ def test_a_meeting_cycle_of_seed_002_items_6_to_11(kansli: Kansli) -> None:
         "möte: 2020-09-25; föredragande: @maria.lind",
     )
     assert "Ärende 2020:8 är anmält till LCHNV" in out and "Ärende 2020:9 är anmält till LCHNV" in out
-    assert "Önskat möte: fredag 25 september 2020 kl. 09.30–12.00, Skype" in out
+    assert "Önskat möte: fredag 25 september 2020, kl. 9.30–12.00, Skype" in out
     assert "till maria.lind: Nytt ärende 2020:8 till LCHNV" in out
     assert "[Lägg på dagordningen] → beredning 2020:8 dagordning" in out
     out = kansli.chat(
@@ -110,16 +110,16 @@ def test_a_meeting_cycle_of_seed_002_items_6_to_11(kansli: Kansli) -> None:
         "/beredning 2020:12 dagordning 25 september; föredragande: @johan.sjo",
         "/beredning 2020:13 åter ska först förankras i Styrgrupp GNV",
     )
-    assert "står nu på dagordningen för mötet fredag 25 september 2020 kl. 09.30–12.00, Skype som punkt 5" in out
+    assert "står nu på dagordningen för mötet fredag 25 september 2020, kl. 9.30–12.00, Skype som punkt 5" in out
     assert "som punkt 9" in out
     assert "till eva.strand: Ärende 2020:13 går åter för beredning" in out
-    assert "Orsak: ska först förankras i Styrgrupp GNV" in out
+    assert "Skäl: ska först förankras i Styrgrupp GNV" in out
 
     # A member cannot publish; the coordinator publishes on time.
     out = kansli.chat("per.ek", "2020-09-16T09:00", "/publicera dagordning 25 september")
     assert "Bara samordnare kan publicera dagordningen. I LCHNV är det Maria Lind." in out
     out = kansli.chat("maria.lind", "2020-09-16T09:00", "/publicera dagordning 25 september")
-    assert "Dagordningen för LCHNV:s möte fredag 25 september 2020 kl. 09.30–12.00, Skype är publicerad" in out
+    assert "Dagordningen för LCHNV:s möte fredag 25 september 2020, kl. 9.30–12.00, Skype är publicerad" in out
     assert "sista dag enligt arbetsordningen är fredag 18 september 2020; den är i tid" in out.lower()
     assert "till #lchnv: Dagordning – LCHNV" in out
     assert "5. Beslut om ny ordförande och vice ordförande i Länschefsnätverket under 2020 (2020:8)" in out
@@ -141,7 +141,7 @@ def test_a_meeting_cycle_of_seed_002_items_6_to_11(kansli: Kansli) -> None:
 
     # 4. The meeting day: the chair reads today's agenda.
     out = kansli.chat("karin.berg", "2020-09-25T07:30", "/dagordning")
-    assert "fredag 25 september 2020 kl. 09.30–12.00, Skype" in out
+    assert "fredag 25 september 2020, kl. 9.30–12.00, Skype" in out
     assert "8. Beslut om förlängd uppdragstid" in out
     assert "Förslag till beslut: att besluta i enlighet med Styrgruppens förslag p 1-2" in out
     assert "Bilaga: Bilaga 3 https://example.se/lchnv/200925/bilaga3.pdf" in out

@@ -54,25 +54,25 @@ def test_local_takes_naive_times_as_utc():
 
 
 def test_format_time():
-    assert format_time(time(9, 30)) == "kl. 09.30"
-    assert format_time(datetime(2026, 7, 1, 7, 5, tzinfo=timezone.utc)) == "kl. 09.05"
+    assert format_time(time(9, 30)) == "kl. 9.30"
+    assert format_time(datetime(2026, 7, 1, 7, 5, tzinfo=timezone.utc)) == "kl. 9.05"
 
 
 def test_format_datetime():
-    assert format_datetime(datetime(2020, 2, 28, 9, 30, tzinfo=STOCKHOLM)) == "fredag 28 februari 2020 kl. 09.30"
+    assert format_datetime(datetime(2020, 2, 28, 9, 30, tzinfo=STOCKHOLM)) == "fredag 28 februari 2020 kl. 9.30"
 
 
 def test_format_span_on_one_day():
     start = datetime(2020, 3, 6, 9, 30, tzinfo=STOCKHOLM)
     end = datetime(2020, 3, 6, 14, 0, tzinfo=STOCKHOLM)
-    assert format_span(start, end) == "fredag 6 mars 2020 kl. 09.30–14.00"
-    assert format_span(start, None) == "fredag 6 mars 2020 kl. 09.30"
+    assert format_span(start, end) == "fredag 6 mars 2020, kl. 9.30–14.00"
+    assert format_span(start, None) == "fredag 6 mars 2020, kl. 9.30"
 
 
 def test_format_span_over_midnight_names_both_days():
     start = datetime(2020, 3, 6, 22, 0, tzinfo=STOCKHOLM)
     end = datetime(2020, 3, 7, 2, 0, tzinfo=STOCKHOLM)
-    assert format_span(start, end) == "fredag 6 mars 2020 kl. 22.00 – lördag 7 mars 2020 kl. 02.00"
+    assert format_span(start, end) == "fredag 6 mars 2020, kl. 22.00 – lördag 7 mars 2020, kl. 2.00"
 
 
 @pytest.mark.parametrize("day, text", [
@@ -123,20 +123,20 @@ def test_format_date_range():
 
 
 def test_format_time_range():
-    assert format_time_range(time(9), time(12)) == "kl. 09.00–12.00"
+    assert format_time_range(time(9), time(12)) == "kl. 9.00–12.00"
     assert format_time_range(time(11), None) == "från kl. 11.00"
     assert format_time_range(None, time(10, 30)) == "till kl. 10.30"
 
 
 @pytest.mark.parametrize("phrase, text", [
     ("fredag", "fredag 20 november 2026"),
-    ("3 december kl 9", "torsdag 3 december 2026 kl. 09.00"),
+    ("3 december kl 9", "torsdag 3 december 2026 kl. 9.00"),
     ("vecka 53", "vecka 53, 28 december 2026–3 januari 2027"),
     ("3-5 december", "torsdag 3 december – lördag 5 december 2026"),
-    ("3 december kl 9-12", "torsdag 3 december 2026 kl. 09.00–12.00"),
+    ("3 december kl 9-12", "torsdag 3 december 2026, kl. 9.00–12.00"),
     ("fredag till kl 10.30", "fredag 20 november 2026 till kl. 10.30"),
     ("fredag från kl 11", "fredag 20 november 2026 från kl. 11.00"),
-    ("9-12", "kl. 09.00–12.00"),
+    ("9-12", "kl. 9.00–12.00"),
     ("till kl 10.30", "till kl. 10.30"),
 ])
 def test_format_when_repeats_what_was_understood(phrase, text):
@@ -153,3 +153,19 @@ def test_format_when_with_today_adds_the_relative_word():
 def test_what_the_reply_repeats_reads_back_the_same(phrase):
     value = parse_when(phrase, NOW)
     assert parse_when(format_when(value), NOW) == value
+
+
+def test_spraakraadets_formats() -> None:
+    """Språkrådet: no leading zero on the hour, 'den' in sentences, ÅÅÅÅ-MM-DD, 'för 3 dagar sedan'."""
+    from datetime import date as _date
+    from datetime import time as _time
+
+    from handlers.fmt import format_ago, format_date_in_sentence, format_iso_date, format_time, quote
+
+    assert format_time(_time(9, 30)) == "kl. 9.30" and format_time(_time(14, 0)) == "kl. 14.00"
+    assert format_date_in_sentence(_date(2020, 9, 26)) == "lördag den 26 september 2020"
+    assert format_iso_date(_date(2020, 3, 6)) == "2020-03-06"
+    assert format_ago(_date(2020, 3, 3), _date(2020, 3, 6)) == "för 3 dagar sedan"
+    assert format_ago(_date(2020, 3, 5), _date(2020, 3, 6)) == "för 1 dag sedan"
+    assert format_ago(_date(2020, 3, 8), _date(2020, 3, 6)) == "om 2 dagar"
+    assert quote("Utvärdering") == "”Utvärdering”"

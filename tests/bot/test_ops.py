@@ -66,7 +66,7 @@ def test_migrate_waits_for_the_database_then_gives_one_swedish_line(tmp_path: Pa
     closed = f"postgresql+psycopg://kansli@127.0.0.1:{free_port()}/kansli"
     out = refused(kansli(["migrate", "--wait", "1"], closed, cwd=tmp_path))
     assert "Väntar på databasen" in out
-    assert "kansli når inte databasen efter 1 sekunder" in out
+    assert "Kansli når inte databasen efter 1 sekunder" in out
 
 
 # ------------------------------------------------------------------------------------ backup / restore

@@ -61,7 +61,7 @@ def test_two_meetings_in_chat_and_meeting_one_stays_as_published_and_sent(chat, 
     # A decision twelve days before the meeting is refused, with the meeting's time and what to do.
     said = chat("maria.lind", "/beslut 2020:8 att förlänga avtalet", now="2020-02-23T10:00")
     assert not said.ok
-    assert "LCHNV:s möte fredag 6 mars 2020 kl. 09.30–14.00 har inte börjat" in flat(said.reply)
+    assert "LCHNV:s möte fredag 6 mars 2020, kl. 9.30–14.00 har inte börjat" in flat(said.reply)
 
     # A late case: in the coordinator's draft, marked; not public until the agenda is published again.
     said = chat("maria.lind", "/beredning 2020:9 dagordning 6 mars", now="2020-03-02T10:00")

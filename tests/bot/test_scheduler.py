@@ -40,7 +40,7 @@ def test_several_reminders_for_one_person_in_one_pass_become_one_message(network
     rec = Recorder()
     [msg] = tick(network, rec, at("2020-02-28T08:00"))
     assert msg.to == "maria.lind"
-    assert msg.reply.title == "2 påminnelser från kansli"
+    assert msg.reply.title == "2 påminnelser från Kansli"
     assert "Påminnelse: dagordningen till LCHNV" in msg.text
     assert "Påminnelse: minnesanteckningar från Styrgrupp LCHNV" in msg.text
     assert "fredag 28 februari 2020" in msg.text
@@ -98,7 +98,7 @@ def test_after_a_month_down_meetings_are_dropped_but_overdue_work_is_still_remin
     got = {m.to: sorted(m.kinds) for m in back}
     assert got == {"per.ek": ["follow_up"], "maria.lind": ["follow_up"]}
     per_msg = next(m for m in back if m.to == "per.ek")
-    assert "skulle ha skett tisdag 25 februari 2020 (14 dagar sedan)" in per_msg.text
+    assert "skulle ha skett tisdag 25 februari 2020 (för 14 dagar sedan)" in per_msg.text
     assert tick(network, rec, at("2020-03-10T15:00")) == []
     # The overdue assignment is reminded on its next weekly day, thursday 12 March (due + 21 days), once.
     assert all("assignment" not in m.kinds for m in tick(network, rec, at("2020-03-11T09:00")))
@@ -249,7 +249,7 @@ def test_a_pass_with_more_than_one_claim_of_deliveries_sends_them_all(network) -
     sent = tick(network, rec, at("2020-04-01T08:00"))
     assert len({m.to for m in sent}) == 231 and len(sent) == 231  # 230 assignees + the coordinator, once each
     coordinator = next(m for m in sent if m.to == "maria.lind")
-    assert coordinator.reply.title == "230 påminnelser från kansli"
+    assert coordinator.reply.title == "230 påminnelser från Kansli"
     assert "Ytterligare 215 påminnelser" in coordinator.text
 
 

@@ -20,7 +20,7 @@ def test_the_chair_reporting_absence_sends_the_morning_agenda_to_the_vice_chair(
     rec = Recorder()
     morning = [m for m in tick(network, rec, at("2020-03-06T07:30")) if m.kinds == ["chair_agenda"]]
     assert [m.to for m in morning] == ["lars.holm"]
-    assert "Karin Berg har anmält frånvaro, så du leder mötet i stället." in morning[0].text
+    assert "Karin Berg har anmält frånvaro, så du som vice ordförande leder mötet i stället." in morning[0].text
     assert "Karin Berg (Region Dalarna): hela mötet" in morning[0].text
 
 

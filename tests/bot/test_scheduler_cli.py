@@ -30,7 +30,7 @@ def test_tick_prints_the_reminders_once_and_nothing_the_second_time(store: Path)
     first = run(["tick", "--now", "2020-02-28T08:00"], store)
     assert first.returncode == 0, first.stderr
     assert [who for who, _ in split_sent(first.stdout)] == ["maria.lind"]
-    assert "2 påminnelser från kansli" in first.stdout
+    assert "2 påminnelser från Kansli" in first.stdout
     assert "ska publiceras senast i dag, fredag 28 februari 2020" in first.stdout
     second = run(["tick", "--now", "2020-02-28T08:00"], store)
     assert second.returncode == 0, second.stderr
@@ -51,7 +51,7 @@ def test_utskick_lists_what_was_sent_with_swedish_columns(store: Path) -> None:
     assert out.returncode == 0, out.stderr
     header = out.stdout.splitlines()[0].split()
     assert header == ["när", "till", "vad", "status", "försök", "fel"]
-    assert "2020-02-28 08:00  maria.lind  2 påminnelser från kansli  skickat 2020-02-28 08:00 (console)" in out.stdout
+    assert "2020-02-28 08:00  maria.lind  2 påminnelser från Kansli  skickat 2020-02-28 08:00 (console)" in out.stdout
 
 
 def test_utskick_shows_waiting_and_failed_rows_and_retries_the_failed(store: Path) -> None:

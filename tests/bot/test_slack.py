@@ -91,7 +91,7 @@ def test_slash_command_is_acknowledged_and_answered_privately_through_the_respon
             assert answer.args["response_type"] == "ephemeral"
             header = answer.args["blocks"][0]
             assert (header["type"], header["text"]["text"]) == ("header", "Kommande möten")
-            assert "fredag 6 mars 2020 kl. 09.30–14.00" in text_of(answer)
+            assert "fredag 6 mars 2020, kl. 9.30–14.00" in text_of(answer)
             assert "Dagordning senast" in text_of(answer)
 
     run(go())
@@ -104,9 +104,9 @@ def test_slash_command_is_acknowledged_and_answered_privately_through_the_respon
     [
         ("/kansli", "möten", "Kommande möten"),
         ("/möten", "", "Kommande möten"),
-        ("/hjalp", "", "Det här kan du skriva till kansli"),
-        ("/hjälp", "", "Det här kan du skriva till kansli"),
-        ("/kansli", "", "Det här kan du skriva till kansli"),
+        ("/hjalp", "", "Det här kan du skriva till Kansli"),
+        ("/hjälp", "", "Det här kan du skriva till Kansli"),
+        ("/kansli", "", "Det här kan du skriva till Kansli"),
     ],
 )
 def test_ascii_swedish_and_umbrella_slash_commands_reach_the_same_commands(people, engine, command, text,
@@ -475,7 +475,7 @@ def test_an_unknown_slack_user_gets_a_swedish_answer_and_nothing_else_happens(pe
     texts = run(go())
     assert len(texts) == 2
     for text in texts:
-        assert "kansli känner inte igen dig" in text
+        assert "Kansli känner inte igen dig" in text
         assert "U0NOBODY" in text
     with people() as s:
         assert s.scalar(select(func.count()).select_from(Outbox)) == 0
@@ -519,9 +519,9 @@ def test_notifications_carry_their_actions_as_buttons_and_a_click_runs_them(peop
     def beredning(ctx: Context, args: str) -> Reply:
         clicked.append((ctx.person.handle, args))
         if args.strip() == "2020:8 åter":
-            message = "Skriv varför ärende 2020:8 går åter för beredning: /beredning 2020:8 åter ORSAK."
+            message = "Skriv varför ärende 2020:8 går åter för beredning: /beredning 2020:8 åter SKÄL."
             raise UserError(message, reply=Reply(lines=[message], ok=False, form="reason",
-                                                 form_values={"command": "beredning 2020:8 åter", "label": "Orsak"}))
+                                                 form_values={"command": "beredning 2020:8 åter", "label": "Skäl"}))
         return Reply(lines=[f"Ärende {args}."])
 
     commands("nytt test", nytt)
@@ -671,7 +671,7 @@ def test_app_home_shows_next_meetings_assignments_and_absences(people, engine) -
             assert view["type"] == "home"
             View(**view).validate_json()
             text = text_of(pub)
-            for words in ("Översikt för Per Ek", "Dina nästa möten", "fredag 21 februari 2020 kl. 13.00–15.00",
+            for words in ("Översikt för Per Ek", "Dina nästa möten", "fredag 21 februari 2020, kl. 13.00–15.00",
                           "Dina öppna uppdrag", "Din anmälda frånvaro"):
                 assert words in text
             values = [b["value"] for b in buttons_of(pub)]
@@ -705,7 +705,7 @@ def test_app_home_for_an_unknown_user_explains_how_to_be_added(people, engine) -
             [pub] = await h.standin.wait_for(lambda: h.standin.of("views.publish"))
             return text_of(pub)
 
-    assert "kansli känner inte igen dig" in run(go())
+    assert "Kansli känner inte igen dig" in run(go())
 
 
 # ---------------------------------------------------------------------------------------------- wiring

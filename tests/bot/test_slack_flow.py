@@ -61,7 +61,7 @@ def test_absence_reaches_the_coordinator_and_shows_on_the_chairs_agenda(people: 
             agenda = await h.standin.wait_for(
                 lambda: [c for c in h.standin.of("response_url") if "Per Ek" in text_of(c)])
             text = text_of(agenda[0])
-            assert "fredag 6 mars 2020 kl. 09.30–14.00" in text
+            assert "fredag 6 mars 2020, kl. 9.30–14.00" in text
             assert "Per Ek (Borlänge kommun): hela mötet" in text
             assert "tandläkare" not in text  # the chair does not see the note
 

@@ -46,7 +46,7 @@ def _texts(blocks: list[dict[str, Any]]) -> str:
 def test_a_reply_becomes_header_sections_fields_buttons_and_context() -> None:
     reply = Reply(
         title="Dagordning – LCHNV",
-        lines=["fredag 6 mars 2020 kl. 09.30–14.00, Myntgatan 2, Falun"],
+        lines=["fredag 6 mars 2020, kl. 9.30–14.00, Myntgatan 2, Falun"],
         sections=[
             Section(heading="5. Gemensam vägledning (2020:7)", lines=["Förslag till beslut: att anta vägledningen"],
                     fields=[("Syfte", "Beslut"), ("Föredragande", "Johan Sjö (Region Dalarna)")],

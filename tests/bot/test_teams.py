@@ -439,7 +439,7 @@ def test_unknown_user_gets_one_swedish_sentence_and_nothing_else(teams_store, en
     calls = run(go())
     assert len(calls) == 1
     assert calls[0].cards == []
-    assert calls[0].text.startswith("kansli känner inte igen dig.")
+    assert calls[0].text.startswith("Kansli känner inte igen dig.")
     assert "aad-stranger" in calls[0].text  # the id the coordinator adds as teams_aad
     assert refs(teams_store) == []  # nothing kept about a stranger's personal chat
     with teams_store() as s:
@@ -563,7 +563,7 @@ def test_a_stranger_installing_the_app_is_told_how_to_be_added_and_nothing_is_ke
             return h.standin.calls
 
     calls = run(go())
-    assert len(calls) == 1 and calls[0].text.startswith("kansli känner inte igen dig.")
+    assert len(calls) == 1 and calls[0].text.startswith("Kansli känner inte igen dig.")
     assert refs(teams_store) == []
 
 

@@ -143,7 +143,7 @@ def test_a_conversation_teams_no_longer_has_is_forgotten_and_the_message_waits(t
 
 def test_forum_notices_start_a_new_post_in_the_forum_channel(teams_store, engine) -> None:
     services = make_services(teams_store, engine)
-    agenda = Reply(title="Dagordning – LCHNV", lines=["fredag 6 mars 2020 kl. 09.30–14.00"],
+    agenda = Reply(title="Dagordning – LCHNV", lines=["fredag 6 mars 2020, kl. 9.30–14.00"],
                    sections=[Section(heading="1. Mötets öppnande")], private=False)
 
     async def go():

@@ -158,7 +158,7 @@ def test_the_entrypoint_gives_up_on_an_unreachable_database_with_one_swedish_lin
     out = subprocess.run(["sh", str(DEPLOY / "entrypoint.sh")], env=env, cwd=tmp_path, capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 1
-    assert "kansli når inte databasen efter 1 sekunder" in out.stderr
+    assert "Kansli når inte databasen efter 1 sekunder" in out.stderr
     assert "Traceback" not in out.stderr
 
 

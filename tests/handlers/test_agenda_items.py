@@ -64,7 +64,7 @@ def test_decisions_on_standing_items_only_while_the_meeting_is_held(chat) -> Non
     said = chat("maria.lind", "/beslut punkt 2 6 mars att godkänna dagordningen med tillägg av punkt 7",
                 now="2020-03-05T10:00")
     assert not said.ok
-    assert "fredag 6 mars 2020 kl. 09.30–14.00 har inte börjat" in flat(said.reply)
+    assert "fredag 6 mars 2020, kl. 9.30–14.00 har inte börjat" in flat(said.reply)
     said = chat("maria.lind", "/beslut punkt 2 att godkänna dagordningen med tillägg av punkt 7",
                 now="2020-03-06T09:40")
     assert said.ok, said.reply

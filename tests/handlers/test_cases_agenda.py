@@ -21,7 +21,7 @@ def test_beredning_puts_a_case_on_the_wished_meeting_and_tells_sender_and_presen
     said = chat("maria.lind", "/beredning 2020:8 dagordning", now="2020-02-21T10:00")
     assert said.ok, said.reply
     text = flat(said.reply)
-    assert "står nu på dagordningen för mötet fredag 6 mars 2020 kl. 09.30–14.00" in text
+    assert "står nu på dagordningen för mötet fredag 6 mars 2020, kl. 9.30–14.00" in text
     assert "som punkt 5" in text
     assert "Dagordningen ska publiceras senast fredag 28 februari 2020" in text
     c = case(chat.maker, "2020:8")
@@ -46,7 +46,7 @@ def test_beredning_to_a_named_day_without_a_meeting_lists_the_next_ones(chat) ->
     before = snapshot(chat.maker)
     said = chat("maria.lind", "/beredning 2020:8 dagordning 13 mars")
     assert not said.ok
-    assert "LCHNV har inget möte fredag 13 mars 2020" in said.reply
+    assert "LCHNV har inget möte fredag den 13 mars 2020" in said.reply
     assert "fredag 12 juni 2020" in said.reply
     assert snapshot(chat.maker) == before
 
@@ -55,10 +55,10 @@ def test_sending_back_tells_the_sender_the_reason(chat) -> None:
     raise_two(chat)
     said = chat("maria.lind", "/beredning 2020:8 åter underlaget behöver förankras hos huvudmännen")
     assert said.ok
-    assert "Per Ek som anmälde ärendet har fått besked med orsaken" in said.reply
+    assert "Per Ek som anmälde ärendet har fått besked med skälet" in said.reply
     [notice] = said.to("per.ek")
     assert "går åter för vidare beredning" in notice
-    assert "Orsak: underlaget behöver förankras hos huvudmännen" in notice
+    assert "Skäl: underlaget behöver förankras hos huvudmännen" in notice
     c = case(chat.maker, "2020:8")
     assert (c.status, c.returned_reason) == ("under_beredning", "underlaget behöver förankras hos huvudmännen")
     # After more preparation it can go on the agenda after all.
@@ -97,7 +97,7 @@ def test_beredning_refusals_change_nothing(chat) -> None:
         ("/beredning x8 dagordning", "Ange ärendets nummer som ÅÅÅÅ:N"),
         ("/beredning 2020:8 kanske", "Skriv vad beredningen beslutar om ärende 2020:8"),
         ("/beredning 2020:8 dagordning; föredragande: @okänd", "Jag hittar ingen person '@okänd'"),
-        ("/beredning 2020:8 dagordning 2020-02-21", "LCHNV har inget möte fredag 21 februari 2020"),
+        ("/beredning 2020:8 dagordning 2020-02-21", "LCHNV har inget möte fredag den 21 februari 2020"),
     ):
         said = chat("maria.lind", text)
         assert not said.ok, text
@@ -113,7 +113,7 @@ def test_publishing_on_time_posts_the_agenda_to_the_forum_channel_and_records_wh
     said = chat("maria.lind", "/publicera dagordning 6 mars", now="2020-02-27T14:00")
     assert said.ok, said.reply
     text = flat(said.reply)
-    assert "Dagordningen för LCHNV:s möte fredag 6 mars 2020 kl. 09.30–14.00" in text
+    assert "Dagordningen för LCHNV:s möte fredag 6 mars 2020, kl. 9.30–14.00" in text
     assert "med 2 ärenden" in text
     assert "Sista dag enligt arbetsordningen är fredag 28 februari 2020; den är i tid" in text
     [agenda] = said.to("#lchnv")
@@ -140,7 +140,7 @@ def test_publishing_late_is_allowed_but_says_by_how_much(chat) -> None:
     said = chat("maria.lind", "/publicera dagordning 6 mars", now="2020-03-03T08:00")
     assert said.ok
     text = flat(said.reply)
-    assert "Den är sen: sista dag enligt arbetsordningen var fredag 28 februari 2020" in text
+    assert "Dagordningen är försenad: sista dag enligt arbetsordningen var fredag 28 februari 2020" in text
     assert "2 arbetsdagar (4 dagar) för sent" in text
     assert said.to("#lchnv")
 
@@ -189,7 +189,7 @@ def test_dagordning_on_a_meeting_day_shows_today_with_absences_but_never_the_not
         s.commit()
     said = chat("karin.berg", "/dagordning", now="2020-03-06T07:30")
     text = flat(said.reply)
-    assert "fredag 6 mars 2020 kl. 09.30–14.00" in text
+    assert "fredag 6 mars 2020, kl. 9.30–14.00" in text
     # Members read what was published: nothing yet, so no items, only when it was due and who is absent.
     assert "Utvärdering av avtal om TN-platser" not in text
     assert "Lars Holm (Leksands kommun): till kl. 10.30" in text
@@ -203,7 +203,7 @@ def test_dagordning_on_a_meeting_day_shows_today_with_absences_but_never_the_not
     said = chat("karin.berg", "/dagordning", now="2020-03-06T07:45")
     text = flat(said.reply)
     assert "5. Utvärdering av avtal om TN-platser (2020:8)" in text
-    assert "Version 1, publicerad fredag 6 mars 2020 kl. 07.40 av Maria Lind." in text
+    assert "Version 1, publicerad fredag 6 mars 2020 kl. 7.40 av Maria Lind." in text
     assert "tandläkare" not in text
 
 

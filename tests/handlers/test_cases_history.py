@@ -58,7 +58,7 @@ def test_one_case_shows_decisions_follow_ups_and_the_whole_history(chat) -> None
              "Maria Lind: Återkoppling fredag 12 juni 2020, ansvarig Lars Holm"]
     positions = [history.index(step) for step in steps]
     assert positions == sorted(positions)
-    assert "torsdag 20 februari 2020 kl. 09.00 – Per Ek" in history
+    assert "torsdag 20 februari 2020 kl. 9.00 – Per Ek" in history
     # A member sees no coordinator buttons.
     assert said.outcome.reply.actions == []
 
@@ -67,7 +67,7 @@ def test_the_imported_case_has_its_import_in_the_history_and_buttons_for_the_coo
     said = chat("maria.lind", "/ärende 2020:7")
     text = flat(said.reply)
     assert "Status: under beredning" in text
-    assert "kansli: Importerat från nätverksfilen med status under_beredning" in text
+    assert "Kansli: Importerat från nätverksfilen med status under beredning" in text
     assert [a.command for a in said.outcome.reply.actions] == [
         "beredning 2020:7 dagordning", "beredning 2020:7 åter", "avsluta 2020:7"]
     # An imported case moves on exactly like a raised one.

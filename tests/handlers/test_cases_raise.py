@@ -30,7 +30,7 @@ def test_a_raised_case_gets_the_next_number_and_the_coordinator_is_told_at_once(
     assert "Nytt ärende 2020:8 till LCHNV" in text
     assert "Per Ek har anmält ärende 2020:8 Utvärdering av avtal avseende tillnyktringsplatser" in text
     assert "Syfte: Beslut" in text
-    assert "Önskat möte: fredag 6 mars 2020 kl. 09.30–14.00" in text
+    assert "Önskat möte: fredag 6 mars 2020, kl. 9.30–14.00" in text
     assert "[Lägg på dagordningen] → beredning 2020:8 dagordning" in text
     assert "[Åter för beredning] → beredning 2020:8 åter" in text
     assert [who for who, _ in said.messages] == ["maria.lind"]
@@ -88,16 +88,16 @@ def test_someone_outside_every_forum_names_the_forum(chat) -> None:
     [
         ("/anmäl ärende ; syfte: beslut; forum: lchnv", "Ärendet behöver en titel"),
         ("/anmäl ärende Vägledning; forum: lchnv; möte: 13 mars",
-         "LCHNV har inget möte fredag 13 mars 2020. Kommande möten: fredag 6 mars 2020; fredag 12 juni 2020"),
+         "LCHNV har inget möte fredag den 13 mars 2020. Kommande möten: fredag 6 mars 2020; fredag 12 juni 2020"),
         ("/anmäl ärende Vägledning; forum: lchnv; föredragande: @nisse.hult",
-         "Jag hittar ingen person '@nisse.hult'. Skriv föredragande som @handle"),
+         "Jag hittar ingen person '@nisse.hult'. Skriv föredragande som @användarnamn"),
         ("/anmäl ärende Vägledning", "Du sitter i flera forum"),
         ("/anmäl ärende Vägledning; forum: lchnv; syfte: avgörande", "skriv syfte: information, diskussion eller beslut"),
         ("/anmäl ärende Vägledning; forum: lchnv; bilaga: bilaga 15", "Skriv bilagan som en länk"),
         ("/anmäl ärende Vägledning; forum: lchnv; prioritet: hög", "Jag förstår inte 'prioritet: hög'"),
         ("/anmäl ärende Vägledning; forum: nätverket", "Det finns inget forum som heter 'nätverket'"),
         ("/anmäl ärende Vägledning; forum: lchnv; möte: 31 februari", "februari"),
-        ("/anmäl ärende Vägledning; forum: lchnv; möte: 2020-02-21", "LCHNV har inget möte fredag 21 februari 2020"),
+        ("/anmäl ärende Vägledning; forum: lchnv; möte: 2020-02-21", "LCHNV har inget möte fredag den 21 februari 2020"),
     ],
 )
 def test_bad_input_is_explained_in_swedish_and_nothing_is_written_or_sent(chat, text: str, expected: str) -> None:

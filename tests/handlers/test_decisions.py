@@ -61,7 +61,7 @@ def test_aterremiss_sends_the_case_back_to_the_sender_with_the_reason(on_agenda)
     assert "Ärende 2020:9 Beslut om sammansättning av arbetsgrupp återremitterades på mötet fredag 6 mars 2020" in flat(
         said.reply)
     [notice] = said.to("eva.strand")
-    assert "nådde inte samsyn" in notice
+    assert "återremitterade ditt ärende" in notice and "nådde inte samsyn" not in notice
     assert "Skäl: ingen samsyn om sammansättningen" in notice
     c = case(chat.maker, "2020:9")
     assert (c.status, c.returned_reason) == ("aterremitterat", "ingen samsyn om sammansättningen")

@@ -6,7 +6,7 @@ def test_overview_lists_next_meetings_with_an_absence_button(chat) -> None:
     said = chat("per.ek", "/översikt", now="2020-02-20T09:00")
     assert said.ok
     assert "Översikt för Per Ek" in said.reply
-    assert "Styrgrupp LCHNV: fredag 21 februari 2020 kl. 13.00–15.00, Teams" in said.reply
+    assert "Styrgrupp LCHNV: fredag 21 februari 2020, kl. 13.00–15.00, Teams" in said.reply
     assert "[Anmäl frånvaro] → anmäl frånvaro 2020-03-06; forum: lchnv" in said.reply
     assert "Du har inga öppna uppdrag." in said.reply
     assert "Du har inte anmält någon frånvaro." in said.reply

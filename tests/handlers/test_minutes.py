@@ -73,7 +73,7 @@ def test_a_day_without_meeting_is_refused_with_the_day_in_full(chat) -> None:  #
     add_published_meeting(chat.maker)
     said = chat("maria.lind", "/minnesanteckningar 2020-03-05", now=AFTER)
     assert not said.ok
-    assert "inget möte torsdag 5 mars 2020" in said.reply
+    assert "inget möte torsdag den 5 mars 2020" in said.reply
     assert "LCHNV 2020-03-06" in said.reply  # the recent meetings are named
 
 
@@ -149,6 +149,6 @@ def test_subcommands_work_with_a_colon_right_after_them(chat) -> None:  # type: 
     add_published_meeting(chat.maker)
     said = chat("maria.lind", "/minnesanteckningar tillägg: Mötet hölls i lokal Siljan.", now=AFTER)
     assert said.ok, said.reply
-    assert "de allmänna anteckningarna" in said.reply and "fredag 6 mars 2020" in said.reply
+    assert "den allmänna texten" in said.reply and "fredag 6 mars 2020" in said.reply
     said = chat("maria.lind", "/minnesanteckningar skickade; forum: lchnv", now=AFTER)
     assert said.ok and "markerade som skickade" in said.reply

@@ -153,7 +153,7 @@ def test_the_chair_agenda_goes_to_the_vice_chair_when_the_chair_reported_absence
         s.commit()
     got = [r for r in due(network, "2020-03-06T07:30") if r.kind == "chair_agenda"]
     assert [r.to for r in got] == ["lars.holm"]
-    assert "Karin Berg har anmält frånvaro, så du leder mötet i stället." in got[0].text
+    assert "Karin Berg har anmält frånvaro, så du som vice ordförande leder mötet i stället." in got[0].text
 
 
 def test_a_withdrawn_absence_gives_the_agenda_back_to_the_chair(network) -> None:

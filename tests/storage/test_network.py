@@ -133,3 +133,10 @@ def test_every_problem_in_a_file_is_listed_at_once(db: sessionmaker[Session]) ->
     with db() as s, pytest.raises(NetworkFileError) as info:
         apply(s, data, now=at("2020-01-01T09:00"))
     assert len(info.value.errors) == 2
+
+
+def test_the_import_summary_agrees_with_its_numbers() -> None:
+    from storage.network import ImportSummary
+
+    summary = ImportSummary(created={"case": 1, "extension": 2}, updated={"organisation": 1})
+    assert summary.lines() == ["Nya: 1 ärende, 2 förlängningar", "Ändrade: 1 huvudman"]

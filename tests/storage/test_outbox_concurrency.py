@@ -124,4 +124,4 @@ def test_two_concurrent_passes_deliver_each_of_over_a_thousand_reminders_exactly
     check.dispose()
     assert ledger == PEOPLE + COORDINATOR_SHARE  # every reminder recorded once: 1,100 assignees + 100 to the coordinator
     assert by_status == {"sent": PEOPLE + 1}
-    assert coordinator_row["title"] == f"{COORDINATOR_SHARE} påminnelser från kansli"
+    assert coordinator_row["title"] == f"{COORDINATOR_SHARE} påminnelser från Kansli"

@@ -1,6 +1,6 @@
 """Personal data: absence notes deleted after the retention period; a person exported or erased.
 
-Example network, seen from 2020-02-20: LCHNV meets fredag 6 mars 2020 kl. 09.30–14.00;
+Example network, seen from 2020-02-20: LCHNV meets fredag 6 mars 2020, kl. 9.30–14.00;
 maria.lind receives absence reports.
 """
 from __future__ import annotations

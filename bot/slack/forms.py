@@ -103,9 +103,9 @@ def case_view(reply: Reply, *, channel: str | None, forums: list[tuple[str, str]
         ),
         InputBlock(
             block_id=DESCRIPTION,
-            label="Beskrivning",
+            label=_("Beskrivning"),
             optional=True,
-            hint="Bakgrund och vad ärendet gäller; visas under ärendet på dagordningen.",
+            hint=_("Bakgrund och vad ärendet gäller; visas under ärendet på dagordningen."),
             element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=TEXT_INPUT_MAX,
                                           initial_value=values.get("beskrivning") or None),
         ),

@@ -58,7 +58,9 @@ def claim(session: Session, *, now: datetime, worker: str, ids: list[int] | None
         (Outbox.status == "pending") & (Outbox.next_attempt_at <= now),
         (Outbox.status == "sending") & (Outbox.claimed_at < now - STALE_CLAIM),
     )
-    candidates = select(Outbox.id).where(due).order_by(Outbox.id).limit(limit)
+    # SKIP LOCKED (PostgreSQL; SQLite has one writer and ignores it): two processes claiming at once take
+    # different rows instead of waiting on each other's, so concurrent claims can neither block nor deadlock.
+    candidates = select(Outbox.id).where(due).order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)
     if ids is not None:
         if not ids:
             return []

@@ -123,8 +123,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.delivery import ConsoleTransport
     from bot.dispatch import Identity
     from bot.render.text import render_text
+    from bot.turn import Turn, TurnPipeline
 
     services = services_for(args, transports=[ConsoleTransport()])
+    # The terminal's turns run through the same pipeline as Slack's and Teams': the answer rendered as
+    # text and printed, then the messages the command queued printed by the console transport.
+    turns = TurnPipeline(services, render=render_text)
     now = parse_now(args.now)
     identity = Identity(handle=args.as_handle)
     problem = chat_usage_error(services, args.as_handle.lstrip("@"), args.channel)
@@ -132,12 +136,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 2
 
+    async def printed(dispatched) -> None:  # type: ignore[no-untyped-def]
+        print(dispatched.rendered)
+
+    async def one_turn(text: str) -> bool:
+        turn = Turn(identity=identity, platform="cli", text=text, channel=args.channel, now=now)
+        dispatched = await turns.run(turn, printed)
+        await turns.drain()  # the notifications, before the next prompt
+        return dispatched is not None and dispatched.reply.ok
+
     def answer(text: str) -> bool:
-        outcome = services.dispatcher.run(text, identity=identity, platform="cli", now=now, channel=args.channel)
-        print(render_text(outcome.reply))
-        if outcome.outbox_ids:
-            asyncio.run(services.deliverer.deliver(outcome.outbox_ids, now=now))
-        return outcome.reply.ok
+        return asyncio.run(one_turn(text))
 
     if args.text:
         return 0 if answer(" ".join(args.text)) else 1

@@ -42,9 +42,10 @@ from bot.app import Services
 from bot.delivery import Outgoing, PermanentError, Recipient, TransientError
 from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
+from bot.turn import Dispatched, Turn, TurnPipeline
 from handlers.base import CHANNEL, GROUP, PERSONAL, Reply
-from storage import events, queries
-from storage.models import ConversationRef, Outbox, Person
+from storage import queries
+from storage.models import ConversationRef, Person
 
 log = logging.getLogger("kansli.teams")
 
@@ -591,69 +592,6 @@ def _forget_reference(maker: Any, ref_id: int) -> None:
         session.commit()
 
 
-class RecipientQueues:
-    """Deliveries started by turns, one queue per recipient.
-
-    Each recipient's notifications go out in the order their commands were recorded, one delivery
-    at a time, and a recipient whose conversation is paced holds up no other. A turn takes its
-    place in the queue as soon as its command is done and lets it go once its own answer is
-    posted, so a notification never overtakes the answer to the command that caused it.
-    """
-
-    def __init__(self, deliver: Callable[[list[int]], Awaitable[None]]) -> None:
-        self._deliver = deliver
-        self._queues: dict[Any, list[tuple[asyncio.Event, list[int]]]] = {}
-        self._workers: dict[Any, asyncio.Task[None]] = {}
-
-    def add(self, by_recipient: dict[Any, list[int]]) -> asyncio.Event:
-        """Queue each recipient's outbox ids; they are sent once the returned event is set."""
-        ready = asyncio.Event()
-        for key, ids in by_recipient.items():
-            queue = self._queues.setdefault(key, [])
-            # In outbox order (the order the commands were recorded), whichever thread finished first.
-            at = len(queue)
-            while at > 0 and queue[at - 1][1][0] > ids[0]:
-                at -= 1
-            queue.insert(at, (ready, ids))
-            if key not in self._workers:
-                task = asyncio.create_task(self._drain(key))
-                self._workers[key] = task
-        return ready
-
-    async def _drain(self, key: Any) -> None:
-        queue = self._queues[key]
-        try:
-            while queue:
-                ready, ids = queue[0]
-                await ready.wait()
-                if queue[0][1] is not ids:
-                    continue  # an earlier command's notices arrived meanwhile: they go first
-                queue.pop(0)
-                await self._deliver(ids)
-        finally:
-            self._workers.pop(key, None)
-            if not queue:
-                self._queues.pop(key, None)
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._workers)
-
-    async def idle(self) -> None:
-        while self._workers:
-            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
-
-    async def stop(self, grace: float) -> None:
-        """Let queued deliveries run for up to `grace` seconds, then cancel the rest (their outbox rows
-        stay claimed and are released by the caller)."""
-        if self._workers:
-            await asyncio.wait(list(self._workers.values()), timeout=grace)
-        for task in list(self._workers.values()):
-            task.cancel()
-        await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
-        self._queues.clear()
-
-
 class _CardActionAnswer(Model):
     """The answer to an adaptiveCard/action invoke: a short message Teams shows on the card."""
 
@@ -688,26 +626,6 @@ class _CardContent(Model):
         # TurnContext.send_activities deep-copies every outgoing activity; a rendered card is never
         # changed afterwards, so the copy can share it (copying a 14 KB card cost several ms).
         return self
-
-
-@dataclass
-class Answered:
-    """A command's outcome, its answer rendered for Teams, and the gate its notifications wait behind."""
-
-    outcome: Outcome
-    messages: list[TeamsMessage]
-    ready: asyncio.Event | None
-
-
-def _recipients(maker: Any, ids: list[int]) -> dict[Any, list[int]]:
-    """Outbox ids grouped by recipient (person or forum), each group in id order."""
-    with maker() as session:
-        rows = session.execute(select(Outbox.id, Outbox.person_id, Outbox.forum_id)
-                               .where(Outbox.id.in_(ids)).order_by(Outbox.id)).all()
-    out: dict[Any, list[int]] = {}
-    for row_id, person_id, forum_id in rows:
-        out.setdefault((person_id, forum_id), []).append(row_id)
-    return out
 
 
 class _Gone(Exception):
@@ -745,7 +663,8 @@ class TeamsComponent:
         self.limiter = ConversationLimiter()
         self.retry = RetryPolicy()
         self.transport = TeamsTransport(self)
-        self.deliveries = RecipientQueues(self._deliver)
+        # Teams' turns and the notifications they queue (bot.turn), answers rendered as Teams messages.
+        self.turns = TurnPipeline(services, render=render_messages)
         self.stopping = False
         self._stop = asyncio.Event()
         self.shutdown_grace = SHUTDOWN_GRACE
@@ -817,7 +736,7 @@ class TeamsComponent:
 
     async def idle(self) -> None:
         """Wait for background deliveries started by earlier turns (tests)."""
-        await self.deliveries.idle()
+        await self.turns.idle()
 
     async def stopping_now(self, app: web.Application) -> None:
         """SIGTERM: no new connector calls from deliveries; what waits for the pace is sent after the restart."""
@@ -842,7 +761,7 @@ class TeamsComponent:
     async def close(self, app: web.Application) -> None:
         """Give queued deliveries a moment and cancel the rest; their rows are handed back when the
         service's last cleanup step releases the process's claims (bot.serve)."""
-        await self.deliveries.stop(self.shutdown_grace)
+        await self.turns.stop(self.shutdown_grace)
 
     # --- turns ------------------------------------------------------------------------------------
 
@@ -867,20 +786,18 @@ class TeamsComponent:
                 await turn.send_activity(self._activity(TeamsMessage(text=INTERNAL)))
 
     async def _on_message(self, turn: TurnContext) -> None:
-        answered = await self._run_command(turn)
-        if answered is not None:
-            await self._reply(turn, answered)
+        await self.turns.run(self._turn(turn.activity), self._replier(turn))
 
     async def _on_invoke(self, turn: TurnContext) -> None:
         if turn.activity.name != "adaptiveCard/action":
             return  # the adapter answers 501 for invokes kansli does not offer
-        answered = await self._run_command(turn)
-        value = "Klart." if answered is None or answered.outcome.reply.ok else "Se svaret i chatten."
+        dispatched = await self.turns.dispatch(self._turn(turn.activity))
+        value = "Klart." if dispatched is None or dispatched.outcome.reply.ok else "Se svaret i chatten."
         try:
             await turn.send_activity(self.invoke_answer(value))
         finally:
-            if answered is not None:
-                await self._reply(turn, answered)
+            if dispatched is not None:
+                await self.turns.answer(dispatched, self._replier(turn))
 
     async def _on_conversation_update(self, turn: TurnContext) -> None:
         activity = turn.activity
@@ -901,52 +818,28 @@ class TeamsComponent:
         else:
             await self._send_reply(turn, Reply(lines=[GREETING_SHARED]))
 
-    async def _run_command(self, turn: TurnContext) -> Answered | None:
-        """The command's outcome and its answer rendered for Teams; None for a redelivery already answered.
-
-        One hop to a database thread does it all: the turn's bookkeeping and the command in one
-        transaction, then the Adaptive Cards, so the event loop only sends.
-        """
-        activity = turn.activity
+    def _turn(self, activity: Activity) -> Turn:
+        """A message or card submit as a turn: recorded under its activity id (a redelivery carries the
+        same), its conversation's reference kept in the same transaction, the command read there too
+        (people's mentions become handles)."""
         data = _submit_data(activity)
         submitted = submitted_command(data) if data is not None else None
+        key = None
+        if activity.id and activity.conversation is not None:
+            key = f"teams:{activity.conversation.id}:{activity.id}"
+        return Turn(
+            identity=self._identity(activity),
+            platform=PLATFORM,
+            text=submitted if submitted is not None else (lambda session: command_text(session, activity)),
+            event_key=key,
+            channel=dispatch_channel(activity),
+            conversation=conversation_kind(activity),
+            keep=lambda session: self._store_reference(session, activity),
+        )
 
-        def work() -> tuple[Outcome, list[TeamsMessage], dict[Any, list[int]]] | None:
-            outcome = self.services.dispatcher.run_turn(
-                lambda session: self._prepare(session, activity, submitted),
-                identity=self._identity(activity),
-                platform=PLATFORM,
-                channel=dispatch_channel(activity),
-                conversation=conversation_kind(activity),
-            )
-            if outcome is None:
-                return None
-            recipients = _recipients(self.services.sessionmaker, outcome.outbox_ids) if outcome.outbox_ids else {}
-            return outcome, render_messages(outcome.reply), recipients
-
-        done = await self.services.threads.run(work)
-        if done is None:
-            return None
-        outcome, messages, recipients = done
-        # The notifications take their places in their recipients' queues now, in the order commands
-        # finish, and go once this turn's answer is posted.
-        ready = self.deliveries.add(recipients) if recipients else None
-        return Answered(outcome, messages, ready)
-
-    async def _reply(self, turn: TurnContext, answered: "Answered") -> None:
-        try:
-            await self._send_messages(turn, answered.messages)
-        except Exception:  # noqa: BLE001 - the command is done; only its answer was lost
-            log.exception("the answer to a Teams command could not be posted")
-        finally:
-            if answered.ready is not None:
-                answered.ready.set()
-
-    async def _deliver(self, ids: list[int]) -> None:
-        try:
-            await self.services.deliverer.deliver(ids)
-        except Exception:  # noqa: BLE001 - rows stay in the outbox for the next pass
-            log.exception("delivery after a Teams command failed")
+    def _replier(self, turn: TurnContext) -> Callable[[Dispatched], Awaitable[None]]:
+        """The reply step: the rendered messages, into the conversation the turn came from."""
+        return lambda dispatched: self._send_messages(turn, dispatched.rendered)
 
     async def _send_reply(self, turn: TurnContext, reply: Reply) -> None:
         await self._send_messages(turn, render_messages(reply))
@@ -965,16 +858,6 @@ class TeamsComponent:
             teams_user_id=(user.id if user else None) or None,
             teams_aad_object_id=(getattr(user, "aad_object_id", None) if user else None) or None,
         )
-
-    def _prepare(self, session: Session, activity: Activity, submitted: str | None) -> str | None:
-        """Inside the turn's transaction: record the activity (once) and its conversation; return the
-        command text, or None for a repeat. The dispatcher commits."""
-        if activity.id and activity.conversation is not None:
-            now = _now(self.services)
-            if not events.record_once(session, f"teams:{activity.conversation.id}:{activity.id}", at=now):
-                return None  # the scheduler prunes old records (bot.scheduler)
-        self._store_reference(session, activity)
-        return submitted if submitted is not None else command_text(session, activity)
 
     def _remember(self, activity: Activity) -> tuple[int, str] | None:
         """Store the activity's conversation reference; return (id, name) of the person writing, if known."""

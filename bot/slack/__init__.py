@@ -30,6 +30,7 @@ def setup(app: web.Application, services: Services) -> None:
     if settings.slack_signing_secret:
         app.router.add_post(EVENTS_PATH, bot.handle_http)
     app.on_shutdown.append(bot.drain_on_shutdown)
+    app.on_cleanup.append(bot.close)
     if settings.slack_app_token:
         app.on_startup.append(bot.start_socket_mode)
         app.on_cleanup.append(bot.stop_socket_mode)

@@ -1,10 +1,13 @@
 """The Slack Bolt app: slash commands, DMs, @mentions, buttons, the case modal and the App Home tab.
 
 Every request is acknowledged first (Slack wants an answer within three
-seconds); the command then runs through the dispatcher in a worker thread, so
-the event loop never waits for the database, and the answer goes back through
-the response_url, chat.postEphemeral, chat.postMessage or views.publish. The
-messages the command queued for others are delivered last.
+seconds); the command then runs as a turn (bot.turn) on a database thread, so
+the event loop never waits for the database: recorded under its request
+signature (slash commands, buttons, modals) or event_id (Events API) in the
+command's own transaction, answered through the response_url,
+chat.postEphemeral, chat.postMessage or views.publish, and the messages the
+command queued for others delivered last. A request Slack (or anyone) sends
+again with the same signature or event_id is acknowledged and not run again.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
 from bot.app import Services
-from bot.dispatch import Identity, Outcome
+from bot.dispatch import Identity
 from bot.render.slack import ACTION_PREFIX, VIEW_BLOCKS, fallback_text, render_blocks, render_pages
 from bot.slack import forms
 from bot.slack.text import (
@@ -38,9 +41,10 @@ from bot.slack.text import (
     to_command_text,
 )
 from bot.slack.transport import SlackTransport, make_client
+from bot.turn import CommandText, Dispatched, Turn, TurnPipeline
 from handlers.base import Action, Reply, error_reply
 from handlers.common import forum_label
-from storage import events, queries
+from storage import queries
 from storage.models import Person
 from handlers.i18n import _
 
@@ -58,6 +62,9 @@ HOME_COMMAND = "översikt"
 FORM_BUDGET = 2.0
 # Slack takes at most five messages through one response_url.
 RESPONSE_URL_USES = 5
+# Seconds the notifications queued by turns may still be delivered after the answers were drained at
+# shutdown; the rest is handed back to the outbox.
+SHUTDOWN_GRACE = 5.0
 FORM_FAILED = (
     _("Formuläret kunde inte öppnas (Slack hann inte). Skriv ärendet på en rad i "
       "stället: /anmal ärende TITEL; syfte: beslut; möte: DATUM; föredragande: "
@@ -68,9 +75,9 @@ FORM_BUTTON = _("Fyll i formuläret, eller skriv allt på en rad: /anmal ärende
 
 @dataclass
 class Submitted:
-    """A modal submission after the dispatcher: field errors, or the outcome to answer with."""
+    """A modal submission after the dispatcher: field errors, the turn to answer, or neither (a repeat)."""
 
-    outcome: Outcome | None = None
+    dispatched: Dispatched | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -103,7 +110,8 @@ class SlackBot:
         self.form_budget = FORM_BUDGET
         self._socket: Any = None
         self._socket_task: asyncio.Task[None] | None = None
-        self._inflight = 0
+        self.turns = TurnPipeline(services)
+        self.shutdown_grace = SHUTDOWN_GRACE
         self._register()
 
     # ------------------------------------------------------------------ HTTP and Socket Mode
@@ -122,8 +130,7 @@ class SlackBot:
         if problem:
             log.warning("refused a signed slack request: %s", problem)
             return web.json_response({"error": problem}, status=400)
-        if not await self._first_signature(str(request.headers.get("X-Slack-Signature"))):
-            return web.Response(status=200)  # a replay inside the five minutes: acknowledged, not run again
+        # A replay inside the five minutes is acknowledged by Bolt; its turn finds its signature recorded.
         bolt_request = AsyncBoltRequest(body=body, query=request.query_string,
                                         headers=request.headers)  # type: ignore[arg-type]
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
@@ -172,8 +179,8 @@ class SlackBot:
     def _register(self) -> None:
         app = self.app
 
-        async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
-            await self._guard(self._command(ack, body, respond))
+        async def on_command(ack: Any, body: dict[str, Any], respond: Any, request: Any) -> None:
+            await self._guard(self._command(ack, body, respond, signature_key(request)))
 
         for name in (*SLASH_COMMANDS, *SLASH_ALIASES):
             app.command(name)(on_command)
@@ -192,133 +199,78 @@ class SlackBot:
 
         app.event("app_home_opened")(on_home)
 
-        async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
-            await self._guard(self._action(ack, body, action, respond))
+        async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
+                            request: Any) -> None:
+            await self._guard(self._action(ack, body, action, respond, signature_key(request)))
 
         app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(on_action)
 
-        async def on_case_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-            await self._guard(self._case_submitted(ack, body, view))
+        async def on_case_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], request: Any) -> None:
+            await self._guard(self._case_submitted(ack, body, view, signature_key(request)))
 
         app.view(forms.CASE_CALLBACK)(on_case_submit)
 
-        async def on_reason_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-            await self._guard(self._reason_submitted(ack, body, view))
+        async def on_reason_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], request: Any) -> None:
+            await self._guard(self._reason_submitted(ack, body, view, signature_key(request)))
 
         app.view(forms.REASON_CALLBACK)(on_reason_submit)
 
     async def _guard(self, work: Awaitable[None]) -> None:
-        """Run one answer; a failure is logged, never shown as a traceback. Counted, so shutdown can wait for it."""
-        self._inflight += 1
-        try:
-            await work
-        except Exception:  # noqa: BLE001
-            log.exception("slack answer failed")
-        finally:
-            self._inflight -= 1
+        """Run one answer after Slack was acknowledged; a failure is logged, never shown as a traceback.
+        Counted, so shutdown can wait for it."""
+        await self.turns.guard(work)
 
     async def drain(self, timeout: float = 25.0) -> bool:
         """Wait until every acknowledged request has been answered (and its messages delivered)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self._inflight:
-            if loop.time() > deadline:
-                return False
-            await asyncio.sleep(0.01)
-        return True
+        return await self.turns.drain(timeout)
 
     async def drain_on_shutdown(self, _app: web.Application) -> None:
         if not await self.drain():
-            log.warning("shutting down with %d slack answers unfinished", self._inflight)
+            log.warning("shutting down with %d slack answers unfinished", self.turns.inflight)
 
-    # ------------------------------------------------------------------ dispatching
+    async def close(self, _app: web.Application) -> None:
+        """Give deliveries still queued a moment, then cancel them (the service hands their rows back)."""
+        await self.turns.stop(self.shutdown_grace)
 
-    async def dispatch(self, text: str, user: str, channel: str | None, kind: str | None = None) -> Outcome:
-        """The dispatcher in a worker thread: the event loop never waits for the database."""
-        return await self.services.threads.run(self._dispatch_sync, text, user, channel, kind)
+    # ------------------------------------------------------------------ turns
 
-    def _dispatch_sync(self, text: str, user: str, channel: str | None, kind: str | None = None) -> Outcome:
-        return self.services.dispatcher.run(
-            self._translate(text), identity=Identity(slack_user_id=user), platform="slack", channel=channel,
-            conversation=kind or conversation_kind(channel),
-        )
-
-    def _translate(self, text: str) -> str:
-        ids = mentioned_users(text)
-        handles: dict[str, str] = {}
-        if ids:
-            try:
-                with self.services.sessionmaker() as session:
-                    rows = session.execute(
-                        select(Person.slack_user_id, Person.handle).where(
-                            Person.slack_user_id.in_(sorted(ids)), Person.erased.is_(False)
-                        )
-                    )
-                    handles = {str(uid): handle for uid, handle in rows}
-            except Exception:  # noqa: BLE001 - the dispatcher reports a database problem itself
-                log.warning("could not look up mentioned users", exc_info=True)
-        return to_command_text(text, handles)
-
-    async def deliver(self, outcome: Outcome) -> None:
-        if outcome.outbox_ids:
-            try:
-                await self.services.deliverer.deliver(outcome.outbox_ids)
-            except Exception:  # noqa: BLE001 - the rows stay in the outbox for the scheduler
-                log.exception("delivery after a slack command failed")
-
-    async def _first_signature(self, signature: str) -> bool:
-        """A signed request is handled once: the signature (an HMAC of its timestamp and body) is recorded,
-        and a second request carrying it inside the five-minute window is a replay. A store that cannot
-        record it does not stop the request; the dispatcher then reports the store's trouble itself."""
-        try:
-            return await self.services.threads.run(self._record_event, f"slack:sig:{signature}")
-        except Exception:  # noqa: BLE001
-            log.warning("could not record a slack request signature", exc_info=True)
-            return True
-
-    async def _first_time(self, body: dict[str, Any]) -> bool:
-        """Events API retries carry the same event_id: only the first delivery is handled."""
-        event_id = body.get("event_id")
-        if not event_id:
-            return True
-        return await self.services.threads.run(self._record_event, f"slack:{event_id}")
-
-    def _record_event(self, key: str) -> bool:
-        now = self.services.clock()
-        with self.services.sessionmaker() as session:
-            new = events.record_once(session, key, at=now)  # the scheduler prunes old records (bot.scheduler)
-            session.commit()
-        if not new:
-            log.info("slack request %s already handled; repeat ignored", key[:60])
-        return new
+    def turn(self, text: str, user: str, channel: str | None, kind: str | None = None, *,
+             key: str | None = None) -> Turn:
+        """A Slack turn: the asker by Slack id, the request's key (signature or event_id) to record."""
+        return Turn(identity=Identity(slack_user_id=user), platform="slack", text=command_reader(text),
+                    event_key=key, channel=channel, conversation=kind or conversation_kind(channel))
 
     # ------------------------------------------------------------------ slash commands
 
-    async def _command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+    async def _command(self, ack: Any, body: dict[str, Any], respond: Any, key: str | None) -> None:
         await ack()
         user = str(body.get("user_id"))
         channel = body.get("channel_id")
-        outcome = await self.dispatch(slash_to_text(str(body.get("command", "")), body.get("text") or ""),
-                                      user, channel, conversation_kind(channel, name=body.get("channel_name")))
-        reply = outcome.reply
-        if reply.form in forms.FORMS:
-            if body.get("trigger_id") and await self._open_form(str(body["trigger_id"]), reply, user, channel):
-                await self.deliver(outcome)
-                return
-            reply = _form_failed(reply)
-        in_channel = not reply.private and bool(channel) and str(channel)[:1] in ("C", "G")
-        if respond is not None and body.get("response_url"):
-            for blocks in await asyncio.to_thread(_pages, reply, RESPONSE_URL_USES):
-                await respond(text=fallback_text(reply), blocks=blocks,
-                              response_type="in_channel" if in_channel else "ephemeral")
-        elif channel:
-            if in_channel:
-                await self.transport.post(str(channel), reply)
+        via_url = respond is not None and bool(body.get("response_url"))
+        uses = RESPONSE_URL_USES if via_url else None
+
+        async def reply(turn: Dispatched) -> None:
+            answer, pages = turn.reply, turn.rendered
+            if answer.form in forms.FORMS:
+                if body.get("trigger_id") and await self._open_form(str(body["trigger_id"]), answer, user, channel):
+                    return
+                answer, pages = _form_failed(answer), None
+            in_channel = not answer.private and bool(channel) and str(channel)[:1] in ("C", "G")
+            if via_url:
+                for blocks in pages if pages is not None else await asyncio.to_thread(_pages, answer, uses):
+                    await respond(text=fallback_text(answer), blocks=blocks,
+                                  response_type="in_channel" if in_channel else "ephemeral")
+            elif channel:
+                if in_channel:
+                    await self.transport.post(str(channel), answer, pages=pages)
+                else:
+                    await self.transport.post_ephemeral(str(channel), user, answer, pages=pages)
             else:
-                await self.transport.post_ephemeral(str(channel), user, reply)
-        else:
-            await self.send_dm(user, reply)
-        await self.deliver(outcome)
+                await self.send_dm(user, answer, pages=pages)
+
+        turn = self.turn(slash_to_text(str(body.get("command", "")), body.get("text") or ""), user, channel,
+                         conversation_kind(channel, name=body.get("channel_name")), key=key)
+        await self.turns.run(turn, reply, render=page_renderer(uses))
 
     # ------------------------------------------------------------------ DMs and @mentions
 
@@ -335,45 +287,49 @@ class SlackBot:
             return  # a mention inside the DM also arrives as message.im; answer that one
         if not mention and event.get("channel_type") != "im":
             return  # kansli reads direct messages; in channels it answers when mentioned
-        if not await self._first_time(body):
-            return
         text = strip_bot_mention(event.get("text") or "", bot_user_id)
-        outcome = await self.dispatch(text, str(user), channel,
-                                      conversation_kind(channel, channel_type=event.get("channel_type")))
-        reply = outcome.reply
-        if reply.form in forms.FORMS:
-            reply = _form_button(reply, text)
         thread_ts = event.get("thread_ts")
-        if mention and reply.private:
-            await self.transport.post_ephemeral(channel, str(user), reply, thread_ts=thread_ts)
-        else:
-            await self.transport.post(channel, reply, thread_ts=thread_ts)
-        await self.deliver(outcome)
+
+        async def reply(turn: Dispatched) -> None:
+            answer, pages = turn.reply, turn.rendered
+            if answer.form in forms.FORMS:
+                answer, pages = _form_button(answer, text), None
+            if mention and answer.private:
+                await self.transport.post_ephemeral(channel, str(user), answer, thread_ts=thread_ts, pages=pages)
+            else:
+                await self.transport.post(channel, answer, thread_ts=thread_ts, pages=pages)
+
+        turn = self.turn(text, str(user), channel, conversation_kind(channel, channel_type=event.get("channel_type")),
+                         key=event_key(body))
+        await self.turns.run(turn, reply, render=page_renderer())
 
     # ------------------------------------------------------------------ buttons
 
-    async def _action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    async def _action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
+                      key: str | None) -> None:
         await ack()
         user = str((body.get("user") or {}).get("id"))
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        command = str(action.get("value") or "")
-        outcome = await self.dispatch(command, user, channel,
-                                      conversation_kind(channel, name=(body.get("channel") or {}).get("name")))
-        reply = outcome.reply
         view = body.get("view") or {}
-        if reply.form in forms.FORMS and body.get("trigger_id"):
-            if await self._open_form(str(body["trigger_id"]), reply, user, channel):
-                await self.deliver(outcome)
-                return
-            reply = _form_failed(reply)
-        if respond is not None and body.get("response_url"):
-            for blocks in await asyncio.to_thread(_pages, reply, RESPONSE_URL_USES):
-                await respond(text=fallback_text(reply), blocks=blocks, response_type="ephemeral",
-                              replace_original=False)
-        else:
-            await self.send_dm(user, reply)
-        await self.deliver(outcome)
-        if view.get("type") == "home":
+        via_url = respond is not None and bool(body.get("response_url"))
+        uses = RESPONSE_URL_USES if via_url else None
+
+        async def reply(turn: Dispatched) -> None:
+            answer, pages = turn.reply, turn.rendered
+            if answer.form in forms.FORMS and body.get("trigger_id"):
+                if await self._open_form(str(body["trigger_id"]), answer, user, channel):
+                    return
+                answer, pages = _form_failed(answer), None
+            if via_url:
+                for blocks in pages if pages is not None else await asyncio.to_thread(_pages, answer, uses):
+                    await respond(text=fallback_text(answer), blocks=blocks, response_type="ephemeral",
+                                  replace_original=False)
+            else:
+                await self.send_dm(user, answer, pages=pages)
+
+        turn = self.turn(str(action.get("value") or ""), user, channel,
+                         conversation_kind(channel, name=(body.get("channel") or {}).get("name")), key=key)
+        if await self.turns.run(turn, reply, render=page_renderer(uses)) is not None and view.get("type") == "home":
             await self.publish_home(user)
 
     # ------------------------------------------------------------------ the case modal
@@ -405,35 +361,39 @@ class SlackBot:
                 current = next((f.key for f in forums if f.slack_channel == channel), None)
             return [(f.key, forum_label(f)) for f in forums], current
 
-    async def _case_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def _case_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any], key: str | None) -> None:
         user = str((body.get("user") or {}).get("id"))
         meta = _metadata(view)
         values = (view.get("state") or {}).get("values") or {}
         blocks = {b.get("block_id") for b in view.get("blocks") or [] if b.get("block_id")} or set(values)
         form = forms.read_case_form(values)
-        await self._submitted(ack, user, self.services.threads.run(self._submit_sync, form, user, meta.get("channel"), blocks))
+        await self._submitted(ack, user, self._submit_case(form, user, meta.get("channel"), blocks, key))
 
-    async def _reason_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def _reason_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any], key: str | None) -> None:
         user = str((body.get("user") or {}).get("id"))
         meta = _metadata(view)
         values = (view.get("state") or {}).get("values") or {}
         text = forms.reason_text(str(meta.get("command") or ""), values)
 
-        def submit() -> Submitted:
-            outcome = self._dispatch_sync(text, user, meta.get("channel"))
-            if not outcome.reply.ok:
-                message = " ".join(outcome.reply.lines) or outcome.reply.plain_text()
-                return Submitted(outcome=outcome, errors={forms.REASON: message[: forms.ERROR_MAX]})
-            return Submitted(outcome=outcome)
+        async def submit() -> Submitted:
+            turn = await self.turns.dispatch(self.turn(text, user, meta.get("channel"), key=key),
+                                             render=page_renderer())
+            if turn is not None and not turn.reply.ok:
+                message = " ".join(turn.reply.lines) or turn.reply.plain_text()
+                return Submitted(dispatched=turn, errors={forms.REASON: message[: forms.ERROR_MAX]})
+            return Submitted(dispatched=turn)
 
-        await self._submitted(ack, user, self.services.threads.run(submit))
+        await self._submitted(ack, user, submit())
 
     async def _submitted(self, ack: Any, user: str, work: Awaitable[Submitted]) -> None:
         """Answer a modal: a quick refusal on the field (the modal stays open), otherwise close it and DM."""
         task = asyncio.ensure_future(work)
         done, __ = await asyncio.wait({task}, timeout=self.form_budget)
         if task in done and task.exception() is None and task.result().errors:
-            await ack(response_action="errors", errors=task.result().errors)
+            result = task.result()
+            if result.dispatched is not None:
+                result.dispatched.release()  # the refusal is shown on the field instead of a message
+            await ack(response_action="errors", errors=result.errors)
             return
         await ack()  # closes the modal; the answer follows as a DM
         try:
@@ -441,44 +401,93 @@ class SlackBot:
         except Exception:  # noqa: BLE001
             log.exception("form submission failed")
             return
-        if result.outcome is None:
-            reply = error_reply(next(iter(result.errors.values())))
-            await self._guard(self.send_dm(user, reply))
-            return
-        await self._guard(self.send_dm(user, result.outcome.reply))
-        await self.deliver(result.outcome)
+        if result.dispatched is None:
+            if result.errors:  # refused before any command ran
+                await self.send_dm(user, error_reply(next(iter(result.errors.values()))))
+            return  # otherwise a repeat of a submission already answered
+        await self.turns.answer(result.dispatched, lambda turn: self.send_dm(user, turn.reply, pages=turn.rendered))
 
-    def _submit_sync(self, form: forms.CaseForm, user: str, channel: str | None, blocks: set[str]) -> Submitted:
+    async def _submit_case(self, form: forms.CaseForm, user: str, channel: str | None, blocks: set[str],
+                           key: str | None) -> Submitted:
         handle = None
         if form.presenter_user:
-            with self.services.sessionmaker() as session:
-                presenter = queries.person_by_slack(session, form.presenter_user)
-                handle = presenter.handle if presenter is not None else None
+            handle = await self.services.threads.run(self._handle_of, form.presenter_user)
             if handle is None:
                 return Submitted(errors={forms.PRESENTER: (
                     _("Den du valde finns inte i kansli. Välj någon annan, eller lämna fältet tomt och "
                       "be samordnaren lägga till personen i nätverksfilen.")
                 )})
-        outcome = self._dispatch_sync(forms.case_text(form, handle), user, channel)
-        if not outcome.reply.ok:
-            return Submitted(outcome=outcome, errors=forms.form_errors(outcome.reply, blocks=blocks))
-        return Submitted(outcome=outcome)
+        turn = await self.turns.dispatch(self.turn(forms.case_text(form, handle), user, channel, key=key),
+                                         render=page_renderer())
+        if turn is not None and not turn.reply.ok:
+            return Submitted(dispatched=turn, errors=forms.form_errors(turn.reply, blocks=blocks))
+        return Submitted(dispatched=turn)
+
+    def _handle_of(self, slack_user: str) -> str | None:
+        with self.services.sessionmaker() as session:
+            person = queries.person_by_slack(session, slack_user)
+            return person.handle if person is not None else None
 
     # ------------------------------------------------------------------ App Home and DMs
 
     async def _home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home" or not await self._first_time(body):
-            return  # the Messages tab, or a retry
-        await self.publish_home(str(event["user"]))
+        if event.get("tab", "home") != "home":
+            return  # the Messages tab
+        await self.publish_home(str(event["user"]), key=event_key(body))
 
-    async def publish_home(self, user: str) -> None:
-        outcome = await self.dispatch(HOME_COMMAND, user, None)
-        view = {"type": "home", "blocks": render_blocks(outcome.reply, limit=VIEW_BLOCKS)}
-        await self.client.views_publish(user_id=user, view=view)
-        await self.deliver(outcome)
+    async def publish_home(self, user: str, *, key: str | None = None) -> None:
+        async def reply(turn: Dispatched) -> None:
+            await self.client.views_publish(user_id=user, view={"type": "home", "blocks": turn.rendered})
 
-    async def send_dm(self, user: str, reply: Reply) -> None:
-        await self.transport.post(await self.transport.open_dm(user), reply)
+        await self.turns.run(self.turn(HOME_COMMAND, user, None, key=key), reply,
+                             render=lambda answer: render_blocks(answer, limit=VIEW_BLOCKS))
+
+    async def send_dm(self, user: str, reply: Reply, *, pages: list[list[dict[str, Any]]] | None = None) -> None:
+        await self.transport.post(await self.transport.open_dm(user), reply, pages=pages)
+
+
+def signature_key(request: Any) -> str | None:
+    """The key a slash command, button or modal submission is recorded under: its request signature (an
+    HMAC of its timestamp and body), so a replay inside Slack's five-minute window is not run again.
+    Socket Mode requests carry none."""
+    headers = getattr(request, "headers", None) or {}
+    value = headers.get("x-slack-signature") if hasattr(headers, "get") else None
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    return f"slack:sig:{value}" if value else None
+
+
+def event_key(body: dict[str, Any]) -> str | None:
+    """The key an Events API delivery is recorded under: its event_id, the same on Slack's retries."""
+    event_id = body.get("event_id")
+    return f"slack:{event_id}" if event_id else None
+
+
+def command_reader(text: str) -> CommandText:
+    """The command in a Slack text, read inside the turn's transaction: mentioned people become handles."""
+    ids = mentioned_users(text)
+    if not ids:
+        return to_command_text(text, {})
+
+    def read(session: Any) -> str:
+        rows = session.execute(
+            select(Person.slack_user_id, Person.handle).where(
+                Person.slack_user_id.in_(sorted(ids)), Person.erased.is_(False)
+            )
+        )
+        return to_command_text(text, {str(uid): handle for uid, handle in rows})
+
+    return read
+
+
+def page_renderer(max_pages: int | None = None) -> Any:
+    """The render step for messages: Block Kit pages, built on the turn's database thread. A reply asking
+    for a form is rendered later, once it is known whether the form opens."""
+
+    def render(reply: Reply) -> list[list[dict[str, Any]]] | None:
+        return None if reply.form in forms.FORMS else render_pages(reply, max_pages=max_pages)
+
+    return render
 
 
 def request_problem(body: str, content_type: str) -> str | None:

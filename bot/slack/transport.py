@@ -169,11 +169,13 @@ class SlackTransport:
         opened = await self.client.conversations_open(users=user_id)
         return str(opened["channel"]["id"])
 
-    async def post(self, channel: str, reply: Reply, *, thread_ts: str | None = None) -> list[dict[str, Any]]:
-        """Post a reply (several messages when it is longer than one message holds)."""
+    async def post(self, channel: str, reply: Reply, *, thread_ts: str | None = None,
+                   pages: list[list[dict[str, Any]]] | None = None) -> list[dict[str, Any]]:
+        """Post a reply (several messages when it is longer than one message holds); `pages` are its
+        Block Kit pages when the caller rendered them already."""
         sent = []
         text = fallback_text(reply)
-        for blocks in await asyncio.to_thread(render_pages, reply):
+        for blocks in pages if pages is not None else await asyncio.to_thread(render_pages, reply):
             args: dict[str, Any] = {"channel": channel, "text": text, "blocks": blocks}
             if thread_ts:
                 args["thread_ts"] = thread_ts
@@ -181,9 +183,10 @@ class SlackTransport:
             sent.append(result.data if isinstance(result.data, dict) else {})
         return sent
 
-    async def post_ephemeral(self, channel: str, user: str, reply: Reply, *, thread_ts: str | None = None) -> None:
+    async def post_ephemeral(self, channel: str, user: str, reply: Reply, *, thread_ts: str | None = None,
+                             pages: list[list[dict[str, Any]]] | None = None) -> None:
         text = fallback_text(reply)
-        for blocks in await asyncio.to_thread(render_pages, reply):
+        for blocks in pages if pages is not None else await asyncio.to_thread(render_pages, reply):
             args: dict[str, Any] = {"channel": channel, "user": user, "text": text, "blocks": blocks}
             if thread_ts:
                 args["thread_ts"] = thread_ts

@@ -1,0 +1,277 @@
+"""One turn of a conversation, the same for Slack, Teams and the terminal.
+
+    receive → identify → record the event id in the command's transaction → dispatch → render → reply → deliver
+
+The adapter receives the platform's request and says who is asking, under which key the platform
+would deliver the same turn again (Slack's event_id or request signature, a Teams activity id) and
+how to read the command; `TurnPipeline` does the rest in one order for every adapter:
+
+- the key is recorded inside the command's own transaction (`Dispatcher.run_turn`), so a crash before
+  the commit loses the record together with the command, and the platform's retry is answered then;
+- a turn whose key is already recorded was answered before: nothing is run, nothing is sent again;
+- the answer is rendered on the database thread that ran the command, then the adapter posts it;
+- the messages the command queued for others are delivered last, by tasks in one queue per recipient
+  that wait until this turn's answer is posted (a notification never overtakes the answer that caused
+  it); shutdown lets them run for a grace period and hands the rest back to the outbox.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Awaitable, Callable, Union
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.dispatch import Identity, Outcome
+from handlers.base import Reply
+from storage import events
+from storage.models import Outbox
+
+log = logging.getLogger("kansli.turn")
+
+# The command of a turn: its text, or how to read it inside the turn's transaction (mentions become handles).
+CommandText = Union[str, Callable[[Session], str]]
+# What the adapter posts to answer a turn; it receives the dispatched turn (outcome and rendered answer).
+ReplyStep = Callable[["Dispatched"], Awaitable[Any]]
+
+
+def unrendered(reply: Reply) -> Reply:
+    """The render step of an adapter that renders as it posts."""
+    return reply
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What an adapter knows about one incoming turn before anything is run."""
+
+    identity: Identity
+    platform: str
+    text: CommandText
+    # The platform's id for this delivery (redeliveries carry the same); None where there is none.
+    event_key: str | None = None
+    channel: str | None = None
+    conversation: str | None = None
+    # The adapter's own bookkeeping in the same transaction (Teams: where the conversation can be reached).
+    keep: Callable[[Session], Any] | None = None
+    now: datetime | None = None
+
+
+@dataclass
+class Dispatched:
+    """A turn that was run: its outcome, its answer as the platform shows it, and the gate its
+    notifications wait behind until the answer is posted."""
+
+    turn: Turn
+    outcome: Outcome
+    rendered: Any
+    ready: asyncio.Event | None = None
+
+    @property
+    def reply(self) -> Reply:
+        return self.outcome.reply
+
+    def release(self) -> None:
+        """The answer is posted (or will not be): the notifications may go."""
+        if self.ready is not None:
+            self.ready.set()
+
+
+class TurnPipeline:
+    """Runs turns for one adapter; `services` gives the dispatcher, the database threads and the deliverer."""
+
+    def __init__(self, services: Any, *, render: Callable[[Reply], Any] = unrendered) -> None:
+        self.services = services
+        self.render = render
+        self.deliveries = RecipientQueues(self._deliver)
+        self._inflight = 0
+
+    # --- the steps ---------------------------------------------------------------------------------
+
+    async def run(self, turn: Turn, reply: ReplyStep, *,
+                  render: Callable[[Reply], Any] | None = None) -> Dispatched | None:
+        """The whole turn; None when it was answered before (then nothing ran and nothing is posted)."""
+        dispatched = await self.dispatch(turn, render=render)
+        if dispatched is not None:
+            await self.answer(dispatched, reply)
+        return dispatched
+
+    async def dispatch(self, turn: Turn, *, render: Callable[[Reply], Any] | None = None) -> Dispatched | None:
+        """Record the turn and run its command in one transaction, render the answer, queue the
+        notifications (held until `answer` or `release`). None for a turn answered before."""
+        done = await self.services.threads.run(self._dispatch_sync, turn, render or self.render)
+        if done is None:
+            log.info("%s turn %s was answered before; not run again", turn.platform, (turn.event_key or "")[:80])
+            return None
+        outcome, rendered, recipients = done
+        ready = self.deliveries.add(recipients) if recipients else None
+        return Dispatched(turn, outcome, rendered, ready)
+
+    async def answer(self, dispatched: Dispatched, reply: ReplyStep) -> bool:
+        """Post the answer, then let the notifications go; False when the answer could not be posted
+        (the command is done and committed: only its answer was lost, and it is logged)."""
+        try:
+            await reply(dispatched)
+            return True
+        except Exception:  # noqa: BLE001 - no traceback ever reaches a user
+            log.exception("the answer to a %s turn could not be posted", dispatched.turn.platform)
+            return False
+        finally:
+            dispatched.release()
+
+    def _dispatch_sync(self, turn: Turn, render: Callable[[Reply], Any]
+                       ) -> tuple[Outcome, Any, dict[Any, list[int]]] | None:
+        """On a database thread: the command and the turn's record in one transaction, then the answer rendered."""
+        outcome = self.services.dispatcher.run_turn(
+            lambda session: self._prepare(session, turn),
+            identity=turn.identity,
+            platform=turn.platform,
+            now=turn.now,
+            channel=turn.channel,
+            conversation=turn.conversation,
+        )
+        if outcome is None:
+            return None
+        recipients = by_recipient(self.services.sessionmaker, outcome.outbox_ids) if outcome.outbox_ids else {}
+        return outcome, render(outcome.reply), recipients
+
+    def _prepare(self, session: Session, turn: Turn) -> str | None:
+        """The first step inside the command's transaction: the turn's record, the adapter's bookkeeping
+        and the command text; None when the record is already there (a redelivery). No pruning here:
+        old records are the scheduler's (bot.scheduler.prune)."""
+        if turn.event_key:
+            at = turn.now or self.services.clock()
+            if not events.record_once(session, turn.event_key, at=at):
+                return None
+        if turn.keep is not None:
+            turn.keep(session)
+        return turn.text(session) if callable(turn.text) else turn.text
+
+    async def _deliver(self, ids: list[int]) -> None:
+        try:
+            await self.services.deliverer.deliver(ids)
+        except Exception:  # noqa: BLE001 - the rows stay in the outbox for the scheduler's next pass
+            log.exception("delivery after a turn failed")
+
+    # --- work in flight and shutdown ----------------------------------------------------------------
+
+    async def guard(self, work: Awaitable[Any]) -> None:
+        """Run an adapter's work that goes on after the platform was acknowledged (Slack's listeners):
+        a failure is logged, never shown as a traceback, and `drain` waits for it."""
+        self._inflight += 1
+        try:
+            await work
+        except Exception:  # noqa: BLE001
+            log.exception("a turn failed")
+        finally:
+            self._inflight -= 1
+
+    @property
+    def inflight(self) -> int:
+        return self._inflight
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._inflight) or self.deliveries.busy
+
+    async def idle(self) -> None:
+        """Wait until the deliveries started by turns so far are done."""
+        await self.deliveries.idle()
+
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every guarded turn is answered and its notifications delivered; False at the timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while self.busy:
+            if deadline is not None and loop.time() > deadline:
+                return False
+            if self._inflight:
+                await asyncio.sleep(0.01)
+            else:
+                left = None if deadline is None else max(deadline - loop.time(), 0.0)
+                try:
+                    await asyncio.wait_for(self.deliveries.idle(), left)
+                except asyncio.TimeoutError:
+                    return False
+        return True
+
+    async def stop(self, grace: float) -> None:
+        """Shutdown: let queued deliveries run for up to `grace` seconds and cancel the rest (their
+        outbox rows are handed back when the service releases its claims, bot.serve)."""
+        await self.deliveries.stop(grace)
+
+
+class RecipientQueues:
+    """Deliveries started by turns, one queue per recipient.
+
+    Each recipient's notifications go out in the order their commands were recorded, one delivery
+    at a time, and a recipient whose conversation is paced holds up no other. A turn takes its
+    place in the queue as soon as its command is done and lets it go once its own answer is
+    posted, so a notification never overtakes the answer to the command that caused it.
+    """
+
+    def __init__(self, deliver: Callable[[list[int]], Awaitable[None]]) -> None:
+        self._deliver = deliver
+        self._queues: dict[Any, list[tuple[asyncio.Event, list[int]]]] = {}
+        self._workers: dict[Any, asyncio.Task[None]] = {}
+
+    def add(self, by_recipient: dict[Any, list[int]]) -> asyncio.Event:
+        """Queue each recipient's outbox ids; they are sent once the returned event is set."""
+        ready = asyncio.Event()
+        for key, ids in by_recipient.items():
+            queue = self._queues.setdefault(key, [])
+            # In outbox order (the order the commands were recorded), whichever thread finished first.
+            at = len(queue)
+            while at > 0 and queue[at - 1][1][0] > ids[0]:
+                at -= 1
+            queue.insert(at, (ready, ids))
+            if key not in self._workers:
+                task = asyncio.create_task(self._drain(key))
+                self._workers[key] = task
+        return ready
+
+    async def _drain(self, key: Any) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                ready, ids = queue[0]
+                await ready.wait()
+                if queue[0][1] is not ids:
+                    continue  # an earlier command's notices arrived meanwhile: they go first
+                queue.pop(0)
+                await self._deliver(ids)
+        finally:
+            self._workers.pop(key, None)
+            if not queue:
+                self._queues.pop(key, None)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._workers)
+
+    async def idle(self) -> None:
+        while self._workers:
+            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+
+    async def stop(self, grace: float) -> None:
+        """Let queued deliveries run for up to `grace` seconds, then cancel the rest (their outbox rows
+        stay claimed and are released by the caller)."""
+        if self._workers:
+            await asyncio.wait(list(self._workers.values()), timeout=grace)
+        for task in list(self._workers.values()):
+            task.cancel()
+        await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+        self._queues.clear()
+
+
+def by_recipient(maker: Any, ids: list[int]) -> dict[Any, list[int]]:
+    """Outbox ids grouped by recipient (person or forum), each group in id order."""
+    with maker() as session:
+        rows = session.execute(select(Outbox.id, Outbox.person_id, Outbox.forum_id)
+                               .where(Outbox.id.in_(ids)).order_by(Outbox.id)).all()
+    out: dict[Any, list[int]] = {}
+    for row_id, person_id, forum_id in rows:
+        out.setdefault((person_id, forum_id), []).append(row_id)
+    return out

@@ -1,0 +1,130 @@
+"""One turn pipeline (bot.turn) behind Slack: the key of a turn (request signature, event_id) is recorded in the
+command's own transaction, and a turn delivered again is answered once, with one notification.
+
+Signed Slack requests into POST /slack/events of the running service; Slack's side is the loopback stand-in.
+(The same for Teams: tests/bot/test_teams_turn.py.)
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.models import Absence, Case, ProcessedEvent
+from tests.bot.slack_standin import SLACK_IDS, dm_event, form_request, give_slack_ids, slack_app, slash_command, text_of
+
+PER = SLACK_IDS["per.ek"]
+ABSENCE = "frånvaro 6 mars: tandläkare"  # Maria Lind, the coordinator, is told of it
+
+
+class Crash(Exception):
+    """The process dying after the turn's key was written and before its command committed."""
+
+
+def crash_once(read: Any) -> Any:
+    """Wrap a module's command reader so that the first turn dies inside its transaction, right after
+    the key was recorded (the reader runs after the record, before the command)."""
+    crashed: list[bool] = []
+
+    def reader(*args: Any) -> Any:
+        def text(session: Session) -> str:
+            if not crashed:
+                crashed.append(True)
+                raise Crash("killed between the record and the command")
+            found = read(*args)
+            return found(session) if callable(found) else found
+
+        return text
+
+    return reader
+
+
+def count(maker: sessionmaker[Session], model: Any) -> int:
+    with maker() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def keys(maker: sessionmaker[Session], prefix: str) -> list[str]:
+    with maker() as s:
+        return list(s.scalars(select(ProcessedEvent.event_key).where(ProcessedEvent.event_key.like(prefix + "%"))))
+
+
+# ------------------------------------------------------------------------------------ Slack
+
+
+def test_a_slash_command_retried_after_a_crash_between_its_record_and_its_command_is_answered(
+        network, engine, monkeypatch) -> None:
+    import bot.slack.app as slack_app_module
+
+    give_slack_ids(network)
+    before = count(network, Case)
+    monkeypatch.setattr(slack_app_module, "command_reader", crash_once(slack_app_module.command_reader))
+
+    async def go() -> None:
+        async with slack_app(network, engine) as h:
+            fields = slash_command("/anmal", "ärende Tolktjänster efter krasch; forum: lchnv", user=PER,
+                                   response_url=h.standin.response_url("anmal"))
+            body, headers = form_request(fields)
+            assert (await h.post(body, headers)).status == 200
+            await h.idle()
+            assert keys(network, "slack:sig:") == []  # the record went with the command that never ran
+            assert count(network, Case) == before
+            # The same request again, same signature: it is run and answered now.
+            assert (await h.post(body, headers)).status == 200
+            await h.idle()
+            answers = h.standin.of("response_url")
+            assert "Tolktjänster efter krasch" in text_of(answers[-1])
+            # … and a third time it is a repeat: acknowledged, nothing run, nothing sent.
+            await h.post(body, headers)
+            await h.idle()
+            await h.standin.settle()
+            assert len(h.standin.of("response_url")) == len(answers)
+
+    asyncio.run(go())
+    assert count(network, Case) == before + 1
+    assert len(keys(network, "slack:sig:")) == 1
+
+
+def test_a_slack_event_delivered_again_gives_one_answer_and_one_notification(network, engine) -> None:
+    give_slack_ids(network)
+
+    async def go() -> None:
+        async with slack_app(network, engine, now="2020-03-04T10:00") as h:
+            event = dm_event(PER, f"anmäl {ABSENCE}")
+            assert (await h.event(event, event_id="Ev0TWICE")).status == 200
+            await h.idle()
+            for n in (1, 2):  # Slack's retries carry the same event_id
+                retry = await h.event(event, event_id="Ev0TWICE",
+                                      headers={"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"})
+                assert retry.status == 200
+                await h.idle()
+            await h.standin.settle()
+            to_per = [c for c in h.standin.of("chat.postMessage") if c.args["channel"] == "D0PEREK"]
+            to_maria = [c for c in h.standin.of("chat.postMessage") if c.args["channel"] == "D0MARIALIND"]
+            assert len(to_per) == 1 and "fredag 6 mars 2020" in text_of(to_per[0])
+            assert len(to_maria) == 1 and "Per Ek" in text_of(to_maria[0])
+
+    asyncio.run(go())
+    assert count(network, Absence) == 1
+    assert keys(network, "slack:Ev0TWICE") == ["slack:Ev0TWICE"]
+
+
+def test_a_replayed_slash_command_gives_one_answer_and_one_notification(network, engine) -> None:
+    give_slack_ids(network)
+
+    async def go() -> None:
+        async with slack_app(network, engine, now="2020-03-04T10:00") as h:
+            fields = slash_command("/anmal", ABSENCE, user=PER, response_url=h.standin.response_url("anmal"))
+            body, headers = form_request(fields)
+            for _ in range(2):
+                assert (await h.post(body, headers)).status == 200
+                await h.idle()
+            await h.standin.settle()
+            assert len(h.standin.of("response_url")) == 1
+            to_maria = [c for c in h.standin.of("chat.postMessage") if c.args["channel"] == "D0MARIALIND"]
+            assert len(to_maria) == 1
+
+    asyncio.run(go())
+    assert count(network, Absence) == 1

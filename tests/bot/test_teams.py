@@ -201,6 +201,9 @@ def teams_sdk(request: pytest.FixtureRequest) -> Iterator[str]:
 def make_services(maker: sessionmaker[Session], engine: Engine, *, now=NOW, **settings: str) -> Services:
     """Services on the test store, as bot.app.build makes them (the store is already migrated)."""
     settings.setdefault("KANSLI_TEAMS_SDK", _sdk[0])
+    # No reminder pass unless a test asks: a pass a second after start would share the test's one
+    # connection with the turns (seen as PendingRollbackError on a loaded machine).
+    settings.setdefault("KANSLI_SCHEDULER", "false")
     transports: list[Any] = []
     clock = lambda: now  # noqa: E731
     if not settings.get("MicrosoftAppId"):

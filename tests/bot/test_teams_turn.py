@@ -58,8 +58,7 @@ def teams_store(network: sessionmaker[Session]) -> sessionmaker[Session]:
 
 
 def services_for(maker: sessionmaker[Session], engine: Any) -> Any:
-    # No scheduler pass: it would share the test's one connection with the turns.
-    return make_services(maker, engine, now=at("2020-03-04T10:00"), KANSLI_SCHEDULER="false")
+    return make_services(maker, engine, now=at("2020-03-04T10:00"))
 
 
 def test_a_teams_activity_delivered_again_gives_one_answer_and_one_notification(teams_store, engine) -> None:

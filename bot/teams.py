@@ -4,7 +4,7 @@ The rest of kansli sees `setup(app, services)`, a Transport named "teams" and ne
 Adaptive Card JSON by `bot.render.teams`, which has no SDK imports). `TeamsComponent` here holds everything
 that is not SDK-specific: the endpoint's gate (closed by default; tokens must vouch for the activity's
 serviceUrl; a loopback-only local mode), turn handling (messages, mentions, card submits and
-`adaptiveCard/action` invokes, installs), conversation-reference storage, the per-conversation pace,
+`adaptiveCard/action` invokes, run through the turn pipeline of `bot.turn`; installs), conversation-reference storage, the per-conversation pace,
 bounded retries on 412/429/502/504 and per-recipient delivery queues. Its methods under "the Bot
 Framework SDK" are the glue to botbuilder-core / botbuilder-integration-aiohttp (archived upstream;
 KANSLI_TEAMS_SDK=botbuilder); `bot.teams_agents` overrides exactly those for the Microsoft 365 Agents

@@ -105,6 +105,8 @@ def test_a_slack_event_delivered_again_gives_one_answer_and_one_notification(net
             to_maria = [c for c in h.standin.of("chat.postMessage") if c.args["channel"] == "D0MARIALIND"]
             assert len(to_per) == 1 and "fredag 6 mars 2020" in text_of(to_per[0])
             assert len(to_maria) == 1 and "Per Ek" in text_of(to_maria[0])
+            # The notification never overtakes the answer to the command that caused it.
+            assert h.standin.calls.index(to_per[0]) < h.standin.calls.index(to_maria[0])
 
     asyncio.run(go())
     assert count(network, Absence) == 1

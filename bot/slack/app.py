@@ -388,12 +388,16 @@ class SlackBot:
     async def _submitted(self, ack: Any, user: str, work: Awaitable[Submitted]) -> None:
         """Answer a modal: a quick refusal on the field (the modal stays open), otherwise close it and DM."""
         task = asyncio.ensure_future(work)
+        try:
+            await self._answer_submitted(ack, user, task)
+        finally:
+            # However the answer went (a refusal on the field, a failed ack), the turn's notifications go.
+            task.add_done_callback(_release_submitted)
+
+    async def _answer_submitted(self, ack: Any, user: str, task: "asyncio.Future[Submitted]") -> None:
         done, __ = await asyncio.wait({task}, timeout=self.form_budget)
         if task in done and task.exception() is None and task.result().errors:
-            result = task.result()
-            if result.dispatched is not None:
-                result.dispatched.release()  # the refusal is shown on the field instead of a message
-            await ack(response_action="errors", errors=result.errors)
+            await ack(response_action="errors", errors=task.result().errors)  # shown on the field instead
             return
         await ack()  # closes the modal; the answer follows as a DM
         try:
@@ -533,6 +537,11 @@ def request_problem(body: str, content_type: str) -> str | None:
             return "interaction without user"
         return None
     return "not a Slack request"
+
+
+def _release_submitted(task: "asyncio.Future[Submitted]") -> None:
+    if not task.cancelled() and task.exception() is None and task.result().dispatched is not None:
+        task.result().dispatched.release()  # type: ignore[union-attr]
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

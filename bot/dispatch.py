@@ -162,15 +162,10 @@ class Dispatcher:
         return dates
 
     def resolve(self, session: Session, identity: Identity) -> Person | None:
-        if identity.handle:
-            return queries.person_by_handle(session, identity.handle)
-        if identity.slack_user_id:
-            return queries.person_by_slack(session, identity.slack_user_id)
-        if identity.teams_user_id or identity.teams_aad_object_id:
-            return queries.person_by_teams(
-                session, user_id=identity.teams_user_id, aad_object_id=identity.teams_aad_object_id
-            )
-        return None
+        """Who is asking: in one query with their organisation, memberships and forums (storage.queries)."""
+        return queries.identify(session, handle=identity.handle, slack_user_id=identity.slack_user_id,
+                                teams_user_id=identity.teams_user_id,
+                                teams_aad_object_id=identity.teams_aad_object_id)
 
     def run(
         self,
@@ -231,6 +226,7 @@ class Dispatcher:
             for attempt in range(LOCKED_RETRIES + CONFLICT_RETRIES + 1):
                 try:
                     with self._one_at_a_time, self.sessionmaker() as session:
+                        queries.for_turn(session)
                         if prepare is None:
                             command_text = text
                         else:
@@ -302,7 +298,7 @@ class Dispatcher:
             now=now,
             person=person,
             platform=platform,
-            forum=self._forum_of_channel(session, platform, channel),
+            forum=self._forum_of_channel(session, platform, channel, person),
             conversation=conversation,
             whispers=platform not in NO_WHISPER,
             parse_when=self._dates().parse_when,
@@ -365,9 +361,10 @@ class Dispatcher:
             session.commit()
 
     @staticmethod
-    def _forum_of_channel(session: Session, platform: str, channel: str | None) -> Forum | None:
+    def _forum_of_channel(session: Session, platform: str, channel: str | None,
+                          person: Person | None = None) -> Forum | None:
         if not channel:
             return None
         if platform == "cli":
-            return queries.forum_by_key(session, channel.lstrip("#"))
-        return queries.forum_of_channel(session, channel)
+            return queries.channel_forum(session, person, channel.lstrip("#"), by_key=True)
+        return queries.channel_forum(session, person, channel)

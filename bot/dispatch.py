@@ -118,7 +118,7 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, (StaleDataError, ConflictError)):
         return True
     if isinstance(exc, DBAPIError):
-        return is_write_conflict(exc) or is_unique_violation(exc) or "database is locked" in str(exc)
+        return is_write_conflict(exc) or is_unique_violation(exc)
     return False
 
 
@@ -237,16 +237,15 @@ class Dispatcher:
                         return self._run(session, clean(command_text) or "", identity=identity,
                                          platform=platform, now=now, channel=channel, keep=prepare,
                                          conversation=conversation)
-                except OperationalError as exc:
-                    # SQLite refuses a write at once when another writer committed after this transaction
-                    # began; nothing was saved, so the whole command is simply run again.
-                    if attempt >= LOCKED_RETRIES or "database is locked" not in str(exc):
-                        if not is_retryable(exc) or conflicts >= CONFLICT_RETRIES:
-                            raise
-                        conflicts += 1
-                    log.info("store busy, running the command again (%d)", attempt + 1)
-                    time.sleep(random.uniform(0.01, 0.05) * min(attempt + 1, 5))
                 except (DBAPIError, StaleDataError, ConflictError) as exc:
+                    if isinstance(exc, OperationalError) and "database is locked" in str(exc):
+                        # SQLite refuses a write at once when another writer committed after this transaction
+                        # began; nothing was saved, so the whole command is simply run again.
+                        if attempt >= LOCKED_RETRIES:
+                            raise
+                        log.info("store busy, running the command again (%d)", attempt + 1)
+                        time.sleep(random.uniform(0.01, 0.05) * min(attempt + 1, 5))
+                        continue
                     # Another command changed the same rows first: nothing of this one was saved, and run
                     # again from the start it reads what the other wrote (the next number, the absence
                     # already recorded). Bounded, with jitter so that two losers do not collide again.

@@ -45,7 +45,7 @@ def build(
     engine: Engine | None = None,
     run_migrations: bool = True,
 ) -> Services:
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, pool_size=pool_size(settings))
     if run_migrations:
         migrate(engine)
     maker = make_sessionmaker(engine)
@@ -54,7 +54,7 @@ def build(
         from bot.mail.transport import EmailTransport
 
         transports.insert(0, EmailTransport.from_settings(settings))
-    threads = DatabaseThreads()
+    threads = DatabaseThreads(size=settings.db_threads)
     return Services(
         settings=settings,
         engine=engine,
@@ -65,6 +65,12 @@ def build(
         transports=transports,
         threads=threads,
     )
+
+
+def pool_size(settings: Settings) -> int:
+    """Connections to keep: one per database thread, and two for work outside them (the scheduler's pass
+    when it runs in a thread of its own, the health check); never fewer than SQLAlchemy's default five."""
+    return max(5, settings.db_threads + 2)
 
 
 def store_is_empty(services: Services) -> bool:

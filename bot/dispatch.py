@@ -7,6 +7,7 @@ reaches the user, only a Swedish sentence.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,6 +32,8 @@ from handlers.i18n import _
 
 log = logging.getLogger("kansli.dispatch")
 LOCKED_RETRIES = 20
+# Re-runs of a command that lost a race on PostgreSQL (or on SQLite across processes) before it is refused.
+CONFLICT_RETRIES = 6
 # Platforms that post every reply in the conversation it answers, for everyone there to see (no ephemeral).
 NO_WHISPER = frozenset({"teams"})
 
@@ -95,6 +99,40 @@ def is_write_conflict(exc: DBAPIError) -> bool:
     return getattr(orig, "sqlstate", None) in PG_CONFLICT_STATES
 
 
+# PostgreSQL: a unique key taken by a concurrent transaction. SQLite: UNIQUE or PRIMARY KEY constraint.
+PG_UNIQUE_VIOLATION = "23505"
+SQLITE_UNIQUE = (2067, 1555)
+
+
+def is_unique_violation(exc: DBAPIError) -> bool:
+    orig = getattr(exc, "orig", None)
+    return (getattr(orig, "sqlstate", None) == PG_UNIQUE_VIOLATION
+            or getattr(orig, "sqlite_errorcode", None) in SQLITE_UNIQUE)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A race another command won: run the whole command again, and it reads what the winner wrote.
+
+    A unique key taken meanwhile counts: the commands that insert under a unique key (an absence per
+    meeting and person, a case number, an agenda version) answer rightly once they see the winner's row."""
+    if isinstance(exc, (StaleDataError, ConflictError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        return is_write_conflict(exc) or is_unique_violation(exc)
+    return False
+
+
+def conflict_kind(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    return type(orig if orig is not None else exc).__name__
+
+
+def concurrent_store(maker: sessionmaker[Session]) -> bool:
+    """True when commands may run side by side: PostgreSQL through a pool of connections (an Engine)."""
+    bind = maker.kw.get("bind")
+    return isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+
+
 def clean(value: str | None) -> str | None:
     """Text as the store can hold it: no NUL characters and no lone surrogates from odd payloads."""
     if value is None:
@@ -108,14 +146,14 @@ class Dispatcher:
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.email = email  # this process sends e-mail (handlers then queue kallelser and minutes by e-mail)
-        # The commands of one process take turns here, on both stores (measured in `make bench`):
-        # - CPython runs their Python one at a time anyway; when several worker threads contend for the
-        #   GIL the event loop waits behind all of them, and Slack's acknowledgement took 500 ms at
-        #   20 concurrent commands on PostgreSQL instead of 15 ms.
-        # - SQLite lets one connection write at a time, and a writer that finds the file locked sleeps and
-        #   polls (1, 2, 5 … 100 ms): seconds at the tail. Queued on this lock, commands never collide there.
-        # More throughput comes from more processes (replicas), which the outbox and the store coordinate.
-        self._one_at_a_time = threading.Lock()
+        # SQLite lets one connection write at a time, and a writer that finds the file locked sleeps and polls
+        # (1, 2, 5 … 100 ms): seconds at the tail (measured in `make bench`). The commands of one process
+        # therefore take turns on SQLite (and on a single shared connection, as in the tests), so they never
+        # collide there. On PostgreSQL they run side by side, as many as the worker pool (bot.threads) holds:
+        # row locks keep them correct, and a command that lost a race (a serialisation failure, a deadlock,
+        # a key taken meanwhile, a row changed meanwhile) is run again from the start.
+        self.serial = not concurrent_store(sessionmaker)
+        self._one_at_a_time = threading.Lock() if self.serial else contextlib.nullcontext()
 
     @staticmethod
     def _dates():  # type: ignore[no-untyped-def]
@@ -124,15 +162,10 @@ class Dispatcher:
         return dates
 
     def resolve(self, session: Session, identity: Identity) -> Person | None:
-        if identity.handle:
-            return queries.person_by_handle(session, identity.handle)
-        if identity.slack_user_id:
-            return queries.person_by_slack(session, identity.slack_user_id)
-        if identity.teams_user_id or identity.teams_aad_object_id:
-            return queries.person_by_teams(
-                session, user_id=identity.teams_user_id, aad_object_id=identity.teams_aad_object_id
-            )
-        return None
+        """Who is asking: in one query with their organisation, memberships and forums (storage.queries)."""
+        return queries.identify(session, handle=identity.handle, slack_user_id=identity.slack_user_id,
+                                teams_user_id=identity.teams_user_id,
+                                teams_aad_object_id=identity.teams_aad_object_id)
 
     def run(
         self,
@@ -188,10 +221,12 @@ class Dispatcher:
         if conversation not in CONVERSATIONS:
             conversation = CHANNEL if channel else PERSONAL
         identity = replace(identity, **{k: clean(v) for k, v in vars(identity).items() if isinstance(v, str)})
+        conflicts = 0
         try:
-            for attempt in range(LOCKED_RETRIES + 1):
+            for attempt in range(LOCKED_RETRIES + CONFLICT_RETRIES + 1):
                 try:
                     with self._one_at_a_time, self.sessionmaker() as session:
+                        queries.for_turn(session)
                         if prepare is None:
                             command_text = text
                         else:
@@ -202,17 +237,30 @@ class Dispatcher:
                         return self._run(session, clean(command_text) or "", identity=identity,
                                          platform=platform, now=now, channel=channel, keep=prepare,
                                          conversation=conversation)
-                except OperationalError as exc:
-                    # SQLite refuses a write at once when another writer committed after this transaction
-                    # began; nothing was saved, so the whole command is simply run again.
-                    if attempt == LOCKED_RETRIES or "database is locked" not in str(exc):
+                except (DBAPIError, StaleDataError, ConflictError) as exc:
+                    if isinstance(exc, OperationalError) and "database is locked" in str(exc):
+                        # SQLite refuses a write at once when another writer committed after this transaction
+                        # began; nothing was saved, so the whole command is simply run again.
+                        if attempt >= LOCKED_RETRIES:
+                            raise
+                        log.info("store busy, running the command again (%d)", attempt + 1)
+                        time.sleep(random.uniform(0.01, 0.05) * min(attempt + 1, 5))
+                        continue
+                    # Another command changed the same rows first: nothing of this one was saved, and run
+                    # again from the start it reads what the other wrote (the next number, the absence
+                    # already recorded). Bounded, with jitter so that two losers do not collide again.
+                    if not is_retryable(exc) or conflicts >= CONFLICT_RETRIES:
                         raise
-                    log.info("store busy, running the command again (%d)", attempt + 1)
-                    time.sleep(random.uniform(0.01, 0.05) * min(attempt + 1, 5))
+                    conflicts += 1
+                    log.info("write conflict (%s), running the command again (%d)", conflict_kind(exc), conflicts)
+                    time.sleep(random.uniform(0.002, 0.02) * conflicts)
             raise AssertionError("unreachable")
+        except (StaleDataError, ConflictError) as exc:
+            log.info("write conflict after %d re-runs: %s", conflicts, conflict_kind(exc))
+            return Outcome(error_reply(CONFLICT))
         except (OperationalError, DBAPIError) as exc:
-            if is_write_conflict(exc):  # still conflicting after the re-runs above, or PostgreSQL's
-                log.info("write conflict: %s", type(exc.orig).__name__)
+            if is_retryable(exc):  # still conflicting after the re-runs above
+                log.info("write conflict after %d re-runs: %s", conflicts, conflict_kind(exc))
                 return Outcome(error_reply(CONFLICT))
             log.error("database unavailable: %s: %s", type(exc).__name__, str(exc).splitlines()[0][:200])
             return Outcome(error_reply(DB_DOWN))
@@ -249,7 +297,7 @@ class Dispatcher:
             now=now,
             person=person,
             platform=platform,
-            forum=self._forum_of_channel(session, platform, channel),
+            forum=self._forum_of_channel(session, platform, channel, person),
             conversation=conversation,
             whispers=platform not in NO_WHISPER,
             parse_when=self._dates().parse_when,
@@ -275,9 +323,8 @@ class Dispatcher:
             if translated is not None:
                 reply.lines.append(IN_SWEDISH.format(text=f"/{translated}"))
             return Outcome(reply, person_id=person_id)
-        except (StaleDataError, ConflictError):
-            self._undo(session, keep)
-            return Outcome(error_reply(CONFLICT), person_id=person_id)
+        # A conflict (StaleDataError, ConflictError, a key taken meanwhile) leaves here: `_attempts` runs the
+        # whole turn again, the adapter's bookkeeping included, in a fresh transaction.
         return Outcome(reply, outbox_ids=ids, person_id=person_id)
 
     @staticmethod
@@ -313,9 +360,10 @@ class Dispatcher:
             session.commit()
 
     @staticmethod
-    def _forum_of_channel(session: Session, platform: str, channel: str | None) -> Forum | None:
+    def _forum_of_channel(session: Session, platform: str, channel: str | None,
+                          person: Person | None = None) -> Forum | None:
         if not channel:
             return None
         if platform == "cli":
-            return queries.forum_by_key(session, channel.lstrip("#"))
-        return queries.forum_of_channel(session, channel)
+            return queries.channel_forum(session, person, channel.lstrip("#"), by_key=True)
+        return queries.channel_forum(session, person, channel)

@@ -5,8 +5,10 @@ message) with `requests` in the loop's default executor. If kansli's database
 work shared that executor, a reply whose command is done would queue behind the
 commands still waiting to run; under 20 concurrent Teams turns that doubled the
 time a user waits (measured in `make bench`). Database work therefore runs on
-threads of its own: a few, because CPython runs their Python one at a time anyway
-and every extra runnable thread makes the event loop wait longer for the GIL.
+threads of its own: a few (`KANSLI_DB_THREADS`, default 4), because CPython runs
+their Python one at a time anyway and every extra runnable thread makes the event
+loop wait longer for the GIL. On PostgreSQL that many commands run at once; on
+SQLite they take turns (bot.dispatch).
 """
 from __future__ import annotations
 

@@ -42,11 +42,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from handlers.agenda import absence_part, agenda_items
 from handlers import limits
-from handlers.base import Action, ConflictError, Context, Reply, Section, UserError
+from handlers.base import Action, Context, Reply, Section, UserError
 from handlers.common import example_day, find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
 from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_date_in_sentence, format_time, local
 from handlers.registry import command, normalise
@@ -624,6 +623,8 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
     """
     out: list[str] = []
     roles = _roles_on(ctx, reporter, meeting)
+    if not roles & {"chair", "vice_chair"}:
+        return out  # who leads depends only on the chair's and vice chair's absences: unchanged
     after = leadership(ctx.session, meeting, _active(ctx, meeting))
     label = f"{forum_label(meeting.forum)} {meeting_label(meeting)}"
     if "chair" in roles and part_changed:
@@ -782,12 +783,10 @@ def report_absence(ctx: Context, args: str) -> Reply:
             item_from=req.part.item_from, item_to=req.part.item_to, time_from=req.part.time_from,
             time_to=req.part.time_to, note=req.note, substitute_id=substitute.id if substitute else None,
         )
-        try:
-            with ctx.session.begin_nested():
-                ctx.session.add(absence)
-                ctx.session.flush()
-        except IntegrityError as exc:
-            raise ConflictError("absence reported twice at once") from exc
+        # Reported twice at once, the second insert breaks the unique key (meeting, person): the dispatcher
+        # then runs the command again, and it finds the first report.
+        ctx.session.add(absence)
+        ctx.session.flush()
     else:
         absence = existing
         old_state = (Part.of(absence).key(), absence.note, absence.substitute_id)

@@ -42,8 +42,26 @@ def stored_items(session: Session, meeting: Meeting) -> list[AgendaItem]:
     return sorted(session.scalars(stmt), key=_order)
 
 
+def lock_agenda(session: Session, meeting: Meeting) -> None:
+    """Hold the meeting's row until the transaction ends (PostgreSQL; SQLite has one writer anyway), so that
+    concurrent commands change its agenda one after the other: item numbers and published versions are
+    read as the highest so far plus one, which two transactions at once would both read alike."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    held = session.info.get("kansli_locked_meetings")
+    if held is None or held[0] is not transaction:  # locks end with the transaction
+        held = session.info["kansli_locked_meetings"] = (transaction, set())
+    if meeting.id not in held[1]:
+        session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+        held[1].add(meeting.id)
+
+
 def ensure_items(session: Session, meeting: Meeting, *, now: datetime) -> list[AgendaItem]:
-    """The meeting's stored items, storing its standing items first if it has none."""
+    """The meeting's stored items, storing its standing items first if it has none.
+
+    Only commands that change the agenda call this: it locks the meeting's agenda (`lock_agenda`) first."""
+    lock_agenda(session, meeting)
     rows = stored_items(session, meeting)
     if rows:
         return rows

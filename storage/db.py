@@ -29,7 +29,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str | None = None, **kwargs: object) -> Engine:
+def make_engine(url: str | None = None, *, pool_size: int | None = None, **kwargs: object) -> Engine:
+    """The engine for `url`; `pool_size` sets how many PostgreSQL connections the pool keeps (at least as
+    many as there are threads running commands at once: bot.app sizes it from KANSLI_DB_THREADS)."""
     url = normalise_url(url or database_url())
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
@@ -56,6 +58,8 @@ def make_engine(url: str | None = None, **kwargs: object) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if pool_size is not None:
+        kwargs.setdefault("pool_size", pool_size)
     return create_engine(url, **kwargs)
 
 

@@ -1,13 +1,64 @@
-"""Read queries shared by the handlers. Queries never commit: the caller owns the transaction."""
+"""Read queries shared by the handlers. Queries never commit: the caller owns the transaction.
+
+Within a command's transaction (a session the dispatcher marks with `for_turn`) the look-ups of people,
+forums and roles are answered from what the transaction already read: the asker with their
+organisation, memberships and forums comes in one query (`identify`), and a forum's roster (everyone
+sitting in it, with their roles and organisations) in one more (`people_with_role`, `members_of`,
+`roles_of`, `roles_by_person`). A flush or statement that changes people, forums or memberships drops
+what was read, so a command that changes them reads them afresh.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Sequence
+from itertools import chain
+from typing import Any, Sequence
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, event, or_, select
+from sqlalchemy.orm import ORMExecuteState, Session, contains_eager, joinedload
 
 from storage.models import Absence, Forum, Meeting, Membership, Person
+
+TURN = "kansli_turn"
+_READ = "kansli_read"
+_CHANGES_LOOKUPS = (Person, Forum, Membership)
+
+
+def for_turn(session: Session) -> Session:
+    """Mark the session as a command's: its look-ups are then read once per transaction (see above)."""
+    session.info[TURN] = True
+    return session
+
+
+def _read(session: Session) -> dict[Any, Any] | None:
+    """What this transaction has read of people, forums and memberships; None outside a command."""
+    if not session.info.get(TURN):
+        return None
+    transaction = session.get_transaction()
+    held = session.info.get(_READ)
+    if held is None or held[0] is not transaction or any(
+            isinstance(o, _CHANGES_LOOKUPS) for o in chain(session.new, session.deleted)):
+        # A new transaction, or people, forums or memberships added or deleted but not yet flushed.
+        held = session.info[_READ] = (transaction, {})
+    return held[1]
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_READ, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_on_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    if _READ in session.info and any(isinstance(o, _CHANGES_LOOKUPS)
+                                     for o in chain(session.new, session.dirty, session.deleted)):
+        _forget(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_statement(state: ORMExecuteState) -> None:
+    if _READ in state.session.info and (state.is_update or state.is_delete or state.is_insert):
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in ("person", "forum", "membership"):
+            _forget(state.session)
 
 
 def person_by_handle(session: Session, handle: str) -> Person | None:
@@ -28,13 +79,18 @@ def _memo(session: Session, key: tuple[str, ...], load):  # type: ignore[no-unty
     return memo[key]
 
 
-def person_by_teams(session: Session, *, user_id: str | None, aad_object_id: str | None) -> Person | None:
+def _teams_conditions(user_id: str | None, aad_object_id: str | None) -> list[Any]:
     conds = []
     if user_id:
         conds.append(Person.teams_user_id == user_id)
     if aad_object_id:
         conds.append(Person.teams_aad_object_id == aad_object_id)
         conds.append(Person.teams_user_id == aad_object_id)
+    return conds
+
+
+def person_by_teams(session: Session, *, user_id: str | None, aad_object_id: str | None) -> Person | None:
+    conds = _teams_conditions(user_id, aad_object_id)
     if not conds:
         return None
     return _memo(session, ("teams", user_id or "", aad_object_id or ""),
@@ -45,6 +101,51 @@ def forum_of_channel(session: Session, channel: str) -> Forum | None:
     """The forum whose Slack channel or Teams channel (or group chat) this is."""
     return _memo(session, ("channel", channel), lambda: session.scalar(
         select(Forum).where(or_(Forum.slack_channel == channel, Forum.teams_channel == channel))))
+
+
+def identify(session: Session, *, handle: str | None = None, slack_user_id: str | None = None,
+             teams_user_id: str | None = None, teams_aad_object_id: str | None = None) -> Person | None:
+    """The person who writes, by the first identity given, in one query with their organisation and every
+    membership (and its forum); within a command the memberships then answer `forums_of` and `roles_of`
+    for them without asking the store again."""
+    if handle:
+        cond = Person.handle == handle.strip().lstrip("@").lower()
+    elif slack_user_id:
+        cond = Person.slack_user_id == slack_user_id
+    elif conds := _teams_conditions(teams_user_id, teams_aad_object_id):
+        cond = or_(*conds)
+    else:
+        return None
+    rows = session.execute(
+        select(Person, Membership, Forum)
+        .outerjoin(Membership, Membership.person_id == Person.id)
+        .outerjoin(Forum, Forum.id == Membership.forum_id)
+        .options(joinedload(Person.organisation))
+        .where(cond, Person.erased.is_(False))
+        # The person first found (by id, as one row would be), then their forums by name, as forums_of.
+        .order_by(Person.id, Forum.name, Membership.id)
+    ).all()
+    if not rows:
+        return None
+    person = rows[0][0]
+    read = _read(session)
+    if read is not None:
+        # With its forum: the session holds what it loaded only as long as someone refers to it.
+        read[("memberships", person.id)] = [(m, f) for p, m, f in rows if p.id == person.id and m is not None]
+    return person
+
+
+def channel_forum(session: Session, person: Person | None, channel: str, *, by_key: bool = False) -> Forum | None:
+    """The forum whose channel this is (or, with `by_key`, whose key: the terminal's '#lchnv'); one of the
+    asker's forums is known without a query once `identify` has read them."""
+    read = _read(session)
+    if person is not None and read is not None:
+        for __, forum in read.get(("memberships", person.id)) or []:
+            if (forum.key == channel) if by_key else channel in (forum.slack_channel, forum.teams_channel):
+                return forum
+    if by_key:
+        return forum_by_key(session, channel)
+    return forum_of_channel(session, channel)
 
 
 def forum_by_key(session: Session, key: str) -> Forum | None:
@@ -60,8 +161,25 @@ def _active(on: date | None):  # type: ignore[no-untyped-def]
     )
 
 
+def _active_on(m: Membership, on: date | None) -> bool:
+    """`_active` in Python, for memberships already read."""
+    return on is None or ((m.valid_from is None or m.valid_from <= on) and (m.valid_to is None or m.valid_to >= on))
+
+
+def _own_memberships(session: Session, person: Person) -> list[tuple[Membership, Forum]] | None:
+    read = _read(session)
+    return None if read is None else read.get(("memberships", person.id))
+
+
 def forums_of(session: Session, person: Person, *, on: date | None = None) -> list[Forum]:
     """The forums the person sits in (any role), by name."""
+    own = _own_memberships(session, person)
+    if own is not None:
+        seen: dict[int, Forum] = {}
+        for m, forum in own:
+            if _active_on(m, on):
+                seen.setdefault(m.forum_id, forum)
+        return list(seen.values())
     stmt = (
         select(Forum)
         .join(Membership, Membership.forum_id == Forum.id)
@@ -72,7 +190,38 @@ def forums_of(session: Session, person: Person, *, on: date | None = None) -> li
     return list(session.scalars(stmt))
 
 
+def roster(session: Session, forum: Forum) -> list[Membership] | None:
+    """Within a command: every membership of the forum (past and coming too) with its person and the
+    person's organisation, by name, read once per transaction. None outside a command."""
+    read = _read(session)
+    if read is None:
+        return None
+    key = ("roster", forum.id)
+    if key not in read:
+        read[key] = list(session.scalars(
+            select(Membership).join(Membership.person)
+            .options(contains_eager(Membership.person).joinedload(Person.organisation))
+            .where(Membership.forum_id == forum.id)
+            .order_by(Person.name, Person.id, Membership.id)))
+    return read[key]
+
+
+def _people(rows: list[Membership], *, on: date | None, role: str | None = None) -> list[Person]:
+    seen: dict[int, Person] = {}
+    for m in rows:
+        if (role is None or m.role == role) and _active_on(m, on) and not m.person.erased:
+            seen.setdefault(m.person_id, m.person)
+    return list(seen.values())
+
+
 def roles_of(session: Session, person: Person, forum: Forum, *, on: date | None = None) -> set[str]:
+    own = [m for m, __ in mine] if (mine := _own_memberships(session, person)) is not None else None
+    if own is None:
+        rows = roster(session, forum)
+        if rows is not None:
+            own = [m for m in rows if m.person_id == person.id]
+    if own is not None:
+        return {m.role for m in own if m.forum_id == forum.id and _active_on(m, on)}
     stmt = select(Membership.role).where(
         Membership.person_id == person.id, Membership.forum_id == forum.id, _active(on)
     )
@@ -85,6 +234,12 @@ def roles_by_person(session: Session, forum: Forum, person_ids: Sequence[int], *
     out: dict[int, set[str]] = {pid: set() for pid in person_ids}
     if not out:
         return out
+    rows = roster(session, forum)
+    if rows is not None:
+        for m in rows:
+            if m.person_id in out and _active_on(m, on):
+                out[m.person_id].add(m.role)
+        return out
     stmt = select(Membership.person_id, Membership.role).where(
         Membership.forum_id == forum.id, Membership.person_id.in_(list(out)), _active(on)
     )
@@ -94,6 +249,9 @@ def roles_by_person(session: Session, forum: Forum, person_ids: Sequence[int], *
 
 
 def people_with_role(session: Session, forum: Forum, role: str, *, on: date | None = None) -> list[Person]:
+    rows = roster(session, forum)
+    if rows is not None:
+        return _people(rows, on=on, role=role)
     stmt = (
         select(Person)
         .join(Membership, Membership.person_id == Person.id)
@@ -106,6 +264,9 @@ def people_with_role(session: Session, forum: Forum, role: str, *, on: date | No
 
 def members_of(session: Session, forum: Forum, *, on: date | None = None) -> list[Person]:
     """Everyone who sits in the forum (every role counts as membership)."""
+    rows = roster(session, forum)
+    if rows is not None:
+        return _people(rows, on=on)
     stmt = (
         select(Person)
         .join(Membership, Membership.person_id == Person.id)

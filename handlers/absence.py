@@ -745,7 +745,6 @@ def _in_channel(ctx: Context) -> bool:
     usage=USAGE,
     help=_("anmäl frånvaro från nästa (eller ett visst) möte, helt eller en del; mottagaren "
            "får veta direkt; samma kommando igen ändrar anmälan"),
-    who="ledamot",
     order=20,
 )
 def report_absence(ctx: Context, args: str) -> Reply:
@@ -991,7 +990,6 @@ def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting:
     "withdraw absence",
     usage="/återkalla frånvaro [datum]",
     help=_("återkalla en anmäld frånvaro; mottagaren får veta direkt"),
-    who="ledamot",
     order=21,
 )
 def withdraw_absence(ctx: Context, args: str) -> Reply:
@@ -1057,7 +1055,8 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
     "absences",
     usage="/frånvaro [datum] [; forum: ID]",
     help=_("vem som har anmält frånvaro från ett möte (mottagaren ser också noteringarna)"),
-    who="mottagare av frånvaroanmälningar, samordnare, ordförande, vice ordförande",
+    roles=VIEW_ROLES,
+    doing=_("se frånvarolistan"),
     order=22,
 )
 def list_absences(ctx: Context, args: str) -> Reply:
@@ -1111,6 +1110,7 @@ def list_absences(ctx: Context, args: str) -> Reply:
 
 
 def _require_view(ctx: Context, forum: Forum) -> None:
+    """The declared rule of /frånvaro (VIEW_ROLES), refused with a pointer to the asker's own commands."""
     have = queries.roles_of(ctx.session, ctx.person, forum, on=ctx.today)
     if have & VIEW_ROLES:
         return

@@ -19,14 +19,12 @@ from handlers.common import (
     ROLE_NAMES,
     choose_forum,
     forum_label,
-    my_forums,
     person_label,
     pop_forum_option,
-    require_role,
     split_options,
 )
 from handlers.fmt import format_date
-from handlers.registry import command, normalise
+from handlers.registry import ANY_FORUM, NAMED_FORUM, command, normalise
 from storage import admin as store
 from storage import queries
 from storage.models import ROLES, Forum, Membership, Organisation, Person
@@ -59,12 +57,6 @@ _HANDLE = re.compile(r"^@([A-Za-z0-9][A-Za-z0-9._-]*)")
 _EMAIL = re.compile(r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
-
-def admin_forum(ctx: Context, args: str, *, doing: str) -> tuple[Forum, str]:
-    named, rest = pop_forum_option(ctx, args)
-    forum = choose_forum(ctx, named, with_role=ADMINS)
-    require_role(ctx, forum, ADMINS, doing=doing)
-    return forum, rest
 
 
 def _span(valid_from: date | None, valid_to: date | None) -> str:
@@ -206,10 +198,9 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
 
 
 @command("organisation ny", "organisation", "ny organisation", "huvudman ny", usage=ORG_USAGE,
-         help=_("lägg till en huvudman (kommun, region …)"), who="samordnare", order=60)
+         help=_("lägg till en huvudman (kommun, region …)"), roles=ADMINS, doing=_("lägga till organisationer"),
+         forum=ANY_FORUM, order=60)
 def new_organisation(ctx: Context, args: str) -> Reply:
-    if not any(ctx.roles_in(f) & ADMINS for f in my_forums(ctx)):
-        require_role(ctx, my_forums(ctx)[0], ADMINS, doing=_("lägga till organisationer"))
     head, opts = split_options(args)
     words = head.split(maxsplit=1)
     if len(words) < 2:
@@ -241,10 +232,9 @@ def new_organisation(ctx: Context, args: str) -> Reply:
 
 
 @command("ledamot ny", "ny ledamot", "ledamot lägg till", "member add", usage=NEW_USAGE,
-         help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), who="samordnare",
+         help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), roles=ADMINS, doing=_("lägga till ledamöter"), forum=NAMED_FORUM,
          order=61)
-def new_member(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing=_("lägga till ledamöter"))
+def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
     head, opts = split_options(rest)
     head = head.strip()
     slack = teams = None
@@ -365,9 +355,9 @@ def new_member(ctx: Context, args: str) -> Reply:
 
 
 @command("ledamot slutar", "ledamot avslutas", "member leaves", usage=END_USAGE,
-         help=_("avsluta någons plats i forumet; visar hens öppna uppdrag och ärenden"), who="samordnare", order=62)
-def member_leaves(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing=_("avsluta ledamöters plats"))
+         help=_("avsluta någons plats i forumet; visar hens öppna uppdrag och ärenden"), roles=ADMINS, doing=_("avsluta ledamöters plats"), forum=NAMED_FORUM,
+         order=62)
+def member_leaves(ctx: Context, forum: Forum, rest: str) -> Reply:
     person, tail = member_arg(ctx, rest, usage=END_USAGE)
     last = read_day(ctx, tail, what="sista dagen") if tail.strip() else ctx.today
     rows = [m for m in store.memberships(ctx.session, forum, person=person)
@@ -408,9 +398,9 @@ def member_leaves(ctx: Context, args: str) -> Reply:
 
 
 @command("ledamot ändra", "ledamot andra", "ändra ledamot", "member edit", usage=EDIT_USAGE,
-         help=_("ändra titel, e-post, organisation eller namn för en person"), who="samordnare", order=63)
-def edit_member(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing=_("ändra ledamöters uppgifter"))
+         help=_("ändra titel, e-post, organisation eller namn för en person"), roles=ADMINS, doing=_("ändra ledamöters uppgifter"), forum=NAMED_FORUM,
+         order=63)
+def edit_member(ctx: Context, forum: Forum, rest: str) -> Reply:
     head, opts = split_options(rest)
     person, tail = member_arg(ctx, head, usage=EDIT_USAGE)
     if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
@@ -477,9 +467,9 @@ _TO = re.compile(r"\btill\b(?:\s+och\s+med)?\s*(.+)$", re.IGNORECASE | re.DOTALL
 
 
 @command("roll", "roller", "role", usage=ROLE_USAGE,
-         help=_("vem som har en roll och när (till exempel ordförande som roterar)"), who="samordnare", order=64)
-def set_role(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing=_("ändra roller"))
+         help=_("vem som har en roll och när (till exempel ordförande som roterar)"), roles=ADMINS, doing=_("ändra roller"), forum=NAMED_FORUM,
+         order=64)
+def set_role(ctx: Context, forum: Forum, rest: str) -> Reply:
     at = rest.find("@") if "@" in rest else rest.find("<@")
     if at <= 0:
         raise UserError(_("Ange roll och person, till exempel '/roll ordförande @lars.holm från 1 januari "

@@ -38,7 +38,7 @@ from handlers.common import (
     person_arg,
     person_label,
     pop_forum_option,
-    require_role,
+    require_command_role,
 )
 from handlers.fmt import format_date, format_days
 from handlers.registry import command, normalise
@@ -137,7 +137,8 @@ def read_due(ctx: Context, text: str) -> date:
     "new assignment",
     usage=NEW_USAGE,
     help=_("för in ett uppdrag med sista dag; den som fått uppdraget får besked"),
-    who="sekreterare, samordnare",
+    roles=RECORDERS,
+    doing=_("föra in uppdrag"),
     order=40,
 )
 def new_assignment(ctx: Context, args: str) -> Reply:
@@ -168,9 +169,9 @@ def new_assignment(ctx: Context, args: str) -> Reply:
         refuse_if_closed(case)
         forum: Forum = case.forum
     else:
-        forum = choose_forum(ctx, named, with_role=RECORDERS,
+        forum = choose_forum(ctx, named, with_role=set(ctx.command.roles),
                              fits=lambda f: bool(queries.roles_of(ctx.session, assignee, f)))
-    require_role(ctx, forum, RECORDERS, doing=_("föra in uppdrag"))
+    require_command_role(ctx, forum)
     from handlers.agenda import item_in_session
 
     item = item_in_session(ctx.session, case, ctx.now)
@@ -253,14 +254,16 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
     usage=EXTEND_USAGE,
     help=_("förläng ett uppdrag; skälet och mötet som beslutade sparas, och tidigare datum "
            "finns kvar i historiken"),
-    who="sekreterare, samordnare",
+    roles=RECORDERS,
+    doing=_("förlänga uppdrag"),
     order=41,
 )
 def extend_assignment(ctx: Context, args: str) -> Reply:
     number, rest = parse_id(args, usage=EXTEND_USAGE)
     a = find_assignment(ctx, number)
-    if not any(has_role(ctx, f, RECORDERS) for f in extension_forums(ctx, a.forum)):
-        require_role(ctx, a.forum, RECORDERS, doing=_("förlänga uppdrag"))
+    # The secretary of the forum that decided the extension may record it too (see extension_forums).
+    if not any(has_role(ctx, f, set(ctx.command.roles)) for f in extension_forums(ctx, a.forum)):
+        require_command_role(ctx, a.forum)
     head, options = read_options(rest, EXTEND_KEYS, usage=EXTEND_USAGE)
     if head.strip():
         if normalise(head).split()[0] in ("senast", "till"):
@@ -339,13 +342,14 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
     "close assignment",
     usage=CLOSE_USAGE + " [notering]",
     help=_("markera ett uppdrag som klart"),
-    who="sekreterare, samordnare",
+    roles=RECORDERS,
+    doing=_("stänga uppdrag"),
     order=42,
 )
 def close_assignment(ctx: Context, args: str) -> Reply:
     number, note = parse_id(args, usage=CLOSE_USAGE)
     a = find_assignment(ctx, number)
-    require_role(ctx, a.forum, RECORDERS, doing=_("stänga uppdrag"))
+    require_command_role(ctx, a.forum)
     if a.closed_at is not None:
         raise UserError(_("Uppdrag {id} är redan klart sedan {closed_at}.", id=a.id, closed_at=format_date(a.closed_at)))
     note = " ".join(note.split())

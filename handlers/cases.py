@@ -28,6 +28,7 @@ from handlers.common import (
     person_arg,
     person_label,
     pop_forum_option,
+    require_command_role,
     require_role,
 )
 from handlers.fmt import STOCKHOLM, format_date, format_date_in_sentence, format_datetime, format_days, local
@@ -641,12 +642,13 @@ def _case_line(c: Case, follow: dict[int, list], untreated: set[int] = frozenset
     "cases",
     usage="/ärenden [aktualiserade | beredning | dagordning | behandlade | återremitterade | avslutade | alla]",
     help=_("ärendelistan: status, möte, återkopplingsdatum och ansvarig, grupperad efter status"),
-    who="samordnare, sekreterare, ordförande, vice ordförande",
+    roles=OVERVIEW,
+    doing=_("se hela ärendelistan"),
     order=21,
 )
 def list_cases(ctx: Context, args: str) -> Reply:
     named, rest = pop_forum_option(ctx, args)
-    forums = overview_forums(ctx, named, doing=_("se hela ärendelistan"))
+    forums = overview_forums(ctx, named, doing=ctx.command.doing)
     word = normalise(rest)
     if word in ("", "oppna", "pagaende"):
         statuses = [s for s in STATUS_NAMES if s != "avslutat"]
@@ -791,10 +793,9 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
 def show_case(ctx: Context, args: str) -> Reply:
     case, rest = case_from_args(ctx, args, usage="/ärende NR, till exempel /ärende 2020:7")
     word = normalise(rest)
-    if word in ("avsluta", "avslutat", "stang"):
-        return close_case(ctx, case, "")
-    if word.startswith("avsluta "):
-        return close_case(ctx, case, rest.split(maxsplit=1)[1])
+    if word in ("avsluta", "avslutat", "stang") or word.startswith("avsluta "):
+        require_role(ctx, case.forum, RECORDERS, doing=_("avsluta ärenden"))
+        return close_case(ctx, case, rest.split(maxsplit=1)[1] if word.startswith("avsluta ") else "")
     if re.match(r"^(andra|rätta|ratta|edit)\b", word):
         from handlers.case_edit import edit_case  # corrections live in their own module
 
@@ -1034,12 +1035,13 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
     usage=BEREDNING_USAGE,
     help=_("beredning: lägg ett ärende på ett mötes dagordning, eller skicka det åter med "
            "skäl till den som anmält det"),
-    who="samordnare",
+    roles=PREPARERS,
+    doing=_("bereda ärenden"),
     order=23,
 )
 def beredning(ctx: Context, args: str) -> Reply:
     case, rest = case_from_args(ctx, args, usage=BEREDNING_USAGE)
-    require_role(ctx, case.forum, PREPARERS, doing=_("bereda ärenden"))
+    require_command_role(ctx, case.forum)
     refuse_if_closed(case)
     m = re.match(r"^(\S+?)(?=[\s;:]|$)[\s:]*(.*)$", rest, re.DOTALL)
     word = normalise(m.group(1)) if m else ""
@@ -1099,7 +1101,8 @@ def store_version(ctx: Context, meeting: Meeting):  # type: ignore[no-untyped-de
     usage="/publicera dagordning [DATUM] [; forum: ID]",
     help=_("publicera dagordningen i forumets kanal (efter sista dagen går det också, men "
            "svaret säger hur sent)"),
-    who="samordnare",
+    roles=PREPARERS,
+    doing=_("publicera dagordningen"),
     order=24,
 )
 def publish_agenda(ctx: Context, args: str) -> Reply:
@@ -1116,7 +1119,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
         mine = my_forums(ctx)
         forums = [f for f in mine if has_role(ctx, f, PREPARERS)]
         if not forums:
-            require_role(ctx, mine[0], PREPARERS, doing="publicera dagordningen")
+            require_command_role(ctx, mine[0])
     if rest:
         meeting = meeting_for_phrase(ctx, forums, rest)
     else:
@@ -1127,7 +1130,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
                               "nätverksfilen.",
                               forum=forum_label(forum)))
     forum = meeting.forum
-    require_role(ctx, forum, PREPARERS, doing="publicera dagordningen")
+    require_command_role(ctx, forum)
     if meeting_is_over(ctx, meeting):
         raise UserError(
             _("Mötet {starts_at} har redan varit; dess dagordning kan inte publiceras nu. {ctx}",
@@ -1187,7 +1190,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
 
 
 def close_case(ctx: Context, case: Case, note: str) -> Reply:
-    require_role(ctx, case.forum, RECORDERS, doing=_("avsluta ärenden"))
+    """Close the case (the caller has checked that the asker may)."""
     refuse_if_closed(case)
     note = " ".join(note.split())
     open_follow = store.open_follow_ups(ctx.session, [case]).get(case.id, [])
@@ -1226,9 +1229,11 @@ def close_case(ctx: Context, case: Case, note: str) -> Reply:
     "close case",
     usage="/avsluta NR [notering]",
     help=_("avsluta ett ärende när det är klart (stänger dess öppna återkoppling)"),
-    who="samordnare, sekreterare",
+    roles=RECORDERS,
+    doing=_("avsluta ärenden"),
     order=29,
 )
 def close_command(ctx: Context, args: str) -> Reply:
     case, rest = case_from_args(ctx, args, usage="/avsluta NR, till exempel /avsluta 2020:7")
+    require_command_role(ctx, case.forum)
     return close_case(ctx, case, rest)

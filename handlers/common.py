@@ -126,6 +126,15 @@ def require_role(ctx: Context, forum: Forum, roles: set[str], *, doing: str) -> 
                       role_names=role_names, doing=doing, who=who))
 
 
+def require_command_role(ctx: Context, forum: Forum) -> None:
+    """Refuse unless the asker holds one of the running command's declared roles in `forum`."""
+    cmd = ctx.command
+    if cmd is None:
+        raise RuntimeError("require_command_role outside a command (run it through handlers.invoke)")
+    if cmd.roles is not None:
+        require_role(ctx, forum, set(cmd.roles), doing=cmd.doing)
+
+
 def person_arg(ctx: Context, text: str, *, field: str) -> Person:
     """A person named '@handle' (or a platform mention already turned into '@handle' by the adapter),
     a full name ('Johan Sjö') or a first name only one person has; case and accents do not matter.

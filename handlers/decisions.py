@@ -22,7 +22,7 @@ from handlers.cases import (
     status_name,
     tell,
 )
-from handlers.common import forum_label, meeting_label, person_arg, person_label, require_role
+from handlers.common import forum_label, meeting_label, person_arg, person_label, require_command_role
 from handlers.agenda import add_item, case_item_on
 from handlers.i18n import _
 from handlers.fmt import format_date, format_span
@@ -226,7 +226,7 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
                               forum_label=forum_label(mine[0]), ITEM_USAGE=ITEM_USAGE))
         meeting = held[0]
     forum = meeting.forum
-    require_role(ctx, forum, DECIDERS, doing=_("föra in beslut"))
+    require_command_role(ctx, forum)
     refuse_unless_held(ctx, meeting, doing=_("föra in beslut"), number=f"punkt {label}")
     item = find_item(ctx, meeting, label, usage=ITEM_USAGE)
     if item.id is None:  # standing items not stored yet
@@ -259,14 +259,15 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     "decision",
     usage=BESLUT_USAGE,
     help=_("för in mötets beslut ('att …'-satser) på ett ärende, eller återremiss med skäl"),
-    who="sekreterare",
+    roles=DECIDERS,
+    doing=_("föra in beslut"),
     order=30,
 )
 def decide(ctx: Context, args: str) -> Reply:
     if normalise(args).startswith("punkt "):
         return decide_on_item(ctx, args.strip()[6:])
     case, rest = case_from_args(ctx, args, usage=BESLUT_USAGE)
-    require_role(ctx, case.forum, DECIDERS, doing=_("föra in beslut"))
+    require_command_role(ctx, case.forum)
     first, __, tail = rest.partition(" ")
     if normalise(first).rstrip(":") in REMIT_WORDS:
         item = _refuse_unless_on_agenda(ctx, case, _("återremittera det"))
@@ -282,11 +283,12 @@ def decide(ctx: Context, args: str) -> Reply:
     "aterremittera",
     usage="/återremiss NR SKÄL",
     help=_("mötet återremitterar ärendet: det går tillbaka till den som anmält det, med skälet"),
-    who="sekreterare",
+    roles=DECIDERS,
+    doing=_("återremittera ärenden"),
     order=31,
 )
 def remit_command(ctx: Context, args: str) -> Reply:
     case, rest = case_from_args(ctx, args, usage="/återremiss NR SKÄL")
-    require_role(ctx, case.forum, DECIDERS, doing=_("återremittera ärenden"))
+    require_command_role(ctx, case.forum)
     item = _refuse_unless_on_agenda(ctx, case, _("återremittera det"))
     return remit(ctx, case, rest, item)

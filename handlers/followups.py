@@ -21,7 +21,7 @@ from handlers.cases import (
     refuse_if_closed,
     tell,
 )
-from handlers.common import forum_label, person_arg, person_label, require_role, trailing_person
+from handlers.common import forum_label, person_arg, person_label, require_command_role, trailing_person
 from handlers.fmt import format_date
 from handlers.registry import command, normalise
 from storage.models import Case, FollowUp
@@ -134,12 +134,13 @@ def close_follow_up(ctx: Context, case: Case, text: str) -> Reply:
     "followup",
     usage=USAGE,
     help=_("sätt datum och ansvarig för återkoppling av ett ärende, eller markera den som klar"),
-    who="sekreterare, samordnare",
+    roles=RECORDERS,
+    doing=_("sätta återkoppling"),
     order=45,
 )
 def follow_up(ctx: Context, args: str) -> Reply:
     case, rest = case_from_args(ctx, args, usage=USAGE)
-    require_role(ctx, case.forum, RECORDERS, doing=_("sätta återkoppling"))
+    require_command_role(ctx, case.forum)
     refuse_if_closed(case)
     first = normalise(rest).split(" ", 1)[0] if rest.strip() else ""
     if first in ("klar", "klart", "gjord", "done"):

@@ -41,7 +41,7 @@ from handlers.common import (
     my_forums,
     person_arg,
     pop_forum_option,
-    require_role,
+    require_command_role,
 )
 from handlers.fmt import format_date, format_datetime, local
 from handlers.registry import command, normalise
@@ -78,7 +78,7 @@ def _meeting(ctx: Context, forum_text: str | None, when: str | None) -> Meeting:
     else:
         forum = named or choose_forum(ctx, with_role=PREPARERS)
         meeting = meeting_for_phrase(ctx, [forum], when) if when else next_meeting(ctx, forum)
-    require_role(ctx, forum, PREPARERS, doing=_("ändra dagordningen"))
+    require_command_role(ctx, forum)
     if meeting is None:
         raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
                           "nätverksfilen.",
@@ -273,7 +273,8 @@ def remove(ctx: Context, args: str) -> Reply:
     usage="/punkt ny | ändra | flytta | ta bort …",
     help=_("punkter utan ärende på dagordningen (rapporter, information, underpunkter), och "
            "ändringar i ordningen"),
-    who="samordnare",
+    roles=PREPARERS,
+    doing=_("ändra dagordningen"),
     order=25,
 )
 def item_command(ctx: Context, args: str) -> Reply:

@@ -1,0 +1,30 @@
+"""Running a declared command: the forum found and the role checked as its declaration says, then the handler.
+
+The declaration (`@command(..., roles=, doing=, forum=)` in handlers/registry.py) is the one statement of
+who may run a command. With `forum=NAMED_FORUM` the forum is chosen and the role checked here, before the
+handler runs; with `forum=ANY_FORUM` the asker must hold a declared role in one of their forums; otherwise the
+handler finds its forum (from a case, an assignment, a meeting) and calls `require_command_role`, which checks
+the same declared roles there.
+"""
+from __future__ import annotations
+
+from handlers.base import Context, Reply
+from handlers.common import choose_forum, my_forums, pop_forum_option, require_command_role
+from handlers.registry import ANY_FORUM, NAMED_FORUM, Command
+
+
+def run(cmd: Command, ctx: Context, args: str) -> Reply:
+    """Answer `args` with `cmd` in the asker's context; a refusal is a UserError, as from the handler."""
+    ctx.command = cmd
+    if cmd.forum == NAMED_FORUM:
+        assert cmd.roles is not None
+        named, rest = pop_forum_option(ctx, args)
+        forum = choose_forum(ctx, named, with_role=set(cmd.roles))
+        require_command_role(ctx, forum)
+        return cmd.handler(ctx, forum, rest)
+    if cmd.forum == ANY_FORUM:
+        assert cmd.roles is not None
+        mine = my_forums(ctx)
+        if not any(ctx.roles_in(f) & cmd.roles for f in mine):
+            require_command_role(ctx, mine[0])
+    return cmd.handler(ctx, args)

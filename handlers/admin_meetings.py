@@ -18,8 +18,8 @@ from handlers.common import (
     members_told,
     forum_label,
     meeting_label,
-    split_options,
 )
+from handlers.options import split_options
 from handlers.fmt import STOCKHOLM, format_date, format_date_in_sentence, format_span, format_time_range, local
 from handlers.registry import NAMED_FORUM, command
 from handlers.i18n import _, ngettext
@@ -28,6 +28,8 @@ from storage import queries
 from storage.models import Forum, Meeting
 
 PLANNERS = {"coordinator"}
+# The option names the meeting commands know ('; plats: …' or '; plats …').
+MEETING_NAMES = {"plats", "place", "dnr", "diarienummer", "tid", "time"}
 NEW_USAGE = _("/möte ny DATUM[, DATUM … och DATUM] kl HH.MM–HH.MM [; plats: …] [; dnr: …] [; forum: ID]")
 MOVE_USAGE = _("/möte flytta DATUM till DATUM [kl HH.MM–HH.MM] [; plats: …]")
 CANCEL_USAGE = _("/möte ställ in DATUM [: skäl]")
@@ -148,7 +150,7 @@ class _Planned:
          help=_("planera ett eller flera möten på en rad"), roles=PLANNERS, doing=_("planera möten"), forum=NAMED_FORUM,
          order=11)
 def new_meetings(ctx: Context, forum: Forum, rest: str) -> Reply:
-    head, opts = split_options(rest)
+    head, opts = split_options(rest, MEETING_NAMES)
     kl = list(_KL.finditer(head))
     if not head.strip() or not kl:
         raise UserError(_("Ange dag och tid, till exempel '/möte ny 4 februari, 1 april och 3 juni 2027 kl "
@@ -231,7 +233,7 @@ def _read_target(ctx: Context, meeting: Meeting, text: str) -> tuple[datetime, d
          help=_("flytta ett möte; alla ledamöter får besked"), roles=PLANNERS, doing=_("flytta möten"), forum=NAMED_FORUM,
          order=12)
 def move_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
-    head, opts = split_options(rest)
+    head, opts = split_options(rest, MEETING_NAMES)
     parts = re.split(r"\s+till\s+", head, maxsplit=1, flags=re.IGNORECASE)
     if len(parts) != 2 or not parts[1].strip():
         raise UserError(_("Skriv vilket möte och vart det flyttas, till exempel '/möte flytta 4 februari "
@@ -283,7 +285,7 @@ def move_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
          usage=CANCEL_USAGE, help=_("ställ in ett möte; alla ledamöter får besked med skälet"), roles=PLANNERS, doing=_("ställa in möten"), forum=NAMED_FORUM,
          order=13)
 def cancel_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
-    head, __ = split_options(rest)
+    head, __ = split_options(rest, MEETING_NAMES)
     value, tail = ctx.split(head)
     if value is None:
         raise UserError(_("Ange mötets datum, till exempel '/möte ställ in 4 februari: för få anmälda "
@@ -326,10 +328,9 @@ def cancel_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
          help=_("ändra plats, diarienummer eller tid för ett möte"), roles=PLANNERS, doing=_("ändra möten"), forum=NAMED_FORUM,
          order=14)
 def change_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
-    head, opts = split_options(rest)
+    head, opts = split_options(rest, MEETING_NAMES)
     meeting = meeting_on(ctx, forum, head, usage=CHANGE_USAGE)
-    allowed = {"plats", "place", "dnr", "diarienummer", "tid", "time"}
-    unknown = set(opts) - allowed
+    unknown = set(opts) - MEETING_NAMES
     if unknown or not opts:
         raise UserError(_("Ange vad som ändras: plats:, dnr: eller tid:. Skriv: {CHANGE_USAGE}", CHANGE_USAGE=CHANGE_USAGE))
     was = meeting_label(meeting)

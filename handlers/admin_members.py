@@ -21,9 +21,9 @@ from handlers.common import (
     forum_label,
     person_label,
     pop_forum_option,
-    split_options,
 )
 from handlers.fmt import format_date
+from handlers.options import split_options
 from handlers.registry import ANY_FORUM, NAMED_FORUM, command, normalise
 from storage import admin as store
 from storage import queries
@@ -31,6 +31,11 @@ from storage.models import ROLES, Forum, Membership, Organisation, Person
 from handlers.i18n import _
 
 ADMINS = {"coordinator"}
+# The option names each command knows ('; titel: …' or '; titel …').
+ORG_NAMES = {"typ", "kind"}
+NEW_NAMES = {"organisation", "org", "titel", "title", "e-post", "epost", "email", "mejl", "roll", "roller", "role", "roles"}
+EDIT_NAMES = {"titel", "title", "e-post", "epost", "email", "mejl", "organisation", "org", "namn", "name", "konto",
+              "account"}
 EXCLUSIVE = ("chair", "vice_chair")  # one holder at a time
 KEPT = ("chair", "coordinator")  # a forum never loses its last one
 ROLE_WORDS = {
@@ -201,7 +206,7 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
          help=_("lägg till en huvudman (kommun, region …)"), roles=ADMINS, doing=_("lägga till organisationer"),
          forum=ANY_FORUM, order=60)
 def new_organisation(ctx: Context, args: str) -> Reply:
-    head, opts = split_options(args)
+    head, opts = split_options(args, ORG_NAMES)
     words = head.split(maxsplit=1)
     if len(words) < 2:
         raise UserError(_("Ange id och namn, till exempel '/organisation ny falun Falu kommun; typ: "
@@ -235,7 +240,7 @@ def new_organisation(ctx: Context, args: str) -> Reply:
          help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), roles=ADMINS, doing=_("lägga till ledamöter"), forum=NAMED_FORUM,
          order=61)
 def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
-    head, opts = split_options(rest)
+    head, opts = split_options(rest, NEW_NAMES)
     head = head.strip()
     slack = teams = None
     shown = ""
@@ -265,9 +270,7 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
         raise UserError(_("Ange ett @användarnamn med små bokstäver, siffror och punkt, till exempel "
                           "@anna.berg. Skriv: {NEW_USAGE}",
                           NEW_USAGE=NEW_USAGE))
-    known = {"organisation", "org", "titel", "title", "e-post", "epost", "email", "mejl", "roll", "roller",
-             "role", "roles"}
-    unknown = set(opts) - known
+    unknown = set(opts) - NEW_NAMES
     if unknown:
         raise UserError(_("Jag känner inte till '{value}:'. Skriv: {NEW_USAGE}",
                           value=sorted(unknown)[0], NEW_USAGE=NEW_USAGE))
@@ -401,15 +404,13 @@ def member_leaves(ctx: Context, forum: Forum, rest: str) -> Reply:
          help=_("ändra titel, e-post, organisation eller namn för en person"), roles=ADMINS, doing=_("ändra ledamöters uppgifter"), forum=NAMED_FORUM,
          order=63)
 def edit_member(ctx: Context, forum: Forum, rest: str) -> Reply:
-    head, opts = split_options(rest)
+    head, opts = split_options(rest, EDIT_NAMES)
     person, tail = member_arg(ctx, head, usage=EDIT_USAGE)
     if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
         raise UserError(_("{name} sitter inte i {forum}. Lägg till hen med {NEW_USAGE}",
                           name=person.name, forum=forum_label(forum), NEW_USAGE=NEW_USAGE))
     changes: list[str] = []
-    allowed = {"titel", "title", "e-post", "epost", "email", "mejl", "organisation", "org", "namn", "name", "konto",
-               "account"}
-    unknown = set(opts) - allowed
+    unknown = set(opts) - EDIT_NAMES
     if unknown or not opts:
         raise UserError(_("Ange vad som ändras: titel:, e-post:, organisation:, namn: eller konto:. Skriv: "
                           "{EDIT_USAGE}",

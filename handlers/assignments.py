@@ -172,7 +172,7 @@ def new_assignment(ctx: Context, args: str) -> Reply:
         forum = choose_forum(ctx, named, with_role=set(ctx.command.roles),
                              fits=lambda f: bool(queries.roles_of(ctx.session, assignee, f)))
     require_command_role(ctx, forum)
-    from handlers.agenda import item_in_session
+    from handlers.agenda_model import item_in_session
 
     item = item_in_session(ctx.session, case, ctx.now)
     a = Assignment(
@@ -231,7 +231,7 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
             raise UserError(_("Mötet {starts_at} har inte varit ännu; ange mötet som beslutade förlängningen.",
                               starts_at=format_date(meeting.starts_at)))
         return meeting
-    from handlers.cases import day_bounds
+    from handlers.meeting_choice import day_bounds
 
     todays = queries.meetings_on(ctx.session, forums, *day_bounds(ctx.today))
     if len({m.forum_id for m in todays}) == 1:
@@ -293,7 +293,7 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         )
     meeting = _deciding_meeting(ctx, a.forum, options.get("möte"))
     previous = a.due
-    from handlers.agenda import case_item_on
+    from handlers.agenda_model import case_item_on
 
     item = case_item_on(ctx.session, meeting, a.case) if a.case is not None else None
     ext = AssignmentExtension(previous_due=previous, new_due=new_due, decided_on=meeting_day(meeting),

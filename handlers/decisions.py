@@ -23,7 +23,7 @@ from handlers.cases import (
     tell,
 )
 from handlers.common import forum_label, meeting_label, person_arg, person_label, require_command_role
-from handlers.agenda import add_item, case_item_on
+from handlers.agenda_model import add_item, case_item_on
 from handlers.i18n import _
 from handlers.fmt import format_date, format_span
 from handlers.registry import command, normalise
@@ -209,7 +209,7 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     from handlers.common import pop_forum_option
     from handlers.items import find_item
 
-    from handlers.cases import meeting_for_phrase
+    from handlers.meeting_choice import meeting_for_phrase
     from handlers.common import my_forums
     from storage import queries
 
@@ -230,7 +230,7 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     refuse_unless_held(ctx, meeting, doing=_("föra in beslut"), number=f"punkt {label}")
     item = find_item(ctx, meeting, label, usage=ITEM_USAGE)
     if item.id is None:  # standing items not stored yet
-        from handlers.agenda import ensure_items
+        from handlers.agenda_model import ensure_items
 
         ensure_items(ctx.session, meeting, now=ctx.now)
         item = find_item(ctx, meeting, label, usage=ITEM_USAGE)

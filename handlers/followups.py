@@ -70,7 +70,7 @@ def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
         first = _("Återkopplingen i ärende {case} är flyttad till {due} (var {previous}).",
                   case=case_title(case), due=format_date(due), previous=format_date(previous))
     else:
-        from handlers.agenda import item_in_session
+        from handlers.agenda_model import item_in_session
 
         item = item_in_session(ctx.session, case, ctx.now)
         follow = FollowUp(case_id=case.id, item_id=item.id if item is not None else None, due=due,

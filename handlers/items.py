@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.agenda import (
+from handlers.agenda_model import (
     add_item,
     agenda_items,
     ensure_items,

@@ -31,7 +31,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from handlers import kallelse, limits
-from handlers.agenda import absence_part, agenda_items, item_numbers
+from handlers.absence_rules import Part, absence_part
+from handlers.agenda_model import agenda_items, item_numbers
 from handlers.base import Action, Context, Reply, Section, UserError
 from handlers.common import forum_label, person_label, pop_forum_option, require_command_role
 from handlers.fmt import format_date, format_date_in_sentence, local
@@ -183,13 +184,13 @@ def draft_minutes(session: Session, meeting: Meeting, *, now: datetime) -> Minut
         a = absences.get(person.id)
         if a is None:
             present.append(_name(person))
-        elif absence_part(a) == "hela mötet":
+        elif Part.of(a).whole:
             absent.append(_name(person))
         else:
             present.append(_("{person} (frånvarande {a})", person=_name(person), a=absence_part(a)))
     member_ids = {p.id for p in members}
     for a in absences.values():
-        if a.person_id not in member_ids and absence_part(a) == "hela mötet":
+        if a.person_id not in member_ids and Part.of(a).whole:
             absent.append(_name(a.person))
         if a.substitute is not None:
             present.append(_("{substitute} (ersättare för {person})", substitute=_name(a.substitute), person=_name(a.person)))

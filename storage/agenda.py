@@ -42,6 +42,15 @@ def stored_items(session: Session, meeting: Meeting) -> list[AgendaItem]:
     return sorted(session.scalars(stmt), key=_order)
 
 
+def agenda_items(session: Session, meeting: Meeting) -> list[AgendaItem]:
+    """The meeting's items in order; a meeting with none stored yet has its standing items (not stored)."""
+    rows = stored_items(session, meeting)
+    if rows:
+        return rows
+    return [AgendaItem(meeting_id=meeting.id, number=i + 1, title=t, standing=True, late_addition=False)
+            for i, t in enumerate(standing_titles(meeting.forum))]
+
+
 def ensure_items(session: Session, meeting: Meeting, *, now: datetime) -> list[AgendaItem]:
     """The meeting's stored items, storing its standing items first if it has none."""
     rows = stored_items(session, meeting)

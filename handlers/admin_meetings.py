@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 
 from handlers.base import Context, Reply, Section, UserError
 from handlers.calendar import forum_deadlines
-from handlers.cases import add_event, day_bounds, meeting_day, read_day
+from handlers.case_model import add_event
+from handlers.meeting_choice import day_bounds, meeting_day, read_day
 from handlers.common import (
     members_told,
     forum_label,

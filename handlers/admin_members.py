@@ -12,7 +12,8 @@ import unicodedata
 from datetime import date, timedelta
 
 from handlers.base import Context, Reply, Section, UserError
-from handlers.cases import genitive, read_day
+from handlers.case_model import genitive
+from handlers.meeting_choice import read_day
 from handlers.common import (
     members_title,
     role_name,

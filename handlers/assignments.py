@@ -13,22 +13,20 @@ from datetime import date
 
 from handlers import limits
 from handlers.base import Action, Context, Reply, Section, UserError
-from handlers.cases import (
+from handlers.case_model import (
     OVERVIEW,
     RECORDERS,
     add_event,
     case_title,
     find_case,
     has_role,
-    meeting_day,
-    meeting_for_phrase,
     overview_forums,
-    read_day,
-    read_options,
     refuse_if_closed,
     split_number,
     tell,
 )
+from handlers.meeting_choice import meeting_day, meeting_for_phrase, read_day
+from handlers.options import read_options
 from handlers.common import (
     choose_forum,
     forum_label,

@@ -8,10 +8,19 @@ import re
 from handlers import limits
 from handlers.base import Context, Reply, UserError
 from handlers.agenda_model import current_item
-from handlers.common import PURPOSE_NAMES, forum_label, meeting_label, person_label
+from handlers.common import (
+    PURPOSE_NAMES,
+    forum_label,
+    meeting_label,
+    my_forums,
+    person_label,
+    pop_forum_option,
+    require_role,
+)
 from handlers.fmt import format_date
 from handlers.i18n import _
 from handlers.registry import normalise
+from storage import cases as store
 from storage import queries
 from storage.models import Case, CaseEvent, Forum, Person
 
@@ -51,6 +60,11 @@ PURPOSE_WORDS = {
     "beslut": "beslut", "besluta": "beslut",
 }
 URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+CASE_NUMBER = re.compile(r"^(\d{4}):(\d{1,6})$")
+# '/beslut 11': case 11 of this year in the asker's forums.
+SHORT_NUMBER = re.compile(r"^\d{1,3}$")
+# … but '20 november' is a date, not case 20.
+_MONTH_AFTER = re.compile(r"^\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)", re.IGNORECASE)
 
 
 def status_name(case: Case) -> str:
@@ -185,3 +199,113 @@ def refuse_if_closed(case: Case) -> None:
               "ärende om frågan ska upp igen.",
               case=case_title(case))
         )
+
+
+def split_number(args: str, *, usage: str) -> tuple[str, str]:
+    """'2026:3 rest' → ('2026:3', 'rest'); refuses with the usage when no number comes first."""
+    text = args.strip()
+    m = re.match(r"^#?(\S+?)(?=[\s;]|$)(.*)$", text, re.DOTALL)
+    short = m is not None and SHORT_NUMBER.match(m.group(1)) and not _MONTH_AFTER.match(m.group(2))
+    if not m or not (CASE_NUMBER.match(m.group(1)) or short):
+        shown = _(" ('{group}' är inget ärendenummer)", group=m.group(1)) if m else ""
+        raise UserError(
+            _("Ange ärendets nummer som ÅÅÅÅ:N, till exempel 2020:7{shown}. Skriv: {usage}. "
+              "/ärenden visar ärendelistan.",
+              shown=shown, usage=usage)
+        )
+    return m.group(1), m.group(2).strip()
+
+
+def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
+    """The case with this number: in the named forum, the channel's forum, or the asker's forums.
+
+    A bare number ('11') is this year's case 11 in the asker's forums (the named or channel's forum
+    first), when only one of them has it."""
+    if SHORT_NUMBER.match(number):
+        return _case_by_short_number(ctx, int(number), forum)
+    if forum is not None:
+        found = store.cases_by_number(ctx.session, number, [forum])
+    else:
+        found = store.cases_by_number(ctx.session, number)
+        # Other forums' cases are not the asker's business: not their titles, nor who handles them there.
+        visible = [c for c in found if may_view(ctx, c)]
+        if found and not visible:
+            raise UserError(not_yours(number))
+        found = visible
+        if len(found) > 1 and ctx.forum is not None:
+            found = [c for c in found if c.forum_id == ctx.forum.id] or found
+        if len(found) > 1:
+            mine = {f.id for f in queries.forums_of(ctx.session, ctx.person)}
+            found = [c for c in found if c.forum_id in mine] or found
+    if not found:
+        where = f" i {forum_label(forum)}" if forum else ""
+        raise UserError(_("Det finns inget ärende {number}{where}. Skriv /ärenden för att se ärendelistan.",
+                          number=number, where=where))
+    if len(found) > 1:
+        names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
+        raise UserError(
+            _("Ärende {number} finns i flera forum: {names}. Lägg till '; forum: {key}' sist i "
+              "kommandot.",
+              number=number, names=names, key=found[0].forum.key)
+        )
+    return found[0]
+
+
+def _case_by_short_number(ctx: Context, n: int, forum: Forum | None) -> Case:
+    number = f"{ctx.today.year}:{n}"
+    if forum is not None:
+        forums = [forum]
+    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+        forums = [ctx.forum]
+    else:
+        forums = queries.forums_of(ctx.session, ctx.person)
+    found = store.cases_by_number(ctx.session, number, forums)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        where = f" i {', '.join(forum_label(f) for f in forums)}" if forums else ""
+        raise UserError(_("Det finns inget ärende {number}{where}. Skriv hela numret ÅÅÅÅ:N för ett ärende "
+                          "från ett annat år; /ärenden visar ärendelistan.",
+                          number=number, where=where))
+    names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
+    raise UserError(_("Ärende {number} finns i flera av dina forum: {names}. Lägg till '; forum: "
+                      "{key}' sist i kommandot.",
+                      number=number, names=names, key=found[0].forum.key))
+
+
+def case_from_args(ctx: Context, args: str, *, usage: str) -> tuple[Case, str]:
+    """Read 'NR … [; forum: ID]' → (case, the rest)."""
+    number, rest = split_number(args, usage=usage)
+    forum, rest = pop_forum_option(ctx, rest)
+    return find_case(ctx, number, forum), rest
+
+
+def not_yours(number: str) -> str:
+    """The refusal for a case in a forum the asker has no part in: it names nothing of that forum."""
+    return (_("Ärende {number} är inte ditt: det hör inte till något av dina forum, och du har "
+              "inte anmält det. /ärenden visar ärendena i dina forum.",
+              number=number))
+
+
+def may_view(ctx: Context, case: Case) -> bool:
+    if ctx.person.id in (case.raised_by_id, case.presenter_id):
+        return True
+    if case.forum in queries.forums_of(ctx.session, ctx.person):
+        return True
+    involved = {f.responsible_id for f in store.follow_ups_of_case(ctx.session, case)}
+    involved |= {a.assignee_id for a in store.assignments_of_case(ctx.session, case)}
+    return ctx.person.id in involved
+
+
+def overview_forums(ctx: Context, named: Forum | None, *, doing: str) -> list[Forum]:
+    """The forums where the asker may see everything (coordinator, secretary, chair, vice chair)."""
+    if named is not None:
+        require_role(ctx, named, OVERVIEW, doing=doing)
+        return [named]
+    if ctx.forum is not None and has_role(ctx, ctx.forum, OVERVIEW):
+        return [ctx.forum]
+    mine = my_forums(ctx)
+    forums = [f for f in mine if has_role(ctx, f, OVERVIEW)]
+    if not forums:
+        require_role(ctx, ctx.forum if ctx.forum in mine else mine[0], OVERVIEW, doing=doing)
+    return forums

@@ -33,7 +33,7 @@ from handlers.common import (
     require_role,
 )
 from handlers.fmt import format_date, format_datetime, format_days
-from handlers.registry import command, normalise
+from handlers.registry import CASE_FORUM, command, normalise
 from handlers.i18n import _, ngettext
 from storage import cases as store
 from storage import queries
@@ -49,17 +49,25 @@ from handlers.case_model import (  # noqa: F401 - the case model, used through t
     STATUS_NAMES,
     STATUS_WORDS,
     URL,
+    CASE_NUMBER,
+    SHORT_NUMBER,
     add_event,
     agenda_position,
+    case_from_args,
     case_fields,
     case_title,
     check_texts as _check_texts,
     coordinators_of,
+    find_case,
+    may_view,
+    not_yours,
+    overview_forums,
     genitive,
     has_role,
     read_attachments,
     read_purpose,
     refuse_if_closed,
+    split_number,
     status_name,
     tell,
 )
@@ -77,12 +85,6 @@ from handlers.meeting_choice import (  # noqa: F401 - choosing a meeting, used t
 from handlers.options import read_options  # noqa: F401 - used through this module too
 
 
-CASE_NUMBER = re.compile(r"^(\d{4}):(\d{1,6})$")
-# '/beslut 11': case 11 of this year in the asker's forums.
-SHORT_NUMBER = re.compile(r"^\d{1,3}$")
-# … but '20 november' is a date, not case 20.
-_MONTH_AFTER = re.compile(r"^\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)", re.IGNORECASE)
-
 RAISE_USAGE = (_("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; "
                  "beskrivning: TEXT] [; bilaga: URL]"))
 BEREDNING_USAGE = (_("/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR "
@@ -90,85 +92,6 @@ BEREDNING_USAGE = (_("/beredning NR dagordning [DATUM] [; föredragande: @x]  el
 
 
 # ------------------------------------------------------------------------------------ shared helpers
-
-
-def split_number(args: str, *, usage: str) -> tuple[str, str]:
-    """'2026:3 rest' → ('2026:3', 'rest'); refuses with the usage when no number comes first."""
-    text = args.strip()
-    m = re.match(r"^#?(\S+?)(?=[\s;]|$)(.*)$", text, re.DOTALL)
-    short = m is not None and SHORT_NUMBER.match(m.group(1)) and not _MONTH_AFTER.match(m.group(2))
-    if not m or not (CASE_NUMBER.match(m.group(1)) or short):
-        shown = _(" ('{group}' är inget ärendenummer)", group=m.group(1)) if m else ""
-        raise UserError(
-            _("Ange ärendets nummer som ÅÅÅÅ:N, till exempel 2020:7{shown}. Skriv: {usage}. "
-              "/ärenden visar ärendelistan.",
-              shown=shown, usage=usage)
-        )
-    return m.group(1), m.group(2).strip()
-
-
-def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
-    """The case with this number: in the named forum, the channel's forum, or the asker's forums.
-
-    A bare number ('11') is this year's case 11 in the asker's forums (the named or channel's forum
-    first), when only one of them has it."""
-    if SHORT_NUMBER.match(number):
-        return _case_by_short_number(ctx, int(number), forum)
-    if forum is not None:
-        found = store.cases_by_number(ctx.session, number, [forum])
-    else:
-        found = store.cases_by_number(ctx.session, number)
-        # Other forums' cases are not the asker's business: not their titles, nor who handles them there.
-        visible = [c for c in found if may_view(ctx, c)]
-        if found and not visible:
-            raise UserError(not_yours(number))
-        found = visible
-        if len(found) > 1 and ctx.forum is not None:
-            found = [c for c in found if c.forum_id == ctx.forum.id] or found
-        if len(found) > 1:
-            mine = {f.id for f in queries.forums_of(ctx.session, ctx.person)}
-            found = [c for c in found if c.forum_id in mine] or found
-    if not found:
-        where = f" i {forum_label(forum)}" if forum else ""
-        raise UserError(_("Det finns inget ärende {number}{where}. Skriv /ärenden för att se ärendelistan.",
-                          number=number, where=where))
-    if len(found) > 1:
-        names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
-        raise UserError(
-            _("Ärende {number} finns i flera forum: {names}. Lägg till '; forum: {key}' sist i "
-              "kommandot.",
-              number=number, names=names, key=found[0].forum.key)
-        )
-    return found[0]
-
-
-def _case_by_short_number(ctx: Context, n: int, forum: Forum | None) -> Case:
-    number = f"{ctx.today.year}:{n}"
-    if forum is not None:
-        forums = [forum]
-    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
-        forums = [ctx.forum]
-    else:
-        forums = queries.forums_of(ctx.session, ctx.person)
-    found = store.cases_by_number(ctx.session, number, forums)
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        where = f" i {', '.join(forum_label(f) for f in forums)}" if forums else ""
-        raise UserError(_("Det finns inget ärende {number}{where}. Skriv hela numret ÅÅÅÅ:N för ett ärende "
-                          "från ett annat år; /ärenden visar ärendelistan.",
-                          number=number, where=where))
-    names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
-    raise UserError(_("Ärende {number} finns i flera av dina forum: {names}. Lägg till '; forum: "
-                      "{key}' sist i kommandot.",
-                      number=number, names=names, key=found[0].forum.key))
-
-
-def case_from_args(ctx: Context, args: str, *, usage: str) -> tuple[Case, str]:
-    """Read 'NR … [; forum: ID]' → (case, the rest)."""
-    number, rest = split_number(args, usage=usage)
-    forum, rest = pop_forum_option(ctx, rest)
-    return find_case(ctx, number, forum), rest
 
 
 # ------------------------------------------------------------------------------------ /anmäl ärende
@@ -333,20 +256,6 @@ def raise_case(ctx: Context, args: str) -> Reply:
 # ------------------------------------------------------------------------------------ /ärenden
 
 
-def overview_forums(ctx: Context, named: Forum | None, *, doing: str) -> list[Forum]:
-    """The forums where the asker may see everything (coordinator, secretary, chair, vice chair)."""
-    if named is not None:
-        require_role(ctx, named, OVERVIEW, doing=doing)
-        return [named]
-    if ctx.forum is not None and has_role(ctx, ctx.forum, OVERVIEW):
-        return [ctx.forum]
-    mine = my_forums(ctx)
-    forums = [f for f in mine if has_role(ctx, f, OVERVIEW)]
-    if not forums:
-        require_role(ctx, ctx.forum if ctx.forum in mine else mine[0], OVERVIEW, doing=doing)
-    return forums
-
-
 def _case_line(c: Case, follow: dict[int, list], untreated: set[int] = frozenset()) -> str:  # type: ignore[assignment]
     parts = [f"{c.number} {c.title}", _("anmält av {raised_by}", raised_by=person_label(c.raised_by)),
              PURPOSE_NAMES.get(c.purpose, c.purpose).lower()]
@@ -424,23 +333,6 @@ def list_cases(ctx: Context, args: str) -> Reply:
 
 
 # ------------------------------------------------------------------------------------ /ärende NR
-
-
-def not_yours(number: str) -> str:
-    """The refusal for a case in a forum the asker has no part in: it names nothing of that forum."""
-    return (_("Ärende {number} är inte ditt: det hör inte till något av dina forum, och du har "
-              "inte anmält det. /ärenden visar ärendena i dina forum.",
-              number=number))
-
-
-def may_view(ctx: Context, case: Case) -> bool:
-    if ctx.person.id in (case.raised_by_id, case.presenter_id):
-        return True
-    if case.forum in queries.forums_of(ctx.session, ctx.person):
-        return True
-    involved = {f.responsible_id for f in store.follow_ups_of_case(ctx.session, case)}
-    involved |= {a.assignee_id for a in store.assignments_of_case(ctx.session, case)}
-    return ctx.person.id in involved
 
 
 def agenda_history(ctx: Context, case: Case) -> list[str]:
@@ -765,11 +657,10 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
            "skäl till den som anmält det"),
     roles=PREPARERS,
     doing=_("bereda ärenden"),
+    forum=CASE_FORUM,
     order=23,
 )
-def beredning(ctx: Context, args: str) -> Reply:
-    case, rest = case_from_args(ctx, args, usage=BEREDNING_USAGE)
-    require_command_role(ctx, case.forum)
+def beredning(ctx: Context, case: Case, rest: str) -> Reply:
     refuse_if_closed(case)
     m = re.match(r"^(\S+?)(?=[\s;:]|$)[\s:]*(.*)$", rest, re.DOTALL)
     word = normalise(m.group(1)) if m else ""
@@ -957,9 +848,8 @@ def close_case(ctx: Context, case: Case, note: str) -> Reply:
     help=_("avsluta ett ärende när det är klart (stänger dess öppna återkoppling)"),
     roles=RECORDERS,
     doing=_("avsluta ärenden"),
+    forum=CASE_FORUM,
     order=29,
 )
-def close_command(ctx: Context, args: str) -> Reply:
-    case, rest = case_from_args(ctx, args, usage="/avsluta NR, till exempel /avsluta 2020:7")
-    require_command_role(ctx, case.forum)
+def close_command(ctx: Context, case: Case, rest: str) -> Reply:
     return close_case(ctx, case, rest)

@@ -12,7 +12,7 @@ import re
 
 from handlers import limits
 from handlers.base import Action, Context, Reply, UserError
-from handlers.cases import (
+from handlers.case_model import (
     DECIDERS,
     add_event,
     case_from_args,
@@ -26,7 +26,7 @@ from handlers.common import forum_label, meeting_label, person_arg, person_label
 from handlers.agenda_model import add_item, case_item_on
 from handlers.i18n import _
 from handlers.fmt import format_date, format_span
-from handlers.registry import command, normalise
+from handlers.registry import CASE_FORUM, command, normalise
 from storage.models import AgendaItem, Case, Decision, Meeting
 
 BESLUT_USAGE = (_("/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss SKÄL  "
@@ -285,10 +285,9 @@ def decide(ctx: Context, args: str) -> Reply:
     help=_("mötet återremitterar ärendet: det går tillbaka till den som anmält det, med skälet"),
     roles=DECIDERS,
     doing=_("återremittera ärenden"),
+    forum=CASE_FORUM,
     order=31,
 )
-def remit_command(ctx: Context, args: str) -> Reply:
-    case, rest = case_from_args(ctx, args, usage="/återremiss NR SKÄL")
-    require_command_role(ctx, case.forum)
+def remit_command(ctx: Context, case: Case, rest: str) -> Reply:
     item = _refuse_unless_on_agenda(ctx, case, _("återremittera det"))
     return remit(ctx, case, rest, item)

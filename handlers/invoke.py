@@ -2,15 +2,16 @@
 
 The declaration (`@command(..., roles=, doing=, forum=)` in handlers/registry.py) is the one statement of
 who may run a command. With `forum=NAMED_FORUM` the forum is chosen and the role checked here, before the
-handler runs; with `forum=ANY_FORUM` the asker must hold a declared role in one of their forums; otherwise the
+handler runs; with `forum=CASE_FORUM` the case is found by its number and the role checked in its forum; with `forum=ANY_FORUM` the asker must hold a declared role in one of their forums; otherwise the
 handler finds its forum (from a case, an assignment, a meeting) and calls `require_command_role`, which checks
 the same declared roles there.
 """
 from __future__ import annotations
 
 from handlers.base import Context, Reply
+from handlers.case_model import case_from_args
 from handlers.common import choose_forum, my_forums, pop_forum_option, require_command_role
-from handlers.registry import ANY_FORUM, NAMED_FORUM, Command
+from handlers.registry import ANY_FORUM, CASE_FORUM, NAMED_FORUM, Command
 
 
 def run(cmd: Command, ctx: Context, args: str) -> Reply:
@@ -22,6 +23,10 @@ def run(cmd: Command, ctx: Context, args: str) -> Reply:
         forum = choose_forum(ctx, named, with_role=set(cmd.roles))
         require_command_role(ctx, forum)
         return cmd.handler(ctx, forum, rest)
+    if cmd.forum == CASE_FORUM:
+        case, rest = case_from_args(ctx, args, usage=cmd.usage)
+        require_command_role(ctx, case.forum)
+        return cmd.handler(ctx, case, rest)
     if cmd.forum == ANY_FORUM:
         assert cmd.roles is not None
         mine = my_forums(ctx)

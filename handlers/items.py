@@ -25,15 +25,9 @@ from handlers.agenda_model import (
     remove_item,
 )
 from handlers.base import Context, Reply, UserError
-from handlers.cases import (
-    PREPARERS,
-    meeting_for_phrase,
-    meeting_is_over,
-    next_meeting,
-    read_attachments,
-    read_options,
-    read_purpose,
-)
+from handlers.case_model import PREPARERS, read_attachments, read_purpose
+from handlers.meeting_choice import meeting_for_phrase, meeting_is_over, next_meeting
+from handlers.options import read_options
 from handlers.common import (
     choose_forum,
     forum_label,

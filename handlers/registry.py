@@ -13,7 +13,7 @@ from typing import Callable
 from handlers.base import Reply
 from handlers.i18n import _
 
-# handler(ctx, args), or handler(ctx, forum, args) for a command declared with forum=NAMED_FORUM.
+# handler(ctx, args); handler(ctx, forum, args) with forum=NAMED_FORUM; handler(ctx, case, rest) with CASE_FORUM.
 Handler = Callable[..., Reply]
 
 
@@ -21,9 +21,11 @@ Handler = Callable[..., Reply]
 NAMED_FORUM = "named"  # '; forum: ID', else the channel's forum, else the only forum where the asker holds `roles`;
 #                        the handler is called as handler(ctx, forum, args) with the option taken out of args
 ANY_FORUM = "any"  # the asker must hold one of `roles` in some forum (nothing else is forum-bound)
+CASE_FORUM = "case"  # the forum of the case whose number ('2026:3', or '3' for this year) the arguments begin with;
+#                      the handler is called as handler(ctx, case, rest)
 # None: the handler finds the forum itself (from a case, an assignment or a meeting) and checks the declared
 # roles there with handlers.common.require_command_role.
-FORUM_POLICIES = (NAMED_FORUM, ANY_FORUM, None)
+FORUM_POLICIES = (NAMED_FORUM, ANY_FORUM, CASE_FORUM, None)
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Command:
     roles: frozenset[str] | None = None
     # What the refusal says the asker may not do: "Bara samordnare kan {doing}."
     doing: str = ""
-    forum: str | None = None  # NAMED_FORUM, ANY_FORUM or None (see above)
+    forum: str | None = None  # NAMED_FORUM, ANY_FORUM, CASE_FORUM or None (see above)
 
     @property
     def who(self) -> str:

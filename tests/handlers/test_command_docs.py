@@ -42,9 +42,14 @@ def test_a_command_that_checks_its_roles_in_its_body_declares_them() -> None:
         source = inspect.getsource(cmd.handler)
         if "require_command_role" in source:
             assert cmd.roles is not None, f"/{cmd.name} checks roles it does not declare"
+        params = list(inspect.signature(cmd.handler).parameters)
         if cmd.forum == registry.NAMED_FORUM:
-            params = list(inspect.signature(cmd.handler).parameters)
             assert params[:2] == ["ctx", "forum"], f"/{cmd.name} gets the chosen forum as its second argument"
+        elif cmd.forum == registry.CASE_FORUM:
+            assert params[:2] == ["ctx", "case"], f"/{cmd.name} gets the case as its second argument"
+            assert "require_command_role" not in source, f"/{cmd.name}: the registry checks the role in the case's forum"
+        else:
+            assert params[:2] == ["ctx", "args"], f"/{cmd.name} gets its arguments as text"
 
 
 def test_the_vice_chair_may_see_the_case_list_and_help_says_so() -> None:

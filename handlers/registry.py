@@ -1,4 +1,9 @@
-"""The command table: each handler module registers its commands with `@command`.
+"""The command table: each command module declares its commands with `@command`.
+
+A declaration is the one statement of a command: its names, grammar (`usage`), what it does (`help`), the
+roles that may run it (`roles`, `doing` for the refusal) and how its forum is found (`forum`). The dispatcher
+runs a command through handlers/invoke.py, which checks the declaration before the handler; /hjälp
+(handlers/help.py) and the docs' tables (handlers/command_docs.py) are made from it.
 
 Names are matched case- and accent-insensitively on whole words, longest first,
 so "uppdrag ny" wins over "uppdrag" and "/anmal franvaro" finds "anmäl frånvaro".

@@ -58,6 +58,7 @@ from handlers import limits
 from handlers.base import Action, ConflictError, Context, Reply, Section, UserError
 from handlers.common import example_day, find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
 from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_date_in_sentence, format_time, local
+from handlers.options import named
 from handlers.registry import command, normalise
 from storage import queries
 from storage.models import Absence, AuditLog, Forum, Meeting, Person
@@ -205,9 +206,11 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
         segment = rest[1:].lstrip()
         if not segment:
             return
-        first, __, after = segment.partition(" ")
-        if normalise(first) in _OPTION_NAMES and ":" not in first:
+        head = segment.split(";", 1)[0]
+        found = named(head, _OPTION_NAMES) if ":" not in head.split(" ", 1)[0] else None
+        if found is not None:
             # '; ersättare @x', '; forum lchnv': the one option grammar lets the colon be left out
+            first, __, after = segment.partition(" ")
             segment = f"{first}:{after}"
         if ":" not in segment.split(";", 1)[0]:
             shown = segment.split(";", 1)[0].strip()

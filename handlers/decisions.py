@@ -26,6 +26,7 @@ from handlers.common import forum_label, meeting_label, person_arg, person_label
 from handlers.agenda_model import add_item, case_item_on
 from handlers.i18n import _
 from handlers.fmt import format_date, format_span
+from handlers.options import named
 from handlers.registry import CASE_FORUM, command, normalise
 from storage.models import AgendaItem, Case, Decision, Meeting
 
@@ -81,6 +82,9 @@ def refuse_unless_held(ctx: Context, meeting: Meeting, *, doing: str, number: st
         )
 
 
+RESPONSIBLE_NAMES = ("ansvarig", "ansvariga", "responsible")
+
+
 def parse_decision(text: str) -> tuple[list[str], str | None]:
     """'att A; att B; ansvarig: @x' (or one line each) → (['att A', 'att B'], '@x')."""
     lines: list[str] = []
@@ -89,9 +93,9 @@ def parse_decision(text: str) -> tuple[list[str], str | None]:
         segment = " ".join(segment.split())
         if not segment:
             continue
-        key, sep, value = segment.partition(":")
-        if sep and normalise(key) in ("ansvarig", "ansvariga", "responsible"):
-            responsible = value.strip()
+        found = named(segment, RESPONSIBLE_NAMES)
+        if found is not None:
+            responsible = found[1]
             continue
         if not normalise(segment).startswith("att "):
             raise UserError(

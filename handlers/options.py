@@ -16,12 +16,26 @@ from handlers.i18n import _
 from handlers.registry import normalise
 
 
+def named(part: str, names: Iterable[str]) -> tuple[str, str] | None:
+    """One ';'-separated part as (normalised name, value) when it begins with one of `names`, with or without
+    its colon ('ansvarig: @x', 'ansvarig @x'); else None."""
+    known = {normalise(n) for n in names}
+    key, sep, value = part.strip().partition(":")
+    if sep and normalise(key) in known:
+        return normalise(key), value.strip()
+    first, __, rest = part.strip().partition(" ")
+    word = normalise(first).rstrip(":")
+    if word in known:
+        return word, rest.strip()
+    return None
+
+
 def option_parts(text: str, names: Iterable[str] = ()) -> tuple[str, list[tuple[str, str]]]:
-    """The head and each option as (normalised name, value); a part without a known name has the name ''.
+    """The head and each option as (normalised name, value); a part without a name has the name ''.
 
     'TITEL; syfte: beslut; senast 3 dec' with names {'senast'} → ('TITEL', [('syfte', 'beslut'),
-    ('senast', '3 dec')])."""
-    known = {normalise(n) for n in names}
+    ('senast', '3 dec')]). Without `names`, only 'namn: värde' parts are named."""
+    names = tuple(names)
     parts = text.split(";")
     head = parts[0].strip()
     out: list[tuple[str, str]] = []
@@ -29,19 +43,11 @@ def option_parts(text: str, names: Iterable[str] = ()) -> tuple[str, list[tuple[
         part = part.strip()
         if not part:
             continue
-        key, sep, value = part.partition(":")
-        name = normalise(key)
-        if sep and (not known or name in known):
-            out.append((name, value.strip()))
-            continue
-        first, __, rest = part.partition(" ")
-        word = normalise(first).rstrip(":")
-        if word in known:
-            out.append((word, rest.strip()))
-        elif sep:
-            out.append((name, value.strip()))
-        else:
-            out.append(("", part))
+        found = named(part, names) if names else None
+        if found is None:
+            key, sep, value = part.partition(":")
+            found = (normalise(key), value.strip()) if sep else ("", part)
+        out.append(found)
     return head, out
 
 
@@ -71,17 +77,12 @@ def read_options(text: str, allowed: dict[str, str], *, usage: str) -> tuple[str
         part = part.strip()
         if not part:
             continue
-        key, sep, value = part.partition(":")
-        name = allowed.get(normalise(key)) if sep else None
-        if name is None:
-            first, __, rest = part.partition(" ")
-            name = allowed.get(normalise(first).rstrip(":"))
-            value = rest
-        if name is None:
+        found = named(part, allowed)
+        if found is None:
             names = ", ".join(sorted(set(allowed.values())))
             raise UserError(_("Jag förstår inte '{part}'. Efter ';' kan du skriva {names}. Så här: {usage}.",
                               part=part, names=names, usage=usage))
-        value = value.strip()
+        name, value = allowed[found[0]], found[1]
         if name in options:
             if name != "bilaga":
                 raise UserError(_("'{name}' står två gånger; skriv det en gång. Så här: {usage}.", name=name, usage=usage))

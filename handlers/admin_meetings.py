@@ -39,7 +39,6 @@ _KL = re.compile(r"\bkl\b\.?", re.IGNORECASE)
 _YEAR = re.compile(r"\b(\d{4})\b")
 
 
-
 def _times(ctx: Context, text: str, *, usage: str) -> tuple[time, time | None]:
     """'kl 9.00–12.00' → (09:00, 12:00); 'kl 13' → (13:00, None)."""
     value = ctx.when(text)

@@ -64,7 +64,6 @@ _EMAIL = re.compile(r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
-
 def _span(valid_from: date | None, valid_to: date | None) -> str:
     if valid_from and valid_to:
         return _("från {valid_from} till och med {valid_to}",

@@ -16,7 +16,6 @@ from handlers.i18n import _, ngettext
 PURPOSE_NAMES = {"information": "Information", "diskussion": "Diskussion", "beslut": "Beslut"}
 
 
-
 def forum_label(forum: Forum) -> str:
     return forum.short or forum.name
 

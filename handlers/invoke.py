@@ -1,10 +1,13 @@
 """Running a declared command: the forum found and the role checked as its declaration says, then the handler.
 
 The declaration (`@command(..., roles=, doing=, forum=)` in handlers/registry.py) is the one statement of
-who may run a command. With `forum=NAMED_FORUM` the forum is chosen and the role checked here, before the
-handler runs; with `forum=CASE_FORUM` the case is found by its number and the role checked in its forum; with `forum=ANY_FORUM` the asker must hold a declared role in one of their forums; otherwise the
-handler finds its forum (from a case, an assignment, a meeting) and calls `require_command_role`, which checks
-the same declared roles there.
+who may run a command. Before the handler runs:
+- `forum=NAMED_FORUM`: the forum is chosen ('; forum: ID', the channel's, the only one where the asker holds
+  the role) and the role checked there;
+- `forum=CASE_FORUM`: the case is found by the number the arguments begin with and the role checked in its forum;
+- `forum=ANY_FORUM`: the asker must hold a declared role in one of their forums.
+Otherwise the handler finds its forum (from an assignment or a meeting) and calls `require_command_role`,
+which checks the same declared roles there.
 """
 from __future__ import annotations
 

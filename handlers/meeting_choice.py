@@ -22,10 +22,8 @@ def forum_meeting_label(meeting: Meeting) -> str:
     return f"{forum_label(meeting.forum)} {meeting_label(meeting)}"
 
 
-
 def meeting_day(meeting: Meeting) -> date:
     return local(meeting.starts_at).date()
-
 
 
 def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:
@@ -36,7 +34,6 @@ def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetim
     return start, end
 
 
-
 def upcoming_list(ctx: Context, forums: Sequence[Forum]) -> str:
     nxt = queries.meetings_after(ctx.session, forums, ctx.now, limit=3)
     if not nxt:
@@ -44,7 +41,6 @@ def upcoming_list(ctx: Context, forums: Sequence[Forum]) -> str:
     return _("Kommande möten: ") + "; ".join(
         (f"{forum_label(m.forum)} " if len(forums) > 1 else "") + format_date(m.starts_at) for m in nxt
     ) + "."
-
 
 
 def read_day_range(ctx: Context, text: str) -> tuple[date, date]:
@@ -68,7 +64,6 @@ def read_day_range(ctx: Context, text: str) -> tuple[date, date]:
     return value, value
 
 
-
 def read_day(ctx: Context, text: str, *, what: str) -> date:
     """A single day from a date phrase (a time of day is dropped)."""
     value = ctx.when(text)
@@ -79,7 +74,6 @@ def read_day(ctx: Context, text: str, *, what: str) -> date:
     if isinstance(value, datetime):
         return local(value).date()
     return value
-
 
 
 def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meeting:
@@ -117,11 +111,9 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
     return found[0]
 
 
-
 def next_meeting(ctx: Context, forum: Forum) -> Meeting | None:
     found = queries.meetings_after(ctx.session, [forum], ctx.now, limit=1)
     return found[0] if found else None
-
 
 
 def meeting_is_over(ctx: Context, meeting: Meeting) -> bool:

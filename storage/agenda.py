@@ -124,8 +124,6 @@ def case_item_on(session: Session, meeting: Meeting, case: Case) -> AgendaItem |
                                                    AgendaItem.case_id == case.id).limit(1))
 
 
-
-
 def undecided_on_meeting(session: Session, cases: list[Case]) -> set[int]:
     """Ids of the cases whose item on their current meeting has no decision."""
     from storage.models import Decision

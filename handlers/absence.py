@@ -959,7 +959,7 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
 )
 def list_absences(ctx: Context, args: str) -> Reply:
     req = read_request(ctx, args, with_part=False)
-    forums = _candidate_forums(ctx, req, roles=VIEW_ROLES)
+    forums = _candidate_forums(ctx, req, roles=set(ctx.command.roles))
     if not forums:
         forum = _candidate_forums(ctx, req)[0]
         _require_view(ctx, forum)

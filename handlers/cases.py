@@ -734,13 +734,13 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
         forums = [ctx.forum]
     else:
         mine = my_forums(ctx)
-        forums = [f for f in mine if has_role(ctx, f, PREPARERS)]
+        forums = [f for f in mine if has_role(ctx, f, set(ctx.command.roles))]
         if not forums:
             require_command_role(ctx, mine[0])
     if rest:
         meeting = meeting_for_phrase(ctx, forums, rest)
     else:
-        forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=PREPARERS)
+        forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=set(ctx.command.roles))
         meeting = next_meeting(ctx, forum)
         if meeting is None:
             raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "

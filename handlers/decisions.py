@@ -220,7 +220,7 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     named, args = pop_forum_option(ctx, args)
     label, __, rest = args.strip().partition(" ")
     when, text = ctx.split(rest) if rest.strip() and not normalise(rest).startswith("att ") else (None, rest)
-    mine = [named] if named else ([f for f in my_forums(ctx) if ctx.roles_in(f) & DECIDERS] or my_forums(ctx))
+    mine = [named] if named else ([f for f in my_forums(ctx) if ctx.roles_in(f) & ctx.command.roles] or my_forums(ctx))
     if when is not None:
         meeting = meeting_for_phrase(ctx, mine, rest[: len(rest) - len(text)].strip())
     else:  # the latest meeting that has started in the secretary's forums

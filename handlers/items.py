@@ -66,11 +66,11 @@ def _meeting(ctx: Context, forum_text: str | None, when: str | None) -> Meeting:
     named, __ = pop_forum_option(ctx, f"; forum: {forum_text}") if forum_text else (None, "")
     if named is None and when:
         # A coordinator of several forums need not name the forum when only one of them meets that day.
-        mine = [f for f in my_forums(ctx) if ctx.roles_in(f) & PREPARERS] or my_forums(ctx)
+        mine = [f for f in my_forums(ctx) if ctx.roles_in(f) & ctx.command.roles] or my_forums(ctx)
         meeting = meeting_for_phrase(ctx, mine, when)
         forum = meeting.forum
     else:
-        forum = named or choose_forum(ctx, with_role=PREPARERS)
+        forum = named or choose_forum(ctx, with_role=set(ctx.command.roles))
         meeting = meeting_for_phrase(ctx, [forum], when) if when else next_meeting(ctx, forum)
     require_command_role(ctx, forum)
     if meeting is None:

@@ -360,7 +360,7 @@ def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
             _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig under "
               "members: i nätverksfilen.")
         )
-    writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & WRITERS]
+    writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & ctx.command.roles]
     return writing or mine
 
 

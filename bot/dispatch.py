@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from handlers import limits, registry
+from handlers import invoke, limits, registry
 from handlers.base import (
     CHANNEL, CONVERSATIONS, PERSONAL, ConflictError, Context, Reply, UserError, error_reply,
 )
@@ -306,7 +306,7 @@ class Dispatcher:
         )
         person_id = person.id
         try:
-            reply = cmd.handler(ctx, args)
+            reply = invoke.run(cmd, ctx, args)
             if platform in ("slack", "teams") and person.last_platform != platform:
                 person.last_platform = platform
             ids = [

@@ -16,25 +16,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 from handlers.i18n import _
+from bot.message_kinds import KIND_NAMES  # noqa: F401 - used through this module too
 
 STATUS_NAMES = {
     "pending": "väntar",
     "sending": "skickas",
     "sent": "skickat",
     "failed": "misslyckat",
-}
-KIND_NAMES = {
-    "reminders": "påminnelser",
-    "reminder.agenda_deadline": _("påminnelse dagordning"),
-    "reminder.documents_deadline": _("påminnelse handlingar"),
-    "reminder.preparation": _("påminnelse beredning"),
-    "reminder.chair_agenda": _("dagordning till ordförande"),
-    "reminder.minutes": _("påminnelse minnesanteckningar"),
-    "reminder.follow_up": _("påminnelse återkoppling"),
-    "reminder.assignment": _("påminnelse uppdrag"),
-    "reminder.year_end": _("påminnelse nästa år"),
-    "kallelse": "kallelse (e-post)",
-    "minutes_mail": "minnesanteckningar (e-post)",
 }
 HEADERS = ("när", "till", "vad", "status", "försök", "fel")
 

@@ -22,7 +22,7 @@ log = logging.getLogger("kansli.serve")
 SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
 
 # In this order: transports first (Slack, Teams), then pages, then the scheduler that uses the transports.
-COMPONENTS = ("bot.slack", "bot.teams", "bot.web", "bot.absence_link", "bot.scheduler")
+COMPONENTS = ("bot.slack", "bot.teams_setup", "bot.web", "bot.absence_link", "bot.scheduler")
 # Seconds a stopping service waits for requests in flight (systemd TimeoutStopSec and compose
 # stop_grace_period are set above this).
 SHUTDOWN_TIMEOUT = 30

@@ -1,7 +1,7 @@
 """Microsoft Teams behind `POST /api/messages`: the shared component, and its Bot Framework SDK glue.
 
-The rest of kansli sees `setup(app, services)`, a Transport named "teams" and neutral Replies (rendered to
-Adaptive Card JSON by `bot.render.teams`, which has no SDK imports). `TeamsComponent` here holds everything
+The rest of kansli sees `bot.teams_setup.setup(app, services)`, a Transport named "teams" and neutral Replies
+(rendered to Adaptive Card JSON by `bot.render.teams`, which has no SDK imports). `TeamsComponent` here holds everything
 that is not SDK-specific: the endpoint's gate (closed by default; tokens must vouch for the activity's
 serviceUrl; a loopback-only local mode), turn handling (messages, mentions, card submits and
 `adaptiveCard/action` invokes, run through the turn pipeline of `bot.turn`; installs), conversation-reference storage, the per-conversation pace,
@@ -962,30 +962,3 @@ class TeamsComponent:
                     raise TransientError("Teams unreachable") from None
                 wait = policy.delay(attempt, None)
             await policy.sleep(wait)
-
-
-def setup(app: web.Application, services: Services) -> None:
-    """Mount POST /api/messages and add the Teams transport (called by bot.serve.create_app).
-
-    Closed by default: without MicrosoftAppId the endpoint is not served at all, unless
-    KANSLI_TEAMS_NO_AUTH=1 asks for the local, loopback-only mode.
-    """
-    settings = services.settings
-    if not settings.microsoft_app_id and not getattr(settings, "teams_no_auth", False):
-        log.info("Teams is off: MicrosoftAppId is empty (KANSLI_TEAMS_NO_AUTH=1 serves %s for local tools)", ROUTE)
-        return
-    if getattr(settings, "teams_sdk", "agents") == "agents":
-        from bot.teams_agents import AgentsTeamsComponent
-
-        component: TeamsComponent = AgentsTeamsComponent(services)
-    else:
-        component = TeamsComponent(services)
-    log.info("Teams runs on the %s SDK", component.sdk)
-    if component.app_id is None:
-        log.warning("KANSLI_TEAMS_NO_AUTH=1: %s takes unauthenticated activities from loopback service URLs only "
-                    "(local testing)", ROUTE)
-    services.extras[EXTRAS_KEY] = component
-    services.transports.append(component.transport)
-    app.router.add_post(ROUTE, component.handle)
-    app.on_shutdown.append(component.stopping_now)
-    app.on_cleanup.append(component.close)

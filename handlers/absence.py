@@ -34,8 +34,6 @@ log or a message to anyone else.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -43,11 +41,23 @@ from typing import Any, Sequence
 
 from sqlalchemy import func, select
 
-from handlers.agenda import absence_part, agenda_items
+from handlers.absence_rules import (  # noqa: F401 - the rules, used through this module too
+    Leadership,
+    Part,
+    absence_part,
+    digest as _digest,
+    hhmm as _hhmm,
+    leader_note,
+    leadership,
+    meeting_day,
+    overlap as _overlap,
+)
+from handlers.agenda_model import agenda_items
 from handlers import limits
 from handlers.base import Action, Context, Reply, Section, UserError
 from handlers.common import example_day, find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
 from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_date_in_sentence, format_time, local
+from handlers.options import named
 from handlers.registry import command, normalise
 from storage import queries
 from storage.models import Absence, AuditLog, Forum, Meeting, Person
@@ -83,70 +93,16 @@ _TIME_START = re.compile(r"^(?:till|tills|fr[aå]n|kl\.?|klockan)(?=$|\s|\d)", r
 _BARE_FROM = re.compile(r"^(fr[aå]n|till|tills)\s+(?!kl)(\d)", re.IGNORECASE)
 _TRAILING_SUBSTITUTE = re.compile(r";\s*ers[aä]ttare\s*:\s*(\S+)\s*$", re.IGNORECASE)
 _NO_ONE = {"ingen", "inga", "-", "–", "nej", "none"}
+# The option names after ';' (normalised): substitute, forum, note.
+_OPTION_NAMES = {"ersattare", "substitute", "forum", "notering", "anteckning", "orsak", "kommentar", "note"}
 
 
 # ------------------------------------------------------------------------------------ the part
 
 
-@dataclass(frozen=True)
-class Part:
-    """Which part of the meeting: nothing set is the whole meeting."""
-
-    item_from: int | None = None
-    item_to: int | None = None
-    time_from: time | None = None
-    time_to: time | None = None
-
-    @property
-    def whole(self) -> bool:
-        return self == Part()
-
-    @classmethod
-    def of(cls, absence: Absence) -> "Part":
-        return cls(absence.item_from, absence.item_to, absence.time_from, absence.time_to)
-
-    def describe(self) -> str:
-        return absence_part(self)
-
-    def during(self) -> str:
-        """The part after a verb: 'under punkt 5', 'från kl. 12.00', 'till kl. 11.00', 'kl. 10.00–11.00'."""
-        text = absence_part(self)
-        return f"under {text}" if self.item_from is not None else text
-
-    def complement(self) -> str:
-        """The rest of the meeting: 'till kl. 11.00' for an absence 'från kl. 11.00'."""
-        if self.item_from is None and self.time_from is not None and self.time_to is None:
-            return _("till {time_from}", time_from=format_time(self.time_from))
-        if self.item_from is None and self.time_to is not None and self.time_from is None:
-            return _("från {time_to}", time_to=format_time(self.time_to))
-        return f"utom {absence_part(self)}"
-
-    def key(self) -> list[Any]:
-        return [self.item_from, self.item_to, _hhmm(self.time_from), _hhmm(self.time_to)]
-
-
-def _hhmm(t: time | None) -> str | None:
-    return None if t is None else f"{t.hour:02d}.{t.minute:02d}"
-
-
 def _kl(t: time) -> str:
     """'kl 10.30' as a user types it (for suggested commands)."""
     return f"kl {t.hour:02d}.{t.minute:02d}"
-
-
-def _overlap(a: Part, b: Part) -> bool | None:
-    """Whether two parts of the same meeting overlap; None when that cannot be told (items vs times)."""
-    if a.whole or b.whole:
-        return True
-    if a.item_from is not None and b.item_from is not None:
-        return not (a.item_to < b.item_from or b.item_to < a.item_from)  # type: ignore[operator]
-    if a.item_from is None and b.item_from is None:
-        lo = time.min
-        hi = time.max
-        a0, a1 = a.time_from or lo, a.time_to or hi
-        b0, b1 = b.time_from or lo, b.time_to or hi
-        return a0 < b1 and b0 < a1
-    return None
 
 
 # ------------------------------------------------------------------------------------ parsing
@@ -249,6 +205,12 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
         segment = rest[1:].lstrip()
         if not segment:
             return
+        head = segment.split(";", 1)[0]
+        found = named(head, _OPTION_NAMES) if ":" not in head.split(" ", 1)[0] else None
+        if found is not None:
+            # '; ersättare @x', '; forum lchnv': the one option grammar lets the colon be left out
+            first, __, after = segment.partition(" ")
+            segment = f"{first}:{after}"
         if ":" not in segment.split(";", 1)[0]:
             shown = segment.split(";", 1)[0].strip()
             raise UserError(
@@ -318,10 +280,6 @@ def _utc_day(d: date) -> tuple[datetime, datetime]:
     start = datetime(d.year, d.month, d.day, tzinfo=STOCKHOLM)
     nxt = d + timedelta(days=1)
     return start, datetime(nxt.year, nxt.month, nxt.day, tzinfo=STOCKHOLM)
-
-
-def meeting_day(meeting: Meeting) -> date:
-    return local(meeting.starts_at).date()
 
 
 def meeting_ended(meeting: Meeting, now: datetime) -> bool:
@@ -559,62 +517,6 @@ def _active(ctx: Context, meeting: Meeting) -> dict[int, Absence]:
     return {a.person_id: a for a in queries.absences_of_meeting(ctx.session, meeting)}
 
 
-@dataclass(frozen=True)
-class Leadership:
-    """Who is absent among those who lead the meeting, and whether anyone is left to lead."""
-
-    chairs: list[tuple[Person, Part]]
-    vices: list[tuple[Person, Part]]
-    vice_people: list[Person]
-    no_leader: bool
-
-    def key(self) -> str:
-        data = [[p.id, part.key()] for p, part in self.chairs + self.vices]
-        return _digest(data)
-
-
-def leadership(session: Any, meeting: Meeting, active: dict[int, Absence]) -> Leadership:
-    day = meeting_day(meeting)
-    chairs = queries.people_with_role(session, meeting.forum, "chair", on=day)
-    vices = queries.people_with_role(session, meeting.forum, "vice_chair", on=day)
-    absent_chairs = [(p, Part.of(active[p.id])) for p in chairs if p.id in active]
-    absent_vices = [(p, Part.of(active[p.id])) for p in vices if p.id in active]
-    no_leader = False
-    if chairs and len(absent_chairs) == len(chairs):
-        if not vices:
-            no_leader = True
-        elif len(absent_vices) == len(vices):
-            no_leader = any(
-                _overlap(cp, vp) is not False for __, cp in absent_chairs for __, vp in absent_vices
-            )
-    return Leadership(absent_chairs, absent_vices, vices, no_leader)
-
-
-def leader_note(session: Any, meeting: Meeting, absence: Absence, *, roles: set[str] | None = None,
-                active: dict[int, Absence] | None = None) -> str | None:
-    """For agenda lines: '(ordförande; vice ordförande Lars Holm leder)' when a leader is absent.
-
-    `roles` (the absent person's roles that day) and `active` (the meeting's absences by person)
-    spare the queries when the caller already has them."""
-    day = meeting_day(meeting)
-    if roles is None:
-        roles = queries.roles_of(session, absence.person, meeting.forum, on=day)
-    if "chair" in roles:
-        if active is None:
-            active = {a.person_id: a for a in queries.absences_of_meeting(session, meeting)}
-        lead = leadership(session, meeting, active)
-        if lead.no_leader:
-            return _("ordförande; ingen vice ordförande kan leda – utse en mötesledare")
-        present = [p for p in lead.vice_people if p.id not in {v.id for v, __ in lead.vices}]
-        leaders = present or lead.vice_people
-        if leaders:
-            return _("ordförande; vice ordförande {join} leder", join=', '.join(p.name for p in leaders))
-        return _("ordförande")
-    if "vice_chair" in roles:
-        return _("vice ordförande")
-    return None
-
-
 def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: Absence, rev: int,
                      before: Leadership, *, withdrawn: bool, part_changed: bool) -> list[str]:
     """Tell the vice chair they lead (or no longer), and warn the coordinators when no one leads.
@@ -696,10 +598,6 @@ def _tell_coordinators(ctx: Context, meeting: Meeting, reporter: Person, reply: 
 # ------------------------------------------------------------------------------------ helpers
 
 
-def _digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
 def _revision(ctx: Context, absence: Absence) -> int:
     """How many recorded changes the absence has had: part of each notification key."""
     return ctx.session.scalar(
@@ -746,7 +644,6 @@ def _in_channel(ctx: Context) -> bool:
     usage=USAGE,
     help=_("anmäl frånvaro från nästa (eller ett visst) möte, helt eller en del; mottagaren "
            "får veta direkt; samma kommando igen ändrar anmälan"),
-    who="ledamot",
     order=20,
 )
 def report_absence(ctx: Context, args: str) -> Reply:
@@ -990,7 +887,6 @@ def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting:
     "withdraw absence",
     usage="/återkalla frånvaro [datum]",
     help=_("återkalla en anmäld frånvaro; mottagaren får veta direkt"),
-    who="ledamot",
     order=21,
 )
 def withdraw_absence(ctx: Context, args: str) -> Reply:
@@ -1056,12 +952,13 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
     "absences",
     usage="/frånvaro [datum] [; forum: ID]",
     help=_("vem som har anmält frånvaro från ett möte (mottagaren ser också noteringarna)"),
-    who="mottagare av frånvaroanmälningar, samordnare, ordförande, vice ordförande",
+    roles=VIEW_ROLES,
+    doing=_("se frånvarolistan"),
     order=22,
 )
 def list_absences(ctx: Context, args: str) -> Reply:
     req = read_request(ctx, args, with_part=False)
-    forums = _candidate_forums(ctx, req, roles=VIEW_ROLES)
+    forums = _candidate_forums(ctx, req, roles=set(ctx.command.roles))
     if not forums:
         forum = _candidate_forums(ctx, req)[0]
         _require_view(ctx, forum)
@@ -1110,6 +1007,7 @@ def list_absences(ctx: Context, args: str) -> Reply:
 
 
 def _require_view(ctx: Context, forum: Forum) -> None:
+    """The declared rule of /frånvaro (VIEW_ROLES), refused with a pointer to the asker's own commands."""
     have = queries.roles_of(ctx.session, ctx.person, forum, on=ctx.today)
     if have & VIEW_ROLES:
         return

@@ -13,37 +13,30 @@ from datetime import date, datetime, time, timedelta
 
 from handlers.base import Context, Reply, Section, UserError
 from handlers.calendar import forum_deadlines
-from handlers.cases import add_event, day_bounds, meeting_day, read_day
+from handlers.case_model import add_event
+from handlers.meeting_choice import day_bounds, meeting_day, read_day
 from handlers.common import (
     members_told,
-    choose_forum,
     forum_label,
     meeting_label,
-    pop_forum_option,
-    require_role,
-    split_options,
 )
+from handlers.options import split_options
 from handlers.fmt import STOCKHOLM, format_date, format_date_in_sentence, format_span, format_time_range, local
-from handlers.registry import command
+from handlers.registry import NAMED_FORUM, command
 from handlers.i18n import _, ngettext
 from storage import admin as store
 from storage import queries
 from storage.models import Forum, Meeting
 
 PLANNERS = {"coordinator"}
+# The option names the meeting commands know ('; plats: …' or '; plats …').
+MEETING_NAMES = {"plats", "place", "dnr", "diarienummer", "tid", "time"}
 NEW_USAGE = _("/möte ny DATUM[, DATUM … och DATUM] kl HH.MM–HH.MM [; plats: …] [; dnr: …] [; forum: ID]")
 MOVE_USAGE = _("/möte flytta DATUM till DATUM [kl HH.MM–HH.MM] [; plats: …]")
 CANCEL_USAGE = _("/möte ställ in DATUM [: skäl]")
 CHANGE_USAGE = _("/möte ändra DATUM; plats: …; dnr: …; tid: HH.MM–HH.MM")
 _KL = re.compile(r"\bkl\b\.?", re.IGNORECASE)
 _YEAR = re.compile(r"\b(\d{4})\b")
-
-
-def planning_forum(ctx: Context, args: str, *, doing: str) -> tuple[Forum, str]:
-    named, rest = pop_forum_option(ctx, args)
-    forum = choose_forum(ctx, named, with_role=PLANNERS)
-    require_role(ctx, forum, PLANNERS, doing=doing)
-    return forum, rest
 
 
 def _times(ctx: Context, text: str, *, usage: str) -> tuple[time, time | None]:
@@ -154,10 +147,10 @@ class _Planned:
 
 
 @command("möte ny", "mote ny", "möte nytt", "nytt möte", "nya möten", "meeting new", usage=NEW_USAGE,
-         help=_("planera ett eller flera möten på en rad"), who="samordnare", order=11)
-def new_meetings(ctx: Context, args: str) -> Reply:
-    forum, rest = planning_forum(ctx, args, doing=_("planera möten"))
-    head, opts = split_options(rest)
+         help=_("planera ett eller flera möten på en rad"), roles=PLANNERS, doing=_("planera möten"), forum=NAMED_FORUM,
+         order=11)
+def new_meetings(ctx: Context, forum: Forum, rest: str) -> Reply:
+    head, opts = split_options(rest, MEETING_NAMES)
     kl = list(_KL.finditer(head))
     if not head.strip() or not kl:
         raise UserError(_("Ange dag och tid, till exempel '/möte ny 4 februari, 1 april och 3 juni 2027 kl "
@@ -237,10 +230,10 @@ def _read_target(ctx: Context, meeting: Meeting, text: str) -> tuple[datetime, d
 
 
 @command("möte flytta", "mote flytta", "flytta möte", "meeting move", usage=MOVE_USAGE,
-         help=_("flytta ett möte; alla ledamöter får besked"), who="samordnare", order=12)
-def move_meeting(ctx: Context, args: str) -> Reply:
-    forum, rest = planning_forum(ctx, args, doing=_("flytta möten"))
-    head, opts = split_options(rest)
+         help=_("flytta ett möte; alla ledamöter får besked"), roles=PLANNERS, doing=_("flytta möten"), forum=NAMED_FORUM,
+         order=12)
+def move_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
+    head, opts = split_options(rest, MEETING_NAMES)
     parts = re.split(r"\s+till\s+", head, maxsplit=1, flags=re.IGNORECASE)
     if len(parts) != 2 or not parts[1].strip():
         raise UserError(_("Skriv vilket möte och vart det flyttas, till exempel '/möte flytta 4 februari "
@@ -289,11 +282,10 @@ def move_meeting(ctx: Context, args: str) -> Reply:
 
 
 @command("möte ställ in", "mote stall in", "ställ in möte", "stall in mote", "möte inställt", "meeting cancel",
-         usage=CANCEL_USAGE, help=_("ställ in ett möte; alla ledamöter får besked med skälet"), who="samordnare",
+         usage=CANCEL_USAGE, help=_("ställ in ett möte; alla ledamöter får besked med skälet"), roles=PLANNERS, doing=_("ställa in möten"), forum=NAMED_FORUM,
          order=13)
-def cancel_meeting(ctx: Context, args: str) -> Reply:
-    forum, rest = planning_forum(ctx, args, doing=_("ställa in möten"))
-    head, __ = split_options(rest)
+def cancel_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
+    head, __ = split_options(rest, MEETING_NAMES)
     value, tail = ctx.split(head)
     if value is None:
         raise UserError(_("Ange mötets datum, till exempel '/möte ställ in 4 februari: för få anmälda "
@@ -333,13 +325,12 @@ def cancel_meeting(ctx: Context, args: str) -> Reply:
 
 
 @command("möte ändra", "mote andra", "ändra möte", "meeting edit", usage=CHANGE_USAGE,
-         help=_("ändra plats, diarienummer eller tid för ett möte"), who="samordnare", order=14)
-def change_meeting(ctx: Context, args: str) -> Reply:
-    forum, rest = planning_forum(ctx, args, doing=_("ändra möten"))
-    head, opts = split_options(rest)
+         help=_("ändra plats, diarienummer eller tid för ett möte"), roles=PLANNERS, doing=_("ändra möten"), forum=NAMED_FORUM,
+         order=14)
+def change_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
+    head, opts = split_options(rest, MEETING_NAMES)
     meeting = meeting_on(ctx, forum, head, usage=CHANGE_USAGE)
-    allowed = {"plats", "place", "dnr", "diarienummer", "tid", "time"}
-    unknown = set(opts) - allowed
+    unknown = set(opts) - MEETING_NAMES
     if unknown or not opts:
         raise UserError(_("Ange vad som ändras: plats:, dnr: eller tid:. Skriv: {CHANGE_USAGE}", CHANGE_USAGE=CHANGE_USAGE))
     was = meeting_label(meeting)

@@ -12,27 +12,31 @@ import unicodedata
 from datetime import date, timedelta
 
 from handlers.base import Context, Reply, Section, UserError
-from handlers.cases import genitive, read_day
+from handlers.case_model import genitive
+from handlers.meeting_choice import read_day
 from handlers.common import (
     members_title,
     role_name,
     ROLE_NAMES,
     choose_forum,
     forum_label,
-    my_forums,
     person_label,
     pop_forum_option,
-    require_role,
-    split_options,
 )
 from handlers.fmt import format_date
-from handlers.registry import command, normalise
+from handlers.options import split_options
+from handlers.registry import ANY_FORUM, NAMED_FORUM, command, normalise
 from storage import admin as store
 from storage import queries
 from storage.models import ROLES, Forum, Membership, Organisation, Person
 from handlers.i18n import _
 
 ADMINS = {"coordinator"}
+# The option names each command knows ('; titel: …' or '; titel …').
+ORG_NAMES = {"typ", "kind"}
+NEW_NAMES = {"organisation", "org", "titel", "title", "e-post", "epost", "email", "mejl", "roll", "roller", "role", "roles"}
+EDIT_NAMES = {"titel", "title", "e-post", "epost", "email", "mejl", "organisation", "org", "namn", "name", "konto",
+              "account"}
 EXCLUSIVE = ("chair", "vice_chair")  # one holder at a time
 KEPT = ("chair", "coordinator")  # a forum never loses its last one
 ROLE_WORDS = {
@@ -58,13 +62,6 @@ _TEAMS = re.compile(r"^<@teams:([^|>]+)(?:\|([^>]*))?>")
 _HANDLE = re.compile(r"^@([A-Za-z0-9][A-Za-z0-9._-]*)")
 _EMAIL = re.compile(r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-
-
-def admin_forum(ctx: Context, args: str, *, doing: str) -> tuple[Forum, str]:
-    named, rest = pop_forum_option(ctx, args)
-    forum = choose_forum(ctx, named, with_role=ADMINS)
-    require_role(ctx, forum, ADMINS, doing=doing)
-    return forum, rest
 
 
 def _span(valid_from: date | None, valid_to: date | None) -> str:
@@ -206,11 +203,10 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
 
 
 @command("organisation ny", "organisation", "ny organisation", "huvudman ny", usage=ORG_USAGE,
-         help=_("lägg till en huvudman (kommun, region …)"), who="samordnare", order=60)
+         help=_("lägg till en huvudman (kommun, region …)"), roles=ADMINS, doing=_("lägga till organisationer"),
+         forum=ANY_FORUM, order=60)
 def new_organisation(ctx: Context, args: str) -> Reply:
-    if not any(ctx.roles_in(f) & ADMINS for f in my_forums(ctx)):
-        require_role(ctx, my_forums(ctx)[0], ADMINS, doing=_("lägga till organisationer"))
-    head, opts = split_options(args)
+    head, opts = split_options(args, ORG_NAMES)
     words = head.split(maxsplit=1)
     if len(words) < 2:
         raise UserError(_("Ange id och namn, till exempel '/organisation ny falun Falu kommun; typ: "
@@ -241,11 +237,10 @@ def new_organisation(ctx: Context, args: str) -> Reply:
 
 
 @command("ledamot ny", "ny ledamot", "ledamot lägg till", "member add", usage=NEW_USAGE,
-         help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), who="samordnare",
+         help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), roles=ADMINS, doing=_("lägga till ledamöter"), forum=NAMED_FORUM,
          order=61)
-def new_member(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing=_("lägga till ledamöter"))
-    head, opts = split_options(rest)
+def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
+    head, opts = split_options(rest, NEW_NAMES)
     head = head.strip()
     slack = teams = None
     shown = ""
@@ -275,9 +270,7 @@ def new_member(ctx: Context, args: str) -> Reply:
         raise UserError(_("Ange ett @användarnamn med små bokstäver, siffror och punkt, till exempel "
                           "@anna.berg. Skriv: {NEW_USAGE}",
                           NEW_USAGE=NEW_USAGE))
-    known = {"organisation", "org", "titel", "title", "e-post", "epost", "email", "mejl", "roll", "roller",
-             "role", "roles"}
-    unknown = set(opts) - known
+    unknown = set(opts) - NEW_NAMES
     if unknown:
         raise UserError(_("Jag känner inte till '{value}:'. Skriv: {NEW_USAGE}",
                           value=sorted(unknown)[0], NEW_USAGE=NEW_USAGE))
@@ -365,9 +358,9 @@ def new_member(ctx: Context, args: str) -> Reply:
 
 
 @command("ledamot slutar", "ledamot avslutas", "member leaves", usage=END_USAGE,
-         help=_("avsluta någons plats i forumet; visar hens öppna uppdrag och ärenden"), who="samordnare", order=62)
-def member_leaves(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing=_("avsluta ledamöters plats"))
+         help=_("avsluta någons plats i forumet; visar hens öppna uppdrag och ärenden"), roles=ADMINS, doing=_("avsluta ledamöters plats"), forum=NAMED_FORUM,
+         order=62)
+def member_leaves(ctx: Context, forum: Forum, rest: str) -> Reply:
     person, tail = member_arg(ctx, rest, usage=END_USAGE)
     last = read_day(ctx, tail, what="sista dagen") if tail.strip() else ctx.today
     rows = [m for m in store.memberships(ctx.session, forum, person=person)
@@ -408,18 +401,16 @@ def member_leaves(ctx: Context, args: str) -> Reply:
 
 
 @command("ledamot ändra", "ledamot andra", "ändra ledamot", "member edit", usage=EDIT_USAGE,
-         help=_("ändra titel, e-post, organisation eller namn för en person"), who="samordnare", order=63)
-def edit_member(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing=_("ändra ledamöters uppgifter"))
-    head, opts = split_options(rest)
+         help=_("ändra titel, e-post, organisation eller namn för en person"), roles=ADMINS, doing=_("ändra ledamöters uppgifter"), forum=NAMED_FORUM,
+         order=63)
+def edit_member(ctx: Context, forum: Forum, rest: str) -> Reply:
+    head, opts = split_options(rest, EDIT_NAMES)
     person, tail = member_arg(ctx, head, usage=EDIT_USAGE)
     if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
         raise UserError(_("{name} sitter inte i {forum}. Lägg till hen med {NEW_USAGE}",
                           name=person.name, forum=forum_label(forum), NEW_USAGE=NEW_USAGE))
     changes: list[str] = []
-    allowed = {"titel", "title", "e-post", "epost", "email", "mejl", "organisation", "org", "namn", "name", "konto",
-               "account"}
-    unknown = set(opts) - allowed
+    unknown = set(opts) - EDIT_NAMES
     if unknown or not opts:
         raise UserError(_("Ange vad som ändras: titel:, e-post:, organisation:, namn: eller konto:. Skriv: "
                           "{EDIT_USAGE}",
@@ -477,9 +468,9 @@ _TO = re.compile(r"\btill\b(?:\s+och\s+med)?\s*(.+)$", re.IGNORECASE | re.DOTALL
 
 
 @command("roll", "roller", "role", usage=ROLE_USAGE,
-         help=_("vem som har en roll och när (till exempel ordförande som roterar)"), who="samordnare", order=64)
-def set_role(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing=_("ändra roller"))
+         help=_("vem som har en roll och när (till exempel ordförande som roterar)"), roles=ADMINS, doing=_("ändra roller"), forum=NAMED_FORUM,
+         order=64)
+def set_role(ctx: Context, forum: Forum, rest: str) -> Reply:
     at = rest.find("@") if "@" in rest else rest.find("<@")
     if at <= 0:
         raise UserError(_("Ange roll och person, till exempel '/roll ordförande @lars.holm från 1 januari "

@@ -13,22 +13,20 @@ from datetime import date
 
 from handlers import limits
 from handlers.base import Action, Context, Reply, Section, UserError
-from handlers.cases import (
+from handlers.case_model import (
     OVERVIEW,
     RECORDERS,
     add_event,
     case_title,
     find_case,
     has_role,
-    meeting_day,
-    meeting_for_phrase,
     overview_forums,
-    read_day,
-    read_options,
     refuse_if_closed,
     split_number,
     tell,
 )
+from handlers.meeting_choice import meeting_day, meeting_for_phrase, read_day
+from handlers.options import read_options
 from handlers.common import (
     choose_forum,
     forum_label,
@@ -38,7 +36,7 @@ from handlers.common import (
     person_arg,
     person_label,
     pop_forum_option,
-    require_role,
+    require_command_role,
 )
 from handlers.fmt import format_date, format_days
 from handlers.registry import command, normalise
@@ -137,7 +135,8 @@ def read_due(ctx: Context, text: str) -> date:
     "new assignment",
     usage=NEW_USAGE,
     help=_("för in ett uppdrag med sista dag; den som fått uppdraget får besked"),
-    who="sekreterare, samordnare",
+    roles=RECORDERS,
+    doing=_("föra in uppdrag"),
     order=40,
 )
 def new_assignment(ctx: Context, args: str) -> Reply:
@@ -168,10 +167,10 @@ def new_assignment(ctx: Context, args: str) -> Reply:
         refuse_if_closed(case)
         forum: Forum = case.forum
     else:
-        forum = choose_forum(ctx, named, with_role=RECORDERS,
+        forum = choose_forum(ctx, named, with_role=set(ctx.command.roles),
                              fits=lambda f: bool(queries.roles_of(ctx.session, assignee, f)))
-    require_role(ctx, forum, RECORDERS, doing=_("föra in uppdrag"))
-    from handlers.agenda import item_in_session
+    require_command_role(ctx, forum)
+    from handlers.agenda_model import item_in_session
 
     item = item_in_session(ctx.session, case, ctx.now)
     a = Assignment(
@@ -230,7 +229,7 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
             raise UserError(_("Mötet {starts_at} har inte varit ännu; ange mötet som beslutade förlängningen.",
                               starts_at=format_date(meeting.starts_at)))
         return meeting
-    from handlers.cases import day_bounds
+    from handlers.meeting_choice import day_bounds
 
     todays = queries.meetings_on(ctx.session, forums, *day_bounds(ctx.today))
     if len({m.forum_id for m in todays}) == 1:
@@ -253,14 +252,16 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
     usage=EXTEND_USAGE,
     help=_("förläng ett uppdrag; skälet och mötet som beslutade sparas, och tidigare datum "
            "finns kvar i historiken"),
-    who="sekreterare, samordnare",
+    roles=RECORDERS,
+    doing=_("förlänga uppdrag"),
     order=41,
 )
 def extend_assignment(ctx: Context, args: str) -> Reply:
     number, rest = parse_id(args, usage=EXTEND_USAGE)
     a = find_assignment(ctx, number)
-    if not any(has_role(ctx, f, RECORDERS) for f in extension_forums(ctx, a.forum)):
-        require_role(ctx, a.forum, RECORDERS, doing=_("förlänga uppdrag"))
+    # The secretary of the forum that decided the extension may record it too (see extension_forums).
+    if not any(has_role(ctx, f, set(ctx.command.roles)) for f in extension_forums(ctx, a.forum)):
+        require_command_role(ctx, a.forum)
     head, options = read_options(rest, EXTEND_KEYS, usage=EXTEND_USAGE)
     if head.strip():
         if normalise(head).split()[0] in ("senast", "till"):
@@ -290,7 +291,7 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         )
     meeting = _deciding_meeting(ctx, a.forum, options.get("möte"))
     previous = a.due
-    from handlers.agenda import case_item_on
+    from handlers.agenda_model import case_item_on
 
     item = case_item_on(ctx.session, meeting, a.case) if a.case is not None else None
     ext = AssignmentExtension(previous_due=previous, new_due=new_due, decided_on=meeting_day(meeting),
@@ -339,13 +340,14 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
     "close assignment",
     usage=CLOSE_USAGE + " [notering]",
     help=_("markera ett uppdrag som klart"),
-    who="sekreterare, samordnare",
+    roles=RECORDERS,
+    doing=_("stänga uppdrag"),
     order=42,
 )
 def close_assignment(ctx: Context, args: str) -> Reply:
     number, note = parse_id(args, usage=CLOSE_USAGE)
     a = find_assignment(ctx, number)
-    require_role(ctx, a.forum, RECORDERS, doing=_("stänga uppdrag"))
+    require_command_role(ctx, a.forum)
     if a.closed_at is not None:
         raise UserError(_("Uppdrag {id} är redan klart sedan {closed_at}.", id=a.id, closed_at=format_date(a.closed_at)))
     note = " ".join(note.split())

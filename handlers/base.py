@@ -159,6 +159,9 @@ class Context:
     split_when: WhenSplitter | None = None
     # True when this process sends e-mail (KANSLI_SMTP_HOST): kallelser and minutes are then e-mailed too.
     email: bool = False
+    # The command being run (handlers.registry.Command), set by handlers.invoke: its declared roles are the
+    # ones handlers.common.require_command_role checks.
+    command: Any = None
     messages: list[Message] = field(default_factory=list)
     _roles: dict[int, set[str]] = field(default_factory=dict, repr=False)
 

@@ -11,18 +11,18 @@ import re
 
 from handlers import limits
 from handlers.base import Context, Reply, UserError
-from handlers.cases import (
+from handlers.case_model import (
     PREPARERS,
     add_event,
     case_fields,
     case_title,
     genitive,
-    meeting_day,
-    read_options,
     read_purpose,
     refuse_if_closed,
     tell,
 )
+from handlers.meeting_choice import meeting_day
+from handlers.options import read_options
 from handlers.common import PURPOSE_NAMES, forum_label, meeting_label
 from storage.models import Case
 from handlers.i18n import _

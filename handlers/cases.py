@@ -4,14 +4,16 @@ A case moves aktualiserat → (under_beredning, when sent back for more
 preparation) → pa_dagordning → behandlat or aterremitterat → avslutat. Every
 step writes a CaseEvent (the case history shown by /ärende NR) and an AuditLog
 row, and tells the people concerned through the outbox. The helpers at the top
-(finding a case by number, picking a meeting by a date phrase, status names)
-are shared by the decision, assignment and follow-up commands.
+(finding a case by number) are shared by the decision, assignment and follow-up commands; the case model
+(roles, statuses, fields, events) is handlers/case_model.py, choosing a meeting handlers/meeting_choice.py and
+the option grammar handlers/options.py. Their names are imported here, and other modules still use them
+through this one.
 """
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
-from typing import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Iterable
 
 from sqlalchemy import select
 
@@ -21,64 +23,67 @@ from handlers.calendar import forum_deadlines, is_working_day
 from handlers.common import (
     PURPOSE_NAMES,
     choose_forum,
-    example_day,
     forum_label,
     meeting_label,
     my_forums,
     person_arg,
     person_label,
     pop_forum_option,
+    require_command_role,
     require_role,
 )
-from handlers.fmt import STOCKHOLM, format_date, format_date_in_sentence, format_datetime, format_days, local
-from handlers.registry import command, normalise
+from handlers.fmt import format_date, format_datetime, format_days
+from handlers.registry import CASE_FORUM, command, normalise
 from handlers.i18n import _, ngettext
 from storage import cases as store
 from storage import queries
-from storage.models import Attachment, Case, CaseEvent, Forum, Meeting, Person
+from storage.models import Attachment, Case, Forum, Meeting
+from handlers.case_edit import edit_case, take_off_agenda
+from handlers.case_model import (  # noqa: F401 - the case model, used through this module too
+    DECIDERS,
+    OVERVIEW,
+    PREPARERS,
+    PURPOSE_WORDS,
+    RECORDERS,
+    STATUS_HEADINGS,
+    STATUS_NAMES,
+    STATUS_WORDS,
+    URL,
+    CASE_NUMBER,
+    SHORT_NUMBER,
+    add_event,
+    agenda_position,
+    case_from_args,
+    case_fields,
+    case_title,
+    check_texts as _check_texts,
+    coordinators_of,
+    find_case,
+    may_view,
+    not_yours,
+    overview_forums,
+    genitive,
+    has_role,
+    read_attachments,
+    read_purpose,
+    refuse_if_closed,
+    split_number,
+    status_name,
+    tell,
+)
+from handlers.meeting_choice import (  # noqa: F401 - choosing a meeting, used through this module too
+    day_bounds,
+    forum_meeting_label,
+    meeting_day,
+    meeting_for_phrase,
+    meeting_is_over,
+    next_meeting,
+    read_day,
+    read_day_range,
+    upcoming_list,
+)
+from handlers.options import read_options  # noqa: F401 - used through this module too
 
-# Who may do what (DESIGN.md "Who uses it").
-PREPARERS = {"coordinator"}  # beredning, publishing the agenda
-RECORDERS = {"secretary", "coordinator"}  # assignments, follow-ups, closing
-DECIDERS = {"secretary"}  # decisions and återremiss during the meeting
-OVERVIEW = {"coordinator", "secretary", "chair", "vice_chair"}  # the whole case and assignment lists
-
-STATUS_NAMES = {
-    "aktualiserat": "aktualiserat",
-    "under_beredning": "under beredning",
-    "pa_dagordning": _("på dagordningen"),
-    "behandlat": "behandlat",
-    "aterremitterat": "återremitterat",
-    "avslutat": "avslutat",
-}
-STATUS_HEADINGS = {
-    "aktualiserat": _("Aktualiserade – väntar på beredning"),
-    "under_beredning": "Under beredning",
-    "pa_dagordning": _("På dagordningen"),
-    "behandlat": "Behandlade",
-    "aterremitterat": _("Återremitterade"),
-    "avslutat": "Avslutade",
-}
-STATUS_WORDS = {
-    "aktualiserat": "aktualiserat", "aktualiserade": "aktualiserat", "nya": "aktualiserat", "ny": "aktualiserat",
-    "beredning": "under_beredning", "under beredning": "under_beredning", "ater": "under_beredning",
-    "dagordning": "pa_dagordning", "pa dagordning": "pa_dagordning", "pa dagordningen": "pa_dagordning",
-    "dagordningen": "pa_dagordning",
-    "behandlat": "behandlat", "behandlade": "behandlat",
-    "aterremitterat": "aterremitterat", "aterremitterade": "aterremitterat", "aterremiss": "aterremitterat",
-    "avslutat": "avslutat", "avslutade": "avslutat", "stangda": "avslutat",
-}
-PURPOSE_WORDS = {
-    "information": "information", "info": "information", "informera": "information",
-    "diskussion": "diskussion", "diskutera": "diskussion", "dialog": "diskussion",
-    "beslut": "beslut", "besluta": "beslut",
-}
-CASE_NUMBER = re.compile(r"^(\d{4}):(\d{1,6})$")
-# '/beslut 11': case 11 of this year in the asker's forums.
-SHORT_NUMBER = re.compile(r"^\d{1,3}$")
-# … but '20 november' is a date, not case 20.
-_MONTH_AFTER = re.compile(r"^\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)", re.IGNORECASE)
-URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 RAISE_USAGE = (_("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; "
                  "beskrivning: TEXT] [; bilaga: URL]"))
@@ -87,358 +92,6 @@ BEREDNING_USAGE = (_("/beredning NR dagordning [DATUM] [; föredragande: @x]  el
 
 
 # ------------------------------------------------------------------------------------ shared helpers
-
-
-def status_name(case: Case) -> str:
-    return STATUS_NAMES.get(case.status, case.status)
-
-
-def case_title(case: Case) -> str:
-    """'2026:3 Gemensam vägledning för familjecentraler'."""
-    return f"{case.number} {case.title}"
-
-
-def genitive(forum: Forum) -> str:
-    """'LCHNV:s', 'Länsnätverkets', 'Styrgrupp LCHNV:s' (Swedish genitive of the forum's short name)."""
-    label = forum_label(forum)
-    if label[-1:].isupper() or label[-1:].isdigit():
-        return label + ":s"
-    if label[-1:].lower() in ("s", "x", "z"):
-        return label
-    return label + "s"
-
-
-def forum_meeting_label(meeting: Meeting) -> str:
-    """'LCHNV fredag 6 mars 2020 kl. 09.30–14.00, Myntgatan 2, Falun'."""
-    return f"{forum_label(meeting.forum)} {meeting_label(meeting)}"
-
-
-def meeting_day(meeting: Meeting) -> date:
-    return local(meeting.starts_at).date()
-
-
-def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:
-    """[start of `first`, start of the day after `last`) in Stockholm time."""
-    last = last or first
-    start = datetime.combine(first, time(0), tzinfo=STOCKHOLM)
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=STOCKHOLM)
-    return start, end
-
-
-def split_number(args: str, *, usage: str) -> tuple[str, str]:
-    """'2026:3 rest' → ('2026:3', 'rest'); refuses with the usage when no number comes first."""
-    text = args.strip()
-    m = re.match(r"^#?(\S+?)(?=[\s;]|$)(.*)$", text, re.DOTALL)
-    short = m is not None and SHORT_NUMBER.match(m.group(1)) and not _MONTH_AFTER.match(m.group(2))
-    if not m or not (CASE_NUMBER.match(m.group(1)) or short):
-        shown = _(" ('{group}' är inget ärendenummer)", group=m.group(1)) if m else ""
-        raise UserError(
-            _("Ange ärendets nummer som ÅÅÅÅ:N, till exempel 2020:7{shown}. Skriv: {usage}. "
-              "/ärenden visar ärendelistan.",
-              shown=shown, usage=usage)
-        )
-    return m.group(1), m.group(2).strip()
-
-
-def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
-    """The case with this number: in the named forum, the channel's forum, or the asker's forums.
-
-    A bare number ('11') is this year's case 11 in the asker's forums (the named or channel's forum
-    first), when only one of them has it."""
-    if SHORT_NUMBER.match(number):
-        return _case_by_short_number(ctx, int(number), forum)
-    if forum is not None:
-        found = store.cases_by_number(ctx.session, number, [forum])
-    else:
-        found = store.cases_by_number(ctx.session, number)
-        # Other forums' cases are not the asker's business: not their titles, nor who handles them there.
-        visible = [c for c in found if may_view(ctx, c)]
-        if found and not visible:
-            raise UserError(not_yours(number))
-        found = visible
-        if len(found) > 1 and ctx.forum is not None:
-            found = [c for c in found if c.forum_id == ctx.forum.id] or found
-        if len(found) > 1:
-            mine = {f.id for f in queries.forums_of(ctx.session, ctx.person)}
-            found = [c for c in found if c.forum_id in mine] or found
-    if not found:
-        where = f" i {forum_label(forum)}" if forum else ""
-        raise UserError(_("Det finns inget ärende {number}{where}. Skriv /ärenden för att se ärendelistan.",
-                          number=number, where=where))
-    if len(found) > 1:
-        names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
-        raise UserError(
-            _("Ärende {number} finns i flera forum: {names}. Lägg till '; forum: {key}' sist i "
-              "kommandot.",
-              number=number, names=names, key=found[0].forum.key)
-        )
-    return found[0]
-
-
-def _case_by_short_number(ctx: Context, n: int, forum: Forum | None) -> Case:
-    number = f"{ctx.today.year}:{n}"
-    if forum is not None:
-        forums = [forum]
-    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
-        forums = [ctx.forum]
-    else:
-        forums = queries.forums_of(ctx.session, ctx.person)
-    found = store.cases_by_number(ctx.session, number, forums)
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        where = f" i {', '.join(forum_label(f) for f in forums)}" if forums else ""
-        raise UserError(_("Det finns inget ärende {number}{where}. Skriv hela numret ÅÅÅÅ:N för ett ärende "
-                          "från ett annat år; /ärenden visar ärendelistan.",
-                          number=number, where=where))
-    names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
-    raise UserError(_("Ärende {number} finns i flera av dina forum: {names}. Lägg till '; forum: "
-                      "{key}' sist i kommandot.",
-                      number=number, names=names, key=found[0].forum.key))
-
-
-def case_from_args(ctx: Context, args: str, *, usage: str) -> tuple[Case, str]:
-    """Read 'NR … [; forum: ID]' → (case, the rest)."""
-    number, rest = split_number(args, usage=usage)
-    forum, rest = pop_forum_option(ctx, rest)
-    return find_case(ctx, number, forum), rest
-
-
-def refuse_if_closed(case: Case) -> None:
-    if case.status == "avslutat":
-        raise UserError(
-            _("Ärende {case} är avslutat och kan inte ändras. Anmäl ett nytt ärende med /anmäl "
-              "ärende om frågan ska upp igen.",
-              case=case_title(case))
-        )
-
-
-def upcoming_list(ctx: Context, forums: Sequence[Forum]) -> str:
-    nxt = queries.meetings_after(ctx.session, forums, ctx.now, limit=3)
-    if not nxt:
-        return _("Inga kommande möten är inlagda; samordnaren lägger in dem i nätverksfilen.")
-    return _("Kommande möten: ") + "; ".join(
-        (f"{forum_label(m.forum)} " if len(forums) > 1 else "") + format_date(m.starts_at) for m in nxt
-    ) + "."
-
-
-def read_day_range(ctx: Context, text: str) -> tuple[date, date]:
-    """A date phrase → (first day, last day); a week or a range of days is allowed."""
-    value = ctx.when(text)
-    kind = getattr(value, "kind", None)
-    if kind == "time_range":
-        raise UserError(_("'{text}' är bara ett klockslag; ange en dag, till exempel '{ctx}' eller "
-                          "'{ctx2}'.",
-                          text=text, ctx=example_day(ctx), ctx2=example_day(ctx, iso=True)))
-    if kind in ("week", "range"):
-        start, end = value.start, value.end
-        if start is None or end is None:
-            raise UserError(_("Ange en dag, till exempel '{ctx}', inte '{text}'.", ctx=example_day(ctx), text=text))
-        start = local(start).date() if isinstance(start, datetime) else start
-        end = local(end).date() if isinstance(end, datetime) else end
-        return start, end
-    if isinstance(value, datetime):
-        d = local(value).date()
-        return d, d
-    return value, value
-
-
-def read_day(ctx: Context, text: str, *, what: str) -> date:
-    """A single day from a date phrase (a time of day is dropped)."""
-    value = ctx.when(text)
-    if getattr(value, "kind", None) is not None:
-        raise UserError(_("Ange {what} som en dag, till exempel '20 november' eller '2020-11-20', inte "
-                          "'{text}'.",
-                          what=what, text=text))
-    if isinstance(value, datetime):
-        return local(value).date()
-    return value
-
-
-def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meeting:
-    """The forum meeting on the day (or in the week) the phrase names; otherwise a refusal listing the next ones.
-
-    'nästa' (or 'nästa möte') is the forum's next meeting.
-    """
-    if normalise(text) in ("nasta", "nasta mote", "next"):
-        if len(forums) > 1:
-            keys = ", ".join(f"forum: {f.key}" for f in forums)
-            raise UserError(_("'nästa' möte i vilket forum? Lägg till '; forum: ID' sist ({keys}), eller skriv "
-                              "datumet.",
-                              keys=keys))
-        upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=1)
-        if not upcoming:
-            raise UserError(_("{forum_label} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                              "nätverksfilen.",
-                              forum_label=forum_label(forums[0])))
-        return upcoming[0]
-    first, last = read_day_range(ctx, text)
-    start, end = day_bounds(first, last)
-    found = queries.meetings_on(ctx.session, forums, start, end)
-    when = format_date_in_sentence(first) if first == last else f"{format_date(first)} – {format_date(last)}"
-    if not found:
-        names = " eller ".join(forum_label(f) for f in forums)
-        raise UserError(
-            _("{names} har inget möte {when}. {ctx} Skriv datumet för ett av dem, till exempel "
-              "'{ctx2}'.",
-              names=names, when=when, ctx=upcoming_list(ctx, forums), ctx2=example_day(ctx, list(forums)))
-        )
-    if len({m.forum_id for m in found}) > 1:
-        names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
-        raise UserError(_("Flera forum har möte {when}: {names}. Lägg till '; forum: {key}' sist.",
-                          when=when, names=names, key=found[0].forum.key))
-    return found[0]
-
-
-def next_meeting(ctx: Context, forum: Forum) -> Meeting | None:
-    found = queries.meetings_after(ctx.session, [forum], ctx.now, limit=1)
-    return found[0] if found else None
-
-
-def meeting_is_over(ctx: Context, meeting: Meeting) -> bool:
-    """True once the meeting day has passed (on the day itself the meeting still takes items)."""
-    return meeting_day(meeting) < ctx.today
-
-
-def add_event(ctx: Context, case: Case, kind: str, detail: str) -> None:
-    ctx.session.add(CaseEvent(case_id=case.id, at=ctx.now, actor_id=ctx.person.id, kind=kind, detail=detail))
-
-
-def tell(ctx: Context, person: Person | None, reply: Reply, *, kind: str, key: str) -> bool:
-    """Notify a person unless it is the asker themself (they see the reply)."""
-    if person is None or person.id == ctx.person.id or person.erased:
-        return False
-    ctx.notify_person(person, reply, kind=kind, key=key)
-    return True
-
-
-def coordinators_of(ctx: Context, forum: Forum) -> list[Person]:
-    """Who is told about new cases: the coordinators, else the chair."""
-    people = queries.people_with_role(ctx.session, forum, "coordinator", on=ctx.today)
-    return people or queries.people_with_role(ctx.session, forum, "chair", on=ctx.today)
-
-
-def has_role(ctx: Context, forum: Forum, roles: set[str]) -> bool:
-    return bool(ctx.roles_in(forum) & roles)
-
-
-def read_options(text: str, allowed: dict[str, str], *, usage: str) -> tuple[str, dict[str, str]]:
-    """'TITEL; syfte: beslut; senast 3 dec' → ('TITEL', {'syfte': 'beslut', 'senast': '3 dec'}).
-
-    After the first part, each ';'-separated part is 'namn: värde' or 'namn värde' with a name from
-    `allowed` (normalised spelling → canonical name). Unknown names are refused, naming the known ones.
-    Several 'bilaga' parts are joined; any other name given twice is refused.
-    """
-    parts = text.split(";")
-    head = parts[0].strip()
-    options: dict[str, str] = {}
-    for part in parts[1:]:
-        part = part.strip()
-        if not part:
-            continue
-        key, sep, value = part.partition(":")
-        name = allowed.get(normalise(key)) if sep else None
-        if name is None:
-            first, __, rest = part.partition(" ")
-            name = allowed.get(normalise(first).rstrip(":"))
-            value = rest
-        if name is None:
-            names = ", ".join(sorted(set(allowed.values())))
-            raise UserError(_("Jag förstår inte '{part}'. Efter ';' kan du skriva {names}. Så här: {usage}.",
-                              part=part, names=names, usage=usage))
-        value = value.strip()
-        if name in options:
-            if name != "bilaga":
-                raise UserError(_("'{name}' står två gånger; skriv det en gång. Så här: {usage}.", name=name, usage=usage))
-            value = f"{options[name]} {value}"
-        options[name] = value
-    return head, options
-
-
-def read_purpose(text: str) -> str:
-    purpose = PURPOSE_WORDS.get(normalise(text))
-    if purpose is None:
-        raise UserError(_("Syftet '{text}' känner jag inte igen; skriv syfte: information, diskussion "
-                          "eller beslut.",
-                          text=text))
-    return purpose
-
-
-def read_attachments(text: str) -> list[tuple[str, str | None]]:
-    """'https://a.se/x.pdf Uppdragsdirektiv https://b.se/y.pdf' → [(url, title), (url, None)]."""
-    out: list[tuple[str, str | None]] = []
-    title: list[str] = []
-    for token in text.replace(",", " ").split():
-        if URL.match(token):
-            limits.url(token)
-            if out and title:
-                out[-1] = (out[-1][0], " ".join(title))
-            elif title:
-                raise UserError(
-                    _("Skriv bilagan som en webbadress följd av ett namn, till exempel 'bilaga: "
-                      "{token} {title}'.",
-                      token=token, title=' '.join(title))
-                )
-            title = []
-            out.append((token, None))
-        else:
-            title.append(token)
-    if out and title:
-        out[-1] = (out[-1][0], " ".join(title))
-    for __, name in out:
-        if name:
-            limits.title(name, what="Bilagans namn")
-    if not out:
-        raise UserError(
-            _("'{text}' är ingen webbadress. Skriv bilagan som en länk, till exempel 'bilaga: "
-              "https://…/underlag.pdf'.",
-              text=text)
-        )
-    return out
-
-
-def _check_texts(options: dict[str, str]) -> None:
-    """The free texts a case command may carry, each within its limit."""
-    for key, what in (("förslag", _("Förslaget till beslut")), ("beskrivning", "Beskrivningen")):
-        if options.get(key):
-            limits.text(options[key], what=what)
-
-
-def case_fields(ctx: Context, case: Case) -> list[tuple[str, str]]:
-    fields = [
-        (_("Ärende"), case.number),
-        ("Forum", forum_label(case.forum)),
-        ("Status", status_name(case)),
-        ("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose)),
-        (_("Anmält av"), person_label(case.raised_by)),
-        (_("Anmält"), format_date(case.raised_on)),
-    ]
-    if case.presenter is not None:
-        fields.append((_("Föredragande"), person_label(case.presenter)))
-    if case.wished_meeting is not None and case.wished_meeting_id != case.meeting_id:
-        fields.append((_("Önskat möte"), meeting_label(case.wished_meeting)))
-    if case.meeting is not None:
-        label = meeting_label(case.meeting)
-        if case.late_addition:
-            label += _(" (tillkommande ärende)")
-        fields.append(("Dagordning", label))
-    if case.description:
-        fields.append(("Beskrivning", case.description))
-    if case.proposal:
-        fields.append((_("Förslag till beslut"), case.proposal))
-    for a in case.attachments:
-        fields.append(("Bilaga", f"{a.title} {a.url}" if a.title else a.url))
-    if case.returned_reason and case.status in ("under_beredning", "aterremitterat"):
-        fields.append((_("Skäl"), case.returned_reason))
-    return fields
-
-
-def agenda_position(ctx: Context, case: Case) -> str | None:
-    """The case's item number on its current meeting ('6', '4.1')."""
-    from handlers.agenda import current_item
-
-    item = current_item(ctx.session, case)
-    return item.label if item is not None else None
 
 
 # ------------------------------------------------------------------------------------ /anmäl ärende
@@ -603,20 +256,6 @@ def raise_case(ctx: Context, args: str) -> Reply:
 # ------------------------------------------------------------------------------------ /ärenden
 
 
-def overview_forums(ctx: Context, named: Forum | None, *, doing: str) -> list[Forum]:
-    """The forums where the asker may see everything (coordinator, secretary, chair, vice chair)."""
-    if named is not None:
-        require_role(ctx, named, OVERVIEW, doing=doing)
-        return [named]
-    if ctx.forum is not None and has_role(ctx, ctx.forum, OVERVIEW):
-        return [ctx.forum]
-    mine = my_forums(ctx)
-    forums = [f for f in mine if has_role(ctx, f, OVERVIEW)]
-    if not forums:
-        require_role(ctx, ctx.forum if ctx.forum in mine else mine[0], OVERVIEW, doing=doing)
-    return forums
-
-
 def _case_line(c: Case, follow: dict[int, list], untreated: set[int] = frozenset()) -> str:  # type: ignore[assignment]
     parts = [f"{c.number} {c.title}", _("anmält av {raised_by}", raised_by=person_label(c.raised_by)),
              PURPOSE_NAMES.get(c.purpose, c.purpose).lower()]
@@ -641,12 +280,13 @@ def _case_line(c: Case, follow: dict[int, list], untreated: set[int] = frozenset
     "cases",
     usage="/ärenden [aktualiserade | beredning | dagordning | behandlade | återremitterade | avslutade | alla]",
     help=_("ärendelistan: status, möte, återkopplingsdatum och ansvarig, grupperad efter status"),
-    who="samordnare, sekreterare, ordförande, vice ordförande",
+    roles=OVERVIEW,
+    doing=_("se hela ärendelistan"),
     order=21,
 )
 def list_cases(ctx: Context, args: str) -> Reply:
     named, rest = pop_forum_option(ctx, args)
-    forums = overview_forums(ctx, named, doing=_("se hela ärendelistan"))
+    forums = overview_forums(ctx, named, doing=ctx.command.doing)
     word = normalise(rest)
     if word in ("", "oppna", "pagaende"):
         statuses = [s for s in STATUS_NAMES if s != "avslutat"]
@@ -695,26 +335,9 @@ def list_cases(ctx: Context, args: str) -> Reply:
 # ------------------------------------------------------------------------------------ /ärende NR
 
 
-def not_yours(number: str) -> str:
-    """The refusal for a case in a forum the asker has no part in: it names nothing of that forum."""
-    return (_("Ärende {number} är inte ditt: det hör inte till något av dina forum, och du har "
-              "inte anmält det. /ärenden visar ärendena i dina forum.",
-              number=number))
-
-
-def may_view(ctx: Context, case: Case) -> bool:
-    if ctx.person.id in (case.raised_by_id, case.presenter_id):
-        return True
-    if case.forum in queries.forums_of(ctx.session, ctx.person):
-        return True
-    involved = {f.responsible_id for f in store.follow_ups_of_case(ctx.session, case)}
-    involved |= {a.assignee_id for a in store.assignments_of_case(ctx.session, case)}
-    return ctx.person.id in involved
-
-
 def agenda_history(ctx: Context, case: Case) -> list[str]:
     """Each meeting whose agenda the case has been on: 'fredag 6 mars 2020: punkt 5, inget beslut'."""
-    from handlers.agenda import items_of_case
+    from handlers.agenda_model import items_of_case
     from storage.models import Decision
 
     items = items_of_case(ctx.session, case)
@@ -791,12 +414,10 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
 def show_case(ctx: Context, args: str) -> Reply:
     case, rest = case_from_args(ctx, args, usage="/ärende NR, till exempel /ärende 2020:7")
     word = normalise(rest)
-    if word in ("avsluta", "avslutat", "stang"):
-        return close_case(ctx, case, "")
-    if word.startswith("avsluta "):
-        return close_case(ctx, case, rest.split(maxsplit=1)[1])
+    if word in ("avsluta", "avslutat", "stang") or word.startswith("avsluta "):
+        require_role(ctx, case.forum, RECORDERS, doing=_("avsluta ärenden"))
+        return close_case(ctx, case, rest.split(maxsplit=1)[1] if word.startswith("avsluta ") else "")
     if re.match(r"^(andra|rätta|ratta|edit)\b", word):
-        from handlers.case_edit import edit_case  # corrections live in their own module
 
         return edit_case(ctx, case, rest)
     if word:
@@ -872,7 +493,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
             case.attachments.append(Attachment(url=url, title=atitle))
             changes.append(f"bilaga {url}")
 
-    from handlers.agenda import add_item, case_item_on, copy_case, remove_item
+    from handlers.agenda_model import add_item, case_item_on, copy_case, remove_item
 
     item = case_item_on(ctx.session, meeting, case)
     already = case.status == "pa_dagordning" and case.meeting_id == meeting.id and item is not None
@@ -890,7 +511,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
             if old is not None:
                 remove_item(ctx.session, old)
         if item is None:
-            from handlers.agenda import items_of_case
+            from handlers.agenda_model import items_of_case
 
             earlier = items_of_case(ctx.session, case)
             proposer = options.get("förslagsställare") or (earlier[-1].proposer if earlier else None)
@@ -980,7 +601,7 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
               "{number} dagordning DATUM, eller avsluta det med /avsluta {number}.",
               case=case_title(case), number=case.number)
         )
-    from handlers.agenda import case_item_on, remove_item
+    from handlers.agenda_model import case_item_on, remove_item
 
     was_on = case.meeting if case.status == "pa_dagordning" else None
     if was_on is not None and meeting_is_over(ctx, was_on):
@@ -1034,12 +655,12 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
     usage=BEREDNING_USAGE,
     help=_("beredning: lägg ett ärende på ett mötes dagordning, eller skicka det åter med "
            "skäl till den som anmält det"),
-    who="samordnare",
+    roles=PREPARERS,
+    doing=_("bereda ärenden"),
+    forum=CASE_FORUM,
     order=23,
 )
-def beredning(ctx: Context, args: str) -> Reply:
-    case, rest = case_from_args(ctx, args, usage=BEREDNING_USAGE)
-    require_role(ctx, case.forum, PREPARERS, doing=_("bereda ärenden"))
+def beredning(ctx: Context, case: Case, rest: str) -> Reply:
     refuse_if_closed(case)
     m = re.match(r"^(\S+?)(?=[\s;:]|$)[\s:]*(.*)$", rest, re.DOTALL)
     word = normalise(m.group(1)) if m else ""
@@ -1049,8 +670,6 @@ def beredning(ctx: Context, args: str) -> Reply:
     if word in ("ater", "tillbaka", "return"):
         return send_back(ctx, case, tail)
     if word in ("av", "bort", "off"):
-        from handlers.case_edit import take_off_agenda
-
         return take_off_agenda(ctx, case, tail)
     raise UserError(
         _("Skriv vad beredningen beslutar om ärende {number}: /beredning {number} "
@@ -1075,7 +694,7 @@ def working_days_between(after: date, until: date) -> int:
 
 def store_version(ctx: Context, meeting: Meeting):  # type: ignore[no-untyped-def]
     """Store the agenda as it is published now: the next version of the meeting's agenda."""
-    from handlers.agenda import ensure_items, latest_version
+    from handlers.agenda_model import ensure_items, latest_version
     from handlers.publication import agenda_doc, record
     from storage.models import AgendaVersion
 
@@ -1099,12 +718,13 @@ def store_version(ctx: Context, meeting: Meeting):  # type: ignore[no-untyped-de
     usage="/publicera dagordning [DATUM] [; forum: ID]",
     help=_("publicera dagordningen i forumets kanal (efter sista dagen går det också, men "
            "svaret säger hur sent)"),
-    who="samordnare",
+    roles=PREPARERS,
+    doing=_("publicera dagordningen"),
     order=24,
 )
 def publish_agenda(ctx: Context, args: str) -> Reply:
     from handlers import kallelse
-    from handlers.agenda import agenda_cases, agenda_reply
+    from handlers.agenda_model import agenda_cases, agenda_reply
 
     named, rest = pop_forum_option(ctx, args)
     rest = rest.strip()
@@ -1114,20 +734,20 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
         forums = [ctx.forum]
     else:
         mine = my_forums(ctx)
-        forums = [f for f in mine if has_role(ctx, f, PREPARERS)]
+        forums = [f for f in mine if has_role(ctx, f, set(ctx.command.roles))]
         if not forums:
-            require_role(ctx, mine[0], PREPARERS, doing="publicera dagordningen")
+            require_command_role(ctx, mine[0])
     if rest:
         meeting = meeting_for_phrase(ctx, forums, rest)
     else:
-        forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=PREPARERS)
+        forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=set(ctx.command.roles))
         meeting = next_meeting(ctx, forum)
         if meeting is None:
             raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
                               "nätverksfilen.",
                               forum=forum_label(forum)))
     forum = meeting.forum
-    require_role(ctx, forum, PREPARERS, doing="publicera dagordningen")
+    require_command_role(ctx, forum)
     if meeting_is_over(ctx, meeting):
         raise UserError(
             _("Mötet {starts_at} har redan varit; dess dagordning kan inte publiceras nu. {ctx}",
@@ -1187,7 +807,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
 
 
 def close_case(ctx: Context, case: Case, note: str) -> Reply:
-    require_role(ctx, case.forum, RECORDERS, doing=_("avsluta ärenden"))
+    """Close the case (the caller has checked that the asker may)."""
     refuse_if_closed(case)
     note = " ".join(note.split())
     open_follow = store.open_follow_ups(ctx.session, [case]).get(case.id, [])
@@ -1226,9 +846,10 @@ def close_case(ctx: Context, case: Case, note: str) -> Reply:
     "close case",
     usage="/avsluta NR [notering]",
     help=_("avsluta ett ärende när det är klart (stänger dess öppna återkoppling)"),
-    who="samordnare, sekreterare",
+    roles=RECORDERS,
+    doing=_("avsluta ärenden"),
+    forum=CASE_FORUM,
     order=29,
 )
-def close_command(ctx: Context, args: str) -> Reply:
-    case, rest = case_from_args(ctx, args, usage="/avsluta NR, till exempel /avsluta 2020:7")
+def close_command(ctx: Context, case: Case, rest: str) -> Reply:
     return close_case(ctx, case, rest)

@@ -1,21 +1,19 @@
 """Helpers shared by the command handlers: choosing the forum, checking roles, naming things."""
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from sqlalchemy import select
 
 from handlers.base import Context, UserError
 from handlers.fmt import format_span
+from handlers.options import take_option
 from storage import queries
 from storage.models import Forum, Meeting, Person
 from handlers.registry import ROLE_NAMES, normalise  # noqa: F401 - ROLE_NAMES is used from here too
 from handlers.i18n import _, ngettext
 
 PURPOSE_NAMES = {"information": "Information", "diskussion": "Diskussion", "beslut": "Beslut"}
-
-_FORUM_OPTION = re.compile(r"(?:^|;)\s*forum\s*:\s*([^;]+)", re.IGNORECASE)
 
 
 def forum_label(forum: Forum) -> str:
@@ -65,16 +63,15 @@ def find_forum(ctx: Context, text: str) -> Forum | None:
 
 
 def pop_forum_option(ctx: Context, args: str) -> tuple[Forum | None, str]:
-    """Take a '; forum: X' option out of the arguments."""
-    m = _FORUM_OPTION.search(args)
-    if not m:
+    """Take a '; forum: X' (or '; forum X') option out of the arguments (handlers.options.take_option)."""
+    value, rest = take_option(args, "forum")
+    if value is None:
         return None, args
-    forum = find_forum(ctx, m.group(1))
+    forum = find_forum(ctx, value)
     if forum is None:
         names = ", ".join(forum_label(f) for f in queries.forums_of(ctx.session, ctx.person))
         raise UserError(_("Du sitter inte i något forum som heter '{strip}'. Dina forum: {names}.",
-                          strip=m.group(1).strip(), names=names))
-    rest = (args[: m.start()] + args[m.end():]).strip().strip(";").strip()
+                          strip=value.strip(), names=names))
     return forum, rest
 
 
@@ -124,6 +121,15 @@ def require_role(ctx: Context, forum: Forum, roles: set[str], *, doing: str) -> 
     who = _(" I {forum} är det {join}.", forum=forum_label(forum), join=', '.join(sorted(set(holders)))) if holders else ""
     raise UserError(_("Bara {role_names} kan {doing}.{who} Be någon av dem, eller skriv /hjälp.",
                       role_names=role_names, doing=doing, who=who))
+
+
+def require_command_role(ctx: Context, forum: Forum) -> None:
+    """Refuse unless the asker holds one of the running command's declared roles in `forum`."""
+    cmd = ctx.command
+    if cmd is None:
+        raise RuntimeError("require_command_role outside a command (run it through handlers.invoke)")
+    if cmd.roles is not None:
+        require_role(ctx, forum, set(cmd.roles), doing=cmd.doing)
 
 
 def person_arg(ctx: Context, text: str, *, field: str) -> Person:
@@ -197,22 +203,6 @@ def _people_near(ctx: Context) -> list[Person]:
         for p in queries.members_of(ctx.session, forum):
             seen.setdefault(p.id, p)
     return list(seen.values())
-
-
-def split_options(args: str) -> tuple[str, dict[str, str]]:
-    """'TITEL; syfte: beslut; möte: 3 dec' → ('TITEL', {'syfte': 'beslut', 'mote': '3 dec'}); keys normalised."""
-    parts = [p.strip() for p in args.split(";")]
-    head = parts[0] if parts else ""
-    options: dict[str, str] = {}
-    for part in parts[1:]:
-        if not part:
-            continue
-        if ":" in part:
-            key, value = part.split(":", 1)
-            options[normalise(key)] = value.strip()
-        else:
-            options.setdefault("", part)
-    return head, options
 
 
 def role_name(forum: Forum, role: str) -> str:

@@ -12,7 +12,7 @@ import re
 
 from handlers import limits
 from handlers.base import Action, Context, Reply, UserError
-from handlers.cases import (
+from handlers.case_model import (
     DECIDERS,
     add_event,
     case_from_args,
@@ -22,11 +22,12 @@ from handlers.cases import (
     status_name,
     tell,
 )
-from handlers.common import forum_label, meeting_label, person_arg, person_label, require_role
-from handlers.agenda import add_item, case_item_on
+from handlers.common import forum_label, meeting_label, person_arg, person_label, require_command_role
+from handlers.agenda_model import add_item, case_item_on
 from handlers.i18n import _
 from handlers.fmt import format_date, format_span
-from handlers.registry import command, normalise
+from handlers.options import named
+from handlers.registry import CASE_FORUM, command, normalise
 from storage.models import AgendaItem, Case, Decision, Meeting
 
 BESLUT_USAGE = (_("/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss SKÄL  "
@@ -81,6 +82,9 @@ def refuse_unless_held(ctx: Context, meeting: Meeting, *, doing: str, number: st
         )
 
 
+RESPONSIBLE_NAMES = ("ansvarig", "ansvariga", "responsible")
+
+
 def parse_decision(text: str) -> tuple[list[str], str | None]:
     """'att A; att B; ansvarig: @x' (or one line each) → (['att A', 'att B'], '@x')."""
     lines: list[str] = []
@@ -89,9 +93,9 @@ def parse_decision(text: str) -> tuple[list[str], str | None]:
         segment = " ".join(segment.split())
         if not segment:
             continue
-        key, sep, value = segment.partition(":")
-        if sep and normalise(key) in ("ansvarig", "ansvariga", "responsible"):
-            responsible = value.strip()
+        found = named(segment, RESPONSIBLE_NAMES)
+        if found is not None:
+            responsible = found[1]
             continue
         if not normalise(segment).startswith("att "):
             raise UserError(
@@ -209,14 +213,14 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     from handlers.common import pop_forum_option
     from handlers.items import find_item
 
-    from handlers.cases import meeting_for_phrase
+    from handlers.meeting_choice import meeting_for_phrase
     from handlers.common import my_forums
     from storage import queries
 
     named, args = pop_forum_option(ctx, args)
     label, __, rest = args.strip().partition(" ")
     when, text = ctx.split(rest) if rest.strip() and not normalise(rest).startswith("att ") else (None, rest)
-    mine = [named] if named else ([f for f in my_forums(ctx) if ctx.roles_in(f) & DECIDERS] or my_forums(ctx))
+    mine = [named] if named else ([f for f in my_forums(ctx) if ctx.roles_in(f) & ctx.command.roles] or my_forums(ctx))
     if when is not None:
         meeting = meeting_for_phrase(ctx, mine, rest[: len(rest) - len(text)].strip())
     else:  # the latest meeting that has started in the secretary's forums
@@ -226,11 +230,11 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
                               forum_label=forum_label(mine[0]), ITEM_USAGE=ITEM_USAGE))
         meeting = held[0]
     forum = meeting.forum
-    require_role(ctx, forum, DECIDERS, doing=_("föra in beslut"))
+    require_command_role(ctx, forum)
     refuse_unless_held(ctx, meeting, doing=_("föra in beslut"), number=f"punkt {label}")
     item = find_item(ctx, meeting, label, usage=ITEM_USAGE)
     if item.id is None:  # standing items not stored yet
-        from handlers.agenda import ensure_items
+        from handlers.agenda_model import ensure_items
 
         ensure_items(ctx.session, meeting, now=ctx.now)
         item = find_item(ctx, meeting, label, usage=ITEM_USAGE)
@@ -259,14 +263,15 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     "decision",
     usage=BESLUT_USAGE,
     help=_("för in mötets beslut ('att …'-satser) på ett ärende, eller återremiss med skäl"),
-    who="sekreterare",
+    roles=DECIDERS,
+    doing=_("föra in beslut"),
     order=30,
 )
 def decide(ctx: Context, args: str) -> Reply:
     if normalise(args).startswith("punkt "):
         return decide_on_item(ctx, args.strip()[6:])
     case, rest = case_from_args(ctx, args, usage=BESLUT_USAGE)
-    require_role(ctx, case.forum, DECIDERS, doing=_("föra in beslut"))
+    require_command_role(ctx, case.forum)
     first, __, tail = rest.partition(" ")
     if normalise(first).rstrip(":") in REMIT_WORDS:
         item = _refuse_unless_on_agenda(ctx, case, _("återremittera det"))
@@ -282,11 +287,11 @@ def decide(ctx: Context, args: str) -> Reply:
     "aterremittera",
     usage="/återremiss NR SKÄL",
     help=_("mötet återremitterar ärendet: det går tillbaka till den som anmält det, med skälet"),
-    who="sekreterare",
+    roles=DECIDERS,
+    doing=_("återremittera ärenden"),
+    forum=CASE_FORUM,
     order=31,
 )
-def remit_command(ctx: Context, args: str) -> Reply:
-    case, rest = case_from_args(ctx, args, usage="/återremiss NR SKÄL")
-    require_role(ctx, case.forum, DECIDERS, doing=_("återremittera ärenden"))
+def remit_command(ctx: Context, case: Case, rest: str) -> Reply:
     item = _refuse_unless_on_agenda(ctx, case, _("återremittera det"))
     return remit(ctx, case, rest, item)

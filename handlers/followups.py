@@ -12,18 +12,17 @@ import re
 from sqlalchemy import select
 
 from handlers.base import Context, Reply, UserError
-from handlers.cases import (
+from handlers.case_model import (
     RECORDERS,
     add_event,
-    case_from_args,
     case_title,
-    read_day,
     refuse_if_closed,
     tell,
 )
-from handlers.common import forum_label, person_arg, person_label, require_role, trailing_person
+from handlers.meeting_choice import read_day
+from handlers.common import forum_label, person_arg, person_label, trailing_person
 from handlers.fmt import format_date
-from handlers.registry import command, normalise
+from handlers.registry import CASE_FORUM, command, normalise
 from storage.models import Case, FollowUp
 from handlers.i18n import _
 
@@ -70,7 +69,7 @@ def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
         first = _("Återkopplingen i ärende {case} är flyttad till {due} (var {previous}).",
                   case=case_title(case), due=format_date(due), previous=format_date(previous))
     else:
-        from handlers.agenda import item_in_session
+        from handlers.agenda_model import item_in_session
 
         item = item_in_session(ctx.session, case, ctx.now)
         follow = FollowUp(case_id=case.id, item_id=item.id if item is not None else None, due=due,
@@ -134,12 +133,12 @@ def close_follow_up(ctx: Context, case: Case, text: str) -> Reply:
     "followup",
     usage=USAGE,
     help=_("sätt datum och ansvarig för återkoppling av ett ärende, eller markera den som klar"),
-    who="sekreterare, samordnare",
+    roles=RECORDERS,
+    doing=_("sätta återkoppling"),
+    forum=CASE_FORUM,
     order=45,
 )
-def follow_up(ctx: Context, args: str) -> Reply:
-    case, rest = case_from_args(ctx, args, usage=USAGE)
-    require_role(ctx, case.forum, RECORDERS, doing=_("sätta återkoppling"))
+def follow_up(ctx: Context, case: Case, rest: str) -> Reply:
     refuse_if_closed(case)
     first = normalise(rest).split(" ", 1)[0] if rest.strip() else ""
     if first in ("klar", "klart", "gjord", "done"):

@@ -1,10 +1,19 @@
-"""/hjälp: every command, what it does and who may use it."""
+"""/hjälp: the commands the asker may run, made from the command declarations (handlers/registry.py).
+
+The docs' command tables are made from the same declarations by handlers/command_docs.py.
+"""
 from __future__ import annotations
 
 from handlers.base import Context, Reply, Section
-from handlers.registry import command, commands
+from handlers.registry import Command, command, commands
 from storage import queries
 from handlers.i18n import _
+
+def help_line(cmd: Command) -> str:
+    """'/uppdrag ny … — för in ett uppdrag … (samordnare, sekreterare)'."""
+    who = "" if cmd.roles is None else f" ({cmd.who})"
+    return f"{cmd.usage} — {cmd.help}{who}"
+
 
 @command("hjälp", "hjalp", "help", "kommandon", usage="/hjälp", help=_("visar den här listan"), order=0)
 def show_help(ctx: Context, args: str) -> Reply:
@@ -18,8 +27,7 @@ def show_help(ctx: Context, args: str) -> Reply:
         if not cmd.allowed_for(roles):
             hidden += 1
             continue
-        who = "" if cmd.who == "alla" else f" ({cmd.who})"
-        lines.append(f"{cmd.usage} — {cmd.help}{who}")
+        lines.append(help_line(cmd))
     return Reply(
         title=_("Det här kan du skriva till Kansli"),
         sections=[Section(lines=lines)],

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from handlers.agenda import absence_part
+from handlers.absence_rules import absence_part
 from handlers.base import Action, Context, Reply, Section
 from handlers.calendar import forum_deadlines
 from handlers.common import forum_label, meeting_label

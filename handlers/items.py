@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.agenda import (
+from handlers.agenda_model import (
     add_item,
     agenda_items,
     ensure_items,
@@ -25,15 +25,9 @@ from handlers.agenda import (
     remove_item,
 )
 from handlers.base import Context, Reply, UserError
-from handlers.cases import (
-    PREPARERS,
-    meeting_for_phrase,
-    meeting_is_over,
-    next_meeting,
-    read_attachments,
-    read_options,
-    read_purpose,
-)
+from handlers.case_model import PREPARERS, read_attachments, read_purpose
+from handlers.meeting_choice import meeting_for_phrase, meeting_is_over, next_meeting
+from handlers.options import read_options
 from handlers.common import (
     choose_forum,
     forum_label,
@@ -41,7 +35,7 @@ from handlers.common import (
     my_forums,
     person_arg,
     pop_forum_option,
-    require_role,
+    require_command_role,
 )
 from handlers.fmt import format_date, format_datetime, local
 from handlers.registry import command, normalise
@@ -72,13 +66,13 @@ def _meeting(ctx: Context, forum_text: str | None, when: str | None) -> Meeting:
     named, __ = pop_forum_option(ctx, f"; forum: {forum_text}") if forum_text else (None, "")
     if named is None and when:
         # A coordinator of several forums need not name the forum when only one of them meets that day.
-        mine = [f for f in my_forums(ctx) if ctx.roles_in(f) & PREPARERS] or my_forums(ctx)
+        mine = [f for f in my_forums(ctx) if ctx.roles_in(f) & ctx.command.roles] or my_forums(ctx)
         meeting = meeting_for_phrase(ctx, mine, when)
         forum = meeting.forum
     else:
-        forum = named or choose_forum(ctx, with_role=PREPARERS)
+        forum = named or choose_forum(ctx, with_role=set(ctx.command.roles))
         meeting = meeting_for_phrase(ctx, [forum], when) if when else next_meeting(ctx, forum)
-    require_role(ctx, forum, PREPARERS, doing=_("ändra dagordningen"))
+    require_command_role(ctx, forum)
     if meeting is None:
         raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
                           "nätverksfilen.",
@@ -273,7 +267,8 @@ def remove(ctx: Context, args: str) -> Reply:
     usage="/punkt ny | ändra | flytta | ta bort …",
     help=_("punkter utan ärende på dagordningen (rapporter, information, underpunkter), och "
            "ändringar i ordningen"),
-    who="samordnare",
+    roles=PREPARERS,
+    doing=_("ändra dagordningen"),
     order=25,
 )
 def item_command(ctx: Context, args: str) -> Reply:

@@ -50,7 +50,7 @@ def _has_address(person: Person) -> bool:
 
 def invitation_recipients(session: Session, meeting: Meeting) -> list[Person]:
     """Every member of the forum on the meeting day, then the presenters on its agenda from outside it."""
-    from handlers.agenda import agenda_cases
+    from handlers.agenda_model import agenda_cases
 
     day = local(meeting.starts_at).date()
     people = list(queries.members_of(session, meeting.forum, on=day))
@@ -80,7 +80,7 @@ def invitation_messages(session: Session, meeting: Meeting, *, now: datetime) ->
 
     Records the state as sent and raises the sequence for an update; the caller queues the messages in
     the same transaction."""
-    from handlers.agenda import agenda_reply
+    from handlers.agenda_model import agenda_reply
 
     if meeting.agenda_published_at is None or meeting.starts_at <= now:
         return []

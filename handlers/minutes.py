@@ -31,9 +31,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from handlers import kallelse, limits
-from handlers.agenda import absence_part, agenda_items, item_numbers
+from handlers.absence_rules import Part, absence_part
+from handlers.agenda_model import agenda_items, item_numbers
 from handlers.base import Action, Context, Reply, Section, UserError
-from handlers.common import forum_label, person_label, pop_forum_option, require_role
+from handlers.common import forum_label, person_label, pop_forum_option, require_command_role
 from handlers.fmt import format_date, format_date_in_sentence, local
 from handlers.publication import (
     ItemDoc,
@@ -183,13 +184,13 @@ def draft_minutes(session: Session, meeting: Meeting, *, now: datetime) -> Minut
         a = absences.get(person.id)
         if a is None:
             present.append(_name(person))
-        elif absence_part(a) == "hela mötet":
+        elif Part.of(a).whole:
             absent.append(_name(person))
         else:
             present.append(_("{person} (frånvarande {a})", person=_name(person), a=absence_part(a)))
     member_ids = {p.id for p in members}
     for a in absences.values():
-        if a.person_id not in member_ids and absence_part(a) == "hela mötet":
+        if a.person_id not in member_ids and Part.of(a).whole:
             absent.append(_name(a.person))
         if a.substitute is not None:
             present.append(_("{substitute} (ersättare för {person})", substitute=_name(a.substitute), person=_name(a.person)))
@@ -359,7 +360,7 @@ def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
             _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig under "
               "members: i nätverksfilen.")
         )
-    writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & WRITERS]
+    writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & ctx.command.roles]
     return writing or mine
 
 
@@ -374,7 +375,7 @@ def _recent_list(ctx: Context, forums: list[Forum]) -> str:
     return ", ".join(f"{forum_label(m.forum)} {local(m.starts_at).date().isoformat()}" for m in found)
 
 
-def pick_meeting(ctx: Context, args: str, *, doing: str) -> tuple[Meeting, str]:
+def pick_meeting(ctx: Context, args: str) -> tuple[Meeting, str]:
     """The meeting a /minnesanteckningar command is about, and the text after the date.
 
     `args` may start with a date and may carry '; forum: ID'. A date without a year that lies ahead
@@ -431,7 +432,7 @@ def pick_meeting(ctx: Context, args: str, *, doing: str) -> tuple[Meeting, str]:
                   day=format_date(day), names=names, key=found[0].forum.key)
             )
         meeting = found[0]
-    require_role(ctx, meeting.forum, WRITERS, doing=doing)
+    require_command_role(ctx, meeting.forum)
     return meeting, rest.strip()
 
 
@@ -447,7 +448,8 @@ def _meeting_ref(meeting: Meeting) -> str:
     "minutes",
     usage="/minnesanteckningar [DATUM]",
     help=_("utkastet till minnesanteckningar för ett möte (närvaro, punkter, beslut, uppdrag, återkoppling)"),
-    who="sekreterare, samordnare",
+    roles=WRITERS,
+    doing=_("se utkastet till minnesanteckningar"),
     order=60,
 )
 def show_minutes(ctx: Context, args: str) -> Reply:
@@ -457,7 +459,7 @@ def show_minutes(ctx: Context, args: str) -> Reply:
         routed = {"tillagg": append_minutes, "redigera": replace_minutes, "skickade": mark_minutes_sent,
                   "skickad": mark_minutes_sent}[normalise(m.group(1))]
         return routed(ctx, m.group(2))
-    meeting, rest = pick_meeting(ctx, args, doing=_("se utkastet till minnesanteckningar"))
+    meeting, rest = pick_meeting(ctx, args)
     if rest:
         raise UserError(
             _("Jag förstår inte '{rest}'. Skriv /minnesanteckningar DATUM för utkastet, eller "
@@ -495,7 +497,7 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
         head = head[: m.start()].strip()
     if named is not None:
         head = f"{head}; forum: {named.key}"
-    meeting, rest = pick_meeting(ctx, head, doing="skriva minnesanteckningar")
+    meeting, rest = pick_meeting(ctx, head)
     if rest:
         raise UserError(_("Jag förstår inte '{rest}'. Skriv till exempel: {usage}", rest=rest, usage=usage))
     when = format_date(meeting.starts_at)
@@ -547,7 +549,8 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
     "minutes add",
     usage="/minnesanteckningar tillägg [DATUM] [punkt N]: TEXT",
     help=_("lägg till ett stycke i minnesanteckningarna, under punkt N eller i den allmänna texten"),
-    who="sekreterare, samordnare",
+    roles=WRITERS,
+    doing=_("skriva minnesanteckningar"),
     order=61,
 )
 def append_minutes(ctx: Context, args: str) -> Reply:
@@ -559,7 +562,8 @@ def append_minutes(ctx: Context, args: str) -> Reply:
     "minutes edit",
     usage="/minnesanteckningar redigera [DATUM] [punkt N]: TEXT",
     help=_("ersätt texten under punkt N (eller den allmänna texten) med TEXT; tom TEXT tar bort den"),
-    who="sekreterare, samordnare",
+    roles=WRITERS,
+    doing=_("skriva minnesanteckningar"),
     order=62,
 )
 def replace_minutes(ctx: Context, args: str) -> Reply:
@@ -572,11 +576,12 @@ def replace_minutes(ctx: Context, args: str) -> Reply:
     "minutes sent",
     usage="/minnesanteckningar skickade [DATUM]",
     help=_("markera minnesanteckningarna som skickade: de publiceras i forumets kanal och på webbsidan"),
-    who="sekreterare, samordnare",
+    roles=WRITERS,
+    doing=_("skicka minnesanteckningar"),
     order=63,
 )
 def mark_minutes_sent(ctx: Context, args: str) -> Reply:
-    meeting, rest = pick_meeting(ctx, args, doing="skicka minnesanteckningar")
+    meeting, rest = pick_meeting(ctx, args)
     if rest:
         raise UserError(_("Jag förstår inte '{rest}'. Skriv till exempel /minnesanteckningar skickade "
                           "2020-09-25.",

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.agenda import agenda_items, latest_version, versions_of
+from storage.agenda import agenda_items, latest_version, versions_of
 from handlers.common import PURPOSE_NAMES, forum_label, person_label
 from handlers.fmt import STOCKHOLM, format_date, format_datetime, format_time, local
 from storage.models import AgendaItem, AgendaVersion, Forum, Meeting

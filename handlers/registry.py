@@ -1,4 +1,9 @@
-"""The command table: each handler module registers its commands with `@command`.
+"""The command table: each command module declares its commands with `@command`.
+
+A declaration is the one statement of a command: its names, grammar (`usage`), what it does (`help`), the
+roles that may run it (`roles`, `doing` for the refusal) and how its forum is found (`forum`). The dispatcher
+runs a command through handlers/invoke.py, which checks the declaration before the handler; /hjälp
+(handlers/help.py) and the docs' tables (handlers/command_docs.py) are made from it.
 
 Names are matched case- and accent-insensitively on whole words, longest first,
 so "uppdrag ny" wins over "uppdrag" and "/anmal franvaro" finds "anmäl frånvaro".
@@ -10,10 +15,22 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
-from handlers.base import Context, Reply
+from handlers.base import Reply
 from handlers.i18n import _
 
-Handler = Callable[[Context, str], Reply]
+# handler(ctx, args); handler(ctx, forum, args) with forum=NAMED_FORUM; handler(ctx, case, rest) with CASE_FORUM.
+Handler = Callable[..., Reply]
+
+
+# How the registry finds the forum a command is about, before its handler runs:
+NAMED_FORUM = "named"  # '; forum: ID', else the channel's forum, else the only forum where the asker holds `roles`;
+#                        the handler is called as handler(ctx, forum, args) with the option taken out of args
+ANY_FORUM = "any"  # the asker must hold one of `roles` in some forum (nothing else is forum-bound)
+CASE_FORUM = "case"  # the forum of the case whose number ('2026:3', or '3' for this year) the arguments begin with;
+#                      the handler is called as handler(ctx, case, rest)
+# None: the handler finds the forum itself (from a case, an assignment or a meeting) and checks the declared
+# roles there with handlers.common.require_command_role.
+FORUM_POLICIES = (NAMED_FORUM, ANY_FORUM, CASE_FORUM, None)
 
 
 @dataclass(frozen=True)
@@ -22,16 +39,21 @@ class Command:
     handler: Handler
     usage: str
     help: str
-    who: str  # who may use it, in Swedish ("alla", "samordnare", …)
     aliases: tuple[str, ...]
     order: int
+    # The roles that may run the command; None when anyone in a forum may. The one definition: /hjälp,
+    # the docs' tables, the suggestions after a mistype and the check before the handler all read it.
+    roles: frozenset[str] | None = None
+    # What the refusal says the asker may not do: "Bara samordnare kan {doing}."
+    doing: str = ""
+    forum: str | None = None  # NAMED_FORUM, ANY_FORUM, CASE_FORUM or None (see above)
 
     @property
-    def roles(self) -> frozenset[str] | None:
-        """The roles that may run the command (from `who`); None when anyone in a forum may."""
-        if normalise(self.who) == "alla":
-            return None
-        return frozenset(_ROLE_BY_NAME[normalise(name)] for name in self.who.split(","))
+    def who(self) -> str:
+        """Who may run it, in Swedish ("alla", "samordnare, sekreterare", …)."""
+        if self.roles is None:
+            return "alla"
+        return ", ".join(ROLE_NAMES[r] for r in ROLE_ORDER if r in self.roles)
 
     def allowed_for(self, roles: set[str]) -> bool:
         """Whether someone holding `roles` (in any forum) may run it."""
@@ -39,7 +61,7 @@ class Command:
         return wanted is None or bool(wanted & roles)
 
 
-# The roles by their Swedish names, as users read them and as `who=` lists them.
+# The roles by their Swedish names, as users read them.
 ROLE_NAMES = {
     "member": "ledamot",
     "chair": "ordförande",
@@ -48,6 +70,9 @@ ROLE_NAMES = {
     "absence_recipient": _("mottagare av frånvaroanmälningar"),
     "secretary": "sekreterare",
 }
+
+# The order roles are named in: the forum's officers first.
+ROLE_ORDER = ("coordinator", "secretary", "chair", "vice_chair", "absence_recipient", "member")
 
 _COMMANDS: list[Command] = []
 _INDEX: dict[tuple[str, ...], Command] = {}
@@ -60,14 +85,23 @@ def normalise(text: str) -> str:
     return " ".join(stripped.split())
 
 
-_ROLE_BY_NAME = {normalise(swedish): role for role, swedish in ROLE_NAMES.items()}
-
-
 def command(
-    name: str, *aliases: str, usage: str, help: str, who: str = "alla", order: int = 100
+    name: str, *aliases: str, usage: str, help: str, roles: "set[str] | frozenset[str] | None" = None,
+    doing: str = "", forum: str | None = None, order: int = 100,
 ) -> Callable[[Handler], Handler]:
+    """Declare a command: its names, grammar (`usage`), what it does (`help`), the roles that may run it
+    (`roles`, None for anyone in a forum), what a refused asker may not do (`doing`) and how its forum is
+    found (`forum`, one of FORUM_POLICIES)."""
+    if forum not in FORUM_POLICIES:
+        raise ValueError(f"unknown forum policy {forum!r} for {name!r}")
+    if roles is not None and not doing:
+        raise ValueError(f"{name!r} limits its roles and needs `doing` for the refusal")
+    if forum is not None and roles is None:
+        raise ValueError(f"{name!r}: a forum policy needs roles to check")
+
     def register(fn: Handler) -> Handler:
-        cmd = Command(name=name, handler=fn, usage=usage, help=help, who=who, aliases=aliases, order=order)
+        cmd = Command(name=name, handler=fn, usage=usage, help=help, aliases=aliases, order=order,
+                      roles=frozenset(roles) if roles is not None else None, doing=doing, forum=forum)
         for n in (name, *aliases):
             words = tuple(normalise(n).split())
             if words in _INDEX and _INDEX[words].handler is not fn:

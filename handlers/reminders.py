@@ -48,7 +48,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from handlers.agenda import agenda_reply
+from handlers.agenda_model import agenda_reply
 from handlers.base import Action, Message, Reply, Section
 from handlers.calendar import Deadlines, deadlines_for, next_working_day, working_days_before
 from handlers.common import forum_label, meeting_label, person_label
@@ -370,7 +370,7 @@ def _preparation_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, due:
 def _chair_agenda(p: _Pass, forum: Forum, meeting: store.MeetingRow, occ: tuple[str, date, datetime]) -> None:
     """07:30 on the meeting day: the agenda and absences to whoever leads any part of the meeting, with who
     leads which part (the chair absent from 11.00 leads until then, the vice chair after)."""
-    from handlers.absence import Part
+    from handlers.absence_rules import Part
 
     parts = {a.person_id: Part.of(a) for a in store.standing_absences(p.session, meeting.id)}
     chairs = p.holders(forum.id, "chair")

@@ -57,6 +57,15 @@ def lock_agenda(session: Session, meeting: Meeting) -> None:
         held[1].add(meeting.id)
 
 
+def agenda_items(session: Session, meeting: Meeting) -> list[AgendaItem]:
+    """The meeting's items in order; a meeting with none stored yet has its standing items (not stored)."""
+    rows = stored_items(session, meeting)
+    if rows:
+        return rows
+    return [AgendaItem(meeting_id=meeting.id, number=i + 1, title=t, standing=True, late_addition=False)
+            for i, t in enumerate(standing_titles(meeting.forum))]
+
+
 def ensure_items(session: Session, meeting: Meeting, *, now: datetime) -> list[AgendaItem]:
     """The meeting's stored items, storing its standing items first if it has none.
 
@@ -131,8 +140,6 @@ def case_item_on(session: Session, meeting: Meeting, case: Case) -> AgendaItem |
     """The case's item on this meeting's agenda, if it has one."""
     return session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
                                                    AgendaItem.case_id == case.id).limit(1))
-
-
 
 
 def undecided_on_meeting(session: Session, cases: list[Case]) -> set[int]:

@@ -121,7 +121,7 @@ def without_buttons(reply: Reply) -> Reply:
 
 
 def _subject_for(kind: str) -> str:
-    from bot.outbox_cli import KIND_NAMES
+    from bot.message_kinds import KIND_NAMES
 
     return "kansli: " + KIND_NAMES.get(kind, "meddelande")
 
@@ -143,7 +143,7 @@ def absence_link(session: Session, config: MailConfig, person: Person, meeting: 
 def minutes_files(session: Session, meeting: Meeting, *, config: MailConfig,
                   now: datetime) -> list[tuple[str, str, str, bytes]]:
     """The minutes as PDF and DOCX, the same documents `kansli export minnesanteckningar` writes."""
-    from bot.export import minutes_paras, write_docx, write_pdf
+    from bot.documents import minutes_paras, write_docx, write_pdf
     from handlers.fmt import local
     from handlers.minutes import minutes_doc
 

@@ -427,3 +427,12 @@ def test_withdrawing_releases_the_substitute(tmp_path, db) -> None:
     said = chat("anna.ek", "/återkalla frånvaro", now=now)
     assert "du behöver inte ersätta" in said.to("bo.lund")[0]
     assert len(said.to("dan.alm")) == 1
+
+
+def test_the_options_may_be_written_without_their_colon_as_in_every_command(chat, network) -> None:
+    """One option grammar (handlers/options.py): '; forum styrgrupp-lchnv' and '; notering …' like '; plats …'."""
+    said = chat("per.ek", "/anmäl frånvaro; forum styrgrupp-lchnv; notering tandläkare")
+    assert said.ok, said.reply
+    assert "från Styrgrupp LCHNV fredag 21 februari 2020" in flat(said.reply)
+    [row] = absences(network, "per.ek")
+    assert row.note == "tandläkare"

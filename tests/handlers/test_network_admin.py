@@ -61,6 +61,11 @@ def test_a_coordinator_plans_a_year_and_moves_and_cancels_meetings(network, chat
     assert "plats Teams, dnr RD 2027/17" in said.reply and "Nu: torsdag 3 juni 2027, kl. 9.00–12.00, Teams" \
         in said.reply
 
+    # The one option grammar: the colon may be left out after a name the command knows.
+    said = said_ok(chat, "maria.lind", "/möte ändra 3 juni; plats Myntgatan 2, Falun; forum lchnv")
+    assert "Nu: torsdag 3 juni 2027, kl. 9.00–12.00, Myntgatan 2, Falun" in said.reply
+    said = said_ok(chat, "maria.lind", "/möte ändra 3 juni; plats: Teams; forum: lchnv")
+
     meetings = said_ok(chat, "per.ek", "/möten; forum: lchnv", now="2027-01-10T09:00").reply
     assert "LCHNV: torsdag 8 april 2027" in meetings and "LCHNV: torsdag 1 april 2027" not in meetings
     assert "16 september 2027" not in meetings

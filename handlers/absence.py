@@ -657,10 +657,10 @@ def report_absence(ctx: Context, args: str) -> Reply:
     if req.substitute is not None and normalise(req.substitute) not in _NO_ONE:
         substitute = _check_substitute(ctx, meeting, req.substitute)
 
-    existing = ctx.session.scalar(
-        select(Absence).where(Absence.meeting_id == meeting.id, Absence.person_id == ctx.person.id)
-    )
-    before = leadership(ctx.session, meeting, _active(ctx, meeting))
+    # The meeting's absences, withdrawn ones too, in one query: the asker's earlier report is among them.
+    everyone = queries.absences_of_meeting(ctx.session, meeting, withdrawn=True)
+    existing = next((a for a in everyone if a.person_id == ctx.person.id), None)
+    before = leadership(ctx.session, meeting, {a.person_id: a for a in everyone if a.withdrawn_at is None})
     if existing is not None and existing.withdrawn_at is None:
         # A repeat changes only what was written now; the rest of the report stays.
         if not req.part_given:
@@ -748,7 +748,9 @@ def report_absence(ctx: Context, args: str) -> Reply:
         substitute=substitute.handle if substitute else None,
         note_given=bool(req.note),
     )
-    rev = _revision(ctx, absence)
+    # A new absence's one audit row was just written (absences are never deleted, so no earlier row can
+    # carry its id): its revision is 1 without asking the store.
+    rev = 1 if state == "new" else _revision(ctx, absence)
     key = f"{absence.id}:r{rev}:{_digest([part.key(), req.note, new_state[2]])}"
 
     lines = []

@@ -2,8 +2,8 @@
 
 Within a command's transaction (a session the dispatcher marks with `for_turn`) the look-ups of people,
 forums and roles are answered from what the transaction already read: the asker with their
-organisation, memberships and forums comes in one query (`identify`), and a forum's roster (everyone
-sitting in it, with their roles and organisations) in one more (`people_with_role`, `members_of`,
+organisation, memberships and forums, and the rosters of those forums (everyone sitting in them, with
+their roles and organisations), comes in one query (`identify`); another forum's roster in one more (`people_with_role`, `members_of`,
 `roles_of`, `roles_by_person`). A flush or statement that changes people, forums or memberships drops
 what was read, so a command that changes them reads them afresh.
 """
@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 from typing import Any, Sequence
 
-from sqlalchemy import and_, event, or_, select
-from sqlalchemy.orm import ORMExecuteState, Session, contains_eager, joinedload
+from sqlalchemy import and_, event, or_, select, true
+from sqlalchemy.orm import ORMExecuteState, Session, aliased, contains_eager, joinedload
 
-from storage.models import Absence, Forum, Meeting, Membership, Person
+from storage.models import Absence, Forum, Meeting, Membership, Organisation, Person
 
 TURN = "kansli_turn"
 _READ = "kansli_read"
@@ -116,22 +116,51 @@ def identify(session: Session, *, handle: str | None = None, slack_user_id: str 
         cond = or_(*conds)
     else:
         return None
+    if not session.info.get(TURN):
+        rows = session.execute(
+            select(Person, Membership, Forum)
+            .outerjoin(Membership, Membership.person_id == Person.id)
+            .outerjoin(Forum, Forum.id == Membership.forum_id)
+            .options(joinedload(Person.organisation))
+            .where(cond, Person.erased.is_(False))
+            .order_by(Person.id, Forum.name, Membership.id)
+        ).all()
+        return rows[0][0] if rows else None
+    # Within a command, the rosters of the asker's forums come along (everyone sitting in them, with
+    # their organisations): most commands ask who chairs, coordinates or receives absence reports.
+    other, other_person, other_org = aliased(Membership), aliased(Person), aliased(Organisation)
     rows = session.execute(
-        select(Person, Membership, Forum)
+        select(Person, Membership, Forum, other, other_person, other_org)
         .outerjoin(Membership, Membership.person_id == Person.id)
         .outerjoin(Forum, Forum.id == Membership.forum_id)
-        .options(joinedload(Person.organisation))
+        .outerjoin(other, other.forum_id == Forum.id)
+        .outerjoin(other_person, other_person.id == other.person_id)
+        .outerjoin(other_org, other_org.id == other_person.organisation_id)
+        .options(joinedload(Person.organisation),
+                 contains_eager(other.person.of_type(other_person))
+                 .contains_eager(other_person.organisation.of_type(other_org)))
         .where(cond, Person.erased.is_(False))
-        # The person first found (by id, as one row would be), then their forums by name, as forums_of.
-        .order_by(Person.id, Forum.name, Membership.id)
-    ).all()
+        # The person first found (by id, as one row would be), then their forums by name, as forums_of;
+        # each forum's roster by name, as `roster`.
+        .order_by(Person.id, Forum.name, Membership.id, other_person.name, other_person.id, other.id)
+    ).unique().all()
     if not rows:
         return None
     person = rows[0][0]
     read = _read(session)
-    if read is not None:
-        # With its forum: the session holds what it loaded only as long as someone refers to it.
-        read[("memberships", person.id)] = [(m, f) for p, m, f in rows if p.id == person.id and m is not None]
+    assert read is not None  # a command's session (TURN above)
+    own: dict[int, tuple[Membership, Forum]] = {}
+    rosters: dict[int, dict[int, Membership]] = {}
+    for p, m, f, o, __, ___ in rows:
+        if p.id != person.id or m is None:
+            continue
+        own.setdefault(m.id, (m, f))
+        if o is not None:
+            rosters.setdefault(f.id, {}).setdefault(o.id, o)
+    # With its forum: the session holds what it loaded only as long as someone refers to it.
+    read[("memberships", person.id)] = list(own.values())
+    for forum_id, members in rosters.items():
+        read[("roster", forum_id)] = list(members.values())
     return person
 
 
@@ -328,10 +357,11 @@ def meetings_before(session: Session, forums: Sequence[Forum], before: datetime,
     return list(session.scalars(stmt))
 
 
-def absences_of_meeting(session: Session, meeting: Meeting) -> list[Absence]:
+def absences_of_meeting(session: Session, meeting: Meeting, *, withdrawn: bool = False) -> list[Absence]:
+    """The meeting's reported absences, by when they were reported; with `withdrawn`, the withdrawn too."""
     stmt = (
         select(Absence)
-        .where(Absence.meeting_id == meeting.id, Absence.withdrawn_at.is_(None))
+        .where(Absence.meeting_id == meeting.id, true() if withdrawn else Absence.withdrawn_at.is_(None))
         .order_by(Absence.reported_at)
         # Every caller names the people: load them (and their organisations) with the absences.
         .options(joinedload(Absence.person).joinedload(Person.organisation),

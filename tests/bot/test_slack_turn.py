@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import Absence, Case, ProcessedEvent
+from storage.models import Absence, Case
+from tests.bot.turn_support import count, keys
 from tests.bot.slack_standin import SLACK_IDS, dm_event, form_request, give_slack_ids, slack_app, slash_command, text_of
 
 PER = SLACK_IDS["per.ek"]
@@ -39,16 +39,6 @@ def crash_once(read: Any) -> Any:
         return text
 
     return reader
-
-
-def count(maker: sessionmaker[Session], model: Any) -> int:
-    with maker() as s:
-        return s.scalar(select(func.count()).select_from(model)) or 0
-
-
-def keys(maker: sessionmaker[Session], prefix: str) -> list[str]:
-    with maker() as s:
-        return list(s.scalars(select(ProcessedEvent.event_key).where(ProcessedEvent.event_key.like(prefix + "%"))))
 
 
 # ------------------------------------------------------------------------------------ Slack

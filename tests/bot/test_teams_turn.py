@@ -10,10 +10,10 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import Absence, ProcessedEvent
+from storage.models import Absence
+from tests.bot.turn_support import count, keys
 from tests.bot.test_teams import BOT, MARIA, PER, give_teams_ids, make_services, teams
 from tests.bot.test_teams import teams_sdk  # noqa: F401 - every test here runs on both SDKs
 from tests.conftest import at
@@ -39,16 +39,6 @@ def crash_first(fn: Any) -> Any:
         return fn(*args)
 
     return wrapped
-
-
-def count(maker: sessionmaker[Session], model: Any) -> int:
-    with maker() as s:
-        return s.scalar(select(func.count()).select_from(model)) or 0
-
-
-def keys(maker: sessionmaker[Session], prefix: str) -> list[str]:
-    with maker() as s:
-        return list(s.scalars(select(ProcessedEvent.event_key).where(ProcessedEvent.event_key.like(prefix + "%"))))
 
 
 @pytest.fixture

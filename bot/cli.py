@@ -105,7 +105,7 @@ def chat_usage_error(services, handle: str, channel: str | None) -> str | None: 
     with services.sessionmaker() as session:
         if queries.person_by_handle(session, handle) is None:
             return (_("Kansli känner inte igen '{handle}'. Kontrollera stavningen, eller be "
-                      "samordnaren lägga till '{handle}' under people: i nätverksfilen.",
+                      "samordnaren lägga till personen med /ledamot ny @{handle} NAMN; organisation: ID.",
                       handle=handle))
         if channel and queries.forum_by_key(session, channel.lstrip("#")) is None:
             from sqlalchemy import select

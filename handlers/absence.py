@@ -47,7 +47,8 @@ from sqlalchemy.exc import IntegrityError
 from handlers.agenda import absence_part, agenda_items
 from handlers import limits
 from handlers.base import Action, ConflictError, Context, Reply, Section, UserError
-from handlers.common import example_day, find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
+from handlers.common import (ROLE_NAMES, example_day, find_forum, forum_label, meeting_label, my_forums,
+                             no_coming_meetings, person_arg, person_label)
 from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_date_in_sentence, format_time, local
 from handlers.registry import command, normalise
 from storage import queries
@@ -394,8 +395,8 @@ def _next_meetings_refusal(
 ) -> UserError:
     upcoming = queries.upcoming_meetings(ctx.session, forums, now=ctx.now, limit=5)
     if not upcoming:
-        names = ", ".join(forum_label(f) for f in forums)
-        return UserError(_("{lead} Det finns inga kommande möten inlagda för {names}.", lead=lead, names=names))
+        names = " och ".join(forum_label(f) for f in forums)
+        return UserError(f"{lead} {no_coming_meetings(names).message}")
     reply = _choice_reply(
         ctx, upcoming, command_name=command_name, tail=tail, title=_("Inget möte den dagen"),
         lead=_("{lead} Dina nästa möten:", lead=lead),
@@ -423,7 +424,7 @@ def choose_meeting(
 ) -> Meeting:
     """The one meeting the request names; several candidates or none → a refusal listing what to type."""
     if not forums:
-        raise UserError(_("Du sitter inte i något forum med möten. Be samordnaren lägga till dig i nätverksfilen."))
+        raise UserError(_("Du sitter inte i något forum med möten. Be samordnaren lägga till dig i forumet med /ledamot ny."))
     if req.select == "next":
         upcoming = queries.upcoming_meetings(ctx.session, forums, now=ctx.now)
         if only is not None:
@@ -436,12 +437,7 @@ def choose_meeting(
         if not firsts:
             if only is not None:
                 raise UserError(_("Du har ingen anmäld frånvaro från något kommande möte. Anmäl med {REPORT}.", REPORT=REPORT))
-            names = ", ".join(forum_label(f) for f in forums)
-            raise UserError(
-                _("Det finns inga kommande möten inlagda för {names}. Samordnaren lägger in dem i "
-                  "nätverksfilen.",
-                  names=names)
-            )
+            raise no_coming_meetings(" och ".join(forum_label(f) for f in forums))
         if len(firsts) == 1:
             return next(iter(firsts.values()))
         choices = sorted(firsts.values(), key=lambda m: m.starts_at)

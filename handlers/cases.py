@@ -25,6 +25,7 @@ from handlers.common import (
     forum_label,
     meeting_label,
     my_forums,
+    no_coming_meetings,
     person_arg,
     person_label,
     pop_forum_option,
@@ -216,7 +217,7 @@ def refuse_if_closed(case: Case) -> None:
 def upcoming_list(ctx: Context, forums: Sequence[Forum]) -> str:
     nxt = queries.meetings_after(ctx.session, forums, ctx.now, limit=3)
     if not nxt:
-        return _("Inga kommande möten är inlagda; samordnaren lägger in dem i nätverksfilen.")
+        return _("Inga kommande möten är inlagda. Samordnaren lägger in dem med /möte ny DATUM kl HH.MM–HH.MM.")
     return _("Kommande möten: ") + "; ".join(
         (f"{forum_label(m.forum)} " if len(forums) > 1 else "") + format_date(m.starts_at) for m in nxt
     ) + "."
@@ -268,9 +269,7 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
                               keys=keys))
         upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=1)
         if not upcoming:
-            raise UserError(_("{forum_label} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                              "nätverksfilen.",
-                              forum_label=forum_label(forums[0])))
+            raise no_coming_meetings(forums[0])
         return upcoming[0]
     first, last = read_day_range(ctx, text)
     start, end = day_bounds(first, last)
@@ -842,9 +841,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         if meeting is None or meeting.cancelled or meeting_is_over(ctx, meeting):
             meeting = next_meeting(ctx, forum)
         if meeting is None:
-            raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                              "nätverksfilen.",
-                              forum=forum_label(forum)))
+            raise no_coming_meetings(forum)
     if meeting_is_over(ctx, meeting):
         raise UserError(
             _("Mötet {starts_at} har redan varit. {ctx} Skriv /beredning {number} dagordning "
@@ -1123,9 +1120,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
         forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=PREPARERS)
         meeting = next_meeting(ctx, forum)
         if meeting is None:
-            raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                              "nätverksfilen.",
-                              forum=forum_label(forum)))
+            raise no_coming_meetings(forum)
     forum = meeting.forum
     require_role(ctx, forum, PREPARERS, doing="publicera dagordningen")
     if meeting_is_over(ctx, meeting):

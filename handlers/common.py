@@ -22,10 +22,13 @@ def forum_label(forum: Forum) -> str:
     return forum.short or forum.name
 
 
-def meeting_label(meeting: Meeting) -> str:
-    """'fredag 6 mars 2020 kl. 09.30–14.00, Skype'."""
-    text = format_span(meeting.starts_at, meeting.ends_at)
-    return f"{text}, {meeting.place}" if meeting.place else text
+def meeting_label(meeting: Meeting, *, sentence: bool = False) -> str:
+    """'fredag 6 mars 2020, kl. 9.30–14.00, Skype' (a field); with ``sentence`` the running-text form
+    'fredagen den 6 mars 2020 kl. 9.30–14.00 (Skype)' ('… på mötet fredagen den 6 mars 2020 …')."""
+    text = format_span(meeting.starts_at, meeting.ends_at, sentence=sentence)
+    if not meeting.place:
+        return text
+    return f"{text} ({meeting.place})" if sentence else f"{text}, {meeting.place}"
 
 
 def person_label(person: Person | None) -> str:
@@ -76,6 +79,13 @@ def pop_forum_option(ctx: Context, args: str) -> tuple[Forum | None, str]:
                           strip=m.group(1).strip(), names=names))
     rest = (args[: m.start()] + args[m.end():]).strip().strip(";").strip()
     return forum, rest
+
+
+def no_coming_meetings(forum: Forum | str) -> UserError:
+    """The refusal when a forum has no meetings ahead: it says what the coordinator types."""
+    label = forum if isinstance(forum, str) else forum_label(forum)
+    return UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem med "
+                       "/möte ny DATUM kl HH.MM–HH.MM.", forum=label))
 
 
 def my_forums(ctx: Context) -> list[Forum]:

@@ -39,6 +39,7 @@ from handlers.common import (
     forum_label,
     meeting_label,
     my_forums,
+    no_coming_meetings,
     person_arg,
     pop_forum_option,
     require_role,
@@ -80,9 +81,7 @@ def _meeting(ctx: Context, forum_text: str | None, when: str | None) -> Meeting:
         meeting = meeting_for_phrase(ctx, [forum], when) if when else next_meeting(ctx, forum)
     require_role(ctx, forum, PREPARERS, doing=_("ändra dagordningen"))
     if meeting is None:
-        raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                          "nätverksfilen.",
-                          forum=forum_label(forum)))
+        raise no_coming_meetings(forum)
     if meeting_is_over(ctx, meeting):
         raise UserError(
             _("Mötet {meeting} har varit, och dess dagordning ändras inte längre. Ta upp "

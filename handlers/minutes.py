@@ -356,8 +356,8 @@ def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
         return [ctx.forum]
     if not mine:
         raise UserError(
-            _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig under "
-              "members: i nätverksfilen.")
+            _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig i "
+              "forumet med /ledamot ny.")
         )
     writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & WRITERS]
     return writing or mine

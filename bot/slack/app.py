@@ -456,8 +456,8 @@ class SlackBot:
                 handle = presenter.handle if presenter is not None else None
             if handle is None:
                 return Submitted(errors={forms.PRESENTER: (
-                    _("Den du valde finns inte i kansli. Välj någon annan, eller lämna fältet tomt och "
-                      "be samordnaren lägga till personen i nätverksfilen.")
+                    _("Den du valde finns inte i Kansli. Välj någon annan, eller lämna fältet tomt och "
+                      "be samordnaren lägga till personen med /ledamot ny.")
                 )})
         outcome = self._dispatch_sync(forms.case_text(form, handle), user, channel)
         if not outcome.reply.ok:

@@ -80,4 +80,4 @@ def test_report_change_withdraw_and_the_chair_case_in_kansli_chat(store: Path) -
     reply, sent = chat(store, "per.ek", "/anmäl frånvaro 6 mars; ersättare: @johan.sjo", refused=True)
     assert "ersättare utses inte" in reply and sent == []
     reply, sent = chat(store, "per.ek", "/anmäl frånvaro 7 mars", refused=True)
-    assert "Du har inget möte lördag den 7 mars 2020" in reply and "/anmäl frånvaro 6 mars" in reply and sent == []
+    assert "Du har inget möte lördagen den 7 mars 2020" in reply and "/anmäl frånvaro 6 mars" in reply and sent == []

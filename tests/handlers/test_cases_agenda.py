@@ -46,7 +46,7 @@ def test_beredning_to_a_named_day_without_a_meeting_lists_the_next_ones(chat) ->
     before = snapshot(chat.maker)
     said = chat("maria.lind", "/beredning 2020:8 dagordning 13 mars")
     assert not said.ok
-    assert "LCHNV har inget möte fredag den 13 mars 2020" in said.reply
+    assert "LCHNV har inget möte fredagen den 13 mars 2020" in said.reply
     assert "fredag 12 juni 2020" in said.reply
     assert snapshot(chat.maker) == before
 
@@ -97,7 +97,7 @@ def test_beredning_refusals_change_nothing(chat) -> None:
         ("/beredning x8 dagordning", "Ange ärendets nummer som ÅÅÅÅ:N"),
         ("/beredning 2020:8 kanske", "Skriv vad beredningen beslutar om ärende 2020:8"),
         ("/beredning 2020:8 dagordning; föredragande: @okänd", "Jag hittar ingen person '@okänd'"),
-        ("/beredning 2020:8 dagordning 2020-02-21", "LCHNV har inget möte fredag den 21 februari 2020"),
+        ("/beredning 2020:8 dagordning 2020-02-21", "LCHNV har inget möte fredagen den 21 februari 2020"),
     ):
         said = chat("maria.lind", text)
         assert not said.ok, text

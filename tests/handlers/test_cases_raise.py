@@ -88,7 +88,7 @@ def test_someone_outside_every_forum_names_the_forum(chat) -> None:
     [
         ("/anmäl ärende ; syfte: beslut; forum: lchnv", "Ärendet behöver en titel"),
         ("/anmäl ärende Vägledning; forum: lchnv; möte: 13 mars",
-         "LCHNV har inget möte fredag den 13 mars 2020. Kommande möten: fredag 6 mars 2020; fredag 12 juni 2020"),
+         "LCHNV har inget möte fredagen den 13 mars 2020. Kommande möten: fredag 6 mars 2020; fredag 12 juni 2020"),
         ("/anmäl ärende Vägledning; forum: lchnv; föredragande: @nisse.hult",
          "Jag hittar ingen person '@nisse.hult'. Skriv föredragande som @användarnamn"),
         ("/anmäl ärende Vägledning", "Du sitter i flera forum"),
@@ -97,7 +97,7 @@ def test_someone_outside_every_forum_names_the_forum(chat) -> None:
         ("/anmäl ärende Vägledning; forum: lchnv; prioritet: hög", "Jag förstår inte 'prioritet: hög'"),
         ("/anmäl ärende Vägledning; forum: nätverket", "Det finns inget forum som heter 'nätverket'"),
         ("/anmäl ärende Vägledning; forum: lchnv; möte: 31 februari", "februari"),
-        ("/anmäl ärende Vägledning; forum: lchnv; möte: 2020-02-21", "LCHNV har inget möte fredag den 21 februari 2020"),
+        ("/anmäl ärende Vägledning; forum: lchnv; möte: 2020-02-21", "LCHNV har inget möte fredagen den 21 februari 2020"),
     ],
 )
 def test_bad_input_is_explained_in_swedish_and_nothing_is_written_or_sent(chat, text: str, expected: str) -> None:

@@ -73,7 +73,7 @@ def test_a_day_without_meeting_is_refused_with_the_day_in_full(chat) -> None:  #
     add_published_meeting(chat.maker)
     said = chat("maria.lind", "/minnesanteckningar 2020-03-05", now=AFTER)
     assert not said.ok
-    assert "inget möte torsdag den 5 mars 2020" in said.reply
+    assert "inget möte torsdagen den 5 mars 2020" in said.reply
     assert "LCHNV 2020-03-06" in said.reply  # the recent meetings are named
 
 

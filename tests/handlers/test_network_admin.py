@@ -183,7 +183,7 @@ def test_a_case_title_is_corrected_and_a_case_taken_off_the_agenda(network, chat
     ("maria.lind", "/möte ny 4 februari 2027; forum: lchnv", "Ange dag och tid"),
     ("maria.lind", "/möte ny 4 januari 2020 kl 9–12; forum: lchnv", "har redan varit"),
     ("per.ek", "/möte ny 5 februari 2027 kl 9–12; forum: lchnv", "Bara samordnare kan planera möten"),
-    ("maria.lind", "/möte flytta 5 februari till 8 februari; forum: lchnv", "LCHNV har inget möte fredag den 5 februari"),
+    ("maria.lind", "/möte flytta 5 februari till 8 februari; forum: lchnv", "LCHNV har inget möte fredagen den 5 februari"),
     ("maria.lind", "/möte flytta 4 februari till 3 juni; forum: lchnv", "krockar"),
     ("maria.lind", "/ledamot ny @x.y X Y; organisation: okand; forum: lchnv",
      "Jag känner inte till organisationen 'okand'"),

@@ -33,9 +33,9 @@ LOCKED_RETRIES = 20
 # Platforms that post every reply in the conversation it answers, for everyone there to see (no ephemeral).
 NO_WHISPER = frozenset({"teams"})
 
-UNKNOWN_COMMAND = _("Jag känner inte igen '{text}'. Skriv /hjälp för att se vad du kan skriva.")
-DID_YOU_MEAN = _("Jag känner inte igen '{text}'. Menade du {options}? Skriv /hjälp för att se allt du kan skriva.")
-COMPLETIONS = _("'{text}' är början på {options}. Skriv hela kommandot, eller /hjälp för att se "
+UNKNOWN_COMMAND = _("Jag känner inte igen ”{text}”. Skriv /hjälp för att se vad du kan skriva.")
+DID_YOU_MEAN = _("Jag känner inte igen ”{text}”. Menade du {options}? Skriv /hjälp för att se allt du kan skriva.")
+COMPLETIONS = _("”{text}” är början på {options}. Skriv hela kommandot, eller /hjälp för att se "
                 "allt du kan skriva.")
 IN_SWEDISH = _("Kommandona skrivs på svenska: prova {text}.")
 DB_DOWN = _("Kansli når inte sin databas just nu. Inget har sparats; försök igen om en liten stund.")

@@ -91,7 +91,7 @@ class Pages:
         with self.services.sessionmaker() as session:
             forum = queries.forum_by_key(session, key)
             if forum is None:
-                return self.not_found(_("Det finns inget forum med adressen '{key}' i kansli.", key=key))
+                return self.not_found(_("Det finns inget forum med adressen ”{key}” i Kansli.", key=key))
             page = forum_page(session, forum, now=now)
         return self._html(
             "forum.html",
@@ -108,11 +108,11 @@ class Pages:
         with self.services.sessionmaker() as session:
             forum = queries.forum_by_key(session, key)
             if forum is None:
-                return self.not_found(_("Det finns inget forum med adressen '{key}' i kansli.", key=key))
+                return self.not_found(_("Det finns inget forum med adressen ”{key}” i Kansli.", key=key))
             meeting = meeting_by_slug(session, forum, slug)
             if meeting is None:
                 return self.not_found(
-                    _("{value} har inget möte som heter '{slug}'. Mötena listas på forumets sida.",
+                    _("{value} har inget möte som heter ”{slug}”. Mötena listas på forumets sida.",
                       value=forum.short or forum.name, slug=slug),
                     forum={"key": forum.key, "name": forum.name},
                 )
@@ -145,7 +145,7 @@ class Pages:
         with self.services.sessionmaker() as session:
             forum = queries.forum_by_key(session, key)
             if forum is None:
-                return self.not_found(_("Det finns inget forum med adressen '{key}' i kansli.", key=key))
+                return self.not_found(_("Det finns inget forum med adressen ”{key}” i Kansli.", key=key))
             body = forum_calendar(session, forum, base_url=base, now=now)
         return Rendered(
             status=200,

@@ -70,8 +70,8 @@ USAGE = (
 def examples(ctx: Context) -> str:
     """Example commands for a refusal, dated with the asker's next meeting."""
     day = example_day(ctx)
-    return (_("Skriv till exempel '/anmäl frånvaro', '/anmäl frånvaro {day}', '/anmäl frånvaro "
-              "nästa möte punkt 5-6' eller '/anmäl frånvaro {day} till kl 10.30: tandläkare'.",
+    return (_("Skriv till exempel ”/anmäl frånvaro”, ”/anmäl frånvaro {day}”, ”/anmäl frånvaro "
+              "nästa möte punkt 5-6” eller ”/anmäl frånvaro {day} till kl 10.30: tandläkare”.",
               day=day))
 
 
@@ -212,19 +212,19 @@ def _read_part(ctx: Context, text: str, req: Request) -> str:
         return text[m.end():].strip()
     m = _ITEMS.match(text)
     if m:
-        hint = _("Skriv punkterna som på dagordningen, till exempel 'punkt 4-6'.")
+        hint = _("Skriv punkterna som på dagordningen, till exempel ”punkt 4-6”.")
         first = limits.number(m.group(1), what="Punkt", hint=hint)
         last = limits.number(m.group(2), what="Punkt", hint=hint) if m.group(2) else first
         if last < first:
             raise UserError(
                 _("Punkterna {first}-{last} går baklänges. Skriv den lägsta först, till exempel "
-                  "'punkt {last}-{first}'.",
+                  "”punkt {last}-{first}”.",
                   first=first, last=last)
             )
         req.part, req.part_given = Part(item_from=first, item_to=last), True
         return text[m.end():].strip()
     if _ITEM_WORD.match(text):
-        raise UserError(_("Skriv punkterna med siffror, till exempel 'punkt 5' eller 'punkt 4-6'."))
+        raise UserError(_("Skriv punkterna med siffror, till exempel ”punkt 5” eller ”punkt 4-6”."))
     if _TIME_START.match(text):
         text = _BARE_FROM.sub(lambda mm: f"{mm.group(1)} kl {mm.group(2)}", text, count=1)
         when, rest = ctx.split(text)
@@ -232,8 +232,8 @@ def _read_part(ctx: Context, text: str, req: Request) -> str:
             req.part, req.part_given = _time_part(when), True
             return rest
         raise UserError(
-            _("Jag förstår inte vilken del av mötet du menar. Skriv 'till kl 10.30', 'från kl "
-              "11' eller 'punkt 4-6', eller inget alls för hela mötet.")
+            _("Jag förstår inte vilken del av mötet du menar. Skriv ”till kl 10.30”, ”från kl "
+              "11” eller ”punkt 4-6”, eller inget alls för hela mötet.")
         )
     return text
 
@@ -246,16 +246,16 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
             return
         if not rest.startswith(";"):
             shown = rest if len(rest) <= 40 else rest[:39] + "…"
-            hint = _(" Skriv en notering efter ett kolon, till exempel ': tandläkare'.") if allow_note else ""
-            raise UserError(_("Jag förstår inte '{shown}'.{hint} {ctx}", shown=shown, hint=hint, ctx=examples(ctx)))
+            hint = _(" Skriv en notering efter ett kolon, till exempel ”: tandläkare”.") if allow_note else ""
+            raise UserError(_("Jag förstår inte ”{shown}”.{hint} {ctx}", shown=shown, hint=hint, ctx=examples(ctx)))
         segment = rest[1:].lstrip()
         if not segment:
             return
         if ":" not in segment.split(";", 1)[0]:
             shown = segment.split(";", 1)[0].strip()
             raise UserError(
-                _("Jag förstår inte '; {shown}'. Tillägg skrivs '; ersättare: @användarnamn', '; "
-                  "forum: ID' eller '; notering: text'.",
+                _("Jag förstår inte ”; {shown}”. Tillägg skrivs ”; ersättare: @användarnamn”, ”; "
+                  "forum: ID” eller ”; notering: text”.",
                   shown=shown)
             )
         key, value = segment.split(":", 1)
@@ -277,12 +277,12 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
             forum = find_forum(ctx, value)
             if forum is None:
                 names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in my_forums(ctx))
-                raise UserError(_("Du sitter inte i något forum som heter '{value}'. Dina forum: {names}.",
+                raise UserError(_("Du sitter inte i något forum som heter ”{value}”. Dina forum: {names}.",
                                   value=value, names=names))
             req.forum = forum
         else:
-            allowed = _("'; ersättare: @användarnamn', '; forum: ID' eller '; notering: text'") if allow_note else "'; forum: ID'"
-            raise UserError(_("Tillägget '{strip}' finns inte här. Du kan skriva {allowed}.",
+            allowed = _("”; ersättare: @användarnamn”, ”; forum: ID” eller ”; notering: text”") if allow_note else "”; forum: ID”"
+            raise UserError(_("Tillägget ”{strip}” finns inte här. Du kan skriva {allowed}.",
                               strip=key.strip(), allowed=allowed))
 
 
@@ -308,7 +308,7 @@ def read_request(ctx: Context, args: str, *, with_part: bool = True) -> Request:
         _read_options(ctx, rest, req)
     else:
         if req.part_given:
-            raise UserError(_("Ange bara datumet, till exempel '{WITHDRAW} {ctx}'.", WITHDRAW=WITHDRAW, ctx=example_day(ctx)))
+            raise UserError(_("Ange bara datumet, till exempel ”{WITHDRAW} {ctx}”.", WITHDRAW=WITHDRAW, ctx=example_day(ctx)))
         _read_options(ctx, rest, req, allow_note=False)
     return req
 
@@ -475,7 +475,7 @@ def choose_meeting(
             starts = ", ".join(f"{forum_label(m.forum)} {format_time(m.starts_at)}" for m in found)
             raise UserError(
                 _("Inget av dina möten {what} börjar {at} ({starts}). För en del av mötet skriver "
-                  "du 'till {at2}' eller 'från {at2}'; för hela mötet bara datumet.",
+                  "du ”till {at2}” eller ”från {at2}”; för hela mötet bara datumet.",
                   what=what, at=format_time(req.at), starts=starts, at2=_kl(req.at))
             )
         found = at_time
@@ -514,7 +514,7 @@ def check_part(ctx: Context, meeting: Meeting, part: Part) -> None:
             listed = "; ".join(f"{i.number}. {i.title}" for i in items)
             raise UserError(
                 _("Dagordningen för {meeting} har punkt 1–{last} ({listed}). Skriv en punkt som "
-                  "finns, till exempel '{value}', eller inget för hela mötet.",
+                  "finns, till exempel ”{value}”, eller inget för hela mötet.",
                   meeting=meeting_label(meeting), last=last, listed=listed, value='punkt 4' if last == 4 else 'punkt 5-' + str(last))
             )
         return
@@ -531,7 +531,7 @@ def check_part(ctx: Context, meeting: Meeting, part: Part) -> None:
         span = f"{format_time(start)}–{end.hour:02d}.{end.minute:02d}" if end else _("från {start}", start=format_time(start))
         raise UserError(
             _("Mötet {starts_at} pågår {span}, så {describe} ligger inte inom mötet. Skriv en "
-              "tid inom mötet, till exempel 'till {kl}', eller inget alls för hela mötet.",
+              "tid inom mötet, till exempel ”till {kl}”, eller inget alls för hela mötet.",
               starts_at=format_date(meeting.starts_at), span=span, describe=part.describe(), kl=_kl(_midpoint(start, end)))
         )
 
@@ -824,7 +824,7 @@ def report_absence(ctx: Context, args: str) -> Reply:
     undo = f"{WITHDRAW} {day_phrase(meeting, ctx.today)}"
     context = [
         _("Ändra: skriv kommandot igen med bara det som ska ändras; det du inte skriver "
-          "behålls ('; ersättare: ingen' tar bort ersättaren, '; notering: ingen' "
+          "behålls (”; ersättare: ingen” tar bort ersättaren, ”; notering: ingen” "
           "noteringen). Återkalla: {undo}.",
           undo=undo)
     ]
@@ -916,7 +916,7 @@ def _check_substitute(ctx: Context, meeting: Meeting, text: str) -> Person:
         raise UserError(
             _("{forum} utser inga ersättare (arbetsordningen: representanterna är ordinarie "
               "och ersättare utses inte), så ingen frånvaro har anmälts. Skriv kommandot igen "
-              "utan '; ersättare: …'.",
+              "utan ”; ersättare: …”.",
               forum=forum_label(forum))
         )
     substitute = person_arg(ctx, text, field=_("ersättaren"))
@@ -935,7 +935,7 @@ def _check_substitute(ctx: Context, meeting: Meeting, text: str) -> Person:
         raise UserError(
             _("{substitute} sitter själv i {forum} och väntas på mötet, så hen kan inte vara "
               "din ersättare. Ange någon som inte är med i forumet, eller skriv kommandot utan "
-              "'; ersättare: …'.",
+              "”; ersättare: …”.",
               substitute=person_label(substitute), forum=forum_label(forum))
         )
     if not forum.substitutes_other_organisation and substitute.organisation_id != ctx.person.organisation_id:

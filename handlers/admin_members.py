@@ -88,8 +88,8 @@ def handle_from_name(name: str) -> str:
 def _email(value: str, usage: str) -> str:
     value = value.strip().removeprefix("mailto:")
     if not _EMAIL.match(value):
-        raise UserError(_("'{value}' är ingen e-postadress. Skriv till exempel 'e-post: "
-                          "anna.berg@kommun.se': {usage}",
+        raise UserError(_("”{value}” är ingen e-postadress. Skriv till exempel ”e-post: "
+                          "anna.berg@kommun.se”: {usage}",
                           value=value, usage=usage))
     return value
 
@@ -98,7 +98,7 @@ def _organisation(ctx: Context, key: str) -> Organisation:
     org = store.organisation_by_key(ctx.session, key)
     if org is None:
         known = ", ".join(o.key for o in store.organisations(ctx.session)) or "inga"
-        raise UserError(_("Jag känner inte till organisationen '{strip}'. Kända: {known}. Lägg till en ny "
+        raise UserError(_("Jag känner inte till organisationen ”{strip}”. Kända: {known}. Lägg till en ny "
                           "med {ORG_USAGE}.",
                           strip=key.strip(), known=known, ORG_USAGE=ORG_USAGE))
     return org
@@ -112,7 +112,7 @@ def _read_roles(text: str, usage: str) -> list[str]:
             continue
         role = ROLE_WORDS.get(word)
         if role is None:
-            raise UserError(_("Okänd roll '{strip}'. Roller: ordförande, vice ordförande, samordnare, "
+            raise UserError(_("Okänd roll ”{strip}”. Roller: ordförande, vice ordförande, samordnare, "
                               "sekreterare, frånvaromottagare. Skriv: {usage}",
                               strip=part.strip(), usage=usage))
         roles.append(role)
@@ -134,7 +134,7 @@ def member_arg(ctx: Context, text: str, *, usage: str) -> tuple[Person, str]:
         raise UserError(_("Ange personen som @användarnamn, till exempel @maria.lind. Skriv: {usage}", usage=usage))
     person = queries.person_by_handle(ctx.session, m.group(1))
     if person is None:
-        raise UserError(_("Jag hittar ingen person '@{lower}'. Skriv personen som @användarnamn: {usage}",
+        raise UserError(_("Jag hittar ingen person ”@{lower}”. Skriv personen som @användarnamn: {usage}",
                           lower=m.group(1).lower(), usage=usage))
     return person, text[m.end():].strip()
 
@@ -213,19 +213,19 @@ def new_organisation(ctx: Context, args: str) -> Reply:
     head, opts = split_options(args)
     words = head.split(maxsplit=1)
     if len(words) < 2:
-        raise UserError(_("Ange id och namn, till exempel '/organisation ny falun Falu kommun; typ: "
-                          "kommun'. Skriv: {ORG_USAGE}",
+        raise UserError(_("Ange id och namn, till exempel ”/organisation ny falun Falu kommun; typ: "
+                          "kommun”. Skriv: {ORG_USAGE}",
                           ORG_USAGE=ORG_USAGE))
     key, name = words[0].lower(), words[1].strip()
     if not _ID.match(key):
-        raise UserError(_("Id '{value}' får bara ha små bokstäver a–z, siffror, punkt och bindestreck, "
-                          "till exempel 'falun'. Skriv: {ORG_USAGE}",
+        raise UserError(_("Id ”{value}” får bara ha små bokstäver a–z, siffror, punkt och bindestreck, "
+                          "till exempel ”falun”. Skriv: {ORG_USAGE}",
                           value=words[0], ORG_USAGE=ORG_USAGE))
     kind = normalise(opts.get("typ") or opts.get("kind") or "kommun")
     if kind not in ORG_KINDS:
-        raise UserError(_("Okänd typ '{kind}'. Skriv typ: kommun, typ: region eller typ: annan.", kind=kind))
+        raise UserError(_("Okänd typ ”{kind}”. Skriv typ: kommun, typ: region eller typ: annan.", kind=kind))
     if store.organisation_by_key(ctx.session, key) is not None:
-        raise UserError(_("Organisationen '{key}' finns redan. Välj ett annat id: {ORG_USAGE}",
+        raise UserError(_("Organisationen ”{key}” finns redan. Välj ett annat id: {ORG_USAGE}",
                           key=key, ORG_USAGE=ORG_USAGE))
     org = Organisation(key=key, name=name, kind=kind)
     ctx.session.add(org)
@@ -266,8 +266,8 @@ def new_member(ctx: Context, args: str) -> Reply:
     else:
         handle_m = _HANDLE.match(head)
         if not handle_m:
-            raise UserError(_("Börja med personens @användarnamn, till exempel '/ledamot ny @anna.berg Anna "
-                              "Berg; organisation: leksand'. Skriv: {NEW_USAGE}",
+            raise UserError(_("Börja med personens @användarnamn, till exempel ”/ledamot ny @anna.berg Anna "
+                              "Berg; organisation: leksand”. Skriv: {NEW_USAGE}",
                               NEW_USAGE=NEW_USAGE))
         handle, name = handle_m.group(1).lower(), head[handle_m.end():].strip()
         existing = None
@@ -279,7 +279,7 @@ def new_member(ctx: Context, args: str) -> Reply:
              "role", "roles"}
     unknown = set(opts) - known
     if unknown:
-        raise UserError(_("Jag känner inte till '{value}:'. Skriv: {NEW_USAGE}",
+        raise UserError(_("Jag känner inte till ”{value}:”. Skriv: {NEW_USAGE}",
                           value=sorted(unknown)[0], NEW_USAGE=NEW_USAGE))
     org_key = opts.get("organisation") or opts.get("org")
     title = opts.get("titel") or opts.get("title")
@@ -318,11 +318,11 @@ def new_member(ctx: Context, args: str) -> Reply:
             person.teams_user_id = teams
     else:
         if not name:
-            raise UserError(_("Ange namnet efter @{handle}, till exempel '/ledamot ny @{handle} Anna Berg; "
-                              "organisation: leksand'.",
+            raise UserError(_("Ange namnet efter @{handle}, till exempel ”/ledamot ny @{handle} Anna Berg; "
+                              "organisation: leksand”.",
                               handle=handle))
         if not org_key:
-            raise UserError(_("Ange organisationen, till exempel '; organisation: leksand'. Skriv: {NEW_USAGE}",
+            raise UserError(_("Ange organisationen, till exempel ”; organisation: leksand”. Skriv: {NEW_USAGE}",
                               NEW_USAGE=NEW_USAGE))
         org = _organisation(ctx, org_key)
         person = Person(handle=handle, name=name, organisation_id=org.id, title=title, email=email,
@@ -482,8 +482,8 @@ def set_role(ctx: Context, args: str) -> Reply:
     forum, rest = admin_forum(ctx, args, doing=_("ändra roller"))
     at = rest.find("@") if "@" in rest else rest.find("<@")
     if at <= 0:
-        raise UserError(_("Ange roll och person, till exempel '/roll ordförande @lars.holm från 1 januari "
-                          "2027'. Skriv: {ROLE_USAGE}",
+        raise UserError(_("Ange roll och person, till exempel ”/roll ordförande @lars.holm från 1 januari "
+                          "2027”. Skriv: {ROLE_USAGE}",
                           ROLE_USAGE=ROLE_USAGE))
     role_text = rest[:at]
     if role_text.endswith("<"):
@@ -500,7 +500,7 @@ def set_role(ctx: Context, args: str) -> Reply:
                           name=person.name, forum=forum_label(forum), NEW_USAGE=NEW_USAGE))
     f_m, t_m = _FROM.search(tail), _TO.search(tail)
     if tail.strip() and not (f_m or t_m):
-        raise UserError(_("Skriv datumen som 'från DATUM' och 'till DATUM'. Skriv: {ROLE_USAGE}", ROLE_USAGE=ROLE_USAGE))
+        raise UserError(_("Skriv datumen som ”från DATUM” och ”till DATUM”. Skriv: {ROLE_USAGE}", ROLE_USAGE=ROLE_USAGE))
     valid_from = read_day(ctx, f_m.group(1), what=_("första dagen")) if f_m else None
     valid_to = read_day(ctx, t_m.group(1), what="sista dagen") if t_m else None
     name = ROLE_NAMES[role]

@@ -105,7 +105,7 @@ def assignment_section(ctx: Context, a: Assignment, *, show_assignee: bool = Tru
 def parse_id(text: str, *, usage: str) -> tuple[int, str]:
     m = re.match(r"^\s*(?:uppdrag\s+|nr\s+)?#?(\d+)\b[\s:]*(.*)$", text, re.IGNORECASE | re.DOTALL)
     if not m:
-        raise UserError(_("Ange uppdragets nummer, som /uppdrag visar (till exempel 'uppdrag 3'). Skriv: "
+        raise UserError(_("Ange uppdragets nummer, som /uppdrag visar (till exempel ”uppdrag 3”). Skriv: "
                           "{usage}.",
                           usage=usage))
     return limits.number(m.group(1), what="Uppdrag", hint=_("Skriv: {usage}.", usage=usage)), m.group(2)
@@ -159,7 +159,7 @@ def new_assignment(ctx: Context, args: str) -> Reply:
         raise UserError(_("Skriv vad uppdraget gäller efter @{handle}. Skriv: {NEW_USAGE}.",
                           handle=assignee.handle, NEW_USAGE=NEW_USAGE))
     if not options.get("senast"):
-        raise UserError(_("Ange sista dag för uppdraget med '; senast DATUM'. Skriv: {NEW_USAGE}.", NEW_USAGE=NEW_USAGE))
+        raise UserError(_("Ange sista dag för uppdraget med ”; senast DATUM”. Skriv: {NEW_USAGE}.", NEW_USAGE=NEW_USAGE))
     due = read_due(ctx, options["senast"])  # a date that cannot be is refused before any question of forum
     case = None
     if options.get("ärende"):
@@ -240,8 +240,8 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
             + ".") if recent else ""
     names = " eller ".join(forum_label(f) for f in forums)
     lead = _("{names} har inget möte i dag.", names=names) if not todays else _("Både {names} har möte i dag.", names=names)
-    raise UserError(_("{lead} Ange vilket möte som beslutade förlängningen med '; möte: DATUM'", lead=lead)
-                    + (_(" och '; forum: ID'") if todays else "") + f".{hint}")
+    raise UserError(_("{lead} Ange vilket möte som beslutade förlängningen med ”; möte: DATUM”", lead=lead)
+                    + (_(" och ”; forum: ID”") if todays else "") + f".{hint}")
 
 
 @command(
@@ -266,17 +266,17 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         if normalise(head).split()[0] in ("senast", "till"):
             options.setdefault("senast", head.strip().split(maxsplit=1)[1] if len(head.split()) > 1 else "")
         else:
-            raise UserError(_("Jag förstår inte '{strip}'. Skriv: {EXTEND_USAGE}.",
+            raise UserError(_("Jag förstår inte ”{strip}”. Skriv: {EXTEND_USAGE}.",
                               strip=head.strip(), EXTEND_USAGE=EXTEND_USAGE))
     if a.closed_at is not None:
         raise UserError(_("Uppdrag {id} är redan klart ({closed_at}) och kan inte förlängas.",
                           id=a.id, closed_at=format_date(a.closed_at)))
     if not options.get("senast"):
-        raise UserError(_("Ange den nya sista dagen med '; senast DATUM'. Skriv: {EXTEND_USAGE}.",
+        raise UserError(_("Ange den nya sista dagen med ”; senast DATUM”. Skriv: {EXTEND_USAGE}.",
                           EXTEND_USAGE=EXTEND_USAGE))
     if not options.get("skäl"):
         raise UserError(
-            _("Ange skälet till förlängningen med '; skäl: …', så att det finns kvar. Skriv: "
+            _("Ange skälet till förlängningen med ”; skäl: …”, så att det finns kvar. Skriv: "
               "{EXTEND_USAGE}.",
               EXTEND_USAGE=EXTEND_USAGE)
         )
@@ -434,7 +434,7 @@ def list_assignments(ctx: Context, args: str) -> Reply:
         return _listing(ctx, _("Öppna uppdrag – {name}", name=person.name), found,
                         empty=_("{name} har inga öppna uppdrag i dina forum.", name=person.name), show_assignee=False)
     raise UserError(
-        _("Jag förstår inte '{rest}'. Skriv {LIST_USAGE}, eller {NEW_USAGE} för att föra "
+        _("Jag förstår inte ”{rest}”. Skriv {LIST_USAGE}, eller {NEW_USAGE} för att föra "
           "in ett nytt.",
           rest=rest, LIST_USAGE=LIST_USAGE, NEW_USAGE=NEW_USAGE)
     )

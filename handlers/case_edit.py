@@ -25,6 +25,7 @@ from handlers.cases import (
 )
 from handlers.common import PURPOSE_NAMES, forum_label, meeting_label
 from storage.models import Case
+from handlers.fmt import quote
 from handlers.i18n import _
 
 EDIT_USAGE = _("/ärende NR ändra; titel: …; beskrivning: …; syfte: …; förslag: …")
@@ -49,7 +50,7 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
     body = body if body.startswith(";") else ";" + body
     __, options = read_options(body, EDIT_KEYS, usage=EDIT_USAGE)
     if not options:
-        raise UserError(_("Skriv vad som ändras, till exempel '/ärende {number} ändra; titel: Ny rubrik'. "
+        raise UserError(_("Skriv vad som ändras, till exempel ”/ärende {number} ändra; titel: Ny rubrik”. "
                           "Skriv: {EDIT_USAGE}",
                           number=case.number, EDIT_USAGE=EDIT_USAGE))
     changes: list[str] = []
@@ -57,12 +58,12 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
     if "titel" in options:
         title = " ".join(options["titel"].split())
         if not title:
-            raise UserError(_("Skriv den nya titeln efter 'titel:'. Skriv: {EDIT_USAGE}", EDIT_USAGE=EDIT_USAGE))
+            raise UserError(_("Skriv den nya titeln efter ”titel:”. Skriv: {EDIT_USAGE}", EDIT_USAGE=EDIT_USAGE))
         limits.title(title, what=_("Ärendets titel"))
         if title != case.title:
             before["titel"] = case.title
             case.title = title
-            changes.append(f"titel '{title}'")
+            changes.append(_("titel {title}", title=quote(title)))
     for key, what in (("beskrivning", "Beskrivningen"), ("förslag", _("Förslaget"))):
         if key in options:
             limits.text(options[key], what=what)

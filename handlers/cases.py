@@ -132,7 +132,7 @@ def split_number(args: str, *, usage: str) -> tuple[str, str]:
     m = re.match(r"^#?(\S+?)(?=[\s;]|$)(.*)$", text, re.DOTALL)
     short = m is not None and SHORT_NUMBER.match(m.group(1)) and not _MONTH_AFTER.match(m.group(2))
     if not m or not (CASE_NUMBER.match(m.group(1)) or short):
-        shown = _(" ('{group}' är inget ärendenummer)", group=m.group(1)) if m else ""
+        shown = _(" (”{group}” är inget ärendenummer)", group=m.group(1)) if m else ""
         raise UserError(
             _("Ange ärendets nummer som ÅÅÅÅ:N, till exempel 2020:7{shown}. Skriv: {usage}. "
               "/ärenden visar ärendelistan.",
@@ -169,7 +169,7 @@ def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
     if len(found) > 1:
         names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
         raise UserError(
-            _("Ärende {number} finns i flera forum: {names}. Lägg till '; forum: {key}' sist i "
+            _("Ärende {number} finns i flera forum: {names}. Lägg till ”; forum: {key}” sist i "
               "kommandot.",
               number=number, names=names, key=found[0].forum.key)
         )
@@ -193,8 +193,8 @@ def _case_by_short_number(ctx: Context, n: int, forum: Forum | None) -> Case:
                           "från ett annat år; /ärenden visar ärendelistan.",
                           number=number, where=where))
     names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
-    raise UserError(_("Ärende {number} finns i flera av dina forum: {names}. Lägg till '; forum: "
-                      "{key}' sist i kommandot.",
+    raise UserError(_("Ärende {number} finns i flera av dina forum: {names}. Lägg till ”; forum: "
+                      "{key}” sist i kommandot.",
                       number=number, names=names, key=found[0].forum.key))
 
 
@@ -228,13 +228,13 @@ def read_day_range(ctx: Context, text: str) -> tuple[date, date]:
     value = ctx.when(text)
     kind = getattr(value, "kind", None)
     if kind == "time_range":
-        raise UserError(_("'{text}' är bara ett klockslag; ange en dag, till exempel '{ctx}' eller "
-                          "'{ctx2}'.",
+        raise UserError(_("”{text}” är bara ett klockslag; ange en dag, till exempel ”{ctx}” eller "
+                          "”{ctx2}”.",
                           text=text, ctx=example_day(ctx), ctx2=example_day(ctx, iso=True)))
     if kind in ("week", "range"):
         start, end = value.start, value.end
         if start is None or end is None:
-            raise UserError(_("Ange en dag, till exempel '{ctx}', inte '{text}'.", ctx=example_day(ctx), text=text))
+            raise UserError(_("Ange en dag, till exempel ”{ctx}”, inte ”{text}”.", ctx=example_day(ctx), text=text))
         start = local(start).date() if isinstance(start, datetime) else start
         end = local(end).date() if isinstance(end, datetime) else end
         return start, end
@@ -248,8 +248,8 @@ def read_day(ctx: Context, text: str, *, what: str) -> date:
     """A single day from a date phrase (a time of day is dropped)."""
     value = ctx.when(text)
     if getattr(value, "kind", None) is not None:
-        raise UserError(_("Ange {what} som en dag, till exempel '20 november' eller '2020-11-20', inte "
-                          "'{text}'.",
+        raise UserError(_("Ange {what} som en dag, till exempel ”20 november” eller ”2020-11-20”, inte "
+                          "”{text}”.",
                           what=what, text=text))
     if isinstance(value, datetime):
         return local(value).date()
@@ -264,7 +264,7 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
     if normalise(text) in ("nasta", "nasta mote", "next"):
         if len(forums) > 1:
             keys = ", ".join(f"forum: {f.key}" for f in forums)
-            raise UserError(_("'nästa' möte i vilket forum? Lägg till '; forum: ID' sist ({keys}), eller skriv "
+            raise UserError(_("”nästa” möte i vilket forum? Lägg till ”; forum: ID” sist ({keys}), eller skriv "
                               "datumet.",
                               keys=keys))
         upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=1)
@@ -279,12 +279,12 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
         names = " eller ".join(forum_label(f) for f in forums)
         raise UserError(
             _("{names} har inget möte {when}. {ctx} Skriv datumet för ett av dem, till exempel "
-              "'{ctx2}'.",
+              "”{ctx2}”.",
               names=names, when=when, ctx=upcoming_list(ctx, forums), ctx2=example_day(ctx, list(forums)))
         )
     if len({m.forum_id for m in found}) > 1:
         names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
-        raise UserError(_("Flera forum har möte {when}: {names}. Lägg till '; forum: {key}' sist.",
+        raise UserError(_("Flera forum har möte {when}: {names}. Lägg till ”; forum: {key}” sist.",
                           when=when, names=names, key=found[0].forum.key))
     return found[0]
 
@@ -343,12 +343,12 @@ def read_options(text: str, allowed: dict[str, str], *, usage: str) -> tuple[str
             value = rest
         if name is None:
             names = ", ".join(sorted(set(allowed.values())))
-            raise UserError(_("Jag förstår inte '{part}'. Efter ';' kan du skriva {names}. Så här: {usage}.",
+            raise UserError(_("Jag förstår inte ”{part}”. Efter ”;” kan du skriva {names}. Så här: {usage}.",
                               part=part, names=names, usage=usage))
         value = value.strip()
         if name in options:
             if name != "bilaga":
-                raise UserError(_("'{name}' står två gånger; skriv det en gång. Så här: {usage}.", name=name, usage=usage))
+                raise UserError(_("”{name}” står två gånger; skriv det en gång. Så här: {usage}.", name=name, usage=usage))
             value = f"{options[name]} {value}"
         options[name] = value
     return head, options
@@ -357,7 +357,7 @@ def read_options(text: str, allowed: dict[str, str], *, usage: str) -> tuple[str
 def read_purpose(text: str) -> str:
     purpose = PURPOSE_WORDS.get(normalise(text))
     if purpose is None:
-        raise UserError(_("Syftet '{text}' känner jag inte igen; skriv syfte: information, diskussion "
+        raise UserError(_("Syftet ”{text}” känner jag inte igen; skriv syfte: information, diskussion "
                           "eller beslut.",
                           text=text))
     return purpose
@@ -374,8 +374,8 @@ def read_attachments(text: str) -> list[tuple[str, str | None]]:
                 out[-1] = (out[-1][0], " ".join(title))
             elif title:
                 raise UserError(
-                    _("Skriv bilagan som en webbadress följd av ett namn, till exempel 'bilaga: "
-                      "{token} {title}'.",
+                    _("Skriv bilagan som en webbadress följd av ett namn, till exempel ”bilaga: "
+                      "{token} {title}”.",
                       token=token, title=' '.join(title))
                 )
             title = []
@@ -389,8 +389,8 @@ def read_attachments(text: str) -> list[tuple[str, str | None]]:
             limits.title(name, what="Bilagans namn")
     if not out:
         raise UserError(
-            _("'{text}' är ingen webbadress. Skriv bilagan som en länk, till exempel 'bilaga: "
-              "https://…/underlag.pdf'.",
+            _("”{text}” är ingen webbadress. Skriv bilagan som en länk, till exempel ”bilaga: "
+              "https://…/underlag.pdf”.",
               text=text)
         )
     return out
@@ -465,7 +465,7 @@ def _raise_forum(ctx: Context, named: str | None, wished: str | None) -> Forum:
         for forum in all_forums:
             if wanted in {normalise(forum.key), normalise(forum.short or ""), normalise(forum.name)}:
                 return forum
-        raise UserError(_("Det finns inget forum som heter '{named}'. Forumen är: {listing}.", named=named, listing=listing))
+        raise UserError(_("Det finns inget forum som heter ”{named}”. Forumen är: {listing}.", named=named, listing=listing))
     mine = queries.forums_of(ctx.session, ctx.person)
     if len(mine) > 1 and wished and (ctx.forum is None or ctx.forum not in mine):
         return meeting_for_phrase(ctx, mine, wished).forum
@@ -475,7 +475,7 @@ def _raise_forum(ctx: Context, named: str | None, wished: str | None) -> Forum:
         return ctx.forum
     if len(all_forums) == 1:
         return all_forums[0]
-    raise UserError(_("Ange vilket forum ärendet gäller med '; forum: ID' sist i kommandot. Forumen "
+    raise UserError(_("Ange vilket forum ärendet gäller med ”; forum: ID” sist i kommandot. Forumen "
                       "är: {listing}.",
                       listing=listing))
 
@@ -493,7 +493,7 @@ def raise_form(ctx: Context) -> Reply:
         fields=[
             ("TITEL", _("vad ärendet gäller (krävs)")),
             ("syfte", "information, diskussion eller beslut (annars information)"),
-            ("möte", _("det möte du vill att ärendet tas upp på, till exempel '25 september'")),
+            ("möte", _("det möte du vill att ärendet tas upp på, till exempel ”25 september”")),
             ("föredragande", _("den som är föredragande för ärendet, som @användarnamn")),
             ("beskrivning", _("bakgrund och vad ärendet gäller; texten under punkten på dagordningen")),
             ("bilaga", _("en webbadress till underlaget; flera skiljs med mellanslag")),
@@ -538,7 +538,7 @@ def raise_case(ctx: Context, args: str) -> Reply:
         wished = meeting_for_phrase(ctx, [forum], options["möte"])
         if meeting_is_over(ctx, wished):
             raise UserError(
-                _("{forum} möte {starts_at} har redan varit. {ctx} Skriv 'möte: DATUM' för ett av "
+                _("{forum} möte {starts_at} har redan varit. {ctx} Skriv ”möte: DATUM” för ett av "
                   "dem.",
                   forum=genitive(forum), starts_at=format_date(wished.starts_at), ctx=upcoming_list(ctx, [forum]))
             )
@@ -658,7 +658,7 @@ def list_cases(ctx: Context, args: str) -> Reply:
         scope = STATUS_NAMES[statuses[0]]
     else:
         raise UserError(
-            _("Jag känner inte igen statusen '{rest}'. Skriv /ärenden, eller /ärenden följt av "
+            _("Jag känner inte igen statusen ”{rest}”. Skriv /ärenden, eller /ärenden följt av "
               "aktualiserade, beredning, dagordning, behandlade, återremitterade, avslutade "
               "eller alla.",
               rest=rest)
@@ -799,7 +799,7 @@ def show_case(ctx: Context, args: str) -> Reply:
 
         return edit_case(ctx, case, rest)
     if word:
-        raise UserError(_("Jag förstår inte '{rest}'. Skriv /ärende {number} eller /ärende {number} "
+        raise UserError(_("Jag förstår inte ”{rest}”. Skriv /ärende {number} eller /ärende {number} "
                           "avsluta.",
                           rest=rest, number=case.number))
     if not may_view(ctx, case):
@@ -821,8 +821,8 @@ AGENDA_KEYS = {
 def _reason_prompt(case: Case) -> UserError:
     message = (
         _("Skriv varför ärende {number} går åter för beredning, så att den som anmält det "
-          "får veta: /beredning {number} åter SKÄL, till exempel '/beredning {number} åter "
-          "underlaget behöver förankras hos huvudmännen'.",
+          "får veta: /beredning {number} åter SKÄL, till exempel ”/beredning {number} åter "
+          "underlaget behöver förankras hos huvudmännen”.",
           number=case.number)
     )
     return UserError(message, reply=Reply(

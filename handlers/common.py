@@ -75,7 +75,7 @@ def pop_forum_option(ctx: Context, args: str) -> tuple[Forum | None, str]:
     forum = find_forum(ctx, m.group(1))
     if forum is None:
         names = ", ".join(forum_label(f) for f in queries.forums_of(ctx.session, ctx.person))
-        raise UserError(_("Du sitter inte i något forum som heter '{strip}'. Dina forum: {names}.",
+        raise UserError(_("Du sitter inte i något forum som heter ”{strip}”. Dina forum: {names}.",
                           strip=m.group(1).strip(), names=names))
     rest = (args[: m.start()] + args[m.end():]).strip().strip(";").strip()
     return forum, rest
@@ -118,7 +118,7 @@ def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str
     if len(forums) == 1:
         return forums[0]
     names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in forums)
-    raise UserError(_("Du sitter i flera forum: {names}. Lägg till '; forum: {key}' sist i kommandot.",
+    raise UserError(_("Du sitter i flera forum: {names}. Lägg till ”; forum: {key}” sist i kommandot.",
                       names=names, key=forums[0].key))
 
 
@@ -152,9 +152,9 @@ def person_arg(ctx: Context, text: str, *, field: str) -> Person:
         return found[0]
     if found:
         options = ", ".join(f"@{p.handle} ({person_label(p)})" for p in found)
-        raise UserError(_("Flera personer heter '{raw}': {options}. Skriv {field} som @användarnamn.",
+        raise UserError(_("Flera personer heter ”{raw}”: {options}. Skriv {field} som @användarnamn.",
                           raw=raw, options=options, field=field))
-    raise UserError(_("Jag hittar ingen person '{raw}'. Skriv {field} som @användarnamn eller "
+    raise UserError(_("Jag hittar ingen person ”{raw}”. Skriv {field} som @användarnamn eller "
                       "fullständigt namn, till exempel @maria.lind eller Maria Lind.",
                       raw=raw, field=field))
 

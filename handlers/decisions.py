@@ -95,7 +95,7 @@ def parse_decision(text: str) -> tuple[list[str], str | None]:
             continue
         if not normalise(segment).startswith("att "):
             raise UserError(
-                _("Varje beslut ska börja med 'att', som i minnesanteckningarna: '{segment}' gör "
+                _("Varje beslut ska börja med ”att”, som i minnesanteckningarna: ”{segment}” gör "
                   "inte det. Skriv till exempel /beslut 2020:8 att utse Ulf Björnfot till "
                   "ordförande; ansvarig: @maria.lind.",
                   segment=segment)
@@ -258,7 +258,7 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     "beslut",
     "decision",
     usage=BESLUT_USAGE,
-    help=_("för in mötets beslut ('att …'-satser) på ett ärende, eller återremiss med skäl"),
+    help=_("för in mötets beslut (”att …”-satser) på ett ärende, eller återremiss med skäl"),
     who="sekreterare",
     order=30,
 )

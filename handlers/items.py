@@ -107,7 +107,7 @@ def find_item(ctx: Context, meeting: Meeting, label: str, *, usage: str) -> Agen
             if item.number == number and item.sub_number == sub:
                 return item
     raise UserError(
-        _("Dagordningen för {forum} {starts_at} har punkterna {items}; punkt '{strip}' "
+        _("Dagordningen för {forum} {starts_at} har punkterna {items}; punkt ”{strip}” "
           "finns inte. Skriv till exempel: {usage}",
           forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at), items=item_numbers(items), strip=label.strip(), usage=usage)
     )
@@ -182,7 +182,7 @@ def new_item(ctx: Context, args: str) -> Reply:
     if options.get("under"):
         parent = find_item(ctx, meeting, options["under"], usage=NEW_USAGE)
         if parent.sub_number:
-            raise UserError(_("Underpunkter läggs under en huvudpunkt, till exempel '; under: {number}'.", number=parent.number))
+            raise UserError(_("Underpunkter läggs under en huvudpunkt, till exempel ”; under: {number}”.", number=parent.number))
         under = parent.number
     ensure_items(ctx.session, meeting, now=ctx.now)
     item = add_item(ctx.session, meeting, now=ctx.now, title=title, under=under)

@@ -345,7 +345,7 @@ def _day_of(when) -> date:  # type: ignore[no-untyped-def]
         return local(start).date()
     if isinstance(start, date):
         return start
-    raise UserError(_("Ange mötets dag, till exempel '2020-09-25' eller '25 september 2020'."))
+    raise UserError(_("Ange mötets dag, till exempel ”2020-09-25” eller ”25 september 2020”."))
 
 
 def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
@@ -400,7 +400,7 @@ def pick_meeting(ctx: Context, args: str, *, doing: str) -> tuple[Meeting, str]:
             names = ", ".join(forum_label(f) for f in forums)
             raise UserError(
                 _("Inget möte i {names} har hållits ännu. Ange mötets datum, till exempel "
-                  "'/minnesanteckningar 2020-09-25'.",
+                  "”/minnesanteckningar 2020-09-25”.",
                   names=names)
             )
     else:
@@ -421,13 +421,13 @@ def pick_meeting(ctx: Context, args: str, *, doing: str) -> tuple[Meeting, str]:
             names = ", ".join(forum_label(f) for f in forums)
             raise UserError(
                 _("{names} har inget möte {day}.{hint} Skriv datumet med år, till exempel "
-                  "'/minnesanteckningar 2020-09-25'.",
+                  "”/minnesanteckningar 2020-09-25”.",
                   names=names, day=format_date_in_sentence(day), hint=hint)
             )
         if len({m.forum_id for m in found}) > 1:
             names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
             raise UserError(
-                _("Flera forum har möte {day}: {names}. Lägg till '; forum: {key}' sist.",
+                _("Flera forum har möte {day}: {names}. Lägg till ”; forum: {key}” sist.",
                   day=format_date(day), names=names, key=found[0].forum.key)
             )
         meeting = found[0]
@@ -460,7 +460,7 @@ def show_minutes(ctx: Context, args: str) -> Reply:
     meeting, rest = pick_meeting(ctx, args, doing=_("se utkastet till minnesanteckningar"))
     if rest:
         raise UserError(
-            _("Jag förstår inte '{rest}'. Skriv /minnesanteckningar DATUM för utkastet, eller "
+            _("Jag förstår inte ”{rest}”. Skriv /minnesanteckningar DATUM för utkastet, eller "
               "/minnesanteckningar tillägg DATUM punkt N: TEXT för att skriva i det.",
               rest=rest)
         )
@@ -497,7 +497,7 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
         head = f"{head}; forum: {named.key}"
     meeting, rest = pick_meeting(ctx, head, doing="skriva minnesanteckningar")
     if rest:
-        raise UserError(_("Jag förstår inte '{rest}'. Skriv till exempel: {usage}", rest=rest, usage=usage))
+        raise UserError(_("Jag förstår inte ”{rest}”. Skriv till exempel: {usage}", rest=rest, usage=usage))
     when = format_date(meeting.starts_at)
     label = forum_label(meeting.forum)
     if meeting.minutes_sent_at is not None:
@@ -578,7 +578,7 @@ def replace_minutes(ctx: Context, args: str) -> Reply:
 def mark_minutes_sent(ctx: Context, args: str) -> Reply:
     meeting, rest = pick_meeting(ctx, args, doing="skicka minnesanteckningar")
     if rest:
-        raise UserError(_("Jag förstår inte '{rest}'. Skriv till exempel /minnesanteckningar skickade "
+        raise UserError(_("Jag förstår inte ”{rest}”. Skriv till exempel /minnesanteckningar skickade "
                           "2020-09-25.",
                           rest=rest))
     label = forum_label(meeting.forum)

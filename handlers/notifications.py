@@ -32,7 +32,7 @@ def notifications(ctx: Context, args: str) -> Reply:
                             _("Ändra med {USAGE}.", USAGE=USAGE)])
     choice = CHOICES.get(word)
     if choice is None:
-        raise UserError(_("'{strip}' är inget val. Skriv {USAGE}.", strip=args.strip(), USAGE=USAGE))
+        raise UserError(_("”{strip}” är inget val. Skriv {USAGE}.", strip=args.strip(), USAGE=USAGE))
     if choice in ("email", "both") and not person.email:
         raise UserError(_("Kansli har ingen e-postadress till dig, så inget ändrades. Be samordnaren lägga "
                           "till den med /ledamot ändra @{handle}; e-post: …, och skriv sedan /aviseringar "

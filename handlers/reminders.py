@@ -661,15 +661,15 @@ def _year_end_reminders(p: _Pass) -> None:
                     ngettext("För {year} är {n} möte inlagt; arbetsordningen kräver minst {min}.",
                              "För {year} är {n} möten inlagda; arbetsordningen kräver minst {min}.", n,
                              year=next_year, min=forum.min_meetings_per_year))
-                fixes.append(_("Planera mötena med /möte ny, till exempel '/möte ny 4 februari, 1 april och 3 "
-                               "juni {next_year} kl 9.00–12.00; forum: {key}'.",
+                fixes.append(_("Planera mötena med /möte ny, till exempel ”/möte ny 4 februari, 1 april och 3 "
+                               "juni {next_year} kl 9.00–12.00; forum: {key}”.",
                                next_year=next_year, key=forum.key))
         roles = recorded.get(forum.id, set())
         for role, name in (("chair", _("ordförande")), ("vice_chair", _("vice ordförande"))):
             if role not in roles:
                 problems.append(_("Ingen {name} är utsedd för {next_year}.", name=name, next_year=next_year))
-                fixes.append(_("Utse {name} med '/roll {name} @användarnamn från 1 januari {next_year}; forum: "
-                               "{key}'.",
+                fixes.append(_("Utse {name} med ”/roll {name} @användarnamn från 1 januari {next_year}; forum: "
+                               "{key}”.",
                                name=name, next_year=next_year, key=forum.key))
         if not problems:
             continue

@@ -152,7 +152,7 @@ def test_unknown_forum_or_meeting_gives_a_swedish_404(network, engine) -> None: 
         assert status == 404
         assert ctype.startswith("text/html")
         assert '<html lang="sv">' in body and "<h1>Sidan finns inte</h1>" in body
-    assert "Det finns inget forum med adressen &#39;finns-inte&#39;" in results[0][2]
+    assert "Det finns inget forum med adressen ”finns-inte”" in results[0][2]
     assert "LCHNV har inget möte" in results[1][2]
 
 

@@ -186,9 +186,9 @@ def test_refusals_record_and_send_nothing(chat, network) -> None:
         ("eva.strand", "/anmäl frånvaro 7 mars"): "Du har inget möte lördagen den 7 mars 2020",
         ("eva.strand", "/anmäl frånvaro 6 mars sjuk"): "Skriv en notering efter ett kolon",
         ("eva.strand", "/anmäl frånvaro 6 mars punkt fem"): "Skriv punkterna med siffror",
-        ("eva.strand", "/anmäl frånvaro 6 mars kl 10"): "För en del av mötet skriver du 'till kl 10.00'",
+        ("eva.strand", "/anmäl frånvaro 6 mars kl 10"): "För en del av mötet skriver du ”till kl 10.00”",
         ("eva.strand", "/anmäl frånvaro 6 mars; ersättare: @per.ek"): "ersättare utses inte",
-        ("eva.strand", "/anmäl frånvaro 6 mars; färg: blå"): "Tillägget 'färg' finns inte",
+        ("eva.strand", "/anmäl frånvaro 6 mars; färg: blå"): "Tillägget ”färg” finns inte",
     }
     for (who, text), expected in cases.items():
         said = chat(who, text)
@@ -416,7 +416,7 @@ def test_bad_substitutes_are_refused(tmp_path, db) -> None:
     chat = substitutes_chat(tmp_path, db)
     now = "2026-12-01T09:00"
     assert "din egen ersättare" in chat("anna.ek", "/anmäl frånvaro; ersättare: @anna.ek", now=now).reply
-    assert "Jag hittar ingen person '@nils.x'" in chat("anna.ek", "/anmäl frånvaro; ersättare: @nils.x", now=now).reply
+    assert "Jag hittar ingen person ”@nils.x”" in chat("anna.ek", "/anmäl frånvaro; ersättare: @nils.x", now=now).reply
     assert absences(db) == []
 
 

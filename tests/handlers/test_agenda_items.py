@@ -47,7 +47,7 @@ def test_a_published_item_is_not_moved_or_removed_without_a_new_version(chat) ->
     assert "/punkt flytta 6 5; möte: 2020-03-06; forum: lchnv; ny version" in text
     assert "/publicera dagordning" in text
     said = chat("maria.lind", "/punkt ta bort 9; möte: 6 mars", now="2020-02-28T10:00")
-    assert not said.ok and "har punkterna 1–6; punkt '9' finns inte" in said.reply
+    assert not said.ok and "har punkterna 1–6; punkt ”9” finns inte" in said.reply
     assert (counts(chat.maker), items(chat.maker)) == before  # refused: nothing changed
 
     said = chat("maria.lind", "/punkt flytta 6 5; möte: 2020-03-06; forum: lchnv; ny version", now="2020-02-28T10:00")

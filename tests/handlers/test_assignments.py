@@ -94,7 +94,7 @@ def test_an_extension_outside_a_meeting_day_must_name_the_meeting(chat, imported
     said = chat("maria.lind", f"/uppdrag förläng {imported}; senast 2021-12-31; skäl: x", now="2020-10-01T09:00")
     assert not said.ok
     assert "LCHNV har inget möte i dag" in said.reply
-    assert "'; möte: DATUM'" in said.reply and "fredag 25 september 2020" in said.reply
+    assert "”; möte: DATUM”" in said.reply and "fredag 25 september 2020" in said.reply
     assert snapshot(chat.maker) == before
 
 
@@ -103,9 +103,9 @@ def test_an_extension_outside_a_meeting_day_must_name_the_meeting(chat, imported
     [
         ("/uppdrag ny per.ek Bereda; senast 6 november; forum: lchnv", "Börja med den som får uppdraget som @användarnamn"),
         ("/uppdrag ny @per.ek; senast 6 november; forum: lchnv", "Skriv vad uppdraget gäller"),
-        ("/uppdrag ny @per.ek Bereda; forum: lchnv", "Ange sista dag för uppdraget med '; senast DATUM'"),
+        ("/uppdrag ny @per.ek Bereda; forum: lchnv", "Ange sista dag för uppdraget med ”; senast DATUM”"),
         ("/uppdrag ny @per.ek Bereda; senast 1 september 2020; forum: lchnv", "tisdag 1 september 2020 har redan varit"),
-        ("/uppdrag ny @nisse Bereda; senast 6 november; forum: lchnv", "Jag hittar ingen person '@nisse'"),
+        ("/uppdrag ny @nisse Bereda; senast 6 november; forum: lchnv", "Jag hittar ingen person ”@nisse”"),
         ("/uppdrag ny @per.ek Bereda; senast 6 november", "Du sitter i flera forum"),
         ("/uppdrag förläng 999999; senast 2021-12-31; skäl: x", "Det finns inget uppdrag 999999"),
         ("/uppdrag förläng {imported}; senast 2021-12-31", "Ange skälet till förlängningen"),
@@ -114,7 +114,7 @@ def test_an_extension_outside_a_meeting_day_must_name_the_meeting(chat, imported
          "ska redan vara klart senast söndag 31 oktober 2021; en förlängning behöver ett senare datum"),
         ("/uppdrag förläng; senast 2021-12-31; skäl: x", "Ange uppdragets nummer"),
         ("/uppdrag klar 999999", "Det finns inget uppdrag 999999"),
-        ("/uppdrag kanske", "Jag förstår inte 'kanske'"),
+        ("/uppdrag kanske", "Jag förstår inte ”kanske”"),
     ],
 )
 def test_assignment_refusals_say_what_to_type_and_change_nothing(chat, imported: int, text: str,

@@ -38,7 +38,7 @@ def test_the_case_list_is_for_coordinators_secretaries_and_chairs(chat) -> None:
     assert "kan se hela ärendelistan" in said.reply and "Maria Lind" in said.reply
     assert chat("karin.berg", "/ärenden; forum: lchnv").ok
     bad = chat("maria.lind", "/ärenden kanske")
-    assert not bad.ok and "Jag känner inte igen statusen 'kanske'" in bad.reply
+    assert not bad.ok and "Jag känner inte igen statusen ”kanske”" in bad.reply
 
 
 def test_one_case_shows_decisions_follow_ups_and_the_whole_history(chat) -> None:

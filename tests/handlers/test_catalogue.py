@@ -170,3 +170,39 @@ def test_every_module_calling_the_catalogue_imports_it() -> None:
             if called and name not in imported | defined:
                 missing.append(f"{path.relative_to(ROOT)}: {name}")
     assert missing == []
+
+
+# --- Swedish quotation marks ------------------------------------------------------------------------------
+
+# A line to type in a shell keeps the shell's quotes ('  .venv/bin/kansli chat --as eva.strand '/möten'').
+SHELL_LINE = re.compile(r"^\s*(?:\.venv/bin/)?kansli\s")
+STRAIGHT_QUOTES = re.compile(r"['\"]")
+
+
+def straight_quotes(text: str) -> list[str]:
+    """Straight quotes used as quotation marks in `text`: Swedish quotes with ” at both ends (”så här”).
+    Code in backticks and shell lines keep theirs."""
+    if SHELL_LINE.match(text):
+        return []
+    prose = re.sub(r"`[^`]*`", "", text)
+    return [prose[max(0, m.start() - 20):m.end() + 20] for m in STRAIGHT_QUOTES.finditer(prose)]
+
+
+def test_the_catalogue_quotes_the_swedish_way() -> None:
+    """Språkrådet: ”så här”, not 'så här' or "så här" (docs/ordlista.md), in every msgid and msgstr."""
+    catalog = i18n._read_catalog()
+    found = []
+    for m in catalog:
+        if not m.id:
+            continue
+        texts = [*(m.id if isinstance(m.id, tuple) else [m.id]), *(m.string if isinstance(m.string, tuple)
+                                                                   else [m.string])]
+        found += [f"{m.locations[0][0] if m.locations else '?'}: …{hit}…" for t in texts for hit in straight_quotes(t)]
+    assert found == [], "Use ” ” quotes:\n" + "\n".join(found)
+
+
+def test_the_quote_check_finds_straight_quotes() -> None:
+    assert straight_quotes("Jag känner inte igen '/fika'.") != []
+    assert straight_quotes('Skriv "kl 9".') != []
+    assert straight_quotes("Jag känner inte igen ”/fika”. Skriv `kansli chat --as 'x'`.") == []
+    assert straight_quotes("  .venv/bin/kansli chat --as eva.strand '/möten'") == []

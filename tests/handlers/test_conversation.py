@@ -238,7 +238,7 @@ def test_the_forum_is_inferred_when_only_one_of_the_askers_forums_fits(chat) -> 
 
 def test_example_dates_in_refusals_are_the_askers_next_meetings(chat) -> None:
     said = chat("maria.lind", "/dagordning 7 mars", now="2020-03-20T09:00")
-    assert not said.ok and "till exempel '12 juni'" in said.reply and "6 mars" not in said.reply
+    assert not said.ok and "till exempel ”12 juni”" in said.reply and "6 mars" not in said.reply
 
 
 # ------------------------------------------------------------------------------------ mistypes, names
@@ -247,15 +247,15 @@ def test_example_dates_in_refusals_are_the_askers_next_meetings(chat) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("/anmäl", "'/anmäl' är början på /anmäl frånvaro eller /anmäl ärende."),
-        ("/anmal", "'/anmal' är början på /anmäl frånvaro eller /anmäl ärende."),
-        ("/uppdarg", "Jag känner inte igen '/uppdarg'. Menade du /uppdrag?"),
+        ("/anmäl", "”/anmäl” är början på /anmäl frånvaro eller /anmäl ärende."),
+        ("/anmal", "”/anmal” är början på /anmäl frånvaro eller /anmäl ärende."),
+        ("/uppdarg", "Jag känner inte igen ”/uppdarg”. Menade du /uppdrag?"),
         ("/UPPDARG alla", "Menade du /uppdrag alla?"),
         ("/hälp", "Menade du /hjälp?"),
         ("/tasks", "Menade du /uppdrag?"),
         ("/report absence friday", "Kommandona skrivs på svenska: prova /anmäl frånvaro fredag."),
         ("/agenda friday", "prova /dagordning fredag"),
-        ("/anmäl franvro fredag: sjuk", "Jag känner inte igen '/anmäl franvro fredag …'. Menade du "
+        ("/anmäl franvro fredag: sjuk", "Jag känner inte igen ”/anmäl franvro fredag …”. Menade du "
                                         "/anmäl frånvaro fredag …?"),
     ],
 )
@@ -282,13 +282,13 @@ def test_a_person_is_found_by_full_or_unique_first_name_and_an_ambiguous_name_li
     assert first.ok and "Karin Berg" in first.reply
     ambiguous = chat("eva.strand", "/anmäl ärende Avtal 3; föredragande: Johan")
     assert not ambiguous.ok
-    assert "Flera personer heter 'Johan': @johan.berg (Johan Berg (Leksands kommun)), @johan.sjo" in \
+    assert "Flera personer heter ”Johan”: @johan.berg (Johan Berg (Leksands kommun)), @johan.sjo" in \
         flat(ambiguous.reply)
 
 
 def test_absence_examples_use_the_askers_next_meeting(chat) -> None:
     said = chat("eva.strand", "/anmäl frånvaro 12 juni blabla", now="2020-03-20T09:00")
-    assert not said.ok and "'/anmäl frånvaro 12 juni till kl 10.30: tandläkare'" in flat(said.reply)
+    assert not said.ok and "”/anmäl frånvaro 12 juni till kl 10.30: tandläkare”" in flat(said.reply)
     assert "17 december" not in said.reply
 
 

@@ -91,8 +91,8 @@ def test_a_member_cannot_record_decisions_and_is_told_who_can(on_agenda) -> None
     ("text", "expected"),
     [
         ("/beslut 2020:8", "Skriv vad mötet beslutade om ärende 2020:8"),
-        ("/beslut 2020:8 godkänna förslaget", "Varje beslut ska börja med 'att'"),
-        ("/beslut 2020:8 att godkänna; ansvarig: @okänd", "Jag hittar ingen person '@okänd'"),
+        ("/beslut 2020:8 godkänna förslaget", "Varje beslut ska börja med ”att”"),
+        ("/beslut 2020:8 att godkänna; ansvarig: @okänd", "Jag hittar ingen person ”@okänd”"),
         ("/beslut 2020:8 återremiss", "Skriv varför ärende 2020:8 återremitteras"),
         ("/beslut 2020:7 att godkänna", "står inte på någon dagordning (det är under beredning)"),
         ("/beslut 2020:77 att godkänna", "Det finns inget ärende 2020:77"),

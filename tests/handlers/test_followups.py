@@ -62,7 +62,7 @@ def test_with_two_open_follow_ups_closing_names_the_person(chat) -> None:
         ("maria.lind", "/återkoppling 2020:7 @per.ek", "Ange datumet för återkopplingen"),
         ("maria.lind", "/återkoppling 2020:7 1 september 2020 @per.ek", "tisdag 1 september 2020 har redan varit"),
         ("maria.lind", "/återkoppling 2020:7 vecka 47 @per.ek", "som en dag"),
-        ("maria.lind", "/återkoppling 2020:7 20 november @okänd", "Jag hittar ingen person '@okänd'"),
+        ("maria.lind", "/återkoppling 2020:7 20 november @okänd", "Jag hittar ingen person ”@okänd”"),
         ("maria.lind", "/återkoppling 2020:7 klar @per.ek", "har ingen öppen återkoppling för @per.ek"),
         ("maria.lind", "/återkoppling 20 november @per.ek", "Ange ärendets nummer som ÅÅÅÅ:N"),
     ],

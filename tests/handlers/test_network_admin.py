@@ -150,7 +150,7 @@ def test_a_case_title_is_corrected_and_a_case_taken_off_the_agenda(network, chat
     said = said_ok(chat, "per.ek", "/anmäl ärende Uppföljnig av ÖK vuxen; syfte: beslut; möte: 4 februari 2027")
     number = said.reply.split("Ärende ", 1)[1].split(" ", 1)[0]
     said = said_ok(chat, "per.ek", f"/ärende {number} ändra; titel: Uppföljning av ÖK vuxen")
-    assert f"Ärende {number} är ändrat: titel 'Uppföljning av ÖK vuxen'." in said.reply
+    assert f"Ärende {number} är ändrat: titel ”Uppföljning av ÖK vuxen”." in said.reply
 
     said_ok(chat, "maria.lind", f"/beredning {number} dagordning 4 februari 2027")
     refused = chat("per.ek", f"/ärende {number} ändra; titel: Något annat", now=NOW)
@@ -186,7 +186,7 @@ def test_a_case_title_is_corrected_and_a_case_taken_off_the_agenda(network, chat
     ("maria.lind", "/möte flytta 5 februari till 8 februari; forum: lchnv", "LCHNV har inget möte fredagen den 5 februari"),
     ("maria.lind", "/möte flytta 4 februari till 3 juni; forum: lchnv", "krockar"),
     ("maria.lind", "/ledamot ny @x.y X Y; organisation: okand; forum: lchnv",
-     "Jag känner inte till organisationen 'okand'"),
+     "Jag känner inte till organisationen ”okand”"),
     ("maria.lind", "/ledamot ny @per.ek Pelle Ek; organisation: borlange; forum: lchnv", "@per.ek används redan"),
     ("maria.lind", "/ledamot ny @per.ek; forum: lchnv", "Per Ek sitter redan i LCHNV"),
     ("maria.lind", "/ledamot slutar @maria.lind; forum: lchnv", "sista samordnare"),
@@ -195,7 +195,7 @@ def test_a_case_title_is_corrected_and_a_case_taken_off_the_agenda(network, chat
      "Karin Berg är ordförande tills vidare, och det krockar"),
     ("maria.lind", "/roll ordförande @per.ek från 1 mars 2027 till 1 februari 2027; forum: lchnv",
      "ligger före startdatumet"),
-    ("maria.lind", "/roll kassör @per.ek; forum: lchnv", "Okänd roll 'kassör'"),
+    ("maria.lind", "/roll kassör @per.ek; forum: lchnv", "Okänd roll ”kassör”"),
     ("maria.lind", "/organisation ny leksand Leksand; typ: kommun", "finns redan"),
     ("maria.lind", "/organisation ny ny-org Ny; typ: stat", "Okänd typ"),
     ("maria.lind", "/ledamot ny @ny.person Ny Person; organisation: leksand; e-post: inte-en-adress; forum: lchnv",

@@ -312,7 +312,7 @@ def export(services, kind: str, forum_text: str, when_text: str, *, fmt: str, ou
                 doc = agenda_doc(session, meeting)
                 notes.append(_("Obs: dagordningen för {label} {day} är inte publicerad ännu; filen är "
                                "arbetsutkastet.",
-                               label=label, day=format_date(day)))
+                               label=label, day=format_date(day, sentence=True)))
             paras = agenda_paras(doc, today=local(now).date(), public_url=services.settings.public_url)
             title = f"Dagordning {label} {day.isoformat()}"
             when = doc.published_at or meeting.agenda_published_at
@@ -326,7 +326,7 @@ def export(services, kind: str, forum_text: str, when_text: str, *, fmt: str, ou
                 notes.append(
                     _("Obs: minnesanteckningarna för {label} {day} är inte markerade som skickade; "
                       "filen är utkastet.",
-                      label=label, day=format_date(day))
+                      label=label, day=format_date(day, sentence=True))
                 )
     output.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "txt" and exact is not None:

@@ -33,7 +33,7 @@ from handlers.publication import (
     published_agenda,
 )
 from storage import queries
-from handlers.i18n import _
+from handlers.i18n import _, ngettext
 
 log = logging.getLogger("kansli.web")
 
@@ -49,6 +49,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["item_blocks"] = item_blocks
+    env.globals.update(_=_, ngettext=ngettext)  # the templates' text comes from the catalogue too
     env.filters["full_date"] = format_date
     return env
 
@@ -132,8 +133,8 @@ class Pages:
             minutes=minutes,
             sha256=sha256,
             title=f"{info.forum_label} {info.date_text}",
-            agenda_due=format_date(due.agenda) if due.agenda and due.agenda >= today else None,
-            minutes_due=format_date(due.minutes) if due.minutes and due.minutes >= today else None,
+            agenda_due=format_date(due.agenda, sentence=True) if due.agenda and due.agenda >= today else None,
+            minutes_due=format_date(due.minutes, sentence=True) if due.minutes and due.minutes >= today else None,
             meeting_held=meeting.starts_at <= now,
             base=base,
             forum={"key": info.forum_key, "name": info.forum_name},

@@ -459,7 +459,7 @@ def choose_meeting(
         __, end = _utc_day(req.span[1])
         found = queries.meetings_on(ctx.session, forums, start, end)
         what = _("mellan {format_date} och {format_date2}",
-                 format_date=format_date(req.span[0]), format_date2=format_date(req.span[1]))
+                 format_date=format_date(req.span[0], sentence=True), format_date2=format_date(req.span[1], sentence=True))
     if only is not None:
         found = [m for m in found if m.id in only]
     if not found:
@@ -495,7 +495,7 @@ def choose_meeting(
         raise UserError(
             _("Mötet i {forum} {meeting} är redan avslutat. Frånvaro anmäls till kommande "
               "möten; skriv till exempel {REPORT} för ditt nästa möte.",
-              forum=forum_label(meeting.forum), meeting=meeting_label(meeting), REPORT=REPORT)
+              forum=forum_label(meeting.forum), meeting=meeting_label(meeting, sentence=True), REPORT=REPORT)
         )
     return meeting
 
@@ -515,7 +515,7 @@ def check_part(ctx: Context, meeting: Meeting, part: Part) -> None:
             raise UserError(
                 _("Dagordningen för {meeting} har punkt 1–{last} ({listed}). Skriv en punkt som "
                   "finns, till exempel ”{value}”, eller inget för hela mötet.",
-                  meeting=meeting_label(meeting), last=last, listed=listed, value='punkt 4' if last == 4 else 'punkt 5-' + str(last))
+                  meeting=meeting_label(meeting, sentence=True), last=last, listed=listed, value='punkt 4' if last == 4 else 'punkt 5-' + str(last))
             )
         return
     start = local(meeting.starts_at).time().replace(second=0, microsecond=0)
@@ -532,7 +532,7 @@ def check_part(ctx: Context, meeting: Meeting, part: Part) -> None:
         raise UserError(
             _("Mötet {starts_at} pågår {span}, så {describe} ligger inte inom mötet. Skriv en "
               "tid inom mötet, till exempel ”till {kl}”, eller inget alls för hela mötet.",
-              starts_at=format_date(meeting.starts_at), span=span, describe=part.describe(), kl=_kl(_midpoint(start, end)))
+              starts_at=format_date(meeting.starts_at, sentence=True), span=span, describe=part.describe(), kl=_kl(_midpoint(start, end)))
         )
 
 
@@ -970,7 +970,7 @@ def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting:
         Reply(title=_("Du behöver inte ersätta – {forum}", forum=forum_label(meeting.forum)),
               lines=[_("{person} har ändrat sin frånvaro från {forum} {meeting}; du är inte längre "
                        "ersättare.",
-                       person=person_label(ctx.person), forum=forum_label(meeting.forum), meeting=meeting_label(meeting))]),
+                       person=person_label(ctx.person), forum=forum_label(meeting.forum), meeting=meeting_label(meeting, sentence=True))]),
         kind="absence_substitute_released",
         key=f"{absence.id}:r{rev}:{person.id}",
     )

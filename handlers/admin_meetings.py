@@ -78,7 +78,7 @@ def _refuse_overlap(ctx: Context, forum: Forum, start: datetime, end: datetime |
         raise UserError(
             _("{forum} har redan ett möte {other} som krockar med {start}. Välj en annan tid, "
               "eller flytta det mötet först med /möte flytta {isoformat} till DATUM.",
-              forum=forum_label(forum), other=meeting_label(other), start=format_span(start, end), isoformat=meeting_day(other).isoformat())
+              forum=forum_label(forum), other=meeting_label(other, sentence=True), start=format_span(start, end, sentence=True), isoformat=meeting_day(other).isoformat())
         )
 
 
@@ -92,7 +92,7 @@ def _refuse_records(ctx: Context, meeting: Meeting, *, doing: str) -> None:
     raise UserError(
         _("Mötet {meeting} kan inte {doing}: {why}, och det är en allmän handling som inte "
           "ändras. Planera ett nytt möte med /möte ny DATUM kl HH.MM–HH.MM i stället.",
-          meeting=meeting_label(meeting), doing=doing, why=why)
+          meeting=meeting_label(meeting, sentence=True), doing=doing, why=why)
     )
 
 
@@ -310,7 +310,7 @@ def cancel_meeting(ctx: Context, args: str) -> Reply:
         case.status, case.meeting_id, case.meeting, case.agenda_order = "aktualiserat", None, None, None
         case.late_addition = False
         add_event(ctx, case, "mote_installt", _("Mötet {starts_at} ställdes in; ärendet väntar på beredning till ett nytt möte.",
-                                                starts_at=format_date(meeting.starts_at)))
+                                                starts_at=format_date(meeting.starts_at, sentence=True)))
         returned.append(case)
     ctx.session.flush()
     ctx.audit("meeting.cancel", "meeting", meeting.id, forum=forum.key, starts_at=meeting.starts_at,
@@ -370,7 +370,7 @@ def change_meeting(ctx: Context, args: str) -> Reply:
         return Reply(title=_("Inget ändrades"), lines=[_("Mötet {was} har redan de uppgifterna.", was=was)])
     ctx.session.flush()
     ctx.audit("meeting.change", "meeting", meeting.id, forum=forum.key, changes=changes)
-    lines = [_("Mötet {starts_at} är ändrat: ", starts_at=format_date(meeting.starts_at)) + ", ".join(changes) + ".",
+    lines = [_("Mötet {starts_at} är ändrat: ", starts_at=format_date(meeting.starts_at, sentence=True)) + ", ".join(changes) + ".",
              f"Nu: {meeting_label(meeting)}."]
     if tell:
         notice = Reply(title=_("{forum}: ändrat möte", forum=forum_label(forum)),

@@ -70,11 +70,11 @@ def admin_forum(ctx: Context, args: str, *, doing: str) -> tuple[Forum, str]:
 def _span(valid_from: date | None, valid_to: date | None) -> str:
     if valid_from and valid_to:
         return _("från {valid_from} till och med {valid_to}",
-                 valid_from=format_date(valid_from), valid_to=format_date(valid_to))
+                 valid_from=format_date(valid_from, sentence=True), valid_to=format_date(valid_to, sentence=True))
     if valid_from:
-        return _("från {valid_from}", valid_from=format_date(valid_from))
+        return _("från {valid_from}", valid_from=format_date(valid_from, sentence=True))
     if valid_to:
-        return _("till och med {valid_to}", valid_to=format_date(valid_to))
+        return _("till och med {valid_to}", valid_to=format_date(valid_to, sentence=True))
     return "tills vidare"
 
 
@@ -152,7 +152,7 @@ def _check_not_last(ctx: Context, forum: Forum, person: Person, role: str, after
         raise UserError(
             _("{name} är {forum} sista {value} {day}. Utse först en ny med /roll {value} "
               "@användarnamn från {isoformat}, och försök sedan igen.",
-              name=person.name, forum=genitive(forum), value=ROLE_NAMES[role], day=format_date(day), isoformat=day.isoformat())
+              name=person.name, forum=genitive(forum), value=ROLE_NAMES[role], day=format_date(day, sentence=True), isoformat=day.isoformat())
         )
 
 
@@ -162,7 +162,7 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
     if valid_from and valid_to and valid_to < valid_from:
         raise UserError(_("Slutdatumet {valid_to} ligger före startdatumet {valid_from}. Skriv: "
                           "{ROLE_USAGE}",
-                          valid_to=format_date(valid_to), valid_from=format_date(valid_from), ROLE_USAGE=ROLE_USAGE))
+                          valid_to=format_date(valid_to, sentence=True), valid_from=format_date(valid_from, sentence=True), ROLE_USAGE=ROLE_USAGE))
     notes: list[str] = []
     own = [m for m in store.memberships(ctx.session, forum, person=person, role=role)
            if store.spans_overlap(m.valid_from, m.valid_to, valid_from, valid_to)]
@@ -181,7 +181,7 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
                 ctx.audit("role.end", "membership", m.id, forum=forum.key, person=m.person.handle, role=role,
                           valid_to=m.valid_to)
                 notes.append(_("{name} är {value} till och med {valid_to}.",
-                               name=m.person.name, value=ROLE_NAMES[role], valid_to=format_date(m.valid_to)))
+                               name=m.person.name, value=ROLE_NAMES[role], valid_to=format_date(m.valid_to, sentence=True)))
                 continue
             if m.valid_to is None and valid_from is not None and starts_first:
                 hint = (_("Avsluta först {name}s tid med /roll {value} @{handle} till {isoformat}, eller "
@@ -343,7 +343,7 @@ def new_member(ctx: Context, args: str) -> Reply:
               organisation=person.organisation.key if person.organisation else None, title=person.title,
               email=person.email, roles=roles or None, slack=slack, teams=teams)
     lines = [_("{person} är ledamot i {forum} från {today}.",
-               person=person_label(person), forum=forum_label(forum), today=format_date(ctx.today))]
+               person=person_label(person), forum=forum_label(forum), today=format_date(ctx.today, sentence=True))]
     if roles:
         lines.append("Roller: " + ", ".join(ROLE_NAMES[r] for r in roles) + ".")
     lines += notes
@@ -375,7 +375,7 @@ def member_leaves(ctx: Context, args: str) -> Reply:
     if not rows:
         raise UserError(_("{name} sitter inte i {forum} efter {last}. Se vilka som sitter där med "
                           "/ledamöter.",
-                          name=person.name, forum=forum_label(forum), last=format_date(last)))
+                          name=person.name, forum=forum_label(forum), last=format_date(last, sentence=True)))
     for role in KEPT:
         _check_not_last(ctx, forum, person, role, last)
     for m in rows:
@@ -395,7 +395,7 @@ def member_leaves(ctx: Context, args: str) -> Reply:
         sections.append(Section(heading=_("Öppna ärenden som hen anmält eller är föredragande för ({cases})", cases=len(cases)), lines=[
             f"{c.number} {c.title}" for c in cases]))
     lines = [_("{name} sitter i {forum} till och med {last}.",
-               name=person.name, forum=forum_label(forum), last=format_date(last))]
+               name=person.name, forum=forum_label(forum), last=format_date(last, sentence=True))]
     if sections:
         lines.append(_("Fördela om det som är öppet, till exempel med /uppdrag ny @användarnamn TITEL; "
                        "senast DATUM och /beredning NR dagordning DATUM; föredragande: @användarnamn."))
@@ -512,7 +512,7 @@ def set_role(ctx: Context, args: str) -> Reply:
         if row.valid_from and valid_to < row.valid_from:
             raise UserError(_("Slutdatumet {valid_to} ligger före {valid_from}, då rollen börjar. Skriv: "
                               "{ROLE_USAGE}",
-                              valid_to=format_date(valid_to), valid_from=format_date(row.valid_from), ROLE_USAGE=ROLE_USAGE))
+                              valid_to=format_date(valid_to, sentence=True), valid_from=format_date(row.valid_from, sentence=True), ROLE_USAGE=ROLE_USAGE))
         _check_not_last(ctx, forum, person, role, valid_to)
         row.valid_to = valid_to
         ctx.session.flush()

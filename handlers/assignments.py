@@ -189,12 +189,12 @@ def new_assignment(ctx: Context, args: str) -> Reply:
     ctx.session.refresh(a)
     if case is not None:
         add_event(ctx, case, "uppdrag", _("Uppdrag {id} till {name}: {title}, senast {due}.",
-                                          id=a.id, name=assignee.name, title=title, due=format_date(due)))
+                                          id=a.id, name=assignee.name, title=title, due=format_date(due, sentence=True)))
     ctx.audit("assignment.create", "assignment", a.id, forum=forum.key, assignee=assignee.handle, title=title,
               due=due, case=case.number if case else None)
     notice = Reply(
         title=_("Nytt uppdrag från {forum}", forum=forum_label(forum)),
-        lines=[_("Du har fått uppdrag {id}: {title}.", id=a.id, title=title), _("Det ska vara klart senast {due}.", due=format_date(due))],
+        lines=[_("Du har fått uppdrag {id}: {title}.", id=a.id, title=title), _("Det ska vara klart senast {due}.", due=format_date(due, sentence=True))],
         fields=[(_("Ärende"), case_title(case))] if case else [],
         context=[_("/uppdrag visar dina öppna uppdrag.")],
     )
@@ -228,7 +228,7 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
         meeting = meeting_for_phrase(ctx, forums, text)
         if meeting_day(meeting) > ctx.today:
             raise UserError(_("Mötet {starts_at} har inte varit ännu; ange mötet som beslutade förlängningen.",
-                              starts_at=format_date(meeting.starts_at)))
+                              starts_at=format_date(meeting.starts_at, sentence=True)))
         return meeting
     from handlers.cases import day_bounds
 
@@ -286,7 +286,7 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         raise UserError(
             _("Uppdrag {id} ska redan vara klart senast {due}; en förlängning behöver ett "
               "senare datum än så, inte {new_due}.",
-              id=a.id, due=format_date(a.due), new_due=format_date(new_due))
+              id=a.id, due=format_date(a.due, sentence=True), new_due=format_date(new_due, sentence=True))
         )
     meeting = _deciding_meeting(ctx, a.forum, options.get("möte"))
     previous = a.due
@@ -302,7 +302,7 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
     if a.case is not None:
         add_event(ctx, a.case, "uppdrag_forlangt",
                   _("Uppdrag {id} förlängt från {previous} till {new_due}: {value}.",
-                    id=a.id, previous=format_date(previous), new_due=format_date(new_due), value=options['skäl']))
+                    id=a.id, previous=format_date(previous, sentence=True), new_due=format_date(new_due, sentence=True), value=options['skäl']))
     ctx.audit("assignment.extend", "assignment", a.id, previous_due=previous, new_due=new_due,
               reason=options["skäl"], meeting=meeting.starts_at)
     notice = Reply(
@@ -321,9 +321,9 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         lines=[
             _("Uppdrag {id}: {title} ska nu vara klart senast {new_due}, i stället för "
               "{previous}. Ansvarig: {assignee}.",
-              id=a.id, title=a.title, new_due=format_date(new_due), previous=format_date(previous), assignee=person_label(a.assignee)),
+              id=a.id, title=a.title, new_due=format_date(new_due, sentence=True), previous=format_date(previous, sentence=True), assignee=person_label(a.assignee)),
             _("Beslutat på mötet {by}{meeting}. Skäl: {value}",
-              by=by, meeting=meeting_label(meeting), value=options['skäl']),
+              by=by, meeting=meeting_label(meeting, sentence=True), value=options['skäl']),
         ],
         sections=[Section(heading=_("Förlängningar"), lines=extension_lines(ctx, a))],
     )
@@ -347,7 +347,7 @@ def close_assignment(ctx: Context, args: str) -> Reply:
     a = find_assignment(ctx, number)
     require_role(ctx, a.forum, RECORDERS, doing=_("stänga uppdrag"))
     if a.closed_at is not None:
-        raise UserError(_("Uppdrag {id} är redan klart sedan {closed_at}.", id=a.id, closed_at=format_date(a.closed_at)))
+        raise UserError(_("Uppdrag {id} är redan klart sedan {closed_at}.", id=a.id, closed_at=format_date(a.closed_at, sentence=True)))
     note = " ".join(note.split())
     a.closed_at = ctx.now
     if a.case is not None:
@@ -358,13 +358,13 @@ def close_assignment(ctx: Context, args: str) -> Reply:
     tell(ctx, a.assignee, Reply(
         title=_("Uppdrag {id} är klart", id=a.id),
         lines=[_("Ditt uppdrag {id}: {title} är markerat som klart {now}. Tack!",
-                 id=a.id, title=a.title, now=format_date(ctx.now))],
+                 id=a.id, title=a.title, now=format_date(ctx.now, sentence=True))],
     ), kind="assignment_closed", key=f"a{a.id}")
     late = _(" Det var {days} försenat.", days=format_days((ctx.today - a.due).days)) if a.due < ctx.today else ""
     return Reply(
         title=f"Uppdrag {a.id} klart",
         lines=[_("Uppdrag {id}: {title} är klart {now}.{late}",
-                 id=a.id, title=a.title, now=format_date(ctx.now), late=late),
+                 id=a.id, title=a.title, now=format_date(ctx.now, sentence=True), late=late),
                f"Ansvarig: {person_label(a.assignee)}."],
     )
 
@@ -410,10 +410,10 @@ def list_assignments(ctx: Context, args: str) -> Reply:
             found = store.open_assignments(ctx.session, forums=forums, due_before=ctx.today)
             names = ", ".join(forum_label(f) for f in forums)
             return _listing(ctx, _("Försenade uppdrag – {names}", names=names), found,
-                            empty=_("Inga försenade uppdrag i {names} i dag, {today}.", names=names, today=format_date(ctx.today)))
+                            empty=_("Inga försenade uppdrag i {names} i dag, {today}.", names=names, today=format_date(ctx.today, sentence=True)))
         found = store.open_assignments(ctx.session, assignee=ctx.person, due_before=ctx.today)
         return _listing(ctx, _("Dina försenade uppdrag"), found, show_assignee=False,
-                        empty=_("Du har inga försenade uppdrag i dag, {today}.", today=format_date(ctx.today)))
+                        empty=_("Du har inga försenade uppdrag i dag, {today}.", today=format_date(ctx.today, sentence=True)))
     if re.fullmatch(r"#?\d+", rest.strip()):
         a = find_assignment(ctx, limits.number(rest.strip().lstrip("#"), what="Uppdrag",
                                                hint=_("/uppdrag alla visar de öppna uppdragen.")))

@@ -93,7 +93,7 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
         lines.append(_("Dagordningen till mötet {meeting} är redan publicerad och ändras inte; "
                        "ändringen syns i nästa publicerade version. Publicera den med /publicera "
                        "dagordning {isoformat}; forum: {key}.",
-                       meeting=meeting_label(meeting), isoformat=meeting_day(meeting).isoformat(), key=case.forum.key))
+                       meeting=meeting_label(meeting, sentence=True), isoformat=meeting_day(meeting).isoformat(), key=case.forum.key))
     if case.raised_by is not None and case.raised_by_id != ctx.person.id:
         notice = Reply(title=_("Ärende {number} är ändrat", number=case.number),
                        lines=[_("{name} har ändrat ditt ärende {case} i {forum}: ",
@@ -117,7 +117,7 @@ def take_off_agenda(ctx: Context, case: Case, reason: str) -> Reply:
               "stället tillbaka ärendet med /beredning {number} åter SKÄL och publicera "
               "dagordningen igen med /publicera dagordning {day}, eller låt mötet bordlägga "
               "det.",
-              meeting=meeting_label(meeting), number=case.number, day=day)
+              meeting=meeting_label(meeting, sentence=True), number=case.number, day=day)
         )
     case.status = "aktualiserat"
     case.meeting_id, case.meeting, case.agenda_order, case.late_addition = None, None, None, False
@@ -130,13 +130,13 @@ def take_off_agenda(ctx: Context, case: Case, reason: str) -> Reply:
         title=_("Ärende {number} är taget av dagordningen", number=case.number),
         lines=[_("Ditt ärende {case} tas inte upp på {forum} möte {meeting}. Det väntar på "
                  "beredning till ett senare möte.",
-                 case=case_title(case), forum=genitive(case.forum), meeting=meeting_label(meeting))]
+                 case=case_title(case), forum=genitive(case.forum), meeting=meeting_label(meeting, sentence=True))]
         + ([_("Skäl: {reason}", reason=reason)] if reason else []),
     )
     told = tell(ctx, case.raised_by, notice, kind="case_off_agenda", key=f"c{case.id}:{ctx.now.isoformat()}")
     lines = [_("Ärende {case} är taget av dagordningen för mötet {meeting} och är aktualiserat "
                "igen.",
-               case=case_title(case), meeting=meeting_label(meeting))]
+               case=case_title(case), meeting=meeting_label(meeting, sentence=True))]
     if told:
         lines.append(_("{name} som anmälde ärendet har fått besked.", name=case.raised_by.name))
     lines.append(_("Lägg det på ett annat möte med /beredning {number} dagordning DATUM.", number=case.number))

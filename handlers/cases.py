@@ -540,7 +540,7 @@ def raise_case(ctx: Context, args: str) -> Reply:
             raise UserError(
                 _("{forum} möte {starts_at} har redan varit. {ctx} Skriv ”möte: DATUM” för ett av "
                   "dem.",
-                  forum=genitive(forum), starts_at=format_date(wished.starts_at), ctx=upcoming_list(ctx, [forum]))
+                  forum=genitive(forum), starts_at=format_date(wished.starts_at, sentence=True), ctx=upcoming_list(ctx, [forum]))
             )
     attachments = limits.attachments(read_attachments(options["bilaga"])) if options.get("bilaga") else []
 
@@ -585,15 +585,15 @@ def raise_case(ctx: Context, args: str) -> Reply:
                number=case.number, forum=forum_label(forum), title=title)]
     if wished:
         deadlines = forum_deadlines(forum, meeting_day(wished))
-        lines.append(_("Du önskar att det tas upp på mötet {wished}.", wished=meeting_label(wished)))
+        lines.append(_("Du önskar att det tas upp på mötet {wished}.", wished=meeting_label(wished, sentence=True)))
         if deadlines.agenda and deadlines.agenda < ctx.today:
             lines.append(
                 _("Dagordningen skulle vara klar {agenda}; ärendet kan komma med som tillkommande "
                   "ärende om samordnaren tar med det.",
-                  agenda=format_date(deadlines.agenda))
+                  agenda=format_date(deadlines.agenda, sentence=True))
             )
         elif deadlines.preparation and deadlines.preparation >= ctx.today:
-            lines.append(_("Beredningen inför mötet är {preparation}.", preparation=format_date(deadlines.preparation)))
+            lines.append(_("Beredningen inför mötet är {preparation}.", preparation=format_date(deadlines.preparation, sentence=True)))
     context = [_("{told} har fått ärendet.", told=', '.join(told)) if told else _("Du är själv samordnare för forumet.")]
     context.append(_("/ärende {number} visar hur det går för ärendet.", number=case.number))
     return Reply(title=_("Ärende {number} anmält", number=case.number), lines=lines, fields=case_fields(ctx, case), context=context)
@@ -846,7 +846,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         raise UserError(
             _("Mötet {starts_at} har redan varit. {ctx} Skriv /beredning {number} dagordning "
               "DATUM.",
-              starts_at=format_date(meeting.starts_at), ctx=upcoming_list(ctx, [forum]), number=case.number)
+              starts_at=format_date(meeting.starts_at, sentence=True), ctx=upcoming_list(ctx, [forum]), number=case.number)
         )
     changes = []
     if options.get("föredragande"):
@@ -932,7 +932,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         lines.append(
             _("Dagordningen publicerades redan {agenda_published_at}, så ärendet visas som "
               "tillkommande ärende. Publicera dagordningen igen så att forumet ser det.",
-              agenda_published_at=format_date(meeting.agenda_published_at))
+              agenda_published_at=format_date(meeting.agenda_published_at, sentence=True))
         )
         actions.append(Action("Publicera dagordningen igen",
                               f"publicera dagordning {meeting_day(meeting).isoformat()}; forum: {forum.key}",
@@ -941,7 +941,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         deadline = forum_deadlines(forum, meeting_day(meeting)).agenda
         if deadline is not None and deadline < ctx.today:
             lines.append(_("Sista dag för dagordningen var {deadline}; publicera den så snart du kan.",
-                           deadline=format_date(deadline)))
+                           deadline=format_date(deadline, sentence=True)))
         elif deadline is not None:
             lines.append(f"Dagordningen ska publiceras senast {format_date(deadline)}.")
     if not already:
@@ -959,7 +959,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
             presenter_notice = Reply(
                 title=_("Du är föredragande för ärende {number}", number=case.number),
                 lines=[_("Du är föredragande för ärende {case} på {forum} möte {meeting}.",
-                         case=case_title(case), forum=genitive(forum), meeting=meeting_label(meeting))],
+                         case=case_title(case), forum=genitive(forum), meeting=meeting_label(meeting, sentence=True))],
                 fields=notice.fields,
             )
             tell(ctx, case.presenter, presenter_notice, kind="case_presenter", key=key)
@@ -1016,7 +1016,7 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
         lines.append(_("{name} som anmälde ärendet har fått besked med skälet.", name=case.raised_by.name))
     actions = []
     if was_on is not None:
-        lines.append(_("Det togs bort från dagordningen för mötet {was_on}.", was_on=meeting_label(was_on)))
+        lines.append(_("Det togs bort från dagordningen för mötet {was_on}.", was_on=meeting_label(was_on, sentence=True)))
         if published:
             lines.append(_("Dagordningen var redan publicerad; publicera den igen så att forumet ser ändringen."))
             actions.append(Action("Publicera dagordningen igen",
@@ -1126,7 +1126,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
     if meeting_is_over(ctx, meeting):
         raise UserError(
             _("Mötet {starts_at} har redan varit; dess dagordning kan inte publiceras nu. {ctx}",
-              starts_at=format_date(meeting.starts_at), ctx=upcoming_list(ctx, [forum]))
+              starts_at=format_date(meeting.starts_at, sentence=True), ctx=upcoming_list(ctx, [forum]))
         )
     again = meeting.agenda_published_at is not None
     meeting.agenda_published_at = ctx.now
@@ -1146,7 +1146,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
     deadline = forum_deadlines(forum, day).agenda
     lines = [
         _("Dagordningen för {forum} möte {meeting} är ",
-          forum=genitive(forum), meeting=meeting_label(meeting))
+          forum=genitive(forum), meeting=meeting_label(meeting, sentence=True))
         + (_("publicerad på nytt som version {version}", version=version.version) if again else "publicerad")
         + " " + ngettext("i forumets kanal, med {n} ärende.", "i forumets kanal, med {n} ärenden.", len(items))
     ]
@@ -1163,10 +1163,10 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
                          "publiceras {n} arbetsdag ({days}) för sent.",
                          "Dagordningen är försenad: sista dag enligt arbetsordningen var {deadline}, och den "
                          "publiceras {n} arbetsdagar ({days}) för sent.",
-                         late_days, deadline=format_date(deadline), days=format_days(calendar_days))
+                         late_days, deadline=format_date(deadline, sentence=True), days=format_days(calendar_days))
             )
         else:
-            lines.append(_("Sista dag enligt arbetsordningen är {deadline}; den är i tid.", deadline=format_date(deadline)))
+            lines.append(_("Sista dag enligt arbetsordningen är {deadline}; den är i tid.", deadline=format_date(deadline, sentence=True)))
     ctx.audit("agenda.publish", "meeting", meeting.id, forum=forum.key, meeting=meeting.starts_at,
               republished=again, version=version.version, cases=[c.number for c in items],
               late_working_days=late_days)
@@ -1198,7 +1198,7 @@ def close_case(ctx: Context, case: Case, note: str) -> Reply:
     ctx.session.flush()
     ctx.audit("case.close", "case", case.id, number=case.number, note=note or None,
               follow_ups_closed=len(open_follow))
-    lines = [_("Ärende {case} är avslutat {now}.", case=case_title(case), now=format_date(ctx.now))]
+    lines = [_("Ärende {case} är avslutat {now}.", case=case_title(case), now=format_date(ctx.now, sentence=True))]
     if open_follow:
         lines.append(_("Öppen återkoppling stängdes: ") + "; ".join(
             f"{format_date(f.due)} ({f.responsible.name})" for f in open_follow) + ".")

@@ -77,7 +77,7 @@ def refuse_unless_held(ctx: Context, meeting: Meeting, *, doing: str, number: st
               "{minutes_sent_at} och ändras inte. Ta upp frågan på ett kommande möte "
               "(/beredning {number} dagordning DATUM), eller rätta under Föregående "
               "minnesanteckningar där.",
-              doing=doing, span=span, minutes_sent_at=format_date(meeting.minutes_sent_at), number=number)
+              doing=doing, span=span, minutes_sent_at=format_date(meeting.minutes_sent_at, sentence=True), number=number)
         )
 
 
@@ -191,14 +191,14 @@ def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
         title=_("Ärende {number} återremitterades", number=case.number),
         lines=[
             _("{forum} återremitterade ditt ärende {case} på mötet {meeting}, och det går tillbaka till dig.",
-              forum=forum_label(case.forum), case=case_title(case), meeting=meeting_label(meeting)),
+              forum=forum_label(case.forum), case=case_title(case), meeting=meeting_label(meeting, sentence=True)),
             _("Skäl: {reason}", reason=reason),
             _("Samordnaren kan lägga det på ett kommande möte när det är kompletterat."),
         ],
     )
     told = tell(ctx, case.raised_by, notice, kind="case_remitted", key=f"c{case.id}:{ctx.now.isoformat()}")
     lines = [_("Ärende {case} återremitterades på mötet {meeting}.",
-               case=case_title(case), meeting=meeting_label(meeting)), _("Skäl: {reason}", reason=reason)]
+               case=case_title(case), meeting=meeting_label(meeting, sentence=True)), _("Skäl: {reason}", reason=reason)]
     if told:
         lines.append(_("{name} som anmälde ärendet har fått besked.", name=case.raised_by.name))
     return Reply(title=_("Ärende {number} återremitterat", number=case.number), lines=lines)
@@ -250,7 +250,7 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     return Reply(
         title=f"Beslut under punkt {item.label}",
         lines=[_("Beslutet är infört under punkt {label} {title} för {forum} möte {meeting}.",
-                 label=item.label, title=item.title, forum=genitive(forum), meeting=meeting_label(meeting)), f"{forum_label(forum)} beslutade:", *lines],
+                 label=item.label, title=item.title, forum=genitive(forum), meeting=meeting_label(meeting, sentence=True)), f"{forum_label(forum)} beslutade:", *lines],
     )
 
 

@@ -86,7 +86,7 @@ def _meeting(ctx: Context, forum_text: str | None, when: str | None) -> Meeting:
         raise UserError(
             _("Mötet {meeting} har varit, och dess dagordning ändras inte längre. Ta upp "
               "frågan på ett kommande möte (/punkt ny DATUM TITEL).",
-              meeting=meeting_label(meeting))
+              meeting=meeting_label(meeting, sentence=True))
         )
     return meeting
 
@@ -109,7 +109,7 @@ def find_item(ctx: Context, meeting: Meeting, label: str, *, usage: str) -> Agen
     raise UserError(
         _("Dagordningen för {forum} {starts_at} har punkterna {items}; punkt ”{strip}” "
           "finns inte. Skriv till exempel: {usage}",
-          forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at), items=item_numbers(items), strip=label.strip(), usage=usage)
+          forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at, sentence=True), items=item_numbers(items), strip=label.strip(), usage=usage)
     )
 
 
@@ -127,7 +127,7 @@ def refuse_if_published(ctx: Context, meeting: Meeting, item: AgendaItem, option
           "ändras inte. För att {doing} i en ny version: skriv {command_text}; möte: "
           "{isoformat}; forum: {key}; ny version, och publicera sedan den nya versionen "
           "med /publicera dagordning {starts_at}.",
-          label=item.label, forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at), version=version.version, published_at=format_datetime(version.published_at), doing=doing, command_text=command_text, isoformat=local(meeting.starts_at).date().isoformat(), key=meeting.forum.key)
+          label=item.label, forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at, sentence=True), version=version.version, published_at=format_datetime(version.published_at), doing=doing, command_text=command_text, isoformat=local(meeting.starts_at).date().isoformat(), key=meeting.forum.key)
     )
 
 
@@ -191,7 +191,7 @@ def new_item(ctx: Context, args: str) -> Reply:
     ctx.audit("agenda.item_new", "meeting", meeting.id, item=item.label, title=title)
     late = _(" som tillkommande punkt") if item.late_addition else ""
     return _after(ctx, meeting, [_("Punkt {label} {title} står nu{late} på dagordningen för mötet {meeting}.",
-                                   label=item.label, title=title, late=late, meeting=meeting_label(meeting))])
+                                   label=item.label, title=title, late=late, meeting=meeting_label(meeting, sentence=True))])
 
 
 def change_item(ctx: Context, args: str) -> Reply:
@@ -206,7 +206,7 @@ def change_item(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     ctx.audit("agenda.item_change", "meeting", meeting.id, item=item.label, changes=changes)
     return _after(ctx, meeting, [_("Punkt {label} {title} på dagordningen för mötet {meeting} är ändrad: {changes}.",
-                                   label=item.label, title=item.title, meeting=meeting_label(meeting), changes=', '.join(changes))])
+                                   label=item.label, title=item.title, meeting=meeting_label(meeting, sentence=True), changes=', '.join(changes))])
 
 
 def move_item(ctx: Context, args: str) -> Reply:
@@ -239,7 +239,7 @@ def move_item(ctx: Context, args: str) -> Reply:
     ctx.audit("agenda.item_move", "meeting", meeting.id, item=old, to=new)
     return _after(ctx, meeting, [_("Punkt {old} {title} är nu punkt {new} på dagordningen för mötet {meeting}; "
                                    "punkterna däremellan har fått nya nummer.",
-                                   old=old, title=item.title, new=new, meeting=meeting_label(meeting))])
+                                   old=old, title=item.title, new=new, meeting=meeting_label(meeting, sentence=True))])
 
 
 def remove(ctx: Context, args: str) -> Reply:
@@ -262,7 +262,7 @@ def remove(ctx: Context, args: str) -> Reply:
     remove_item(ctx.session, item)
     ctx.audit("agenda.item_remove", "meeting", meeting.id, item=label, title=title)
     return _after(ctx, meeting, [_("Punkt {label} {title} är borttagen från dagordningen för mötet {meeting}.",
-                                   label=label, title=title, meeting=meeting_label(meeting))])
+                                   label=label, title=title, meeting=meeting_label(meeting, sentence=True))])
 
 
 @command(

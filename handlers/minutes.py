@@ -428,7 +428,7 @@ def pick_meeting(ctx: Context, args: str, *, doing: str) -> tuple[Meeting, str]:
             names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
             raise UserError(
                 _("Flera forum har möte {day}: {names}. Lägg till ”; forum: {key}” sist.",
-                  day=format_date(day), names=names, key=found[0].forum.key)
+                  day=format_date(day, sentence=True), names=names, key=found[0].forum.key)
             )
         meeting = found[0]
     require_role(ctx, meeting.forum, WRITERS, doing=doing)
@@ -498,14 +498,14 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
     meeting, rest = pick_meeting(ctx, head, doing="skriva minnesanteckningar")
     if rest:
         raise UserError(_("Jag förstår inte ”{rest}”. Skriv till exempel: {usage}", rest=rest, usage=usage))
-    when = format_date(meeting.starts_at)
+    when = format_date(meeting.starts_at, sentence=True)
     label = forum_label(meeting.forum)
     if meeting.minutes_sent_at is not None:
         raise UserError(
             _("Minnesanteckningarna för {label} {when} skickades {minutes_sent_at} och ändras "
               "inte längre. Ta upp en rättelse under Föregående minnesanteckningar på nästa "
               "möte.",
-              label=label, when=when, minutes_sent_at=format_date(meeting.minutes_sent_at))
+              label=label, when=when, minutes_sent_at=format_date(meeting.minutes_sent_at, sentence=True))
         )
     text = text.strip()
     if append and not text:
@@ -532,7 +532,7 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
     where = f"punkt {item_no} ({items[item_no].title})" if item_no else _("den allmänna texten")
     done = _("Lade till texten i") if append else ("Ersatte" if text else "Tog bort")
     reply = Reply(
-        title=f"Minnesanteckningar – {label}, {when}",
+        title=f"Minnesanteckningar – {label}, {format_date(meeting.starts_at)}",
         lines=[_("{done} {where} i minnesanteckningarna för {label} {when}.",
                  done=done, where=where, label=label, when=when)],
         sections=[Section(heading=where[:1].upper() + where[1:], lines=paragraphs(notes.get(item_no)) or ["(tomt)"])],
@@ -582,7 +582,7 @@ def mark_minutes_sent(ctx: Context, args: str) -> Reply:
                           "2020-09-25.",
                           rest=rest))
     label = forum_label(meeting.forum)
-    when = format_date(meeting.starts_at)
+    when = format_date(meeting.starts_at, sentence=True)
     if meeting.minutes_sent_at is not None:
         return Reply(
             lines=[
@@ -610,10 +610,10 @@ def mark_minutes_sent(ctx: Context, args: str) -> Reply:
     kallelse.send_minutes(ctx, meeting, minutes_reply(doc))  # e-mailed with PDF and DOCX, when e-mail is on
     ctx.audit("minutes_sent", "meeting", meeting.id)
     return Reply(
-        title=f"Minnesanteckningar – {label}, {when}",
+        title=f"Minnesanteckningar – {label}, {format_date(meeting.starts_at)}",
         lines=[
             _("Minnesanteckningarna för {label} {when} är markerade som skickade {now}.",
-              label=label, when=when, now=format_date(ctx.now)),
+              label=label, when=when, now=format_date(ctx.now, sentence=True)),
             _("De är publicerade i forumets kanal och på forumets webbsida, och påminnelserna om dem upphör."),
         ],
         context=[

@@ -116,7 +116,7 @@ def test_unpublished_agenda_and_unsent_minutes_are_not_shown(network, engine) ->
     status, june = get(services, "/forum/lchnv/mote/2020-06-12")
     assert status == 200
     assert UNPUBLISHED_CASE not in june and "att inget publiceras" not in june
-    assert "Dagordningen är inte publicerad ännu. Den publiceras senast fredag 5 juni 2020." in june
+    assert "Dagordningen är inte publicerad ännu. Den publiceras senast fredagen den 5 juni 2020." in june
     status, march = get(services, "/forum/lchnv/mote/2020-03-06")
     assert PUBLISHED_CASE in march  # the agenda is published
     assert DECISION_LINE not in march and "Närvarande" not in march  # the minutes are not sent

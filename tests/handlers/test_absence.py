@@ -209,7 +209,7 @@ def test_no_meeting_that_day_lists_the_next_meetings_with_commands(chat) -> None
 def test_a_meeting_that_has_ended_is_refused(chat, network) -> None:
     said = chat("per.ek", "/anmäl frånvaro 21 februari", now="2020-02-21T16:00")
     assert not said.ok and "är redan avslutat" in said.reply
-    assert "fredag 21 februari 2020, kl. 13.00–15.00" in said.reply
+    assert "fredagen den 21 februari 2020 kl. 13.00–15.00" in said.reply
     assert absences(network) == []
     # a meeting that is still going on can take the rest of it
     said = chat("per.ek", "/anmäl frånvaro 21 februari från kl 14.30", now="2020-02-21T14:00")

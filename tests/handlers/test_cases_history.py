@@ -87,7 +87,7 @@ def test_closing_a_case_closes_its_follow_ups_and_tells_the_sender(chat) -> None
     said = chat("maria.lind", "/avsluta 2020:8 processledaren är på plats", now="2020-06-12T10:00")
     assert said.ok, said.reply
     text = flat(said.reply)
-    assert "Ärende 2020:8 Beslut om processledare är avslutat fredag 12 juni 2020" in text
+    assert "Ärende 2020:8 Beslut om processledare är avslutat fredagen den 12 juni 2020" in text
     assert "Öppen återkoppling stängdes: fredag 12 juni 2020 (Lars Holm)" in text
     c = case(chat.maker, "2020:8")
     assert c.status == "avslutat" and c.closed_at is not None

@@ -113,14 +113,14 @@ def test_a_meeting_that_has_been_cannot_be_wished_for(chat) -> None:
     before = snapshot(chat.maker)
     said = chat("per.ek", "/anmäl ärende Vägledning; forum: lchnv; möte: 2020-03-06", now="2020-03-10T09:00")
     assert not said.ok
-    assert "LCHNV:s möte fredag 6 mars 2020 har redan varit" in said.reply
+    assert "LCHNV:s möte fredagen den 6 mars 2020 har redan varit" in said.reply
     assert "fredag 12 juni 2020" in said.reply
     assert snapshot(chat.maker) == before
 
 
 def test_a_case_raised_after_the_agenda_deadline_is_told_it_can_come_as_a_late_item(chat) -> None:
     said = chat("per.ek", "/anmäl ärende Sent ärende; möte: 6 mars", now="2020-03-03T09:00")
-    assert "Dagordningen skulle vara klar fredag 28 februari 2020" in flat(said.reply)
+    assert "Dagordningen skulle vara klar fredagen den 28 februari 2020" in flat(said.reply)
     assert "tillkommande ärende" in said.reply
 
 

@@ -125,7 +125,7 @@ def test_a_chair_absent_from_eleven_gets_the_morning_agenda_and_so_does_the_vice
     assert set(sent) >= {"karin.berg", "lars.holm"}
     for who in ("karin.berg", "lars.holm"):
         text = flat(sent[who])
-        assert "Mötet är i dag, fredag 6 mars 2020" in text
+        assert "Mötet är i dag, fredagen den 6 mars 2020" in text
         assert "Mötet leds av Karin Berg (ordförande) till kl. 11.00 och Lars Holm (vice ordförande) " \
                "från kl. 11.00." in text
 
@@ -191,11 +191,11 @@ def test_the_overview_shows_follow_ups_and_a_coordinators_duties_this_week(chat)
     assert "Att göra" not in member
     coordinator = flat(chat("maria.lind", "/översikt", now="2020-02-24T09:00").reply)
     assert "Att göra vecka 9" in coordinator
-    assert "LCHNV: dagordningen till mötet fredag 6 mars 2020 ska publiceras senast fredag 28 februari 2020" \
+    assert "LCHNV: dagordningen till mötet fredagen den 6 mars 2020 ska publiceras senast fredagen den 28 februari 2020" \
         in coordinator
     assert "LCHNV: 2 ärenden väntar på beredning (2020:7, 2020:8)" in coordinator
-    assert "Styrgrupp LCHNV: minnesanteckningarna från mötet fredag 21 februari 2020 ska skickas senast " \
-           "fredag 28 februari 2020" in coordinator
+    assert "Styrgrupp LCHNV: minnesanteckningarna från mötet fredagen den 21 februari 2020 ska skickas senast " \
+           "fredagen den 28 februari 2020" in coordinator
 
 
 def test_the_steering_group_may_extend_the_networks_assignments(chat) -> None:
@@ -206,7 +206,7 @@ def test_the_steering_group_may_extend_the_networks_assignments(chat) -> None:
     extended = chat("maria.lind", f"/uppdrag förläng {n}; senast 30 juni 2021; skäl: remissförfarandet",
                     now="2020-09-11T14:00")
     assert extended.ok, extended.reply
-    assert "Beslutat på mötet i Styrgrupp LCHNV fredag 11 september 2020" in flat(extended.reply)
+    assert "Beslutat på mötet i Styrgrupp LCHNV fredagen den 11 september 2020" in flat(extended.reply)
 
 
 def test_extensions_by_must_name_a_forum_of_the_file(db: sessionmaker[Session], tmp_path: Path) -> None:

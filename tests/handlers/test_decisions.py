@@ -58,7 +58,7 @@ def test_aterremiss_sends_the_case_back_to_the_sender_with_the_reason(on_agenda)
     chat = on_agenda
     said = chat("maria.lind", "/beslut 2020:9 återremiss ingen samsyn om sammansättningen", now=MEETING_DAY)
     assert said.ok, said.reply
-    assert "Ärende 2020:9 Beslut om sammansättning av arbetsgrupp återremitterades på mötet fredag 6 mars 2020" in flat(
+    assert "Ärende 2020:9 Beslut om sammansättning av arbetsgrupp återremitterades på mötet fredagen den 6 mars 2020" in flat(
         said.reply)
     [notice] = said.to("eva.strand")
     assert "återremitterade ditt ärende" in notice and "nådde inte samsyn" not in notice

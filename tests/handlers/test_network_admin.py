@@ -93,7 +93,7 @@ def test_reminders_follow_a_moved_meeting_and_are_not_repeated_for_a_new_time_th
     assert old == []
     new = [m for m in tick(network, rec, at("2027-02-04T08:00")) if "agenda_deadline" in m.kinds]
     assert [m.to for m in new] == ["maria.lind"]
-    assert "torsdag 11 februari 2027" in new[0].text
+    assert "torsdagen den 11 februari 2027" in new[0].text
     # A new time the same day is no new occasion: the reminder already sent is not sent again.
     said_ok(chat, "maria.lind", "/möte ändra 11 februari; tid: 13–15; forum: lchnv", now="2027-02-04T09:00")
     again = [m for m in tick(network, rec, at("2027-02-04T10:00")) if "agenda_deadline" in m.kinds]
@@ -108,7 +108,7 @@ def test_a_new_member_reports_absence_and_the_chair_rotates_on_new_year(network,
     assert "Organisationen Falu kommun är tillagd" in said.reply
     said = said_ok(chat, "maria.lind", "/ledamot ny @anna.berg Anna Berg; organisation: falun; titel: Socialchef; "
                                        "e-post: anna.berg@falun.se; forum: lchnv")
-    assert "Anna Berg (Falu kommun) är ledamot i LCHNV från fredag 20 november 2026." in said.reply
+    assert "Anna Berg (Falu kommun) är ledamot i LCHNV från fredagen den 20 november 2026." in said.reply
     assert "Välkommen till LCHNV" in said.to("anna.berg")[0]
 
     # The new member can use kansli at once: her absence goes to the absence recipient.
@@ -122,8 +122,8 @@ def test_a_new_member_reports_absence_and_the_chair_rotates_on_new_year(network,
     assert "anna.berg@falun.se" in said_ok(chat, "maria.lind", "/ledamöter; forum: lchnv").reply
 
     said = said_ok(chat, "maria.lind", "/roll ordförande @lars.holm från 1 januari 2027; forum: lchnv")
-    assert "Lars Holm är ordförande i LCHNV från fredag 1 januari 2027." in said.reply
-    assert "Karin Berg är ordförande till och med torsdag 31 december 2026." in said.reply
+    assert "Lars Holm är ordförande i LCHNV från fredagen den 1 januari 2027." in said.reply
+    assert "Karin Berg är ordförande till och med torsdagen den 31 december 2026." in said.reply
     said_ok(chat, "maria.lind", "/roll vice ordförande @anna.berg från 1 januari 2027; forum: lchnv")
 
     rec = Recorder()
@@ -139,9 +139,9 @@ def test_a_new_member_reports_absence_and_the_chair_rotates_on_new_year(network,
 
     # An existing person joins the forum, then leaves it: the coordinator sees what they still have open.
     said = said_ok(chat, "maria.lind", "/ledamot ny @johan.sjo; forum: lchnv")
-    assert "Johan Sjö (Region Dalarna) är ledamot i LCHNV från fredag 20 november 2026." in said.reply
+    assert "Johan Sjö (Region Dalarna) är ledamot i LCHNV från fredagen den 20 november 2026." in said.reply
     said = said_ok(chat, "maria.lind", "/ledamot slutar @johan.sjo 31 december 2026; forum: lchnv")
-    assert "Johan Sjö sitter i LCHNV till och med torsdag 31 december 2026." in said.reply
+    assert "Johan Sjö sitter i LCHNV till och med torsdagen den 31 december 2026." in said.reply
     assert "Ta fram länsövergripande överenskommelse" in said.reply and "2020:7" in said.reply
 
 
@@ -159,7 +159,7 @@ def test_a_case_title_is_corrected_and_a_case_taken_off_the_agenda(network, chat
     assert "förslag till beslut" in said.to("per.ek")[0]
 
     said = said_ok(chat, "maria.lind", f"/beredning {number} av: underlaget är inte klart")
-    assert "är taget av dagordningen för mötet torsdag 4 februari 2027" in said.reply
+    assert "är taget av dagordningen för mötet torsdagen den 4 februari 2027" in said.reply
     assert "Skäl: underlaget är inte klart" in said.to("per.ek")[0]
     history = said_ok(chat, "maria.lind", f"/ärende {number}").reply
     assert "Status:" in history and "aktualiserat" in history
@@ -179,7 +179,7 @@ def test_a_case_title_is_corrected_and_a_case_taken_off_the_agenda(network, chat
 @pytest.mark.parametrize("who,text,expected", [
     ("maria.lind", "/möte ny 30 februari 2027 kl 9–12; forum: lchnv", "Det finns ingen 30 februari 2027"),
     ("maria.lind", "/möte ny 5 februari 2027 kl 12–9; forum: lchnv", "Sluttiden kl. 9.00 är inte efter"),
-    ("maria.lind", "/möte ny 4 februari 2027 kl 11–13; forum: lchnv", "krockar med torsdag 4 februari 2027"),
+    ("maria.lind", "/möte ny 4 februari 2027 kl 11–13; forum: lchnv", "krockar med torsdagen den 4 februari 2027"),
     ("maria.lind", "/möte ny 4 februari 2027; forum: lchnv", "Ange dag och tid"),
     ("maria.lind", "/möte ny 4 januari 2020 kl 9–12; forum: lchnv", "har redan varit"),
     ("per.ek", "/möte ny 5 februari 2027 kl 9–12; forum: lchnv", "Bara samordnare kan planera möten"),

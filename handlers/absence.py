@@ -48,7 +48,7 @@ from handlers.agenda import absence_part, agenda_items
 from handlers import limits
 from handlers.base import Action, ConflictError, Context, Reply, Section, UserError
 from handlers.common import (ROLE_NAMES, example_day, find_forum, forum_label, meeting_label, my_forums,
-                             no_coming_meetings, person_arg, person_label)
+                             member_word, no_coming_meetings, person_arg, person_label, role_name)
 from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_date_in_sentence, format_time, local
 from handlers.registry import command, normalise
 from storage import queries
@@ -666,8 +666,8 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
         told_names = _tell_coordinators(ctx, meeting, reporter, Reply(title=_("Ingen leder mötet"), lines=[text]),
                                         kind="absence_no_leader", key=f"{meeting.id}:{after.key()}")
         if told_names:
-            out.append(_("{told_names} (samordnare) har fått veta att ingen ordförande kan leda mötet.",
-                         told_names=', '.join(told_names)))
+            out.append(_("{told_names} ({coordinator}) har fått veta att ingen ordförande kan leda mötet.",
+                         told_names=', '.join(told_names), coordinator=role_name(meeting.forum, "coordinator")))
     elif before.no_leader and not after.no_leader:
         text = _("Det finns åter någon som leder {label}: en frånvaroanmälan har återkallats "
                  "eller ändrats.",
@@ -914,10 +914,10 @@ def _check_substitute(ctx: Context, meeting: Meeting, text: str) -> Person:
     forum = meeting.forum
     if not forum.substitutes:
         raise UserError(
-            _("{forum} utser inga ersättare (arbetsordningen: representanterna är ordinarie "
+            _("{forum} utser inga ersättare (arbetsordningen: {members} är ordinarie "
               "och ersättare utses inte), så ingen frånvaro har anmälts. Skriv kommandot igen "
               "utan ”; ersättare: …”.",
-              forum=forum_label(forum))
+              forum=forum_label(forum), members=member_word(forum, plural=True, definite=True))
         )
     substitute = person_arg(ctx, text, field=_("ersättaren"))
     if substitute.id == ctx.person.id:

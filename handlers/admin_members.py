@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from handlers.base import Context, Reply, Section, UserError
 from handlers.cases import genitive, read_day
 from handlers.common import (
+    member_word,
     members_title,
     role_name,
     ROLE_NAMES,
@@ -61,9 +62,13 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
 def admin_forum(ctx: Context, args: str, *, doing: str) -> tuple[Forum, str]:
+    """The forum a coordinator's command is about; `doing` may name the members as {members} or
+    {members_gen} ('lägga till {members}'), in the forum's own word."""
     named, rest = pop_forum_option(ctx, args)
     forum = choose_forum(ctx, named, with_role=ADMINS)
-    require_role(ctx, forum, ADMINS, doing=doing)
+    plural = member_word(forum, plural=True)
+    require_role(ctx, forum, ADMINS, doing=doing.format(members=plural,
+                                                        members_gen=plural if plural.endswith("s") else plural + "s"))
     return forum, rest
 
 
@@ -244,7 +249,7 @@ def new_organisation(ctx: Context, args: str) -> Reply:
          help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), who="samordnare",
          order=61)
 def new_member(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing=_("lägga till ledamöter"))
+    forum, rest = admin_forum(ctx, args, doing=_("lägga till {members}"))
     head, opts = split_options(rest)
     head = head.strip()
     slack = teams = None
@@ -342,7 +347,7 @@ def new_member(ctx: Context, args: str) -> Reply:
     ctx.audit("member.add", "person", person.id, forum=forum.key, handle=person.handle, created=created,
               organisation=person.organisation.key if person.organisation else None, title=person.title,
               email=person.email, roles=roles or None, slack=slack, teams=teams)
-    lines = [_("{person} är ledamot i {forum} från {today}.",
+    lines = [_("{person} är {member} i {forum} från {today}.", member=member_word(forum),
                person=person_label(person), forum=forum_label(forum), today=format_date(ctx.today, sentence=True))]
     if roles:
         lines.append("Roller: " + ", ".join(ROLE_NAMES[r] for r in roles) + ".")
@@ -367,7 +372,7 @@ def new_member(ctx: Context, args: str) -> Reply:
 @command("ledamot slutar", "ledamot avslutas", "member leaves", usage=END_USAGE,
          help=_("avsluta någons plats i forumet; visar hens öppna uppdrag och ärenden"), who="samordnare", order=62)
 def member_leaves(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing=_("avsluta ledamöters plats"))
+    forum, rest = admin_forum(ctx, args, doing=_("avsluta {members_gen} plats"))
     person, tail = member_arg(ctx, rest, usage=END_USAGE)
     last = read_day(ctx, tail, what="sista dagen") if tail.strip() else ctx.today
     rows = [m for m in store.memberships(ctx.session, forum, person=person)
@@ -410,7 +415,7 @@ def member_leaves(ctx: Context, args: str) -> Reply:
 @command("ledamot ändra", "ledamot andra", "ändra ledamot", "member edit", usage=EDIT_USAGE,
          help=_("ändra titel, e-post, organisation eller namn för en person"), who="samordnare", order=63)
 def edit_member(ctx: Context, args: str) -> Reply:
-    forum, rest = admin_forum(ctx, args, doing=_("ändra ledamöters uppgifter"))
+    forum, rest = admin_forum(ctx, args, doing=_("ändra {members_gen} uppgifter"))
     head, opts = split_options(rest)
     person, tail = member_arg(ctx, head, usage=EDIT_USAGE)
     if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
@@ -543,7 +548,8 @@ def list_members(ctx: Context, args: str) -> Reply:
     named, __ = pop_forum_option(ctx, args)
     forum = choose_forum(ctx, named)
     if forum.id not in {f.id for f in queries.forums_of(ctx.session, ctx.person, on=ctx.today)}:
-        raise UserError(_("Ledamotslistan för {forum} visas bara för forumets deltagare.", forum=forum_label(forum)))
+        raise UserError(_("Listan över {members} i {forum} visas bara för dem som sitter i forumet.",
+                          members=member_word(forum, plural=True, definite=True), forum=forum_label(forum)))
     show_email = bool(ctx.roles_in(forum) & ADMINS)
     lines = []
     for person, rows in store.member_rows(ctx.session, forum, on=ctx.today):

@@ -23,7 +23,7 @@ from handlers.cases import (
     refuse_if_closed,
     tell,
 )
-from handlers.common import PURPOSE_NAMES, forum_label, meeting_label
+from handlers.common import PURPOSE_NAMES, coordinator_word, forum_label, meeting_label
 from storage.models import Case
 from handlers.fmt import quote
 from handlers.i18n import _
@@ -44,8 +44,10 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
     sender = ctx.person.id == case.raised_by_id
     if not coordinator and not (sender and case.status == "aktualiserat"):
         why = (_("Du kan ändra ditt eget ärende bara medan det väntar på beredning (aktualiserat).")
-               if sender else _("Bara samordnaren och den som anmält ärendet kan ändra det."))
-        raise UserError(_("{why} Be samordnaren ändra ärende {number}.", why=why, number=case.number))
+               if sender else _("Bara {coordinator} och den som anmält ärendet kan ändra det.",
+                                coordinator=coordinator_word(case.forum)))
+        raise UserError(_("{why} Be {coordinator} ändra ärende {number}.", why=why,
+                          coordinator=coordinator_word(case.forum), number=case.number))
     body = re.sub(r"^[^\s;]+", "", text.strip(), count=1).strip()  # the word 'ändra'
     body = body if body.startswith(";") else ";" + body
     __, options = read_options(body, EDIT_KEYS, usage=EDIT_USAGE)

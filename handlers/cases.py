@@ -24,8 +24,10 @@ from handlers.common import (
     example_day,
     forum_label,
     meeting_label,
+    coordinator_word,
     my_forums,
     no_coming_meetings,
+    role_name,
     person_arg,
     person_label,
     pop_forum_option,
@@ -589,12 +591,13 @@ def raise_case(ctx: Context, args: str) -> Reply:
         if deadlines.agenda and deadlines.agenda < ctx.today:
             lines.append(
                 _("Dagordningen skulle vara klar {agenda}; ärendet kan komma med som tillkommande "
-                  "ärende om samordnaren tar med det.",
-                  agenda=format_date(deadlines.agenda, sentence=True))
+                  "ärende om {coordinator} tar med det.",
+                  agenda=format_date(deadlines.agenda, sentence=True), coordinator=coordinator_word(forum))
             )
         elif deadlines.preparation and deadlines.preparation >= ctx.today:
             lines.append(_("Beredningen inför mötet är {preparation}.", preparation=format_date(deadlines.preparation, sentence=True)))
-    context = [_("{told} har fått ärendet.", told=', '.join(told)) if told else _("Du är själv samordnare för forumet.")]
+    context = [_("{told} har fått ärendet.", told=', '.join(told)) if told else _("Du är själv {coordinator} för forumet.",
+                                                                                    coordinator=role_name(forum, "coordinator"))]
     context.append(_("/ärende {number} visar hur det går för ärendet.", number=case.number))
     return Reply(title=_("Ärende {number} anmält", number=case.number), lines=lines, fields=case_fields(ctx, case), context=context)
 

@@ -84,8 +84,9 @@ def pop_forum_option(ctx: Context, args: str) -> tuple[Forum | None, str]:
 def no_coming_meetings(forum: Forum | str) -> UserError:
     """The refusal when a forum has no meetings ahead: it says what the coordinator types."""
     label = forum if isinstance(forum, str) else forum_label(forum)
-    return UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem med "
-                       "/möte ny DATUM kl HH.MM–HH.MM.", forum=label))
+    who = coordinator_word(None if isinstance(forum, str) else forum, capital=True)
+    return UserError(_("{forum} har inga kommande möten inlagda. {coordinator} lägger in dem med "
+                       "/möte ny DATUM kl HH.MM–HH.MM.", forum=label, coordinator=who))
 
 
 def my_forums(ctx: Context) -> list[Forum]:
@@ -129,7 +130,7 @@ def require_role(ctx: Context, forum: Forum, roles: set[str], *, doing: str) -> 
     holders: list[str] = []
     for role in sorted(roles):
         holders += [p.name for p in queries.people_with_role(ctx.session, forum, role, on=ctx.today)]
-    names = sorted({ROLE_NAMES[r] for r in roles})
+    names = sorted({role_name(forum, r) for r in roles})
     role_names = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} eller {names[-1]}"
     who = _(" I {forum} är det {join}.", forum=forum_label(forum), join=', '.join(sorted(set(holders)))) if holders else ""
     raise UserError(_("Bara {role_names} kan {doing}.{who} Be någon av dem, eller skriv /hjälp.",
@@ -231,6 +232,29 @@ def role_name(forum: Forum, role: str) -> str:
     if role == "coordinator" and forum.coordinator_title:
         return forum.coordinator_title
     return ROLE_NAMES[role]
+
+
+# The forum's word for its members (`rules: member_term`), in its four forms: one, the one, several, the several.
+MEMBER_WORDS = {
+    "representant": (_("representant"), _("representanten"), _("representanter"), _("representanterna")),
+    "ledamot": (_("ledamot"), _("ledamoten"), _("ledamöter"), _("ledamöterna")),
+    "deltagare": (_("deltagare"), _("deltagaren"), _("deltagare"), _("deltagarna")),
+}
+
+
+def member_word(forum: Forum | None, *, plural: bool = False, definite: bool = False) -> str:
+    """'representant', 'representanterna', or the forum's own word ('ledamöterna') (docs/ordlista.md)."""
+    forms = MEMBER_WORDS.get(getattr(forum, "member_term", None) or "representant", MEMBER_WORDS["representant"])
+    return forms[2 * plural + definite]
+
+
+def coordinator_word(forum: Forum | None, *, capital: bool = False) -> str:
+    """Who the coordinator is in running text: 'samordnaren', or the forum's title as written
+    (`rules: coordinator_title: Chef för RSS`)."""
+    title = getattr(forum, "coordinator_title", None)
+    if title:
+        return title
+    return _("Samordnaren") if capital else _("samordnaren")
 
 
 def members_title(forum: Forum, count: int) -> str:

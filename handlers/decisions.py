@@ -22,7 +22,7 @@ from handlers.cases import (
     status_name,
     tell,
 )
-from handlers.common import forum_label, meeting_label, person_arg, person_label, require_role
+from handlers.common import coordinator_word, forum_label, meeting_label, person_arg, person_label, require_role
 from handlers.agenda import add_item, case_item_on
 from handlers.i18n import _
 from handlers.fmt import format_date, format_span
@@ -48,9 +48,10 @@ def _refuse_unless_on_agenda(ctx: Context, case: Case, doing: str) -> AgendaItem
     if case.status not in DECIDABLE or case.meeting is None:
         raise UserError(
             _("Ärende {case} står inte på någon dagordning (det är {case2}), så det går inte "
-              "att {doing}. Samordnaren lägger det på dagordningen med /beredning {number} "
+              "att {doing}. {coordinator} lägger det på dagordningen med /beredning {number} "
               "dagordning.",
-              case=case_title(case), case2=status_name(case), doing=doing, number=case.number)
+              case=case_title(case), case2=status_name(case), doing=doing, number=case.number,
+              coordinator=coordinator_word(case.forum, capital=True))
         )
     meeting = case.meeting
     refuse_unless_held(ctx, meeting, doing=doing, number=case.number)
@@ -193,7 +194,8 @@ def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
             _("{forum} återremitterade ditt ärende {case} på mötet {meeting}, och det går tillbaka till dig.",
               forum=forum_label(case.forum), case=case_title(case), meeting=meeting_label(meeting, sentence=True)),
             _("Skäl: {reason}", reason=reason),
-            _("Samordnaren kan lägga det på ett kommande möte när det är kompletterat."),
+            _("{coordinator} kan lägga det på ett kommande möte när det är kompletterat.",
+              coordinator=coordinator_word(case.forum, capital=True)),
         ],
     )
     told = tell(ctx, case.raised_by, notice, kind="case_remitted", key=f"c{case.id}:{ctx.now.isoformat()}")

@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 from handlers.agenda import agenda_reply
 from handlers.base import Action, Message, Reply, Section
 from handlers.calendar import Deadlines, deadlines_for, next_working_day, working_days_before
-from handlers.common import forum_label, meeting_label, person_label
+from handlers.common import coordinator_word, forum_label, meeting_label, person_label
 from handlers.fmt import STOCKHOLM, format_ago, format_date, format_date_in_sentence, format_days, local
 from handlers.i18n import _, ngettext
 from storage import outbox
@@ -615,7 +615,7 @@ def _assignment_builder(p: _Pass, forum: Forum, a: Assignment, assignee: Person 
                            id=a.id))
         else:
             lines.append(_("Dina uppdrag visar du med /uppdrag; behövs mer tid, be sekreteraren eller "
-                           "samordnaren att förlänga uppdraget."))
+                           "{coordinator} att förlänga uppdraget.", coordinator=coordinator_word(forum)))
         return Reply(title=_("Påminnelse: uppdrag"), lines=lines, fields=[("Forum", forum_label(forum))])
 
     return build

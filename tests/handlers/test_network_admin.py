@@ -108,7 +108,7 @@ def test_a_new_member_reports_absence_and_the_chair_rotates_on_new_year(network,
     assert "Organisationen Falu kommun är tillagd" in said.reply
     said = said_ok(chat, "maria.lind", "/ledamot ny @anna.berg Anna Berg; organisation: falun; titel: Socialchef; "
                                        "e-post: anna.berg@falun.se; forum: lchnv")
-    assert "Anna Berg (Falu kommun) är ledamot i LCHNV från fredagen den 20 november 2026." in said.reply
+    assert "Anna Berg (Falu kommun) är representant i LCHNV från fredagen den 20 november 2026." in said.reply
     assert "Välkommen till LCHNV" in said.to("anna.berg")[0]
 
     # The new member can use kansli at once: her absence goes to the absence recipient.
@@ -139,7 +139,7 @@ def test_a_new_member_reports_absence_and_the_chair_rotates_on_new_year(network,
 
     # An existing person joins the forum, then leaves it: the coordinator sees what they still have open.
     said = said_ok(chat, "maria.lind", "/ledamot ny @johan.sjo; forum: lchnv")
-    assert "Johan Sjö (Region Dalarna) är ledamot i LCHNV från fredagen den 20 november 2026." in said.reply
+    assert "Johan Sjö (Region Dalarna) är representant i LCHNV från fredagen den 20 november 2026." in said.reply
     said = said_ok(chat, "maria.lind", "/ledamot slutar @johan.sjo 31 december 2026; forum: lchnv")
     assert "Johan Sjö sitter i LCHNV till och med torsdagen den 31 december 2026." in said.reply
     assert "Ta fram länsövergripande överenskommelse" in said.reply and "2020:7" in said.reply

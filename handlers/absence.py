@@ -48,7 +48,7 @@ from handlers.agenda import absence_part, agenda_items
 from handlers import limits
 from handlers.base import Action, ConflictError, Context, Reply, Section, UserError
 from handlers.common import (ROLE_NAMES, example_day, find_forum, forum_label, meeting_label, my_forums,
-                             member_word, no_coming_meetings, person_arg, person_label, role_name)
+                             forum_meeting_in_sentence, member_word, no_coming_meetings, person_arg, person_label, role_name)
 from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_date_in_sentence, format_time, local
 from handlers.registry import command, normalise
 from storage import queries
@@ -621,7 +621,7 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
     out: list[str] = []
     roles = _roles_on(ctx, reporter, meeting)
     after = leadership(ctx.session, meeting, _active(ctx, meeting))
-    label = f"{forum_label(meeting.forum)} {meeting_label(meeting)}"
+    label = forum_meeting_in_sentence(meeting)
     if "chair" in roles and part_changed:
         part = Part.of(absence)
         vice_absence = {p.id: pt for p, pt in after.vices}
@@ -741,7 +741,7 @@ def _in_channel(ctx: Context) -> bool:
     usage=USAGE,
     help=_("anmäl frånvaro från nästa (eller ett visst) möte, helt eller en del; mottagaren "
            "får veta direkt; samma kommando igen ändrar anmälan"),
-    who="ledamot",
+    who="representant",
     order=20,
 )
 def report_absence(ctx: Context, args: str) -> Reply:
@@ -816,7 +816,7 @@ def report_absence(ctx: Context, args: str) -> Reply:
             ctx.session.flush()
 
     part = req.part
-    label = f"{forum_label(forum)} {meeting_label(meeting)}"
+    label = forum_meeting_in_sentence(meeting)
     what = _("hela mötet") if part.whole else part.describe()
     fields = _report_fields(meeting, absence, note=not _in_channel(ctx))
     if _in_channel(ctx) and absence.note:
@@ -858,7 +858,7 @@ def report_absence(ctx: Context, args: str) -> Reply:
         lines.append(_("Nu gäller: {what}.", what=what))
         title = _("Frånvaron ändrad")
     elif state == "reactivated":
-        lines.append(_("Du hade återkallat din frånvaro från {label}; nu är den anmäld igen: {what}.",
+        lines.append(_("Du hade återkallat din frånvaroanmälan för {label}; nu är frånvaron anmäld igen: {what}.",
                        label=label, what=what))
         title = _("Frånvaro anmäld igen")
     else:
@@ -986,8 +986,8 @@ def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting:
     "ta bort franvaro",
     "withdraw absence",
     usage="/återkalla frånvaro [datum]",
-    help=_("återkalla en anmäld frånvaro; mottagaren får veta direkt"),
-    who="ledamot",
+    help=_("återkalla en frånvaroanmälan; mottagaren får veta direkt"),
+    who="representant",
     order=21,
 )
 def withdraw_absence(ctx: Context, args: str) -> Reply:
@@ -1010,14 +1010,14 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     ctx.audit("absence_withdrawn", "absence", absence.id, meeting_id=meeting.id, part=part.describe())
     rev = _revision(ctx, absence)
-    label = f"{forum_label(meeting.forum)} {meeting_label(meeting)}"
-    lines = [_("Din frånvaro från {label} ({describe}) är återkallad. Du räknas som närvarande.",
+    label = forum_meeting_in_sentence(meeting)
+    lines = [_("Din frånvaroanmälan för {label} ({describe}) är återkallad. Du räknas som närvarande.",
                label=label, describe=part.describe())]
     recipients = _recipients(ctx, meeting.forum, ctx.person)
     for person in recipients:
         ctx.notify_person(
             person,
-            Reply(title=_("Frånvaro återkallad – {forum}", forum=forum_label(meeting.forum)),
+            Reply(title=_("Frånvaroanmälan återkallad – {forum}", forum=forum_label(meeting.forum)),
                   lines=[_("{person} har återkallat sin frånvaroanmälan för {label} ({describe}) och deltar.",
                            person=person_label(ctx.person), label=label, describe=part.describe())]),
             kind="absence_withdrawn",
@@ -1038,7 +1038,7 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
         lines.append(_("{name} har fått veta att hen inte behöver ersätta dig.", name=absence.substitute.name))
     lines += _leader_messages(ctx, meeting, ctx.person, absence, rev, before, withdrawn=True, part_changed=True)
     return Reply(
-        title=_("Frånvaro återkallad"),
+        title=_("Frånvaroanmälan återkallad"),
         lines=lines,
         context=[_("Ångrar du dig: {REPORT} {meeting}.", REPORT=REPORT, meeting=day_phrase(meeting, ctx.today))],
     )
@@ -1053,7 +1053,7 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
     "absences",
     usage="/frånvaro [datum] [; forum: ID]",
     help=_("vem som har anmält frånvaro från ett möte (mottagaren ser också noteringarna)"),
-    who="mottagare av frånvaroanmälningar, samordnare, ordförande, vice ordförande",
+    who="frånvaromottagare, samordnare, ordförande, vice ordförande",
     order=22,
 )
 def list_absences(ctx: Context, args: str) -> Reply:

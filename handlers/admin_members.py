@@ -45,7 +45,7 @@ ROLE_WORDS = {
     "sekreterare": "secretary", "secretary": "secretary",
     "franvaromottagare": "absence_recipient", "mottagare av franvaroanmalningar": "absence_recipient",
     "absence_recipient": "absence_recipient",
-    "ledamot": "member", "member": "member",
+    "ledamot": "member", "representant": "member", "deltagare": "member", "member": "member",
 }
 ROLE_USAGE = (_("/roll ordförande|vice ordförande|samordnare|sekreterare|frånvaromottagare "
                 "@användarnamn [från DATUM] [till DATUM]"))
@@ -543,7 +543,7 @@ def set_role(ctx: Context, args: str) -> Reply:
 
 
 @command("ledamöter", "ledamoter", "deltagare", "members", usage="/ledamöter [; forum: ID]",
-         help=_("forumets ledamöter med organisation, titel och roller"), order=65)
+         help=_("forumets representanter (eller ledamöter) med organisation, titel och roller"), order=65)
 def list_members(ctx: Context, args: str) -> Reply:
     named, __ = pop_forum_option(ctx, args)
     forum = choose_forum(ctx, named)

@@ -47,10 +47,10 @@ from storage import cases as store
 from storage import queries
 from storage.models import Assignment, AssignmentExtension, Forum, Meeting
 
-NEW_USAGE = _("/uppdrag ny @person TITEL; senast DATUM [; ärende NR]")
+NEW_USAGE = _("/uppdrag ny @användarnamn TITEL; senast DATUM [; ärende NR]")
 EXTEND_USAGE = _("/uppdrag förläng ID; senast DATUM; skäl: … [; möte: DATUM]")
 CLOSE_USAGE = "/uppdrag klar ID"
-LIST_USAGE = _("/uppdrag [alla | försenade | @person | ID]")
+LIST_USAGE = _("/uppdrag [alla | försenade | @användarnamn | ID]")
 
 NEW_KEYS = {"senast": "senast", "due": "senast", "deadline": "senast", "klart": "senast",
             "arende": "ärende", "case": "ärende", "forum": "forum"}

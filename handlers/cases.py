@@ -23,6 +23,7 @@ from handlers.common import (
     choose_forum,
     example_day,
     forum_label,
+    genitive,
     meeting_label,
     coordinator_word,
     my_forums,
@@ -83,9 +84,9 @@ SHORT_NUMBER = re.compile(r"^\d{1,3}$")
 _MONTH_AFTER = re.compile(r"^\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)", re.IGNORECASE)
 URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
-RAISE_USAGE = (_("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; "
+RAISE_USAGE = (_("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @användarnamn] [; "
                  "beskrivning: TEXT] [; bilaga: URL]"))
-BEREDNING_USAGE = (_("/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR "
+BEREDNING_USAGE = (_("/beredning NR dagordning [DATUM] [; föredragande: @användarnamn]  eller  /beredning NR "
                      "åter SKÄL  eller  /beredning NR av"))
 
 
@@ -99,16 +100,6 @@ def status_name(case: Case) -> str:
 def case_title(case: Case) -> str:
     """'2026:3 Gemensam vägledning för familjecentraler'."""
     return f"{case.number} {case.title}"
-
-
-def genitive(forum: Forum) -> str:
-    """'LCHNV:s', 'Länsnätverkets', 'Styrgrupp LCHNV:s' (Swedish genitive of the forum's short name)."""
-    label = forum_label(forum)
-    if label[-1:].isupper() or label[-1:].isdigit():
-        return label + ":s"
-    if label[-1:].lower() in ("s", "x", "z"):
-        return label
-    return label + "s"
 
 
 def forum_meeting_label(meeting: Meeting) -> str:

@@ -22,6 +22,21 @@ def forum_label(forum: Forum) -> str:
     return forum.short or forum.name
 
 
+def genitive(forum: Forum) -> str:
+    """'LCHNV:s', 'Länsnätverkets', 'Styrgrupp LCHNV:s' (Swedish genitive of the forum's short name)."""
+    label = forum_label(forum)
+    if label[-1:].isupper() or label[-1:].isdigit():
+        return label + ":s"
+    if label[-1:].lower() in ("s", "x", "z"):
+        return label
+    return label + "s"
+
+
+def forum_meeting_in_sentence(meeting: Meeting) -> str:
+    """'LCHNV:s möte fredagen den 6 mars 2020 kl. 9.30–14.00 (Skype)', for running text."""
+    return _("{forum} möte {meeting}", forum=genitive(meeting.forum), meeting=meeting_label(meeting, sentence=True))
+
+
 def meeting_label(meeting: Meeting, *, sentence: bool = False) -> str:
     """'fredag 6 mars 2020, kl. 9.30–14.00, Skype' (a field); with ``sentence`` the running-text form
     'fredagen den 6 mars 2020 kl. 9.30–14.00 (Skype)' ('… på mötet fredagen den 6 mars 2020 …')."""
@@ -231,6 +246,8 @@ def role_name(forum: Forum, role: str) -> str:
     (`rules: coordinator_title: Chef för RSS`), else the glossary's word (docs/ordlista.md)."""
     if role == "coordinator" and forum.coordinator_title:
         return forum.coordinator_title
+    if role == "member":
+        return member_word(forum)
     return ROLE_NAMES[role]
 
 

@@ -152,8 +152,8 @@ def record_decision(ctx: Context, case: Case, text: str, item: AgendaItem) -> Re
         title=_("Beslut i ärende {number}", number=case.number),
         lines=reply_lines,
         context=[
-            _("Ska ärendet återkopplas? Skriv /återkoppling {number} DATUM @person. Uppdrag: "
-              "/uppdrag ny @person TITEL; senast DATUM; ärende {number}.",
+            _("Ska ärendet återkopplas? Skriv /återkoppling {number} DATUM @användarnamn. Uppdrag: "
+              "/uppdrag ny @användarnamn TITEL; senast DATUM; ärende {number}.",
               number=case.number)
         ],
         actions=[Action(_("Avsluta ärendet"), f"avsluta {case.number}")],

@@ -27,7 +27,7 @@ from handlers.registry import command, normalise
 from storage.models import Case, FollowUp
 from handlers.i18n import _
 
-USAGE = _("/återkoppling NR DATUM @person  eller  /återkoppling NR klar [@person]")
+USAGE = _("/återkoppling NR DATUM @användarnamn  eller  /återkoppling NR klar [@användarnamn]")
 MENTION = re.compile(r"(?<!\S)@(\S*[^\s.,;:!?])")
 
 

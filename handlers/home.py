@@ -29,7 +29,7 @@ MAX_ASSIGNMENTS = 15
     "hem",
     "overview",
     usage="/översikt",
-    help=_("dina nästa möten, uppdrag, återkopplingar och anmälda frånvaro; för samordnare "
+    help=_("dina nästa möten, uppdrag och återkopplingar och din anmälda frånvaro; för samordnare "
            "och sekreterare också veckans att göra"),
     order=5,
 )

@@ -1,8 +1,8 @@
 """Agenda items without a case, and the coordinator's changes to a meeting's föredragningslista.
 
-    /punkt ny [DATUM] TITEL [; under: N] [; föredragande: @x] [; text: …] [; syfte: …] [; förslag: …]
+    /punkt ny [DATUM] TITEL [; under: N] [; föredragande: @användarnamn] [; text: …] [; syfte: …] [; förslag: …]
               [; förslagsställare: …] [; bilaga: URL] [; forum: ID]
-    /punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @x] [; text: …] [; syfte: …] [; förslag: …] …
+    /punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @användarnamn] [; text: …] [; syfte: …] [; förslag: …] …
     /punkt flytta N M [; möte: DATUM] [; ny version]
     /punkt ta bort N [; möte: DATUM] [; ny version]
     /beslut punkt N [; möte: DATUM] att … [; ansvarig: @x]      (in handlers.decisions)
@@ -49,9 +49,9 @@ from handlers.registry import command, normalise
 from storage.models import AgendaItem, Meeting
 from handlers.i18n import _
 
-NEW_USAGE = (_("/punkt ny [DATUM] TITEL [; under: N] [; föredragande: @x] [; text: …] [; syfte: "
+NEW_USAGE = (_("/punkt ny [DATUM] TITEL [; under: N] [; föredragande: @användarnamn] [; text: …] [; syfte: "
                "…] [; förslag: …] [; förslagsställare: …] [; bilaga: URL]"))
-CHANGE_USAGE = _("/punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @x] [; text: …] [; förslag: …]")
+CHANGE_USAGE = _("/punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @användarnamn] [; text: …] [; förslag: …]")
 MOVE_USAGE = _("/punkt flytta N M [; möte: DATUM] [; ny version]")
 REMOVE_USAGE = _("/punkt ta bort N [; möte: DATUM] [; ny version]")
 ITEM_KEYS = {

@@ -12,7 +12,7 @@ from tests.conftest import EXAMPLE, split_sent
 
 KANSLI = [sys.executable, "-m", "bot.cli"]
 NOTE = "sjukskriven efter operation"
-MARCH = "LCHNV fredag 6 mars 2020, kl. 9.30–14.00, Myntgatan 2, Falun, lokal Siljan"
+MARCH = "LCHNV:s möte fredagen den 6 mars 2020 kl. 9.30–14.00 (Myntgatan 2, Falun, lokal Siljan)"
 
 
 def kansli(db: Path, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:

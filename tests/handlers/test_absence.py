@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from storage.models import Absence, AuditLog, Meeting, Outbox, Person
 
-MARCH = "LCHNV fredag 6 mars 2020, kl. 9.30–14.00, Myntgatan 2, Falun, lokal Siljan"
+MARCH = "LCHNV:s möte fredagen den 6 mars 2020 kl. 9.30–14.00 (Myntgatan 2, Falun, lokal Siljan)"
 NOTE = "sjukskriven efter operation"
 
 
@@ -68,12 +68,12 @@ def test_the_suggested_command_keeps_the_part_and_works(chat, network) -> None:
     said = chat("per.ek", "/anmäl frånvaro nästa möte till kl 14: tandläkare")
     assert "/anmäl frånvaro 21 februari till kl 14.00: tandläkare" in said.reply
     again = chat("per.ek", "/anmäl frånvaro 21 februari till kl 14.00: tandläkare")
-    assert "Styrgrupp LCHNV fredag 21 februari 2020, kl. 13.00–15.00, Teams: till kl. 14.00" in flat(again.reply)
+    assert "Styrgrupp LCHNV:s möte fredagen den 21 februari 2020 kl. 13.00–15.00 (Teams): till kl. 14.00" in flat(again.reply)
 
 
 def test_a_date_picks_that_days_meeting_in_any_of_the_askers_forums(chat, network) -> None:
     said = chat("per.ek", "/anmäl frånvaro fredag")
-    assert "Styrgrupp LCHNV fredag 21 februari 2020, kl. 13.00–15.00, Teams: hela mötet" in flat(said.reply)
+    assert "Styrgrupp LCHNV:s möte fredagen den 21 februari 2020 kl. 13.00–15.00 (Teams): hela mötet" in flat(said.reply)
     said = chat("per.ek", "/anmäl frånvaro 2020-03-06")
     assert f"från {MARCH}: hela mötet" in flat(said.reply)
     assert len(absences(network, "per.ek")) == 2
@@ -83,9 +83,9 @@ def test_a_week_a_range_a_forum_option_and_hela_motet_pick_one_meeting(chat, net
     said = chat("per.ek", "/anmäl frånvaro vecka 10, punkt 2")
     assert f"från {MARCH}: punkt 2." in flat(said.reply)
     said = chat("per.ek", "/anmäl frånvaro 1-30 juni hela mötet")
-    assert "från LCHNV fredag 12 juni 2020, kl. 9.30–12.00, Skype: hela mötet." in flat(said.reply)
+    assert "från LCHNV:s möte fredagen den 12 juni 2020 kl. 9.30–12.00 (Skype): hela mötet." in flat(said.reply)
     said = chat("per.ek", "/anmäl frånvaro; forum: styrgrupp-lchnv")
-    assert "från Styrgrupp LCHNV fredag 21 februari 2020" in flat(said.reply)
+    assert "från Styrgrupp LCHNV:s möte fredagen den 21 februari 2020" in flat(said.reply)
     said = chat("per.ek", "/anmäl frånvaro 1 mars-30 juni")
     assert not said.ok and "Du har flera möten" in said.reply and "/anmäl frånvaro 12 juni" in said.reply
     assert len(absences(network, "per.ek")) == 3
@@ -146,7 +146,7 @@ def test_a_repeat_updates_never_duplicates_and_an_identical_repeat_sends_nothing
 def test_withdraw_tells_the_recipient_and_a_new_report_reactivates(chat, network) -> None:
     chat("eva.strand", "/anmäl frånvaro 6 mars: sjuk")
     said = chat("eva.strand", "/återkalla frånvaro")
-    assert said.ok and f"Din frånvaro från {MARCH} (hela mötet) är återkallad" in flat(said.reply)
+    assert said.ok and f"Din frånvaroanmälan för {MARCH} (hela mötet) är återkallad" in flat(said.reply)
     [to_maria] = said.to("maria.lind")
     assert "Eva Strand (Avesta kommun) har återkallat sin frånvaroanmälan" in to_maria and "sjuk" not in to_maria
     [row] = absences(network)
@@ -392,7 +392,7 @@ def test_a_substitute_is_recorded_and_told_where_the_forum_allows_them(tmp_path,
     now = "2026-12-01T09:00"
     said = chat("anna.ek", "/anmäl frånvaro; ersättare: @bo.lund: sjukdom", now=now)
     assert said.ok, said.reply
-    assert "Chefsgrupp HS torsdag 17 december 2026, kl. 9.00–12.00, Teams: hela mötet" in flat(said.reply)
+    assert "Chefsgrupp HS:s möte torsdagen den 17 december 2026 kl. 9.00–12.00 (Teams): hela mötet" in flat(said.reply)
     assert "Bo Lund har fått veta att hen är din ersättare" in said.reply
     [to_bo] = said.to("bo.lund")
     assert "Anna Ek (Region Örebro län) är frånvarande" in to_bo and "sjukdom" not in to_bo

@@ -942,7 +942,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         notice = Reply(
             title=_("Ärende {number} är på dagordningen", number=case.number),
             lines=[_("Ärende {case} tas upp på {forum} möte {meeting}",
-                     case=case_title(case), forum=genitive(forum), meeting=meeting_label(meeting))
+                     case=case_title(case), forum=genitive(forum), meeting=meeting_label(meeting, sentence=True))
                    + (_(" som tillkommande ärende.") if late else ".")],
             fields=[("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose))]
             + ([(_("Föredragande"), person_label(case.presenter))] if case.presenter is not None else []),

@@ -532,10 +532,10 @@ def _follow_up_builder(p: _Pass, forum: Forum, fu: FollowUp, case: Case, respons
     def build(person: Person) -> Reply:
         who = "du" if responsible is not None and person.id == responsible.id else person_label(responsible)
         if fu.due >= p.today:
-            first = _("Återkopplingen på ärende {number} {title} ska ske {due}.",
+            first = _("Återkopplingen i ärende {number} {title} ska ske {due}.",
                       number=case.number, title=case.title, due=relative_day(fu.due, p.today))
         else:
-            first = (_("Återkopplingen på ärende {number} {title} skulle ha skett {due} och är inte "
+            first = (_("Återkopplingen i ärende {number} {title} skulle ha skett {due} och är inte "
                        "markerad som klar.",
                        number=case.number, title=case.title, due=relative_day(fu.due, p.today)))
         if person.id in p.holders(forum.id, "coordinator"):
@@ -545,7 +545,7 @@ def _follow_up_builder(p: _Pass, forum: Forum, fu: FollowUp, case: Case, respons
         else:
             how = _("Ärendet visar du med /ärende {number}.", number=case.number)
         return Reply(
-            title=_("Påminnelse: återkoppling på ärende {number}", number=case.number),
+            title=_("Påminnelse: återkoppling i ärende {number}", number=case.number),
             lines=[first, f"Ansvarig: {who}.", how],
             fields=[("Forum", forum_label(forum))],
         )

@@ -28,7 +28,7 @@ def test_beredning_puts_a_case_on_the_wished_meeting_and_tells_sender_and_presen
     assert (c.status, c.agenda_order, c.late_addition) == ("pa_dagordning", 5, False)
     assert events(chat.maker, "2020:8") == ["aktualiserat", "pa_dagordning"]
     assert "case.agenda" in audit_actions(chat.maker)
-    assert "tas upp på LCHNV:s möte fredag 6 mars 2020" in flat(said.to("per.ek")[0])
+    assert "tas upp på LCHNV:s möte fredagen den 6 mars 2020" in flat(said.to("per.ek")[0])
     assert "Du är föredragande för ärende 2020:8" in said.to("eva.strand")[0]
 
 

@@ -213,7 +213,7 @@ def test_follow_up_reminds_responsible_and_coordinators_seven_days_before_and_on
     before = [r for r in due(network, "2020-05-13T08:00") if r.kind == "follow_up"]
     assert sorted(r.to for r in before) == ["maria.lind", "per.ek"]
     mine = next(r for r in before if r.to == "per.ek")
-    assert "Återkopplingen på ärende 2020:7 Gemensam vägledning för familjecentraler ska ske " \
+    assert "Återkopplingen i ärende 2020:7 Gemensam vägledning för familjecentraler ska ske " \
            "onsdagen den 20 maj 2020 (om 7 dagar)" in mine.text
     assert "Ansvarig: du." in mine.text
     on_the_date = [r for r in due(network, "2020-05-20T08:00") if r.kind == "follow_up"]

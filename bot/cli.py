@@ -38,7 +38,7 @@ def parse_now(text: str | None) -> datetime | None:
     try:
         dt = datetime.fromisoformat(text)
     except ValueError:
-        raise CliError(_("--now '{text}' är ingen tidpunkt; skriv till exempel --now 2020-02-20T09:00.", text=text)) from None
+        raise CliError(_("--now ”{text}” är ingen tidpunkt; skriv till exempel --now 2020-02-20T09:00.", text=text)) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=STOCKHOLM)
     return dt
@@ -104,8 +104,8 @@ def chat_usage_error(services, handle: str, channel: str | None) -> str | None: 
 
     with services.sessionmaker() as session:
         if queries.person_by_handle(session, handle) is None:
-            return (_("Kansli känner inte igen '{handle}'. Kontrollera stavningen, eller be "
-                      "samordnaren lägga till '{handle}' under people: i nätverksfilen.",
+            return (_("Kansli känner inte igen ”{handle}”. Kontrollera stavningen, eller be "
+                      "samordnaren lägga till personen med /ledamot ny @{handle} NAMN; organisation: ID.",
                       handle=handle))
         if channel and queries.forum_by_key(session, channel.lstrip("#")) is None:
             from sqlalchemy import select
@@ -113,7 +113,7 @@ def chat_usage_error(services, handle: str, channel: str | None) -> str | None: 
             from storage.models import Forum
 
             keys = ", ".join(session.scalars(select(Forum.key).order_by(Forum.key)))
-            return _("Det finns inget forum '{channel}'. Skriv --channel med forumets id: {keys}.",
+            return _("Det finns inget forum ”{channel}”. Skriv --channel med forumets id: {keys}.",
                      channel=channel, keys=keys)
     return None
 
@@ -173,7 +173,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
     try:
         scheduler = importlib.import_module("bot.scheduler")
     except ModuleNotFoundError:
-        raise CliError(_("Påminnelserna är inte installerade i den här versionen av kansli.")) from None
+        raise CliError(_("Påminnelserna är inte installerade i den här versionen av Kansli.")) from None
     services = services_for(args, transports=[ConsoleTransport()])
     now = parse_now(args.now) or services.clock()
     result = asyncio.run(scheduler.run_pass(services, now=now))
@@ -212,7 +212,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             host=host, port=port))
     print(_("Mötessidorna: http://{host}:{port}/forum/lchnv/mote/2020-03-06 och …/2020-09-25", host=host, port=port))
     print(_("Prova chatten i en annan terminal (guiderna finns i docs/ledamot.md och docs/samordnare.md):"))
-    print(_("  .venv/bin/kansli chat --as eva.strand \"/möten\""))
+    print(_("  .venv/bin/kansli chat --as eva.strand '/möten'"))
     print(_("  .venv/bin/kansli chat --as maria.lind        (utan text: interaktivt läge)"))
     services.engine.dispose()
     serve(settings, host=host, port=port)

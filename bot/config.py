@@ -116,14 +116,14 @@ def _check_operations(s: Settings) -> None:
     try:
         url = make_url(normalise_url(s.database_url))
     except (ArgumentError, ValueError):
-        raise ValueError(_("KANSLI_DATABASE_URL '{database_url}' är ingen databasadress; skriv {example}.",
+        raise ValueError(_("KANSLI_DATABASE_URL ”{database_url}” är ingen databasadress; skriv {example}.",
                            database_url=_shown(s.database_url), example=example))
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise ValueError(_("KANSLI_DATABASE_URL ska vara en PostgreSQL- eller SQLite-adress, {example}.", example=example))
     if not 1 <= s.port <= 65535:
         raise ValueError(_("KANSLI_PORT ska vara ett portnummer mellan 1 och 65535, inte {port}.", port=s.port))
     if s.log_level.upper() not in LOG_LEVELS:
-        raise ValueError(_("KANSLI_LOG_LEVEL ska vara en av {LOG_LEVELS}, inte '{log_level}'.",
+        raise ValueError(_("KANSLI_LOG_LEVEL ska vara en av {LOG_LEVELS}, inte ”{log_level}”.",
                            LOG_LEVELS=', '.join(LOG_LEVELS), log_level=s.log_level))
     if not 0 <= s.absence_note_retention_days <= 3650:
         raise ValueError(_("KANSLI_ABSENCE_NOTE_RETENTION_DAYS ska vara ett antal dagar mellan 0 och 3650 "
@@ -137,7 +137,7 @@ def _check_operations(s: Settings) -> None:
                            n=s.db_threads))
     if s.public_url and not _is_http_url(s.public_url):
         raise ValueError(_("KANSLI_PUBLIC_URL ska börja med https:// (till exempel "
-                           "https://kansli.example.se), inte '{public_url}'.",
+                           "https://kansli.example.se), inte ”{public_url}”.",
                            public_url=s.public_url))
     if s.slack_bot_token and not s.slack_bot_token.startswith("xoxb-"):
         raise ValueError(_("SLACK_BOT_TOKEN ska börja med xoxb- (Bot User OAuth Token under OAuth & Permissions)."))
@@ -145,21 +145,21 @@ def _check_operations(s: Settings) -> None:
         raise ValueError(_("SLACK_APP_TOKEN är satt men SLACK_BOT_TOKEN saknas; sätt bot-token (xoxb-…)."))
     if s.slack_api_url and not _is_http_url(s.slack_api_url):
         raise ValueError(_("SLACK_API_URL ska vara en http(s)-adress, till exempel https://slack.com/api/, "
-                           "inte '{slack_api_url}'.",
+                           "inte ”{slack_api_url}”.",
                            slack_api_url=s.slack_api_url))
     if s.teams_sdk not in TEAMS_SDKS:
-        raise ValueError(_("KANSLI_TEAMS_SDK ska vara en av {choices}, inte '{sdk}'.",
+        raise ValueError(_("KANSLI_TEAMS_SDK ska vara en av {choices}, inte ”{sdk}”.",
                            choices=", ".join(TEAMS_SDKS), sdk=s.teams_sdk))
     if s.microsoft_app_type not in APP_TYPES:
-        raise ValueError(_("MicrosoftAppType ska vara en av {APP_TYPES}, inte '{microsoft_app_type}'.",
+        raise ValueError(_("MicrosoftAppType ska vara en av {APP_TYPES}, inte ”{microsoft_app_type}”.",
                            APP_TYPES=', '.join(APP_TYPES), microsoft_app_type=s.microsoft_app_type))
     if s.microsoft_app_password and not s.microsoft_app_id:
         raise ValueError(_("MicrosoftAppPassword är satt men MicrosoftAppId saknas; sätt botens app-id från Azure."))
     if s.teams_login_url and not (s.teams_login_url.startswith("https://") and _is_http_url(s.teams_login_url)):
         raise ValueError(_("KANSLI_TEAMS_LOGIN_URL ska vara en https-adress, till exempel "
-                           "https://login.microsoftonline.us, inte '{url}'.", url=s.teams_login_url))
+                           "https://login.microsoftonline.us, inte ”{url}”.", url=s.teams_login_url))
     if not _is_http_url(s.teams_service_url):
-        raise ValueError(_("KANSLI_TEAMS_SERVICE_URL ska vara en https-adress, inte '{teams_service_url}'.",
+        raise ValueError(_("KANSLI_TEAMS_SERVICE_URL ska vara en https-adress, inte ”{teams_service_url}”.",
                            teams_service_url=s.teams_service_url))
     _check_mail(s)
 
@@ -184,7 +184,7 @@ def _check_mail(s: Settings) -> None:
                            "inte {smtp_port}.",
                            smtp_port=s.smtp_port))
     if s.smtp_tls not in SMTP_TLS_MODES:
-        raise ValueError(_("KANSLI_SMTP_TLS ska vara starttls, tls eller none, inte '{smtp_tls}'.", smtp_tls=s.smtp_tls))
+        raise ValueError(_("KANSLI_SMTP_TLS ska vara starttls, tls eller none, inte ”{smtp_tls}”.", smtp_tls=s.smtp_tls))
     if s.smtp_user and not s.smtp_password:
         raise ValueError(_("KANSLI_SMTP_USER är satt men KANSLI_SMTP_PASSWORD saknas."))
     if s.smtp_password and not s.smtp_user:
@@ -196,8 +196,8 @@ def _check_mail(s: Settings) -> None:
     except (ValueError, IndexError):
         ok = False
     if not ok:
-        raise ValueError(_("KANSLI_MAIL_FROM ska vara avsändaradressen, till exempel 'kansli "
-                           "<kansli@region.se>', inte '{mail_from}'.",
+        raise ValueError(_("KANSLI_MAIL_FROM ska vara avsändaradressen, till exempel ”kansli "
+                           "<kansli@region.se>”, inte ”{mail_from}”.",
                            mail_from=s.mail_from))
     if len(s.link_secret) < 32:
         raise ValueError(_("KANSLI_LINK_SECRET ska vara minst 32 tecken när e-post är på (den signerar "
@@ -235,5 +235,5 @@ def load_settings(**overrides: object) -> Settings:
         loc = ".".join(str(x) for x in first.get("loc", ())) or "inställningarna"
         msg = str(first.get("msg", exc)).removeprefix("Value error, ")
         if first.get("type") in _TYPE_ERRORS:
-            msg = _("{value}, inte '{get}'.", value=_TYPE_ERRORS[first['type']], get=first.get('input'))
+            msg = _("{value}, inte ”{get}”.", value=_TYPE_ERRORS[first['type']], get=first.get('input'))
         raise SettingsError(msg if not first.get("loc") else f"{loc}: {msg}") from None

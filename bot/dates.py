@@ -123,6 +123,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import NamedTuple, Union
 
 from handlers.fmt import MONTHS, STOCKHOLM, WEEKDAYS, format_date, format_time, local
+from handlers.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class Span:
 
 When = Union[date, datetime, Span]
 
-EXAMPLES = "Skriv till exempel 'fredag', '3 december', '2026-12-03' eller 'vecka 50'."
+EXAMPLES = _("Skriv till exempel ”fredag”, ”3 december”, ”2026-12-03” eller ”vecka 50”.")
 MIN_YEAR, MAX_YEAR = 1900, 2199
 MAX_OFFSET = 1000  # "om N dagar/veckor/månader/år": N at most this
 
@@ -765,15 +766,15 @@ def _last_day(y: int, m: int) -> int:
 def _check_year(y: int) -> None:
     if not MIN_YEAR <= y <= MAX_YEAR:
         raise ValueError(
-            f"Året {y} verkar fel. Skriv ett år mellan {MIN_YEAR} och {MAX_YEAR}, "
-            f"till exempel '3 december 2026' eller '2026-12-03'.")
+            _("Året {y} verkar fel. Skriv ett år mellan {min} och {max}, till exempel ”3 december 2026” "
+              "eller ”2026-12-03”.", y=y, min=MIN_YEAR, max=MAX_YEAR))
 
 
 def _ymd(y: int | None, m: int, d: int, src: str, today: date) -> date:
     if not 1 <= m <= 12:
         raise ValueError(
-            f"'{src}' är inget datum: det finns ingen månad {m}. "
-            f"Skriv till exempel '3 december', '3/12' eller '2026-12-03'.")
+            _("”{src}” är inget datum: det finns ingen månad {m}. Skriv till exempel ”3 december”, ”3/12” "
+              "eller ”2026-12-03”.", src=src, m=m))
     if y is not None:
         _check_year(y)
     name = _month_name(m)
@@ -785,28 +786,28 @@ def _ymd(y: int | None, m: int, d: int, src: str, today: date) -> date:
         last = _last_day(ys, m)
         year_txt = f" {y}" if y is not None else ""
         raise ValueError(
-            f"Det finns ingen {d} {name}{year_txt}. "
-            f"Skriv datumet som {last} {name}{year_txt} eller {ys:04d}-{m:02d}-{last:02d}.")
+            _("Det finns ingen {d} {name}{year}. Skriv datumet som {last} {name}{year} eller {iso}.",
+              d=d, name=name, year=year_txt, last=last, iso=date(ys, m, last).isoformat()))
     if y is None:
         y = today.year if (m, d) >= (today.month, today.day) else today.year + 1
         if m == 2 and d == 29 and not calendar.isleap(y):
             leap = next(x for x in range(y, y + 8) if calendar.isleap(x))
             raise ValueError(
-                f"Nästa 29 februari är först {leap}, och {y} är inget skottår. "
-                f"Skriv '28 februari' eller '1 mars', eller skriv året: '29 februari {leap}'.")
+                _("Nästa 29 februari är först {leap}, och {y} är inget skottår. Skriv ”28 februari” eller "
+                  "”1 mars”, eller skriv året: ”29 februari {leap}”.", leap=leap, y=y))
         return date(y, m, d)
     if m == 2 and d == 29 and not calendar.isleap(y):
         raise ValueError(
-            f"Det finns ingen 29 februari {y}, {y} är inget skottår. "
-            f"Skriv 28 februari {y} eller 1 mars {y}.")
+            _("Det finns ingen 29 februari {y}; {y} är inget skottår. Skriv 28 februari {y} eller 1 mars {y}.",
+              y=y))
     return date(y, m, d)
 
 
 def _week_monday(n: int, year: int | None, today: date) -> date:
     if not 1 <= n <= 53:
         raise ValueError(
-            f"Vecka {n} finns inte: veckorna har nummer 1–52 (vissa år 53). "
-            f"Skriv till exempel 'vecka 50'.")
+            _("Vecka {n} finns inte: veckorna har nummer 1–52 (vissa år 53). Skriv till exempel ”vecka 50”.",
+              n=n))
     if year is not None:
         _check_year(year)
         y = year
@@ -818,8 +819,8 @@ def _week_monday(n: int, year: int | None, today: date) -> date:
     except ValueError:
         monday52 = date.fromisocalendar(y, 52, 1)
         raise ValueError(
-            f"År {y} har ingen vecka {n}; årets sista vecka är vecka 52. "
-            f"Skriv till exempel 'vecka 52' eller ett datum som '{monday52.isoformat()}'.") from None
+            _("År {y} har ingen vecka {n}; årets sista vecka är vecka 52. Skriv till exempel ”vecka 52” "
+              "eller ett datum som ”{iso}”.", y=y, n=n, iso=monday52.isoformat())) from None
 
 
 def _add_months(d: date, months: int) -> date:
@@ -857,7 +858,7 @@ def _resolve_day(node: tuple, today: date, base: date | None = None) -> date:
     if kind == "dom":
         d = node[1]
         if not 1 <= d <= 31:
-            raise ValueError(f"Det finns ingen dag {d} i någon månad. {EXAMPLES}")
+            raise ValueError(_("Det finns ingen dag {d} i någon månad. {examples}", d=d, examples=EXAMPLES))
         y, m = ref.year, ref.month
         while True:
             if d <= _last_day(y, m) and date(y, m, d) >= ref:
@@ -867,7 +868,7 @@ def _resolve_day(node: tuple, today: date, base: date | None = None) -> date:
         __, n, unit = node
         if n > MAX_OFFSET:
             raise ValueError(
-                "Det är för långt fram. Skriv datumet i stället, till exempel '3 december 2027'.")
+                _("Det är för långt fram. Skriv datumet i stället, till exempel ”3 december 2027”."))
         if unit == "d":
             return today + timedelta(days=n)
         if unit == "w":
@@ -879,10 +880,12 @@ def _resolve_day(node: tuple, today: date, base: date | None = None) -> date:
         if d.weekday() != wd:
             given = inner[0] == "ymd" and inner[1] is not None
             dm = f"{d.day} {_month_name(d.month)}" + (f" {d.year}" if given else "")
-            msg = (f"{d.day} {_month_name(d.month)} {d.year} är en {WEEKDAYS[d.weekday()]}, "
-                   f"inte en {WEEKDAYS[wd]}. Skriv '{WEEKDAYS[d.weekday()]} {dm}' eller bara '{dm}'.")
+            msg = _("{day} är en {weekday}, inte en {wrong}. Skriv ”{weekday} {dm}” eller bara ”{dm}”.",
+                    day=" ".join((str(d.day), _month_name(d.month), str(d.year))), weekday=WEEKDAYS[d.weekday()],
+                    wrong=WEEKDAYS[wd], dm=dm)
             if hint is not None:
-                msg += f" Menade du klockslaget, skriv '{WEEKDAYS[wd]} kl {hint[0]}.{hint[1]:02d}'."
+                msg += _(" Menade du klockslaget, skriv ”{weekday} kl {clock}”.",
+                         weekday=WEEKDAYS[wd], clock="%d.%02d" % (hint[0], hint[1]))
             raise ValueError(msg)
         return d
     if kind == "same":
@@ -891,8 +894,8 @@ def _resolve_day(node: tuple, today: date, base: date | None = None) -> date:
         if d1 != d2:
             word = RELATIVE_WORDS.get(node[1][1], "Den dagen")
             raise ValueError(
-                f"{word.capitalize()} är {format_date(d1)}, inte {format_date(d2)}. "
-                f"Skriv bara '{word}' eller bara datumet.")
+                _("{word} är {d1}, inte {d2}. Skriv bara ”{phrase}” eller bara datumet.",
+                  word=word.capitalize(), d1=format_date(d1), d2=format_date(d2), phrase=word))
         return d1
     raise AssertionError(f"unknown day node {node!r}")
 
@@ -902,16 +905,17 @@ def _aware(d: date, h: int, m: int) -> datetime:
     back = dt.astimezone(timezone.utc).astimezone(STOCKHOLM)
     if (back.hour, back.minute) != (h, m):
         raise ValueError(
-            f"Klockan {h:02d}.{m:02d} finns inte {format_date(d)}: då ställs klockan fram "
-            f"en timme till sommartid. Skriv till exempel kl {(h + 1) % 24:02d}.{m:02d}.")
+            _("Klockan {clock} finns inte {day}: då ställs klockan fram en timme till sommartid. Skriv "
+              "till exempel kl {later}.", clock="%d.%02d" % (h, m), day=format_date(d, sentence=True),
+              later="%d.%02d" % ((h + 1) % 24, m)))
     return dt
 
 
 def _clock(node: tuple) -> time:
     if node[0] == "terr":
         raise ValueError(
-            f"Klockslaget {node[1]} finns inte. Skriv en tid mellan kl 00.00 och 23.59, "
-            f"till exempel 'kl 9' eller 'kl 13.30'.")
+            _("Klockslaget {clock} finns inte. Skriv en tid mellan kl. 0.00 och 23.59, till exempel ”kl 9” "
+              "eller ”kl 13.30”.", clock=node[1]))
     return time(node[1], node[2])
 
 
@@ -921,8 +925,8 @@ def _time_span(node: tuple) -> tuple[time | None, time | None]:
     t2 = _clock(n2) if n2 is not None else None
     if t1 is not None and t2 is not None and t2 <= t1:
         raise ValueError(
-            f"Sluttiden {format_time(t2)} är inte efter starttiden {format_time(t1)}. "
-            f"Skriv till exempel 'kl 9-12' eller 'kl 13.30-15'.")
+            _("Sluttiden {end} är inte efter starttiden {start}. Skriv till exempel ”kl 9-12” eller "
+              "”kl 13.30-15”.", end=format_time(t2), start=format_time(t1)))
     return t1, t2
 
 
@@ -974,9 +978,9 @@ def _resolve(node: tuple, ctx: _Ctx) -> When:
         start, end = _aware(d1, t1.hour, t1.minute), _aware(d2, t2.hour, t2.minute)
         if end <= start:
             raise ValueError(
-                f"Slutet {format_date(d2)} {format_time(t2)} är inte efter början "
-                f"{format_date(d1)} {format_time(t1)}. "
-                f"Skriv till exempel '3 december kl 9 - 5 december kl 12'.")
+                _("Slutet {end} är inte efter början {start}. Skriv till exempel ”3 december kl 9 - 5 "
+                  "december kl 12”.", end=format_date(d2) + " " + format_time(t2),
+                  start=format_date(d1) + " " + format_time(t1)))
         return Span(start, end, "range")
     if kind == "now":
         return ctx.now.replace(second=0, microsecond=0)
@@ -984,7 +988,7 @@ def _resolve(node: tuple, ctx: _Ctx) -> When:
         minutes = node[1]
         if minutes > MAX_OFFSET * 60:
             raise ValueError(
-                "Det är för långt fram. Skriv datum och tid i stället, till exempel '3 december kl 9'.")
+                _("Det är för långt fram. Skriv datum och tid i stället, till exempel ”3 december kl 9”."))
         instant = ctx.now.astimezone(timezone.utc) + timedelta(minutes=minutes)
         return instant.astimezone(STOCKHOLM).replace(second=0, microsecond=0)
     raise AssertionError(f"unknown node {node!r}")
@@ -1007,8 +1011,8 @@ def _range_end(node: tuple, today: date, start: date) -> date:
 def _date_range(start: date, end: date) -> Span:
     if end < start:
         raise ValueError(
-            f"Slutdatumet {format_date(end)} är före startdatumet {format_date(start)}. "
-            f"Skriv till exempel '3-5 december' eller '3 december - 5 december'.")
+            _("Slutdatumet {end} är före startdatumet {start}. Skriv till exempel ”3-5 december” eller "
+              "”3 december - 5 december”.", end=format_date(end), start=format_date(start)))
     return Span(start, end, "range")
 
 
@@ -1098,10 +1102,10 @@ def _fallback(text: str, toks: list[Tok], ctx: _Ctx) -> When | None:
 def _unreadable(text: str) -> str:
     shown = " ".join(text.split())
     if not shown:
-        return f"Jag hittar inget datum. {EXAMPLES}"
+        return _("Jag hittar inget datum. {examples}", examples=EXAMPLES)
     if len(shown) > 40:
         shown = shown[:39] + "…"
-    return f"Jag förstår inte datumet '{shown}'. {EXAMPLES}"
+    return _("Jag förstår inte datumet ”{shown}”. {examples}", shown=shown, examples=EXAMPLES)
 
 
 _TRAILING_OK = {".", ",", "!", "?", ";", ":"}
@@ -1147,15 +1151,16 @@ def parse_time(text: str) -> time:
             return _clock(node)
     shown = " ".join(text.split()) if isinstance(text, str) else ""
     raise ValueError(
-        f"Jag förstår inte klockslaget '{shown[:40]}'. Skriv till exempel 'kl 9', '13.30' eller '9:15'.")
+        _("Jag förstår inte klockslaget ”{shown}”. Skriv till exempel ”kl 9”, ”13.30” eller ”9:15”.",
+          shown=shown[:40]))
 
 
 def warm_up() -> None:
     """Load dateparser's Swedish data and exercise the parser once."""
     now = datetime(2026, 11, 18, 10, 0, tzinfo=STOCKHOLM)
-    for phrase in ("torsdag 3 december kl 9", "vecka 50", "kl 9-12", "om två veckor"):
+    for phrase in {"torsdag 3 december kl 9", "vecka 50", "kl 9-12", "om två veckor"}:  # typed phrases
         parse_when(phrase, now)
     ctx = _ctx(now)
-    for phrase in ("för två dagar sedan", "3 timmar sedan"):
+    for phrase in {"för två dagar sedan", "3 timmar sedan"}:  # typed phrases
         toks = _tokenize(phrase)
         _fallback(phrase, toks, ctx)

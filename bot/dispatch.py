@@ -37,9 +37,9 @@ CONFLICT_RETRIES = 6
 # Platforms that post every reply in the conversation it answers, for everyone there to see (no ephemeral).
 NO_WHISPER = frozenset({"teams"})
 
-UNKNOWN_COMMAND = _("Jag känner inte igen '{text}'. Skriv /hjälp för att se vad du kan skriva.")
-DID_YOU_MEAN = _("Jag känner inte igen '{text}'. Menade du {options}? Skriv /hjälp för att se allt du kan skriva.")
-COMPLETIONS = _("'{text}' är början på {options}. Skriv hela kommandot, eller /hjälp för att se "
+UNKNOWN_COMMAND = _("Jag känner inte igen ”{text}”. Skriv /hjälp för att se vad du kan skriva.")
+DID_YOU_MEAN = _("Jag känner inte igen ”{text}”. Menade du {options}? Skriv /hjälp för att se allt du kan skriva.")
+COMPLETIONS = _("”{text}” är början på {options}. Skriv hela kommandot, eller /hjälp för att se "
                 "allt du kan skriva.")
 IN_SWEDISH = _("Kommandona skrivs på svenska: prova {text}.")
 DB_DOWN = _("Kansli når inte sin databas just nu. Inget har sparats; försök igen om en liten stund.")
@@ -74,13 +74,13 @@ Prepare = Callable[[Session], "str | None"]
 
 def unknown_person_reply(identity: Identity, platform: str) -> Reply:
     if platform == "slack":
-        how = _("Be samordnaren lägga till ditt Slack-id ({id}) under people: i nätverksfilen (slack: {id}).")
+        how = _("Be samordnaren lägga till dig med /ledamot ny och nämna dig med @ i Slack (ditt Slack-id är {id}).")
         who = identity.slack_user_id or identity.describe()
     elif platform == "teams":
-        how = _("Be samordnaren lägga till ditt Teams-id ({id}) under people: i nätverksfilen (teams_aad: {id}).")
+        how = _("Be samordnaren lägga till dig med /ledamot ny och nämna dig med @ i Teams (ditt Teams-id är {id}).")
         who = identity.teams_aad_object_id or identity.teams_user_id or identity.describe()
     else:
-        how = _("Kontrollera stavningen, eller be samordnaren lägga till '{id}' under people: i nätverksfilen.")
+        how = _("Kontrollera stavningen, eller be samordnaren lägga till dig med /ledamot ny @{id} NAMN; organisation: ID.")
         who = identity.handle
     return error_reply(_("Kansli känner inte igen dig. {format}", format=how.format(id=who)))
 

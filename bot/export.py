@@ -58,7 +58,7 @@ def _find_meeting(session, forum_text: str, when_text: str, *, now: datetime):  
     )
     if forum is None:
         keys = ", ".join(session.scalars(select(Forum.key).order_by(Forum.key)))
-        raise ExportError(_("Det finns inget forum '{forum_text}'. Ange forumets id: {keys}.",
+        raise ExportError(_("Det finns inget forum ”{forum_text}”. Ange forumets id: {keys}.",
                             forum_text=forum_text, keys=keys))
     try:
         when = parse_when(when_text, now)
@@ -70,7 +70,7 @@ def _find_meeting(session, forum_text: str, when_text: str, *, now: datetime):  
     elif isinstance(start, date):
         day = start
     else:
-        raise ExportError(_("'{when_text}' är ingen dag. Ange mötets datum, till exempel 2020-09-25.", when_text=when_text))
+        raise ExportError(_("”{when_text}” är ingen dag. Ange mötets datum, till exempel 2020-09-25.", when_text=when_text))
     found = [m for m in meetings_on_day(session, forum, day) if not m.cancelled]
     if not found and day > local(now).date() and not re.search(r"\d{4}|\b\d{6}\b", when_text):
         try:
@@ -107,7 +107,7 @@ def export(services, kind: str, forum_text: str, when_text: str, *, fmt: str, ou
                 doc = agenda_doc(session, meeting)
                 notes.append(_("Obs: dagordningen för {label} {day} är inte publicerad ännu; filen är "
                                "arbetsutkastet.",
-                               label=label, day=format_date(day)))
+                               label=label, day=format_date(day, sentence=True)))
             paras = agenda_paras(doc, today=local(now).date(), public_url=services.settings.public_url)
             title = f"Dagordning {label} {day.isoformat()}"
             when = doc.published_at or meeting.agenda_published_at
@@ -121,7 +121,7 @@ def export(services, kind: str, forum_text: str, when_text: str, *, fmt: str, ou
                 notes.append(
                     _("Obs: minnesanteckningarna för {label} {day} är inte markerade som skickade; "
                       "filen är utkastet.",
-                      label=label, day=format_date(day))
+                      label=label, day=format_date(day, sentence=True))
                 )
     output.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "txt" and exact is not None:
@@ -150,7 +150,7 @@ def _export_command(args: argparse.Namespace) -> int:
     if kind is None or not args.forum or not args.datum:
         if kind is not None:
             raise ExportError(_("Ange forum och mötets dag, till exempel: kansli export {kind} lchnv 2020-09-25.", kind=args.kind))
-        raise ExportError(_("'{kind}' går inte att exportera. Skriv dagordning eller minnesanteckningar "
+        raise ExportError(_("”{kind}” går inte att exportera. Skriv dagordning eller minnesanteckningar "
                             "(eller nätverk för hela nätverket).",
                             kind=args.kind))
     fmt = (args.format or "").lower().lstrip(".")
@@ -158,7 +158,7 @@ def _export_command(args: argparse.Namespace) -> int:
         fmt = Path(args.output).suffix.lower().lstrip(".")
     fmt = fmt or "docx"
     if fmt not in FORMATS:
-        raise ExportError(_("Formatet '{fmt}' finns inte. Skriv --format docx, --format pdf eller --format txt.", fmt=fmt))
+        raise ExportError(_("Formatet ”{fmt}” finns inte. Skriv --format docx, --format pdf eller --format txt.", fmt=fmt))
     try:
         now_arg = parse_now(args.now)
     except CliError as exc:

@@ -289,7 +289,7 @@ def _find_person(session: Any, handle: str):  # type: ignore[no-untyped-def]
 
     person = person_for_operator(session, handle)
     if person is None:
-        raise CliError(_("Ingen person med handle '{handle}' finns i kansli. Kontrollera stavningen, utan "
+        raise CliError(_("Ingen person med handle ”{handle}” finns i Kansli. Kontrollera stavningen, utan "
                          "@.",
                          handle=handle))
     return person
@@ -324,8 +324,8 @@ def cmd_personuppgifter(args: argparse.Namespace) -> int:
             if not args.ja:
                 print(_("Detta raderar personuppgifterna för {name} ({handle}): namn, e-post, titel, "
                         "organisation, Slack- och Teams-id, frånvaronoteringar och kontaktvägar. Beslut, "
-                        "minnesanteckningar och ärenden finns kvar och visar 'borttagen person'; i "
-                        "ärendenas historik och i granskningsloggen står '(raderad person)' i stället "
+                        "minnesanteckningar och ärenden finns kvar och visar ”borttagen person”; i "
+                        "ärendenas historik och i granskningsloggen står ”(raderad person)” i stället "
                         "för namnet.",
                         name=person.name, handle=person.handle))
                 print(_("Inget har raderats ännu. Kör samma kommando med --ja för att radera."))
@@ -338,7 +338,7 @@ def cmd_personuppgifter(args: argparse.Namespace) -> int:
     names = {"beslut": ("beslut", "beslut"), "ärenden": ("ärende", "ärenden"), "uppdrag": ("uppdrag", "uppdrag"),
              "frånvaroanmälningar": ("frånvaroanmälan", "frånvaroanmälningar")}
     kept = ", ".join(n_of(n, *names.get(k, (k, k))) for k, n in result.kept.items() if n)
-    print(_("{handle} är borttagen och heter nu '{ERASED_NAME}' i kansli (id {person_id}).",
+    print(_("{handle} är borttagen och heter nu ”{ERASED_NAME}” i Kansli (id {person_id}).",
             handle=handle, ERASED_NAME=ERASED_NAME, person_id=result.person_id))
     print(_("Raderade {notes} och {contact_refs}, stoppade {cancelled_messages} och tog bort "
             "namnet ur {scrubbed_messages} och {rewritten_history} i ärendehistorik och "

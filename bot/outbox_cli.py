@@ -31,7 +31,7 @@ def add_parser(subparsers) -> None:  # type: ignore[no-untyped-def]
     p = subparsers.add_parser(
         "utskick",
         help=_("visa utskicken (påminnelser och meddelanden) och försök igen med misslyckade"),
-        description=_("Visar utskicken i kansli: när, till vem, vad, status, antal försök och senaste fel."),
+        description=_("Visar utskicken i Kansli: när, till vem, vad, status, antal försök och senaste fel."),
     )
     which = p.add_mutually_exclusive_group()
     which.add_argument("--väntande", "--vantande", dest="pending", action="store_true",

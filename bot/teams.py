@@ -44,6 +44,7 @@ from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
 from bot.turn import Dispatched, Turn, TurnPipeline
 from handlers.base import CHANNEL, GROUP, PERSONAL, Reply
+from handlers.i18n import _
 from storage import queries
 from storage.models import ConversationRef, Person
 
@@ -62,16 +63,16 @@ RETRY_STATUSES = frozenset({412, 429, 502, 504})
 # The conversation is gone (app uninstalled, bot removed, user blocked it): forget the reference.
 GONE_STATUSES = frozenset({403, 404})
 
-GREETING_PERSONAL = (
-    "Hej {name}! Här kan du skriva till kansli, till exempel 'möten', 'dagordning' eller 'anmäl frånvaro'. "
+GREETING_PERSONAL = _(
+    "Hej {name}! Här kan du skriva till Kansli, till exempel ”möten”, ”dagordning” eller ”anmäl frånvaro”. "
     "Skriv hjälp för att se alla kommandon."
 )
-GREETING_SHARED = (
-    "Hej! kansli är tillagd här. Nämn mig följt av ett kommando, till exempel '@kansli dagordning'; "
-    "skriv '@kansli hjälp' för att se alla kommandon."
+GREETING_SHARED = _(
+    "Hej! Kansli är tillagd här. Nämn mig följt av ett kommando, till exempel ”@kansli dagordning”; "
+    "skriv ”@kansli hjälp” för att se alla kommandon."
 )
-NOT_JSON = "Teams-slutpunkten tar bara emot JSON (Content-Type: application/json)."
-NOT_ACTIVITY = "Det här är ingen Bot Framework-aktivitet som kansli kan svara på."
+NOT_JSON = _("Teams-slutpunkten tar bara emot JSON (Content-Type: application/json).")
+NOT_ACTIVITY = _("Det här är ingen Bot Framework-aktivitet som Kansli kan svara på.")
 _TEXT_FIELDS = ("id", "text", "name", "channelId", "locale", "action", "textFormat", "replyToId")
 
 
@@ -341,7 +342,7 @@ class ConversationLimiter:
                 await self.sleep((1 - tokens) / self.per_second)
         if len(self._buckets) > 5000:  # forget idle conversations (their buckets are full again)
             now = self.clock()
-            for k, (_, last) in list(self._buckets.items()):
+            for k, (__, last) in list(self._buckets.items()):
                 if now - last > self.burst / self.per_second and not self._locks[k].locked():
                     self._buckets.pop(k, None)
                     self._locks.pop(k, None)
@@ -655,9 +656,9 @@ class TeamsComponent:
 
             log.debug("Bot Framework configuration refused: %s", exc)
             raise SettingsError(
-                f"Teams-inställningarna räcker inte för MicrosoftAppType={settings.microsoft_app_type}: "
-                "sätt MicrosoftAppId, MicrosoftAppPassword och (för SingleTenant och UserAssignedMSI) "
-                "MicrosoftAppTenantId, eller lämna MicrosoftAppId tom för lokal provkörning."
+                _("Teams-inställningarna räcker inte för MicrosoftAppType={app_type}: sätt MicrosoftAppId, "
+                  "MicrosoftAppPassword och (för SingleTenant och UserAssignedMSI) MicrosoftAppTenantId, eller "
+                  "lämna MicrosoftAppId tom för lokal provkörning.", app_type=settings.microsoft_app_type)
             ) from None
         self.gate = Gate(app_id=self.app_id)
         self.limiter = ConversationLimiter()
@@ -751,7 +752,7 @@ class TeamsComponent:
         if turn.done():
             return True
         stop = asyncio.ensure_future(self._stop.wait())
-        done, _ = await asyncio.wait({turn, stop}, return_when=asyncio.FIRST_COMPLETED)
+        done, __ = await asyncio.wait({turn, stop}, return_when=asyncio.FIRST_COMPLETED)
         if turn in done:
             stop.cancel()
             return True

@@ -144,7 +144,7 @@ def build_manifest(template: dict[str, Any], *, app_id: str, public_url: str, ve
         )
     if not GUID.match(app_id):
         raise PackageError(
-            _("'{app_id}' är inget app-id; det ska se ut som "
+            _("”{app_id}” är inget app-id; det ska se ut som "
               "9b2d7a4e-5c1f-4d3a-8e6b-0f1a2b3c4d5e (MicrosoftAppId).",
               app_id=app_id)
         )

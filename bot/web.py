@@ -33,7 +33,7 @@ from handlers.publication import (
     published_agenda,
 )
 from storage import queries
-from handlers.i18n import _
+from handlers.i18n import _, ngettext
 
 log = logging.getLogger("kansli.web")
 
@@ -49,6 +49,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["item_blocks"] = item_blocks
+    env.globals.update(_=_, ngettext=ngettext)  # the templates' text comes from the catalogue too
     env.filters["full_date"] = format_date
     return env
 
@@ -91,7 +92,7 @@ class Pages:
         with self.services.sessionmaker() as session:
             forum = queries.forum_by_key(session, key)
             if forum is None:
-                return self.not_found(_("Det finns inget forum med adressen '{key}' i kansli.", key=key))
+                return self.not_found(_("Det finns inget forum med adressen ”{key}” i Kansli.", key=key))
             page = forum_page(session, forum, now=now)
         return self._html(
             "forum.html",
@@ -108,11 +109,11 @@ class Pages:
         with self.services.sessionmaker() as session:
             forum = queries.forum_by_key(session, key)
             if forum is None:
-                return self.not_found(_("Det finns inget forum med adressen '{key}' i kansli.", key=key))
+                return self.not_found(_("Det finns inget forum med adressen ”{key}” i Kansli.", key=key))
             meeting = meeting_by_slug(session, forum, slug)
             if meeting is None:
                 return self.not_found(
-                    _("{value} har inget möte som heter '{slug}'. Mötena listas på forumets sida.",
+                    _("{value} har inget möte som heter ”{slug}”. Mötena listas på forumets sida.",
                       value=forum.short or forum.name, slug=slug),
                     forum={"key": forum.key, "name": forum.name},
                 )
@@ -132,8 +133,8 @@ class Pages:
             minutes=minutes,
             sha256=sha256,
             title=f"{info.forum_label} {info.date_text}",
-            agenda_due=format_date(due.agenda) if due.agenda and due.agenda >= today else None,
-            minutes_due=format_date(due.minutes) if due.minutes and due.minutes >= today else None,
+            agenda_due=format_date(due.agenda, sentence=True) if due.agenda and due.agenda >= today else None,
+            minutes_due=format_date(due.minutes, sentence=True) if due.minutes and due.minutes >= today else None,
             meeting_held=meeting.starts_at <= now,
             base=base,
             forum={"key": info.forum_key, "name": info.forum_name},
@@ -145,7 +146,7 @@ class Pages:
         with self.services.sessionmaker() as session:
             forum = queries.forum_by_key(session, key)
             if forum is None:
-                return self.not_found(_("Det finns inget forum med adressen '{key}' i kansli.", key=key))
+                return self.not_found(_("Det finns inget forum med adressen ”{key}” i Kansli.", key=key))
             body = forum_calendar(session, forum, base_url=base, now=now)
         return Rendered(
             status=200,

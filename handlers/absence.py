@@ -55,7 +55,8 @@ from handlers.absence_rules import (  # noqa: F401 - the rules, used through thi
 from handlers.agenda_model import agenda_items
 from handlers import limits
 from handlers.base import Action, Context, Reply, Section, UserError
-from handlers.common import example_day, find_forum, forum_label, meeting_label, my_forums, person_arg, person_label, ROLE_NAMES
+from handlers.common import (ROLE_NAMES, example_day, find_forum, forum_label, meeting_label, my_forums,
+                             forum_meeting_in_sentence, member_word, no_coming_meetings, person_arg, person_label, role_name)
 from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_date_in_sentence, format_time, local
 from handlers.options import named
 from handlers.registry import command, normalise
@@ -78,8 +79,8 @@ USAGE = (
 def examples(ctx: Context) -> str:
     """Example commands for a refusal, dated with the asker's next meeting."""
     day = example_day(ctx)
-    return (_("Skriv till exempel '/anmäl frånvaro', '/anmäl frånvaro {day}', '/anmäl frånvaro "
-              "nästa möte punkt 5-6' eller '/anmäl frånvaro {day} till kl 10.30: tandläkare'.",
+    return (_("Skriv till exempel ”/anmäl frånvaro”, ”/anmäl frånvaro {day}”, ”/anmäl frånvaro "
+              "nästa möte punkt 5-6” eller ”/anmäl frånvaro {day} till kl 10.30: tandläkare”.",
               day=day))
 
 
@@ -166,19 +167,19 @@ def _read_part(ctx: Context, text: str, req: Request) -> str:
         return text[m.end():].strip()
     m = _ITEMS.match(text)
     if m:
-        hint = _("Skriv punkterna som på dagordningen, till exempel 'punkt 4-6'.")
+        hint = _("Skriv punkterna som på dagordningen, till exempel ”punkt 4-6”.")
         first = limits.number(m.group(1), what="Punkt", hint=hint)
         last = limits.number(m.group(2), what="Punkt", hint=hint) if m.group(2) else first
         if last < first:
             raise UserError(
                 _("Punkterna {first}-{last} går baklänges. Skriv den lägsta först, till exempel "
-                  "'punkt {last}-{first}'.",
+                  "”punkt {last}-{first}”.",
                   first=first, last=last)
             )
         req.part, req.part_given = Part(item_from=first, item_to=last), True
         return text[m.end():].strip()
     if _ITEM_WORD.match(text):
-        raise UserError(_("Skriv punkterna med siffror, till exempel 'punkt 5' eller 'punkt 4-6'."))
+        raise UserError(_("Skriv punkterna med siffror, till exempel ”punkt 5” eller ”punkt 4-6”."))
     if _TIME_START.match(text):
         text = _BARE_FROM.sub(lambda mm: f"{mm.group(1)} kl {mm.group(2)}", text, count=1)
         when, rest = ctx.split(text)
@@ -186,8 +187,8 @@ def _read_part(ctx: Context, text: str, req: Request) -> str:
             req.part, req.part_given = _time_part(when), True
             return rest
         raise UserError(
-            _("Jag förstår inte vilken del av mötet du menar. Skriv 'till kl 10.30', 'från kl "
-              "11' eller 'punkt 4-6', eller inget alls för hela mötet.")
+            _("Jag förstår inte vilken del av mötet du menar. Skriv ”till kl 10.30”, ”från kl "
+              "11” eller ”punkt 4-6”, eller inget alls för hela mötet.")
         )
     return text
 
@@ -200,8 +201,8 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
             return
         if not rest.startswith(";"):
             shown = rest if len(rest) <= 40 else rest[:39] + "…"
-            hint = _(" Skriv en notering efter ett kolon, till exempel ': tandläkare'.") if allow_note else ""
-            raise UserError(_("Jag förstår inte '{shown}'.{hint} {ctx}", shown=shown, hint=hint, ctx=examples(ctx)))
+            hint = _(" Skriv en notering efter ett kolon, till exempel ”: tandläkare”.") if allow_note else ""
+            raise UserError(_("Jag förstår inte ”{shown}”.{hint} {ctx}", shown=shown, hint=hint, ctx=examples(ctx)))
         segment = rest[1:].lstrip()
         if not segment:
             return
@@ -214,8 +215,8 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
         if ":" not in segment.split(";", 1)[0]:
             shown = segment.split(";", 1)[0].strip()
             raise UserError(
-                _("Jag förstår inte '; {shown}'. Tillägg skrivs '; ersättare: @användarnamn', '; "
-                  "forum: ID' eller '; notering: text'.",
+                _("Jag förstår inte ”; {shown}”. Tillägg skrivs ”; ersättare: @användarnamn”, ”; "
+                  "forum: ID” eller ”; notering: text”.",
                   shown=shown)
             )
         key, value = segment.split(":", 1)
@@ -237,12 +238,12 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
             forum = find_forum(ctx, value)
             if forum is None:
                 names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in my_forums(ctx))
-                raise UserError(_("Du sitter inte i något forum som heter '{value}'. Dina forum: {names}.",
+                raise UserError(_("Du sitter inte i något forum som heter ”{value}”. Dina forum: {names}.",
                                   value=value, names=names))
             req.forum = forum
         else:
-            allowed = _("'; ersättare: @användarnamn', '; forum: ID' eller '; notering: text'") if allow_note else "'; forum: ID'"
-            raise UserError(_("Tillägget '{strip}' finns inte här. Du kan skriva {allowed}.",
+            allowed = _("”; ersättare: @användarnamn”, ”; forum: ID” eller ”; notering: text”") if allow_note else "”; forum: ID”"
+            raise UserError(_("Tillägget ”{strip}” finns inte här. Du kan skriva {allowed}.",
                               strip=key.strip(), allowed=allowed))
 
 
@@ -268,7 +269,7 @@ def read_request(ctx: Context, args: str, *, with_part: bool = True) -> Request:
         _read_options(ctx, rest, req)
     else:
         if req.part_given:
-            raise UserError(_("Ange bara datumet, till exempel '{WITHDRAW} {ctx}'.", WITHDRAW=WITHDRAW, ctx=example_day(ctx)))
+            raise UserError(_("Ange bara datumet, till exempel ”{WITHDRAW} {ctx}”.", WITHDRAW=WITHDRAW, ctx=example_day(ctx)))
         _read_options(ctx, rest, req, allow_note=False)
     return req
 
@@ -351,8 +352,8 @@ def _next_meetings_refusal(
 ) -> UserError:
     upcoming = queries.upcoming_meetings(ctx.session, forums, now=ctx.now, limit=5)
     if not upcoming:
-        names = ", ".join(forum_label(f) for f in forums)
-        return UserError(_("{lead} Det finns inga kommande möten inlagda för {names}.", lead=lead, names=names))
+        names = " och ".join(forum_label(f) for f in forums)
+        return UserError(f"{lead} {no_coming_meetings(names).message}")
     reply = _choice_reply(
         ctx, upcoming, command_name=command_name, tail=tail, title=_("Inget möte den dagen"),
         lead=_("{lead} Dina nästa möten:", lead=lead),
@@ -380,7 +381,7 @@ def choose_meeting(
 ) -> Meeting:
     """The one meeting the request names; several candidates or none → a refusal listing what to type."""
     if not forums:
-        raise UserError(_("Du sitter inte i något forum med möten. Be samordnaren lägga till dig i nätverksfilen."))
+        raise UserError(_("Du sitter inte i något forum med möten. Be samordnaren lägga till dig i forumet med /ledamot ny."))
     if req.select == "next":
         upcoming = queries.upcoming_meetings(ctx.session, forums, now=ctx.now)
         if only is not None:
@@ -393,12 +394,7 @@ def choose_meeting(
         if not firsts:
             if only is not None:
                 raise UserError(_("Du har ingen anmäld frånvaro från något kommande möte. Anmäl med {REPORT}.", REPORT=REPORT))
-            names = ", ".join(forum_label(f) for f in forums)
-            raise UserError(
-                _("Det finns inga kommande möten inlagda för {names}. Samordnaren lägger in dem i "
-                  "nätverksfilen.",
-                  names=names)
-            )
+            raise no_coming_meetings(" och ".join(forum_label(f) for f in forums))
         if len(firsts) == 1:
             return next(iter(firsts.values()))
         choices = sorted(firsts.values(), key=lambda m: m.starts_at)
@@ -420,7 +416,7 @@ def choose_meeting(
         __, end = _utc_day(req.span[1])
         found = queries.meetings_on(ctx.session, forums, start, end)
         what = _("mellan {format_date} och {format_date2}",
-                 format_date=format_date(req.span[0]), format_date2=format_date(req.span[1]))
+                 format_date=format_date(req.span[0], sentence=True), format_date2=format_date(req.span[1], sentence=True))
     if only is not None:
         found = [m for m in found if m.id in only]
     if not found:
@@ -436,7 +432,7 @@ def choose_meeting(
             starts = ", ".join(f"{forum_label(m.forum)} {format_time(m.starts_at)}" for m in found)
             raise UserError(
                 _("Inget av dina möten {what} börjar {at} ({starts}). För en del av mötet skriver "
-                  "du 'till {at2}' eller 'från {at2}'; för hela mötet bara datumet.",
+                  "du ”till {at2}” eller ”från {at2}”; för hela mötet bara datumet.",
                   what=what, at=format_time(req.at), starts=starts, at2=_kl(req.at))
             )
         found = at_time
@@ -456,7 +452,7 @@ def choose_meeting(
         raise UserError(
             _("Mötet i {forum} {meeting} är redan avslutat. Frånvaro anmäls till kommande "
               "möten; skriv till exempel {REPORT} för ditt nästa möte.",
-              forum=forum_label(meeting.forum), meeting=meeting_label(meeting), REPORT=REPORT)
+              forum=forum_label(meeting.forum), meeting=meeting_label(meeting, sentence=True), REPORT=REPORT)
         )
     return meeting
 
@@ -475,8 +471,8 @@ def check_part(ctx: Context, meeting: Meeting, part: Part) -> None:
             listed = "; ".join(f"{i.number}. {i.title}" for i in items)
             raise UserError(
                 _("Dagordningen för {meeting} har punkt 1–{last} ({listed}). Skriv en punkt som "
-                  "finns, till exempel '{value}', eller inget för hela mötet.",
-                  meeting=meeting_label(meeting), last=last, listed=listed, value='punkt 4' if last == 4 else 'punkt 5-' + str(last))
+                  "finns, till exempel ”{value}”, eller inget för hela mötet.",
+                  meeting=meeting_label(meeting, sentence=True), last=last, listed=listed, value='punkt 4' if last == 4 else 'punkt 5-' + str(last))
             )
         return
     start = local(meeting.starts_at).time().replace(second=0, microsecond=0)
@@ -492,8 +488,8 @@ def check_part(ctx: Context, meeting: Meeting, part: Part) -> None:
         span = f"{format_time(start)}–{end.hour:02d}.{end.minute:02d}" if end else _("från {start}", start=format_time(start))
         raise UserError(
             _("Mötet {starts_at} pågår {span}, så {describe} ligger inte inom mötet. Skriv en "
-              "tid inom mötet, till exempel 'till {kl}', eller inget alls för hela mötet.",
-              starts_at=format_date(meeting.starts_at), span=span, describe=part.describe(), kl=_kl(_midpoint(start, end)))
+              "tid inom mötet, till exempel ”till {kl}”, eller inget alls för hela mötet.",
+              starts_at=format_date(meeting.starts_at, sentence=True), span=span, describe=part.describe(), kl=_kl(_midpoint(start, end)))
         )
 
 
@@ -528,7 +524,7 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
     if not roles & {"chair", "vice_chair"}:
         return out  # who leads depends only on the chair's and vice chair's absences: unchanged
     after = leadership(ctx.session, meeting, _active(ctx, meeting))
-    label = f"{forum_label(meeting.forum)} {meeting_label(meeting)}"
+    label = forum_meeting_in_sentence(meeting)
     if "chair" in roles and part_changed:
         part = Part.of(absence)
         vice_absence = {p.id: pt for p, pt in after.vices}
@@ -573,8 +569,8 @@ def _leader_messages(ctx: Context, meeting: Meeting, reporter: Person, absence: 
         told_names = _tell_coordinators(ctx, meeting, reporter, Reply(title=_("Ingen leder mötet"), lines=[text]),
                                         kind="absence_no_leader", key=f"{meeting.id}:{after.key()}")
         if told_names:
-            out.append(_("{told_names} (samordnare) har fått veta att ingen ordförande kan leda mötet.",
-                         told_names=', '.join(told_names)))
+            out.append(_("{told_names} ({coordinator}) har fått veta att ingen ordförande kan leda mötet.",
+                         told_names=', '.join(told_names), coordinator=role_name(meeting.forum, "coordinator")))
     elif before.no_leader and not after.no_leader:
         text = _("Det finns åter någon som leder {label}: en frånvaroanmälan har återkallats "
                  "eller ändrats.",
@@ -716,7 +712,7 @@ def report_absence(ctx: Context, args: str) -> Reply:
             ctx.session.flush()
 
     part = req.part
-    label = f"{forum_label(forum)} {meeting_label(meeting)}"
+    label = forum_meeting_in_sentence(meeting)
     what = _("hela mötet") if part.whole else part.describe()
     fields = _report_fields(meeting, absence, note=not _in_channel(ctx))
     if _in_channel(ctx) and absence.note:
@@ -724,7 +720,7 @@ def report_absence(ctx: Context, args: str) -> Reply:
     undo = f"{WITHDRAW} {day_phrase(meeting, ctx.today)}"
     context = [
         _("Ändra: skriv kommandot igen med bara det som ska ändras; det du inte skriver "
-          "behålls ('; ersättare: ingen' tar bort ersättaren, '; notering: ingen' "
+          "behålls (”; ersättare: ingen” tar bort ersättaren, ”; notering: ingen” "
           "noteringen). Återkalla: {undo}.",
           undo=undo)
     ]
@@ -760,7 +756,7 @@ def report_absence(ctx: Context, args: str) -> Reply:
         lines.append(_("Nu gäller: {what}.", what=what))
         title = _("Frånvaron ändrad")
     elif state == "reactivated":
-        lines.append(_("Du hade återkallat din frånvaro från {label}; nu är den anmäld igen: {what}.",
+        lines.append(_("Du hade återkallat din frånvaroanmälan för {label}; nu är frånvaron anmäld igen: {what}.",
                        label=label, what=what))
         title = _("Frånvaro anmäld igen")
     else:
@@ -816,10 +812,10 @@ def _check_substitute(ctx: Context, meeting: Meeting, text: str) -> Person:
     forum = meeting.forum
     if not forum.substitutes:
         raise UserError(
-            _("{forum} utser inga ersättare (arbetsordningen: representanterna är ordinarie "
+            _("{forum} utser inga ersättare (arbetsordningen: {members} är ordinarie "
               "och ersättare utses inte), så ingen frånvaro har anmälts. Skriv kommandot igen "
-              "utan '; ersättare: …'.",
-              forum=forum_label(forum))
+              "utan ”; ersättare: …”.",
+              forum=forum_label(forum), members=member_word(forum, plural=True, definite=True))
         )
     substitute = person_arg(ctx, text, field=_("ersättaren"))
     if substitute.id == ctx.person.id:
@@ -837,7 +833,7 @@ def _check_substitute(ctx: Context, meeting: Meeting, text: str) -> Person:
         raise UserError(
             _("{substitute} sitter själv i {forum} och väntas på mötet, så hen kan inte vara "
               "din ersättare. Ange någon som inte är med i forumet, eller skriv kommandot utan "
-              "'; ersättare: …'.",
+              "”; ersättare: …”.",
               substitute=person_label(substitute), forum=forum_label(forum))
         )
     if not forum.substitutes_other_organisation and substitute.organisation_id != ctx.person.organisation_id:
@@ -872,7 +868,7 @@ def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting:
         Reply(title=_("Du behöver inte ersätta – {forum}", forum=forum_label(meeting.forum)),
               lines=[_("{person} har ändrat sin frånvaro från {forum} {meeting}; du är inte längre "
                        "ersättare.",
-                       person=person_label(ctx.person), forum=forum_label(meeting.forum), meeting=meeting_label(meeting))]),
+                       person=person_label(ctx.person), forum=forum_label(meeting.forum), meeting=meeting_label(meeting, sentence=True))]),
         kind="absence_substitute_released",
         key=f"{absence.id}:r{rev}:{person.id}",
     )
@@ -888,7 +884,7 @@ def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting:
     "ta bort franvaro",
     "withdraw absence",
     usage="/återkalla frånvaro [datum]",
-    help=_("återkalla en anmäld frånvaro; mottagaren får veta direkt"),
+    help=_("återkalla en frånvaroanmälan; mottagaren får veta direkt"),
     order=21,
 )
 def withdraw_absence(ctx: Context, args: str) -> Reply:
@@ -911,14 +907,14 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     ctx.audit("absence_withdrawn", "absence", absence.id, meeting_id=meeting.id, part=part.describe())
     rev = _revision(ctx, absence)
-    label = f"{forum_label(meeting.forum)} {meeting_label(meeting)}"
-    lines = [_("Din frånvaro från {label} ({describe}) är återkallad. Du räknas som närvarande.",
+    label = forum_meeting_in_sentence(meeting)
+    lines = [_("Din frånvaroanmälan för {label} ({describe}) är återkallad. Du räknas som närvarande.",
                label=label, describe=part.describe())]
     recipients = _recipients(ctx, meeting.forum, ctx.person)
     for person in recipients:
         ctx.notify_person(
             person,
-            Reply(title=_("Frånvaro återkallad – {forum}", forum=forum_label(meeting.forum)),
+            Reply(title=_("Frånvaroanmälan återkallad – {forum}", forum=forum_label(meeting.forum)),
                   lines=[_("{person} har återkallat sin frånvaroanmälan för {label} ({describe}) och deltar.",
                            person=person_label(ctx.person), label=label, describe=part.describe())]),
             kind="absence_withdrawn",
@@ -939,7 +935,7 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
         lines.append(_("{name} har fått veta att hen inte behöver ersätta dig.", name=absence.substitute.name))
     lines += _leader_messages(ctx, meeting, ctx.person, absence, rev, before, withdrawn=True, part_changed=True)
     return Reply(
-        title=_("Frånvaro återkallad"),
+        title=_("Frånvaroanmälan återkallad"),
         lines=lines,
         context=[_("Ångrar du dig: {REPORT} {meeting}.", REPORT=REPORT, meeting=day_phrase(meeting, ctx.today))],
     )

@@ -46,7 +46,7 @@ def _times(ctx: Context, text: str, *, usage: str) -> tuple[time, time | None]:
         return value.start, value.end
     if isinstance(value, datetime):
         return local(value).time().replace(tzinfo=None), None
-    raise UserError(_("Jag förstår inte tiden '{strip}'. Skriv till exempel 'kl 9.00–12.00': {usage}",
+    raise UserError(_("Jag förstår inte tiden ”{strip}”. Skriv till exempel ”kl 9.00–12.00”: {usage}",
                       strip=text.strip(), usage=usage))
 
 
@@ -71,7 +71,7 @@ def _refuse_overlap(ctx: Context, forum: Forum, start: datetime, end: datetime |
         raise UserError(
             _("{forum} har redan ett möte {other} som krockar med {start}. Välj en annan tid, "
               "eller flytta det mötet först med /möte flytta {isoformat} till DATUM.",
-              forum=forum_label(forum), other=meeting_label(other), start=format_span(start, end), isoformat=meeting_day(other).isoformat())
+              forum=forum_label(forum), other=meeting_label(other, sentence=True), start=format_span(start, end, sentence=True), isoformat=meeting_day(other).isoformat())
         )
 
 
@@ -85,7 +85,7 @@ def _refuse_records(ctx: Context, meeting: Meeting, *, doing: str) -> None:
     raise UserError(
         _("Mötet {meeting} kan inte {doing}: {why}, och det är en allmän handling som inte "
           "ändras. Planera ett nytt möte med /möte ny DATUM kl HH.MM–HH.MM i stället.",
-          meeting=meeting_label(meeting), doing=doing, why=why)
+          meeting=meeting_label(meeting, sentence=True), doing=doing, why=why)
     )
 
 
@@ -153,14 +153,14 @@ def new_meetings(ctx: Context, forum: Forum, rest: str) -> Reply:
     head, opts = split_options(rest, MEETING_NAMES)
     kl = list(_KL.finditer(head))
     if not head.strip() or not kl:
-        raise UserError(_("Ange dag och tid, till exempel '/möte ny 4 februari, 1 april och 3 juni 2027 kl "
-                          "9.00–12.00; plats: Falun'. Skriv: {NEW_USAGE}",
+        raise UserError(_("Ange dag och tid, till exempel ”/möte ny 4 februari, 1 april och 3 juni 2027 kl "
+                          "9.00–12.00; plats: Falun”. Skriv: {NEW_USAGE}",
                           NEW_USAGE=NEW_USAGE))
     days_text, time_text = head[: kl[-1].start()], head[kl[-1].start():]
     start_t, end_t = _times(ctx, time_text, usage=NEW_USAGE)
     texts = _split_days(days_text)
     if not texts:
-        raise UserError(_("Ange minst en dag före 'kl'. Skriv: {NEW_USAGE}", NEW_USAGE=NEW_USAGE))
+        raise UserError(_("Ange minst en dag före ”kl”. Skriv: {NEW_USAGE}", NEW_USAGE=NEW_USAGE))
     planned: list[_Planned] = []
     for text in texts:
         day = read_day(ctx, text, what=_("mötets dag"))
@@ -176,7 +176,7 @@ def new_meetings(ctx: Context, forum: Forum, rest: str) -> Reply:
     dnr = opts.get("dnr") or opts.get("diarienummer")
     unknown = set(opts) - {"plats", "place", "dnr", "diarienummer"}
     if unknown:
-        raise UserError(_("Jag känner inte till '{value}:'. Skriv: {NEW_USAGE}",
+        raise UserError(_("Jag känner inte till ”{value}:”. Skriv: {NEW_USAGE}",
                           value=sorted(unknown)[0], NEW_USAGE=NEW_USAGE))
     lines = []
     for p in planned:
@@ -215,12 +215,12 @@ def _read_target(ctx: Context, meeting: Meeting, text: str) -> tuple[datetime, d
     kind = getattr(value, "kind", None)
     if kind == "time_range":
         if value.start is None:
-            raise UserError(_("Ange när mötet börjar, till exempel 'kl 13–15'. Skriv: {MOVE_USAGE}", MOVE_USAGE=MOVE_USAGE))
+            raise UserError(_("Ange när mötet börjar, till exempel ”kl 13–15”. Skriv: {MOVE_USAGE}", MOVE_USAGE=MOVE_USAGE))
         return _span(old_start.date(), value.start, value.end)
     if kind == "range" and isinstance(value.start, datetime):
         return value.start, value.end
     if kind is not None:
-        raise UserError(_("Ange en dag att flytta mötet till, inte '{strip}'. Skriv: {MOVE_USAGE}",
+        raise UserError(_("Ange en dag att flytta mötet till, inte ”{strip}”. Skriv: {MOVE_USAGE}",
                           strip=text.strip(), MOVE_USAGE=MOVE_USAGE))
     if isinstance(value, datetime):
         start = local(value)
@@ -236,14 +236,14 @@ def move_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
     head, opts = split_options(rest, MEETING_NAMES)
     parts = re.split(r"\s+till\s+", head, maxsplit=1, flags=re.IGNORECASE)
     if len(parts) != 2 or not parts[1].strip():
-        raise UserError(_("Skriv vilket möte och vart det flyttas, till exempel '/möte flytta 4 februari "
-                          "till 11 februari'. Skriv: {MOVE_USAGE}",
+        raise UserError(_("Skriv vilket möte och vart det flyttas, till exempel ”/möte flytta 4 februari "
+                          "till 11 februari”. Skriv: {MOVE_USAGE}",
                           MOVE_USAGE=MOVE_USAGE))
     meeting = meeting_on(ctx, forum, parts[0], usage=MOVE_USAGE)
     _refuse_records(ctx, meeting, doing="flyttas")
     start, end = _read_target(ctx, meeting, parts[1])
     if end is not None and end <= start:
-        raise UserError(_("Mötet kan inte sluta innan det börjar. Skriv tiden som 'kl 9.00–12.00': "
+        raise UserError(_("Mötet kan inte sluta innan det börjar. Skriv tiden som ”kl 9.00–12.00”: "
                           "{MOVE_USAGE}",
                           MOVE_USAGE=MOVE_USAGE))
     _refuse_past(ctx, local(start).date(), MOVE_USAGE)
@@ -288,8 +288,8 @@ def cancel_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
     head, __ = split_options(rest, MEETING_NAMES)
     value, tail = ctx.split(head)
     if value is None:
-        raise UserError(_("Ange mötets datum, till exempel '/möte ställ in 4 februari: för få anmälda "
-                          "ärenden'. Skriv: {CANCEL_USAGE}",
+        raise UserError(_("Ange mötets datum, till exempel ”/möte ställ in 4 februari: för få anmälda "
+                          "ärenden”. Skriv: {CANCEL_USAGE}",
                           CANCEL_USAGE=CANCEL_USAGE))
     date_text = head[: head.rfind(tail)] if tail else head
     meeting = meeting_on(ctx, forum, date_text, usage=CANCEL_USAGE)
@@ -302,7 +302,7 @@ def cancel_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
         case.status, case.meeting_id, case.meeting, case.agenda_order = "aktualiserat", None, None, None
         case.late_addition = False
         add_event(ctx, case, "mote_installt", _("Mötet {starts_at} ställdes in; ärendet väntar på beredning till ett nytt möte.",
-                                                starts_at=format_date(meeting.starts_at)))
+                                                starts_at=format_date(meeting.starts_at, sentence=True)))
         returned.append(case)
     ctx.session.flush()
     ctx.audit("meeting.cancel", "meeting", meeting.id, forum=forum.key, starts_at=meeting.starts_at,
@@ -361,7 +361,7 @@ def change_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
         return Reply(title=_("Inget ändrades"), lines=[_("Mötet {was} har redan de uppgifterna.", was=was)])
     ctx.session.flush()
     ctx.audit("meeting.change", "meeting", meeting.id, forum=forum.key, changes=changes)
-    lines = [_("Mötet {starts_at} är ändrat: ", starts_at=format_date(meeting.starts_at)) + ", ".join(changes) + ".",
+    lines = [_("Mötet {starts_at} är ändrat: ", starts_at=format_date(meeting.starts_at, sentence=True)) + ", ".join(changes) + ".",
              f"Nu: {meeting_label(meeting)}."]
     if tell:
         notice = Reply(title=_("{forum}: ändrat möte", forum=forum_label(forum)),

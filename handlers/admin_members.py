@@ -12,9 +12,10 @@ import unicodedata
 from datetime import date, timedelta
 
 from handlers.base import Context, Reply, Section, UserError
-from handlers.case_model import genitive
+from handlers.common import genitive
 from handlers.meeting_choice import read_day
 from handlers.common import (
+    member_word,
     members_title,
     role_name,
     ROLE_NAMES,
@@ -48,7 +49,7 @@ ROLE_WORDS = {
     "sekreterare": "secretary", "secretary": "secretary",
     "franvaromottagare": "absence_recipient", "mottagare av franvaroanmalningar": "absence_recipient",
     "absence_recipient": "absence_recipient",
-    "ledamot": "member", "member": "member",
+    "ledamot": "member", "representant": "member", "deltagare": "member", "member": "member",
 }
 ROLE_USAGE = (_("/roll ordförande|vice ordförande|samordnare|sekreterare|frånvaromottagare "
                 "@användarnamn [från DATUM] [till DATUM]"))
@@ -67,11 +68,11 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 def _span(valid_from: date | None, valid_to: date | None) -> str:
     if valid_from and valid_to:
         return _("från {valid_from} till och med {valid_to}",
-                 valid_from=format_date(valid_from), valid_to=format_date(valid_to))
+                 valid_from=format_date(valid_from, sentence=True), valid_to=format_date(valid_to, sentence=True))
     if valid_from:
-        return _("från {valid_from}", valid_from=format_date(valid_from))
+        return _("från {valid_from}", valid_from=format_date(valid_from, sentence=True))
     if valid_to:
-        return _("till och med {valid_to}", valid_to=format_date(valid_to))
+        return _("till och med {valid_to}", valid_to=format_date(valid_to, sentence=True))
     return "tills vidare"
 
 
@@ -85,8 +86,8 @@ def handle_from_name(name: str) -> str:
 def _email(value: str, usage: str) -> str:
     value = value.strip().removeprefix("mailto:")
     if not _EMAIL.match(value):
-        raise UserError(_("'{value}' är ingen e-postadress. Skriv till exempel 'e-post: "
-                          "anna.berg@kommun.se': {usage}",
+        raise UserError(_("”{value}” är ingen e-postadress. Skriv till exempel ”e-post: "
+                          "anna.berg@kommun.se”: {usage}",
                           value=value, usage=usage))
     return value
 
@@ -95,7 +96,7 @@ def _organisation(ctx: Context, key: str) -> Organisation:
     org = store.organisation_by_key(ctx.session, key)
     if org is None:
         known = ", ".join(o.key for o in store.organisations(ctx.session)) or "inga"
-        raise UserError(_("Jag känner inte till organisationen '{strip}'. Kända: {known}. Lägg till en ny "
+        raise UserError(_("Jag känner inte till organisationen ”{strip}”. Kända: {known}. Lägg till en ny "
                           "med {ORG_USAGE}.",
                           strip=key.strip(), known=known, ORG_USAGE=ORG_USAGE))
     return org
@@ -109,7 +110,7 @@ def _read_roles(text: str, usage: str) -> list[str]:
             continue
         role = ROLE_WORDS.get(word)
         if role is None:
-            raise UserError(_("Okänd roll '{strip}'. Roller: ordförande, vice ordförande, samordnare, "
+            raise UserError(_("Okänd roll ”{strip}”. Roller: ordförande, vice ordförande, samordnare, "
                               "sekreterare, frånvaromottagare. Skriv: {usage}",
                               strip=part.strip(), usage=usage))
         roles.append(role)
@@ -131,7 +132,7 @@ def member_arg(ctx: Context, text: str, *, usage: str) -> tuple[Person, str]:
         raise UserError(_("Ange personen som @användarnamn, till exempel @maria.lind. Skriv: {usage}", usage=usage))
     person = queries.person_by_handle(ctx.session, m.group(1))
     if person is None:
-        raise UserError(_("Jag hittar ingen person '@{lower}'. Skriv personen som @användarnamn: {usage}",
+        raise UserError(_("Jag hittar ingen person ”@{lower}”. Skriv personen som @användarnamn: {usage}",
                           lower=m.group(1).lower(), usage=usage))
     return person, text[m.end():].strip()
 
@@ -149,7 +150,7 @@ def _check_not_last(ctx: Context, forum: Forum, person: Person, role: str, after
         raise UserError(
             _("{name} är {forum} sista {value} {day}. Utse först en ny med /roll {value} "
               "@användarnamn från {isoformat}, och försök sedan igen.",
-              name=person.name, forum=genitive(forum), value=ROLE_NAMES[role], day=format_date(day), isoformat=day.isoformat())
+              name=person.name, forum=genitive(forum), value=ROLE_NAMES[role], day=format_date(day, sentence=True), isoformat=day.isoformat())
         )
 
 
@@ -159,7 +160,7 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
     if valid_from and valid_to and valid_to < valid_from:
         raise UserError(_("Slutdatumet {valid_to} ligger före startdatumet {valid_from}. Skriv: "
                           "{ROLE_USAGE}",
-                          valid_to=format_date(valid_to), valid_from=format_date(valid_from), ROLE_USAGE=ROLE_USAGE))
+                          valid_to=format_date(valid_to, sentence=True), valid_from=format_date(valid_from, sentence=True), ROLE_USAGE=ROLE_USAGE))
     notes: list[str] = []
     own = [m for m in store.memberships(ctx.session, forum, person=person, role=role)
            if store.spans_overlap(m.valid_from, m.valid_to, valid_from, valid_to)]
@@ -178,7 +179,7 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
                 ctx.audit("role.end", "membership", m.id, forum=forum.key, person=m.person.handle, role=role,
                           valid_to=m.valid_to)
                 notes.append(_("{name} är {value} till och med {valid_to}.",
-                               name=m.person.name, value=ROLE_NAMES[role], valid_to=format_date(m.valid_to)))
+                               name=m.person.name, value=ROLE_NAMES[role], valid_to=format_date(m.valid_to, sentence=True)))
                 continue
             if m.valid_to is None and valid_from is not None and starts_first:
                 hint = (_("Avsluta först {name}s tid med /roll {value} @{handle} till {isoformat}, eller "
@@ -209,19 +210,19 @@ def new_organisation(ctx: Context, args: str) -> Reply:
     head, opts = split_options(args, ORG_NAMES)
     words = head.split(maxsplit=1)
     if len(words) < 2:
-        raise UserError(_("Ange id och namn, till exempel '/organisation ny falun Falu kommun; typ: "
-                          "kommun'. Skriv: {ORG_USAGE}",
+        raise UserError(_("Ange id och namn, till exempel ”/organisation ny falun Falu kommun; typ: "
+                          "kommun”. Skriv: {ORG_USAGE}",
                           ORG_USAGE=ORG_USAGE))
     key, name = words[0].lower(), words[1].strip()
     if not _ID.match(key):
-        raise UserError(_("Id '{value}' får bara ha små bokstäver a–z, siffror, punkt och bindestreck, "
-                          "till exempel 'falun'. Skriv: {ORG_USAGE}",
+        raise UserError(_("Id ”{value}” får bara ha små bokstäver a–z, siffror, punkt och bindestreck, "
+                          "till exempel ”falun”. Skriv: {ORG_USAGE}",
                           value=words[0], ORG_USAGE=ORG_USAGE))
     kind = normalise(opts.get("typ") or opts.get("kind") or "kommun")
     if kind not in ORG_KINDS:
-        raise UserError(_("Okänd typ '{kind}'. Skriv typ: kommun, typ: region eller typ: annan.", kind=kind))
+        raise UserError(_("Okänd typ ”{kind}”. Skriv typ: kommun, typ: region eller typ: annan.", kind=kind))
     if store.organisation_by_key(ctx.session, key) is not None:
-        raise UserError(_("Organisationen '{key}' finns redan. Välj ett annat id: {ORG_USAGE}",
+        raise UserError(_("Organisationen ”{key}” finns redan. Välj ett annat id: {ORG_USAGE}",
                           key=key, ORG_USAGE=ORG_USAGE))
     org = Organisation(key=key, name=name, kind=kind)
     ctx.session.add(org)
@@ -237,7 +238,7 @@ def new_organisation(ctx: Context, args: str) -> Reply:
 
 
 @command("ledamot ny", "ny ledamot", "ledamot lägg till", "member add", usage=NEW_USAGE,
-         help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), roles=ADMINS, doing=_("lägga till ledamöter"), forum=NAMED_FORUM,
+         help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), roles=ADMINS, doing=_("lägga till {members}"), forum=NAMED_FORUM,
          order=61)
 def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
     head, opts = split_options(rest, NEW_NAMES)
@@ -261,8 +262,8 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
     else:
         handle_m = _HANDLE.match(head)
         if not handle_m:
-            raise UserError(_("Börja med personens @användarnamn, till exempel '/ledamot ny @anna.berg Anna "
-                              "Berg; organisation: leksand'. Skriv: {NEW_USAGE}",
+            raise UserError(_("Börja med personens @användarnamn, till exempel ”/ledamot ny @anna.berg Anna "
+                              "Berg; organisation: leksand”. Skriv: {NEW_USAGE}",
                               NEW_USAGE=NEW_USAGE))
         handle, name = handle_m.group(1).lower(), head[handle_m.end():].strip()
         existing = None
@@ -272,7 +273,7 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
                           NEW_USAGE=NEW_USAGE))
     unknown = set(opts) - NEW_NAMES
     if unknown:
-        raise UserError(_("Jag känner inte till '{value}:'. Skriv: {NEW_USAGE}",
+        raise UserError(_("Jag känner inte till ”{value}:”. Skriv: {NEW_USAGE}",
                           value=sorted(unknown)[0], NEW_USAGE=NEW_USAGE))
     org_key = opts.get("organisation") or opts.get("org")
     title = opts.get("titel") or opts.get("title")
@@ -311,11 +312,11 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
             person.teams_user_id = teams
     else:
         if not name:
-            raise UserError(_("Ange namnet efter @{handle}, till exempel '/ledamot ny @{handle} Anna Berg; "
-                              "organisation: leksand'.",
+            raise UserError(_("Ange namnet efter @{handle}, till exempel ”/ledamot ny @{handle} Anna Berg; "
+                              "organisation: leksand”.",
                               handle=handle))
         if not org_key:
-            raise UserError(_("Ange organisationen, till exempel '; organisation: leksand'. Skriv: {NEW_USAGE}",
+            raise UserError(_("Ange organisationen, till exempel ”; organisation: leksand”. Skriv: {NEW_USAGE}",
                               NEW_USAGE=NEW_USAGE))
         org = _organisation(ctx, org_key)
         person = Person(handle=handle, name=name, organisation_id=org.id, title=title, email=email,
@@ -335,8 +336,8 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
     ctx.audit("member.add", "person", person.id, forum=forum.key, handle=person.handle, created=created,
               organisation=person.organisation.key if person.organisation else None, title=person.title,
               email=person.email, roles=roles or None, slack=slack, teams=teams)
-    lines = [_("{person} är ledamot i {forum} från {today}.",
-               person=person_label(person), forum=forum_label(forum), today=format_date(ctx.today))]
+    lines = [_("{person} är {member} i {forum} från {today}.", member=member_word(forum),
+               person=person_label(person), forum=forum_label(forum), today=format_date(ctx.today, sentence=True))]
     if roles:
         lines.append("Roller: " + ", ".join(ROLE_NAMES[r] for r in roles) + ".")
     lines += notes
@@ -358,7 +359,7 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
 
 
 @command("ledamot slutar", "ledamot avslutas", "member leaves", usage=END_USAGE,
-         help=_("avsluta någons plats i forumet; visar hens öppna uppdrag och ärenden"), roles=ADMINS, doing=_("avsluta ledamöters plats"), forum=NAMED_FORUM,
+         help=_("avsluta någons plats i forumet; visar hens öppna uppdrag och ärenden"), roles=ADMINS, doing=_("avsluta {members_gen} plats"), forum=NAMED_FORUM,
          order=62)
 def member_leaves(ctx: Context, forum: Forum, rest: str) -> Reply:
     person, tail = member_arg(ctx, rest, usage=END_USAGE)
@@ -368,7 +369,7 @@ def member_leaves(ctx: Context, forum: Forum, rest: str) -> Reply:
     if not rows:
         raise UserError(_("{name} sitter inte i {forum} efter {last}. Se vilka som sitter där med "
                           "/ledamöter.",
-                          name=person.name, forum=forum_label(forum), last=format_date(last)))
+                          name=person.name, forum=forum_label(forum), last=format_date(last, sentence=True)))
     for role in KEPT:
         _check_not_last(ctx, forum, person, role, last)
     for m in rows:
@@ -388,7 +389,7 @@ def member_leaves(ctx: Context, forum: Forum, rest: str) -> Reply:
         sections.append(Section(heading=_("Öppna ärenden som hen anmält eller är föredragande för ({cases})", cases=len(cases)), lines=[
             f"{c.number} {c.title}" for c in cases]))
     lines = [_("{name} sitter i {forum} till och med {last}.",
-               name=person.name, forum=forum_label(forum), last=format_date(last))]
+               name=person.name, forum=forum_label(forum), last=format_date(last, sentence=True))]
     if sections:
         lines.append(_("Fördela om det som är öppet, till exempel med /uppdrag ny @användarnamn TITEL; "
                        "senast DATUM och /beredning NR dagordning DATUM; föredragande: @användarnamn."))
@@ -401,7 +402,7 @@ def member_leaves(ctx: Context, forum: Forum, rest: str) -> Reply:
 
 
 @command("ledamot ändra", "ledamot andra", "ändra ledamot", "member edit", usage=EDIT_USAGE,
-         help=_("ändra titel, e-post, organisation eller namn för en person"), roles=ADMINS, doing=_("ändra ledamöters uppgifter"), forum=NAMED_FORUM,
+         help=_("ändra titel, e-post, organisation eller namn för en person"), roles=ADMINS, doing=_("ändra {members_gen} uppgifter"), forum=NAMED_FORUM,
          order=63)
 def edit_member(ctx: Context, forum: Forum, rest: str) -> Reply:
     head, opts = split_options(rest, EDIT_NAMES)
@@ -473,8 +474,8 @@ _TO = re.compile(r"\btill\b(?:\s+och\s+med)?\s*(.+)$", re.IGNORECASE | re.DOTALL
 def set_role(ctx: Context, forum: Forum, rest: str) -> Reply:
     at = rest.find("@") if "@" in rest else rest.find("<@")
     if at <= 0:
-        raise UserError(_("Ange roll och person, till exempel '/roll ordförande @lars.holm från 1 januari "
-                          "2027'. Skriv: {ROLE_USAGE}",
+        raise UserError(_("Ange roll och person, till exempel ”/roll ordförande @lars.holm från 1 januari "
+                          "2027”. Skriv: {ROLE_USAGE}",
                           ROLE_USAGE=ROLE_USAGE))
     role_text = rest[:at]
     if role_text.endswith("<"):
@@ -491,7 +492,7 @@ def set_role(ctx: Context, forum: Forum, rest: str) -> Reply:
                           name=person.name, forum=forum_label(forum), NEW_USAGE=NEW_USAGE))
     f_m, t_m = _FROM.search(tail), _TO.search(tail)
     if tail.strip() and not (f_m or t_m):
-        raise UserError(_("Skriv datumen som 'från DATUM' och 'till DATUM'. Skriv: {ROLE_USAGE}", ROLE_USAGE=ROLE_USAGE))
+        raise UserError(_("Skriv datumen som ”från DATUM” och ”till DATUM”. Skriv: {ROLE_USAGE}", ROLE_USAGE=ROLE_USAGE))
     valid_from = read_day(ctx, f_m.group(1), what=_("första dagen")) if f_m else None
     valid_to = read_day(ctx, t_m.group(1), what="sista dagen") if t_m else None
     name = ROLE_NAMES[role]
@@ -503,7 +504,7 @@ def set_role(ctx: Context, forum: Forum, rest: str) -> Reply:
         if row.valid_from and valid_to < row.valid_from:
             raise UserError(_("Slutdatumet {valid_to} ligger före {valid_from}, då rollen börjar. Skriv: "
                               "{ROLE_USAGE}",
-                              valid_to=format_date(valid_to), valid_from=format_date(row.valid_from), ROLE_USAGE=ROLE_USAGE))
+                              valid_to=format_date(valid_to, sentence=True), valid_from=format_date(row.valid_from, sentence=True), ROLE_USAGE=ROLE_USAGE))
         _check_not_last(ctx, forum, person, role, valid_to)
         row.valid_to = valid_to
         ctx.session.flush()
@@ -529,12 +530,13 @@ def set_role(ctx: Context, forum: Forum, rest: str) -> Reply:
 
 
 @command("ledamöter", "ledamoter", "deltagare", "members", usage="/ledamöter [; forum: ID]",
-         help=_("forumets ledamöter med organisation, titel och roller"), order=65)
+         help=_("forumets representanter (eller ledamöter) med organisation, titel och roller"), order=65)
 def list_members(ctx: Context, args: str) -> Reply:
     named, __ = pop_forum_option(ctx, args)
     forum = choose_forum(ctx, named)
     if forum.id not in {f.id for f in queries.forums_of(ctx.session, ctx.person, on=ctx.today)}:
-        raise UserError(_("Ledamotslistan för {forum} visas bara för forumets deltagare.", forum=forum_label(forum)))
+        raise UserError(_("Listan över {members} i {forum} visas bara för dem som sitter i forumet.",
+                          members=member_word(forum, plural=True, definite=True), forum=forum_label(forum)))
     show_email = bool(ctx.roles_in(forum) & ADMINS)
     lines = []
     for person, rows in store.member_rows(ctx.session, forum, on=ctx.today):

@@ -29,7 +29,7 @@ def _pick_one(found: list[Meeting], *, when: str) -> Meeting:
         raise UserError(
             _("Flera av dina forum har möte {value}: {names}. Skriv till exempel /dagordning; "
               "forum: {key}",
-              value=when or format_date(first_day), names=names, key=same_day[0].forum.key)
+              value=when or format_date(first_day, sentence=True), names=names, key=same_day[0].forum.key)
         )
     return found[0]
 
@@ -67,7 +67,7 @@ def show_agenda(ctx: Context, args: str) -> Reply:
         elif word:
             names = " eller ".join(forum_label(f) for f in forums)
             raise UserError(_("{names} har inget möte i dag, {today}. {ctx} Skriv /dagordning nästa.",
-                              names=names, today=format_date(today), ctx=upcoming_list(ctx, forums)))
+                              names=names, today=format_date(today, sentence=True), ctx=upcoming_list(ctx, forums)))
         else:
             upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=4)
             if not upcoming:
@@ -94,7 +94,7 @@ def show_agenda(ctx: Context, args: str) -> Reply:
                else _("den här kanalen hör inte till forumet"))
         return Reply(lines=[_("Dagordningen för {forum} {starts_at} visas inte här, eftersom {why}. Jag har "
                               "skickat den till dig i ett personligt meddelande.",
-                              forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at), why=why)])
+                              forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at, sentence=True), why=why)])
     return reply
 
 

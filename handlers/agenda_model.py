@@ -180,9 +180,9 @@ def agenda_reply(session: Session, meeting: Meeting, *, now: datetime, draft: bo
         context.append(_("Dagordningen är inte publicerad ännu.") + (_(" Detta är arbetsutkastet.") if draft else ""))
         deadline = forum_deadlines(meeting.forum, local(meeting.starts_at).date()).agenda
         if deadline is not None and deadline < local(now).date():
-            context.append(_("Sista dag att publicera den var {deadline}.", deadline=format_date(deadline)))
+            context.append(_("Sista dag att publicera den var {deadline}.", deadline=format_date(deadline, sentence=True)))
         elif deadline is not None:
-            context.append(_("Den ska publiceras senast {deadline}.", deadline=format_date(deadline)))
+            context.append(_("Den ska publiceras senast {deadline}.", deadline=format_date(deadline, sentence=True)))
     return Reply(
         title=f"Dagordning – {label}" + (" (arbetsutkast)" if draft else ""),
         lines=[meeting_label(meeting)],

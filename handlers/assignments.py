@@ -45,10 +45,10 @@ from storage import cases as store
 from storage import queries
 from storage.models import Assignment, AssignmentExtension, Forum, Meeting
 
-NEW_USAGE = _("/uppdrag ny @person TITEL; senast DATUM [; ärende NR]")
+NEW_USAGE = _("/uppdrag ny @användarnamn TITEL; senast DATUM [; ärende NR]")
 EXTEND_USAGE = _("/uppdrag förläng ID; senast DATUM; skäl: … [; möte: DATUM]")
 CLOSE_USAGE = "/uppdrag klar ID"
-LIST_USAGE = _("/uppdrag [alla | försenade | @person | ID]")
+LIST_USAGE = _("/uppdrag [alla | försenade | @användarnamn | ID]")
 
 NEW_KEYS = {"senast": "senast", "due": "senast", "deadline": "senast", "klart": "senast",
             "arende": "ärende", "case": "ärende", "forum": "forum"}
@@ -103,7 +103,7 @@ def assignment_section(ctx: Context, a: Assignment, *, show_assignee: bool = Tru
 def parse_id(text: str, *, usage: str) -> tuple[int, str]:
     m = re.match(r"^\s*(?:uppdrag\s+|nr\s+)?#?(\d+)\b[\s:]*(.*)$", text, re.IGNORECASE | re.DOTALL)
     if not m:
-        raise UserError(_("Ange uppdragets nummer, som /uppdrag visar (till exempel 'uppdrag 3'). Skriv: "
+        raise UserError(_("Ange uppdragets nummer, som /uppdrag visar (till exempel ”uppdrag 3”). Skriv: "
                           "{usage}.",
                           usage=usage))
     return limits.number(m.group(1), what="Uppdrag", hint=_("Skriv: {usage}.", usage=usage)), m.group(2)
@@ -158,7 +158,7 @@ def new_assignment(ctx: Context, args: str) -> Reply:
         raise UserError(_("Skriv vad uppdraget gäller efter @{handle}. Skriv: {NEW_USAGE}.",
                           handle=assignee.handle, NEW_USAGE=NEW_USAGE))
     if not options.get("senast"):
-        raise UserError(_("Ange sista dag för uppdraget med '; senast DATUM'. Skriv: {NEW_USAGE}.", NEW_USAGE=NEW_USAGE))
+        raise UserError(_("Ange sista dag för uppdraget med ”; senast DATUM”. Skriv: {NEW_USAGE}.", NEW_USAGE=NEW_USAGE))
     due = read_due(ctx, options["senast"])  # a date that cannot be is refused before any question of forum
     case = None
     if options.get("ärende"):
@@ -188,12 +188,12 @@ def new_assignment(ctx: Context, args: str) -> Reply:
     ctx.session.refresh(a)
     if case is not None:
         add_event(ctx, case, "uppdrag", _("Uppdrag {id} till {name}: {title}, senast {due}.",
-                                          id=a.id, name=assignee.name, title=title, due=format_date(due)))
+                                          id=a.id, name=assignee.name, title=title, due=format_date(due, sentence=True)))
     ctx.audit("assignment.create", "assignment", a.id, forum=forum.key, assignee=assignee.handle, title=title,
               due=due, case=case.number if case else None)
     notice = Reply(
         title=_("Nytt uppdrag från {forum}", forum=forum_label(forum)),
-        lines=[_("Du har fått uppdrag {id}: {title}.", id=a.id, title=title), _("Det ska vara klart senast {due}.", due=format_date(due))],
+        lines=[_("Du har fått uppdrag {id}: {title}.", id=a.id, title=title), _("Det ska vara klart senast {due}.", due=format_date(due, sentence=True))],
         fields=[(_("Ärende"), case_title(case))] if case else [],
         context=[_("/uppdrag visar dina öppna uppdrag.")],
     )
@@ -227,7 +227,7 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
         meeting = meeting_for_phrase(ctx, forums, text)
         if meeting_day(meeting) > ctx.today:
             raise UserError(_("Mötet {starts_at} har inte varit ännu; ange mötet som beslutade förlängningen.",
-                              starts_at=format_date(meeting.starts_at)))
+                              starts_at=format_date(meeting.starts_at, sentence=True)))
         return meeting
     from handlers.meeting_choice import day_bounds
 
@@ -239,8 +239,8 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
             + ".") if recent else ""
     names = " eller ".join(forum_label(f) for f in forums)
     lead = _("{names} har inget möte i dag.", names=names) if not todays else _("Både {names} har möte i dag.", names=names)
-    raise UserError(_("{lead} Ange vilket möte som beslutade förlängningen med '; möte: DATUM'", lead=lead)
-                    + (_(" och '; forum: ID'") if todays else "") + f".{hint}")
+    raise UserError(_("{lead} Ange vilket möte som beslutade förlängningen med ”; möte: DATUM”", lead=lead)
+                    + (_(" och ”; forum: ID”") if todays else "") + f".{hint}")
 
 
 @command(
@@ -267,17 +267,17 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         if normalise(head).split()[0] in ("senast", "till"):
             options.setdefault("senast", head.strip().split(maxsplit=1)[1] if len(head.split()) > 1 else "")
         else:
-            raise UserError(_("Jag förstår inte '{strip}'. Skriv: {EXTEND_USAGE}.",
+            raise UserError(_("Jag förstår inte ”{strip}”. Skriv: {EXTEND_USAGE}.",
                               strip=head.strip(), EXTEND_USAGE=EXTEND_USAGE))
     if a.closed_at is not None:
         raise UserError(_("Uppdrag {id} är redan klart ({closed_at}) och kan inte förlängas.",
                           id=a.id, closed_at=format_date(a.closed_at)))
     if not options.get("senast"):
-        raise UserError(_("Ange den nya sista dagen med '; senast DATUM'. Skriv: {EXTEND_USAGE}.",
+        raise UserError(_("Ange den nya sista dagen med ”; senast DATUM”. Skriv: {EXTEND_USAGE}.",
                           EXTEND_USAGE=EXTEND_USAGE))
     if not options.get("skäl"):
         raise UserError(
-            _("Ange skälet till förlängningen med '; skäl: …', så att det finns kvar. Skriv: "
+            _("Ange skälet till förlängningen med ”; skäl: …”, så att det finns kvar. Skriv: "
               "{EXTEND_USAGE}.",
               EXTEND_USAGE=EXTEND_USAGE)
         )
@@ -287,7 +287,7 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         raise UserError(
             _("Uppdrag {id} ska redan vara klart senast {due}; en förlängning behöver ett "
               "senare datum än så, inte {new_due}.",
-              id=a.id, due=format_date(a.due), new_due=format_date(new_due))
+              id=a.id, due=format_date(a.due, sentence=True), new_due=format_date(new_due, sentence=True))
         )
     meeting = _deciding_meeting(ctx, a.forum, options.get("möte"))
     previous = a.due
@@ -303,7 +303,7 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
     if a.case is not None:
         add_event(ctx, a.case, "uppdrag_forlangt",
                   _("Uppdrag {id} förlängt från {previous} till {new_due}: {value}.",
-                    id=a.id, previous=format_date(previous), new_due=format_date(new_due), value=options['skäl']))
+                    id=a.id, previous=format_date(previous, sentence=True), new_due=format_date(new_due, sentence=True), value=options['skäl']))
     ctx.audit("assignment.extend", "assignment", a.id, previous_due=previous, new_due=new_due,
               reason=options["skäl"], meeting=meeting.starts_at)
     notice = Reply(
@@ -322,9 +322,9 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
         lines=[
             _("Uppdrag {id}: {title} ska nu vara klart senast {new_due}, i stället för "
               "{previous}. Ansvarig: {assignee}.",
-              id=a.id, title=a.title, new_due=format_date(new_due), previous=format_date(previous), assignee=person_label(a.assignee)),
+              id=a.id, title=a.title, new_due=format_date(new_due, sentence=True), previous=format_date(previous, sentence=True), assignee=person_label(a.assignee)),
             _("Beslutat på mötet {by}{meeting}. Skäl: {value}",
-              by=by, meeting=meeting_label(meeting), value=options['skäl']),
+              by=by, meeting=meeting_label(meeting, sentence=True), value=options['skäl']),
         ],
         sections=[Section(heading=_("Förlängningar"), lines=extension_lines(ctx, a))],
     )
@@ -349,7 +349,7 @@ def close_assignment(ctx: Context, args: str) -> Reply:
     a = find_assignment(ctx, number)
     require_command_role(ctx, a.forum)
     if a.closed_at is not None:
-        raise UserError(_("Uppdrag {id} är redan klart sedan {closed_at}.", id=a.id, closed_at=format_date(a.closed_at)))
+        raise UserError(_("Uppdrag {id} är redan klart sedan {closed_at}.", id=a.id, closed_at=format_date(a.closed_at, sentence=True)))
     note = " ".join(note.split())
     a.closed_at = ctx.now
     if a.case is not None:
@@ -360,13 +360,13 @@ def close_assignment(ctx: Context, args: str) -> Reply:
     tell(ctx, a.assignee, Reply(
         title=_("Uppdrag {id} är klart", id=a.id),
         lines=[_("Ditt uppdrag {id}: {title} är markerat som klart {now}. Tack!",
-                 id=a.id, title=a.title, now=format_date(ctx.now))],
+                 id=a.id, title=a.title, now=format_date(ctx.now, sentence=True))],
     ), kind="assignment_closed", key=f"a{a.id}")
     late = _(" Det var {days} försenat.", days=format_days((ctx.today - a.due).days)) if a.due < ctx.today else ""
     return Reply(
         title=f"Uppdrag {a.id} klart",
         lines=[_("Uppdrag {id}: {title} är klart {now}.{late}",
-                 id=a.id, title=a.title, now=format_date(ctx.now), late=late),
+                 id=a.id, title=a.title, now=format_date(ctx.now, sentence=True), late=late),
                f"Ansvarig: {person_label(a.assignee)}."],
     )
 
@@ -412,10 +412,10 @@ def list_assignments(ctx: Context, args: str) -> Reply:
             found = store.open_assignments(ctx.session, forums=forums, due_before=ctx.today)
             names = ", ".join(forum_label(f) for f in forums)
             return _listing(ctx, _("Försenade uppdrag – {names}", names=names), found,
-                            empty=_("Inga försenade uppdrag i {names} i dag, {today}.", names=names, today=format_date(ctx.today)))
+                            empty=_("Inga försenade uppdrag i {names} i dag, {today}.", names=names, today=format_date(ctx.today, sentence=True)))
         found = store.open_assignments(ctx.session, assignee=ctx.person, due_before=ctx.today)
         return _listing(ctx, _("Dina försenade uppdrag"), found, show_assignee=False,
-                        empty=_("Du har inga försenade uppdrag i dag, {today}.", today=format_date(ctx.today)))
+                        empty=_("Du har inga försenade uppdrag i dag, {today}.", today=format_date(ctx.today, sentence=True)))
     if re.fullmatch(r"#?\d+", rest.strip()):
         a = find_assignment(ctx, limits.number(rest.strip().lstrip("#"), what="Uppdrag",
                                                hint=_("/uppdrag alla visar de öppna uppdragen.")))
@@ -436,7 +436,7 @@ def list_assignments(ctx: Context, args: str) -> Reply:
         return _listing(ctx, _("Öppna uppdrag – {name}", name=person.name), found,
                         empty=_("{name} har inga öppna uppdrag i dina forum.", name=person.name), show_assignee=False)
     raise UserError(
-        _("Jag förstår inte '{rest}'. Skriv {LIST_USAGE}, eller {NEW_USAGE} för att föra "
+        _("Jag förstår inte ”{rest}”. Skriv {LIST_USAGE}, eller {NEW_USAGE} för att föra "
           "in ett nytt.",
           rest=rest, LIST_USAGE=LIST_USAGE, NEW_USAGE=NEW_USAGE)
     )

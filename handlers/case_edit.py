@@ -16,15 +16,15 @@ from handlers.case_model import (
     add_event,
     case_fields,
     case_title,
-    genitive,
     read_purpose,
     refuse_if_closed,
     tell,
 )
 from handlers.meeting_choice import meeting_day
 from handlers.options import read_options
-from handlers.common import PURPOSE_NAMES, forum_label, meeting_label
+from handlers.common import PURPOSE_NAMES, coordinator_word, forum_label, genitive, meeting_label
 from storage.models import Case
+from handlers.fmt import quote
 from handlers.i18n import _
 
 EDIT_USAGE = _("/ärende NR ändra; titel: …; beskrivning: …; syfte: …; förslag: …")
@@ -43,13 +43,15 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
     sender = ctx.person.id == case.raised_by_id
     if not coordinator and not (sender and case.status == "aktualiserat"):
         why = (_("Du kan ändra ditt eget ärende bara medan det väntar på beredning (aktualiserat).")
-               if sender else _("Bara samordnaren och den som anmält ärendet kan ändra det."))
-        raise UserError(_("{why} Be samordnaren ändra ärende {number}.", why=why, number=case.number))
+               if sender else _("Bara {coordinator} och den som anmält ärendet kan ändra det.",
+                                coordinator=coordinator_word(case.forum)))
+        raise UserError(_("{why} Be {coordinator} ändra ärende {number}.", why=why,
+                          coordinator=coordinator_word(case.forum), number=case.number))
     body = re.sub(r"^[^\s;]+", "", text.strip(), count=1).strip()  # the word 'ändra'
     body = body if body.startswith(";") else ";" + body
     __, options = read_options(body, EDIT_KEYS, usage=EDIT_USAGE)
     if not options:
-        raise UserError(_("Skriv vad som ändras, till exempel '/ärende {number} ändra; titel: Ny rubrik'. "
+        raise UserError(_("Skriv vad som ändras, till exempel ”/ärende {number} ändra; titel: Ny rubrik”. "
                           "Skriv: {EDIT_USAGE}",
                           number=case.number, EDIT_USAGE=EDIT_USAGE))
     changes: list[str] = []
@@ -57,12 +59,12 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
     if "titel" in options:
         title = " ".join(options["titel"].split())
         if not title:
-            raise UserError(_("Skriv den nya titeln efter 'titel:'. Skriv: {EDIT_USAGE}", EDIT_USAGE=EDIT_USAGE))
+            raise UserError(_("Skriv den nya titeln efter ”titel:”. Skriv: {EDIT_USAGE}", EDIT_USAGE=EDIT_USAGE))
         limits.title(title, what=_("Ärendets titel"))
         if title != case.title:
             before["titel"] = case.title
             case.title = title
-            changes.append(f"titel '{title}'")
+            changes.append(_("titel {title}", title=quote(title)))
     for key, what in (("beskrivning", "Beskrivningen"), ("förslag", _("Förslaget"))):
         if key in options:
             limits.text(options[key], what=what)
@@ -92,7 +94,7 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
         lines.append(_("Dagordningen till mötet {meeting} är redan publicerad och ändras inte; "
                        "ändringen syns i nästa publicerade version. Publicera den med /publicera "
                        "dagordning {isoformat}; forum: {key}.",
-                       meeting=meeting_label(meeting), isoformat=meeting_day(meeting).isoformat(), key=case.forum.key))
+                       meeting=meeting_label(meeting, sentence=True), isoformat=meeting_day(meeting).isoformat(), key=case.forum.key))
     if case.raised_by is not None and case.raised_by_id != ctx.person.id:
         notice = Reply(title=_("Ärende {number} är ändrat", number=case.number),
                        lines=[_("{name} har ändrat ditt ärende {case} i {forum}: ",
@@ -116,7 +118,7 @@ def take_off_agenda(ctx: Context, case: Case, reason: str) -> Reply:
               "stället tillbaka ärendet med /beredning {number} åter SKÄL och publicera "
               "dagordningen igen med /publicera dagordning {day}, eller låt mötet bordlägga "
               "det.",
-              meeting=meeting_label(meeting), number=case.number, day=day)
+              meeting=meeting_label(meeting, sentence=True), number=case.number, day=day)
         )
     case.status = "aktualiserat"
     case.meeting_id, case.meeting, case.agenda_order, case.late_addition = None, None, None, False
@@ -129,13 +131,13 @@ def take_off_agenda(ctx: Context, case: Case, reason: str) -> Reply:
         title=_("Ärende {number} är taget av dagordningen", number=case.number),
         lines=[_("Ditt ärende {case} tas inte upp på {forum} möte {meeting}. Det väntar på "
                  "beredning till ett senare möte.",
-                 case=case_title(case), forum=genitive(case.forum), meeting=meeting_label(meeting))]
+                 case=case_title(case), forum=genitive(case.forum), meeting=meeting_label(meeting, sentence=True))]
         + ([_("Skäl: {reason}", reason=reason)] if reason else []),
     )
     told = tell(ctx, case.raised_by, notice, kind="case_off_agenda", key=f"c{case.id}:{ctx.now.isoformat()}")
     lines = [_("Ärende {case} är taget av dagordningen för mötet {meeting} och är aktualiserat "
                "igen.",
-               case=case_title(case), meeting=meeting_label(meeting))]
+               case=case_title(case), meeting=meeting_label(meeting, sentence=True))]
     if told:
         lines.append(_("{name} som anmälde ärendet har fått besked.", name=case.raised_by.name))
     lines.append(_("Lägg det på ett annat möte med /beredning {number} dagordning DATUM.", number=case.number))

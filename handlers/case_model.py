@@ -76,16 +76,6 @@ def case_title(case: Case) -> str:
     return f"{case.number} {case.title}"
 
 
-def genitive(forum: Forum) -> str:
-    """'LCHNV:s', 'Länsnätverkets', 'Styrgrupp LCHNV:s' (Swedish genitive of the forum's short name)."""
-    label = forum_label(forum)
-    if label[-1:].isupper() or label[-1:].isdigit():
-        return label + ":s"
-    if label[-1:].lower() in ("s", "x", "z"):
-        return label
-    return label + "s"
-
-
 def add_event(ctx: Context, case: Case, kind: str, detail: str) -> None:
     ctx.session.add(CaseEvent(case_id=case.id, at=ctx.now, actor_id=ctx.person.id, kind=kind, detail=detail))
 
@@ -111,7 +101,7 @@ def has_role(ctx: Context, forum: Forum, roles: set[str]) -> bool:
 def read_purpose(text: str) -> str:
     purpose = PURPOSE_WORDS.get(normalise(text))
     if purpose is None:
-        raise UserError(_("Syftet '{text}' känner jag inte igen; skriv syfte: information, diskussion "
+        raise UserError(_("Syftet ”{text}” känner jag inte igen; skriv syfte: information, diskussion "
                           "eller beslut.",
                           text=text))
     return purpose
@@ -128,8 +118,8 @@ def read_attachments(text: str) -> list[tuple[str, str | None]]:
                 out[-1] = (out[-1][0], " ".join(title))
             elif title:
                 raise UserError(
-                    _("Skriv bilagan som en webbadress följd av ett namn, till exempel 'bilaga: "
-                      "{token} {title}'.",
+                    _("Skriv bilagan som en webbadress följd av ett namn, till exempel ”bilaga: "
+                      "{token} {title}”.",
                       token=token, title=' '.join(title))
                 )
             title = []
@@ -143,8 +133,8 @@ def read_attachments(text: str) -> list[tuple[str, str | None]]:
             limits.title(name, what="Bilagans namn")
     if not out:
         raise UserError(
-            _("'{text}' är ingen webbadress. Skriv bilagan som en länk, till exempel 'bilaga: "
-              "https://…/underlag.pdf'.",
+            _("”{text}” är ingen webbadress. Skriv bilagan som en länk, till exempel ”bilaga: "
+              "https://…/underlag.pdf”.",
               text=text)
         )
     return out
@@ -207,7 +197,7 @@ def split_number(args: str, *, usage: str) -> tuple[str, str]:
     m = re.match(r"^#?(\S+?)(?=[\s;]|$)(.*)$", text, re.DOTALL)
     short = m is not None and SHORT_NUMBER.match(m.group(1)) and not _MONTH_AFTER.match(m.group(2))
     if not m or not (CASE_NUMBER.match(m.group(1)) or short):
-        shown = _(" ('{group}' är inget ärendenummer)", group=m.group(1)) if m else ""
+        shown = _(" (”{group}” är inget ärendenummer)", group=m.group(1)) if m else ""
         raise UserError(
             _("Ange ärendets nummer som ÅÅÅÅ:N, till exempel 2020:7{shown}. Skriv: {usage}. "
               "/ärenden visar ärendelistan.",
@@ -244,7 +234,7 @@ def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
     if len(found) > 1:
         names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
         raise UserError(
-            _("Ärende {number} finns i flera forum: {names}. Lägg till '; forum: {key}' sist i "
+            _("Ärende {number} finns i flera forum: {names}. Lägg till ”; forum: {key}” sist i "
               "kommandot.",
               number=number, names=names, key=found[0].forum.key)
         )
@@ -268,8 +258,8 @@ def _case_by_short_number(ctx: Context, n: int, forum: Forum | None) -> Case:
                           "från ett annat år; /ärenden visar ärendelistan.",
                           number=number, where=where))
     names = ", ".join(f"{forum_label(c.forum)} (forum: {c.forum.key})" for c in found)
-    raise UserError(_("Ärende {number} finns i flera av dina forum: {names}. Lägg till '; forum: "
-                      "{key}' sist i kommandot.",
+    raise UserError(_("Ärende {number} finns i flera av dina forum: {names}. Lägg till ”; forum: "
+                      "{key}” sist i kommandot.",
                       number=number, names=names, key=found[0].forum.key))
 
 

@@ -24,8 +24,12 @@ from handlers.common import (
     PURPOSE_NAMES,
     choose_forum,
     forum_label,
+    genitive,
     meeting_label,
+    coordinator_word,
     my_forums,
+    no_coming_meetings,
+    role_name,
     person_arg,
     person_label,
     pop_forum_option,
@@ -62,7 +66,6 @@ from handlers.case_model import (  # noqa: F401 - the case model, used through t
     may_view,
     not_yours,
     overview_forums,
-    genitive,
     has_role,
     read_attachments,
     read_purpose,
@@ -85,9 +88,9 @@ from handlers.meeting_choice import (  # noqa: F401 - choosing a meeting, used t
 from handlers.options import read_options  # noqa: F401 - used through this module too
 
 
-RAISE_USAGE = (_("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @x] [; "
+RAISE_USAGE = (_("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @användarnamn] [; "
                  "beskrivning: TEXT] [; bilaga: URL]"))
-BEREDNING_USAGE = (_("/beredning NR dagordning [DATUM] [; föredragande: @x]  eller  /beredning NR "
+BEREDNING_USAGE = (_("/beredning NR dagordning [DATUM] [; föredragande: @användarnamn]  eller  /beredning NR "
                      "åter SKÄL  eller  /beredning NR av"))
 
 
@@ -119,7 +122,7 @@ def _raise_forum(ctx: Context, named: str | None, wished: str | None) -> Forum:
         for forum in all_forums:
             if wanted in {normalise(forum.key), normalise(forum.short or ""), normalise(forum.name)}:
                 return forum
-        raise UserError(_("Det finns inget forum som heter '{named}'. Forumen är: {listing}.", named=named, listing=listing))
+        raise UserError(_("Det finns inget forum som heter ”{named}”. Forumen är: {listing}.", named=named, listing=listing))
     mine = queries.forums_of(ctx.session, ctx.person)
     if len(mine) > 1 and wished and (ctx.forum is None or ctx.forum not in mine):
         return meeting_for_phrase(ctx, mine, wished).forum
@@ -129,7 +132,7 @@ def _raise_forum(ctx: Context, named: str | None, wished: str | None) -> Forum:
         return ctx.forum
     if len(all_forums) == 1:
         return all_forums[0]
-    raise UserError(_("Ange vilket forum ärendet gäller med '; forum: ID' sist i kommandot. Forumen "
+    raise UserError(_("Ange vilket forum ärendet gäller med ”; forum: ID” sist i kommandot. Forumen "
                       "är: {listing}.",
                       listing=listing))
 
@@ -147,7 +150,7 @@ def raise_form(ctx: Context) -> Reply:
         fields=[
             ("TITEL", _("vad ärendet gäller (krävs)")),
             ("syfte", "information, diskussion eller beslut (annars information)"),
-            ("möte", _("det möte du vill att ärendet tas upp på, till exempel '25 september'")),
+            ("möte", _("det möte du vill att ärendet tas upp på, till exempel ”25 september”")),
             ("föredragande", _("den som är föredragande för ärendet, som @användarnamn")),
             ("beskrivning", _("bakgrund och vad ärendet gäller; texten under punkten på dagordningen")),
             ("bilaga", _("en webbadress till underlaget; flera skiljs med mellanslag")),
@@ -192,9 +195,9 @@ def raise_case(ctx: Context, args: str) -> Reply:
         wished = meeting_for_phrase(ctx, [forum], options["möte"])
         if meeting_is_over(ctx, wished):
             raise UserError(
-                _("{forum} möte {starts_at} har redan varit. {ctx} Skriv 'möte: DATUM' för ett av "
+                _("{forum} möte {starts_at} har redan varit. {ctx} Skriv ”möte: DATUM” för ett av "
                   "dem.",
-                  forum=genitive(forum), starts_at=format_date(wished.starts_at), ctx=upcoming_list(ctx, [forum]))
+                  forum=genitive(forum), starts_at=format_date(wished.starts_at, sentence=True), ctx=upcoming_list(ctx, [forum]))
             )
     attachments = limits.attachments(read_attachments(options["bilaga"])) if options.get("bilaga") else []
 
@@ -239,16 +242,17 @@ def raise_case(ctx: Context, args: str) -> Reply:
                number=case.number, forum=forum_label(forum), title=title)]
     if wished:
         deadlines = forum_deadlines(forum, meeting_day(wished))
-        lines.append(_("Du önskar att det tas upp på mötet {wished}.", wished=meeting_label(wished)))
+        lines.append(_("Du önskar att det tas upp på mötet {wished}.", wished=meeting_label(wished, sentence=True)))
         if deadlines.agenda and deadlines.agenda < ctx.today:
             lines.append(
                 _("Dagordningen skulle vara klar {agenda}; ärendet kan komma med som tillkommande "
-                  "ärende om samordnaren tar med det.",
-                  agenda=format_date(deadlines.agenda))
+                  "ärende om {coordinator} tar med det.",
+                  agenda=format_date(deadlines.agenda, sentence=True), coordinator=coordinator_word(forum))
             )
         elif deadlines.preparation and deadlines.preparation >= ctx.today:
-            lines.append(_("Beredningen inför mötet är {preparation}.", preparation=format_date(deadlines.preparation)))
-    context = [_("{told} har fått ärendet.", told=', '.join(told)) if told else _("Du är själv samordnare för forumet.")]
+            lines.append(_("Beredningen inför mötet är {preparation}.", preparation=format_date(deadlines.preparation, sentence=True)))
+    context = [_("{told} har fått ärendet.", told=', '.join(told)) if told else _("Du är själv {coordinator} för forumet.",
+                                                                                    coordinator=role_name(forum, "coordinator"))]
     context.append(_("/ärende {number} visar hur det går för ärendet.", number=case.number))
     return Reply(title=_("Ärende {number} anmält", number=case.number), lines=lines, fields=case_fields(ctx, case), context=context)
 
@@ -299,7 +303,7 @@ def list_cases(ctx: Context, args: str) -> Reply:
         scope = STATUS_NAMES[statuses[0]]
     else:
         raise UserError(
-            _("Jag känner inte igen statusen '{rest}'. Skriv /ärenden, eller /ärenden följt av "
+            _("Jag känner inte igen statusen ”{rest}”. Skriv /ärenden, eller /ärenden följt av "
               "aktualiserade, beredning, dagordning, behandlade, återremitterade, avslutade "
               "eller alla.",
               rest=rest)
@@ -421,7 +425,7 @@ def show_case(ctx: Context, args: str) -> Reply:
 
         return edit_case(ctx, case, rest)
     if word:
-        raise UserError(_("Jag förstår inte '{rest}'. Skriv /ärende {number} eller /ärende {number} "
+        raise UserError(_("Jag förstår inte ”{rest}”. Skriv /ärende {number} eller /ärende {number} "
                           "avsluta.",
                           rest=rest, number=case.number))
     if not may_view(ctx, case):
@@ -443,8 +447,8 @@ AGENDA_KEYS = {
 def _reason_prompt(case: Case) -> UserError:
     message = (
         _("Skriv varför ärende {number} går åter för beredning, så att den som anmält det "
-          "får veta: /beredning {number} åter SKÄL, till exempel '/beredning {number} åter "
-          "underlaget behöver förankras hos huvudmännen'.",
+          "får veta: /beredning {number} åter SKÄL, till exempel ”/beredning {number} åter "
+          "underlaget behöver förankras hos huvudmännen”.",
           number=case.number)
     )
     return UserError(message, reply=Reply(
@@ -463,14 +467,12 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         if meeting is None or meeting.cancelled or meeting_is_over(ctx, meeting):
             meeting = next_meeting(ctx, forum)
         if meeting is None:
-            raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                              "nätverksfilen.",
-                              forum=forum_label(forum)))
+            raise no_coming_meetings(forum)
     if meeting_is_over(ctx, meeting):
         raise UserError(
             _("Mötet {starts_at} har redan varit. {ctx} Skriv /beredning {number} dagordning "
               "DATUM.",
-              starts_at=format_date(meeting.starts_at), ctx=upcoming_list(ctx, [forum]), number=case.number)
+              starts_at=format_date(meeting.starts_at, sentence=True), ctx=upcoming_list(ctx, [forum]), number=case.number)
         )
     changes = []
     if options.get("föredragande"):
@@ -556,7 +558,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         lines.append(
             _("Dagordningen publicerades redan {agenda_published_at}, så ärendet visas som "
               "tillkommande ärende. Publicera dagordningen igen så att forumet ser det.",
-              agenda_published_at=format_date(meeting.agenda_published_at))
+              agenda_published_at=format_date(meeting.agenda_published_at, sentence=True))
         )
         actions.append(Action("Publicera dagordningen igen",
                               f"publicera dagordning {meeting_day(meeting).isoformat()}; forum: {forum.key}",
@@ -565,14 +567,14 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
         deadline = forum_deadlines(forum, meeting_day(meeting)).agenda
         if deadline is not None and deadline < ctx.today:
             lines.append(_("Sista dag för dagordningen var {deadline}; publicera den så snart du kan.",
-                           deadline=format_date(deadline)))
+                           deadline=format_date(deadline, sentence=True)))
         elif deadline is not None:
             lines.append(f"Dagordningen ska publiceras senast {format_date(deadline)}.")
     if not already:
         notice = Reply(
             title=_("Ärende {number} är på dagordningen", number=case.number),
             lines=[_("Ärende {case} tas upp på {forum} möte {meeting}",
-                     case=case_title(case), forum=genitive(forum), meeting=meeting_label(meeting))
+                     case=case_title(case), forum=genitive(forum), meeting=meeting_label(meeting, sentence=True))
                    + (_(" som tillkommande ärende.") if late else ".")],
             fields=[("Syfte", PURPOSE_NAMES.get(case.purpose, case.purpose))]
             + ([(_("Föredragande"), person_label(case.presenter))] if case.presenter is not None else []),
@@ -583,7 +585,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
             presenter_notice = Reply(
                 title=_("Du är föredragande för ärende {number}", number=case.number),
                 lines=[_("Du är föredragande för ärende {case} på {forum} möte {meeting}.",
-                         case=case_title(case), forum=genitive(forum), meeting=meeting_label(meeting))],
+                         case=case_title(case), forum=genitive(forum), meeting=meeting_label(meeting, sentence=True))],
                 fields=notice.fields,
             )
             tell(ctx, case.presenter, presenter_notice, kind="case_presenter", key=key)
@@ -640,7 +642,7 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
         lines.append(_("{name} som anmälde ärendet har fått besked med skälet.", name=case.raised_by.name))
     actions = []
     if was_on is not None:
-        lines.append(_("Det togs bort från dagordningen för mötet {was_on}.", was_on=meeting_label(was_on)))
+        lines.append(_("Det togs bort från dagordningen för mötet {was_on}.", was_on=meeting_label(was_on, sentence=True)))
         if published:
             lines.append(_("Dagordningen var redan publicerad; publicera den igen så att forumet ser ändringen."))
             actions.append(Action("Publicera dagordningen igen",
@@ -743,15 +745,13 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
         forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=set(ctx.command.roles))
         meeting = next_meeting(ctx, forum)
         if meeting is None:
-            raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                              "nätverksfilen.",
-                              forum=forum_label(forum)))
+            raise no_coming_meetings(forum)
     forum = meeting.forum
     require_command_role(ctx, forum)
     if meeting_is_over(ctx, meeting):
         raise UserError(
             _("Mötet {starts_at} har redan varit; dess dagordning kan inte publiceras nu. {ctx}",
-              starts_at=format_date(meeting.starts_at), ctx=upcoming_list(ctx, [forum]))
+              starts_at=format_date(meeting.starts_at, sentence=True), ctx=upcoming_list(ctx, [forum]))
         )
     again = meeting.agenda_published_at is not None
     meeting.agenda_published_at = ctx.now
@@ -771,7 +771,7 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
     deadline = forum_deadlines(forum, day).agenda
     lines = [
         _("Dagordningen för {forum} möte {meeting} är ",
-          forum=genitive(forum), meeting=meeting_label(meeting))
+          forum=genitive(forum), meeting=meeting_label(meeting, sentence=True))
         + (_("publicerad på nytt som version {version}", version=version.version) if again else "publicerad")
         + " " + ngettext("i forumets kanal, med {n} ärende.", "i forumets kanal, med {n} ärenden.", len(items))
     ]
@@ -788,10 +788,10 @@ def publish_agenda(ctx: Context, args: str) -> Reply:
                          "publiceras {n} arbetsdag ({days}) för sent.",
                          "Dagordningen är försenad: sista dag enligt arbetsordningen var {deadline}, och den "
                          "publiceras {n} arbetsdagar ({days}) för sent.",
-                         late_days, deadline=format_date(deadline), days=format_days(calendar_days))
+                         late_days, deadline=format_date(deadline, sentence=True), days=format_days(calendar_days))
             )
         else:
-            lines.append(_("Sista dag enligt arbetsordningen är {deadline}; den är i tid.", deadline=format_date(deadline)))
+            lines.append(_("Sista dag enligt arbetsordningen är {deadline}; den är i tid.", deadline=format_date(deadline, sentence=True)))
     ctx.audit("agenda.publish", "meeting", meeting.id, forum=forum.key, meeting=meeting.starts_at,
               republished=again, version=version.version, cases=[c.number for c in items],
               late_working_days=late_days)
@@ -823,7 +823,7 @@ def close_case(ctx: Context, case: Case, note: str) -> Reply:
     ctx.session.flush()
     ctx.audit("case.close", "case", case.id, number=case.number, note=note or None,
               follow_ups_closed=len(open_follow))
-    lines = [_("Ärende {case} är avslutat {now}.", case=case_title(case), now=format_date(ctx.now))]
+    lines = [_("Ärende {case} är avslutat {now}.", case=case_title(case), now=format_date(ctx.now, sentence=True))]
     if open_follow:
         lines.append(_("Öppen återkoppling stängdes: ") + "; ".join(
             f"{format_date(f.due)} ({f.responsible.name})" for f in open_follow) + ".")

@@ -20,10 +20,28 @@ def forum_label(forum: Forum) -> str:
     return forum.short or forum.name
 
 
-def meeting_label(meeting: Meeting) -> str:
-    """'fredag 6 mars 2020 kl. 09.30–14.00, Skype'."""
-    text = format_span(meeting.starts_at, meeting.ends_at)
-    return f"{text}, {meeting.place}" if meeting.place else text
+def genitive(forum: Forum) -> str:
+    """'LCHNV:s', 'Länsnätverkets', 'Styrgrupp LCHNV:s' (Swedish genitive of the forum's short name)."""
+    label = forum_label(forum)
+    if label[-1:].isupper() or label[-1:].isdigit():
+        return label + ":s"
+    if label[-1:].lower() in ("s", "x", "z"):
+        return label
+    return label + "s"
+
+
+def forum_meeting_in_sentence(meeting: Meeting) -> str:
+    """'LCHNV:s möte fredagen den 6 mars 2020 kl. 9.30–14.00 (Skype)', for running text."""
+    return _("{forum} möte {meeting}", forum=genitive(meeting.forum), meeting=meeting_label(meeting, sentence=True))
+
+
+def meeting_label(meeting: Meeting, *, sentence: bool = False) -> str:
+    """'fredag 6 mars 2020, kl. 9.30–14.00, Skype' (a field); with ``sentence`` the running-text form
+    'fredagen den 6 mars 2020 kl. 9.30–14.00 (Skype)' ('… på mötet fredagen den 6 mars 2020 …')."""
+    text = format_span(meeting.starts_at, meeting.ends_at, sentence=sentence)
+    if not meeting.place:
+        return text
+    return f"{text} ({meeting.place})" if sentence else f"{text}, {meeting.place}"
 
 
 def person_label(person: Person | None) -> str:
@@ -70,9 +88,17 @@ def pop_forum_option(ctx: Context, args: str) -> tuple[Forum | None, str]:
     forum = find_forum(ctx, value)
     if forum is None:
         names = ", ".join(forum_label(f) for f in queries.forums_of(ctx.session, ctx.person))
-        raise UserError(_("Du sitter inte i något forum som heter '{strip}'. Dina forum: {names}.",
+        raise UserError(_("Du sitter inte i något forum som heter ”{strip}”. Dina forum: {names}.",
                           strip=value.strip(), names=names))
     return forum, rest
+
+
+def no_coming_meetings(forum: Forum | str) -> UserError:
+    """The refusal when a forum has no meetings ahead: it says what the coordinator types."""
+    label = forum if isinstance(forum, str) else forum_label(forum)
+    who = coordinator_word(None if isinstance(forum, str) else forum, capital=True)
+    return UserError(_("{forum} har inga kommande möten inlagda. {coordinator} lägger in dem med "
+                       "/möte ny DATUM kl HH.MM–HH.MM.", forum=label, coordinator=who))
 
 
 def my_forums(ctx: Context) -> list[Forum]:
@@ -105,7 +131,7 @@ def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str
     if len(forums) == 1:
         return forums[0]
     names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in forums)
-    raise UserError(_("Du sitter i flera forum: {names}. Lägg till '; forum: {key}' sist i kommandot.",
+    raise UserError(_("Du sitter i flera forum: {names}. Lägg till ”; forum: {key}” sist i kommandot.",
                       names=names, key=forums[0].key))
 
 
@@ -116,7 +142,7 @@ def require_role(ctx: Context, forum: Forum, roles: set[str], *, doing: str) -> 
     holders: list[str] = []
     for role in sorted(roles):
         holders += [p.name for p in queries.people_with_role(ctx.session, forum, role, on=ctx.today)]
-    names = sorted({ROLE_NAMES[r] for r in roles})
+    names = sorted({role_name(forum, r) for r in roles})
     role_names = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} eller {names[-1]}"
     who = _(" I {forum} är det {join}.", forum=forum_label(forum), join=', '.join(sorted(set(holders)))) if holders else ""
     raise UserError(_("Bara {role_names} kan {doing}.{who} Be någon av dem, eller skriv /hjälp.",
@@ -129,7 +155,11 @@ def require_command_role(ctx: Context, forum: Forum) -> None:
     if cmd is None:
         raise RuntimeError("require_command_role outside a command (run it through handlers.invoke)")
     if cmd.roles is not None:
-        require_role(ctx, forum, set(cmd.roles), doing=cmd.doing)
+        # A declaration's `doing` may name the forum's members in its own word: {members} ('lägga till
+        # {members}'), {members_gen} ('ändra {members_gen} uppgifter').
+        plural = member_word(forum, plural=True)
+        gen = plural if plural.endswith("s") else plural + "s"
+        require_role(ctx, forum, set(cmd.roles), doing=cmd.doing.format(members=plural, members_gen=gen))
 
 
 def person_arg(ctx: Context, text: str, *, field: str) -> Person:
@@ -148,9 +178,9 @@ def person_arg(ctx: Context, text: str, *, field: str) -> Person:
         return found[0]
     if found:
         options = ", ".join(f"@{p.handle} ({person_label(p)})" for p in found)
-        raise UserError(_("Flera personer heter '{raw}': {options}. Skriv {field} som @användarnamn.",
+        raise UserError(_("Flera personer heter ”{raw}”: {options}. Skriv {field} som @användarnamn.",
                           raw=raw, options=options, field=field))
-    raise UserError(_("Jag hittar ingen person '{raw}'. Skriv {field} som @användarnamn eller "
+    raise UserError(_("Jag hittar ingen person ”{raw}”. Skriv {field} som @användarnamn eller "
                       "fullständigt namn, till exempel @maria.lind eller Maria Lind.",
                       raw=raw, field=field))
 
@@ -210,7 +240,32 @@ def role_name(forum: Forum, role: str) -> str:
     (`rules: coordinator_title: Chef för RSS`), else the glossary's word (docs/ordlista.md)."""
     if role == "coordinator" and forum.coordinator_title:
         return forum.coordinator_title
+    if role == "member":
+        return member_word(forum)
     return ROLE_NAMES[role]
+
+
+# The forum's word for its members (`rules: member_term`), in its four forms: one, the one, several, the several.
+MEMBER_WORDS = {
+    "representant": (_("representant"), _("representanten"), _("representanter"), _("representanterna")),
+    "ledamot": (_("ledamot"), _("ledamoten"), _("ledamöter"), _("ledamöterna")),
+    "deltagare": (_("deltagare"), _("deltagaren"), _("deltagare"), _("deltagarna")),
+}
+
+
+def member_word(forum: Forum | None, *, plural: bool = False, definite: bool = False) -> str:
+    """'representant', 'representanterna', or the forum's own word ('ledamöterna') (docs/ordlista.md)."""
+    forms = MEMBER_WORDS.get(getattr(forum, "member_term", None) or "representant", MEMBER_WORDS["representant"])
+    return forms[2 * plural + definite]
+
+
+def coordinator_word(forum: Forum | None, *, capital: bool = False) -> str:
+    """Who the coordinator is in running text: 'samordnaren', or the forum's title as written
+    (`rules: coordinator_title: Chef för RSS`)."""
+    title = getattr(forum, "coordinator_title", None)
+    if title:
+        return title
+    return _("Samordnaren") if capital else _("samordnaren")
 
 
 def members_title(forum: Forum, count: int) -> str:

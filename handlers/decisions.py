@@ -17,12 +17,11 @@ from handlers.case_model import (
     add_event,
     case_from_args,
     case_title,
-    genitive,
     refuse_if_closed,
     status_name,
     tell,
 )
-from handlers.common import forum_label, meeting_label, person_arg, person_label, require_command_role
+from handlers.common import coordinator_word, forum_label, genitive, meeting_label, person_arg, person_label, require_command_role
 from handlers.agenda_model import add_item, case_item_on
 from handlers.i18n import _
 from handlers.fmt import format_date, format_span
@@ -49,9 +48,10 @@ def _refuse_unless_on_agenda(ctx: Context, case: Case, doing: str) -> AgendaItem
     if case.status not in DECIDABLE or case.meeting is None:
         raise UserError(
             _("Ärende {case} står inte på någon dagordning (det är {case2}), så det går inte "
-              "att {doing}. Samordnaren lägger det på dagordningen med /beredning {number} "
+              "att {doing}. {coordinator} lägger det på dagordningen med /beredning {number} "
               "dagordning.",
-              case=case_title(case), case2=status_name(case), doing=doing, number=case.number)
+              case=case_title(case), case2=status_name(case), doing=doing, number=case.number,
+              coordinator=coordinator_word(case.forum, capital=True))
         )
     meeting = case.meeting
     refuse_unless_held(ctx, meeting, doing=doing, number=case.number)
@@ -78,7 +78,7 @@ def refuse_unless_held(ctx: Context, meeting: Meeting, *, doing: str, number: st
               "{minutes_sent_at} och ändras inte. Ta upp frågan på ett kommande möte "
               "(/beredning {number} dagordning DATUM), eller rätta under Föregående "
               "minnesanteckningar där.",
-              doing=doing, span=span, minutes_sent_at=format_date(meeting.minutes_sent_at), number=number)
+              doing=doing, span=span, minutes_sent_at=format_date(meeting.minutes_sent_at, sentence=True), number=number)
         )
 
 
@@ -99,7 +99,7 @@ def parse_decision(text: str) -> tuple[list[str], str | None]:
             continue
         if not normalise(segment).startswith("att "):
             raise UserError(
-                _("Varje beslut ska börja med 'att', som i minnesanteckningarna: '{segment}' gör "
+                _("Varje beslut ska börja med ”att”, som i minnesanteckningarna: ”{segment}” gör "
                   "inte det. Skriv till exempel /beslut 2020:8 att utse Ulf Björnfot till "
                   "ordförande; ansvarig: @maria.lind.",
                   segment=segment)
@@ -155,8 +155,8 @@ def record_decision(ctx: Context, case: Case, text: str, item: AgendaItem) -> Re
         title=_("Beslut i ärende {number}", number=case.number),
         lines=reply_lines,
         context=[
-            _("Ska ärendet återkopplas? Skriv /återkoppling {number} DATUM @person. Uppdrag: "
-              "/uppdrag ny @person TITEL; senast DATUM; ärende {number}.",
+            _("Ska ärendet återkopplas? Skriv /återkoppling {number} DATUM @användarnamn. Uppdrag: "
+              "/uppdrag ny @användarnamn TITEL; senast DATUM; ärende {number}.",
               number=case.number)
         ],
         actions=[Action(_("Avsluta ärendet"), f"avsluta {case.number}")],
@@ -195,14 +195,15 @@ def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
         title=_("Ärende {number} återremitterades", number=case.number),
         lines=[
             _("{forum} återremitterade ditt ärende {case} på mötet {meeting}, och det går tillbaka till dig.",
-              forum=forum_label(case.forum), case=case_title(case), meeting=meeting_label(meeting)),
+              forum=forum_label(case.forum), case=case_title(case), meeting=meeting_label(meeting, sentence=True)),
             _("Skäl: {reason}", reason=reason),
-            _("Samordnaren kan lägga det på ett kommande möte när det är kompletterat."),
+            _("{coordinator} kan lägga det på ett kommande möte när det är kompletterat.",
+              coordinator=coordinator_word(case.forum, capital=True)),
         ],
     )
     told = tell(ctx, case.raised_by, notice, kind="case_remitted", key=f"c{case.id}:{ctx.now.isoformat()}")
     lines = [_("Ärende {case} återremitterades på mötet {meeting}.",
-               case=case_title(case), meeting=meeting_label(meeting)), _("Skäl: {reason}", reason=reason)]
+               case=case_title(case), meeting=meeting_label(meeting, sentence=True)), _("Skäl: {reason}", reason=reason)]
     if told:
         lines.append(_("{name} som anmälde ärendet har fått besked.", name=case.raised_by.name))
     return Reply(title=_("Ärende {number} återremitterat", number=case.number), lines=lines)
@@ -254,7 +255,7 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     return Reply(
         title=f"Beslut under punkt {item.label}",
         lines=[_("Beslutet är infört under punkt {label} {title} för {forum} möte {meeting}.",
-                 label=item.label, title=item.title, forum=genitive(forum), meeting=meeting_label(meeting)), f"{forum_label(forum)} beslutade:", *lines],
+                 label=item.label, title=item.title, forum=genitive(forum), meeting=meeting_label(meeting, sentence=True)), f"{forum_label(forum)} beslutade:", *lines],
     )
 
 
@@ -262,7 +263,7 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     "beslut",
     "decision",
     usage=BESLUT_USAGE,
-    help=_("för in mötets beslut ('att …'-satser) på ett ärende, eller återremiss med skäl"),
+    help=_("för in mötets beslut (”att …”-satser) på ett ärende, eller återremiss med skäl"),
     roles=DECIDERS,
     doing=_("föra in beslut"),
     order=30,

@@ -4,7 +4,8 @@ Times are stored in UTC and shown in Europe/Stockholm. A reply that acted on a
 date repeats it in full ("fredag 28 februari 2020") so that a misread shows.
 
 Språkrådet's formats: "kl. 9.30" (no leading zero on the hour), "fredag 6 mars 2020, kl. 9.30–14.00"
-in fields, "fredag den 6 mars 2020" in sentences, ÅÅÅÅ-MM-DD in document headers, "för 3 dagar sedan".
+in fields and headings, "fredagen den 6 mars 2020 kl. 9.30" in running sentences (``sentence=True``:
+"Inget möte lördagen den 26 september 2020."), ÅÅÅÅ-MM-DD in document headers, "för 3 dagar sedan".
 Dates, times and time spans go through Babel's Swedish locale; only the joins Babel has no pattern
 for (a time range, a week, a run of days) are kansli's own.
 """
@@ -35,18 +36,20 @@ def local(dt: datetime) -> datetime:
     return dt.astimezone(STOCKHOLM)
 
 
-def format_date(d: date | datetime) -> str:
-    """'fredag 28 februari 2020' (for fields and headings)."""
+def format_date(d: date | datetime, *, sentence: bool = False) -> str:
+    """'fredag 28 februari 2020' (for fields and headings); with ``sentence`` the running-text form
+    'fredagen den 28 februari 2020' ('Inget möte fredagen den 28 februari 2020.')."""
     if isinstance(d, datetime):
         d = local(d).date()
+    if sentence:
+        # Babel has the weekday only in its bare form; the definite form ('fredagen') is kansli's own.
+        return f"{WEEKDAYS[d.weekday()]}en " + _babel_date(d, "'den' d MMMM y", locale="sv")
     return _babel_date(d, "EEEE d MMMM y", locale="sv")
 
 
 def format_date_in_sentence(d: date | datetime) -> str:
-    """'fredag den 28 februari 2020' (inside a sentence: 'Inget möte fredag den 28 februari 2020.')."""
-    if isinstance(d, datetime):
-        d = local(d).date()
-    return _babel_date(d, "EEEE 'den' d MMMM y", locale="sv")
+    """'fredagen den 28 februari 2020' (inside a sentence: 'Inget möte fredagen den 28 februari 2020.')."""
+    return format_date(d, sentence=True)
 
 
 def format_iso_date(d: date | datetime) -> str:
@@ -68,20 +71,24 @@ def format_time(t: time | datetime) -> str:
     return f"kl. {_clock(t)}"
 
 
-def format_datetime(dt: datetime) -> str:
-    """'fredag 28 februari 2020 kl. 9.30' in Stockholm time."""
-    return f"{format_date(dt)} {format_time(dt)}"
+def format_datetime(dt: datetime, *, sentence: bool = False) -> str:
+    """'fredag 28 februari 2020 kl. 9.30' in Stockholm time; with ``sentence``
+    'fredagen den 28 februari 2020 kl. 9.30'."""
+    return f"{format_date(dt, sentence=sentence)} {format_time(dt)}"
 
 
-def format_span(start: datetime, end: datetime | None) -> str:
+def format_span(start: datetime, end: datetime | None, *, sentence: bool = False) -> str:
     """'fredag 6 mars 2020, kl. 9.30–14.00' (a meeting's field); an end on another day is written
-    in full ('fredag 6 mars 2020, kl. 22.00 – lördag 7 mars 2020, kl. 2.00')."""
+    in full ('fredag 6 mars 2020, kl. 22.00 – lördag 7 mars 2020, kl. 2.00'). With ``sentence`` the
+    running-text form without the field's comma: 'fredagen den 6 mars 2020 kl. 9.30–14.00'."""
+    sep = " " if sentence else ", "
+    first = f"{format_date(start, sentence=sentence)}{sep}{format_time(start)}"
     if end is None:
-        return f"{format_date(start)}, {format_time(start)}"
+        return first
     s, e = local(start), local(end)
     if e.date() != s.date():
-        return f"{format_date(start)}, {format_time(start)} – {format_date(end)}, {format_time(end)}"
-    return f"{format_date(start)}, {format_time(start)}–{_clock(e.time())}"
+        return f"{first} – {format_date(end, sentence=sentence)}{sep}{format_time(end)}"
+    return f"{first}–{_clock(e.time())}"
 
 
 def format_ago(then: date | datetime, now: date | datetime) -> str:

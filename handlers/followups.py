@@ -26,7 +26,7 @@ from handlers.registry import CASE_FORUM, command, normalise
 from storage.models import Case, FollowUp
 from handlers.i18n import _
 
-USAGE = _("/återkoppling NR DATUM @person  eller  /återkoppling NR klar [@person]")
+USAGE = _("/återkoppling NR DATUM @användarnamn  eller  /återkoppling NR klar [@användarnamn]")
 MENTION = re.compile(r"(?<!\S)@(\S*[^\s.,;:!?])")
 
 
@@ -65,9 +65,9 @@ def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
         existing.due = due
         follow = existing
         detail = (_("Återkoppling från {name} flyttad från {previous} till {due}.",
-                    name=responsible.name, previous=format_date(previous), due=format_date(due)))
+                    name=responsible.name, previous=format_date(previous, sentence=True), due=format_date(due, sentence=True)))
         first = _("Återkopplingen i ärende {case} är flyttad till {due} (var {previous}).",
-                  case=case_title(case), due=format_date(due), previous=format_date(previous))
+                  case=case_title(case), due=format_date(due, sentence=True), previous=format_date(previous))
     else:
         from handlers.agenda_model import item_in_session
 
@@ -77,7 +77,7 @@ def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
         ctx.session.add(follow)
         detail = _("Återkoppling {due}, ansvarig {name}.", due=format_date(due), name=responsible.name)
         first = _("Ärende {case} ska återkopplas till {forum} senast {due}.",
-                  case=case_title(case), forum=forum_label(case.forum), due=format_date(due))
+                  case=case_title(case), forum=forum_label(case.forum), due=format_date(due, sentence=True))
     ctx.session.flush()
     add_event(ctx, case, "aterkoppling", detail)
     ctx.audit("follow_up.set", "follow_up", follow.id, case=case.number, due=due, responsible=responsible.handle)
@@ -85,7 +85,7 @@ def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
         title=_("Återkoppling i ärende {number}", number=case.number),
         lines=[
             _("Du ansvarar för att återkoppla ärende {case} till {forum} senast {due}.",
-              case=case_title(case), forum=forum_label(case.forum), due=format_date(due)),
+              case=case_title(case), forum=forum_label(case.forum), due=format_date(due, sentence=True)),
             _("Du får en påminnelse en vecka innan och på dagen."),
         ],
     )

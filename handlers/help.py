@@ -32,7 +32,7 @@ def show_help(ctx: Context, args: str) -> Reply:
         title=_("Det här kan du skriva till Kansli"),
         sections=[Section(lines=lines)],
         context=[
-            _("Datum skriver du som du brukar: 'fredag', '3 december', '3/12', 'vecka 50', '2026-12-03'."),
+            _("Datum skriver du som du brukar: ”fredag”, ”3 december”, ”3/12”, ”vecka 50”, ”2026-12-03”."),
             _("Personer anger du som @användarnamn eller med namn, till exempel @maria.lind eller Maria Lind."),
         ] + ([_("{hidden} kommandon till finns för andra roller (samordnare, sekreterare, "
                 "ordförande).",

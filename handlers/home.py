@@ -29,7 +29,7 @@ MAX_ASSIGNMENTS = 15
     "hem",
     "overview",
     usage="/översikt",
-    help=_("dina nästa möten, uppdrag, återkopplingar och anmälda frånvaro; för samordnare "
+    help=_("dina nästa möten, uppdrag och återkopplingar och din anmälda frånvaro; för samordnare "
            "och sekreterare också veckans att göra"),
     order=5,
 )
@@ -153,18 +153,24 @@ def _duties_this_week(ctx: Context, forums: list[Forum]) -> Section | None:
             if "coordinator" in roles and upcoming and meeting.agenda_published_at is None:
                 if d.preparation is not None and monday <= d.preparation <= sunday:
                     lines.append(_("{label}: beredning inför mötet {day} senast {preparation}.",
-                                   label=label, day=format_date(day), preparation=format_date(d.preparation)))
+                                   label=label, day=format_date(day, sentence=True), preparation=format_date(d.preparation, sentence=True)))
                 if d.agenda is not None and d.agenda <= sunday:
-                    when = "passerade" if d.agenda < today else "senast"
-                    lines.append(_("{label}: dagordningen till mötet {day} ska publiceras {when} {agenda} "
-                                   "(/publicera dagordning {isoformat}).",
-                                   label=label, day=format_date(day), when=when, agenda=format_date(d.agenda), isoformat=day.isoformat()))
+                    late = d.agenda < today
+                    lines.append((_("{label}: dagordningen till mötet {day} skulle ha publicerats senast {agenda} "
+                                    "(/publicera dagordning {isoformat}).") if late else
+                                  _("{label}: dagordningen till mötet {day} ska publiceras senast {agenda} "
+                                    "(/publicera dagordning {isoformat}).")).format(
+                        label=label, day=format_date(day, sentence=True), agenda=format_date(d.agenda, sentence=True),
+                        isoformat=day.isoformat()))
             if "secretary" in roles and not upcoming and meeting.minutes_sent_at is None and d.minutes is not None \
                     and d.minutes <= sunday:
-                when = "skulle ha skickats" if d.minutes < today else "ska skickas senast"
-                lines.append(_("{label}: minnesanteckningarna från mötet {day} {when} {minutes} "
-                               "(/minnesanteckningar {isoformat}).",
-                               label=label, day=format_date(day), when=when, minutes=format_date(d.minutes), isoformat=day.isoformat()))
+                late = d.minutes < today
+                lines.append((_("{label}: minnesanteckningarna från mötet {day} skulle ha skickats senast {minutes} "
+                                "(/minnesanteckningar {isoformat}).") if late else
+                              _("{label}: minnesanteckningarna från mötet {day} ska skickas senast {minutes} "
+                                "(/minnesanteckningar {isoformat}).")).format(
+                    label=label, day=format_date(day, sentence=True), minutes=format_date(d.minutes, sentence=True),
+                    isoformat=day.isoformat()))
         if "coordinator" in roles:
             waiting = list(ctx.session.scalars(
                 select(Case).where(Case.forum_id == forum.id, Case.status.in_(("aktualiserat", "under_beredning")))

@@ -7,7 +7,7 @@ the catalogue's job, not string concatenation.
 
 The compiled ``kansli.mo`` is built from the .po with Babel's tools when it is missing or older than
 the .po (at import, so a fresh clone with ``pip install -e .`` works), and in memory when the package
-directory is read-only. ``python -m handlers.i18n`` extracts the strings from handlers/ and bot/ into
+directory is read-only. ``python -m handlers.i18n`` extracts the strings from handlers/ and bot/ (and bot/templates) into
 the .po, keeping the corrections already made there.
 """
 from __future__ import annotations
@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("handlers", "bot")
 # Babel's default keywords, plus the pgettext-free helpers below.
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+# Python modules, and the web and e-mail templates (bot/templates/*.html), which call the same `_()`
+# (installed as a Jinja global by bot/web.py and bot/mail/render.py); Jinja's own Babel extractor reads them.
+METHOD_MAP = [("**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract")]
 
 
 def _read_catalog(path: Path = PO_PATH):
@@ -78,14 +81,14 @@ def ngettext(singular: str, plural: str, n: int, /, **values) -> str:
 
 
 def extract():
-    """Every `_()`/`ngettext()` string in handlers/ and bot/, as a Babel catalogue."""
+    """Every `_()`/`ngettext()` string in handlers/ and bot/ (modules and templates), as a Babel catalogue."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
 
     catalog = Catalog(locale="sv", domain=DOMAIN, project="kansli", charset="utf-8")
     for directory in SOURCE_DIRS:
         for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT / directory, method_map=[("**.py", "python")], keywords=KEYWORDS,
+            ROOT / directory, method_map=METHOD_MAP, keywords=KEYWORDS,
         ):
             if "locale" in filename:
                 continue

@@ -1,8 +1,8 @@
 """Agenda items without a case, and the coordinator's changes to a meeting's föredragningslista.
 
-    /punkt ny [DATUM] TITEL [; under: N] [; föredragande: @x] [; text: …] [; syfte: …] [; förslag: …]
+    /punkt ny [DATUM] TITEL [; under: N] [; föredragande: @användarnamn] [; text: …] [; syfte: …] [; förslag: …]
               [; förslagsställare: …] [; bilaga: URL] [; forum: ID]
-    /punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @x] [; text: …] [; syfte: …] [; förslag: …] …
+    /punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @användarnamn] [; text: …] [; syfte: …] [; förslag: …] …
     /punkt flytta N M [; möte: DATUM] [; ny version]
     /punkt ta bort N [; möte: DATUM] [; ny version]
     /beslut punkt N [; möte: DATUM] att … [; ansvarig: @x]      (in handlers.decisions)
@@ -33,6 +33,7 @@ from handlers.common import (
     forum_label,
     meeting_label,
     my_forums,
+    no_coming_meetings,
     person_arg,
     pop_forum_option,
     require_command_role,
@@ -42,9 +43,9 @@ from handlers.registry import command, normalise
 from storage.models import AgendaItem, Meeting
 from handlers.i18n import _
 
-NEW_USAGE = (_("/punkt ny [DATUM] TITEL [; under: N] [; föredragande: @x] [; text: …] [; syfte: "
+NEW_USAGE = (_("/punkt ny [DATUM] TITEL [; under: N] [; föredragande: @användarnamn] [; text: …] [; syfte: "
                "…] [; förslag: …] [; förslagsställare: …] [; bilaga: URL]"))
-CHANGE_USAGE = _("/punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @x] [; text: …] [; förslag: …]")
+CHANGE_USAGE = _("/punkt ändra N [; möte: DATUM] [; titel: …] [; föredragande: @användarnamn] [; text: …] [; förslag: …]")
 MOVE_USAGE = _("/punkt flytta N M [; möte: DATUM] [; ny version]")
 REMOVE_USAGE = _("/punkt ta bort N [; möte: DATUM] [; ny version]")
 ITEM_KEYS = {
@@ -74,14 +75,12 @@ def _meeting(ctx: Context, forum_text: str | None, when: str | None) -> Meeting:
         meeting = meeting_for_phrase(ctx, [forum], when) if when else next_meeting(ctx, forum)
     require_command_role(ctx, forum)
     if meeting is None:
-        raise UserError(_("{forum} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                          "nätverksfilen.",
-                          forum=forum_label(forum)))
+        raise no_coming_meetings(forum)
     if meeting_is_over(ctx, meeting):
         raise UserError(
             _("Mötet {meeting} har varit, och dess dagordning ändras inte längre. Ta upp "
               "frågan på ett kommande möte (/punkt ny DATUM TITEL).",
-              meeting=meeting_label(meeting))
+              meeting=meeting_label(meeting, sentence=True))
         )
     return meeting
 
@@ -102,9 +101,9 @@ def find_item(ctx: Context, meeting: Meeting, label: str, *, usage: str) -> Agen
             if item.number == number and item.sub_number == sub:
                 return item
     raise UserError(
-        _("Dagordningen för {forum} {starts_at} har punkterna {items}; punkt '{strip}' "
+        _("Dagordningen för {forum} {starts_at} har punkterna {items}; punkt ”{strip}” "
           "finns inte. Skriv till exempel: {usage}",
-          forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at), items=item_numbers(items), strip=label.strip(), usage=usage)
+          forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at, sentence=True), items=item_numbers(items), strip=label.strip(), usage=usage)
     )
 
 
@@ -122,7 +121,7 @@ def refuse_if_published(ctx: Context, meeting: Meeting, item: AgendaItem, option
           "ändras inte. För att {doing} i en ny version: skriv {command_text}; möte: "
           "{isoformat}; forum: {key}; ny version, och publicera sedan den nya versionen "
           "med /publicera dagordning {starts_at}.",
-          label=item.label, forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at), version=version.version, published_at=format_datetime(version.published_at), doing=doing, command_text=command_text, isoformat=local(meeting.starts_at).date().isoformat(), key=meeting.forum.key)
+          label=item.label, forum=forum_label(meeting.forum), starts_at=format_date(meeting.starts_at, sentence=True), version=version.version, published_at=format_datetime(version.published_at), doing=doing, command_text=command_text, isoformat=local(meeting.starts_at).date().isoformat(), key=meeting.forum.key)
     )
 
 
@@ -177,7 +176,7 @@ def new_item(ctx: Context, args: str) -> Reply:
     if options.get("under"):
         parent = find_item(ctx, meeting, options["under"], usage=NEW_USAGE)
         if parent.sub_number:
-            raise UserError(_("Underpunkter läggs under en huvudpunkt, till exempel '; under: {number}'.", number=parent.number))
+            raise UserError(_("Underpunkter läggs under en huvudpunkt, till exempel ”; under: {number}”.", number=parent.number))
         under = parent.number
     ensure_items(ctx.session, meeting, now=ctx.now)
     item = add_item(ctx.session, meeting, now=ctx.now, title=title, under=under)
@@ -186,7 +185,7 @@ def new_item(ctx: Context, args: str) -> Reply:
     ctx.audit("agenda.item_new", "meeting", meeting.id, item=item.label, title=title)
     late = _(" som tillkommande punkt") if item.late_addition else ""
     return _after(ctx, meeting, [_("Punkt {label} {title} står nu{late} på dagordningen för mötet {meeting}.",
-                                   label=item.label, title=title, late=late, meeting=meeting_label(meeting))])
+                                   label=item.label, title=title, late=late, meeting=meeting_label(meeting, sentence=True))])
 
 
 def change_item(ctx: Context, args: str) -> Reply:
@@ -201,7 +200,7 @@ def change_item(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     ctx.audit("agenda.item_change", "meeting", meeting.id, item=item.label, changes=changes)
     return _after(ctx, meeting, [_("Punkt {label} {title} på dagordningen för mötet {meeting} är ändrad: {changes}.",
-                                   label=item.label, title=item.title, meeting=meeting_label(meeting), changes=', '.join(changes))])
+                                   label=item.label, title=item.title, meeting=meeting_label(meeting, sentence=True), changes=', '.join(changes))])
 
 
 def move_item(ctx: Context, args: str) -> Reply:
@@ -234,7 +233,7 @@ def move_item(ctx: Context, args: str) -> Reply:
     ctx.audit("agenda.item_move", "meeting", meeting.id, item=old, to=new)
     return _after(ctx, meeting, [_("Punkt {old} {title} är nu punkt {new} på dagordningen för mötet {meeting}; "
                                    "punkterna däremellan har fått nya nummer.",
-                                   old=old, title=item.title, new=new, meeting=meeting_label(meeting))])
+                                   old=old, title=item.title, new=new, meeting=meeting_label(meeting, sentence=True))])
 
 
 def remove(ctx: Context, args: str) -> Reply:
@@ -257,7 +256,7 @@ def remove(ctx: Context, args: str) -> Reply:
     remove_item(ctx.session, item)
     ctx.audit("agenda.item_remove", "meeting", meeting.id, item=label, title=title)
     return _after(ctx, meeting, [_("Punkt {label} {title} är borttagen från dagordningen för mötet {meeting}.",
-                                   label=label, title=title, meeting=meeting_label(meeting))])
+                                   label=label, title=title, meeting=meeting_label(meeting, sentence=True))])
 
 
 @command(

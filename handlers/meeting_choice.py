@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Sequence
 
 from handlers.base import Context, UserError
-from handlers.common import example_day, forum_label, meeting_label
+from handlers.common import example_day, forum_label, meeting_label, no_coming_meetings
 from handlers.fmt import STOCKHOLM, format_date, format_date_in_sentence, local
 from handlers.i18n import _
 from handlers.registry import normalise
@@ -37,7 +37,7 @@ def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetim
 def upcoming_list(ctx: Context, forums: Sequence[Forum]) -> str:
     nxt = queries.meetings_after(ctx.session, forums, ctx.now, limit=3)
     if not nxt:
-        return _("Inga kommande möten är inlagda; samordnaren lägger in dem i nätverksfilen.")
+        return _("Inga kommande möten är inlagda. Samordnaren lägger in dem med /möte ny DATUM kl HH.MM–HH.MM.")
     return _("Kommande möten: ") + "; ".join(
         (f"{forum_label(m.forum)} " if len(forums) > 1 else "") + format_date(m.starts_at) for m in nxt
     ) + "."
@@ -48,13 +48,13 @@ def read_day_range(ctx: Context, text: str) -> tuple[date, date]:
     value = ctx.when(text)
     kind = getattr(value, "kind", None)
     if kind == "time_range":
-        raise UserError(_("'{text}' är bara ett klockslag; ange en dag, till exempel '{ctx}' eller "
-                          "'{ctx2}'.",
+        raise UserError(_("”{text}” är bara ett klockslag; ange en dag, till exempel ”{ctx}” eller "
+                          "”{ctx2}”.",
                           text=text, ctx=example_day(ctx), ctx2=example_day(ctx, iso=True)))
     if kind in ("week", "range"):
         start, end = value.start, value.end
         if start is None or end is None:
-            raise UserError(_("Ange en dag, till exempel '{ctx}', inte '{text}'.", ctx=example_day(ctx), text=text))
+            raise UserError(_("Ange en dag, till exempel ”{ctx}”, inte ”{text}”.", ctx=example_day(ctx), text=text))
         start = local(start).date() if isinstance(start, datetime) else start
         end = local(end).date() if isinstance(end, datetime) else end
         return start, end
@@ -68,8 +68,8 @@ def read_day(ctx: Context, text: str, *, what: str) -> date:
     """A single day from a date phrase (a time of day is dropped)."""
     value = ctx.when(text)
     if getattr(value, "kind", None) is not None:
-        raise UserError(_("Ange {what} som en dag, till exempel '20 november' eller '2020-11-20', inte "
-                          "'{text}'.",
+        raise UserError(_("Ange {what} som en dag, till exempel ”20 november” eller ”2020-11-20”, inte "
+                          "”{text}”.",
                           what=what, text=text))
     if isinstance(value, datetime):
         return local(value).date()
@@ -84,14 +84,12 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
     if normalise(text) in ("nasta", "nasta mote", "next"):
         if len(forums) > 1:
             keys = ", ".join(f"forum: {f.key}" for f in forums)
-            raise UserError(_("'nästa' möte i vilket forum? Lägg till '; forum: ID' sist ({keys}), eller skriv "
+            raise UserError(_("”nästa” möte i vilket forum? Lägg till ”; forum: ID” sist ({keys}), eller skriv "
                               "datumet.",
                               keys=keys))
         upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=1)
         if not upcoming:
-            raise UserError(_("{forum_label} har inga kommande möten inlagda. Samordnaren lägger in dem i "
-                              "nätverksfilen.",
-                              forum_label=forum_label(forums[0])))
+            raise no_coming_meetings(forums[0])
         return upcoming[0]
     first, last = read_day_range(ctx, text)
     start, end = day_bounds(first, last)
@@ -101,12 +99,12 @@ def meeting_for_phrase(ctx: Context, forums: Sequence[Forum], text: str) -> Meet
         names = " eller ".join(forum_label(f) for f in forums)
         raise UserError(
             _("{names} har inget möte {when}. {ctx} Skriv datumet för ett av dem, till exempel "
-              "'{ctx2}'.",
+              "”{ctx2}”.",
               names=names, when=when, ctx=upcoming_list(ctx, forums), ctx2=example_day(ctx, list(forums)))
         )
     if len({m.forum_id for m in found}) > 1:
         names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
-        raise UserError(_("Flera forum har möte {when}: {names}. Lägg till '; forum: {key}' sist.",
+        raise UserError(_("Flera forum har möte {when}: {names}. Lägg till ”; forum: {key}” sist.",
                           when=when, names=names, key=found[0].forum.key))
     return found[0]
 

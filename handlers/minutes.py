@@ -346,7 +346,7 @@ def _day_of(when) -> date:  # type: ignore[no-untyped-def]
         return local(start).date()
     if isinstance(start, date):
         return start
-    raise UserError(_("Ange mötets dag, till exempel '2020-09-25' eller '25 september 2020'."))
+    raise UserError(_("Ange mötets dag, till exempel ”2020-09-25” eller ”25 september 2020”."))
 
 
 def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
@@ -357,8 +357,8 @@ def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
         return [ctx.forum]
     if not mine:
         raise UserError(
-            _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig under "
-              "members: i nätverksfilen.")
+            _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig i "
+              "forumet med /ledamot ny.")
         )
     writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & ctx.command.roles]
     return writing or mine
@@ -401,7 +401,7 @@ def pick_meeting(ctx: Context, args: str) -> tuple[Meeting, str]:
             names = ", ".join(forum_label(f) for f in forums)
             raise UserError(
                 _("Inget möte i {names} har hållits ännu. Ange mötets datum, till exempel "
-                  "'/minnesanteckningar 2020-09-25'.",
+                  "”/minnesanteckningar 2020-09-25”.",
                   names=names)
             )
     else:
@@ -422,14 +422,14 @@ def pick_meeting(ctx: Context, args: str) -> tuple[Meeting, str]:
             names = ", ".join(forum_label(f) for f in forums)
             raise UserError(
                 _("{names} har inget möte {day}.{hint} Skriv datumet med år, till exempel "
-                  "'/minnesanteckningar 2020-09-25'.",
+                  "”/minnesanteckningar 2020-09-25”.",
                   names=names, day=format_date_in_sentence(day), hint=hint)
             )
         if len({m.forum_id for m in found}) > 1:
             names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
             raise UserError(
-                _("Flera forum har möte {day}: {names}. Lägg till '; forum: {key}' sist.",
-                  day=format_date(day), names=names, key=found[0].forum.key)
+                _("Flera forum har möte {day}: {names}. Lägg till ”; forum: {key}” sist.",
+                  day=format_date(day, sentence=True), names=names, key=found[0].forum.key)
             )
         meeting = found[0]
     require_command_role(ctx, meeting.forum)
@@ -462,7 +462,7 @@ def show_minutes(ctx: Context, args: str) -> Reply:
     meeting, rest = pick_meeting(ctx, args)
     if rest:
         raise UserError(
-            _("Jag förstår inte '{rest}'. Skriv /minnesanteckningar DATUM för utkastet, eller "
+            _("Jag förstår inte ”{rest}”. Skriv /minnesanteckningar DATUM för utkastet, eller "
               "/minnesanteckningar tillägg DATUM punkt N: TEXT för att skriva i det.",
               rest=rest)
         )
@@ -499,15 +499,15 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
         head = f"{head}; forum: {named.key}"
     meeting, rest = pick_meeting(ctx, head)
     if rest:
-        raise UserError(_("Jag förstår inte '{rest}'. Skriv till exempel: {usage}", rest=rest, usage=usage))
-    when = format_date(meeting.starts_at)
+        raise UserError(_("Jag förstår inte ”{rest}”. Skriv till exempel: {usage}", rest=rest, usage=usage))
+    when = format_date(meeting.starts_at, sentence=True)
     label = forum_label(meeting.forum)
     if meeting.minutes_sent_at is not None:
         raise UserError(
             _("Minnesanteckningarna för {label} {when} skickades {minutes_sent_at} och ändras "
               "inte längre. Ta upp en rättelse under Föregående minnesanteckningar på nästa "
               "möte.",
-              label=label, when=when, minutes_sent_at=format_date(meeting.minutes_sent_at))
+              label=label, when=when, minutes_sent_at=format_date(meeting.minutes_sent_at, sentence=True))
         )
     text = text.strip()
     if append and not text:
@@ -534,7 +534,7 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
     where = f"punkt {item_no} ({items[item_no].title})" if item_no else _("den allmänna texten")
     done = _("Lade till texten i") if append else ("Ersatte" if text else "Tog bort")
     reply = Reply(
-        title=f"Minnesanteckningar – {label}, {when}",
+        title=f"Minnesanteckningar – {label}, {format_date(meeting.starts_at)}",
         lines=[_("{done} {where} i minnesanteckningarna för {label} {when}.",
                  done=done, where=where, label=label, when=when)],
         sections=[Section(heading=where[:1].upper() + where[1:], lines=paragraphs(notes.get(item_no)) or ["(tomt)"])],
@@ -583,11 +583,11 @@ def replace_minutes(ctx: Context, args: str) -> Reply:
 def mark_minutes_sent(ctx: Context, args: str) -> Reply:
     meeting, rest = pick_meeting(ctx, args)
     if rest:
-        raise UserError(_("Jag förstår inte '{rest}'. Skriv till exempel /minnesanteckningar skickade "
+        raise UserError(_("Jag förstår inte ”{rest}”. Skriv till exempel /minnesanteckningar skickade "
                           "2020-09-25.",
                           rest=rest))
     label = forum_label(meeting.forum)
-    when = format_date(meeting.starts_at)
+    when = format_date(meeting.starts_at, sentence=True)
     if meeting.minutes_sent_at is not None:
         return Reply(
             lines=[
@@ -615,10 +615,10 @@ def mark_minutes_sent(ctx: Context, args: str) -> Reply:
     kallelse.send_minutes(ctx, meeting, minutes_reply(doc))  # e-mailed with PDF and DOCX, when e-mail is on
     ctx.audit("minutes_sent", "meeting", meeting.id)
     return Reply(
-        title=f"Minnesanteckningar – {label}, {when}",
+        title=f"Minnesanteckningar – {label}, {format_date(meeting.starts_at)}",
         lines=[
             _("Minnesanteckningarna för {label} {when} är markerade som skickade {now}.",
-              label=label, when=when, now=format_date(ctx.now)),
+              label=label, when=when, now=format_date(ctx.now, sentence=True)),
             _("De är publicerade i forumets kanal och på forumets webbsida, och påminnelserna om dem upphör."),
         ],
         context=[

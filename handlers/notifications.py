@@ -25,16 +25,18 @@ def notifications(ctx: Context, args: str) -> Reply:
     current = person.notify_via or "chat"
     word = normalise(args)
     if not word:
-        address = person.email or _("ingen adress (be samordnaren lägga till email: i nätverksfilen)")
+        address = person.email or _("ingen adress (samordnaren lägger till den med /ledamot ändra @{handle}; e-post: …)",
+                                      handle=person.handle)
         return Reply(lines=[_("Dina aviseringar går till {value}. Din e-postadress: {address}.",
                               value=SHOWN[current], address=address),
                             _("Ändra med {USAGE}.", USAGE=USAGE)])
     choice = CHOICES.get(word)
     if choice is None:
-        raise UserError(_("'{strip}' är inget val. Skriv {USAGE}.", strip=args.strip(), USAGE=USAGE))
+        raise UserError(_("”{strip}” är inget val. Skriv {USAGE}.", strip=args.strip(), USAGE=USAGE))
     if choice in ("email", "both") and not person.email:
         raise UserError(_("Kansli har ingen e-postadress till dig, så inget ändrades. Be samordnaren lägga "
-                          "till email: under dig i nätverksfilen, och skriv sedan /aviseringar e-post igen."))
+                          "till den med /ledamot ändra @{handle}; e-post: …, och skriv sedan /aviseringar "
+                          "e-post igen.", handle=person.handle))
     person.notify_via = None if choice == "chat" else choice
     ctx.audit("notifications.set", "person", person.id, via=choice)
     lines = [_("Dina aviseringar går nu till {value}.", value=SHOWN[choice])]

@@ -80,12 +80,12 @@ def read_options(text: str, allowed: dict[str, str], *, usage: str) -> tuple[str
         found = named(part, allowed)
         if found is None:
             names = ", ".join(sorted(set(allowed.values())))
-            raise UserError(_("Jag förstår inte '{part}'. Efter ';' kan du skriva {names}. Så här: {usage}.",
+            raise UserError(_("Jag förstår inte ”{part}”. Efter ”;” kan du skriva {names}. Så här: {usage}.",
                               part=part, names=names, usage=usage))
         name, value = allowed[found[0]], found[1]
         if name in options:
             if name != "bilaga":
-                raise UserError(_("'{name}' står två gånger; skriv det en gång. Så här: {usage}.", name=name, usage=usage))
+                raise UserError(_("”{name}” står två gånger; skriv det en gång. Så här: {usage}.", name=name, usage=usage))
             value = f"{options[name]} {value}"
         options[name] = value
     return head, options

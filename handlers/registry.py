@@ -63,11 +63,11 @@ class Command:
 
 # The roles by their Swedish names, as users read them.
 ROLE_NAMES = {
-    "member": "ledamot",
+    "member": "representant",
     "chair": "ordförande",
     "vice_chair": _("vice ordförande"),
     "coordinator": "samordnare",
-    "absence_recipient": _("mottagare av frånvaroanmälningar"),
+    "absence_recipient": "frånvaromottagare",
     "secretary": "sekreterare",
 }
 

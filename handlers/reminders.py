@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 from handlers.agenda_model import agenda_reply
 from handlers.base import Action, Message, Reply, Section
 from handlers.calendar import Deadlines, deadlines_for, next_working_day, working_days_before
-from handlers.common import forum_label, meeting_label, person_label
+from handlers.common import coordinator_word, forum_label, meeting_label, person_label
 from handlers.fmt import STOCKHOLM, format_ago, format_date, format_date_in_sentence, format_days, local
 from handlers.i18n import _, ngettext
 from storage import outbox
@@ -95,9 +95,10 @@ def end_of(day: date) -> datetime:
 
 
 def relative_day(d: date, today: date) -> str:
-    """'i dag, fredag 28 februari 2020', 'fredag 28 februari 2020 (om 3 dagar)', '… (för 2 dagar sedan)'."""
+    """For a sentence: 'i dag, fredagen den 28 februari 2020', 'fredagen den 28 februari 2020 (om 3 dagar)',
+    '… (för 2 dagar sedan)'."""
     n = (d - today).days
-    full = format_date(d)
+    full = format_date(d, sentence=True)
     if n == 0:
         return f"i dag, {full}"
     if n == 1:
@@ -309,18 +310,18 @@ def _one_meeting(p: _Pass, forum: Forum, meeting: store.MeetingRow) -> None:
 def _deadline_builder(p: _Pass, kind: str, forum: Forum, meeting: store.MeetingRow, deadline: date):
     def build(person: Person) -> Reply:
         day = local(meeting.starts_at).date()
-        label = meeting_label(p.meeting(meeting.id))
+        label = meeting_label(p.meeting(meeting.id), sentence=True)
         if kind == "agenda_deadline":
             title = _("Påminnelse: dagordningen till {forum}", forum=forum_label(forum))
-            what = "Dagordningen"
-            verb = "publiceras"
+            what = _("Dagordningen")
+            verb = _("publiceras")
         else:
             title = _("Påminnelse: handlingarna till {forum}", forum=forum_label(forum))
-            what = "Handlingarna"
-            verb = "skickas ut"
+            what = _("Handlingarna")
+            verb = _("skickas ut")
         if deadline == p.today:
             first = _("{what} till mötet {label} ska {verb} senast i dag, {deadline}.",
-                      what=what, label=label, verb=verb, deadline=format_date(deadline))
+                      what=what, label=label, verb=verb, deadline=format_date(deadline, sentence=True))
         else:
             first = _("{what} till mötet {label} ska {verb} senast {deadline}.",
                       what=what, label=label, verb=verb, deadline=relative_day(deadline, p.today))
@@ -356,7 +357,7 @@ def _preparation_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, due:
             title=_("Påminnelse: beredning inför {forum}", forum=forum_label(forum)),
             lines=[
                 _("Beredningen inför mötet {meeting_label} ska göras {due}.",
-                  meeting_label=meeting_label(p.meeting(meeting.id)), due=relative_day(due, p.today)),
+                  meeting_label=meeting_label(p.meeting(meeting.id), sentence=True), due=relative_day(due, p.today)),
                 _("Lägg ett ärende på dagordningen med /beredning NR dagordning {isoformat}, eller "
                   "skicka tillbaka det med /beredning NR åter SKÄL.",
                   isoformat=day.isoformat()),
@@ -417,7 +418,7 @@ def _chair_agenda(p: _Pass, forum: Forum, meeting: store.MeetingRow, occ: tuple[
         # The published agenda; before it is published, the working agenda, so that the meeting can be led.
         reply = agenda_reply(p.session, p.meeting(meeting.id), now=p.now,
                              draft=meeting.agenda_published_at is None)
-        intro = [_("Mötet är i dag, {day}. Här är dagordningen och den frånvaro som anmälts.", day=format_date(day))]
+        intro = [_("Mötet är i dag, {day}. Här är dagordningen och den frånvaro som anmälts.", day=format_date(day, sentence=True))]
         whole = [c for c in chairs_absent if parts[c].whole]
         if whole and person.id not in chairs:
             names = ", ".join(p.person(c).name for c in whole)
@@ -448,16 +449,16 @@ def _untreated(p: _Pass, forum: Forum, meeting: store.MeetingRow, day: date) -> 
 
     def build(person: Person) -> Reply:
         rows = store.undecided_case_items(p.session, meeting.id)
-        label = meeting_label(p.meeting(meeting.id))
+        label = meeting_label(p.meeting(meeting.id), sentence=True)
         sections = []
         for item, case in rows:
             sections.append(Section(
-                heading=f"Punkt {item.label}: {case.number} {case.title}",
-                lines=[f"Ej behandlat {format_date(day)}."],
+                heading=_("Punkt {label}: {number} {title}", label=item.label, number=case.number, title=case.title),
+                lines=[_("Ej behandlat vid mötet {day}.", day=format_date(day, sentence=True))],
                 actions=[Action(_("Till nästa möte"), f"beredning {case.number} dagordning nästa; forum: {forum.key}",
                                 "primary"),
                          Action(_("Åter för beredning"), f"beredning {case.number} åter; forum: {forum.key}"),
-                         Action("Avsluta", f"avsluta {case.number}; forum: {forum.key}", "danger")],
+                         Action(_("Avsluta"), f"avsluta {case.number}; forum: {forum.key}", "danger")],
             ))
         n = len(rows)
         return Reply(
@@ -475,13 +476,13 @@ def _untreated(p: _Pass, forum: Forum, meeting: store.MeetingRow, day: date) -> 
 def _minutes_builder(p: _Pass, forum: Forum, meeting: store.MeetingRow, deadline: date):
     def build(person: Person) -> Reply:
         day = local(meeting.starts_at).date()
-        when = (f"senast i dag, {format_date(deadline)}" if deadline == p.today
+        when = (f"senast i dag, {format_date(deadline, sentence=True)}" if deadline == p.today
                 else f"senast {relative_day(deadline, p.today)}")
         return Reply(
             title=_("Påminnelse: minnesanteckningar från {forum}", forum=forum_label(forum)),
             lines=[
                 _("Minnesanteckningarna från mötet {meeting_label} ska skickas {when}.",
-                  meeting_label=meeting_label(p.meeting(meeting.id)), when=when),
+                  meeting_label=meeting_label(p.meeting(meeting.id), sentence=True), when=when),
                 _("När de är skickade, skriv /minnesanteckningar skickade {isoformat} så upphör "
                   "påminnelserna.",
                   isoformat=day.isoformat()),
@@ -531,10 +532,10 @@ def _follow_up_builder(p: _Pass, forum: Forum, fu: FollowUp, case: Case, respons
     def build(person: Person) -> Reply:
         who = "du" if responsible is not None and person.id == responsible.id else person_label(responsible)
         if fu.due >= p.today:
-            first = _("Återkopplingen på ärende {number} {title} ska ske {due}.",
+            first = _("Återkopplingen i ärende {number} {title} ska ske {due}.",
                       number=case.number, title=case.title, due=relative_day(fu.due, p.today))
         else:
-            first = (_("Återkopplingen på ärende {number} {title} skulle ha skett {due} och är inte "
+            first = (_("Återkopplingen i ärende {number} {title} skulle ha skett {due} och är inte "
                        "markerad som klar.",
                        number=case.number, title=case.title, due=relative_day(fu.due, p.today)))
         if person.id in p.holders(forum.id, "coordinator"):
@@ -544,7 +545,7 @@ def _follow_up_builder(p: _Pass, forum: Forum, fu: FollowUp, case: Case, respons
         else:
             how = _("Ärendet visar du med /ärende {number}.", number=case.number)
         return Reply(
-            title=_("Påminnelse: återkoppling på ärende {number}", number=case.number),
+            title=_("Påminnelse: återkoppling i ärende {number}", number=case.number),
             lines=[first, f"Ansvarig: {who}.", how],
             fields=[("Forum", forum_label(forum))],
         )
@@ -597,23 +598,24 @@ def _assignment_reminders(p: _Pass) -> None:
 def _assignment_builder(p: _Pass, forum: Forum, a: Assignment, assignee: Person | None):
     def build(person: Person) -> Reply:
         mine = assignee is not None and person.id == assignee.id
-        name = "Ditt uppdrag" if mine else "Uppdraget"
+        name = _("Ditt uppdrag") if mine else _("Uppdraget")
         if a.due >= p.today:
-            first = f"{name} ”{a.title}” ska vara klart {relative_day(a.due, p.today)}."
+            first = _("{name} ”{title}” ska vara klart {due}.", name=name, title=a.title,
+                      due=relative_day(a.due, p.today))
         else:
             late = (p.today - a.due).days
             first = (_("{name} ”{title}” skulle ha varit klart {due} och är {late} försenat.",
-                       name=name, title=a.title, due=format_date(a.due), late=format_days(late)))
+                       name=name, title=a.title, due=format_date(a.due, sentence=True), late=format_days(late)))
         lines = [first]
         if not mine:
-            lines.append(f"Ansvarig: {person_label(assignee)}.")
+            lines.append(_("Ansvarig: {person}.", person=person_label(assignee)))
         if person.id in p.holders(forum.id, "coordinator") + p.holders(forum.id, "secretary"):
             lines.append(_("Alla uppdrag visar du med /uppdrag alla; förläng med /uppdrag förläng {id} och "
                            "markera det klart med /uppdrag klar {id}.",
                            id=a.id))
         else:
             lines.append(_("Dina uppdrag visar du med /uppdrag; behövs mer tid, be sekreteraren eller "
-                           "samordnaren att förlänga uppdraget."))
+                           "{coordinator} att förlänga uppdraget.", coordinator=coordinator_word(forum)))
         return Reply(title=_("Påminnelse: uppdrag"), lines=lines, fields=[("Forum", forum_label(forum))])
 
     return build
@@ -661,15 +663,15 @@ def _year_end_reminders(p: _Pass) -> None:
                     ngettext("För {year} är {n} möte inlagt; arbetsordningen kräver minst {min}.",
                              "För {year} är {n} möten inlagda; arbetsordningen kräver minst {min}.", n,
                              year=next_year, min=forum.min_meetings_per_year))
-                fixes.append(_("Planera mötena med /möte ny, till exempel '/möte ny 4 februari, 1 april och 3 "
-                               "juni {next_year} kl 9.00–12.00; forum: {key}'.",
+                fixes.append(_("Planera mötena med /möte ny, till exempel ”/möte ny 4 februari, 1 april och 3 "
+                               "juni {next_year} kl 9.00–12.00; forum: {key}”.",
                                next_year=next_year, key=forum.key))
         roles = recorded.get(forum.id, set())
         for role, name in (("chair", _("ordförande")), ("vice_chair", _("vice ordförande"))):
             if role not in roles:
                 problems.append(_("Ingen {name} är utsedd för {next_year}.", name=name, next_year=next_year))
-                fixes.append(_("Utse {name} med '/roll {name} @användarnamn från 1 januari {next_year}; forum: "
-                               "{key}'.",
+                fixes.append(_("Utse {name} med ”/roll {name} @användarnamn från 1 januari {next_year}; forum: "
+                               "{key}”.",
                                name=name, next_year=next_year, key=forum.key))
         if not problems:
             continue

@@ -31,11 +31,12 @@ from bot.mail import links
 from bot.render.text import render_text
 from handlers.base import Reply
 from storage.models import Meeting, Outbox, Person
-from handlers.i18n import _
+from handlers.i18n import _, ngettext
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
+_ENV.globals.update(_=_, ngettext=ngettext)  # the template's text comes from the catalogue
 
 
 @dataclass(frozen=True)

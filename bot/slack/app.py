@@ -418,8 +418,8 @@ class SlackBot:
             handle = await self.services.threads.run(self._handle_of, form.presenter_user)
             if handle is None:
                 return Submitted(errors={forms.PRESENTER: (
-                    _("Den du valde finns inte i kansli. Välj någon annan, eller lämna fältet tomt och "
-                      "be samordnaren lägga till personen i nätverksfilen.")
+                    _("Den du valde finns inte i Kansli. Välj någon annan, eller lämna fältet tomt och "
+                      "be samordnaren lägga till personen med /ledamot ny.")
                 )})
         turn = await self.turns.dispatch(self.turn(forms.case_text(form, handle), user, channel, key=key),
                                          render=page_renderer())

@@ -12,7 +12,7 @@ from tests.conftest import EXAMPLE, split_sent
 
 KANSLI = [sys.executable, "-m", "bot.cli"]
 NOTE = "sjukskriven efter operation"
-MARCH = "LCHNV fredag 6 mars 2020, kl. 9.30–14.00, Myntgatan 2, Falun, lokal Siljan"
+MARCH = "LCHNV:s möte fredagen den 6 mars 2020 kl. 9.30–14.00 (Myntgatan 2, Falun, lokal Siljan)"
 
 
 def kansli(db: Path, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
@@ -80,4 +80,4 @@ def test_report_change_withdraw_and_the_chair_case_in_kansli_chat(store: Path) -
     reply, sent = chat(store, "per.ek", "/anmäl frånvaro 6 mars; ersättare: @johan.sjo", refused=True)
     assert "ersättare utses inte" in reply and sent == []
     reply, sent = chat(store, "per.ek", "/anmäl frånvaro 7 mars", refused=True)
-    assert "Du har inget möte lördag den 7 mars 2020" in reply and "/anmäl frånvaro 6 mars" in reply and sent == []
+    assert "Du har inget möte lördagen den 7 mars 2020" in reply and "/anmäl frånvaro 6 mars" in reply and sent == []

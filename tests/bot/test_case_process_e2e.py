@@ -119,8 +119,8 @@ def test_a_meeting_cycle_of_seed_002_items_6_to_11(kansli: Kansli) -> None:
     out = kansli.chat("per.ek", "2020-09-16T09:00", "/publicera dagordning 25 september")
     assert "Bara samordnare kan publicera dagordningen. I LCHNV är det Maria Lind." in out
     out = kansli.chat("maria.lind", "2020-09-16T09:00", "/publicera dagordning 25 september")
-    assert "Dagordningen för LCHNV:s möte fredag 25 september 2020, kl. 9.30–12.00, Skype är publicerad" in out
-    assert "sista dag enligt arbetsordningen är fredag 18 september 2020; den är i tid" in out.lower()
+    assert "Dagordningen för LCHNV:s möte fredagen den 25 september 2020 kl. 9.30–12.00 (Skype) är publicerad" in out
+    assert "sista dag enligt arbetsordningen är fredagen den 18 september 2020; den är i tid" in out.lower()
     assert "till #lchnv: Dagordning – LCHNV" in out
     assert "5. Beslut om ny ordförande och vice ordförande i Länschefsnätverket under 2020 (2020:8)" in out
 
@@ -135,7 +135,7 @@ def test_a_meeting_cycle_of_seed_002_items_6_to_11(kansli: Kansli) -> None:
     assert "Ärende 2020:14 är anmält till LCHNV" in out
     assert "visas som tillkommande ärende" in out
     assert "publicerad på nytt" in out
-    assert "sista dag enligt arbetsordningen var fredag 18 september 2020, och den publiceras 1 arbetsdag (3 dagar) " \
+    assert "sista dag enligt arbetsordningen var fredagen den 18 september 2020, och den publiceras 1 arbetsdag (3 dagar) " \
            "för sent" in out
     assert "10. Organisering och samordning av arbetet med kunskapsstyrning (2020:14) – tillkommande ärende" in out
 
@@ -168,11 +168,11 @@ def test_a_meeting_cycle_of_seed_002_items_6_to_11(kansli: Kansli) -> None:
     assert out.count("Beslutet är infört för LCHNV:s möte fredag 25 september 2020") == 6
     assert "till lars.holm: Du är ansvarig för ett beslut i ärende 2020:10" in out
     assert f"Uppdrag {ok_vuxen} förlängt till onsdag 30 juni 2021" in out
-    assert "i stället för torsdag 31 december 2020" in out
+    assert "i stället för torsdagen den 31 december 2020" in out
     assert "till johan.sjo: Uppdrag " in out
     assert "Senast fredag 6 november 2020" in out
     assert "till per.ek: Nytt uppdrag från LCHNV" in out
-    assert "ska återkopplas till LCHNV senast fredag 20 november 2020" in out
+    assert "ska återkopplas till LCHNV senast fredagen den 20 november 2020" in out
 
     # 6. Afterwards everyone can ask what is open.
     out = kansli.chat("johan.sjo", "2020-10-01T09:00", "/uppdrag")
@@ -208,10 +208,10 @@ def test_a_meeting_cycle_of_seed_002_items_6_to_11(kansli: Kansli) -> None:
         "/avsluta 2020:9",
     )
     assert f"Uppdrag {familjecentraler}: Bereda ärendet om gemensam vägledning avseende familjecentraler är klart " \
-           "fredag 20 november 2020" in out
+           "fredagen den 20 november 2020" in out
     assert "Johan Sjö (Region Dalarna) har återkopplat ärende 2020:14" in out
     assert "Ärende 2020:8 Beslut om ny ordförande och vice ordförande i Länschefsnätverket under 2020 är avslutat " \
-           "fredag 20 november 2020" in out
+           "fredagen den 20 november 2020" in out
     assert "till per.ek: Ärende 2020:8 är avslutat" in out
     out = kansli.chat("per.ek", "2020-11-20T11:00", "/uppdrag")
     assert "Du har inga öppna uppdrag." in out

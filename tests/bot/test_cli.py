@@ -55,14 +55,14 @@ def test_moten_shows_the_march_meeting_with_its_agenda_deadline(store: Path) -> 
 def test_unknown_handle_is_a_usage_error_with_a_swedish_sentence(store: Path) -> None:
     out = run(["chat", "--as", "nisse.hult", "/möten"], store)
     assert out.returncode == 2
-    assert "Kansli känner inte igen 'nisse.hult'" in out.stderr
+    assert "Kansli känner inte igen ”nisse.hult”" in out.stderr
     assert "Traceback" not in out.stdout + out.stderr
 
 
 def test_an_unknown_channel_is_a_usage_error_not_a_direct_message(store: Path) -> None:
     out = run(["chat", "--as", "per.ek", "--channel", "lchvn", "/möten"], store)
     assert out.returncode == 2
-    assert "Det finns inget forum 'lchvn'" in out.stderr and "lchnv" in out.stderr
+    assert "Det finns inget forum ”lchvn”" in out.stderr and "lchnv" in out.stderr
     assert out.stdout == ""
 
 
@@ -84,4 +84,4 @@ def test_the_repl_answers_each_line_until_an_empty_one(store: Path) -> None:
 def test_a_bad_now_is_explained(store: Path) -> None:
     out = run(["chat", "--as", "per.ek", "--now", "igår", "/möten"], store)
     assert out.returncode == 1
-    assert "--now 'igår' är ingen tidpunkt" in out.stderr
+    assert "--now ”igår” är ingen tidpunkt" in out.stderr

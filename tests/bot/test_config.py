@@ -27,8 +27,8 @@ CASES = [
     ({"MicrosoftAppId": "x", "MicrosoftAppPassword": "p", "MicrosoftAppTenantId": "t", "KANSLI_TEAMS_NO_AUTH": "1"},
      "KANSLI_TEAMS_NO_AUTH=1 är bara till för provkörning utan MicrosoftAppId"),
     ({"KANSLI_DATABASE_URL": "mysql://kansli@db/kansli"}, "KANSLI_DATABASE_URL ska vara en PostgreSQL- eller SQLite"),
-    ({"KANSLI_DATABASE_URL": "inte en adress"}, "KANSLI_DATABASE_URL 'inte en adress' är ingen databasadress"),
-    ({"KANSLI_PORT": "abc"}, "KANSLI_PORT: ska vara ett heltal, inte 'abc'"),
+    ({"KANSLI_DATABASE_URL": "inte en adress"}, "KANSLI_DATABASE_URL ”inte en adress” är ingen databasadress"),
+    ({"KANSLI_PORT": "abc"}, "KANSLI_PORT: ska vara ett heltal, inte ”abc”"),
     ({"KANSLI_PORT": "70000"}, "KANSLI_PORT ska vara ett portnummer"),
     ({"KANSLI_LOG_FORMAT": "xml"}, "KANSLI_LOG_FORMAT ska vara text eller json"),
     ({"KANSLI_LOG_LEVEL": "LOUD"}, "KANSLI_LOG_LEVEL ska vara en av"),
@@ -57,7 +57,7 @@ def test_a_good_configuration_passes() -> None:
 def test_the_database_password_is_never_shown_in_the_error() -> None:
     with pytest.raises(SettingsError) as err:
         load_settings(_env_file=None, KANSLI_DATABASE_URL="postgresql://kansli:topphemligt@db:femtio/kansli")
-    assert "KANSLI_DATABASE_URL 'postgresql://kansli:***@db:femtio/kansli' är ingen databasadress" in str(err.value)
+    assert "KANSLI_DATABASE_URL ”postgresql://kansli:***@db:femtio/kansli” är ingen databasadress" in str(err.value)
     assert "topphemligt" not in str(err.value)
 
 

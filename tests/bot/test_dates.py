@@ -143,15 +143,15 @@ def test_weekday_that_contradicts_the_date_names_the_real_weekday():
     with pytest.raises(ValueError) as info:
         parse_when("fredag 3 december", NOW)
     assert "3 december 2026 är en torsdag, inte en fredag" in str(info.value)
-    assert "'torsdag 3 december'" in str(info.value)
+    assert "”torsdag 3 december”" in str(info.value)
 
 
 def test_unreadable_text_gets_examples():
     with pytest.raises(ValueError) as info:
         parse_when("blabla", NOW)
     assert str(info.value) == (
-        "Jag förstår inte datumet 'blabla'. "
-        "Skriv till exempel 'fredag', '3 december', '2026-12-03' eller 'vecka 50'.")
+        "Jag förstår inte datumet ”blabla”. "
+        "Skriv till exempel ”fredag”, ”3 december”, ”2026-12-03” eller ”vecka 50”.")
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n"])

@@ -48,4 +48,4 @@ def test_unknown_command_is_answered_in_swedish_with_what_to_type(tmp_path: Path
         s.commit()
     out = services.dispatcher.run("/fika imorgon", identity=Identity(handle="per.ek"))
     assert not out.reply.ok
-    assert "Jag känner inte igen '/fika imorgon'. Skriv /hjälp" in out.reply.plain_text()
+    assert "Jag känner inte igen ”/fika imorgon”. Skriv /hjälp" in out.reply.plain_text()

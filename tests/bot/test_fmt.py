@@ -160,10 +160,18 @@ def test_spraakraadets_formats() -> None:
     from datetime import date as _date
     from datetime import time as _time
 
-    from handlers.fmt import format_ago, format_date_in_sentence, format_iso_date, format_time, quote
+    from handlers.fmt import (STOCKHOLM, format_ago, format_date, format_date_in_sentence, format_datetime,
+                              format_iso_date, format_span, format_time, quote)
 
     assert format_time(_time(9, 30)) == "kl. 9.30" and format_time(_time(14, 0)) == "kl. 14.00"
-    assert format_date_in_sentence(_date(2020, 9, 26)) == "lördag den 26 september 2020"
+    assert format_date_in_sentence(_date(2020, 9, 26)) == "lördagen den 26 september 2020"
+    assert format_date(_date(2020, 3, 6), sentence=True) == "fredagen den 6 mars 2020"
+    assert format_date(_date(2020, 3, 6)) == "fredag 6 mars 2020"
+    start = datetime(2020, 3, 6, 9, 30, tzinfo=STOCKHOLM)
+    end = datetime(2020, 3, 6, 14, 0, tzinfo=STOCKHOLM)
+    assert format_datetime(start, sentence=True) == "fredagen den 6 mars 2020 kl. 9.30"
+    assert format_span(start, end) == "fredag 6 mars 2020, kl. 9.30–14.00"
+    assert format_span(start, end, sentence=True) == "fredagen den 6 mars 2020 kl. 9.30–14.00"
     assert format_iso_date(_date(2020, 3, 6)) == "2020-03-06"
     assert format_ago(_date(2020, 3, 3), _date(2020, 3, 6)) == "för 3 dagar sedan"
     assert format_ago(_date(2020, 3, 5), _date(2020, 3, 6)) == "för 1 dag sedan"

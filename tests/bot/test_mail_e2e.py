@@ -49,7 +49,7 @@ def test_a_network_reached_only_by_email_runs_end_to_end(tmp_path: Path, smtp) -
     kansli("tick", "--now", "2020-02-28T08:00")
     [reminder] = smtp.inbox.messages("maria.lind@example.se")
     assert reminder["Auto-Submitted"] == "auto-generated"
-    assert "fredag 28 februari 2020" in parts(reminder)["text/plain"][0].get_content()
+    assert "fredagen den 28 februari 2020" in parts(reminder)["text/plain"][0].get_content()
 
     # The kallelse, with its invitation, to every member.
     out = kansli("chat", "--as", "maria.lind", "--now", "2020-02-28T09:00", "/publicera dagordning 6 mars")

@@ -52,7 +52,7 @@ def test_the_exported_network_round_trips(stores: tuple[Kansli, Kansli], tmp_pat
     source.run("import", str(EXAMPLE))
     out = source.chat("maria.lind", NOW, *ADMIN)
     assert "Traceback" not in out and "Jag förstår inte" not in out and "krockar" not in out
-    assert "Lars Holm är ordförande i LCHNV från fredag 1 januari 2027." in out
+    assert "Lars Holm är ordförande i LCHNV från fredagen den 1 januari 2027." in out
 
     exported = tmp_path / "natverk.yaml"
     assert "Skrev nätverket till" in source.run("export", "nätverk", "-o", str(exported))

@@ -203,7 +203,7 @@ def test_personuppgifter_visa_prints_json_and_saves_a_file(tmp_path: Path) -> No
     assert "sparade i" in out
     assert json.loads((tmp_path / "per.json").read_text(encoding="utf-8"))["person"]["handle"] == "per.ek"
     unknown = refused(kansli(["personuppgifter", "visa", "nisse.hult"], url, cwd=tmp_path))
-    assert "Ingen person med handle 'nisse.hult'" in unknown
+    assert "Ingen person med handle ”nisse.hult”" in unknown
 
 
 def test_personuppgifter_radera_asks_for_ja_then_erases(tmp_path: Path) -> None:
@@ -219,7 +219,7 @@ def test_personuppgifter_radera_asks_for_ja_then_erases(tmp_path: Path) -> None:
     listing = absence_listing(url, tmp_path)
     assert "Per Ek" not in listing and "borttagen person" in listing and NOTE not in listing
     gone = kansli(["chat", "--as", "per.ek", "/möten"], url, cwd=tmp_path)
-    assert gone.returncode == 2 and "känner inte igen 'per.ek'" in gone.stderr  # an unknown handle now
+    assert gone.returncode == 2 and "känner inte igen ”per.ek”" in gone.stderr  # an unknown handle now
 
     engine = make_engine(url)
     with make_sessionmaker(engine)() as s:

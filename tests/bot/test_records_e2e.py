@@ -95,7 +95,7 @@ def test_two_meetings_in_chat_and_meeting_one_stays_as_published_and_sent(chat, 
     told = [body for who, body in sent if who == "maria.lind"]
     assert told, sent
     text = flat(told[0])
-    assert "Punkt 5: 2020:8 " + TITLE in text and "Ej behandlat fredag 6 mars 2020" in text
+    assert "Punkt 5: 2020:8 " + TITLE in text and "Ej behandlat vid mötet fredagen den 6 mars 2020" in text
     assert "2020:9" not in text  # decided at the meeting
     assert "Till nästa möte" in text and "Åter för beredning" in text and "Avsluta" in text
     assert tick(chat, "2020-03-09T08:00") == []  # told once

@@ -43,7 +43,7 @@ def test_several_reminders_for_one_person_in_one_pass_become_one_message(network
     assert msg.reply.title == "2 påminnelser från Kansli"
     assert "Påminnelse: dagordningen till LCHNV" in msg.text
     assert "Påminnelse: minnesanteckningar från Styrgrupp LCHNV" in msg.text
-    assert "fredag 28 februari 2020" in msg.text
+    assert "fredagen den 28 februari 2020" in msg.text
     assert msg.kind == "reminders"
     assert len(msg.parts) == 2
 
@@ -77,7 +77,7 @@ def test_after_a_day_down_the_still_useful_reminders_go_out_once_and_combined(ne
     [msg] = tick(network, rec, at("2020-02-26T09:00"))
     assert msg.to == "maria.lind"
     assert sorted(msg.kinds) == ["agenda_deadline", "minutes"]
-    assert "senast fredag 28 februari 2020 (om 2 dagar)" in msg.text
+    assert "senast fredagen den 28 februari 2020 (om 2 dagar)" in msg.text
     assert tick(network, rec, at("2020-02-26T09:01")) == []
 
 
@@ -98,13 +98,13 @@ def test_after_a_month_down_meetings_are_dropped_but_overdue_work_is_still_remin
     got = {m.to: sorted(m.kinds) for m in back}
     assert got == {"per.ek": ["follow_up"], "maria.lind": ["follow_up"]}
     per_msg = next(m for m in back if m.to == "per.ek")
-    assert "skulle ha skett tisdag 25 februari 2020 (för 14 dagar sedan)" in per_msg.text
+    assert "skulle ha skett tisdagen den 25 februari 2020 (för 14 dagar sedan)" in per_msg.text
     assert tick(network, rec, at("2020-03-10T15:00")) == []
     # The overdue assignment is reminded on its next weekly day, thursday 12 March (due + 21 days), once.
     assert all("assignment" not in m.kinds for m in tick(network, rec, at("2020-03-11T09:00")))
     week = {m.to: m for m in tick(network, rec, at("2020-03-12T09:00")) if "assignment" in m.kinds}
     assert sorted(week) == ["maria.lind", "per.ek"]
-    assert "skulle ha varit klart torsdag 20 februari 2020 och är 21 dagar försenat" in week["per.ek"].text
+    assert "skulle ha varit klart torsdagen den 20 februari 2020 och är 21 dagar försenat" in week["per.ek"].text
     assert tick(network, rec, at("2020-03-12T18:00")) == []
 
 
@@ -118,7 +118,7 @@ def test_after_a_day_down_an_assignment_reminder_still_goes_out_a_day_late(netwo
     # Down all of wednesday 15 April (the due date); back thursday 16 April.
     late = [m for m in tick(network, rec, at("2020-04-16T10:00")) if "assignment" in m.kinds]
     assert sorted(m.to for m in late) == ["maria.lind", "per.ek"]
-    assert "skulle ha varit klart onsdag 15 april 2020 och är 1 dag försenat" in late[0].text
+    assert "skulle ha varit klart onsdagen den 15 april 2020 och är 1 dag försenat" in late[0].text
 
 
 # ------------------------------------------------------------------------------------ failures

@@ -31,7 +31,7 @@ def test_tick_prints_the_reminders_once_and_nothing_the_second_time(store: Path)
     assert first.returncode == 0, first.stderr
     assert [who for who, _ in split_sent(first.stdout)] == ["maria.lind"]
     assert "2 påminnelser från Kansli" in first.stdout
-    assert "ska publiceras senast i dag, fredag 28 februari 2020" in first.stdout
+    assert "ska publiceras senast i dag, fredagen den 28 februari 2020" in first.stdout
     second = run(["tick", "--now", "2020-02-28T08:00"], store)
     assert second.returncode == 0, second.stderr
     assert second.stdout == ""
@@ -41,7 +41,7 @@ def test_tick_at_half_past_seven_on_a_meeting_day_gives_the_chair_the_agenda(sto
     out = run(["tick", "--now", "2020-03-06T07:30"], store)
     assert out.returncode == 0, out.stderr
     assert "till karin.berg:" in out.stdout
-    assert "Mötet är i dag, fredag 6 mars 2020" in out.stdout
+    assert "Mötet är i dag, fredagen den 6 mars 2020" in out.stdout
     assert "[Anmäl frånvaro] → anmäl frånvaro 2020-03-06" in out.stdout
 
 

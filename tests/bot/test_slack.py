@@ -637,7 +637,7 @@ def test_a_refused_case_form_shows_the_reason_on_the_field(people, engine, comma
     assert bad_date["response_action"] == "errors"
     assert "blåmåndag" in bad_date["errors"]["mote"]
     assert unknown["response_action"] == "errors"
-    assert "finns inte i kansli" in unknown["errors"]["foredragande"]
+    assert "finns inte i Kansli" in unknown["errors"]["foredragande"]
     assert len(seen) == 1  # the unknown presenter never reached the handler
 
 

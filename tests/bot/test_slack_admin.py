@@ -21,7 +21,7 @@ def test_a_mention_in_ledamot_ny_links_the_new_members_slack_account(network: se
             await h.slash("/kansli", f"ledamot ny <@{NEW}|nils> Nils Nyström; organisation: leksand; forum: lchnv",
                           user=SLACK_IDS["maria.lind"])
             [answer] = await h.standin.wait_for(lambda: h.standin.of("response_url"))
-            assert "Nils Nyström (Leksands kommun) är ledamot i LCHNV" in text_of(answer)
+            assert "Nils Nyström (Leksands kommun) är representant i LCHNV" in text_of(answer)
             assert "Kontot är kopplat" in text_of(answer)
             await h.idle()
             # The new member writes to kansli at once and is known.

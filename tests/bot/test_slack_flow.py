@@ -49,7 +49,7 @@ def test_absence_reaches_the_coordinator_and_shows_on_the_chairs_agenda(people: 
             [morning] = await h.standin.wait_for(
                 lambda: [c for c in h.standin.of("chat.postMessage") if c.args["channel"] == "D01KARINB"])
             text = text_of(morning)
-            assert "Mötet är i dag, fredag 6 mars 2020." in text
+            assert "Mötet är i dag, fredagen den 6 mars 2020." in text
             assert "Dagordning – LCHNV" in text
             assert "Per Ek (Borlänge kommun): hela mötet" in text
             assert "tandläkare" not in text

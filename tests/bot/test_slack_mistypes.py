@@ -18,7 +18,7 @@ def people(network: sessionmaker[Session]) -> sessionmaker[Session]:
 @pytest.mark.parametrize(
     ("command", "text", "expected"),
     [
-        ("/anmal", "", "'/anmal' är början på /anmäl frånvaro eller /anmäl ärende"),
+        ("/anmal", "", "”/anmal” är början på /anmäl frånvaro eller /anmäl ärende"),
         ("/kansli", "uppdarg alla", "Menade du /uppdrag alla?"),
         ("/kansli", "report absence friday", "prova /anmäl frånvaro fredag"),
     ],

@@ -19,7 +19,7 @@ def test_a_mention_in_ledamot_ny_links_the_new_members_teams_account(teams_store
             return h.standin.calls
 
     calls = run(go())
-    assert "Olle Okänd (Leksands kommun) är ledamot i LCHNV" in calls[0].words()
+    assert "Olle Okänd (Leksands kommun) är representant i LCHNV" in calls[0].words()
     assert "Kontot är kopplat" in calls[0].words()
     assert any("Kommande möten" in c.words() for c in calls[1:])
     with teams_store() as s:

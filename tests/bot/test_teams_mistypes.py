@@ -14,5 +14,5 @@ def test_a_teams_mistype_is_answered_with_the_commands_meant(teams_store, engine
             return h.standin.calls
 
     first, second = run(go())
-    assert "'/anmäl' är början på /anmäl frånvaro eller /anmäl ärende" in " ".join(first.words().split())
+    assert "”/anmäl” är början på /anmäl frånvaro eller /anmäl ärende" in " ".join(first.words().split())
     assert "Menade du /uppdrag alla?" in " ".join(second.words().split())

@@ -116,7 +116,7 @@ def test_unpublished_agenda_and_unsent_minutes_are_not_shown(network, engine) ->
     status, june = get(services, "/forum/lchnv/mote/2020-06-12")
     assert status == 200
     assert UNPUBLISHED_CASE not in june and "att inget publiceras" not in june
-    assert "Dagordningen är inte publicerad ännu. Den publiceras senast fredag 5 juni 2020." in june
+    assert "Dagordningen är inte publicerad ännu. Den publiceras senast fredagen den 5 juni 2020." in june
     status, march = get(services, "/forum/lchnv/mote/2020-03-06")
     assert PUBLISHED_CASE in march  # the agenda is published
     assert DECISION_LINE not in march and "Närvarande" not in march  # the minutes are not sent
@@ -152,7 +152,7 @@ def test_unknown_forum_or_meeting_gives_a_swedish_404(network, engine) -> None: 
         assert status == 404
         assert ctype.startswith("text/html")
         assert '<html lang="sv">' in body and "<h1>Sidan finns inte</h1>" in body
-    assert "Det finns inget forum med adressen &#39;finns-inte&#39;" in results[0][2]
+    assert "Det finns inget forum med adressen ”finns-inte”" in results[0][2]
     assert "LCHNV har inget möte" in results[1][2]
 
 

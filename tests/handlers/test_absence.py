@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from storage.models import Absence, AuditLog, Meeting, Outbox, Person
 
-MARCH = "LCHNV fredag 6 mars 2020, kl. 9.30–14.00, Myntgatan 2, Falun, lokal Siljan"
+MARCH = "LCHNV:s möte fredagen den 6 mars 2020 kl. 9.30–14.00 (Myntgatan 2, Falun, lokal Siljan)"
 NOTE = "sjukskriven efter operation"
 
 
@@ -68,12 +68,12 @@ def test_the_suggested_command_keeps_the_part_and_works(chat, network) -> None:
     said = chat("per.ek", "/anmäl frånvaro nästa möte till kl 14: tandläkare")
     assert "/anmäl frånvaro 21 februari till kl 14.00: tandläkare" in said.reply
     again = chat("per.ek", "/anmäl frånvaro 21 februari till kl 14.00: tandläkare")
-    assert "Styrgrupp LCHNV fredag 21 februari 2020, kl. 13.00–15.00, Teams: till kl. 14.00" in flat(again.reply)
+    assert "Styrgrupp LCHNV:s möte fredagen den 21 februari 2020 kl. 13.00–15.00 (Teams): till kl. 14.00" in flat(again.reply)
 
 
 def test_a_date_picks_that_days_meeting_in_any_of_the_askers_forums(chat, network) -> None:
     said = chat("per.ek", "/anmäl frånvaro fredag")
-    assert "Styrgrupp LCHNV fredag 21 februari 2020, kl. 13.00–15.00, Teams: hela mötet" in flat(said.reply)
+    assert "Styrgrupp LCHNV:s möte fredagen den 21 februari 2020 kl. 13.00–15.00 (Teams): hela mötet" in flat(said.reply)
     said = chat("per.ek", "/anmäl frånvaro 2020-03-06")
     assert f"från {MARCH}: hela mötet" in flat(said.reply)
     assert len(absences(network, "per.ek")) == 2
@@ -83,9 +83,9 @@ def test_a_week_a_range_a_forum_option_and_hela_motet_pick_one_meeting(chat, net
     said = chat("per.ek", "/anmäl frånvaro vecka 10, punkt 2")
     assert f"från {MARCH}: punkt 2." in flat(said.reply)
     said = chat("per.ek", "/anmäl frånvaro 1-30 juni hela mötet")
-    assert "från LCHNV fredag 12 juni 2020, kl. 9.30–12.00, Skype: hela mötet." in flat(said.reply)
+    assert "från LCHNV:s möte fredagen den 12 juni 2020 kl. 9.30–12.00 (Skype): hela mötet." in flat(said.reply)
     said = chat("per.ek", "/anmäl frånvaro; forum: styrgrupp-lchnv")
-    assert "från Styrgrupp LCHNV fredag 21 februari 2020" in flat(said.reply)
+    assert "från Styrgrupp LCHNV:s möte fredagen den 21 februari 2020" in flat(said.reply)
     said = chat("per.ek", "/anmäl frånvaro 1 mars-30 juni")
     assert not said.ok and "Du har flera möten" in said.reply and "/anmäl frånvaro 12 juni" in said.reply
     assert len(absences(network, "per.ek")) == 3
@@ -146,13 +146,13 @@ def test_a_repeat_updates_never_duplicates_and_an_identical_repeat_sends_nothing
 def test_withdraw_tells_the_recipient_and_a_new_report_reactivates(chat, network) -> None:
     chat("eva.strand", "/anmäl frånvaro 6 mars: sjuk")
     said = chat("eva.strand", "/återkalla frånvaro")
-    assert said.ok and f"Din frånvaro från {MARCH} (hela mötet) är återkallad" in flat(said.reply)
+    assert said.ok and f"Din frånvaroanmälan för {MARCH} (hela mötet) är återkallad" in flat(said.reply)
     [to_maria] = said.to("maria.lind")
     assert "Eva Strand (Avesta kommun) har återkallat sin frånvaroanmälan" in to_maria and "sjuk" not in to_maria
     [row] = absences(network)
     assert row.withdrawn_at is not None
     again = chat("eva.strand", "/aterkalla franvaro 6 mars")
-    assert not again.ok and "Du har ingen anmäld frånvaro fredag den 6 mars 2020" in again.reply
+    assert not again.ok and "Du har ingen anmäld frånvaro fredagen den 6 mars 2020" in again.reply
     back = chat("eva.strand", "/anmäl frånvaro 6 mars punkt 2")
     assert "Du hade återkallat din frånvaro" in flat(back.reply) and len(back.to("maria.lind")) == 1
     [row] = absences(network)
@@ -183,12 +183,12 @@ def test_refusals_record_and_send_nothing(chat, network) -> None:
     cases = {
         ("johan.sjo", "/anmäl frånvaro"): "Du är inte med i något forum",
         ("eva.strand", "/anmäl frånvaro 31 februari"): "Det finns ingen 31 februari",
-        ("eva.strand", "/anmäl frånvaro 7 mars"): "Du har inget möte lördag den 7 mars 2020",
+        ("eva.strand", "/anmäl frånvaro 7 mars"): "Du har inget möte lördagen den 7 mars 2020",
         ("eva.strand", "/anmäl frånvaro 6 mars sjuk"): "Skriv en notering efter ett kolon",
         ("eva.strand", "/anmäl frånvaro 6 mars punkt fem"): "Skriv punkterna med siffror",
-        ("eva.strand", "/anmäl frånvaro 6 mars kl 10"): "För en del av mötet skriver du 'till kl 10.00'",
+        ("eva.strand", "/anmäl frånvaro 6 mars kl 10"): "För en del av mötet skriver du ”till kl 10.00”",
         ("eva.strand", "/anmäl frånvaro 6 mars; ersättare: @per.ek"): "ersättare utses inte",
-        ("eva.strand", "/anmäl frånvaro 6 mars; färg: blå"): "Tillägget 'färg' finns inte",
+        ("eva.strand", "/anmäl frånvaro 6 mars; färg: blå"): "Tillägget ”färg” finns inte",
     }
     for (who, text), expected in cases.items():
         said = chat(who, text)
@@ -209,7 +209,7 @@ def test_no_meeting_that_day_lists_the_next_meetings_with_commands(chat) -> None
 def test_a_meeting_that_has_ended_is_refused(chat, network) -> None:
     said = chat("per.ek", "/anmäl frånvaro 21 februari", now="2020-02-21T16:00")
     assert not said.ok and "är redan avslutat" in said.reply
-    assert "fredag 21 februari 2020, kl. 13.00–15.00" in said.reply
+    assert "fredagen den 21 februari 2020 kl. 13.00–15.00" in said.reply
     assert absences(network) == []
     # a meeting that is still going on can take the rest of it
     said = chat("per.ek", "/anmäl frånvaro 21 februari från kl 14.30", now="2020-02-21T14:00")
@@ -392,7 +392,7 @@ def test_a_substitute_is_recorded_and_told_where_the_forum_allows_them(tmp_path,
     now = "2026-12-01T09:00"
     said = chat("anna.ek", "/anmäl frånvaro; ersättare: @bo.lund: sjukdom", now=now)
     assert said.ok, said.reply
-    assert "Chefsgrupp HS torsdag 17 december 2026, kl. 9.00–12.00, Teams: hela mötet" in flat(said.reply)
+    assert "Chefsgrupp HS:s möte torsdagen den 17 december 2026 kl. 9.00–12.00 (Teams): hela mötet" in flat(said.reply)
     assert "Bo Lund har fått veta att hen är din ersättare" in said.reply
     [to_bo] = said.to("bo.lund")
     assert "Anna Ek (Region Örebro län) är frånvarande" in to_bo and "sjukdom" not in to_bo
@@ -416,7 +416,7 @@ def test_bad_substitutes_are_refused(tmp_path, db) -> None:
     chat = substitutes_chat(tmp_path, db)
     now = "2026-12-01T09:00"
     assert "din egen ersättare" in chat("anna.ek", "/anmäl frånvaro; ersättare: @anna.ek", now=now).reply
-    assert "Jag hittar ingen person '@nils.x'" in chat("anna.ek", "/anmäl frånvaro; ersättare: @nils.x", now=now).reply
+    assert "Jag hittar ingen person ”@nils.x”" in chat("anna.ek", "/anmäl frånvaro; ersättare: @nils.x", now=now).reply
     assert absences(db) == []
 
 

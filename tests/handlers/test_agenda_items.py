@@ -23,7 +23,7 @@ def items(maker) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
 def test_items_without_a_case_and_sub_items_reach_members_when_published(chat) -> None:  # type: ignore[no-untyped-def]
     said = chat("maria.lind", "/punkt ny 6 mars Rapport från RSS; föredragande: @eva.strand; text: Läget i länet.")
     assert said.ok, said.reply
-    assert "Punkt 5 Rapport från RSS står nu på dagordningen för mötet fredag 6 mars 2020" in flat(said.reply)
+    assert "Punkt 5 Rapport från RSS står nu på dagordningen för mötet fredagen den 6 mars 2020" in flat(said.reply)
     said = chat("maria.lind", "/punkt ny 6 mars Ekonomi; under: 4")
     assert said.ok and "Punkt 4.1 Ekonomi" in said.reply
     assert items(chat.maker)[3:] == [("4", "Rapporter och delgivningar"), ("4.1", "Ekonomi"),
@@ -43,11 +43,11 @@ def test_a_published_item_is_not_moved_or_removed_without_a_new_version(chat) ->
     said = chat("maria.lind", "/punkt flytta 6 5; forum: lchnv", now="2020-02-28T10:00")
     assert not said.ok
     text = flat(said.reply)
-    assert "Punkt 5 står i den publicerade dagordningen för LCHNV fredag 6 mars 2020 (version 1" in text
+    assert "Punkt 5 står i den publicerade dagordningen för LCHNV fredagen den 6 mars 2020 (version 1" in text
     assert "/punkt flytta 6 5; möte: 2020-03-06; forum: lchnv; ny version" in text
     assert "/publicera dagordning" in text
     said = chat("maria.lind", "/punkt ta bort 9; möte: 6 mars", now="2020-02-28T10:00")
-    assert not said.ok and "har punkterna 1–6; punkt '9' finns inte" in said.reply
+    assert not said.ok and "har punkterna 1–6; punkt ”9” finns inte" in said.reply
     assert (counts(chat.maker), items(chat.maker)) == before  # refused: nothing changed
 
     said = chat("maria.lind", "/punkt flytta 6 5; möte: 2020-03-06; forum: lchnv; ny version", now="2020-02-28T10:00")

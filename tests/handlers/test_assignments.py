@@ -34,7 +34,7 @@ def test_a_new_assignment_is_recorded_and_the_assignee_told(chat) -> None:
     assert f"Uppdrag {n} till Per Ek (Borlänge kommun): Bereda ärendet om gemensam vägledning" in said.reply
     assert "Senast fredag 6 november 2020" in said.reply
     [notice] = said.to("per.ek")
-    assert f"Du har fått uppdrag {n}" in notice and "senast fredag 6 november 2020" in notice
+    assert f"Du har fått uppdrag {n}" in notice and "senast fredagen den 6 november 2020" in notice
     with chat.maker() as s:
         a = s.get(Assignment, n)
         assert (a.due.isoformat(), a.closed_at, a.decided_on.isoformat()) == ("2020-11-06", None, "2020-09-25")
@@ -46,7 +46,7 @@ def test_an_assignment_tied_to_a_case_takes_the_case_forum_and_shows_in_its_hist
     assert said.ok, said.reply
     assert "Ärende: 2020:7 Gemensam vägledning för familjecentraler" in flat(said.reply)
     history = flat(chat("maria.lind", "/ärende 2020:7", now=MEETING).reply)
-    assert f"Uppdrag {number(said)} till Johan Sjö: Ta fram underlag, senast fredag 6 november 2020" in history
+    assert f"Uppdrag {number(said)} till Johan Sjö: Ta fram underlag, senast fredagen den 6 november 2020" in history
 
 
 def test_extending_keeps_the_history_with_reason_and_deciding_meeting(chat) -> None:
@@ -57,8 +57,8 @@ def test_extending_keeps_the_history_with_reason_and_deciding_meeting(chat) -> N
     assert said.ok, said.reply
     text = flat(said.reply)
     assert f"Uppdrag {n} förlängt till onsdag 30 juni 2021" in text
-    assert "i stället för torsdag 31 december 2020" in text
-    assert "Beslutat på mötet fredag 25 september 2020" in text
+    assert "i stället för torsdagen den 31 december 2020" in text
+    assert "Beslutat på mötet fredagen den 25 september 2020" in text
     assert "Ny sista dag: onsdag 30 juni 2021 (tidigare torsdag 31 december 2020)" in said.to("johan.sjo")[0]
     with chat.maker() as s:
         a = s.get(Assignment, n)
@@ -85,7 +85,7 @@ def test_the_imported_assignment_behaves_like_one_recorded_in_chat(chat, importe
                               .order_by(AssignmentExtension.id)))
         assert [x.new_due.isoformat() for x in exts] == ["2021-10-31", "2021-12-31"]
     closed = chat("maria.lind", f"/uppdrag klar {imported}", now="2021-11-01T09:00")
-    assert closed.ok and "är klart måndag 1 november 2021" in closed.reply
+    assert closed.ok and "är klart måndagen den 1 november 2021" in closed.reply
     assert "Du har inga öppna uppdrag" in chat("johan.sjo", "/uppdrag", now="2021-11-02T09:00").reply
 
 
@@ -94,7 +94,7 @@ def test_an_extension_outside_a_meeting_day_must_name_the_meeting(chat, imported
     said = chat("maria.lind", f"/uppdrag förläng {imported}; senast 2021-12-31; skäl: x", now="2020-10-01T09:00")
     assert not said.ok
     assert "LCHNV har inget möte i dag" in said.reply
-    assert "'; möte: DATUM'" in said.reply and "fredag 25 september 2020" in said.reply
+    assert "”; möte: DATUM”" in said.reply and "fredag 25 september 2020" in said.reply
     assert snapshot(chat.maker) == before
 
 
@@ -103,18 +103,18 @@ def test_an_extension_outside_a_meeting_day_must_name_the_meeting(chat, imported
     [
         ("/uppdrag ny per.ek Bereda; senast 6 november; forum: lchnv", "Börja med den som får uppdraget som @användarnamn"),
         ("/uppdrag ny @per.ek; senast 6 november; forum: lchnv", "Skriv vad uppdraget gäller"),
-        ("/uppdrag ny @per.ek Bereda; forum: lchnv", "Ange sista dag för uppdraget med '; senast DATUM'"),
+        ("/uppdrag ny @per.ek Bereda; forum: lchnv", "Ange sista dag för uppdraget med ”; senast DATUM”"),
         ("/uppdrag ny @per.ek Bereda; senast 1 september 2020; forum: lchnv", "tisdag 1 september 2020 har redan varit"),
-        ("/uppdrag ny @nisse Bereda; senast 6 november; forum: lchnv", "Jag hittar ingen person '@nisse'"),
+        ("/uppdrag ny @nisse Bereda; senast 6 november; forum: lchnv", "Jag hittar ingen person ”@nisse”"),
         ("/uppdrag ny @per.ek Bereda; senast 6 november", "Du sitter i flera forum"),
         ("/uppdrag förläng 999999; senast 2021-12-31; skäl: x", "Det finns inget uppdrag 999999"),
         ("/uppdrag förläng {imported}; senast 2021-12-31", "Ange skälet till förlängningen"),
         ("/uppdrag förläng {imported}; skäl: x", "Ange den nya sista dagen"),
         ("/uppdrag förläng {imported}; senast 2021-03-01; skäl: x",
-         "ska redan vara klart senast söndag 31 oktober 2021; en förlängning behöver ett senare datum"),
+         "ska redan vara klart senast söndagen den 31 oktober 2021; en förlängning behöver ett senare datum"),
         ("/uppdrag förläng; senast 2021-12-31; skäl: x", "Ange uppdragets nummer"),
         ("/uppdrag klar 999999", "Det finns inget uppdrag 999999"),
-        ("/uppdrag kanske", "Jag förstår inte 'kanske'"),
+        ("/uppdrag kanske", "Jag förstår inte ”kanske”"),
     ],
 )
 def test_assignment_refusals_say_what_to_type_and_change_nothing(chat, imported: int, text: str,
@@ -175,7 +175,7 @@ def test_closing_an_assignment_tells_the_assignee_and_a_second_close_is_refused(
                     now=MEETING))
     said = chat("maria.lind", f"/uppdrag klar {n}", now="2020-11-06T15:00")
     assert said.ok
-    assert f"Uppdrag {n}: Bereda vägledning är klart fredag 6 november 2020" in said.reply
+    assert f"Uppdrag {n}: Bereda vägledning är klart fredagen den 6 november 2020" in said.reply
     assert "markerat som klart" in said.to("per.ek")[0]
     again = chat("maria.lind", f"/uppdrag klar {n}", now="2020-11-07T15:00")
     assert not again.ok and "redan klart" in again.reply

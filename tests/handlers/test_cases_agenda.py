@@ -28,7 +28,7 @@ def test_beredning_puts_a_case_on_the_wished_meeting_and_tells_sender_and_presen
     assert (c.status, c.agenda_order, c.late_addition) == ("pa_dagordning", 5, False)
     assert events(chat.maker, "2020:8") == ["aktualiserat", "pa_dagordning"]
     assert "case.agenda" in audit_actions(chat.maker)
-    assert "tas upp på LCHNV:s möte fredag 6 mars 2020" in flat(said.to("per.ek")[0])
+    assert "tas upp på LCHNV:s möte fredagen den 6 mars 2020" in flat(said.to("per.ek")[0])
     assert "Du är föredragande för ärende 2020:8" in said.to("eva.strand")[0]
 
 
@@ -46,7 +46,7 @@ def test_beredning_to_a_named_day_without_a_meeting_lists_the_next_ones(chat) ->
     before = snapshot(chat.maker)
     said = chat("maria.lind", "/beredning 2020:8 dagordning 13 mars")
     assert not said.ok
-    assert "LCHNV har inget möte fredag den 13 mars 2020" in said.reply
+    assert "LCHNV har inget möte fredagen den 13 mars 2020" in said.reply
     assert "fredag 12 juni 2020" in said.reply
     assert snapshot(chat.maker) == before
 
@@ -72,7 +72,7 @@ def test_sending_back_a_case_on_a_published_agenda_takes_it_off_and_says_to_repu
     chat("maria.lind", "/beredning 2020:8 dagordning")
     chat("maria.lind", "/publicera dagordning 6 mars", now="2020-02-25T09:00")
     said = chat("maria.lind", "/beredning 2020:8 åter ej klart för beslut", now="2020-02-26T09:00")
-    assert "Det togs bort från dagordningen för mötet fredag 6 mars 2020" in flat(said.reply)
+    assert "Det togs bort från dagordningen för mötet fredagen den 6 mars 2020" in flat(said.reply)
     assert "publicera den igen" in said.reply
     assert case(chat.maker, "2020:8").meeting_id is None
 
@@ -96,8 +96,8 @@ def test_beredning_refusals_change_nothing(chat) -> None:
         ("/beredning 2020:99 dagordning", "Det finns inget ärende 2020:99"),
         ("/beredning x8 dagordning", "Ange ärendets nummer som ÅÅÅÅ:N"),
         ("/beredning 2020:8 kanske", "Skriv vad beredningen beslutar om ärende 2020:8"),
-        ("/beredning 2020:8 dagordning; föredragande: @okänd", "Jag hittar ingen person '@okänd'"),
-        ("/beredning 2020:8 dagordning 2020-02-21", "LCHNV har inget möte fredag den 21 februari 2020"),
+        ("/beredning 2020:8 dagordning; föredragande: @okänd", "Jag hittar ingen person ”@okänd”"),
+        ("/beredning 2020:8 dagordning 2020-02-21", "LCHNV har inget möte fredagen den 21 februari 2020"),
     ):
         said = chat("maria.lind", text)
         assert not said.ok, text
@@ -113,9 +113,9 @@ def test_publishing_on_time_posts_the_agenda_to_the_forum_channel_and_records_wh
     said = chat("maria.lind", "/publicera dagordning 6 mars", now="2020-02-27T14:00")
     assert said.ok, said.reply
     text = flat(said.reply)
-    assert "Dagordningen för LCHNV:s möte fredag 6 mars 2020, kl. 9.30–14.00" in text
+    assert "Dagordningen för LCHNV:s möte fredagen den 6 mars 2020 kl. 9.30–14.00" in text
     assert "med 2 ärenden" in text
-    assert "Sista dag enligt arbetsordningen är fredag 28 februari 2020; den är i tid" in text
+    assert "Sista dag enligt arbetsordningen är fredagen den 28 februari 2020; den är i tid" in text
     [agenda] = said.to("#lchnv")
     agenda = flat(agenda)
     assert "Dagordning – LCHNV" in agenda
@@ -140,7 +140,7 @@ def test_publishing_late_is_allowed_but_says_by_how_much(chat) -> None:
     said = chat("maria.lind", "/publicera dagordning 6 mars", now="2020-03-03T08:00")
     assert said.ok
     text = flat(said.reply)
-    assert "Dagordningen är försenad: sista dag enligt arbetsordningen var fredag 28 februari 2020" in text
+    assert "Dagordningen är försenad: sista dag enligt arbetsordningen var fredagen den 28 februari 2020" in text
     assert "2 arbetsdagar (4 dagar) för sent" in text
     assert said.to("#lchnv")
 
@@ -165,7 +165,7 @@ def test_a_meeting_that_has_been_cannot_be_published(chat) -> None:
     before = snapshot(chat.maker)
     said = chat("maria.lind", "/publicera dagordning 2020-03-06", now="2020-03-09T09:00")
     assert not said.ok
-    assert "Mötet fredag 6 mars 2020 har redan varit" in said.reply
+    assert "Mötet fredagen den 6 mars 2020 har redan varit" in said.reply
     assert snapshot(chat.maker) == before
 
 
@@ -175,7 +175,7 @@ def test_a_coordinator_of_two_forums_without_a_date_is_asked_which_forum(chat) -
     assert "; forum: lchnv" in said.reply
     said = chat("maria.lind", "/publicera dagordning; forum: styrgrupp-lchnv")
     assert said.ok
-    assert "Styrgrupp LCHNV:s möte fredag 21 februari 2020" in flat(said.reply)
+    assert "Styrgrupp LCHNV:s möte fredagen den 21 februari 2020" in flat(said.reply)
 
 
 def test_dagordning_on_a_meeting_day_shows_today_with_absences_but_never_the_note(chat) -> None:
@@ -214,7 +214,7 @@ def test_dagordning_picks_the_next_meeting_or_the_day_asked_for(chat) -> None:
     assert "fredag 12 juni 2020" in chat("per.ek", "/dagordning nästa; forum: lchnv", now="2020-03-06T08:00").reply
     said = chat("per.ek", "/dagordning idag")
     assert not said.ok
-    assert "inget möte i dag, torsdag 20 februari 2020" in said.reply
+    assert "inget möte i dag, torsdagen den 20 februari 2020" in said.reply
     assert "Dagordning – LCHNV" in chat("eva.strand", "/dagordning").reply
 
 
@@ -227,6 +227,6 @@ def test_dagordning_is_for_people_in_the_forum(chat) -> None:
 def test_after_the_agenda_deadline_the_replies_say_it_has_passed(chat) -> None:
     raise_two(chat)
     said = chat("maria.lind", "/beredning 2020:8 dagordning", now="2020-03-02T09:00")
-    assert "Sista dag för dagordningen var fredag 28 februari 2020" in flat(said.reply)
+    assert "Sista dag för dagordningen var fredagen den 28 februari 2020" in flat(said.reply)
     agenda = flat(chat("per.ek", "/dagordning 6 mars", now="2020-03-02T09:00").reply)
-    assert "Sista dag att publicera den var fredag 28 februari 2020" in agenda
+    assert "Sista dag att publicera den var fredagen den 28 februari 2020" in agenda

@@ -38,7 +38,7 @@ def test_the_case_list_is_for_coordinators_secretaries_and_chairs(chat) -> None:
     assert "kan se hela ärendelistan" in said.reply and "Maria Lind" in said.reply
     assert chat("karin.berg", "/ärenden; forum: lchnv").ok
     bad = chat("maria.lind", "/ärenden kanske")
-    assert not bad.ok and "Jag känner inte igen statusen 'kanske'" in bad.reply
+    assert not bad.ok and "Jag känner inte igen statusen ”kanske”" in bad.reply
 
 
 def test_one_case_shows_decisions_follow_ups_and_the_whole_history(chat) -> None:
@@ -87,7 +87,7 @@ def test_closing_a_case_closes_its_follow_ups_and_tells_the_sender(chat) -> None
     said = chat("maria.lind", "/avsluta 2020:8 processledaren är på plats", now="2020-06-12T10:00")
     assert said.ok, said.reply
     text = flat(said.reply)
-    assert "Ärende 2020:8 Beslut om processledare är avslutat fredag 12 juni 2020" in text
+    assert "Ärende 2020:8 Beslut om processledare är avslutat fredagen den 12 juni 2020" in text
     assert "Öppen återkoppling stängdes: fredag 12 juni 2020 (Lars Holm)" in text
     c = case(chat.maker, "2020:8")
     assert c.status == "avslutat" and c.closed_at is not None

@@ -88,16 +88,16 @@ def test_someone_outside_every_forum_names_the_forum(chat) -> None:
     [
         ("/anmäl ärende ; syfte: beslut; forum: lchnv", "Ärendet behöver en titel"),
         ("/anmäl ärende Vägledning; forum: lchnv; möte: 13 mars",
-         "LCHNV har inget möte fredag den 13 mars 2020. Kommande möten: fredag 6 mars 2020; fredag 12 juni 2020"),
+         "LCHNV har inget möte fredagen den 13 mars 2020. Kommande möten: fredag 6 mars 2020; fredag 12 juni 2020"),
         ("/anmäl ärende Vägledning; forum: lchnv; föredragande: @nisse.hult",
-         "Jag hittar ingen person '@nisse.hult'. Skriv föredragande som @användarnamn"),
+         "Jag hittar ingen person ”@nisse.hult”. Skriv föredragande som @användarnamn"),
         ("/anmäl ärende Vägledning", "Du sitter i flera forum"),
         ("/anmäl ärende Vägledning; forum: lchnv; syfte: avgörande", "skriv syfte: information, diskussion eller beslut"),
         ("/anmäl ärende Vägledning; forum: lchnv; bilaga: bilaga 15", "Skriv bilagan som en länk"),
-        ("/anmäl ärende Vägledning; forum: lchnv; prioritet: hög", "Jag förstår inte 'prioritet: hög'"),
-        ("/anmäl ärende Vägledning; forum: nätverket", "Det finns inget forum som heter 'nätverket'"),
+        ("/anmäl ärende Vägledning; forum: lchnv; prioritet: hög", "Jag förstår inte ”prioritet: hög”"),
+        ("/anmäl ärende Vägledning; forum: nätverket", "Det finns inget forum som heter ”nätverket”"),
         ("/anmäl ärende Vägledning; forum: lchnv; möte: 31 februari", "februari"),
-        ("/anmäl ärende Vägledning; forum: lchnv; möte: 2020-02-21", "LCHNV har inget möte fredag den 21 februari 2020"),
+        ("/anmäl ärende Vägledning; forum: lchnv; möte: 2020-02-21", "LCHNV har inget möte fredagen den 21 februari 2020"),
     ],
 )
 def test_bad_input_is_explained_in_swedish_and_nothing_is_written_or_sent(chat, text: str, expected: str) -> None:
@@ -113,14 +113,14 @@ def test_a_meeting_that_has_been_cannot_be_wished_for(chat) -> None:
     before = snapshot(chat.maker)
     said = chat("per.ek", "/anmäl ärende Vägledning; forum: lchnv; möte: 2020-03-06", now="2020-03-10T09:00")
     assert not said.ok
-    assert "LCHNV:s möte fredag 6 mars 2020 har redan varit" in said.reply
+    assert "LCHNV:s möte fredagen den 6 mars 2020 har redan varit" in said.reply
     assert "fredag 12 juni 2020" in said.reply
     assert snapshot(chat.maker) == before
 
 
 def test_a_case_raised_after_the_agenda_deadline_is_told_it_can_come_as_a_late_item(chat) -> None:
     said = chat("per.ek", "/anmäl ärende Sent ärende; möte: 6 mars", now="2020-03-03T09:00")
-    assert "Dagordningen skulle vara klar fredag 28 februari 2020" in flat(said.reply)
+    assert "Dagordningen skulle vara klar fredagen den 28 februari 2020" in flat(said.reply)
     assert "tillkommande ärende" in said.reply
 
 

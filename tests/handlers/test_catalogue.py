@@ -75,10 +75,9 @@ def test_a_module_using_the_catalogue_never_rebinds_underscore() -> None:
 
 # The modules whose user-facing strings are all in the catalogue. A module joins this list when its
 # sentences are wrapped in _() / ngettext(); the test then keeps it that way.
-# Not yet moved: bot/dates.py (the date parser: its vocabulary is data, its few refusals are not yet in the
-# catalogue) and bot/teams.py (being rewritten on the Agents SDK at the same time). The web and e-mail
-# templates (bot/templates/*.html) are not scanned either.
-NOT_YET = {"bot/dates.py", "bot/teams.py"}
+# Every module has moved (bot/dates.py and bot/teams.py last); the web and e-mail templates
+# (bot/templates/*.html) are checked separately below.
+NOT_YET: set[str] = set()
 # Modules that type commands, as a person would, rather than say sentences: bot/demo.py plays the demo's history.
 COMMAND_MODULES = {"bot/demo.py"}
 FINISHED = sorted(path for path in (str(p.relative_to(ROOT)) for p in [*(ROOT / "handlers").glob("*.py"),
@@ -170,3 +169,69 @@ def test_every_module_calling_the_catalogue_imports_it() -> None:
             if called and name not in imported | defined:
                 missing.append(f"{path.relative_to(ROOT)}: {name}")
     assert missing == []
+
+
+# --- Swedish quotation marks ------------------------------------------------------------------------------
+
+# A line to type in a shell keeps the shell's quotes ('  .venv/bin/kansli chat --as eva.strand '/möten'').
+SHELL_LINE = re.compile(r"^\s*(?:\.venv/bin/)?kansli\s")
+STRAIGHT_QUOTES = re.compile(r"['\"]")
+
+
+def straight_quotes(text: str) -> list[str]:
+    """Straight quotes used as quotation marks in `text`: Swedish quotes with ” at both ends (”så här”).
+    Code in backticks and shell lines keep theirs."""
+    if SHELL_LINE.match(text):
+        return []
+    prose = re.sub(r"`[^`]*`", "", text)
+    return [prose[max(0, m.start() - 20):m.end() + 20] for m in STRAIGHT_QUOTES.finditer(prose)]
+
+
+def test_the_catalogue_quotes_the_swedish_way() -> None:
+    """Språkrådet: ”så här”, not 'så här' or "så här" (docs/ordlista.md), in every msgid and msgstr."""
+    catalog = i18n._read_catalog()
+    found = []
+    for m in catalog:
+        if not m.id:
+            continue
+        texts = [*(m.id if isinstance(m.id, tuple) else [m.id]), *(m.string if isinstance(m.string, tuple)
+                                                                   else [m.string])]
+        found += [f"{m.locations[0][0] if m.locations else '?'}: …{hit}…" for t in texts for hit in straight_quotes(t)]
+    assert found == [], "Use ” ” quotes:\n" + "\n".join(found)
+
+
+def test_the_quote_check_finds_straight_quotes() -> None:
+    assert straight_quotes("Jag känner inte igen '/fika'.") != []
+    assert straight_quotes('Skriv "kl 9".') != []
+    assert straight_quotes("Jag känner inte igen ”/fika”. Skriv `kansli chat --as 'x'`.") == []
+    assert straight_quotes("  .venv/bin/kansli chat --as eva.strand '/möten'") == []
+
+
+# --- the web and e-mail templates ---------------------------------------------------------------------------
+
+TEMPLATES = ROOT / "bot" / "templates"
+
+
+def _template_text_outside_catalogue(source: str) -> list[str]:
+    """Text a reader sees in a Jinja template that does not come from `{{ _("…") }}`: what is left once
+    styles, expressions, statements and tags are taken out."""
+    text = re.sub(r"<style>.*?</style>|<code>.*?</code>", " ", source, flags=re.S)
+    text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", text, flags=re.S)
+    # Attributes a reader meets (aria-label, title, placeholder) must come from the catalogue as well.
+    attrs = re.findall(r'(?:aria-label|title|placeholder|alt)="([^"{]+)"', text)
+    text = re.sub(r"<[^>]*>", " ", text)
+    words = [w for w in (*text.split("\n"), *attrs) if re.search(r"[A-Za-zÅÄÖåäö]{2,}", w)]
+    return [w.strip() for w in words]
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))
+def test_a_template_says_nothing_outside_the_catalogue(template: str) -> None:
+    assert _template_text_outside_catalogue((TEMPLATES / template).read_text(encoding="utf-8")) == []
+
+
+def test_the_template_scan_catches_text_and_the_extraction_reads_templates() -> None:
+    assert _template_text_outside_catalogue("<h1>Forum</h1>") == ["Forum"]
+    assert _template_text_outside_catalogue('<a aria-label="Du är här">{{ _("Alla forum") }}</a>') == ["Du är här"]
+    assert _template_text_outside_catalogue('<h1>{{ _("Forum") }}</h1>') == []
+    extracted = {m.id for m in i18n.extract() if m.locations and m.locations[0][0].startswith("bot/templates/")}
+    assert "Noteringar i frånvaroanmälningar publiceras aldrig." in extracted

@@ -125,7 +125,7 @@ def test_a_chair_absent_from_eleven_gets_the_morning_agenda_and_so_does_the_vice
     assert set(sent) >= {"karin.berg", "lars.holm"}
     for who in ("karin.berg", "lars.holm"):
         text = flat(sent[who])
-        assert "Mötet är i dag, fredag 6 mars 2020" in text
+        assert "Mötet är i dag, fredagen den 6 mars 2020" in text
         assert "Mötet leds av Karin Berg (ordförande) till kl. 11.00 och Lars Holm (vice ordförande) " \
                "från kl. 11.00." in text
 
@@ -191,11 +191,11 @@ def test_the_overview_shows_follow_ups_and_a_coordinators_duties_this_week(chat)
     assert "Att göra" not in member
     coordinator = flat(chat("maria.lind", "/översikt", now="2020-02-24T09:00").reply)
     assert "Att göra vecka 9" in coordinator
-    assert "LCHNV: dagordningen till mötet fredag 6 mars 2020 ska publiceras senast fredag 28 februari 2020" \
+    assert "LCHNV: dagordningen till mötet fredagen den 6 mars 2020 ska publiceras senast fredagen den 28 februari 2020" \
         in coordinator
     assert "LCHNV: 2 ärenden väntar på beredning (2020:7, 2020:8)" in coordinator
-    assert "Styrgrupp LCHNV: minnesanteckningarna från mötet fredag 21 februari 2020 ska skickas senast " \
-           "fredag 28 februari 2020" in coordinator
+    assert "Styrgrupp LCHNV: minnesanteckningarna från mötet fredagen den 21 februari 2020 ska skickas senast " \
+           "fredagen den 28 februari 2020" in coordinator
 
 
 def test_the_steering_group_may_extend_the_networks_assignments(chat) -> None:
@@ -206,7 +206,7 @@ def test_the_steering_group_may_extend_the_networks_assignments(chat) -> None:
     extended = chat("maria.lind", f"/uppdrag förläng {n}; senast 30 juni 2021; skäl: remissförfarandet",
                     now="2020-09-11T14:00")
     assert extended.ok, extended.reply
-    assert "Beslutat på mötet i Styrgrupp LCHNV fredag 11 september 2020" in flat(extended.reply)
+    assert "Beslutat på mötet i Styrgrupp LCHNV fredagen den 11 september 2020" in flat(extended.reply)
 
 
 def test_extensions_by_must_name_a_forum_of_the_file(db: sessionmaker[Session], tmp_path: Path) -> None:
@@ -238,7 +238,7 @@ def test_the_forum_is_inferred_when_only_one_of_the_askers_forums_fits(chat) -> 
 
 def test_example_dates_in_refusals_are_the_askers_next_meetings(chat) -> None:
     said = chat("maria.lind", "/dagordning 7 mars", now="2020-03-20T09:00")
-    assert not said.ok and "till exempel '12 juni'" in said.reply and "6 mars" not in said.reply
+    assert not said.ok and "till exempel ”12 juni”" in said.reply and "6 mars" not in said.reply
 
 
 # ------------------------------------------------------------------------------------ mistypes, names
@@ -247,15 +247,15 @@ def test_example_dates_in_refusals_are_the_askers_next_meetings(chat) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("/anmäl", "'/anmäl' är början på /anmäl frånvaro eller /anmäl ärende."),
-        ("/anmal", "'/anmal' är början på /anmäl frånvaro eller /anmäl ärende."),
-        ("/uppdarg", "Jag känner inte igen '/uppdarg'. Menade du /uppdrag?"),
+        ("/anmäl", "”/anmäl” är början på /anmäl frånvaro eller /anmäl ärende."),
+        ("/anmal", "”/anmal” är början på /anmäl frånvaro eller /anmäl ärende."),
+        ("/uppdarg", "Jag känner inte igen ”/uppdarg”. Menade du /uppdrag?"),
         ("/UPPDARG alla", "Menade du /uppdrag alla?"),
         ("/hälp", "Menade du /hjälp?"),
         ("/tasks", "Menade du /uppdrag?"),
         ("/report absence friday", "Kommandona skrivs på svenska: prova /anmäl frånvaro fredag."),
         ("/agenda friday", "prova /dagordning fredag"),
-        ("/anmäl franvro fredag: sjuk", "Jag känner inte igen '/anmäl franvro fredag …'. Menade du "
+        ("/anmäl franvro fredag: sjuk", "Jag känner inte igen ”/anmäl franvro fredag …”. Menade du "
                                         "/anmäl frånvaro fredag …?"),
     ],
 )
@@ -282,13 +282,13 @@ def test_a_person_is_found_by_full_or_unique_first_name_and_an_ambiguous_name_li
     assert first.ok and "Karin Berg" in first.reply
     ambiguous = chat("eva.strand", "/anmäl ärende Avtal 3; föredragande: Johan")
     assert not ambiguous.ok
-    assert "Flera personer heter 'Johan': @johan.berg (Johan Berg (Leksands kommun)), @johan.sjo" in \
+    assert "Flera personer heter ”Johan”: @johan.berg (Johan Berg (Leksands kommun)), @johan.sjo" in \
         flat(ambiguous.reply)
 
 
 def test_absence_examples_use_the_askers_next_meeting(chat) -> None:
     said = chat("eva.strand", "/anmäl frånvaro 12 juni blabla", now="2020-03-20T09:00")
-    assert not said.ok and "'/anmäl frånvaro 12 juni till kl 10.30: tandläkare'" in flat(said.reply)
+    assert not said.ok and "”/anmäl frånvaro 12 juni till kl 10.30: tandläkare”" in flat(said.reply)
     assert "17 december" not in said.reply
 
 

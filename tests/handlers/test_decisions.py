@@ -58,7 +58,7 @@ def test_aterremiss_sends_the_case_back_to_the_sender_with_the_reason(on_agenda)
     chat = on_agenda
     said = chat("maria.lind", "/beslut 2020:9 återremiss ingen samsyn om sammansättningen", now=MEETING_DAY)
     assert said.ok, said.reply
-    assert "Ärende 2020:9 Beslut om sammansättning av arbetsgrupp återremitterades på mötet fredag 6 mars 2020" in flat(
+    assert "Ärende 2020:9 Beslut om sammansättning av arbetsgrupp återremitterades på mötet fredagen den 6 mars 2020" in flat(
         said.reply)
     [notice] = said.to("eva.strand")
     assert "återremitterade ditt ärende" in notice and "nådde inte samsyn" not in notice
@@ -91,8 +91,8 @@ def test_a_member_cannot_record_decisions_and_is_told_who_can(on_agenda) -> None
     ("text", "expected"),
     [
         ("/beslut 2020:8", "Skriv vad mötet beslutade om ärende 2020:8"),
-        ("/beslut 2020:8 godkänna förslaget", "Varje beslut ska börja med 'att'"),
-        ("/beslut 2020:8 att godkänna; ansvarig: @okänd", "Jag hittar ingen person '@okänd'"),
+        ("/beslut 2020:8 godkänna förslaget", "Varje beslut ska börja med ”att”"),
+        ("/beslut 2020:8 att godkänna; ansvarig: @okänd", "Jag hittar ingen person ”@okänd”"),
         ("/beslut 2020:8 återremiss", "Skriv varför ärende 2020:8 återremitteras"),
         ("/beslut 2020:7 att godkänna", "står inte på någon dagordning (det är under beredning)"),
         ("/beslut 2020:77 att godkänna", "Det finns inget ärende 2020:77"),

@@ -20,7 +20,7 @@ def follow_ups(chat, number: str) -> list[tuple[str, str, bool]]:  # type: ignor
 def test_a_follow_up_is_set_and_the_responsible_told(chat) -> None:
     said = chat("maria.lind", "/återkoppling 2020:7 20 november @per.ek", now=NOW)
     assert said.ok, said.reply
-    assert "Ärende 2020:7 Gemensam vägledning för familjecentraler ska återkopplas till LCHNV senast fredag 20 " \
+    assert "Ärende 2020:7 Gemensam vägledning för familjecentraler ska återkopplas till LCHNV senast fredagen den 20 " \
            "november 2020" in flat(said.reply)
     assert "Du ansvarar för att återkoppla ärende 2020:7" in said.to("per.ek")[0]
     assert ("2020-11-20", "per.ek", False) in follow_ups(chat, "2020:7")
@@ -31,7 +31,7 @@ def test_a_follow_up_is_set_and_the_responsible_told(chat) -> None:
 def test_the_person_may_come_first_and_a_repeat_moves_the_date_instead_of_adding(chat) -> None:
     chat("maria.lind", "/återkoppling 2020:7 @per.ek 20 november", now=NOW)
     said = chat("maria.lind", "/återkoppling 2020:7 4 december @per.ek", now=NOW)
-    assert "flyttad till fredag 4 december 2020 (var fredag 20 november 2020)" in flat(said.reply)
+    assert "flyttad till fredagen den 4 december 2020 (var fredag 20 november 2020)" in flat(said.reply)
     assert [f for f in follow_ups(chat, "2020:7") if f[1] == "per.ek"] == [("2020-12-04", "per.ek", False)]
 
 
@@ -62,7 +62,7 @@ def test_with_two_open_follow_ups_closing_names_the_person(chat) -> None:
         ("maria.lind", "/återkoppling 2020:7 @per.ek", "Ange datumet för återkopplingen"),
         ("maria.lind", "/återkoppling 2020:7 1 september 2020 @per.ek", "tisdag 1 september 2020 har redan varit"),
         ("maria.lind", "/återkoppling 2020:7 vecka 47 @per.ek", "som en dag"),
-        ("maria.lind", "/återkoppling 2020:7 20 november @okänd", "Jag hittar ingen person '@okänd'"),
+        ("maria.lind", "/återkoppling 2020:7 20 november @okänd", "Jag hittar ingen person ”@okänd”"),
         ("maria.lind", "/återkoppling 2020:7 klar @per.ek", "har ingen öppen återkoppling för @per.ek"),
         ("maria.lind", "/återkoppling 20 november @per.ek", "Ange ärendets nummer som ÅÅÅÅ:N"),
     ],

@@ -65,3 +65,22 @@ def test_a_forum_names_its_members_and_its_coordinator_in_its_own_words(chat, ne
     listing = chat("maria.lind", "/ledamöter; forum: lchnv").reply
     assert listing.startswith("Ledamöter i LCHNV") and "Maria Lind" in listing and "Chef för RSS" in listing
     assert "Maria Lind @maria.lind – Chef för RSS" in listing or "– Chef för RSS" in listing
+
+
+def test_replies_and_refusals_use_the_forums_member_word_and_coordinator_title(chat, network) -> None:
+    """member_term / coordinator_title reach every reply that names the forum's members or its coordinator."""
+    from sqlalchemy import select
+
+    from storage.models import Forum
+
+    refused = chat("per.ek", "/ledamot ny @anna.berg Anna Berg; organisation: leksand; forum: lchnv", now="2026-11-20T09:00")
+    assert not refused.ok and "Bara samordnare kan lägga till representanter." in refused.reply
+    with network() as s:
+        forum = s.scalar(select(Forum).where(Forum.key == "lchnv"))
+        forum.member_term, forum.coordinator_title = "ledamot", "Chef för RSS"
+        s.commit()
+    refused = chat("per.ek", "/ledamot ny @anna.berg Anna Berg; organisation: leksand; forum: lchnv", now="2026-11-20T09:00")
+    assert not refused.ok and "Bara Chef för RSS kan lägga till ledamöter." in refused.reply
+    added = chat("maria.lind", "/ledamot ny @anna.berg Anna Berg; organisation: leksand; forum: lchnv",
+                 now="2026-11-20T09:00")
+    assert added.ok and "Anna Berg (Leksands kommun) är ledamot i LCHNV från" in added.reply

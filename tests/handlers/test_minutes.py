@@ -73,7 +73,7 @@ def test_a_day_without_meeting_is_refused_with_the_day_in_full(chat) -> None:  #
     add_published_meeting(chat.maker)
     said = chat("maria.lind", "/minnesanteckningar 2020-03-05", now=AFTER)
     assert not said.ok
-    assert "inget möte torsdag den 5 mars 2020" in said.reply
+    assert "inget möte torsdagen den 5 mars 2020" in said.reply
     assert "LCHNV 2020-03-06" in said.reply  # the recent meetings are named
 
 
@@ -116,7 +116,7 @@ def test_marking_sent_posts_the_minutes_to_the_forum_channel_once(chat) -> None:
     ids = add_published_meeting(chat.maker)
     said = chat("maria.lind", "/minnesanteckningar skickade 2020-03-06", now="2020-03-10T15:00")
     assert said.ok, said.reply
-    assert "markerade som skickade tisdag 10 mars 2020" in said.reply
+    assert "markerade som skickade tisdagen den 10 mars 2020" in said.reply
     posted = said.to("#lchnv")
     assert len(posted) == 1
     assert "Minnesanteckningar – LCHNV, fredag 6 mars 2020" in posted[0] and "(utkast)" not in posted[0]

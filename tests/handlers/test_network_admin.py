@@ -98,7 +98,7 @@ def test_reminders_follow_a_moved_meeting_and_are_not_repeated_for_a_new_time_th
     assert old == []
     new = [m for m in tick(network, rec, at("2027-02-04T08:00")) if "agenda_deadline" in m.kinds]
     assert [m.to for m in new] == ["maria.lind"]
-    assert "torsdag 11 februari 2027" in new[0].text
+    assert "torsdagen den 11 februari 2027" in new[0].text
     # A new time the same day is no new occasion: the reminder already sent is not sent again.
     said_ok(chat, "maria.lind", "/möte ändra 11 februari; tid: 13–15; forum: lchnv", now="2027-02-04T09:00")
     again = [m for m in tick(network, rec, at("2027-02-04T10:00")) if "agenda_deadline" in m.kinds]
@@ -113,7 +113,7 @@ def test_a_new_member_reports_absence_and_the_chair_rotates_on_new_year(network,
     assert "Organisationen Falu kommun är tillagd" in said.reply
     said = said_ok(chat, "maria.lind", "/ledamot ny @anna.berg Anna Berg; organisation: falun; titel: Socialchef; "
                                        "e-post: anna.berg@falun.se; forum: lchnv")
-    assert "Anna Berg (Falu kommun) är ledamot i LCHNV från fredag 20 november 2026." in said.reply
+    assert "Anna Berg (Falu kommun) är representant i LCHNV från fredagen den 20 november 2026." in said.reply
     assert "Välkommen till LCHNV" in said.to("anna.berg")[0]
 
     # The new member can use kansli at once: her absence goes to the absence recipient.
@@ -127,8 +127,8 @@ def test_a_new_member_reports_absence_and_the_chair_rotates_on_new_year(network,
     assert "anna.berg@falun.se" in said_ok(chat, "maria.lind", "/ledamöter; forum: lchnv").reply
 
     said = said_ok(chat, "maria.lind", "/roll ordförande @lars.holm från 1 januari 2027; forum: lchnv")
-    assert "Lars Holm är ordförande i LCHNV från fredag 1 januari 2027." in said.reply
-    assert "Karin Berg är ordförande till och med torsdag 31 december 2026." in said.reply
+    assert "Lars Holm är ordförande i LCHNV från fredagen den 1 januari 2027." in said.reply
+    assert "Karin Berg är ordförande till och med torsdagen den 31 december 2026." in said.reply
     said_ok(chat, "maria.lind", "/roll vice ordförande @anna.berg från 1 januari 2027; forum: lchnv")
 
     rec = Recorder()
@@ -144,9 +144,9 @@ def test_a_new_member_reports_absence_and_the_chair_rotates_on_new_year(network,
 
     # An existing person joins the forum, then leaves it: the coordinator sees what they still have open.
     said = said_ok(chat, "maria.lind", "/ledamot ny @johan.sjo; forum: lchnv")
-    assert "Johan Sjö (Region Dalarna) är ledamot i LCHNV från fredag 20 november 2026." in said.reply
+    assert "Johan Sjö (Region Dalarna) är representant i LCHNV från fredagen den 20 november 2026." in said.reply
     said = said_ok(chat, "maria.lind", "/ledamot slutar @johan.sjo 31 december 2026; forum: lchnv")
-    assert "Johan Sjö sitter i LCHNV till och med torsdag 31 december 2026." in said.reply
+    assert "Johan Sjö sitter i LCHNV till och med torsdagen den 31 december 2026." in said.reply
     assert "Ta fram länsövergripande överenskommelse" in said.reply and "2020:7" in said.reply
 
 
@@ -155,7 +155,7 @@ def test_a_case_title_is_corrected_and_a_case_taken_off_the_agenda(network, chat
     said = said_ok(chat, "per.ek", "/anmäl ärende Uppföljnig av ÖK vuxen; syfte: beslut; möte: 4 februari 2027")
     number = said.reply.split("Ärende ", 1)[1].split(" ", 1)[0]
     said = said_ok(chat, "per.ek", f"/ärende {number} ändra; titel: Uppföljning av ÖK vuxen")
-    assert f"Ärende {number} är ändrat: titel 'Uppföljning av ÖK vuxen'." in said.reply
+    assert f"Ärende {number} är ändrat: titel ”Uppföljning av ÖK vuxen”." in said.reply
 
     said_ok(chat, "maria.lind", f"/beredning {number} dagordning 4 februari 2027")
     refused = chat("per.ek", f"/ärende {number} ändra; titel: Något annat", now=NOW)
@@ -164,7 +164,7 @@ def test_a_case_title_is_corrected_and_a_case_taken_off_the_agenda(network, chat
     assert "förslag till beslut" in said.to("per.ek")[0]
 
     said = said_ok(chat, "maria.lind", f"/beredning {number} av: underlaget är inte klart")
-    assert "är taget av dagordningen för mötet torsdag 4 februari 2027" in said.reply
+    assert "är taget av dagordningen för mötet torsdagen den 4 februari 2027" in said.reply
     assert "Skäl: underlaget är inte klart" in said.to("per.ek")[0]
     history = said_ok(chat, "maria.lind", f"/ärende {number}").reply
     assert "Status:" in history and "aktualiserat" in history
@@ -184,14 +184,14 @@ def test_a_case_title_is_corrected_and_a_case_taken_off_the_agenda(network, chat
 @pytest.mark.parametrize("who,text,expected", [
     ("maria.lind", "/möte ny 30 februari 2027 kl 9–12; forum: lchnv", "Det finns ingen 30 februari 2027"),
     ("maria.lind", "/möte ny 5 februari 2027 kl 12–9; forum: lchnv", "Sluttiden kl. 9.00 är inte efter"),
-    ("maria.lind", "/möte ny 4 februari 2027 kl 11–13; forum: lchnv", "krockar med torsdag 4 februari 2027"),
+    ("maria.lind", "/möte ny 4 februari 2027 kl 11–13; forum: lchnv", "krockar med torsdagen den 4 februari 2027"),
     ("maria.lind", "/möte ny 4 februari 2027; forum: lchnv", "Ange dag och tid"),
     ("maria.lind", "/möte ny 4 januari 2020 kl 9–12; forum: lchnv", "har redan varit"),
     ("per.ek", "/möte ny 5 februari 2027 kl 9–12; forum: lchnv", "Bara samordnare kan planera möten"),
-    ("maria.lind", "/möte flytta 5 februari till 8 februari; forum: lchnv", "LCHNV har inget möte fredag den 5 februari"),
+    ("maria.lind", "/möte flytta 5 februari till 8 februari; forum: lchnv", "LCHNV har inget möte fredagen den 5 februari"),
     ("maria.lind", "/möte flytta 4 februari till 3 juni; forum: lchnv", "krockar"),
     ("maria.lind", "/ledamot ny @x.y X Y; organisation: okand; forum: lchnv",
-     "Jag känner inte till organisationen 'okand'"),
+     "Jag känner inte till organisationen ”okand”"),
     ("maria.lind", "/ledamot ny @per.ek Pelle Ek; organisation: borlange; forum: lchnv", "@per.ek används redan"),
     ("maria.lind", "/ledamot ny @per.ek; forum: lchnv", "Per Ek sitter redan i LCHNV"),
     ("maria.lind", "/ledamot slutar @maria.lind; forum: lchnv", "sista samordnare"),
@@ -200,7 +200,7 @@ def test_a_case_title_is_corrected_and_a_case_taken_off_the_agenda(network, chat
      "Karin Berg är ordförande tills vidare, och det krockar"),
     ("maria.lind", "/roll ordförande @per.ek från 1 mars 2027 till 1 februari 2027; forum: lchnv",
      "ligger före startdatumet"),
-    ("maria.lind", "/roll kassör @per.ek; forum: lchnv", "Okänd roll 'kassör'"),
+    ("maria.lind", "/roll kassör @per.ek; forum: lchnv", "Okänd roll ”kassör”"),
     ("maria.lind", "/organisation ny leksand Leksand; typ: kommun", "finns redan"),
     ("maria.lind", "/organisation ny ny-org Ny; typ: stat", "Okänd typ"),
     ("maria.lind", "/ledamot ny @ny.person Ny Person; organisation: leksand; e-post: inte-en-adress; forum: lchnv",

@@ -78,11 +78,11 @@ def test_agenda_deadline_reminds_the_coordinator_three_working_days_before_and_o
     assert due(network, "2020-02-25T07:59") == []
     approaching = due(network, "2020-02-25T08:00")
     assert kinds(approaching) == {("agenda_deadline", "maria.lind")}
-    assert "ska publiceras senast fredag 28 februari 2020 (om 3 dagar)" in approaching[0].text
+    assert "ska publiceras senast fredagen den 28 februari 2020 (om 3 dagar)" in approaching[0].text
     assert "/publicera dagordning 2020-03-06" in approaching[0].text
     on_the_day = [r for r in due(network, "2020-02-28T08:00") if r.kind == "agenda_deadline"]
     assert [r.to for r in on_the_day] == ["maria.lind"]
-    assert "senast i dag, fredag 28 februari 2020" in on_the_day[0].text
+    assert "senast i dag, fredagen den 28 februari 2020" in on_the_day[0].text
 
 
 def test_publishing_the_agenda_stops_agenda_and_beredning_reminders(network) -> None:
@@ -106,8 +106,8 @@ def test_beredning_day_lists_the_cases_awaiting_preparation(network) -> None:
     got = [r for r in due(network, "2020-02-21T08:00") if r.kind == "preparation"]
     assert [r.to for r in got] == ["maria.lind"]
     text = got[0].text
-    assert "Beredningen inför mötet fredag 6 mars 2020" in text
-    assert "i dag, fredag 21 februari 2020" in text
+    assert "Beredningen inför mötet fredagen den 6 mars 2020" in text
+    assert "i dag, fredagen den 21 februari 2020" in text
     assert "2020:7 Gemensam vägledning för familjecentraler (under beredning)" in text
     assert "2020:8 Digital samverkan i hemtjänsten (aktualiserat)" in text
     assert "2020:10 Ingen samsyn förra mötet (återremitterat)" in text  # sent back by a meeting: prepare again
@@ -120,8 +120,8 @@ def test_documents_deadline_is_reminded_like_the_agenda(network) -> None:
         s.commit()
     got = [r for r in due(network, "2020-09-15T08:00") if r.kind == "documents_deadline"]
     assert [r.to for r in got] == ["maria.lind"]
-    assert "Handlingarna till mötet fredag 25 september 2020" in got[0].text
-    assert "senast fredag 18 september 2020 (om 3 dagar)" in got[0].text
+    assert "Handlingarna till mötet fredagen den 25 september 2020" in got[0].text
+    assert "senast fredagen den 18 september 2020 (om 3 dagar)" in got[0].text
     assert [r.to for r in due(network, "2020-09-18T08:00") if r.kind == "documents_deadline"] == ["maria.lind"]
 
 
@@ -138,7 +138,7 @@ def test_chair_gets_the_agenda_and_absences_at_half_past_seven_on_the_meeting_da
     got = [r for r in due(network, "2020-03-06T07:30") if r.kind == "chair_agenda"]
     assert [r.to for r in got] == ["karin.berg"]
     text = got[0].text
-    assert "Mötet är i dag, fredag 6 mars 2020" in text
+    assert "Mötet är i dag, fredagen den 6 mars 2020" in text
     assert "1. Mötets öppnande" in text
     assert "Per Ek (Borlänge kommun): punkt 4–6" in text
     assert "tandläkare" not in text  # the personal note is for the absence recipient only
@@ -176,8 +176,8 @@ def test_minutes_are_reminded_to_the_secretary_two_working_days_before_and_on_th
     # LCHNV 6 March → minutes by fri 13 March; styrgruppen 21 Feb → by fri 28 Feb.
     got = [r for r in due(network, "2020-03-11T08:00") if r.kind == "minutes"]
     assert [r.to for r in got] == ["maria.lind"]
-    assert "Minnesanteckningarna från mötet fredag 6 mars 2020" in got[0].text
-    assert "senast fredag 13 mars 2020 (om 2 dagar)" in got[0].text
+    assert "Minnesanteckningarna från mötet fredagen den 6 mars 2020" in got[0].text
+    assert "senast fredagen den 13 mars 2020 (om 2 dagar)" in got[0].text
     assert "/minnesanteckningar skickade 2020-03-06" in got[0].text
     assert [r.to for r in due(network, "2020-03-13T08:00") if r.kind == "minutes"] == ["maria.lind"]
 
@@ -185,7 +185,7 @@ def test_minutes_are_reminded_to_the_secretary_two_working_days_before_and_on_th
 def test_midsummer_moves_the_minutes_deadline_and_its_reminders(network) -> None:
     # 12 June + 7 = fri 19 June, midsommarafton → mon 22 June; two working days before is wed 17 June.
     assert [r.to for r in due(network, "2020-06-17T08:00") if r.kind == "minutes"] == ["maria.lind"]
-    assert "senast i dag, måndag 22 juni 2020" in [r for r in due(network, "2020-06-22T08:00") if r.kind == "minutes"][0].text
+    assert "senast i dag, måndagen den 22 juni 2020" in [r for r in due(network, "2020-06-22T08:00") if r.kind == "minutes"][0].text
 
 
 def test_marking_the_minutes_sent_stops_their_reminders(network) -> None:
@@ -213,8 +213,8 @@ def test_follow_up_reminds_responsible_and_coordinators_seven_days_before_and_on
     before = [r for r in due(network, "2020-05-13T08:00") if r.kind == "follow_up"]
     assert sorted(r.to for r in before) == ["maria.lind", "per.ek"]
     mine = next(r for r in before if r.to == "per.ek")
-    assert "Återkopplingen på ärende 2020:7 Gemensam vägledning för familjecentraler ska ske " \
-           "onsdag 20 maj 2020 (om 7 dagar)" in mine.text
+    assert "Återkopplingen i ärende 2020:7 Gemensam vägledning för familjecentraler ska ske " \
+           "onsdagen den 20 maj 2020 (om 7 dagar)" in mine.text
     assert "Ansvarig: du." in mine.text
     on_the_date = [r for r in due(network, "2020-05-20T08:00") if r.kind == "follow_up"]
     assert sorted(r.to for r in on_the_date) == ["maria.lind", "per.ek"]
@@ -254,10 +254,10 @@ def test_assignment_fourteen_days_before_on_the_date_then_weekly_while_overdue(n
 def test_assignment_texts_say_what_is_due_and_how_late(network) -> None:
     _assignment(network, "2020-05-20", "per.ek")
     before = {r.to: r.text for r in due(network, "2020-05-06T08:00") if r.kind == "assignment"}
-    assert "Ditt uppdrag ”Kartlägg väntetider” ska vara klart onsdag 20 maj 2020 (om 14 dagar)." in before["per.ek"]
+    assert "Ditt uppdrag ”Kartlägg väntetider” ska vara klart onsdagen den 20 maj 2020 (om 14 dagar)." in before["per.ek"]
     assert "Ansvarig: Per Ek (Borlänge kommun)." in before["maria.lind"]
     late = {r.to: r.text for r in due(network, "2020-06-03T08:00") if r.kind == "assignment"}
-    assert "skulle ha varit klart onsdag 20 maj 2020 och är 14 dagar försenat" in late["per.ek"]
+    assert "skulle ha varit klart onsdagen den 20 maj 2020 och är 14 dagar försenat" in late["per.ek"]
 
 
 def test_closing_an_assignment_stops_its_reminders(network) -> None:
@@ -279,7 +279,7 @@ def test_an_extension_moves_the_assignment_reminders_to_the_new_date(network) ->
     assert [r for r in due(network, "2020-05-27T09:00") if r.kind == "assignment"] == []
     got = [r for r in due(network, "2020-08-17T08:00") if r.kind == "assignment"]
     assert sorted(r.to for r in got) == ["maria.lind", "per.ek"]
-    assert "måndag 31 augusti 2020 (om 14 dagar)" in got[0].text
+    assert "måndagen den 31 augusti 2020 (om 14 dagar)" in got[0].text
 
 
 # ------------------------------------------------------------------------------------ moved and cancelled meetings
@@ -296,8 +296,8 @@ def test_a_moved_meeting_moves_its_reminders_and_its_old_occasions_never_go_out(
     assert [r for r in due(network, "2020-03-06T08:00") if r.kind == "chair_agenda"] == []
     moved = [r for r in due(network, "2020-03-03T08:00") if r.kind == "agenda_deadline"]
     assert [r.to for r in moved] == ["maria.lind"]
-    assert "mötet fredag 13 mars 2020" in moved[0].text
-    assert "senast fredag 6 mars 2020 (om 3 dagar)" in moved[0].text
+    assert "mötet fredagen den 13 mars 2020" in moved[0].text
+    assert "senast fredagen den 6 mars 2020 (om 3 dagar)" in moved[0].text
     assert [r.to for r in due(network, "2020-03-13T07:30") if r.kind == "chair_agenda"] == ["karin.berg"]
 
 
@@ -364,7 +364,7 @@ def test_spring_forward_day_still_reminds_at_eight_local(network) -> None:
     assert _mine(due(network, datetime(2026, 3, 29, 5, 59, tzinfo=timezone.utc))) == []  # 07:59 CEST
     got = _mine(due(network, datetime(2026, 3, 29, 6, 0, tzinfo=timezone.utc)))  # 08:00 CEST
     assert sorted(r.to for r in got) == ["maria.lind", "per.ek"]
-    assert "i dag, söndag 29 mars 2026" in got[0].text
+    assert "i dag, söndagen den 29 mars 2026" in got[0].text
 
 
 def test_fall_back_day_still_reminds_at_eight_local(network) -> None:

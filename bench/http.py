@@ -44,7 +44,7 @@ WARM_UP = 9
 
 # How kansli's dispatcher answers when no command ran (bot/dispatch.py): unknown command or
 # person, internal error, database down, conflict. Such answers are counted, not timed as work.
-REFUSALS = ("Jag känner inte igen", "kansli känner inte igen dig", "Något gick fel", "når inte sin databas",
+REFUSALS = ("Jag känner inte igen", "Kansli känner inte igen dig", "Något gick fel", "når inte sin databas",
             "Någon annan ändrade")
 
 

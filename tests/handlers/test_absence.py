@@ -433,6 +433,6 @@ def test_the_options_may_be_written_without_their_colon_as_in_every_command(chat
     """One option grammar (handlers/options.py): '; forum styrgrupp-lchnv' and '; notering …' like '; plats …'."""
     said = chat("per.ek", "/anmäl frånvaro; forum styrgrupp-lchnv; notering tandläkare")
     assert said.ok, said.reply
-    assert "från Styrgrupp LCHNV fredag 21 februari 2020" in flat(said.reply)
+    assert "från Styrgrupp LCHNV:s möte fredagen den 21 februari 2020" in flat(said.reply)
     [row] = absences(network, "per.ek")
     assert row.note == "tandläkare"

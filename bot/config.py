@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(90, alias="KANSLI_OUTBOX_RETENTION_DAYS")
     # Worker threads for database work (bot.threads): on PostgreSQL as many commands run at once; SQLite has
     # one writer, so there they take turns whatever the number. The connection pool is sized to match.
-    db_threads: int = Field(4, alias="KANSLI_DB_THREADS")
+    db_threads: int = Field(2, alias="KANSLI_DB_THREADS")
 
     slack_bot_token: str = Field("", alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str = Field("", alias="SLACK_SIGNING_SECRET")
@@ -133,7 +133,7 @@ def _check_operations(s: Settings) -> None:
         raise ValueError(_("KANSLI_OUTBOX_RETENTION_DAYS ska vara ett antal dagar mellan 1 och 3650 "
                            "(standard 90), inte {days}.", days=s.outbox_retention_days))
     if not 1 <= s.db_threads <= 64:
-        raise ValueError(_("KANSLI_DB_THREADS ska vara ett antal trådar mellan 1 och 64 (standard 4), inte {n}.",
+        raise ValueError(_("KANSLI_DB_THREADS ska vara ett antal trådar mellan 1 och 64 (standard 2), inte {n}.",
                            n=s.db_threads))
     if s.public_url and not _is_http_url(s.public_url):
         raise ValueError(_("KANSLI_PUBLIC_URL ska börja med https:// (till exempel "

@@ -5,10 +5,13 @@ message) with `requests` in the loop's default executor. If kansli's database
 work shared that executor, a reply whose command is done would queue behind the
 commands still waiting to run; under 20 concurrent Teams turns that doubled the
 time a user waits (measured in `make bench`). Database work therefore runs on
-threads of its own: a few (`KANSLI_DB_THREADS`, default 4), because CPython runs
+threads of its own: a few (`KANSLI_DB_THREADS`, default 2), because CPython runs
 their Python one at a time anyway and every extra runnable thread makes the event
 loop wait longer for the GIL. On PostgreSQL that many commands run at once; on
-SQLite they take turns (bot.dispatch).
+SQLite they take turns (bot.dispatch). Two rather than four: on PostgreSQL at
+concurrency 20 Slack's acknowledgement p50 was 45 ms with two threads and 154 ms
+with four, and the Teams answer 1.27 s against 1.84 s (`make bench`'s HTTP phase,
+quick, 29 November 2026).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
 
-DEFAULT_THREADS = 4
+DEFAULT_THREADS = 2
 
 
 class DatabaseThreads:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 from typing import Any, Sequence
 
-from sqlalchemy import and_, event, or_, select, true
+from sqlalchemy import and_, bindparam, event, or_, select, true
 from sqlalchemy.orm import ORMExecuteState, Session, aliased, contains_eager, joinedload
 
 from storage.models import Absence, Forum, Meeting, Membership, Organisation, Person
@@ -103,63 +103,103 @@ def forum_of_channel(session: Session, channel: str) -> Forum | None:
         select(Forum).where(or_(Forum.slack_channel == channel, Forum.teams_channel == channel))))
 
 
-def identify(session: Session, *, handle: str | None = None, slack_user_id: str | None = None,
-             teams_user_id: str | None = None, teams_aad_object_id: str | None = None) -> Person | None:
-    """The person who writes, by the first identity given, in one query with their organisation and every
-    membership (and its forum); within a command the memberships then answer `forums_of` and `roles_of`
-    for them without asking the store again."""
-    if handle:
-        cond = Person.handle == handle.strip().lstrip("@").lower()
-    elif slack_user_id:
-        cond = Person.slack_user_id == slack_user_id
-    elif conds := _teams_conditions(teams_user_id, teams_aad_object_id):
-        cond = or_(*conds)
-    else:
-        return None
-    if not session.info.get(TURN):
-        rows = session.execute(
+# identify's statements, built once per kind of identity (building one costs more than running it); the
+# identity and the channel are bound parameters.
+_OTHER, _OTHER_PERSON, _OTHER_ORG = aliased(Membership), aliased(Person), aliased(Organisation)
+_BY = {
+    "handle": Person.handle == bindparam("who"),
+    "slack": Person.slack_user_id == bindparam("who"),
+    # A Teams user by their Teams id or their Entra object id (older rows stored the latter as the former).
+    "teams": or_(Person.teams_user_id == bindparam("who"), Person.teams_aad_object_id == bindparam("aad"),
+                 Person.teams_user_id == bindparam("aad")),
+}
+_IDENTIFY: dict[tuple[str, bool], Any] = {}
+
+
+def _identify_statement(by: str, with_roster: bool) -> Any:
+    stmt = _IDENTIFY.get((by, with_roster))
+    if stmt is not None:
+        return stmt
+    if not with_roster:
+        stmt = (
             select(Person, Membership, Forum)
             .outerjoin(Membership, Membership.person_id == Person.id)
             .outerjoin(Forum, Forum.id == Membership.forum_id)
             .options(joinedload(Person.organisation))
-            .where(cond, Person.erased.is_(False))
+            .where(_BY[by], Person.erased.is_(False))
             .order_by(Person.id, Forum.name, Membership.id)
-        ).all()
-        return rows[0][0] if rows else None
-    # Within a command, the rosters of the asker's forums come along (everyone sitting in them, with
-    # their organisations): most commands ask who chairs, coordinates or receives absence reports.
-    other, other_person, other_org = aliased(Membership), aliased(Person), aliased(Organisation)
-    rows = session.execute(
-        select(Person, Membership, Forum, other, other_person, other_org)
-        .outerjoin(Membership, Membership.person_id == Person.id)
-        .outerjoin(Forum, Forum.id == Membership.forum_id)
-        .outerjoin(other, other.forum_id == Forum.id)
-        .outerjoin(other_person, other_person.id == other.person_id)
-        .outerjoin(other_org, other_org.id == other_person.organisation_id)
-        .options(joinedload(Person.organisation),
-                 contains_eager(other.person.of_type(other_person))
-                 .contains_eager(other_person.organisation.of_type(other_org)))
-        .where(cond, Person.erased.is_(False))
-        # The person first found (by id, as one row would be), then their forums by name, as forums_of;
-        # each forum's roster by name, as `roster`.
-        .order_by(Person.id, Forum.name, Membership.id, other_person.name, other_person.id, other.id)
-    ).unique().all()
+        )
+    else:
+        other, other_person, other_org = _OTHER, _OTHER_PERSON, _OTHER_ORG
+        channel = bindparam("channel")
+        in_channel = or_(Forum.slack_channel == channel, Forum.teams_channel == channel,
+                         Forum.key == bindparam("channel_key"))
+        stmt = (
+            select(Person, Membership, Forum, other, other_person, other_org)
+            .outerjoin(Membership, Membership.person_id == Person.id)
+            .outerjoin(Forum, Forum.id == Membership.forum_id)
+            .outerjoin(other, and_(other.forum_id == Forum.id, in_channel))
+            .outerjoin(other_person, other_person.id == other.person_id)
+            .outerjoin(other_org, other_org.id == other_person.organisation_id)
+            .options(joinedload(Person.organisation),
+                     contains_eager(other.person.of_type(other_person))
+                     .contains_eager(other_person.organisation.of_type(other_org)))
+            .where(_BY[by], Person.erased.is_(False))
+            # The person first found (by id, as one row would be), then their forums by name, as forums_of;
+            # the roster by name, as `roster`.
+            .order_by(Person.id, Forum.name, Membership.id, other_person.name, other_person.id, other.id)
+        )
+    _IDENTIFY[(by, with_roster)] = stmt
+    return stmt
+
+
+def identify(session: Session, *, handle: str | None = None, slack_user_id: str | None = None,
+             teams_user_id: str | None = None, teams_aad_object_id: str | None = None,
+             channel: str | None = None) -> Person | None:
+    """The person who writes, by the first identity given, in one query with their organisation and every
+    membership (and its forum); within a command the memberships then answer `forums_of` and `roles_of`
+    for them without asking the store again.
+
+    Within a command, the roster of the forum whose Slack or Teams `channel` (or, in the terminal, whose
+    key) the turn came from comes along in the same query: everyone sitting in it, with their
+    organisations, since most commands from a forum's channel ask who chairs, coordinates or receives
+    absence reports there. Other forums' rosters are read when a command asks for them (`roster`);
+    reading every forum's roster up front cost a member of three forums about 15 ms a turn."""
+    params: dict[str, Any]
+    if handle:
+        by, params = "handle", {"who": handle.strip().lstrip("@").lower()}
+    elif slack_user_id:
+        by, params = "slack", {"who": slack_user_id}
+    elif teams_user_id or teams_aad_object_id:
+        by, params = "teams", {"who": teams_user_id or None, "aad": teams_aad_object_id or None}
+    else:
+        return None
+    in_turn = bool(session.info.get(TURN))
+    with_roster = in_turn and bool(channel)
+    if with_roster:
+        assert channel is not None
+        params |= {"channel": channel, "channel_key": channel.lstrip("#")}
+    result = session.execute(_identify_statement(by, with_roster), params)
+    rows = (result.unique() if with_roster else result).all()
     if not rows:
         return None
     person = rows[0][0]
-    read = _read(session)
-    assert read is not None  # a command's session (TURN above)
+    if not in_turn:
+        return person
+    read = _read(session)  # after the query: the transaction it began is the one the read belongs to
+    assert read is not None
     own: dict[int, tuple[Membership, Forum]] = {}
-    rosters: dict[int, dict[int, Membership]] = {}
-    for p, m, f, o, __, ___ in rows:
+    roster_of: dict[int, dict[int, Membership]] = {}
+    for row in rows:
+        p, m, f = row[0], row[1], row[2]
         if p.id != person.id or m is None:
             continue
         own.setdefault(m.id, (m, f))
-        if o is not None:
-            rosters.setdefault(f.id, {}).setdefault(o.id, o)
+        if with_roster and row[3] is not None:
+            roster_of.setdefault(f.id, {}).setdefault(row[3].id, row[3])
     # With its forum: the session holds what it loaded only as long as someone refers to it.
     read[("memberships", person.id)] = list(own.values())
-    for forum_id, members in rosters.items():
+    for forum_id, members in roster_of.items():
         read[("roster", forum_id)] = list(members.values())
     return person
 

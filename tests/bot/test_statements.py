@@ -1,7 +1,7 @@
 """How many statements a command sends to the store (a count, not a time; `make bench` counts the same on the
 national store as `statements_per_command`).
 
-Every statement is a round trip to PostgreSQL. The asker with their forums, roles and those forums' rosters
+Every statement is a round trip to PostgreSQL. The asker with their forums, roles and the channel's forum's roster
 comes in one query; the rest is the command's own work. Counted: SQL sent through a cursor and the
 transaction's BEGIN and COMMIT.
 """

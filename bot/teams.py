@@ -877,7 +877,13 @@ class TeamsComponent:
             session.commit()
 
     def _person(self, session: Session, activity: Activity) -> Person | None:
+        """The person writing. Within a turn this is the dispatcher's own look-up (the asker with their
+        forums and the channel's roster), read once for both."""
         identity = self._identity(activity)
+        if session.info.get(queries.TURN):
+            return queries.identify(session, teams_user_id=identity.teams_user_id,
+                                    teams_aad_object_id=identity.teams_aad_object_id,
+                                    channel=dispatch_channel(activity))
         return queries.person_by_teams(
             session, user_id=identity.teams_user_id, aad_object_id=identity.teams_aad_object_id
         )
@@ -891,7 +897,7 @@ class TeamsComponent:
         if _conversation_type(activity) == "personal":
             return [("person", str(person.id))] if person is not None else []
         target = dispatch_channel(activity) or activity.conversation.id
-        forum = queries.forum_of_channel(session, target)
+        forum = queries.channel_forum(session, person, target)
         return [("forum", str(forum.id)) if forum is not None else ("conversation", target)]
 
     def _store_reference(self, session: Session, activity: Activity) -> Person | None:

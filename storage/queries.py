@@ -176,6 +176,10 @@ def identify(session: Session, *, handle: str | None = None, slack_user_id: str 
         return None
     in_turn = bool(session.info.get(TURN))
     with_roster = in_turn and bool(channel)
+    asked = ("identify", by, *params.values(), channel or "")
+    if in_turn and (known := _read(session)) is not None and asked in known:
+        # Asked before in this transaction (a Teams turn's bookkeeping asks first, then the dispatcher).
+        return known[asked]  # type: ignore[no-any-return]
     if with_roster:
         assert channel is not None
         params |= {"channel": channel, "channel_key": channel.lstrip("#")}
@@ -199,6 +203,7 @@ def identify(session: Session, *, handle: str | None = None, slack_user_id: str 
             roster_of.setdefault(f.id, {}).setdefault(row[3].id, row[3])
     # With its forum: the session holds what it loaded only as long as someone refers to it.
     read[("memberships", person.id)] = list(own.values())
+    read[asked] = person
     for forum_id, members in roster_of.items():
         read[("roster", forum_id)] = list(members.values())
     return person

@@ -138,7 +138,7 @@ def _identify_statement(by: str, with_roster: bool) -> Any:
             select(Person, Membership, Forum, other, other_person, other_org)
             .outerjoin(Membership, Membership.person_id == Person.id)
             .outerjoin(Forum, Forum.id == Membership.forum_id)
-            .outerjoin(other, and_(other.forum_id == Forum.id, in_channel))
+            .outerjoin(other, and_(other.forum_id == Forum.id, other.role != "member", in_channel))
             .outerjoin(other_person, other_person.id == other.person_id)
             .outerjoin(other_org, other_org.id == other_person.organisation_id)
             .options(joinedload(Person.organisation),
@@ -146,7 +146,7 @@ def _identify_statement(by: str, with_roster: bool) -> Any:
                      .contains_eager(other_person.organisation.of_type(other_org)))
             .where(_BY[by], Person.erased.is_(False))
             # The person first found (by id, as one row would be), then their forums by name, as forums_of;
-            # the roster by name, as `roster`.
+            # the officers by name, as `roster`.
             .order_by(Person.id, Forum.name, Membership.id, other_person.name, other_person.id, other.id)
         )
     _IDENTIFY[(by, with_roster)] = stmt
@@ -160,11 +160,12 @@ def identify(session: Session, *, handle: str | None = None, slack_user_id: str 
     membership (and its forum); within a command the memberships then answer `forums_of` and `roles_of`
     for them without asking the store again.
 
-    Within a command, the roster of the forum whose Slack or Teams `channel` (or, in the terminal, whose
-    key) the turn came from comes along in the same query: everyone sitting in it, with their
-    organisations, since most commands from a forum's channel ask who chairs, coordinates or receives
-    absence reports there. Other forums' rosters are read when a command asks for them (`roster`);
-    reading every forum's roster up front cost a member of three forums about 15 ms a turn."""
+    Within a command, the officers of the forum whose Slack or Teams `channel` (or, in the terminal, whose
+    key) the turn came from come along in the same query: who chairs, coordinates, keeps the minutes or
+    receives absence reports there, with their organisations, since most commands from a forum's channel
+    ask for one of them (`people_with_role`). A whole roster is read when a command asks for it (`roster`,
+    `members_of`): reading every forum's whole roster up front cost a member of three forums about 15 ms
+    of processor time a turn, and one forum's whole roster still about 4 ms."""
     params: dict[str, Any]
     if handle:
         by, params = "handle", {"who": handle.strip().lstrip("@").lower()}
@@ -193,19 +194,19 @@ def identify(session: Session, *, handle: str | None = None, slack_user_id: str 
     read = _read(session)  # after the query: the transaction it began is the one the read belongs to
     assert read is not None
     own: dict[int, tuple[Membership, Forum]] = {}
-    roster_of: dict[int, dict[int, Membership]] = {}
+    officers: dict[int, dict[int, Membership]] = {}
     for row in rows:
         p, m, f = row[0], row[1], row[2]
         if p.id != person.id or m is None:
             continue
         own.setdefault(m.id, (m, f))
         if with_roster and row[3] is not None:
-            roster_of.setdefault(f.id, {}).setdefault(row[3].id, row[3])
+            officers.setdefault(f.id, {}).setdefault(row[3].id, row[3])
     # With its forum: the session holds what it loaded only as long as someone refers to it.
     read[("memberships", person.id)] = list(own.values())
     read[asked] = person
-    for forum_id, members in roster_of.items():
-        read[("roster", forum_id)] = list(members.values())
+    for forum_id, members in officers.items():
+        read[("officers", forum_id)] = list(members.values())
     return person
 
 
@@ -280,6 +281,24 @@ def roster(session: Session, forum: Forum) -> list[Membership] | None:
     return read[key]
 
 
+def _read_roster(session: Session, forum: Forum) -> list[Membership] | None:
+    """The forum's whole roster if this command has read it already, else None (nothing is read)."""
+    read = _read(session)
+    return None if read is None else read.get(("roster", forum.id))
+
+
+def _officers(session: Session, forum: Forum) -> list[Membership] | None:
+    """The forum's officers (every membership but plain members) if read already: the whole roster's, or
+    those `identify` read with the asker; else None."""
+    read = _read(session)
+    if read is None:
+        return None
+    rows = read.get(("roster", forum.id))
+    if rows is not None:
+        return [m for m in rows if m.role != "member"]
+    return read.get(("officers", forum.id))
+
+
 def _people(rows: list[Membership], *, on: date | None, role: str | None = None) -> list[Person]:
     seen: dict[int, Person] = {}
     for m in rows:
@@ -308,7 +327,8 @@ def roles_by_person(session: Session, forum: Forum, person_ids: Sequence[int], *
     out: dict[int, set[str]] = {pid: set() for pid in person_ids}
     if not out:
         return out
-    rows = roster(session, forum)
+    # A roster already read answers; otherwise only these people's roles are read, not the whole roster.
+    rows = _read_roster(session, forum)
     if rows is not None:
         for m in rows:
             if m.person_id in out and _active_on(m, on):
@@ -323,7 +343,7 @@ def roles_by_person(session: Session, forum: Forum, person_ids: Sequence[int], *
 
 
 def people_with_role(session: Session, forum: Forum, role: str, *, on: date | None = None) -> list[Person]:
-    rows = roster(session, forum)
+    rows = (_officers(session, forum) if role != "member" else None) or roster(session, forum)
     if rows is not None:
         return _people(rows, on=on, role=role)
     stmt = (

@@ -1,5 +1,5 @@
 """Who is asking, read once per command (storage.queries.identify): the asker's forums and roles, and the
-roster of the forum whose channel the command came from; other forums' rosters are read when asked for."""
+officers of the forum whose channel the command came from; whole rosters are read when asked for."""
 from __future__ import annotations
 
 from sqlalchemy import event
@@ -22,7 +22,7 @@ def _statements(session: Session) -> list[str]:
     return seen
 
 
-def test_from_a_forums_channel_its_roster_comes_with_the_asker(network: sessionmaker[Session]) -> None:
+def test_from_a_forums_channel_its_officers_come_with_the_asker(network: sessionmaker[Session]) -> None:
     with network() as s:
         queries.for_turn(s)
         lchnv, styrgrupp = _forum(s, "lchnv"), _forum(s, "styrgrupp-lchnv")
@@ -31,16 +31,24 @@ def test_from_a_forums_channel_its_roster_comes_with_the_asker(network: sessionm
         per = queries.identify(s, handle="per.ek", channel="C01LCHNV")
         assert per is not None
         asked = len(seen)
-        # Per sits in both forums; his forums, his roles and the channel's roster need no further query.
+        # Per sits in both forums; his forums, his roles and who holds an office in the channel's forum
+        # need no further query.
         assert {f.key for f in queries.forums_of(s, per)} == {"lchnv", "styrgrupp-lchnv"}
         assert queries.roles_of(s, per, lchnv)
+        officers = {role: [p.handle for p in queries.people_with_role(s, lchnv, role)]
+                    for role in ("chair", "vice_chair", "coordinator", "absence_recipient")}
+        assert len(seen) == asked
+        # The same answers as from the whole roster, read when a command asks for it (one query).
         roster = queries.roster(s, lchnv)
         assert roster is not None and len(roster) == 10
-        assert len(seen) == asked
+        assert len(seen) == asked + 1
+        assert officers == {role: [m.person.handle for m in roster if m.role == role]
+                            for role in ("chair", "vice_chair", "coordinator", "absence_recipient")}
+        assert all(officers.values())
         # The other forum's roster is read when a command asks for it, and it is the whole roster.
         other = queries.roster(s, styrgrupp)
         assert other is not None and len(other) == 9
-        assert len(seen) == asked + 1
+        assert len(seen) == asked + 2
         assert {m.person.handle for m in other} >= {"per.ek", "maria.lind"}
 
 

@@ -186,9 +186,9 @@ class Deliverer:
     async def deliver(self, ids: list[int] | None = None, *, now: datetime | None = None) -> dict[str, int]:
         """Send every due row (or just `ids`); returns counts of sent, waiting and failed.
 
-        Database work (routing, and addressing: building e-mail from the store) runs in a worker thread (kansli's database
-        threads) so the service's event loop never waits on the store; only the platform calls run on
-        the loop, with no connection held.
+        Database work (routing, and addressing: reading Teams references, building e-mail from the
+        store) runs in a worker thread (kansli's database threads) so the service's event loop never
+        waits on the store; only the platform calls run on the loop, with no connection held.
         """
         counts = {"sent": 0, "waiting": 0, "failed": 0}
         now = now or self.clock()

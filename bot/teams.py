@@ -11,7 +11,8 @@ KANSLI_TEAMS_SDK=botbuilder); `bot.teams_agents` overrides exactly those for the
 SDK (KANSLI_TEAMS_SDK=agents, the default).
 
 No database work runs on the event loop and no connection is held across a connector call: turns and
-reference look-ups run on kansli's database threads and end their transactions before anything is sent.
+reference look-ups (for deliveries, bot.addressing.TeamsAddressing, owned by the deliverer) run on kansli's
+database threads and end their transactions before anything is sent; the transport gets the reference as data.
 """
 from __future__ import annotations
 

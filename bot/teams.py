@@ -11,7 +11,8 @@ KANSLI_TEAMS_SDK=botbuilder); `bot.teams_agents` overrides exactly those for the
 SDK (KANSLI_TEAMS_SDK=agents, the default).
 
 No database work runs on the event loop and no connection is held across a connector call: turns and
-reference look-ups run on kansli's database threads and end their transactions before anything is sent.
+reference look-ups (for deliveries, bot.addressing.TeamsAddressing, owned by the deliverer) run on kansli's
+database threads and end their transactions before anything is sent; the transport gets the reference as data.
 """
 from __future__ import annotations
 
@@ -33,13 +34,13 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationR
 from botframework.connector.auth import AuthenticationConstants, ConnectorFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Model
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.app import Services
-from bot.delivery import Outgoing, PermanentError, Recipient, TransientError
+from bot.addressing import find_reference as _find_reference
+from bot.delivery import Outgoing, PermanentError, TransientError
 from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
 from bot.turn import Dispatched, Turn, TurnPipeline
@@ -400,27 +401,6 @@ def _upsert_reference(session: Session, *, scope: str, scope_id: str, reference:
     session.execute(stmt)
 
 
-def _find_reference(session: Session, scope: str, scope_id: str | None) -> ConversationRef | None:
-    if not scope_id:
-        return None
-    return session.scalar(
-        select(ConversationRef).where(
-            ConversationRef.platform == PLATFORM, ConversationRef.scope == scope, ConversationRef.scope_id == scope_id
-        )
-    )
-
-
-def reference_for(session: Session, recipient: Recipient) -> ConversationRef | None:
-    """The stored conversation that reaches a person (their personal chat) or a forum (its channel)."""
-    if recipient.person is not None:
-        return _find_reference(session, "person", str(recipient.person.id))
-    if recipient.forum is not None:
-        return _find_reference(session, "forum", str(recipient.forum.id)) or _find_reference(
-            session, "conversation", recipient.forum.teams_channel
-        )
-    return None
-
-
 def _channel_data(activity: Activity) -> dict[str, Any]:
     data = activity.channel_data
     return data if isinstance(data, dict) else {}
@@ -547,26 +527,18 @@ def _submit_data(activity: Activity) -> Any:
 
 
 class TeamsTransport:
-    """Delivers outbox rows to Teams through stored conversation references."""
+    """Delivers outbox rows to Teams through stored conversation references, as
+    bot.addressing.TeamsAddressing read them from the store; it never sees a Session."""
 
     name = PLATFORM
 
     def __init__(self, component: "TeamsComponent") -> None:
         self.component = component
 
-    def can_reach(self, session: Session, recipient: Recipient) -> bool:
-        return reference_for(session, recipient) is not None
-
-    def prepare(self, session: Session, recipient: Recipient, reply: Reply, row: Any, *, now: datetime) -> Outgoing:
-        """On a database thread: the recipient's stored conversation reference (row id, JSON) and the
-        reply rendered as Teams messages, or no address when Teams does not reach them (yet)."""
-        stored = reference_for(session, recipient)
-        address = (stored.id, dict(stored.reference), render_messages(reply)) if stored is not None else None
-        return Outgoing.of(recipient, reply, row, address)
-
     async def send(self, message: Outgoing) -> None:
-        """Post the prepared messages into the stored conversation; no connection is held while the
-        rate limiter waits or the connector answers."""
+        """Post the addressed messages (reference row id, reference JSON, rendered messages) into the
+        stored conversation; no connection is held while the rate limiter waits or the connector
+        answers. A conversation gone meanwhile is forgotten (on a database thread)."""
         component = self.component
         if message.address is None:
             raise TransientError(f"no Teams conversation with {message.label} yet")
@@ -579,7 +551,7 @@ class TeamsTransport:
             try:
                 await component.send_proactive(reference, activity)
             except _Gone as exc:
-                await component.services.threads.run(_forget_reference, component.services.sessionmaker, ref_id)
+                await component.forget_reference(ref_id)
                 raise TransientError(
                     f"Teams no longer reaches {message.label} ({exc}); waiting until they write again"
                 ) from None
@@ -743,6 +715,10 @@ class TeamsComponent:
         """SIGTERM: no new connector calls from deliveries; what waits for the pace is sent after the restart."""
         self.stopping = True
         self._stop.set()
+
+    async def forget_reference(self, ref_id: int) -> None:
+        """Delete a stored conversation reference Teams says is gone, on a database thread."""
+        await self.services.threads.run(_forget_reference, self.services.sessionmaker, ref_id)
 
     async def paced(self, key: str) -> bool:
         """Wait for the conversation's turn under the rate limit; False when kansli stops meanwhile."""

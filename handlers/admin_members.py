@@ -557,7 +557,9 @@ def list_members(ctx: Context, args: str) -> Reply:
     if forum.id not in {f.id for f in queries.forums_of(ctx.session, ctx.person, on=ctx.today)}:
         raise UserError(_("Listan över {members} i {forum} visas bara för dem som sitter i forumet.",
                           members=member_word(forum, plural=True, definite=True), forum=forum_label(forum)))
-    show_email = bool(ctx.roles_in(forum) & ADMINS)
+    coordinator = bool(ctx.roles_in(forum) & ADMINS)
+    # E-mail addresses only where the coordinator alone reads the answer (not a Teams channel or group chat).
+    show_email = coordinator and (ctx.personal or ctx.whispers)
     lines = []
     for person, rows in store.member_rows(ctx.session, forum, on=ctx.today):
         roles = []
@@ -576,5 +578,7 @@ def list_members(ctx: Context, args: str) -> Reply:
             line += f" – {person.email}"
         lines.append(line)
     context = [_("E-postadresserna visas bara för samordnare.")] if show_email else []
+    if coordinator and not show_email:
+        context = [_("E-postadresserna visas bara när du frågar mig direkt, aldrig i en kanal eller gruppchatt.")]
     return Reply(title=members_title(forum, len(lines)), sections=[Section(lines=lines)],
                  context=context)

@@ -224,6 +224,8 @@ def channel_forum(session: Session, person: Person | None, channel: str, *, by_k
 
 
 def forum_by_key(session: Session, key: str) -> Forum | None:
+    if "\x00" in key:  # no forum's key (and PostgreSQL refuses the character in a parameter)
+        return None
     return session.scalar(select(Forum).where(Forum.key == key))
 
 

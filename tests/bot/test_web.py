@@ -156,6 +156,14 @@ def test_unknown_forum_or_meeting_gives_a_swedish_404(network, engine) -> None: 
     assert "LCHNV har inget möte" in results[1][2]
 
 
+def test_an_address_with_a_nul_character_gives_a_404_not_a_server_error(network, engine) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL refuses a NUL in a query parameter; the reader gets the page that says the forum is unknown."""
+    services = services_for(network, engine, now=at("2020-05-01T09:00"))
+    for status, __, body in fetch(services, "/forum/lch%00nv", "/forum/lch%00nv/kalender.ics",
+                                  "/forum/lch%00nv/mote/2020-03-06"):
+        assert status == 404 and "<h1>Sidan finns inte</h1>" in body
+
+
 def test_pages_are_accessible_and_work_without_javascript(network, engine) -> None:  # type: ignore[no-untyped-def]
     add_published_meeting(network, sent=True)
     services = services_for(network, engine, now=at("2020-05-01T09:00"))

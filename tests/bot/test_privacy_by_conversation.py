@@ -134,3 +134,18 @@ def test_teams_member_list_asked_in_a_channel_shows_no_e_mail_addresses(network,
     for shared in (channel, group):
         assert "Per Ek" in shared.words() and "@example.se" not in shared.words()
     assert "per.ek@example.se" in personal.words()
+
+
+def test_teams_notification_settings_asked_in_a_channel_do_not_show_the_askers_e_mail_address(network, engine) -> None:
+    give_teams_ids(network)
+    services = make_services(network, engine)
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with teams(services) as h:
+            await h.say("aviseringar", user=MARIA, scope="channel")
+            await h.say("aviseringar", user=MARIA, scope="personal")
+            return h.standin.calls
+
+    channel, personal = asyncio.run(go())
+    assert "chatt" in channel.words() and "maria.lind@example.se" not in channel.words()
+    assert "maria.lind@example.se" in personal.words()

@@ -251,6 +251,20 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
+def is_loopback_peer(remote: str | None) -> bool:
+    """Whether the request came from this machine (its peer address is on loopback)."""
+    import ipaddress
+
+    if not remote:
+        return False
+    try:
+        address = ipaddress.ip_address(str(remote).split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # a dual-stack socket shows 127.0.0.1 as ::ffff:127.0.0.1
+    return (mapped or address).is_loopback
+
+
 def _same_url(a: str, b: str) -> bool:
     return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
 
@@ -271,9 +285,15 @@ class Gate:
         self._warned_at: float | None = None
 
     async def authenticate(self, service_url: str, header: str,
-                           validate: Callable[[str], Awaitable[Any]]) -> Any:
-        """The SDK's authentication result for the request, or the response refusing it (401, 503)."""
+                           validate: Callable[[str], Awaitable[Any]], *, peer: str | None = "127.0.0.1") -> Any:
+        """The SDK's authentication result for the request, or the response refusing it (401, 503).
+
+        `peer` is the request's remote address: the unauthenticated mode takes requests from this machine
+        only, whatever serviceUrl the activity names (the sender writes that)."""
         if self.app_id is None:
+            if not is_loopback_peer(peer):
+                log.warning("Teams request refused: unauthenticated mode takes requests from this machine only")
+                return web.Response(status=401)
             if not is_loopback_url(service_url):
                 log.warning("Teams request refused: unauthenticated mode takes only loopback service URLs")
                 return web.Response(status=401)
@@ -656,7 +676,7 @@ class TeamsComponent:
             log.info("Teams request refused: %s", problem)
             return web.json_response({"error": NOT_ACTIVITY}, status=400)
         auth = await self.gate.authenticate(activity.service_url, request.headers.get("Authorization", ""),
-                                            lambda header: self.validate(activity, header))
+                                            lambda header: self.validate(activity, header), peer=request.remote)
         if isinstance(auth, web.Response):
             return auth
         try:

@@ -224,6 +224,8 @@ def channel_forum(session: Session, person: Person | None, channel: str, *, by_k
 
 
 def forum_by_key(session: Session, key: str) -> Forum | None:
+    if "\x00" in key:  # no forum's key (and PostgreSQL refuses the character in a parameter)
+        return None
     return session.scalar(select(Forum).where(Forum.key == key))
 
 
@@ -263,6 +265,17 @@ def forums_of(session: Session, person: Person, *, on: date | None = None) -> li
         .order_by(Forum.name)
     )
     return list(session.scalars(stmt))
+
+
+def sits_in(session: Session, person: Person, forum: Forum, *, on: date) -> bool:
+    """Whether the person sits in the forum on `on` or will later (a membership that has not ended by then):
+    someone who has left a forum is no longer one of its members."""
+    own = _own_memberships(session, person)
+    if own is not None:
+        return any(m.forum_id == forum.id and (m.valid_to is None or m.valid_to >= on) for m, __ in own)
+    return bool(session.scalar(select(Membership.id).where(
+        Membership.person_id == person.id, Membership.forum_id == forum.id,
+        or_(Membership.valid_to.is_(None), Membership.valid_to >= on)).limit(1)))
 
 
 def roster(session: Session, forum: Forum) -> list[Membership] | None:

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from bot.app import Services
 from bot.addressing import find_reference as _find_reference
 from bot.delivery import Outgoing, PermanentError, TransientError
-from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
+from bot.dispatch import INTERNAL, Identity, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
 from bot.turn import Dispatched, Turn, TurnPipeline
 from handlers.base import CHANNEL, GROUP, PERSONAL, Reply

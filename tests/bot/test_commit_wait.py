@@ -21,8 +21,9 @@ NOW = at("2020-02-20T09:00")
 SKIP_WAIT = "SET LOCAL synchronous_commit TO OFF"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def services() -> Iterator[Services]:
+    # One store for the module (each test uses its own event keys): building a schema costs seconds.
     with private_postgres_schema("commitwait") as url:
         services = build(Settings(KANSLI_DATABASE_URL=url))
         with services.sessionmaker() as s:

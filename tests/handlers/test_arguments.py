@@ -1,0 +1,125 @@
+"""Typed arguments (issue 21): a command's argument text is parsed into its value without a database.
+
+Each converted command's declared parser is run on the text a user types (after the command words) with the
+real date reader; the value is what its handler receives, and a bad argument gets the same Swedish refusal
+as it always did, before anything is looked up.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from bot.dates import split_when
+from handlers import registry
+from handlers.arguments import MeetingRef
+from handlers.base import UserError
+from handlers.items import NEW_USAGE, ChangeItem, ItemFields, MoveItem, NewItem, RemoveItem
+from handlers.minutes import EditMinutes, SentMinutes, ShowMinutes
+from tests.conftest import STOCKHOLM
+
+NOW = datetime(2020, 2, 20, 9, 0, tzinfo=STOCKHOLM)
+
+
+def split(text: str) -> tuple[Any, str]:
+    """The date reader as a command gets it (Context.split): a bad date is a UserError."""
+    try:
+        return split_when(text, NOW)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def parse(typed: str) -> Any:
+    """What the handler of the command `typed` begins with receives."""
+    registry.load_all()
+    found = registry.match(typed)
+    assert found is not None, typed
+    cmd, rest = found
+    assert cmd.args is not None, f"/{cmd.name} declares no parser"
+    return cmd.args(rest, split)
+
+
+def refusal(typed: str) -> str:
+    with pytest.raises(UserError) as err:
+        parse(typed)
+    return str(err.value)
+
+
+# ------------------------------------------------------------------------------------ /punkt
+
+
+def test_a_new_item_names_its_meeting_by_the_leading_date_or_the_option() -> None:
+    assert parse("/punkt ny 6 mars Rapport från RSS; föredragande: @eva.strand; text: Läget i länet.") == NewItem(
+        meeting=MeetingRef(phrase="6 mars"), title="Rapport från RSS",
+        fields=ItemFields(föredragande="@eva.strand", text="Läget i länet."))
+    assert parse("/punkt ny 6 mars Ekonomi; under: 4") == NewItem(
+        meeting=MeetingRef(phrase="6 mars"), title="Ekonomi", under="4")
+    # Without a date the forum's next meeting is meant; 'nästa' and '; forum' (with or without colon) are kept.
+    assert parse("/punkt ny  Rapport   från RSS") == NewItem(meeting=MeetingRef(), title="Rapport från RSS")
+    assert parse("/punkt ny Rapport; möte: nästa; forum lchnv") == NewItem(
+        meeting=MeetingRef(phrase="nästa", forum="lchnv"), title="Rapport")
+
+
+def test_changing_moving_and_removing_an_item() -> None:
+    assert parse("/punkt ändra 4.1; titel: Ekonomi 2020; text:; förslag: att godkänna") == ChangeItem(
+        meeting=MeetingRef(), label="4.1", fields=ItemFields(titel="Ekonomi 2020", text="", förslag="att godkänna"))
+    assert parse("/punkt flytta 6 5; möte: 2020-03-06; forum: lchnv; ny version") == MoveItem(
+        meeting=MeetingRef(phrase="2020-03-06", forum="lchnv"), label="6", to="5", new_version=True)
+    assert parse("/punkt flytta 6 5; forum: lchnv") == MoveItem(
+        meeting=MeetingRef(forum="lchnv"), label="6", to="5")
+    assert parse("/punkt ta bort 9; möte: 6 mars") == RemoveItem(meeting=MeetingRef(phrase="6 mars"), label="9")
+
+
+def test_a_bad_item_argument_gets_the_sentence_it_always_got() -> None:
+    assert refusal("/punkt flytta 7") == (
+        "Skriv vilken punkt som ska flyttas och vart: /punkt flytta N M [; möte: DATUM] [; ny version], till "
+        "exempel /punkt flytta 7 5.")
+    assert refusal("/punkt ny ; under: 4").startswith("Punkten behöver en rubrik. Skriv: /punkt ny [DATUM] TITEL")
+    assert refusal("/punkt lägg till Rapport").startswith(
+        "Skriv /punkt ny, /punkt ändra, /punkt flytta eller /punkt ta bort. Till exempel: /punkt ny [DATUM]")
+    said = refusal("/punkt ny Rapport; färg: blå")
+    assert said.startswith("Jag förstår inte ”färg: blå”. Efter ”;” kan du skriva ")
+    assert said.endswith(f"Så här: {NEW_USAGE}.")
+    assert refusal("/punkt ny 31 juni Rapport") == "Det finns ingen 31 juni. Skriv datumet som 30 juni eller 2020-06-30."
+
+
+# ------------------------------------------------------------------------------------ /minnesanteckningar
+
+
+def test_the_minutes_name_a_held_meeting_by_its_day() -> None:
+    assert parse("/minnesanteckningar") == ShowMinutes(meeting=MeetingRef())
+    assert parse("/minnesanteckningar 2020-03-06") == ShowMinutes(
+        meeting=MeetingRef(phrase="2020-03-06", day=date(2020, 3, 6), year_given=True))
+    # Without the year a day ahead may mean last year's meeting: the value says the year was not given.
+    assert parse("/minnesanteckningar 25 september; forum: lchnv") == ShowMinutes(
+        meeting=MeetingRef(phrase="25 september", forum="lchnv", day=date(2020, 9, 25)))
+    assert parse("/minnesanteckningar skickade 6 mars") == SentMinutes(
+        meeting=MeetingRef(phrase="6 mars", day=date(2020, 3, 6)))
+
+
+def test_writing_in_the_minutes() -> None:
+    assert parse("/minnesanteckningar tillägg 6 mars punkt 5: Kristina redogjorde för arbetet.") == EditMinutes(
+        meeting=MeetingRef(phrase="6 mars", day=date(2020, 3, 6)), append=True, item=5,
+        text="Kristina redogjorde för arbetet.")
+    # 'tillägg:' glued to its colon, and the forum after the text, as users write them.
+    assert parse("/minnesanteckningar tillägg: Mötet var välbesökt.; forum: lchnv") == EditMinutes(
+        meeting=MeetingRef(forum="lchnv"), append=True, item=None, text="Mötet var välbesökt.")
+    assert parse("/minnesanteckningar redigera 2020-03-06 p. 2:") == EditMinutes(
+        meeting=MeetingRef(phrase="2020-03-06", day=date(2020, 3, 6), year_given=True), append=False, item=2,
+        text="")
+
+
+def test_a_bad_minutes_argument_gets_the_sentence_it_always_got() -> None:
+    assert refusal("/minnesanteckningar 6 mars mötet") == (
+        "Jag förstår inte ”mötet”. Skriv /minnesanteckningar DATUM för utkastet, eller /minnesanteckningar "
+        "tillägg DATUM punkt N: TEXT för att skriva i det.")
+    assert refusal("/minnesanteckningar skickade igen") == (
+        "Jag förstår inte ”igen”. Skriv till exempel /minnesanteckningar skickade 2020-09-25.")
+    assert refusal("/minnesanteckningar tillägg 6 mars punkt 5 Kristina redogjorde") == (
+        "Skriv texten efter ett kolon, till exempel: /minnesanteckningar tillägg 2020-09-25 punkt 5: Kristina "
+        "redogjorde för arbetet.")
+    assert refusal("/minnesanteckningar redigera 6 mars om ekonomin: Text") == (
+        "Jag förstår inte ”om ekonomin”. Skriv till exempel: /minnesanteckningar redigera 2020-09-25 punkt 5: "
+        "Kristina redogjorde för arbetet.")
+    assert refusal("/minnesanteckningar 31 juni") == "Det finns ingen 31 juni. Skriv datumet som 30 juni eller 2020-06-30."

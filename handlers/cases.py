@@ -12,6 +12,7 @@ through this one.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable
 
@@ -27,17 +28,16 @@ from handlers.common import (
     genitive,
     meeting_label,
     coordinator_word,
-    my_forums,
     no_coming_meetings,
     role_name,
     person_arg,
     person_label,
     pop_forum_option,
-    require_command_role,
     require_role,
 )
 from handlers.fmt import format_date, format_datetime, format_days
-from handlers.registry import CASE_FORUM, command, normalise
+from handlers.arguments import MeetingRef, Splitter
+from handlers.registry import CASE_FORUM, CHANNEL_MEETING_ARG, command, normalise
 from handlers.i18n import _, ngettext
 from storage import cases as store
 from storage import queries
@@ -85,7 +85,7 @@ from handlers.meeting_choice import (  # noqa: F401 - choosing a meeting, used t
     read_day_range,
     upcoming_list,
 )
-from handlers.options import read_options  # noqa: F401 - used through this module too
+from handlers.options import read_options, take_option  # noqa: F401 - read_options is used through this module too
 
 
 RAISE_USAGE = (_("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @användarnamn] [; "
@@ -713,6 +713,17 @@ def store_version(ctx: Context, meeting: Meeting):  # type: ignore[no-untyped-de
     return version
 
 
+@dataclass(frozen=True)
+class PublishAgenda:
+    """/publicera dagordning [DATUM] [; forum: ID]"""
+    meeting: MeetingRef
+
+
+def parse_publish_agenda(args: str, split: Splitter) -> PublishAgenda:
+    forum, rest = take_option(args, "forum")
+    return PublishAgenda(meeting=MeetingRef(phrase=rest.strip() or None, forum=forum))
+
+
 @command(
     "publicera dagordning",
     "publicera dagordningen",
@@ -722,32 +733,15 @@ def store_version(ctx: Context, meeting: Meeting):  # type: ignore[no-untyped-de
            "svaret säger hur sent)"),
     roles=PREPARERS,
     doing=_("publicera dagordningen"),
+    meeting=CHANNEL_MEETING_ARG,
+    args=parse_publish_agenda,
     order=24,
 )
-def publish_agenda(ctx: Context, args: str) -> Reply:
+def publish_agenda(ctx: Context, meeting: Meeting, args: PublishAgenda) -> Reply:
     from handlers import kallelse
     from handlers.agenda_model import agenda_cases, agenda_reply
 
-    named, rest = pop_forum_option(ctx, args)
-    rest = rest.strip()
-    if named is not None:
-        forums = [named]
-    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
-        forums = [ctx.forum]
-    else:
-        mine = my_forums(ctx)
-        forums = [f for f in mine if has_role(ctx, f, set(ctx.command.roles))]
-        if not forums:
-            require_command_role(ctx, mine[0])
-    if rest:
-        meeting = meeting_for_phrase(ctx, forums, rest)
-    else:
-        forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=set(ctx.command.roles))
-        meeting = next_meeting(ctx, forum)
-        if meeting is None:
-            raise no_coming_meetings(forum)
     forum = meeting.forum
-    require_command_role(ctx, forum)
     if meeting_is_over(ctx, meeting):
         raise UserError(
             _("Mötet {starts_at} har redan varit; dess dagordning kan inte publiceras nu. {ctx}",

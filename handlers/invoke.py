@@ -7,8 +7,9 @@ statement of a command's grammar and of who may run it. Before the handler runs:
   argument is refused in the parser's words, before anything is looked up;
 - `meeting=MEETING_ARG`: the meeting is the one the parsed value's date phrase names ('nästa' too), else the
   forum's next meeting (handlers.meeting_choice.coming_meeting); `meeting=HELD_MEETING_ARG`: the day named,
-  else the latest meeting held (meeting_choice.held_meeting); the role is checked in the meeting's forum and
-  the handler is called as handler(ctx, meeting, value);
+  else the latest meeting held (meeting_choice.held_meeting); `meeting=CHANNEL_MEETING_ARG`: as MEETING_ARG
+  with the channel's forum first (meeting_choice.channel_meeting); the role is checked in the meeting's forum
+  and the handler is called as handler(ctx, meeting, value);
 - `forum=NAMED_FORUM`: the forum is chosen ('; forum: ID', the channel's, the only one where the asker holds
   the role) and the role checked there;
 - `forum=CASE_FORUM`: the case is found by the number the arguments begin with and the role checked in its forum;
@@ -23,8 +24,19 @@ from typing import Any
 from handlers.base import Context, Reply
 from handlers.case_model import case_from_args
 from handlers.common import choose_forum, my_forums, pop_forum_option, require_command_role
-from handlers.meeting_choice import coming_meeting, held_meeting
-from handlers.registry import ANY_FORUM, CASE_FORUM, HELD_MEETING_ARG, MEETING_ARG, NAMED_FORUM, Command
+from handlers.meeting_choice import channel_meeting, coming_meeting, held_meeting
+from handlers.registry import (
+    ANY_FORUM,
+    CASE_FORUM,
+    CHANNEL_MEETING_ARG,
+    HELD_MEETING_ARG,
+    MEETING_ARG,
+    NAMED_FORUM,
+    Command,
+)
+
+# Each meeting policy of a declaration and the function in handlers/meeting_choice.py that carries it out.
+MEETING_CHOICE = {MEETING_ARG: coming_meeting, HELD_MEETING_ARG: held_meeting, CHANNEL_MEETING_ARG: channel_meeting}
 
 
 def parse(cmd: Command, ctx: Context, args: str) -> Any:
@@ -38,9 +50,7 @@ def run(cmd: Command, ctx: Context, args: str) -> Reply:
     if cmd.meeting is not None:
         assert cmd.roles is not None
         value = parse(cmd, ctx, args)
-        choose = coming_meeting if cmd.meeting == MEETING_ARG else held_meeting
-        assert cmd.meeting in (MEETING_ARG, HELD_MEETING_ARG)
-        meeting = choose(ctx, cmd.roles, value.meeting)
+        meeting = MEETING_CHOICE[cmd.meeting](ctx, cmd.roles, value.meeting)
         require_command_role(ctx, meeting.forum)
         return cmd.handler(ctx, meeting, value)
     if cmd.forum == NAMED_FORUM:

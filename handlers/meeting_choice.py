@@ -2,8 +2,9 @@
 
 Commands that name a meeting by date (/dagordning, /publicera dagordning, /punkt, /beslut punkt,
 /minnesanteckningar, the case process) read it here; this module imports no command module. The meeting
-policies of a declaration (`meeting=MEETING_ARG` or `HELD_MEETING_ARG`, handlers/registry.py) are carried out
-by `coming_meeting` and `held_meeting`, which handlers/invoke.py calls before the handler.
+policies of a declaration (`meeting=MEETING_ARG`, `HELD_MEETING_ARG` or `CHANNEL_MEETING_ARG`,
+handlers/registry.py) are carried out by `coming_meeting`, `held_meeting` and `channel_meeting`, which
+handlers/invoke.py calls before the handler.
 """
 from __future__ import annotations
 
@@ -156,6 +157,29 @@ def coming_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meet
     meeting = meeting_for_phrase(ctx, [forum], ref.phrase) if ref.phrase else next_meeting(ctx, forum)
     if meeting is None:
         require_command_role(ctx, forum)  # the role is refused before the missing meeting
+        raise no_coming_meetings(forum)
+    return meeting
+
+
+def channel_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meeting:
+    """CHANNEL_MEETING_ARG (/publicera dagordning): the meeting the date phrase names in the named forum, the
+    channel's, or those where the asker holds `roles`; without a phrase that forum's next meeting. The
+    caller checks the role in the meeting's forum."""
+    named = _named_forum(ctx, ref)
+    if named is not None:
+        forums = [named]
+    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+        forums = [ctx.forum]
+    else:
+        mine = my_forums(ctx)
+        forums = [f for f in mine if ctx.roles_in(f) & roles]
+        if not forums:
+            require_command_role(ctx, mine[0])
+    if ref.phrase:
+        return meeting_for_phrase(ctx, forums, ref.phrase)
+    forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=set(roles))
+    meeting = next_meeting(ctx, forum)
+    if meeting is None:
         raise no_coming_meetings(forum)
     return meeting
 

@@ -47,7 +47,9 @@ MEETING_ARG = "meeting"  # the leading date phrase (or 'nästa') names it, in ';
 HELD_MEETING_ARG = "held meeting"  # a meeting that has been: the day named (a day ahead without a year is also
 #                                    tried a year back), else the latest one held, in '; forum: ID', the channel's
 #                                    forum, or the asker's forums (those where they hold `roles` first)
-MEETING_POLICIES = (MEETING_ARG, HELD_MEETING_ARG, None)
+CHANNEL_MEETING_ARG = "channel meeting"  # as MEETING_ARG, but the date phrase is looked for in the named forum, else
+#                                          the channel's, else those where the asker holds `roles` (refused when none)
+MEETING_POLICIES = (MEETING_ARG, HELD_MEETING_ARG, CHANNEL_MEETING_ARG, None)
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Command:
     # What the refusal says the asker may not do: "Bara samordnare kan {doing}."
     doing: str = ""
     forum: str | None = None  # NAMED_FORUM, ANY_FORUM, CASE_FORUM or None (see above)
-    meeting: str | None = None  # MEETING_ARG, HELD_MEETING_ARG or None (see above)
+    meeting: str | None = None  # MEETING_ARG, HELD_MEETING_ARG, CHANNEL_MEETING_ARG or None (see above)
     # The argument grammar as code: parser(text, split) → the typed value the handler receives; None: the
     # handler receives the text.
     args: Parser | None = None

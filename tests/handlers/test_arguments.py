@@ -123,3 +123,15 @@ def test_a_bad_minutes_argument_gets_the_sentence_it_always_got() -> None:
         "Jag förstår inte ”om ekonomin”. Skriv till exempel: /minnesanteckningar redigera 2020-09-25 punkt 5: "
         "Kristina redogjorde för arbetet.")
     assert refusal("/minnesanteckningar 31 juni") == "Det finns ingen 31 juni. Skriv datumet som 30 juni eller 2020-06-30."
+
+
+# ------------------------------------------------------------------------------------ /publicera dagordning
+
+
+def test_publishing_names_the_meeting_by_its_date_or_the_next_one() -> None:
+    from handlers.cases import PublishAgenda
+
+    assert parse("/publicera dagordning") == PublishAgenda(meeting=MeetingRef())
+    assert parse("/publicera dagordning 6 mars; forum lchnv") == PublishAgenda(
+        meeting=MeetingRef(phrase="6 mars", forum="lchnv"))
+    assert parse("/publicera dagordningen forum: lchnv") == PublishAgenda(meeting=MeetingRef(forum="lchnv"))

@@ -1,11 +1,12 @@
 """Typed arguments: what a command's argument parser is given and what it says about the meeting.
 
 A command declared with `args=PARSER` (handlers/registry.py) has its argument text read by
-`PARSER(text, split)` before its handler runs; the handler receives the value the parser returns (a frozen
+`PARSER(text, dates)` before its handler runs; the handler receives the value the parser returns (a frozen
 dataclass) instead of the raw text. A parser is pure: it reads the text with the one option grammar
-(handlers/options.py) and the date reader it is given (`split`: a leading date phrase off a text, as
-`Context.split` does), touches no database, and refuses a bad argument with a UserError in the same Swedish
-sentence the command has always used. So it can be tested without a database.
+(handlers/options.py) and the date reader it is given (`dates.split`: a leading date phrase off a text, as
+`Context.split` does; `dates.when`: a whole date phrase, as `Context.when`), touches no database, and refuses a
+bad argument with a UserError in the same Swedish sentence the command has always used. So it can be tested
+without a database.
 
 A command declared with `meeting=` (MEETING_ARG or HELD_MEETING_ARG) is about one meeting; its parsed value
 carries a `MeetingRef` in its field `meeting`, from which handlers/invoke.py chooses the meeting
@@ -22,10 +23,19 @@ from handlers.base import UserError
 from handlers.fmt import local
 from handlers.i18n import _
 
-# split(text) → (the leading date phrase as read, or None; the rest of the text)
-Splitter = Callable[[str], tuple[Any, str]]
-# parser(text, split) → the command's typed arguments
-Parser = Callable[[str, Splitter], Any]
+
+
+@dataclass(frozen=True)
+class Dates:
+    """The date reader a parser is given (handlers/invoke.py builds it from the Context, at the asker's now)."""
+    # split(text) → (the leading date phrase as read, or None; the rest of the text)
+    split: Callable[[str], tuple[Any, str]]
+    # when(text) → the date, datetime or span a whole phrase names
+    when: Callable[[str], Any]
+
+
+# parser(text, dates) → the command's typed arguments
+Parser = Callable[[str, Dates], Any]
 
 _YEAR = re.compile(r"\b\d{4}\b|\b\d{6}\b|\b\d{8}\b")
 
@@ -44,12 +54,12 @@ class MeetingRef:
     year_given: bool = False
 
 
-def leading_date(split: Splitter, text: str) -> tuple[Any, str, str]:
+def leading_date(dates: Dates, text: str) -> tuple[Any, str, str]:
     """A leading date phrase off `text`: (the date as read or None, the phrase as typed, the rest)."""
     text = text.strip()
     if not text:
         return None, "", ""
-    when, rest = split(text)
+    when, rest = dates.split(text)
     if when is None:
         return None, "", text
     said = text[: len(text) - len(rest)] if rest and text.endswith(rest) else text
@@ -70,9 +80,9 @@ def day_of(when: Any) -> date:
     raise UserError(_("Ange mötets dag, till exempel ”2020-09-25” eller ”25 september 2020”."))
 
 
-def held_meeting_ref(split: Splitter, text: str, forum: str | None) -> tuple[MeetingRef, str]:
+def held_meeting_ref(dates: Dates, text: str, forum: str | None) -> tuple[MeetingRef, str]:
     """The held meeting a text begins with (its date, else the latest held one) and the rest of the text."""
-    when, said, rest = leading_date(split, text)
+    when, said, rest = leading_date(dates, text)
     if when is None:
         return MeetingRef(forum=forum), rest
     return MeetingRef(forum=forum, day=day_of(when), year_given=bool(_YEAR.search(said)), phrase=said), rest

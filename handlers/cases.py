@@ -36,7 +36,7 @@ from handlers.common import (
     require_role,
 )
 from handlers.fmt import format_date, format_datetime, format_days
-from handlers.arguments import MeetingRef, Splitter
+from handlers.arguments import Dates, MeetingRef
 from handlers.registry import CASE_FORUM, CHANNEL_MEETING_ARG, command, normalise
 from handlers.i18n import _, ngettext
 from storage import cases as store
@@ -719,7 +719,7 @@ class PublishAgenda:
     meeting: MeetingRef
 
 
-def parse_publish_agenda(args: str, split: Splitter) -> PublishAgenda:
+def parse_publish_agenda(args: str, dates: Dates) -> PublishAgenda:
     forum, rest = take_option(args, "forum")
     return PublishAgenda(meeting=MeetingRef(phrase=rest.strip() or None, forum=forum))
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.arguments import Dates
 from handlers.base import Context, Reply
 from handlers.case_model import case_from_args
 from handlers.common import choose_forum, my_forums, pop_forum_option, require_command_role
@@ -41,7 +42,7 @@ MEETING_CHOICE = {MEETING_ARG: coming_meeting, HELD_MEETING_ARG: held_meeting, C
 
 def parse(cmd: Command, ctx: Context, args: str) -> Any:
     """The typed value of `args` by the command's declared parser (the text itself without one)."""
-    return cmd.args(args, ctx.split) if cmd.args is not None else args
+    return cmd.args(args, Dates(split=ctx.split, when=ctx.when)) if cmd.args is not None else args
 
 
 def run(cmd: Command, ctx: Context, args: str) -> Reply:

@@ -27,7 +27,7 @@ from handlers.agenda_model import (
 )
 from handlers.base import Context, Reply, UserError
 from handlers.case_model import PREPARERS, read_attachments, read_purpose
-from handlers.arguments import MeetingRef, Splitter
+from handlers.arguments import Dates, MeetingRef
 from handlers.meeting_choice import meeting_is_over
 from handlers.options import read_options
 from handlers.common import forum_label, meeting_label, person_arg
@@ -119,11 +119,11 @@ def _fields(options: dict[str, str], *, leave: tuple[str, ...] = ()) -> ItemFiel
     return ItemFields(**{k: options[k] for k in _FIELDS if k in options and k not in leave})
 
 
-def _parse_new(args: str, split: Splitter) -> NewItem:
+def _parse_new(args: str, dates: Dates) -> NewItem:
     head, options, forum = _split(args, NEW_USAGE)
     when, title = (None, head)
     if head:
-        found, rest = split(head)
+        found, rest = dates.split(head)
         if found is not None and rest.strip():
             when, title = head[: len(head) - len(rest)].strip(), rest.strip()
     title = " ".join(title.split())
@@ -133,13 +133,13 @@ def _parse_new(args: str, split: Splitter) -> NewItem:
                    under=options.get("under") or None, fields=_fields(options, leave=("titel",)))
 
 
-def _parse_change(args: str, split: Splitter) -> ChangeItem:
+def _parse_change(args: str, dates: Dates) -> ChangeItem:
     head, options, forum = _split(args, CHANGE_USAGE)
     return ChangeItem(meeting=MeetingRef(phrase=options.get("möte") or None, forum=forum), label=head,
                       fields=_fields(options))
 
 
-def _parse_move(args: str, split: Splitter) -> MoveItem:
+def _parse_move(args: str, dates: Dates) -> MoveItem:
     head, options, forum = _split(args, MOVE_USAGE)
     parts = head.split()
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
@@ -150,25 +150,25 @@ def _parse_move(args: str, split: Splitter) -> MoveItem:
                     to=parts[1], new_version="ny version" in options)
 
 
-def _parse_remove(args: str, split: Splitter) -> RemoveItem:
+def _parse_remove(args: str, dates: Dates) -> RemoveItem:
     head, options, forum = _split(args, REMOVE_USAGE)
     return RemoveItem(meeting=MeetingRef(phrase=options.get("möte") or None, forum=forum), label=head,
                       new_version="ny version" in options)
 
 
-def parse_item_args(args: str, split: Splitter) -> ItemArgs:
+def parse_item_args(args: str, dates: Dates) -> ItemArgs:
     """'/punkt' and its arguments: 'ny …', 'ändra …', 'flytta …' or 'ta bort …' into its typed value."""
     word, __, rest = args.strip().partition(" ")
     verb = normalise(word)
     if verb == "ta" and normalise(rest).startswith("bort"):
-        return _parse_remove(rest.strip()[4:], split)
+        return _parse_remove(rest.strip()[4:], dates)
     routes = {"ny": _parse_new, "nytt": _parse_new, "new": _parse_new, "andra": _parse_change,
               "change": _parse_change, "flytta": _parse_move, "move": _parse_move, "remove": _parse_remove}
     if verb not in routes:
         raise UserError(_("Skriv /punkt ny, /punkt ändra, /punkt flytta eller /punkt ta bort. Till "
                           "exempel: {NEW_USAGE}.",
                           NEW_USAGE=NEW_USAGE))
-    return routes[verb](rest, split)
+    return routes[verb](rest, dates)
 
 
 # ------------------------------------------------------------------------------------ the changes

@@ -34,7 +34,7 @@ from handlers import kallelse, limits
 from handlers.absence_rules import Part, absence_part
 from handlers.agenda_model import agenda_items, item_numbers
 from handlers.base import Action, Context, Reply, Section, UserError
-from handlers.arguments import MeetingRef, Splitter, held_meeting_ref
+from handlers.arguments import Dates, MeetingRef, held_meeting_ref
 from handlers.common import forum_label, person_label
 from handlers.options import take_option
 from handlers.fmt import format_date, local
@@ -365,7 +365,7 @@ def _edit_usage(append: bool) -> str:
     return _("/minnesanteckningar {verb} 2020-09-25 punkt 5: Kristina redogjorde för arbetet.", verb=verb)
 
 
-def parse_edit(args: str, split: Splitter, *, append: bool) -> EditMinutes:
+def parse_edit(args: str, dates: Dates, *, append: bool) -> EditMinutes:
     usage = _edit_usage(append)
     forum, args = take_option(args, "forum")
     if ":" not in args:
@@ -377,23 +377,23 @@ def parse_edit(args: str, split: Splitter, *, append: bool) -> EditMinutes:
     if m:
         item_no = int(m.group(1))
         head = head[: m.start()].strip()
-    ref, rest = held_meeting_ref(split, head, forum)
+    ref, rest = held_meeting_ref(dates, head, forum)
     if rest:
         raise UserError(_("Jag förstår inte ”{rest}”. Skriv till exempel: {usage}", rest=rest, usage=usage))
     return EditMinutes(meeting=ref, append=append, item=item_no, text=text.strip())
 
 
-def parse_append(args: str, split: Splitter) -> EditMinutes:
-    return parse_edit(args, split, append=True)
+def parse_append(args: str, dates: Dates) -> EditMinutes:
+    return parse_edit(args, dates, append=True)
 
 
-def parse_replace(args: str, split: Splitter) -> EditMinutes:
-    return parse_edit(args, split, append=False)
+def parse_replace(args: str, dates: Dates) -> EditMinutes:
+    return parse_edit(args, dates, append=False)
 
 
-def parse_sent(args: str, split: Splitter) -> SentMinutes:
+def parse_sent(args: str, dates: Dates) -> SentMinutes:
     forum, args = take_option(args, "forum")
-    ref, rest = held_meeting_ref(split, args, forum)
+    ref, rest = held_meeting_ref(dates, args, forum)
     if rest:
         raise UserError(_("Jag förstår inte ”{rest}”. Skriv till exempel /minnesanteckningar skickade "
                           "2020-09-25.",
@@ -401,19 +401,19 @@ def parse_sent(args: str, split: Splitter) -> SentMinutes:
     return SentMinutes(meeting=ref)
 
 
-def parse_minutes(args: str, split: Splitter) -> ShowMinutes | EditMinutes | SentMinutes:
+def parse_minutes(args: str, dates: Dates) -> ShowMinutes | EditMinutes | SentMinutes:
     """'/minnesanteckningar' and its arguments; 'tillägg: …' and the like are its subcommands (the command
     table splits words at spaces only)."""
     m = _SUBCOMMAND.match(args)
     if m:
         verb = normalise(m.group(1))
         if verb == "tillagg":
-            return parse_append(m.group(2), split)
+            return parse_append(m.group(2), dates)
         if verb == "redigera":
-            return parse_replace(m.group(2), split)
-        return parse_sent(m.group(2), split)
+            return parse_replace(m.group(2), dates)
+        return parse_sent(m.group(2), dates)
     forum, args = take_option(args, "forum")
-    ref, rest = held_meeting_ref(split, args, forum)
+    ref, rest = held_meeting_ref(dates, args, forum)
     if rest:
         raise UserError(
             _("Jag förstår inte ”{rest}”. Skriv /minnesanteckningar DATUM för utkastet, eller "

@@ -24,8 +24,8 @@ from handlers.i18n import _
 # handler(ctx, meeting, args) with meeting=MEETING_ARG or HELD_MEETING_ARG. `args` is the argument text, or the
 # typed value the declared parser (`args=`) made of it.
 Handler = Callable[..., Reply]
-# parser(text, split) → typed arguments; `split` reads a leading date phrase (handlers.arguments.Splitter).
-Parser = Callable[[str, Callable[[str], tuple[Any, str]]], Any]
+# parser(text, dates) → typed arguments; `dates` reads date phrases (handlers.arguments.Dates).
+Parser = Callable[[str, Any], Any]
 
 
 # How the registry finds the forum a command is about, before its handler runs:
@@ -67,7 +67,7 @@ class Command:
     doing: str = ""
     forum: str | None = None  # NAMED_FORUM, ANY_FORUM, CASE_FORUM or None (see above)
     meeting: str | None = None  # MEETING_ARG, HELD_MEETING_ARG, CHANNEL_MEETING_ARG or None (see above)
-    # The argument grammar as code: parser(text, split) → the typed value the handler receives; None: the
+    # The argument grammar as code: parser(text, dates) → the typed value the handler receives; None: the
     # handler receives the text.
     args: Parser | None = None
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.dates import split_when
+from bot.dates import parse_when, split_when
 from handlers import registry
-from handlers.arguments import MeetingRef
+from handlers.arguments import Dates, MeetingRef
 from handlers.base import UserError
 from handlers.items import NEW_USAGE, ChangeItem, ItemFields, MoveItem, NewItem, RemoveItem
 from handlers.minutes import EditMinutes, SentMinutes, ShowMinutes
@@ -22,12 +22,18 @@ from tests.conftest import STOCKHOLM
 NOW = datetime(2020, 2, 20, 9, 0, tzinfo=STOCKHOLM)
 
 
-def split(text: str) -> tuple[Any, str]:
-    """The date reader as a command gets it (Context.split): a bad date is a UserError."""
-    try:
-        return split_when(text, NOW)
-    except ValueError as exc:
-        raise UserError(str(exc)) from exc
+def _read(reader: Any) -> Any:
+    def read(text: str) -> Any:
+        try:
+            return reader(text, NOW)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+
+    return read
+
+
+# The date reader as a command gets it (Context.split and Context.when): a bad date is a UserError.
+DATES = Dates(split=_read(split_when), when=_read(parse_when))
 
 
 def parse(typed: str) -> Any:
@@ -37,7 +43,7 @@ def parse(typed: str) -> Any:
     assert found is not None, typed
     cmd, rest = found
     assert cmd.args is not None, f"/{cmd.name} declares no parser"
-    return cmd.args(rest, split)
+    return cmd.args(rest, DATES)
 
 
 def refusal(typed: str) -> str:

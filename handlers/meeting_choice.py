@@ -13,7 +13,7 @@ from typing import Sequence
 
 from sqlalchemy import select
 
-from handlers.arguments import MeetingRef
+from handlers.arguments import Dates, MeetingRef
 from handlers.base import Context, UserError
 from handlers.common import (
     choose_forum,
@@ -79,8 +79,8 @@ def read_day_range(ctx: Context, text: str) -> tuple[date, date]:
     return value, value
 
 
-def read_day(ctx: Context, text: str, *, what: str) -> date:
-    """A single day from a date phrase (a time of day is dropped)."""
+def read_day(ctx: Context | Dates, text: str, *, what: str) -> date:
+    """A single day from a date phrase (a time of day is dropped); a parser passes its Dates."""
     value = ctx.when(text)
     if getattr(value, "kind", None) is not None:
         raise UserError(_("Ange {what} som en dag, till exempel ”20 november” eller ”2020-11-20”, inte "

@@ -141,3 +141,44 @@ def test_publishing_names_the_meeting_by_its_date_or_the_next_one() -> None:
     assert parse("/publicera dagordning 6 mars; forum lchnv") == PublishAgenda(
         meeting=MeetingRef(phrase="6 mars", forum="lchnv"))
     assert parse("/publicera dagordningen forum: lchnv") == PublishAgenda(meeting=MeetingRef(forum="lchnv"))
+
+
+# ------------------------------------------------------------------------------------ /möte (the forum's '; forum' is taken out first)
+
+
+def test_planning_moving_cancelling_and_changing_meetings() -> None:
+    from datetime import time
+
+    from handlers.admin_meetings import CancelMeeting, ChangeMeeting, MoveMeeting, NewMeetings
+
+    assert parse("/möte ny 4 februari, 1 april och 3 juni 2027 kl 9.00–12.00; plats: Falun; dnr RD 2027/17") == (
+        NewMeetings(days=(date(2027, 2, 4), date(2027, 4, 1), date(2027, 6, 3)), start=time(9), end=time(12),
+                    place="Falun", dnr="RD 2027/17"))
+    assert parse("/möte ny 4 februari 2027 kl 13") == NewMeetings(days=(date(2027, 2, 4),), start=time(13), end=None)
+    assert parse("/möte flytta 1 april till 8 april kl 13–15; plats Teams") == MoveMeeting(
+        day="1 april", to="8 april kl 13–15", place="Teams")
+    assert parse("/möte ställ in 16 september: krockar med länets krisövning") == CancelMeeting(
+        day="16 september", reason="krockar med länets krisövning")
+    assert parse("/möte ändra 11 februari; tid: 13–15") == ChangeMeeting(day="11 februari", start=time(13), end=time(15))
+    assert parse("/möte ändra 3 juni; plats Myntgatan 2, Falun") == ChangeMeeting(day="3 juni", place="Myntgatan 2, Falun")
+
+
+def test_a_bad_meeting_argument_gets_the_sentence_it_always_got() -> None:
+    from handlers.admin_meetings import CANCEL_USAGE, CHANGE_USAGE, MOVE_USAGE, NEW_USAGE
+
+    assert refusal("/möte ny 4 februari 2027") == (
+        "Ange dag och tid, till exempel ”/möte ny 4 februari, 1 april och 3 juni 2027 kl 9.00–12.00; plats: "
+        f"Falun”. Skriv: {NEW_USAGE}")
+    assert refusal("/möte ny kl 9–12") == f"Ange minst en dag före ”kl”. Skriv: {NEW_USAGE}"
+    assert refusal("/möte ny 30 februari 2027 kl 9–12").startswith("Det finns ingen 30 februari 2027")
+    assert refusal("/möte ny 5 februari 2027 kl 12–9").startswith("Sluttiden kl. 9.00 är inte efter")
+    assert refusal("/möte ny 5 februari 2027 kl 9–12; tid: 10") == f"Jag känner inte till ”tid:”. Skriv: {NEW_USAGE}"
+    assert refusal("/möte flytta 1 april") == (
+        "Skriv vilket möte och vart det flyttas, till exempel ”/möte flytta 4 februari till 11 februari”. "
+        f"Skriv: {MOVE_USAGE}")
+    assert refusal("/möte ställ in: för få ärenden") == (
+        "Ange mötets datum, till exempel ”/möte ställ in 4 februari: för få anmälda ärenden”. "
+        f"Skriv: {CANCEL_USAGE}")
+    assert refusal("/möte ändra 3 juni") == f"Ange vad som ändras: plats:, dnr: eller tid:. Skriv: {CHANGE_USAGE}"
+    assert refusal("/möte ändra 3 juni; färg: blå") == (
+        f"Ange vad som ändras: plats:, dnr: eller tid:. Skriv: {CHANGE_USAGE}")

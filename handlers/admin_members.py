@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from handlers.arguments import Dates
 from handlers.base import Context, Reply, Section, UserError
 from handlers.common import genitive
 from handlers.meeting_choice import read_day
@@ -203,10 +205,15 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
 # ------------------------------------------------------------------------------------ /organisation ny
 
 
-@command("organisation ny", "organisation", "ny organisation", "huvudman ny", usage=ORG_USAGE,
-         help=_("lägg till en huvudman (kommun, region …)"), roles=ADMINS, doing=_("lägga till organisationer"),
-         forum=ANY_FORUM, order=60)
-def new_organisation(ctx: Context, args: str) -> Reply:
+@dataclass(frozen=True)
+class NewOrganisation:
+    """/organisation ny ID NAMN; typ: kommun|region|annan"""
+    key: str
+    name: str
+    kind: str
+
+
+def parse_new_organisation(args: str, dates: Dates) -> NewOrganisation:
     head, opts = split_options(args, ORG_NAMES)
     words = head.split(maxsplit=1)
     if len(words) < 2:
@@ -221,6 +228,14 @@ def new_organisation(ctx: Context, args: str) -> Reply:
     kind = normalise(opts.get("typ") or opts.get("kind") or "kommun")
     if kind not in ORG_KINDS:
         raise UserError(_("Okänd typ ”{kind}”. Skriv typ: kommun, typ: region eller typ: annan.", kind=kind))
+    return NewOrganisation(key=key, name=name, kind=kind)
+
+
+@command("organisation ny", "organisation", "ny organisation", "huvudman ny", usage=ORG_USAGE,
+         help=_("lägg till en huvudman (kommun, region …)"), roles=ADMINS, doing=_("lägga till organisationer"),
+         forum=ANY_FORUM, args=parse_new_organisation, order=60)
+def new_organisation(ctx: Context, args: NewOrganisation) -> Reply:
+    key, name, kind = args.key, args.name, args.kind
     if store.organisation_by_key(ctx.session, key) is not None:
         raise UserError(_("Organisationen ”{key}” finns redan. Välj ett annat id: {ORG_USAGE}",
                           key=key, ORG_USAGE=ORG_USAGE))
@@ -237,10 +252,21 @@ def new_organisation(ctx: Context, args: str) -> Reply:
 # ------------------------------------------------------------------------------------ /ledamot ny
 
 
-@command("ledamot ny", "ny ledamot", "ledamot lägg till", "member add", usage=NEW_USAGE,
-         help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), roles=ADMINS, doing=_("lägga till {members}"), forum=NAMED_FORUM,
-         order=61)
-def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
+@dataclass(frozen=True)
+class NewMember:
+    """/ledamot ny @användarnamn NAMN; organisation: ID [; titel: …] [; e-post: …] [; roll: …], or a Slack or
+    Teams mention instead of the @användarnamn (the account is then linked)."""
+    handle: str
+    name: str
+    slack: str | None = None
+    teams: str | None = None
+    organisation: str | None = None
+    title: str | None = None
+    email: str | None = None
+    roles: tuple[str, ...] = ()
+
+
+def parse_new_member(rest: str, dates: Dates) -> NewMember:
     head, opts = split_options(rest, NEW_NAMES)
     head = head.strip()
     slack = teams = None
@@ -258,7 +284,6 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
             handle, name = handle_m.group(1).lower(), name[handle_m.end():].strip()
         else:
             handle = handle_from_name(name)
-        existing = store.person_by_platform(ctx.session, slack=slack, teams=teams)
     else:
         handle_m = _HANDLE.match(head)
         if not handle_m:
@@ -266,7 +291,6 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
                               "Berg; organisation: leksand”. Skriv: {NEW_USAGE}",
                               NEW_USAGE=NEW_USAGE))
         handle, name = handle_m.group(1).lower(), head[handle_m.end():].strip()
-        existing = None
     if not handle or not _ID.match(handle):
         raise UserError(_("Ange ett @användarnamn med små bokstäver, siffror och punkt, till exempel "
                           "@anna.berg. Skriv: {NEW_USAGE}",
@@ -281,6 +305,17 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
     email = _email(email_text, NEW_USAGE) if email_text else None
     roles = _read_roles(opts.get("roll") or opts.get("roller") or opts.get("role") or opts.get("roles") or "",
                         NEW_USAGE)
+    return NewMember(handle=handle, name=name, slack=slack, teams=teams, organisation=org_key, title=title,
+                     email=email, roles=tuple(roles))
+
+
+@command("ledamot ny", "ny ledamot", "ledamot lägg till", "member add", usage=NEW_USAGE,
+         help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), roles=ADMINS, doing=_("lägga till {members}"), forum=NAMED_FORUM,
+         args=parse_new_member, order=61)
+def new_member(ctx: Context, forum: Forum, args: NewMember) -> Reply:
+    handle, name, slack, teams = args.handle, args.name, args.slack, args.teams
+    org_key, title, email, roles = args.organisation, args.title, args.email, list(args.roles)
+    existing = store.person_by_platform(ctx.session, slack=slack, teams=teams) if slack or teams else None
     by_handle = store.person_by_handle_any(ctx.session, handle)
     person = existing or by_handle
     if existing is not None and by_handle is not None and by_handle.id != existing.id:

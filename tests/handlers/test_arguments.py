@@ -182,3 +182,38 @@ def test_a_bad_meeting_argument_gets_the_sentence_it_always_got() -> None:
     assert refusal("/möte ändra 3 juni") == f"Ange vad som ändras: plats:, dnr: eller tid:. Skriv: {CHANGE_USAGE}"
     assert refusal("/möte ändra 3 juni; färg: blå") == (
         f"Ange vad som ändras: plats:, dnr: eller tid:. Skriv: {CHANGE_USAGE}")
+
+
+# ------------------------------------------------------------------------------------ /organisation ny, /ledamot ny
+
+
+def test_a_new_organisation_and_a_new_member() -> None:
+    from handlers.admin_members import NewMember, NewOrganisation
+
+    assert parse("/organisation ny Falun Falu kommun; typ: Kommun") == NewOrganisation(
+        key="falun", name="Falu kommun", kind="kommun")
+    assert parse("/organisation ny rss Regionalt stöd") == NewOrganisation(key="rss", name="Regionalt stöd",
+                                                                           kind="kommun")
+    assert parse("/ledamot ny @Anna.Berg Anna Berg; organisation: falun; titel: Socialchef; "
+                 "e-post: mailto:anna.berg@falun.se; roll: sekreterare och frånvaromottagare") == NewMember(
+        handle="anna.berg", name="Anna Berg", organisation="falun", title="Socialchef",
+        email="anna.berg@falun.se", roles=("secretary", "absence_recipient"))
+    assert parse("/ledamot ny <@U0NEW|nils> Nils Nyström; org leksand") == NewMember(
+        handle="nils.nystrom", name="Nils Nyström", slack="U0NEW", organisation="leksand")
+    assert parse("/ledamot ny <@teams:29:abc|Olle> @olle.okand") == NewMember(
+        handle="olle.okand", name="", teams="29:abc")
+
+
+def test_a_bad_organisation_or_member_argument_gets_the_sentence_it_always_got() -> None:
+    from handlers.admin_members import NEW_USAGE, ORG_USAGE
+
+    assert refusal("/organisation ny falun") == (
+        f"Ange id och namn, till exempel ”/organisation ny falun Falu kommun; typ: kommun”. Skriv: {ORG_USAGE}")
+    assert refusal("/organisation ny Falun! Falu kommun").startswith("Id ”Falun!” får bara ha små bokstäver")
+    assert refusal("/organisation ny ny-org Ny; typ: stat") == (
+        "Okänd typ ”stat”. Skriv typ: kommun, typ: region eller typ: annan.")
+    assert refusal("/ledamot ny Anna Berg").startswith("Börja med personens @användarnamn")
+    assert refusal("/ledamot ny @anna Anna; färg: blå") == f"Jag känner inte till ”farg:”. Skriv: {NEW_USAGE}"
+    assert refusal("/ledamot ny @ny.person Ny Person; e-post: inte-en-adress").startswith(
+        "”inte-en-adress” är ingen e-postadress.")
+    assert refusal("/ledamot ny @ny.person Ny Person; roll: kassör").startswith("Okänd roll ”kassör”.")

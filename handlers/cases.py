@@ -166,6 +166,42 @@ def raise_form(ctx: Context) -> Reply:
     )
 
 
+@dataclass(frozen=True)
+class RaiseForm:
+    """/anmäl ärende with nothing after it: the form."""
+
+
+@dataclass(frozen=True)
+class RaiseCase:
+    """/anmäl ärende TITEL [; syfte: …] [; möte: DATUM] [; föredragande: @…] [; beskrivning: …] [; bilaga: URL] …"""
+    title: str
+    purpose: str = "information"
+    meeting: str | None = None  # the wished meeting's date phrase, read in the case's forum
+    forum: str | None = None  # any forum of the network, as typed
+    presenter: str | None = None
+    description: str | None = None
+    proposal: str | None = None
+    attachments: tuple[tuple[str, str | None], ...] = ()
+
+
+def parse_raise_case(args: str, dates: Dates) -> RaiseCase | RaiseForm:
+    if not args.strip():
+        return RaiseForm()
+    head, options = read_options(args, RAISE_KEYS, usage=RAISE_USAGE)
+    title = " ".join(head.split())
+    if not title:
+        raise UserError(_("Ärendet behöver en titel som säger vad det gäller. Skriv: {RAISE_USAGE}.",
+                          RAISE_USAGE=RAISE_USAGE))
+    limits.title(title, what=_("Ärendets titel"))
+    _check_texts(options)
+    purpose = read_purpose(options["syfte"]) if options.get("syfte") else "information"
+    attachments = limits.attachments(read_attachments(options["bilaga"])) if options.get("bilaga") else []
+    return RaiseCase(title=title, purpose=purpose, meeting=options.get("möte") or None,
+                     forum=options.get("forum") or None, presenter=options.get("föredragande") or None,
+                     description=options.get("beskrivning") or None, proposal=options.get("förslag") or None,
+                     attachments=tuple(attachments))
+
+
 @command(
     "anmäl ärende",
     "anmal arende",
@@ -175,31 +211,24 @@ def raise_form(ctx: Context) -> Reply:
     "new case",
     usage=RAISE_USAGE + " [; förslag: …] [; forum: ID]",
     help=_("anmäl (aktualisera) ett ärende; samordnaren får det direkt"),
+    args=parse_raise_case,
     order=20,
 )
-def raise_case(ctx: Context, args: str) -> Reply:
-    if not args.strip():
+def raise_case(ctx: Context, args: RaiseCase | RaiseForm) -> Reply:
+    if isinstance(args, RaiseForm):
         return raise_form(ctx)
-    head, options = read_options(args, RAISE_KEYS, usage=RAISE_USAGE)
-    title = " ".join(head.split())
-    if not title:
-        raise UserError(_("Ärendet behöver en titel som säger vad det gäller. Skriv: {RAISE_USAGE}.",
-                          RAISE_USAGE=RAISE_USAGE))
-    limits.title(title, what=_("Ärendets titel"))
-    _check_texts(options)
-    forum = _raise_forum(ctx, options.get("forum"), options.get("möte"))
-    purpose = read_purpose(options["syfte"]) if options.get("syfte") else "information"
-    presenter = person_arg(ctx, options["föredragande"], field="föredragande") if options.get("föredragande") else None
+    title, purpose, attachments = args.title, args.purpose, args.attachments
+    forum = _raise_forum(ctx, args.forum, args.meeting)
+    presenter = person_arg(ctx, args.presenter, field="föredragande") if args.presenter else None
     wished: Meeting | None = None
-    if options.get("möte"):
-        wished = meeting_for_phrase(ctx, [forum], options["möte"])
+    if args.meeting:
+        wished = meeting_for_phrase(ctx, [forum], args.meeting)
         if meeting_is_over(ctx, wished):
             raise UserError(
                 _("{forum} möte {starts_at} har redan varit. {ctx} Skriv ”möte: DATUM” för ett av "
                   "dem.",
                   forum=genitive(forum), starts_at=format_date(wished.starts_at, sentence=True), ctx=upcoming_list(ctx, [forum]))
             )
-    attachments = limits.attachments(read_attachments(options["bilaga"])) if options.get("bilaga") else []
 
     case = store.create_case(
         ctx.session,
@@ -212,8 +241,8 @@ def raise_case(ctx: Context, args: str) -> Reply:
         raised_on=ctx.today,
         presenter_id=presenter.id if presenter else None,
         wished_meeting_id=wished.id if wished else None,
-        description=options.get("beskrivning") or None,
-        proposal=options.get("förslag") or None,
+        description=args.description,
+        proposal=args.proposal,
     )
     for url, atitle in attachments:
         case.attachments.append(Attachment(url=url, title=atitle))

@@ -217,3 +217,29 @@ def test_a_bad_organisation_or_member_argument_gets_the_sentence_it_always_got()
     assert refusal("/ledamot ny @ny.person Ny Person; e-post: inte-en-adress").startswith(
         "”inte-en-adress” är ingen e-postadress.")
     assert refusal("/ledamot ny @ny.person Ny Person; roll: kassör").startswith("Okänd roll ”kassör”.")
+
+
+# ------------------------------------------------------------------------------------ /anmäl ärende
+
+
+def test_raising_a_case() -> None:
+    from handlers.cases import RaiseCase, RaiseForm
+
+    assert parse("/anmäl ärende") == RaiseForm()
+    assert parse("/anmäl ärende Utvärdering av  avtal; syfte: beslut; möte: 6 mars; föredragande: @johan.sjo; "
+                 "bilaga: https://example.se/a.pdf Avtalet https://example.se/b.pdf; forum lchnv") == RaiseCase(
+        title="Utvärdering av avtal", purpose="beslut", meeting="6 mars", forum="lchnv", presenter="@johan.sjo",
+        attachments=(("https://example.se/a.pdf", "Avtalet"), ("https://example.se/b.pdf", None)))
+    assert parse("/anmäl ärende Vägledning; beskrivning: Bakgrund.; förslag: att anta den") == RaiseCase(
+        title="Vägledning", description="Bakgrund.", proposal="att anta den")
+
+
+def test_a_bad_case_argument_gets_the_sentence_it_always_got() -> None:
+    from handlers.cases import RAISE_USAGE
+
+    assert refusal("/anmäl ärende ; syfte: beslut") == (
+        f"Ärendet behöver en titel som säger vad det gäller. Skriv: {RAISE_USAGE}.")
+    assert refusal("/anmäl ärende Vägledning; syfte: avgörande") == (
+        "Syftet ”avgörande” känner jag inte igen; skriv syfte: information, diskussion eller beslut.")
+    assert "Skriv bilagan som en länk" in refusal("/anmäl ärende Vägledning; bilaga: bilaga 15")
+    assert refusal("/anmäl ärende Vägledning; prioritet: hög").startswith("Jag förstår inte ”prioritet: hög”.")

@@ -8,8 +8,9 @@ statement of a command's grammar and of who may run it. Before the handler runs:
 - `meeting=MEETING_ARG`: the meeting is the one the parsed value's date phrase names ('nästa' too), else the
   forum's next meeting (handlers.meeting_choice.coming_meeting); `meeting=HELD_MEETING_ARG`: the day named,
   else the latest meeting held (meeting_choice.held_meeting); `meeting=CHANNEL_MEETING_ARG`: as MEETING_ARG
-  with the channel's forum first (meeting_choice.channel_meeting); the role is checked in the meeting's forum
-  and the handler is called as handler(ctx, meeting, value);
+  with the channel's forum first (meeting_choice.channel_meeting); `meeting=AGENDA_MEETING_ARG`: today's or
+  the next meeting to read (meeting_choice.agenda_meeting); the declared role, if any, is checked in the
+  meeting's forum and the handler is called as handler(ctx, meeting, value);
 - `forum=NAMED_FORUM`: the forum is chosen ('; forum: ID', the channel's, the only one where the asker holds
   the role) and the role checked there;
 - `forum=CASE_FORUM`: the case is found by the number the arguments begin with and the role checked in its forum;
@@ -25,8 +26,9 @@ from handlers.arguments import Dates
 from handlers.base import Context, Reply
 from handlers.case_model import case_from_args
 from handlers.common import choose_forum, my_forums, pop_forum_option, require_command_role
-from handlers.meeting_choice import channel_meeting, coming_meeting, held_meeting
+from handlers.meeting_choice import agenda_meeting, channel_meeting, coming_meeting, held_meeting
 from handlers.registry import (
+    AGENDA_MEETING_ARG,
     ANY_FORUM,
     CASE_FORUM,
     CHANNEL_MEETING_ARG,
@@ -37,7 +39,8 @@ from handlers.registry import (
 )
 
 # Each meeting policy of a declaration and the function in handlers/meeting_choice.py that carries it out.
-MEETING_CHOICE = {MEETING_ARG: coming_meeting, HELD_MEETING_ARG: held_meeting, CHANNEL_MEETING_ARG: channel_meeting}
+MEETING_CHOICE = {MEETING_ARG: coming_meeting, HELD_MEETING_ARG: held_meeting, CHANNEL_MEETING_ARG: channel_meeting,
+                  AGENDA_MEETING_ARG: agenda_meeting}
 
 
 def parse(cmd: Command, ctx: Context, args: str) -> Any:
@@ -49,10 +52,9 @@ def run(cmd: Command, ctx: Context, args: str) -> Reply:
     """Answer `args` with `cmd` in the asker's context; a refusal is a UserError, as from the handler."""
     ctx.command = cmd
     if cmd.meeting is not None:
-        assert cmd.roles is not None
         value = parse(cmd, ctx, args)
-        meeting = MEETING_CHOICE[cmd.meeting](ctx, cmd.roles, value.meeting)
-        require_command_role(ctx, meeting.forum)
+        meeting = MEETING_CHOICE[cmd.meeting](ctx, cmd.roles or frozenset(), value.meeting)
+        require_command_role(ctx, meeting.forum)  # nothing to check when the declaration names no roles
         return cmd.handler(ctx, meeting, value)
     if cmd.forum == NAMED_FORUM:
         assert cmd.roles is not None

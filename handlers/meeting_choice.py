@@ -2,9 +2,9 @@
 
 Commands that name a meeting by date (/dagordning, /publicera dagordning, /punkt, /beslut punkt,
 /minnesanteckningar, the case process) read it here; this module imports no command module. The meeting
-policies of a declaration (`meeting=MEETING_ARG`, `HELD_MEETING_ARG` or `CHANNEL_MEETING_ARG`,
-handlers/registry.py) are carried out by `coming_meeting`, `held_meeting` and `channel_meeting`, which
-handlers/invoke.py calls before the handler.
+policies of a declaration (`meeting=MEETING_ARG`, `HELD_MEETING_ARG`, `CHANNEL_MEETING_ARG` or
+`AGENDA_MEETING_ARG`, handlers/registry.py) are carried out by `coming_meeting`, `held_meeting`,
+`channel_meeting` and `agenda_meeting`, which handlers/invoke.py calls before the handler.
 """
 from __future__ import annotations
 
@@ -182,6 +182,54 @@ def channel_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Mee
     if meeting is None:
         raise no_coming_meetings(forum)
     return meeting
+
+
+def _pick_one(found: list[Meeting], *, when: str) -> Meeting:
+    """The earliest meeting; if two forums meet at that first day, ask which forum."""
+    first_day = local(found[0].starts_at).date()
+    same_day = [m for m in found if local(m.starts_at).date() == first_day]
+    if len({m.forum_id for m in same_day}) > 1:
+        names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in same_day)
+        raise UserError(
+            _("Flera av dina forum har möte {value}: {names}. Skriv till exempel /dagordning; "
+              "forum: {key}",
+              value=when or format_date(first_day, sentence=True), names=names, key=same_day[0].forum.key)
+        )
+    return found[0]
+
+
+def agenda_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meeting:
+    """AGENDA_MEETING_ARG (/dagordning): today's meeting ('idag' too), else the next; 'nästa' the next after
+    today; a date phrase the meeting that day. In the named forum, the channel's, or the asker's forums."""
+    named = _named_forum(ctx, ref)
+    if named is not None:
+        forums = [named]
+    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+        forums = [ctx.forum]
+    else:
+        forums = my_forums(ctx)
+    rest = ref.phrase or ""
+    word = normalise(rest)
+    today = ctx.today
+    start, end = day_bounds(today)
+    if word in ("", "idag", "i dag", "today"):
+        todays = queries.meetings_on(ctx.session, forums, start, end)
+        if todays:
+            return _pick_one(todays, when="i dag")
+        if word:
+            names = " eller ".join(forum_label(f) for f in forums)
+            raise UserError(_("{names} har inget möte i dag, {today}. {ctx} Skriv /dagordning nästa.",
+                              names=names, today=format_date(today, sentence=True), ctx=upcoming_list(ctx, forums)))
+        upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=4)
+        if not upcoming:
+            raise UserError(_("{ctx} Skriv /möten för att se mötena.", ctx=upcoming_list(ctx, forums)))
+        return _pick_one(upcoming, when="")
+    if word in ("nasta", "nasta mote", "next"):
+        upcoming = queries.meetings_after(ctx.session, forums, end, limit=4)
+        if not upcoming:
+            raise UserError(upcoming_list(ctx, forums))
+        return _pick_one(upcoming, when="")
+    return meeting_for_phrase(ctx, forums, rest)
 
 
 def _held_forums(ctx: Context, roles: frozenset[str], named: Forum | None) -> list[Forum]:

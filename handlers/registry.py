@@ -39,8 +39,8 @@ CASE_FORUM = "case"  # the forum of the case whose number ('2026:3', or '3' for 
 FORUM_POLICIES = (NAMED_FORUM, ANY_FORUM, CASE_FORUM, None)
 
 # How the registry finds the meeting a command is about, from the `meeting` (a handlers.arguments.MeetingRef)
-# of the value its parser returns; the declared roles are checked in the meeting's forum and the handler is
-# called as handler(ctx, meeting, args):
+# of the value its parser returns; the declared roles (if any) are checked in the meeting's forum and the handler
+# is called as handler(ctx, meeting, args):
 MEETING_ARG = "meeting"  # the leading date phrase (or 'nästa') names it, in '; forum: ID' or the forums where the
 #                          asker holds `roles`; without one, the next meeting of the forum ('; forum: ID', the
 #                          channel's, or the only one where the asker holds `roles`)
@@ -49,7 +49,10 @@ HELD_MEETING_ARG = "held meeting"  # a meeting that has been: the day named (a d
 #                                    forum, or the asker's forums (those where they hold `roles` first)
 CHANNEL_MEETING_ARG = "channel meeting"  # as MEETING_ARG, but the date phrase is looked for in the named forum, else
 #                                          the channel's, else those where the asker holds `roles` (refused when none)
-MEETING_POLICIES = (MEETING_ARG, HELD_MEETING_ARG, CHANNEL_MEETING_ARG, None)
+AGENDA_MEETING_ARG = "agenda meeting"  # a meeting to read (/dagordning): today's, else the next; 'nästa' the next after
+#                                        today; a date phrase the meeting that day; in the named forum, the channel's,
+#                                        or any of the asker's forums
+MEETING_POLICIES = (MEETING_ARG, HELD_MEETING_ARG, CHANNEL_MEETING_ARG, AGENDA_MEETING_ARG, None)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class Command:
     # What the refusal says the asker may not do: "Bara samordnare kan {doing}."
     doing: str = ""
     forum: str | None = None  # NAMED_FORUM, ANY_FORUM, CASE_FORUM or None (see above)
-    meeting: str | None = None  # MEETING_ARG, HELD_MEETING_ARG, CHANNEL_MEETING_ARG or None (see above)
+    meeting: str | None = None  # one of MEETING_POLICIES (see above)
     # The argument grammar as code: parser(text, dates) → the typed value the handler receives; None: the
     # handler receives the text.
     args: Parser | None = None
@@ -122,8 +125,8 @@ def command(
         raise ValueError(f"unknown forum policy {forum!r} for {name!r}")
     if meeting not in MEETING_POLICIES:
         raise ValueError(f"unknown meeting policy {meeting!r} for {name!r}")
-    if meeting is not None and (forum is not None or args is None or roles is None):
-        raise ValueError(f"{name!r}: a meeting policy needs a parser and roles, and no forum policy")
+    if meeting is not None and (forum is not None or args is None):
+        raise ValueError(f"{name!r}: a meeting policy needs a parser, and no forum policy")
     if roles is not None and not doing:
         raise ValueError(f"{name!r} limits its roles and needs `doing` for the refusal")
     if forum is not None and roles is None:

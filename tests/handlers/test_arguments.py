@@ -243,3 +243,19 @@ def test_a_bad_case_argument_gets_the_sentence_it_always_got() -> None:
         "Syftet ”avgörande” känner jag inte igen; skriv syfte: information, diskussion eller beslut.")
     assert "Skriv bilagan som en länk" in refusal("/anmäl ärende Vägledning; bilaga: bilaga 15")
     assert refusal("/anmäl ärende Vägledning; prioritet: hög").startswith("Jag förstår inte ”prioritet: hög”.")
+
+
+# ------------------------------------------------------------------------------------ /dagordning, /aviseringar
+
+
+def test_the_agenda_names_its_meeting_and_notifications_their_channel() -> None:
+    from handlers.agenda import ShowAgenda
+    from handlers.notifications import USAGE, Notifications
+
+    assert parse("/dagordning") == ShowAgenda(meeting=MeetingRef())
+    assert parse("/dagordning nästa; forum: lchnv") == ShowAgenda(meeting=MeetingRef(phrase="nästa", forum="lchnv"))
+    assert parse("/dagordningen 6 mars") == ShowAgenda(meeting=MeetingRef(phrase="6 mars"))
+    assert parse("/aviseringar") == Notifications(choice=None)
+    assert parse("/aviseringar Båda") == Notifications(choice="both")
+    assert parse("/aviseringar e-post") == Notifications(choice="email")
+    assert refusal("/aviseringar sms") == f"”sms” är inget val. Skriv {USAGE}."

@@ -259,3 +259,38 @@ def test_the_agenda_names_its_meeting_and_notifications_their_channel() -> None:
     assert parse("/aviseringar Båda") == Notifications(choice="both")
     assert parse("/aviseringar e-post") == Notifications(choice="email")
     assert refusal("/aviseringar sms") == f"”sms” är inget val. Skriv {USAGE}."
+
+
+# ------------------------------------------------------------------------------------ /ledamot slutar, /ledamot ändra, /roll
+
+
+def test_a_member_leaving_changed_and_given_a_role() -> None:
+    from handlers.admin_members import EditMember, MemberLeaves, MemberRef, SetRole
+
+    assert parse("/ledamot slutar @johan.sjo 31 december 2026") == MemberLeaves(
+        person=MemberRef(handle="johan.sjo"), last=date(2026, 12, 31))
+    assert parse("/ledamot slutar <@U0NEW|nils>") == MemberLeaves(person=MemberRef(slack="U0NEW"))
+    assert parse("/ledamot ändra @anna.berg; titel Socialchef; e-post: anna.berg@falun.se; org falun") == EditMember(
+        person=MemberRef(handle="anna.berg"), title="Socialchef", email="anna.berg@falun.se", organisation="falun")
+    assert parse("/ledamot ändra @anna.berg; konto: <@teams:29:abc|Anna>") == EditMember(
+        person=MemberRef(handle="anna.berg"), account="<@teams:29:abc|Anna>")
+    assert parse("/roll ordförande @lars.holm från 1 januari 2027") == SetRole(
+        role="chair", person=MemberRef(handle="lars.holm"), valid_from=date(2027, 1, 1))
+    assert parse("/roll vice ordförande @karin.berg till och med 31 december") == SetRole(
+        role="vice_chair", person=MemberRef(handle="karin.berg"), valid_to=date(2020, 12, 31))
+
+
+def test_a_bad_member_argument_gets_the_sentence_it_always_got() -> None:
+    from handlers.admin_members import EDIT_USAGE, END_USAGE, ROLE_USAGE
+
+    assert refusal("/ledamot slutar johan") == (
+        f"Ange personen som @användarnamn, till exempel @maria.lind. Skriv: {END_USAGE}")
+    assert refusal("/ledamot ändra @anna.berg") == (
+        f"Ange vad som ändras: titel:, e-post:, organisation:, namn: eller konto:. Skriv: {EDIT_USAGE}")
+    assert refusal("/ledamot ändra @anna.berg; e-post: anna").startswith("”anna” är ingen e-postadress.")
+    assert refusal("/roll @per.ek") == (
+        f"Ange roll och person, till exempel ”/roll ordförande @lars.holm från 1 januari 2027”. Skriv: {ROLE_USAGE}")
+    assert refusal("/roll kassör @per.ek").startswith("Okänd roll ”kassör”.")
+    assert refusal("/roll ledamot @per.ek").startswith("Ange en roll: ordförande, vice ordförande")
+    assert refusal("/roll ordförande @per.ek nästa år") == (
+        f"Skriv datumen som ”från DATUM” och ”till DATUM”. Skriv: {ROLE_USAGE}")

@@ -294,3 +294,16 @@ def test_a_bad_member_argument_gets_the_sentence_it_always_got() -> None:
     assert refusal("/roll ledamot @per.ek").startswith("Ange en roll: ordförande, vice ordförande")
     assert refusal("/roll ordförande @per.ek nästa år") == (
         f"Skriv datumen som ”från DATUM” och ”till DATUM”. Skriv: {ROLE_USAGE}")
+
+
+# ------------------------------------------------------------------------------------ /uppdrag klar
+
+
+def test_closing_an_assignment() -> None:
+    from handlers.assignments import CLOSE_USAGE, CloseAssignment
+
+    assert parse("/uppdrag klar 3") == CloseAssignment(number=3)
+    assert parse("/uppdrag klart uppdrag #12: rapporten  är skickad") == CloseAssignment(
+        number=12, note="rapporten är skickad")
+    assert refusal("/uppdrag klar rapporten") == (
+        f"Ange uppdragets nummer, som /uppdrag visar (till exempel ”uppdrag 3”). Skriv: {CLOSE_USAGE}.")

@@ -4,7 +4,8 @@ declaration says, then the handler.
 The declaration (`@command(..., roles=, doing=, forum=, meeting=, args=)` in handlers/registry.py) is the one
 statement of a command's grammar and of who may run it. Before the handler runs:
 - `args=PARSER`: the argument text is parsed into the command's typed value (handlers/arguments.py); a bad
-  argument is refused in the parser's words, before anything is looked up;
+  argument is refused in the parser's words before the meeting is looked up (a command with a forum policy
+  has its forum or case found and its role checked first, and the parser reads the rest);
 - `meeting=MEETING_ARG`: the meeting is the one the parsed value's date phrase names ('nästa' too), else the
   forum's next meeting (handlers.meeting_choice.coming_meeting); `meeting=HELD_MEETING_ARG`: the day named,
   else the latest meeting held (meeting_choice.held_meeting); `meeting=CHANNEL_MEETING_ARG`: as MEETING_ARG

@@ -21,8 +21,8 @@ from handlers.base import Reply
 from handlers.i18n import _
 
 # handler(ctx, args); handler(ctx, forum, args) with forum=NAMED_FORUM; handler(ctx, case, rest) with CASE_FORUM;
-# handler(ctx, meeting, args) with meeting=MEETING_ARG or HELD_MEETING_ARG. `args` is the argument text, or the
-# typed value the declared parser (`args=`) made of it.
+# handler(ctx, meeting, args) with a meeting policy (MEETING_POLICIES). `args` is the argument text, or the typed
+# value the declared parser (`args=`) made of it.
 Handler = Callable[..., Reply]
 # parser(text, dates) → typed arguments; `dates` reads date phrases (handlers.arguments.Dates).
 Parser = Callable[[str, Any], Any]

@@ -48,9 +48,6 @@ class NullTransport:
     def __init__(self) -> None:
         self.sent = 0
 
-    def can_reach(self, session: Any, recipient: Any) -> bool:
-        return True
-
     async def send(self, message: Any) -> None:
         self.sent += 1
 
@@ -108,13 +105,14 @@ class Store:
     """kansli's services on one store, with a clock the bench moves."""
 
     def __init__(self, name: str, url: str) -> None:
+        from bot.addressing import Everyone
         from bot.app import build
         from bot.config import Settings
 
         self.name = name
         self.now = datetime.combine(AROUND, dtime(8, 0), tzinfo=STOCKHOLM).astimezone(timezone.utc)
         self.services = build(Settings(KANSLI_DATABASE_URL=url, KANSLI_SCHEDULER=False), clock=lambda: self.now,
-                              transports=[NullTransport()])
+                              transports=[NullTransport()], more_addressing={"null": Everyone()})
         self.samples: list[float] = []
         self.found = 0
         self.backlog: dict[str, float] = {}

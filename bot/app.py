@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import addressing
+from bot.addressing import Addressing
 from bot.config import Settings
 from bot.delivery import Deliverer, Transport
 from bot.dispatch import Dispatcher
@@ -44,7 +46,9 @@ def build(
     transports: list[Transport] | None = None,
     engine: Engine | None = None,
     run_migrations: bool = True,
+    more_addressing: Mapping[str, Addressing] | None = None,
 ) -> Services:
+    """`more_addressing`: the addressing of stand-in transports (tests) next to kansli's platforms'."""
     engine = engine or make_engine(settings.database_url, pool_size=pool_size(settings))
     if run_migrations:
         migrate(engine)
@@ -54,13 +58,15 @@ def build(
         from bot.mail.transport import EmailTransport
 
         transports.insert(0, EmailTransport.from_settings(settings))
+    mail = addressing.mail_config(settings) if settings.email_enabled else None
     threads = DatabaseThreads(size=settings.db_threads)
     return Services(
         settings=settings,
         engine=engine,
         sessionmaker=maker,
         dispatcher=Dispatcher(sessionmaker=maker, clock=clock, email=settings.email_enabled),
-        deliverer=Deliverer(sessionmaker=maker, transports=transports, clock=clock, threads=threads),
+        deliverer=Deliverer(sessionmaker=maker, transports=transports, clock=clock, threads=threads,
+                            addressing=addressing.standard(mail=mail, more=more_addressing)),
         clock=clock,
         transports=transports,
         threads=threads,

@@ -1,9 +1,11 @@
 """Delivery of outbox rows through the platforms kansli can reach people on.
 
-A Transport knows one platform (console, Slack, Teams). The Deliverer claims due
-outbox rows, picks for each recipient the transport they last used that can
-reach them, sends, and records the outcome. Sending happens outside any
-database transaction; claiming and recording are each their own short one.
+Each platform (console, Slack, Teams, e-mail) has two sides: an Addressing (bot.addressing), which
+the Deliverer owns and runs on a database thread with the Session, saying whether the platform reaches
+a recipient and where the message goes, as plain data; and a Transport, which only sends that data
+(`name`, `async send(Outgoing)`) and never sees a Session. The Deliverer claims due outbox rows, picks
+for each recipient the platform they last used that reaches them, sends, and records the outcome.
+Sending happens outside any database transaction; claiming and recording are each their own short one.
 """
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ import socket
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Protocol, TextIO
+from typing import Callable, Mapping, Protocol, TextIO
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.addressing import Addressing, Outgoing, Recipient
+from bot.addressing import standard as addressing_standard
 from bot.render.text import render_text
 from bot.threads import DatabaseThreads
 from handlers.base import Reply
@@ -36,47 +40,12 @@ class PermanentError(Exception):
     """The message can never be delivered as addressed (unknown channel, user deactivated)."""
 
 
-@dataclass
-class Recipient:
-    person: Person | None
-    forum: Forum | None
-
-    @property
-    def label(self) -> str:
-        if self.person is not None:
-            return self.person.handle
-        assert self.forum is not None
-        return f"#{self.forum.key}"
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One message for one transport, as plain data read from the store beforehand: what to send
-    (`reply`), to whom (`label`, for logs and the console), for which outbox row, and where the
-    transport puts it (`address`: a Slack user or channel id, a Teams conversation reference and its
-    rendered cards, a built e-mail)."""
-
-    row_id: int | None
-    key: str
-    label: str
-    reply: Reply
-    address: Any = None
-
-    @classmethod
-    def of(cls, recipient: Recipient, reply: Reply, row: Outbox | None, address: Any = None) -> "Outgoing":
-        return cls(row_id=row.id if row is not None else None, key=row.key if row is not None else "",
-                   label=recipient.label, reply=reply, address=address)
-
-
 class Transport(Protocol):
-    """One platform. The deliverer asks it, on a database thread, whether it reaches a recipient
-    (`can_reach`) and, when it has a `prepare(session, recipient, reply, row, *, now)` method, for the
-    message's address as plain data; `send` then runs on the loop with that data only: it never sees a
-    Session, and no connection is held while the platform answers."""
+    """One platform's sending side: `send` runs on the event loop with an Outgoing whose address the
+    platform's Addressing (bot.addressing) read from the store beforehand, on a database thread. A
+    transport never sees a Session, and no connection is held while the platform answers."""
 
     name: str
-
-    def can_reach(self, session: Session, recipient: Recipient) -> bool: ...
 
     async def send(self, message: Outgoing) -> None: ...
 
@@ -89,22 +58,10 @@ class ConsoleTransport:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
 
-    def can_reach(self, session: Session, recipient: Recipient) -> bool:
-        return True
-
     async def send(self, message: Outgoing) -> None:
         stream = self.stream or sys.stdout
         stream.write(_("\ntill {label}:\n{reply}\n", label=message.label, reply=render_text(message.reply)))
         stream.flush()
-
-
-def outgoing(transport: Transport, session: Session, recipient: Recipient, reply: Reply, row: Outbox | None,
-             now: datetime) -> Outgoing:
-    """The message `transport` gets for a row, read from the store on a database thread."""
-    prepare = getattr(transport, "prepare", None)
-    if prepare is not None:
-        return prepare(session, recipient, reply, row, now=now)  # type: ignore[no-any-return]
-    return Outgoing.of(recipient, reply, row)
 
 
 def worker_name() -> str:
@@ -118,7 +75,7 @@ CONSOLE = "console"
 @dataclass
 class Plan:
     """Where one outbox row goes: the transports to send through, in order, with the message each
-    gets (prepared beforehand from the store), and the console that echoes it (terminal)."""
+    gets (addressed beforehand from the store), and the console that echoes it (terminal)."""
 
     recipient: Recipient
     reply: Reply
@@ -176,24 +133,43 @@ class Deliverer:
     prints every message, and is the fallback when nothing else reaches the recipient."""
 
     def __init__(self, *, sessionmaker: sessionmaker[Session], transports: list[Transport],
-                 clock: Callable[[], datetime], threads: DatabaseThreads | None = None) -> None:
+                 clock: Callable[[], datetime], threads: DatabaseThreads | None = None,
+                 addressing: Mapping[str, Addressing] | None = None) -> None:
+        """`addressing` by transport name: kansli's platforms' (bot.addressing.standard, e-mail only when
+        given) unless passed. `transports` may grow later (Slack and Teams add theirs at start)."""
         self.sessionmaker = sessionmaker
         self.transports = transports
         self.clock = clock
+        self.addressing = dict(addressing) if addressing is not None else addressing_standard()
         self._in_thread = threads.run if threads is not None else asyncio.to_thread
+
+    def addressing_of(self, transport: Transport) -> Addressing:
+        try:
+            return self.addressing[transport.name]
+        except KeyError:
+            raise LookupError(f"no addressing for the {transport.name!r} transport") from None
+
+    def _reaches(self, transport: Transport, session: Session, recipient: Recipient) -> bool:
+        return self.addressing_of(transport).reaches(session, recipient)
+
+    def _outgoing(self, transport: Transport, session: Session, recipient: Recipient, reply: Reply,
+                  row: Outbox | None, now: datetime) -> Outgoing:
+        """The message `transport` gets for a row, read from the store on a database thread."""
+        address = self.addressing_of(transport).address(session, recipient, reply, row, now=now)
+        return Outgoing.of(recipient, reply, row, address)
 
     def _chat(self, session: Session, recipient: Recipient) -> Transport | None:
         order = [t for t in self.transports if t.name not in (EMAIL, CONSOLE)]
         last = recipient.person.last_platform if recipient.person is not None else None
         order.sort(key=lambda t: 0 if t.name == last else 1)
         for t in order:
-            if t.can_reach(session, recipient):
+            if self._reaches(t, session, recipient):
                 return t
         return None
 
     def _route(self, session: Session, recipient: Recipient, row: Outbox) -> tuple[list[Transport], Transport | None]:
         """The transports for a row, and the e-mail fallback should a chat delivery fail for good."""
-        email = next((t for t in self.transports if t.name == EMAIL and t.can_reach(session, recipient)), None)
+        email = next((t for t in self.transports if t.name == EMAIL and self._reaches(t, session, recipient)), None)
         if (row.payload or {}).get("mail"):
             return ([email] if email else []), None
         chat = self._chat(session, recipient)
@@ -210,9 +186,9 @@ class Deliverer:
     async def deliver(self, ids: list[int] | None = None, *, now: datetime | None = None) -> dict[str, int]:
         """Send every due row (or just `ids`); returns counts of sent, waiting and failed.
 
-        Database work (and building e-mail from the store) runs in a worker thread (kansli's database
-        threads) so the service's event loop never waits on the store; only the platform calls run on
-        the loop, with no connection held.
+        Database work (routing, and addressing: reading Teams references, building e-mail from the
+        store) runs in a worker thread (kansli's database threads) so the service's event loop never
+        waits on the store; only the platform calls run on the loop, with no connection held.
         """
         counts = {"sent": 0, "waiting": 0, "failed": 0}
         now = now or self.clock()
@@ -260,15 +236,16 @@ class Deliverer:
         done = already_sent(row)
         targets = [t for t in targets if t.name not in done]
         echo = console if console is not None and console not in targets else None
-        prepared = {t.name: outgoing(t, session, recipient, reply, row, now) for t in targets + ([echo] if echo else [])}
+        prepared = {t.name: self._outgoing(t, session, recipient, reply, row, now)
+                    for t in targets + ([echo] if echo else [])}
         # End the read transaction so no pooled connection is held while the platform call waits.
         session.commit()
         return Plan(recipient=recipient, reply=reply, targets=targets, prepared=prepared, fallback=fallback,
                     echo=echo, done=done)
 
-    @staticmethod
-    def _prepare_fallback(session: Session, plan: Plan, fallback: Transport, row: Outbox, now: datetime) -> Outgoing:
-        prepared = outgoing(fallback, session, plan.recipient, plan.reply, row, now)
+    def _prepare_fallback(self, session: Session, plan: Plan, fallback: Transport, row: Outbox,
+                          now: datetime) -> Outgoing:
+        prepared = self._outgoing(fallback, session, plan.recipient, plan.reply, row, now)
         session.commit()
         return prepared
 

@@ -66,6 +66,15 @@ class Outcome:
     reply: Reply
     outbox_ids: list[int] = field(default_factory=list)
     person_id: int | None = None
+    # Each new outbox row's recipient, (person_id, forum_id), in the order of `outbox_ids`.
+    recipients: list[tuple[int | None, int | None]] = field(default_factory=list)
+
+    def by_recipient(self) -> dict[tuple[int | None, int | None], list[int]]:
+        """The new outbox rows grouped by recipient (person or forum), each group in id order."""
+        out: dict[tuple[int | None, int | None], list[int]] = {}
+        for row_id, recipient in sorted(zip(self.outbox_ids, self.recipients)):
+            out.setdefault(recipient, []).append(row_id)
+        return out
 
 
 # An adapter's first step inside a turn's transaction: the command text, or None for a turn already answered.
@@ -161,11 +170,12 @@ class Dispatcher:
 
         return dates
 
-    def resolve(self, session: Session, identity: Identity) -> Person | None:
-        """Who is asking: in one query with their organisation, memberships and forums (storage.queries)."""
+    def resolve(self, session: Session, identity: Identity, *, channel: str | None = None) -> Person | None:
+        """Who is asking: in one query with their organisation, memberships and forums, and the roster of
+        the forum whose channel it is (storage.queries.identify)."""
         return queries.identify(session, handle=identity.handle, slack_user_id=identity.slack_user_id,
                                 teams_user_id=identity.teams_user_id,
-                                teams_aad_object_id=identity.teams_aad_object_id)
+                                teams_aad_object_id=identity.teams_aad_object_id, channel=channel)
 
     def run(
         self,
@@ -274,7 +284,7 @@ class Dispatcher:
     ) -> Outcome:
         """Run the command in `session`'s transaction. With `keep` (the adapter's bookkeeping step, which
         already ran in this transaction), that bookkeeping is committed even when the command is refused."""
-        person = self.resolve(session, identity)
+        person = self.resolve(session, identity, channel=channel)
         if person is None:
             if keep:
                 session.commit()
@@ -309,12 +319,14 @@ class Dispatcher:
             reply = invoke.run(cmd, ctx, args)
             if platform in ("slack", "teams") and person.last_platform != platform:
                 person.last_platform = platform
-            ids = [
-                i
-                for m in ctx.outgoing()
-                if (i := outbox.enqueue(session, key=m.key, kind=m.kind, payload=m.payload(), now=now,
-                                        person_id=m.person_id, forum_id=m.forum_id)) is not None
-            ]
+            ids: list[int] = []
+            recipients: list[tuple[int | None, int | None]] = []
+            for m in ctx.outgoing():
+                row_id = outbox.enqueue(session, key=m.key, kind=m.kind, payload=m.payload(), now=now,
+                                        person_id=m.person_id, forum_id=m.forum_id)
+                if row_id is not None:
+                    ids.append(row_id)
+                    recipients.append((m.person_id, m.forum_id))
             session.commit()
         except UserError as exc:
             self._undo(session, keep)
@@ -325,7 +337,7 @@ class Dispatcher:
             return Outcome(reply, person_id=person_id)
         # A conflict (StaleDataError, ConflictError, a key taken meanwhile) leaves here: `_attempts` runs the
         # whole turn again, the adapter's bookkeeping included, in a fresh transaction.
-        return Outcome(reply, outbox_ids=ids, person_id=person_id)
+        return Outcome(reply, outbox_ids=ids, person_id=person_id, recipients=recipients)
 
     @staticmethod
     def _unknown(session: Session, person: Person, text: str, now: datetime) -> str:

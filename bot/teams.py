@@ -11,7 +11,8 @@ KANSLI_TEAMS_SDK=botbuilder); `bot.teams_agents` overrides exactly those for the
 SDK (KANSLI_TEAMS_SDK=agents, the default).
 
 No database work runs on the event loop and no connection is held across a connector call: turns and
-reference look-ups run on kansli's database threads and end their transactions before anything is sent.
+reference look-ups (for deliveries, bot.addressing.TeamsAddressing, owned by the deliverer) run on kansli's
+database threads and end their transactions before anything is sent; the transport gets the reference as data.
 """
 from __future__ import annotations
 
@@ -33,14 +34,14 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationR
 from botframework.connector.auth import AuthenticationConstants, ConnectorFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Model
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.app import Services
-from bot.delivery import Outgoing, PermanentError, Recipient, TransientError
-from bot.dispatch import INTERNAL, Identity, Outcome, unknown_person_reply
+from bot.addressing import find_reference as _find_reference
+from bot.delivery import Outgoing, PermanentError, TransientError
+from bot.dispatch import INTERNAL, Identity, unknown_person_reply
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, submitted_command
 from bot.turn import Dispatched, Turn, TurnPipeline
 from handlers.base import CHANNEL, GROUP, PERSONAL, Reply
@@ -250,6 +251,20 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
+def is_loopback_peer(remote: str | None) -> bool:
+    """Whether the request came from this machine (its peer address is on loopback)."""
+    import ipaddress
+
+    if not remote:
+        return False
+    try:
+        address = ipaddress.ip_address(str(remote).split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # a dual-stack socket shows 127.0.0.1 as ::ffff:127.0.0.1
+    return (mapped or address).is_loopback
+
+
 def _same_url(a: str, b: str) -> bool:
     return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
 
@@ -270,9 +285,15 @@ class Gate:
         self._warned_at: float | None = None
 
     async def authenticate(self, service_url: str, header: str,
-                           validate: Callable[[str], Awaitable[Any]]) -> Any:
-        """The SDK's authentication result for the request, or the response refusing it (401, 503)."""
+                           validate: Callable[[str], Awaitable[Any]], *, peer: str | None = "127.0.0.1") -> Any:
+        """The SDK's authentication result for the request, or the response refusing it (401, 503).
+
+        `peer` is the request's remote address: the unauthenticated mode takes requests from this machine
+        only, whatever serviceUrl the activity names (the sender writes that)."""
         if self.app_id is None:
+            if not is_loopback_peer(peer):
+                log.warning("Teams request refused: unauthenticated mode takes requests from this machine only")
+                return web.Response(status=401)
             if not is_loopback_url(service_url):
                 log.warning("Teams request refused: unauthenticated mode takes only loopback service URLs")
                 return web.Response(status=401)
@@ -398,27 +419,6 @@ def _upsert_reference(session: Session, *, scope: str, scope_id: str, reference:
         set_={"reference": stmt.excluded.reference, "updated_at": stmt.excluded.updated_at},
     )
     session.execute(stmt)
-
-
-def _find_reference(session: Session, scope: str, scope_id: str | None) -> ConversationRef | None:
-    if not scope_id:
-        return None
-    return session.scalar(
-        select(ConversationRef).where(
-            ConversationRef.platform == PLATFORM, ConversationRef.scope == scope, ConversationRef.scope_id == scope_id
-        )
-    )
-
-
-def reference_for(session: Session, recipient: Recipient) -> ConversationRef | None:
-    """The stored conversation that reaches a person (their personal chat) or a forum (its channel)."""
-    if recipient.person is not None:
-        return _find_reference(session, "person", str(recipient.person.id))
-    if recipient.forum is not None:
-        return _find_reference(session, "forum", str(recipient.forum.id)) or _find_reference(
-            session, "conversation", recipient.forum.teams_channel
-        )
-    return None
 
 
 def _channel_data(activity: Activity) -> dict[str, Any]:
@@ -547,26 +547,18 @@ def _submit_data(activity: Activity) -> Any:
 
 
 class TeamsTransport:
-    """Delivers outbox rows to Teams through stored conversation references."""
+    """Delivers outbox rows to Teams through stored conversation references, as
+    bot.addressing.TeamsAddressing read them from the store; it never sees a Session."""
 
     name = PLATFORM
 
     def __init__(self, component: "TeamsComponent") -> None:
         self.component = component
 
-    def can_reach(self, session: Session, recipient: Recipient) -> bool:
-        return reference_for(session, recipient) is not None
-
-    def prepare(self, session: Session, recipient: Recipient, reply: Reply, row: Any, *, now: datetime) -> Outgoing:
-        """On a database thread: the recipient's stored conversation reference (row id, JSON) and the
-        reply rendered as Teams messages, or no address when Teams does not reach them (yet)."""
-        stored = reference_for(session, recipient)
-        address = (stored.id, dict(stored.reference), render_messages(reply)) if stored is not None else None
-        return Outgoing.of(recipient, reply, row, address)
-
     async def send(self, message: Outgoing) -> None:
-        """Post the prepared messages into the stored conversation; no connection is held while the
-        rate limiter waits or the connector answers."""
+        """Post the addressed messages (reference row id, reference JSON, rendered messages) into the
+        stored conversation; no connection is held while the rate limiter waits or the connector
+        answers. A conversation gone meanwhile is forgotten (on a database thread)."""
         component = self.component
         if message.address is None:
             raise TransientError(f"no Teams conversation with {message.label} yet")
@@ -579,7 +571,7 @@ class TeamsTransport:
             try:
                 await component.send_proactive(reference, activity)
             except _Gone as exc:
-                await component.services.threads.run(_forget_reference, component.services.sessionmaker, ref_id)
+                await component.forget_reference(ref_id)
                 raise TransientError(
                     f"Teams no longer reaches {message.label} ({exc}); waiting until they write again"
                 ) from None
@@ -684,7 +676,7 @@ class TeamsComponent:
             log.info("Teams request refused: %s", problem)
             return web.json_response({"error": NOT_ACTIVITY}, status=400)
         auth = await self.gate.authenticate(activity.service_url, request.headers.get("Authorization", ""),
-                                            lambda header: self.validate(activity, header))
+                                            lambda header: self.validate(activity, header), peer=request.remote)
         if isinstance(auth, web.Response):
             return auth
         try:
@@ -743,6 +735,10 @@ class TeamsComponent:
         """SIGTERM: no new connector calls from deliveries; what waits for the pace is sent after the restart."""
         self.stopping = True
         self._stop.set()
+
+    async def forget_reference(self, ref_id: int) -> None:
+        """Delete a stored conversation reference Teams says is gone, on a database thread."""
+        await self.services.threads.run(_forget_reference, self.services.sessionmaker, ref_id)
 
     async def paced(self, key: str) -> bool:
         """Wait for the conversation's turn under the rate limit; False when kansli stops meanwhile."""
@@ -877,7 +873,13 @@ class TeamsComponent:
             session.commit()
 
     def _person(self, session: Session, activity: Activity) -> Person | None:
+        """The person writing. Within a turn this is the dispatcher's own look-up (the asker with their
+        forums and the channel's roster), read once for both."""
         identity = self._identity(activity)
+        if session.info.get(queries.TURN):
+            return queries.identify(session, teams_user_id=identity.teams_user_id,
+                                    teams_aad_object_id=identity.teams_aad_object_id,
+                                    channel=dispatch_channel(activity))
         return queries.person_by_teams(
             session, user_id=identity.teams_user_id, aad_object_id=identity.teams_aad_object_id
         )
@@ -891,7 +893,7 @@ class TeamsComponent:
         if _conversation_type(activity) == "personal":
             return [("person", str(person.id))] if person is not None else []
         target = dispatch_channel(activity) or activity.conversation.id
-        forum = queries.forum_of_channel(session, target)
+        forum = queries.channel_forum(session, person, target)
         return [("forum", str(forum.id)) if forum is not None else ("conversation", target)]
 
     def _store_reference(self, session: Session, activity: Activity) -> Person | None:

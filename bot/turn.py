@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Union
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dispatch import Identity, Outcome
 from handlers.base import Reply
 from storage import events
-from storage.models import Outbox
 
 log = logging.getLogger("kansli.turn")
 
@@ -134,7 +132,7 @@ class TurnPipeline:
         )
         if outcome is None:
             return None
-        recipients = by_recipient(self.services.sessionmaker, outcome.outbox_ids) if outcome.outbox_ids else {}
+        recipients = outcome.by_recipient()
         return outcome, render(outcome.reply), recipients
 
     def _prepare(self, session: Session, turn: Turn) -> str | None:
@@ -264,14 +262,3 @@ class RecipientQueues:
             task.cancel()
         await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
         self._queues.clear()
-
-
-def by_recipient(maker: Any, ids: list[int]) -> dict[Any, list[int]]:
-    """Outbox ids grouped by recipient (person or forum), each group in id order."""
-    with maker() as session:
-        rows = session.execute(select(Outbox.id, Outbox.person_id, Outbox.forum_id)
-                               .where(Outbox.id.in_(ids)).order_by(Outbox.id)).all()
-    out: dict[Any, list[int]] = {}
-    for row_id, person_id, forum_id in rows:
-        out.setdefault((person_id, forum_id), []).append(row_id)
-    return out

@@ -55,7 +55,7 @@ from handlers.absence_rules import (  # noqa: F401 - the rules, used through thi
 from handlers.agenda_model import agenda_items
 from handlers import limits
 from handlers.base import Action, Context, Reply, Section, UserError
-from handlers.common import (ROLE_NAMES, example_day, find_forum, forum_label, meeting_label, my_forums,
+from handlers.common import (ROLE_NAMES, coordinator_word, example_day, find_forum, forum_label, meeting_label, my_forums,
                              forum_meeting_in_sentence, member_word, no_coming_meetings, person_arg, person_label, role_name)
 from handlers.fmt import MONTHS, STOCKHOLM, format_date, format_date_in_sentence, format_time, local
 from handlers.options import named
@@ -644,9 +644,14 @@ def _in_channel(ctx: Context) -> bool:
 )
 def report_absence(ctx: Context, args: str) -> Reply:
     req = read_request(ctx, args)
-    forums = _candidate_forums(ctx, req)
+    # Not the forums the asker has left: their meetings are no longer theirs to report absence from.
+    forums = [f for f in _candidate_forums(ctx, req) if queries.sits_in(ctx.session, ctx.person, f, on=ctx.today)]
     meeting = choose_meeting(ctx, req, forums, command_name=REPORT)
     forum = meeting.forum
+    if forum not in queries.forums_of(ctx.session, ctx.person, on=meeting_day(meeting)):
+        raise UserError(_("Du sitter inte i {forum} {day}, så du anmäler ingen frånvaro från det mötet. Fråga "
+                          "{coordinator} om det inte stämmer.", forum=forum_label(forum),
+                          day=format_date_in_sentence(meeting_day(meeting)), coordinator=coordinator_word(forum)))
     check_part(ctx, meeting, req.part)
 
     substitute: Person | None = None

@@ -76,6 +76,19 @@ def _refuse_overlap(ctx: Context, forum: Forum, start: datetime, end: datetime |
         )
 
 
+def _refuse_cancelled_start(ctx: Context, forum: Forum, start: datetime, *, excluding: int) -> None:
+    """A forum has one meeting per start (cancelled ones too): a meeting cannot take a cancelled meeting's
+    start. Said at once, with what to type, instead of failing on the unique key."""
+    for other in store.meetings_between(ctx.session, forum, start, start + timedelta(minutes=1), cancelled=True):
+        if other.id != excluding and other.cancelled:
+            raise UserError(
+                _("{forum} har ett inställt möte {other} med samma starttid. Ta upp det inställda mötet igen "
+                  "med /möte ny {isoformat} kl HH.MM–HH.MM, eller välj en annan tid.",
+                  forum=forum_label(forum), other=meeting_label(other, sentence=True),
+                  isoformat=meeting_day(other).isoformat())
+            )
+
+
 def _refuse_records(ctx: Context, meeting: Meeting, *, doing: str) -> None:
     if meeting.minutes_sent_at is not None:
         why = f"minnesanteckningarna skickades {format_date(meeting.minutes_sent_at)}"
@@ -277,6 +290,7 @@ def move_meeting(ctx: Context, forum: Forum, args: MoveMeeting) -> Reply:
                           MOVE_USAGE=MOVE_USAGE))
     _refuse_past(ctx, local(start).date(), MOVE_USAGE)
     _refuse_overlap(ctx, forum, start, end, excluding=meeting.id)
+    _refuse_cancelled_start(ctx, forum, start, excluding=meeting.id)
     was = meeting_label(meeting)
     place = args.place
     if start == meeting.starts_at and end == meeting.ends_at and (place is None or place == meeting.place):
@@ -402,6 +416,7 @@ def change_meeting(ctx: Context, forum: Forum, args: ChangeMeeting) -> Reply:
         if (start, end) != (meeting.starts_at, meeting.ends_at):
             _refuse_records(ctx, meeting, doing=_("få ny tid"))
             _refuse_overlap(ctx, forum, start, end, excluding=meeting.id)
+            _refuse_cancelled_start(ctx, forum, start, excluding=meeting.id)
             meeting.starts_at, meeting.ends_at = start, end
             changes.append(f"tid {format_time_range(local(start).time(), local(end).time() if end else None)}")
             tell = True

@@ -119,6 +119,22 @@ def _read_roles(text: str, usage: str) -> list[str]:
     return roles
 
 
+def refuse_unless_keeper(ctx: Context, person: Person, forum: Forum) -> None:
+    """A person's details (e-mail, chat account, name, organisation, title) decide where their kallelser,
+    absence links and notices go and whom Kansli takes a chat user for. They are changed by the person
+    themself or by someone who is coordinator in every forum the person sits in: a coordinator of one
+    forum never redirects the mail or the account of someone who also sits (and holds roles) elsewhere."""
+    if person.id == ctx.person.id:
+        return
+    elsewhere = [f for f in store.forums_not_left(ctx.session, person, on=ctx.today)
+                 if f.id != forum.id and not ctx.roles_in(f) & ADMINS]
+    if elsewhere:
+        raise UserError(_("{name} sitter också i andra forum, så hens e-post, konto, namn, organisation och "
+                          "titel ändras bara av den som är samordnare i alla hens forum. Be samordnaren i "
+                          "hens andra forum ändra dem, eller lägg till hen som hen är med /ledamot ny "
+                          "@{handle}.", name=person.name, handle=person.handle))
+
+
 @dataclass(frozen=True)
 class MemberRef:
     """A person as the arguments name them: a Slack or Teams mention (platform and id) or an @handle."""
@@ -350,6 +366,9 @@ def new_member(ctx: Context, forum: Forum, args: NewMember) -> Reply:
             raise UserError(_("{name} sitter redan i {forum}. Ändra uppgifter med {EDIT_USAGE}, eller roller "
                               "med {ROLE_USAGE}.",
                               name=person.name, forum=forum_label(forum), EDIT_USAGE=EDIT_USAGE, ROLE_USAGE=ROLE_USAGE))
+        if org_key or title or email or (slack and not person.slack_user_id) \
+                or (teams and not person.teams_user_id):
+            refuse_unless_keeper(ctx, person, forum)
         if org_key:
             person.organisation_id = _organisation(ctx, org_key).id
         if title:
@@ -502,6 +521,7 @@ def edit_member(ctx: Context, forum: Forum, args: EditMember) -> Reply:
         raise UserError(_("{name} sitter inte i {forum}. Lägg till hen med {NEW_USAGE}",
                           name=person.name, forum=forum_label(forum), NEW_USAGE=NEW_USAGE))
     changes: list[str] = []
+    refuse_unless_keeper(ctx, person, forum)
     if args.account:
         changes += _link_account(ctx, person, args.account)
     for value, attr, label in ((args.title, "title", "titel"), (args.name, "name", "namn")):
@@ -634,7 +654,9 @@ def list_members(ctx: Context, args: str) -> Reply:
     if forum.id not in {f.id for f in queries.forums_of(ctx.session, ctx.person, on=ctx.today)}:
         raise UserError(_("Listan över {members} i {forum} visas bara för dem som sitter i forumet.",
                           members=member_word(forum, plural=True, definite=True), forum=forum_label(forum)))
-    show_email = bool(ctx.roles_in(forum) & ADMINS)
+    coordinator = bool(ctx.roles_in(forum) & ADMINS)
+    # E-mail addresses only where the coordinator alone reads the answer (not a Teams channel or group chat).
+    show_email = coordinator and (ctx.personal or ctx.whispers)
     lines = []
     for person, rows in store.member_rows(ctx.session, forum, on=ctx.today):
         roles = []
@@ -653,5 +675,7 @@ def list_members(ctx: Context, args: str) -> Reply:
             line += f" – {person.email}"
         lines.append(line)
     context = [_("E-postadresserna visas bara för samordnare.")] if show_email else []
+    if coordinator and not show_email:
+        context = [_("E-postadresserna visas bara när du frågar mig direkt, aldrig i en kanal eller gruppchatt.")]
     return Reply(title=members_title(forum, len(lines)), sections=[Section(lines=lines)],
                  context=context)

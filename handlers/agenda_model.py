@@ -79,9 +79,16 @@ def being_recorded(meeting: Meeting, now: datetime) -> bool:
 
 
 def item_in_session(session: Session, case: Case | None, now: datetime) -> AgendaItem | None:
-    """The case's item on its current meeting while that meeting is being recorded; else None."""
+    """The case's item on its current meeting while that meeting is being recorded; else None.
+
+    The meeting is read afresh under its row lock (PostgreSQL), so minutes being sent at this moment are
+    either sent first (and nothing is tied to the item) or wait for this command (and hold what it ties)."""
     if case is None or case.meeting is None or not being_recorded(case.meeting, now):
         return None
+    if session.get_bind().dialect.name == "postgresql":
+        session.refresh(case.meeting, with_for_update=True)
+        if not being_recorded(case.meeting, now):
+            return None
     return case_item_on(session, case.meeting, case)
 
 

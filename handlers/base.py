@@ -164,12 +164,17 @@ class Context:
     command: Any = None
     messages: list[Message] = field(default_factory=list)
     _roles: dict[int, set[str]] = field(default_factory=dict, repr=False)
+    _today: tuple[datetime, date] | None = field(default=None, repr=False, compare=False)
 
     @property
     def today(self) -> date:
-        from handlers.fmt import local
+        """The day of `now` in Stockholm (remembered: long listings ask for it once per row)."""
+        known = self._today
+        if known is None or known[0] is not self.now:
+            from handlers.fmt import local
 
-        return local(self.now).date()
+            known = self._today = (self.now, local(self.now).date())
+        return known[1]
 
     @property
     def personal(self) -> bool:

@@ -280,7 +280,7 @@ def not_yours(number: str) -> str:
 def may_view(ctx: Context, case: Case) -> bool:
     if ctx.person.id in (case.raised_by_id, case.presenter_id):
         return True
-    if case.forum in queries.forums_of(ctx.session, ctx.person):
+    if queries.sits_in(ctx.session, ctx.person, case.forum, on=ctx.today):
         return True
     involved = {f.responsible_id for f in store.follow_ups_of_case(ctx.session, case)}
     involved |= {a.assignee_id for a in store.assignments_of_case(ctx.session, case)}

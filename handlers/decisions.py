@@ -62,7 +62,12 @@ def _refuse_unless_on_agenda(ctx: Context, case: Case, doing: str) -> AgendaItem
 
 
 def refuse_unless_held(ctx: Context, meeting: Meeting, *, doing: str, number: str = "NR") -> None:
-    """Decisions are recorded from the meeting's start until its minutes are sent."""
+    """Decisions are recorded from the meeting's start until its minutes are sent.
+
+    The meeting is read afresh under its row lock (PostgreSQL), so minutes being sent at this moment are
+    either sent first (and the decision refused) or wait for this command (and hold its decision)."""
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        ctx.session.refresh(meeting, with_for_update=True)
     span = _("{forum} möte {starts_at}",
              forum=genitive(meeting.forum), starts_at=format_span(meeting.starts_at, meeting.ends_at))
     if meeting.starts_at > ctx.now:

@@ -46,6 +46,9 @@ def notifications(ctx: Context, args: Notifications) -> Reply:
     if choice is None:
         address = person.email or _("ingen adress (samordnaren lägger till den med /ledamot ändra @{handle}; e-post: …)",
                                       handle=person.handle)
+        if person.email and not (ctx.personal or ctx.whispers):
+            # Where everyone in the conversation reads the answer (a Teams channel or group chat).
+            address = _("visas bara när du frågar mig direkt")
         return Reply(lines=[_("Dina aviseringar går till {value}. Din e-postadress: {address}.",
                               value=SHOWN[current], address=address),
                             _("Ändra med {USAGE}.", USAGE=USAGE)])

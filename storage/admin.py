@@ -122,3 +122,11 @@ def forum_ids_of_people(session: Session, people: Sequence[Person]) -> dict[int,
                                         .where(Membership.person_id.in_(list(out)))):
             out[pid].add(fid)
     return out
+
+
+def forums_not_left(session: Session, person: Person, *, on: date) -> list[Forum]:
+    """The forums the person sits in on `on` or will sit in later (a membership that has not ended by then)."""
+    return list(session.scalars(
+        select(Forum).join(Membership, Membership.forum_id == Forum.id)
+        .where(Membership.person_id == person.id, or_(Membership.valid_to.is_(None), Membership.valid_to >= on))
+        .distinct().order_by(Forum.name)))

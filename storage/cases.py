@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from storage.models import Assignment, Case, FollowUp, Forum, Meeting, Person
 
@@ -110,9 +110,11 @@ def open_assignments(
         .where(Assignment.closed_at.is_(None))
         .options(
             selectinload(Assignment.extensions),
-            selectinload(Assignment.assignee).selectinload(Person.organisation),
-            selectinload(Assignment.forum),
-            selectinload(Assignment.case),
+            # The one assignee, forum and case of each row come in the same query (joined), the
+            # extensions (any number) in one more.
+            joinedload(Assignment.assignee).joinedload(Person.organisation),
+            joinedload(Assignment.forum),
+            joinedload(Assignment.case),
         )
     )
     if assignee is not None:

@@ -6,6 +6,7 @@ working directory. SQLite runs in WAL mode with foreign keys on.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -60,7 +61,54 @@ def make_engine(url: str | None = None, *, pool_size: int | None = None, **kwarg
     kwargs.setdefault("pool_pre_ping", True)
     if pool_size is not None:
         kwargs.setdefault("pool_size", pool_size)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _commit_bookkeeping_without_waiting(engine)
+    return engine
+
+
+# Writes whose loss costs nothing: that a platform event was handled, where a Teams conversation can be
+# reached, and the platform a person last wrote from. Only a crash of the PostgreSQL server itself can lose a
+# commit made without waiting for its WAL flush (never a crash of kansli), and by then the platform has its
+# answer and sends nothing again; the next turn writes the other two again.
+BOOKKEEPING = re.compile(
+    r"INSERT INTO processed_event \("
+    r"|INSERT INTO conversation_ref \("
+    r"|UPDATE person SET last_platform=%\(last_platform\)s(::VARCHAR)? WHERE person\.id = %\(person_id\)s(::INTEGER)?$"
+)
+_WROTE = "kansli_wrote"
+_BOOKKEPT = "kansli_bookkept"
+
+
+def only_bookkeeping(statement: str) -> bool | None:
+    """True for a write listed in BOOKKEEPING, False for any other write, None for a read."""
+    head = statement.lstrip()[:7].upper()
+    if not head.startswith(("INSERT", "UPDATE", "DELETE")):
+        return None
+    return BOOKKEEPING.match(statement.strip()) is not None
+
+
+def _commit_bookkeeping_without_waiting(engine: Engine) -> None:
+    """A transaction that wrote nothing but BOOKKEEPING (every read-only command's turn: its event record)
+    commits without waiting for the disk (`SET LOCAL synchronous_commit TO OFF`); one that wrote anything
+    else (a report, a case, an outbox row, a reminder's ledger) waits as always."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_write(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        kind = only_bookkeeping(statement)
+        if kind is True:
+            conn.info[_BOOKKEPT] = True
+        elif kind is False:
+            conn.info[_WROTE] = True
+
+    @event.listens_for(engine, "begin")
+    def _forget_writes(conn):  # type: ignore[no-untyped-def]
+        conn.info.pop(_WROTE, None)
+        conn.info.pop(_BOOKKEPT, None)
+
+    @event.listens_for(engine, "commit")
+    def _before_commit(conn):  # type: ignore[no-untyped-def]
+        if conn.info.pop(_BOOKKEPT, False) and not conn.info.pop(_WROTE, False):
+            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

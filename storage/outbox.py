@@ -71,7 +71,8 @@ def claim(session: Session, *, now: datetime, worker: str, ids: list[int] | None
         .values(status="sending", claimed_by=token, claimed_at=now)
         .execution_options(synchronize_session=False)
     )
-    return list(session.scalars(select(Outbox).where(Outbox.claimed_by == token, Outbox.status == "sending")))
+    claimed = select(Outbox).where(Outbox.claimed_by == token, Outbox.status == "sending").order_by(Outbox.id)
+    return list(session.scalars(claimed))
 
 
 def mark_sent(session: Session, row_id: int, *, now: datetime, transport: str) -> None:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 from typing import Any, Sequence
 
-from sqlalchemy import and_, event, or_, select, true
+from sqlalchemy import and_, bindparam, event, or_, select, true
 from sqlalchemy.orm import ORMExecuteState, Session, aliased, contains_eager, joinedload
 
 from storage.models import Absence, Forum, Meeting, Membership, Organisation, Person
@@ -103,64 +103,110 @@ def forum_of_channel(session: Session, channel: str) -> Forum | None:
         select(Forum).where(or_(Forum.slack_channel == channel, Forum.teams_channel == channel))))
 
 
-def identify(session: Session, *, handle: str | None = None, slack_user_id: str | None = None,
-             teams_user_id: str | None = None, teams_aad_object_id: str | None = None) -> Person | None:
-    """The person who writes, by the first identity given, in one query with their organisation and every
-    membership (and its forum); within a command the memberships then answer `forums_of` and `roles_of`
-    for them without asking the store again."""
-    if handle:
-        cond = Person.handle == handle.strip().lstrip("@").lower()
-    elif slack_user_id:
-        cond = Person.slack_user_id == slack_user_id
-    elif conds := _teams_conditions(teams_user_id, teams_aad_object_id):
-        cond = or_(*conds)
-    else:
-        return None
-    if not session.info.get(TURN):
-        rows = session.execute(
+# identify's statements, built once per kind of identity (building one costs more than running it); the
+# identity and the channel are bound parameters.
+_OTHER, _OTHER_PERSON, _OTHER_ORG = aliased(Membership), aliased(Person), aliased(Organisation)
+_BY = {
+    "handle": Person.handle == bindparam("who"),
+    "slack": Person.slack_user_id == bindparam("who"),
+    # A Teams user by their Teams id or their Entra object id (older rows stored the latter as the former).
+    "teams": or_(Person.teams_user_id == bindparam("who"), Person.teams_aad_object_id == bindparam("aad"),
+                 Person.teams_user_id == bindparam("aad")),
+}
+_IDENTIFY: dict[tuple[str, bool], Any] = {}
+
+
+def _identify_statement(by: str, with_roster: bool) -> Any:
+    stmt = _IDENTIFY.get((by, with_roster))
+    if stmt is not None:
+        return stmt
+    if not with_roster:
+        stmt = (
             select(Person, Membership, Forum)
             .outerjoin(Membership, Membership.person_id == Person.id)
             .outerjoin(Forum, Forum.id == Membership.forum_id)
             .options(joinedload(Person.organisation))
-            .where(cond, Person.erased.is_(False))
+            .where(_BY[by], Person.erased.is_(False))
             .order_by(Person.id, Forum.name, Membership.id)
-        ).all()
-        return rows[0][0] if rows else None
-    # Within a command, the rosters of the asker's forums come along (everyone sitting in them, with
-    # their organisations): most commands ask who chairs, coordinates or receives absence reports.
-    other, other_person, other_org = aliased(Membership), aliased(Person), aliased(Organisation)
-    rows = session.execute(
-        select(Person, Membership, Forum, other, other_person, other_org)
-        .outerjoin(Membership, Membership.person_id == Person.id)
-        .outerjoin(Forum, Forum.id == Membership.forum_id)
-        .outerjoin(other, other.forum_id == Forum.id)
-        .outerjoin(other_person, other_person.id == other.person_id)
-        .outerjoin(other_org, other_org.id == other_person.organisation_id)
-        .options(joinedload(Person.organisation),
-                 contains_eager(other.person.of_type(other_person))
-                 .contains_eager(other_person.organisation.of_type(other_org)))
-        .where(cond, Person.erased.is_(False))
-        # The person first found (by id, as one row would be), then their forums by name, as forums_of;
-        # each forum's roster by name, as `roster`.
-        .order_by(Person.id, Forum.name, Membership.id, other_person.name, other_person.id, other.id)
-    ).unique().all()
+        )
+    else:
+        other, other_person, other_org = _OTHER, _OTHER_PERSON, _OTHER_ORG
+        channel = bindparam("channel")
+        in_channel = or_(Forum.slack_channel == channel, Forum.teams_channel == channel,
+                         Forum.key == bindparam("channel_key"))
+        stmt = (
+            select(Person, Membership, Forum, other, other_person, other_org)
+            .outerjoin(Membership, Membership.person_id == Person.id)
+            .outerjoin(Forum, Forum.id == Membership.forum_id)
+            .outerjoin(other, and_(other.forum_id == Forum.id, other.role != "member", in_channel))
+            .outerjoin(other_person, other_person.id == other.person_id)
+            .outerjoin(other_org, other_org.id == other_person.organisation_id)
+            .options(joinedload(Person.organisation),
+                     contains_eager(other.person.of_type(other_person))
+                     .contains_eager(other_person.organisation.of_type(other_org)))
+            .where(_BY[by], Person.erased.is_(False))
+            # The person first found (by id, as one row would be), then their forums by name, as forums_of;
+            # the officers by name, as `roster`.
+            .order_by(Person.id, Forum.name, Membership.id, other_person.name, other_person.id, other.id)
+        )
+    _IDENTIFY[(by, with_roster)] = stmt
+    return stmt
+
+
+def identify(session: Session, *, handle: str | None = None, slack_user_id: str | None = None,
+             teams_user_id: str | None = None, teams_aad_object_id: str | None = None,
+             channel: str | None = None) -> Person | None:
+    """The person who writes, by the first identity given, in one query with their organisation and every
+    membership (and its forum); within a command the memberships then answer `forums_of` and `roles_of`
+    for them without asking the store again.
+
+    Within a command, the officers of the forum whose Slack or Teams `channel` (or, in the terminal, whose
+    key) the turn came from come along in the same query: who chairs, coordinates, keeps the minutes or
+    receives absence reports there, with their organisations, since most commands from a forum's channel
+    ask for one of them (`people_with_role`). A whole roster is read when a command asks for it (`roster`,
+    `members_of`): reading every forum's whole roster up front cost a member of three forums about 15 ms
+    of processor time a turn, and one forum's whole roster still about 4 ms."""
+    params: dict[str, Any]
+    if handle:
+        by, params = "handle", {"who": handle.strip().lstrip("@").lower()}
+    elif slack_user_id:
+        by, params = "slack", {"who": slack_user_id}
+    elif teams_user_id or teams_aad_object_id:
+        by, params = "teams", {"who": teams_user_id or None, "aad": teams_aad_object_id or None}
+    else:
+        return None
+    in_turn = bool(session.info.get(TURN))
+    with_roster = in_turn and bool(channel)
+    asked = ("identify", by, *params.values(), channel or "")
+    if in_turn and (known := _read(session)) is not None and asked in known:
+        # Asked before in this transaction (a Teams turn's bookkeeping asks first, then the dispatcher).
+        return known[asked]  # type: ignore[no-any-return]
+    if with_roster:
+        assert channel is not None
+        params |= {"channel": channel, "channel_key": channel.lstrip("#")}
+    result = session.execute(_identify_statement(by, with_roster), params)
+    rows = (result.unique() if with_roster else result).all()
     if not rows:
         return None
     person = rows[0][0]
-    read = _read(session)
-    assert read is not None  # a command's session (TURN above)
+    if not in_turn:
+        return person
+    read = _read(session)  # after the query: the transaction it began is the one the read belongs to
+    assert read is not None
     own: dict[int, tuple[Membership, Forum]] = {}
-    rosters: dict[int, dict[int, Membership]] = {}
-    for p, m, f, o, __, ___ in rows:
+    officers: dict[int, dict[int, Membership]] = {}
+    for row in rows:
+        p, m, f = row[0], row[1], row[2]
         if p.id != person.id or m is None:
             continue
         own.setdefault(m.id, (m, f))
-        if o is not None:
-            rosters.setdefault(f.id, {}).setdefault(o.id, o)
+        if with_roster and row[3] is not None:
+            officers.setdefault(f.id, {}).setdefault(row[3].id, row[3])
     # With its forum: the session holds what it loaded only as long as someone refers to it.
     read[("memberships", person.id)] = list(own.values())
-    for forum_id, members in rosters.items():
-        read[("roster", forum_id)] = list(members.values())
+    read[asked] = person
+    for forum_id, members in officers.items():
+        read[("officers", forum_id)] = list(members.values())
     return person
 
 
@@ -178,6 +224,8 @@ def channel_forum(session: Session, person: Person | None, channel: str, *, by_k
 
 
 def forum_by_key(session: Session, key: str) -> Forum | None:
+    if "\x00" in key:  # no forum's key (and PostgreSQL refuses the character in a parameter)
+        return None
     return session.scalar(select(Forum).where(Forum.key == key))
 
 
@@ -219,6 +267,17 @@ def forums_of(session: Session, person: Person, *, on: date | None = None) -> li
     return list(session.scalars(stmt))
 
 
+def sits_in(session: Session, person: Person, forum: Forum, *, on: date) -> bool:
+    """Whether the person sits in the forum on `on` or will later (a membership that has not ended by then):
+    someone who has left a forum is no longer one of its members."""
+    own = _own_memberships(session, person)
+    if own is not None:
+        return any(m.forum_id == forum.id and (m.valid_to is None or m.valid_to >= on) for m, __ in own)
+    return bool(session.scalar(select(Membership.id).where(
+        Membership.person_id == person.id, Membership.forum_id == forum.id,
+        or_(Membership.valid_to.is_(None), Membership.valid_to >= on)).limit(1)))
+
+
 def roster(session: Session, forum: Forum) -> list[Membership] | None:
     """Within a command: every membership of the forum (past and coming too) with its person and the
     person's organisation, by name, read once per transaction. None outside a command."""
@@ -233,6 +292,24 @@ def roster(session: Session, forum: Forum) -> list[Membership] | None:
             .where(Membership.forum_id == forum.id)
             .order_by(Person.name, Person.id, Membership.id)))
     return read[key]
+
+
+def _read_roster(session: Session, forum: Forum) -> list[Membership] | None:
+    """The forum's whole roster if this command has read it already, else None (nothing is read)."""
+    read = _read(session)
+    return None if read is None else read.get(("roster", forum.id))
+
+
+def _officers(session: Session, forum: Forum) -> list[Membership] | None:
+    """The forum's officers (every membership but plain members) if read already: the whole roster's, or
+    those `identify` read with the asker; else None."""
+    read = _read(session)
+    if read is None:
+        return None
+    rows = read.get(("roster", forum.id))
+    if rows is not None:
+        return [m for m in rows if m.role != "member"]
+    return read.get(("officers", forum.id))
 
 
 def _people(rows: list[Membership], *, on: date | None, role: str | None = None) -> list[Person]:
@@ -263,7 +340,8 @@ def roles_by_person(session: Session, forum: Forum, person_ids: Sequence[int], *
     out: dict[int, set[str]] = {pid: set() for pid in person_ids}
     if not out:
         return out
-    rows = roster(session, forum)
+    # A roster already read answers; otherwise only these people's roles are read, not the whole roster.
+    rows = _read_roster(session, forum)
     if rows is not None:
         for m in rows:
             if m.person_id in out and _active_on(m, on):
@@ -278,7 +356,7 @@ def roles_by_person(session: Session, forum: Forum, person_ids: Sequence[int], *
 
 
 def people_with_role(session: Session, forum: Forum, role: str, *, on: date | None = None) -> list[Person]:
-    rows = roster(session, forum)
+    rows = (_officers(session, forum) if role != "member" else None) or roster(session, forum)
     if rows is not None:
         return _people(rows, on=on, role=role)
     stmt = (

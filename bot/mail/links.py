@@ -47,7 +47,8 @@ def verify(secret: str, token: str, *, now: datetime) -> LinkToken | None:
     if len(parts) != 5 or not all(p.isdigit() and len(p) < 20 for p in parts[:4]):
         return None
     body = ".".join(parts[:4])
-    if not secret or not hmac.compare_digest(_sig(secret, "franvaro|" + body), parts[4]):
+    # Compared as bytes: a hand-edited link may hold any character, and str comparison takes ASCII only.
+    if not secret or not hmac.compare_digest(_sig(secret, "franvaro|" + body).encode(), parts[4].encode()):
         return None
     person_id, meeting_id, expires, issued = (int(p) for p in parts[:4])
     found = LinkToken(person_id, meeting_id, datetime.fromtimestamp(expires, timezone.utc),
@@ -74,4 +75,4 @@ def csrf_token(secret: str, token: str, nonce: str) -> str:
 def csrf_ok(secret: str, token: str, nonce: str | None, given: str | None) -> bool:
     if not nonce or not given:
         return False
-    return hmac.compare_digest(csrf_token(secret, token, nonce), given)
+    return hmac.compare_digest(csrf_token(secret, token, nonce).encode(), given.encode())

@@ -1,7 +1,8 @@
 """The e-mail transport: outbox rows sent through the organisation's SMTP relay with aiosmtplib.
 
-`prepare` builds the message from the store (bot.mail.render) in the deliverer's database thread;
-`send` then talks SMTP on the event loop with no database connection held. The relay's answer
+The message is built from the store (bot.mail.render) by bot.addressing.EmailAddressing in the
+deliverer's database thread; the transport then talks SMTP on the event loop with that message only:
+it never sees a Session, and no database connection is held. The relay's answer
 decides what the outbox does: a 4xx reply, a refused connection or a timeout is a TransientError
 (tried again with the outbox's back-off), a 5xx reply a PermanentError carrying the server's reason
 (listed by `kansli utskick --misslyckade`).
@@ -10,16 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
-from email.message import EmailMessage
 
 import aiosmtplib
-from sqlalchemy.orm import Session
 
-from bot.delivery import Outgoing, PermanentError, Recipient, TransientError
-from bot.mail.render import MailConfig, build
-from handlers.base import Reply
-from storage.models import Outbox
+from bot.delivery import Outgoing, PermanentError, TransientError
 from handlers.i18n import _
 
 log = logging.getLogger("kansli.mail")
@@ -44,11 +39,10 @@ def classify(exc: Exception) -> Exception:
 class EmailTransport:
     name = "email"
 
-    def __init__(self, *, host: str, port: int, config: MailConfig, user: str = "", password: str = "",
+    def __init__(self, *, host: str, port: int, user: str = "", password: str = "",
                  tls: str = "starttls", timeout: float = 30.0) -> None:
         self.host = host
         self.port = port
-        self.config = config
         self.user = user
         self.password = password
         self.tls = tls
@@ -56,22 +50,11 @@ class EmailTransport:
 
     @classmethod
     def from_settings(cls, settings) -> "EmailTransport":  # type: ignore[no-untyped-def]
-        config = MailConfig(sender=settings.mail_from, public_url=settings.public_url,
-                            link_secret=settings.link_secret)
-        return cls(host=settings.smtp_host, port=settings.smtp_port, config=config, user=settings.smtp_user,
+        return cls(host=settings.smtp_host, port=settings.smtp_port, user=settings.smtp_user,
                    password=settings.smtp_password, tls=settings.smtp_tls)
 
-    def can_reach(self, session: Session, recipient: Recipient) -> bool:
-        person = recipient.person
-        return person is not None and bool(person.email) and not person.erased
-
-    def prepare(self, session: Session, recipient: Recipient, reply: Reply, row: Outbox, *,
-                now: datetime) -> Outgoing:
-        """The e-mail, built from the store (attachments, calendar invitation) on a database thread."""
-        assert recipient.person is not None
-        return Outgoing.of(recipient, reply, row, build(session, self.config, recipient.person, reply, row, now=now))
-
     async def send(self, message: Outgoing) -> None:
+        """Hand the built e-mail (an EmailMessage) to the relay."""
         try:
             await aiosmtplib.send(
                 message.address,

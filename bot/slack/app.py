@@ -2,12 +2,13 @@
 
 Every request is acknowledged first (Slack wants an answer within three
 seconds); the command then runs as a turn (bot.turn) on a database thread, so
-the event loop never waits for the database: recorded under its request
-signature (slash commands, buttons, modals) or event_id (Events API) in the
+the event loop never waits for the database: recorded under its key in the
 command's own transaction, answered through the response_url,
 chat.postEphemeral, chat.postMessage or views.publish, and the messages the
-command queued for others delivered last. A request Slack (or anyone) sends
-again with the same signature or event_id is acknowledged and not run again.
+command queued for others delivered last. The key is the request signature
+over HTTP and the trigger_id in Socket Mode (slash commands, buttons, modals),
+the event_id for the Events API in both. A request Slack (or anyone) sends
+again with the same key is acknowledged and not run again.
 """
 from __future__ import annotations
 
@@ -180,7 +181,7 @@ class SlackBot:
         app = self.app
 
         async def on_command(ack: Any, body: dict[str, Any], respond: Any, request: Any) -> None:
-            await self._guard(self._command(ack, body, respond, signature_key(request)))
+            await self._guard(self._command(ack, body, respond, request_key(request, body)))
 
         for name in (*SLASH_COMMANDS, *SLASH_ALIASES):
             app.command(name)(on_command)
@@ -201,17 +202,17 @@ class SlackBot:
 
         async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
                             request: Any) -> None:
-            await self._guard(self._action(ack, body, action, respond, signature_key(request)))
+            await self._guard(self._action(ack, body, action, respond, request_key(request, body)))
 
         app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(on_action)
 
         async def on_case_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], request: Any) -> None:
-            await self._guard(self._case_submitted(ack, body, view, signature_key(request)))
+            await self._guard(self._case_submitted(ack, body, view, request_key(request, body)))
 
         app.view(forms.CASE_CALLBACK)(on_case_submit)
 
         async def on_reason_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], request: Any) -> None:
-            await self._guard(self._reason_submitted(ack, body, view, signature_key(request)))
+            await self._guard(self._reason_submitted(ack, body, view, request_key(request, body)))
 
         app.view(forms.REASON_CALLBACK)(on_reason_submit)
 
@@ -236,7 +237,7 @@ class SlackBot:
 
     def turn(self, text: str, user: str, channel: str | None, kind: str | None = None, *,
              key: str | None = None) -> Turn:
-        """A Slack turn: the asker by Slack id, the request's key (signature or event_id) to record."""
+        """A Slack turn: the asker by Slack id, the request's key (signature, trigger_id or event_id) to record."""
         return Turn(identity=Identity(slack_user_id=user), platform="slack", text=command_reader(text),
                     event_key=key, channel=channel, conversation=kind or conversation_kind(channel))
 
@@ -450,10 +451,23 @@ class SlackBot:
         await self.transport.post(await self.transport.open_dm(user), reply, pages=pages)
 
 
+def request_key(request: Any, body: dict[str, Any]) -> str | None:
+    """The key a slash command, button or modal submission is recorded under, so that the same request
+    delivered again is not run again: over HTTP its signature (below); in Socket Mode, where nothing is
+    signed, its trigger_id. Slack makes a trigger_id for each invocation (a slash command, a click, a
+    submission) and an envelope delivered again carries the same payload, so two real invocations get
+    two keys and a redelivery the first one's."""
+    return signature_key(request) or trigger_key(body)
+
+
+def trigger_key(body: dict[str, Any]) -> str | None:
+    trigger = body.get("trigger_id") if isinstance(body, dict) else None
+    return f"slack:trigger:{trigger}" if trigger else None
+
+
 def signature_key(request: Any) -> str | None:
-    """The key a slash command, button or modal submission is recorded under: its request signature (an
-    HMAC of its timestamp and body), so a replay inside Slack's five-minute window is not run again.
-    Socket Mode requests carry none."""
+    """An HTTP request's signature (an HMAC of its timestamp and body), so a replay inside Slack's
+    five-minute window is not run again. Socket Mode requests carry none."""
     headers = getattr(request, "headers", None) or {}
     value = headers.get("x-slack-signature") if hasattr(headers, "get") else None
     if isinstance(value, (list, tuple)):

@@ -1,5 +1,8 @@
 """The Slack Web API client kansli uses, and the Slack delivery transport.
 
+The transport sends to the address bot.addressing.SlackAddressing read from the store (a user id, for
+which a DM is opened, or a channel id); it never sees a Session.
+
 The client talks to SLACK_API_URL when set (GovSlack, tests) and retries on
 its own, with slack_sdk's retry handlers, after a dropped connection, a 429
 (waiting as long as Retry-After says) and a 5xx. What still fails after that
@@ -10,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -30,12 +32,10 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.orm import Session
 
-from bot.delivery import Outgoing, PermanentError, Recipient, TransientError
+from bot.delivery import Outgoing, PermanentError, TransientError
 from bot.render.slack import fallback_text, render_pages
 from handlers.base import Reply
-from storage.models import Outbox
 
 log = logging.getLogger("kansli.slack")
 
@@ -140,21 +140,8 @@ class SlackTransport:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    def can_reach(self, session: Session, recipient: Recipient) -> bool:
-        if recipient.person is not None:
-            return bool(recipient.person.slack_user_id) and not recipient.person.erased
-        return recipient.forum is not None and bool(recipient.forum.slack_channel)
-
-    def prepare(self, session: Session, recipient: Recipient, reply: Reply, row: Outbox | None, *,
-                now: datetime) -> Outgoing:
-        """The address: ("user", Slack user id) for a person (a DM is opened at sending), ("channel", id)
-        for a forum."""
-        if recipient.person is not None:
-            return Outgoing.of(recipient, reply, row, ("user", str(recipient.person.slack_user_id)))
-        assert recipient.forum is not None
-        return Outgoing.of(recipient, reply, row, ("channel", str(recipient.forum.slack_channel)))
-
     async def send(self, message: Outgoing) -> None:
+        """To ("user", Slack user id): a DM opened now; to ("channel", id): that channel."""
         kind, target = message.address
         try:
             channel = await self.open_dm(target) if kind == "user" else target

@@ -1,4 +1,4 @@
-"""Shared by the reminder tests: a transport that records what it sends, and a pass driver."""
+"""Shared by the reminder tests: a transport that records what it sends (with its addressing), and a pass driver."""
 from __future__ import annotations
 
 import asyncio
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import addressing
 from bot.delivery import Deliverer, Outgoing, Recipient
 from handlers.base import Reply
 from handlers.fmt import local
@@ -41,24 +42,16 @@ class Sent:
 
 
 class Recorder:
-    """A transport that reaches everyone and remembers every message, or fails with `fail`."""
+    """A transport that reaches everyone (`reaches`) and remembers every message, or fails with `fail`."""
 
     name = "recorder"
+    reaches = True
 
     def __init__(self, fail: Exception | None = None, *, with_parts: bool = True) -> None:
         self.sent: list[Sent] = []
         self.fail = fail
         self.with_parts = with_parts
         self.now: datetime | None = None
-
-    def can_reach(self, session: Session, recipient: Recipient) -> bool:
-        return True
-
-    def prepare(self, session: Session, recipient: Recipient, reply: Reply, row: Outbox, *,
-                now: datetime) -> Outgoing:
-        parts = list(session.scalars(select(ReminderLedger.key).where(ReminderLedger.delivery_id == row.id))
-                     ) if self.with_parts else []
-        return Outgoing.of(recipient, reply, row, (row.kind, row.next_attempt_at, sorted(parts)))
 
     async def send(self, message: Outgoing) -> None:
         if self.fail is not None:
@@ -69,11 +62,35 @@ class Recorder:
                               at=self.now or due_at, parts=parts))
 
 
+class Ledgered:
+    """The Recorder's addressing, on the deliverer's database thread: the row's kind, when it was due and
+    the reminder ledger keys it carries."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def reaches(self, session: Session, recipient: Recipient) -> bool:
+        return self.recorder.reaches
+
+    def address(self, session: Session, recipient: Recipient, reply: Reply, row: Outbox | None, *,
+                now: datetime) -> Any:
+        assert row is not None
+        parts = list(session.scalars(select(ReminderLedger.key).where(ReminderLedger.delivery_id == row.id))
+                     ) if self.recorder.with_parts else []
+        return (row.kind, row.next_attempt_at, sorted(parts))
+
+
+def addressing_of(recorder: Recorder) -> dict[str, Any]:
+    """The addressing a deliverer needs for `recorder` next to kansli's platforms'."""
+    return {recorder.name: Ledgered(recorder)}
+
+
 def services(maker: sessionmaker[Session], transport: Any) -> SimpleNamespace:
     """What run_pass needs from bot.app.Services: the sessionmaker and a deliverer."""
     return SimpleNamespace(
         sessionmaker=maker,
-        deliverer=Deliverer(sessionmaker=maker, transports=[transport], clock=lambda: transport.now),
+        deliverer=Deliverer(sessionmaker=maker, transports=[transport], clock=lambda: transport.now,
+                            addressing=addressing.standard(more=addressing_of(transport))),
     )
 
 

@@ -218,8 +218,11 @@ def json_request(payload: dict[str, Any], **sign_args: Any) -> tuple[str, dict[s
     return body, headers
 
 
+TRIGGER = "13345224609.738474920.8088930838d88f008e0"
+
+
 def slash_command(command: str, text: str, *, user: str, channel: str = "D0PEREK", response_url: str,
-                  channel_name: str = "directmessage") -> dict[str, str]:
+                  channel_name: str = "directmessage", trigger_id: str = TRIGGER) -> dict[str, str]:
     return {
         "token": "legacy-verification-token",
         "team_id": TEAM,
@@ -233,7 +236,7 @@ def slash_command(command: str, text: str, *, user: str, channel: str = "D0PEREK
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "trigger_id": trigger_id,
     }
 
 
@@ -285,7 +288,7 @@ def mention_event(user: str, text: str, *, channel: str = FORUM_CHANNEL, **extra
 
 def block_action(user: str, value: str, *, response_url: str | None, channel: str | None = "D0PEREK",
                  container: dict[str, Any] | None = None, view: dict[str, Any] | None = None,
-                 action_id: str = "kansli_cmd_1") -> dict[str, Any]:
+                 action_id: str = "kansli_cmd_1", trigger_id: str = TRIGGER) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "type": "block_actions",
         "user": {"id": user, "username": "someone", "name": "someone", "team_id": TEAM},
@@ -293,7 +296,7 @@ def block_action(user: str, value: str, *, response_url: str | None, channel: st
         "token": "legacy-verification-token",
         "container": container or {"type": "message", "message_ts": "1700000000.000001", "channel_id": channel,
                                    "is_ephemeral": False},
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "trigger_id": trigger_id,
         "team": {"id": TEAM, "domain": "kansli-test"},
         "enterprise": None,
         "is_enterprise_install": False,
@@ -309,14 +312,15 @@ def block_action(user: str, value: str, *, response_url: str | None, channel: st
     return payload
 
 
-def view_submission(user: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+def view_submission(user: str, view: dict[str, Any], values: dict[str, Any], *,
+                    trigger_id: str = "13345224609.738474920.8088930838d88f008e1") -> dict[str, Any]:
     return {
         "type": "view_submission",
         "team": {"id": TEAM, "domain": "kansli-test"},
         "user": {"id": user, "username": "someone", "name": "someone", "team_id": TEAM},
         "api_app_id": APP_ID,
         "token": "legacy-verification-token",
-        "trigger_id": "13345224609.738474920.8088930838d88f008e1",
+        "trigger_id": trigger_id,
         "view": {
             "id": "V0KANSLI",
             "team_id": TEAM,
@@ -450,6 +454,71 @@ async def slack_app(maker: sessionmaker[Session], engine: Engine, *, now: str = 
     await client.start_server()
     try:
         harness = Harness(standin, client, services, clock)
+        yield harness
+        await harness.idle()
+    finally:
+        await client.close()
+        await standin.close()
+
+
+# ------------------------------------------------------------------ Socket Mode
+
+
+class SocketModeHarness:
+    """The running service connected out over Socket Mode (SLACK_APP_TOKEN, no signing secret) to the
+    stand-in's websocket: `deliver` sends one envelope as Slack does and waits for its acknowledgement
+    and for kansli to have answered it. Nothing is signed in Socket Mode."""
+
+    def __init__(self, standin: SlackStandIn, services: Any) -> None:
+        self.standin = standin
+        self.services = services
+        self.acks: list[dict[str, Any]] = []
+        self.connected = asyncio.Event()
+        self.ws: web.WebSocketResponse | None = None
+        standin.ws_handler = self._serve
+
+    async def _serve(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": APP_ID}})
+        self.ws = ws
+        self.connected.set()
+        async for msg in ws:
+            if msg.type == web.WSMsgType.TEXT:
+                self.acks.append(json.loads(msg.data))
+        return ws
+
+    async def idle(self) -> None:
+        assert await self.services.extras["slack"].drain(timeout=15)
+
+    async def deliver(self, kind: str, payload: dict[str, Any], *, envelope_id: str,
+                      retry_attempt: int | None = None) -> dict[str, Any]:
+        """Send an envelope ("slash_commands", "interactive", "events_api"); return kansli's acknowledgement."""
+        await asyncio.wait_for(self.connected.wait(), 15)
+        assert self.ws is not None
+        before = len(self.acks)
+        envelope: dict[str, Any] = {"envelope_id": envelope_id, "type": kind, "payload": payload,
+                                    "accepts_response_payload": kind != "events_api"}
+        if retry_attempt is not None:
+            envelope.update(retry_attempt=retry_attempt, retry_reason="timeout")
+        await self.ws.send_json(envelope)
+        [ack] = await self.standin.wait_for(
+            lambda: [a for a in self.acks[before:] if a.get("envelope_id") == envelope_id])
+        await self.idle()
+        return ack
+
+
+@asynccontextmanager
+async def socket_mode_app(maker: sessionmaker[Session], engine: Engine, *, now: str = "2020-02-20T09:00",
+                          **settings: Any) -> AsyncIterator[SocketModeHarness]:
+    standin = await SlackStandIn().start()
+    services = services_on(maker, engine, slack_settings(standin, SLACK_SIGNING_SECRET="",
+                                                         SLACK_APP_TOKEN="xapp-1-A0KANSLI-test", **settings),
+                           lambda: at(now))
+    harness = SocketModeHarness(standin, services)
+    client = TestClient(TestServer(create_app(services), host="127.0.0.1"))
+    await client.start_server()
+    try:
         yield harness
         await harness.idle()
     finally:

@@ -22,7 +22,7 @@ from bot.delivery import Deliverer
 from bot.dispatch import Dispatcher, Identity
 from storage.models import Absence, Person
 from tests.bot.mail_support import SECRET, parts, smtp  # noqa: F401
-from tests.bot.test_mail import PUBLIC, NOW, transport
+from tests.bot.test_mail import ADDRESSING, PUBLIC, NOW, transport
 from tests.bot.test_pages_browser import ARGS, Served, chromium_or_skip
 from tests.conftest import at
 
@@ -47,7 +47,8 @@ def kansli(network, engine, smtp) -> Iterator[tuple[Services, Served, Clock]]:  
         engine=engine,
         sessionmaker=network,
         dispatcher=Dispatcher(sessionmaker=network, clock=clock, email=True),
-        deliverer=Deliverer(sessionmaker=network, transports=[transport(smtp.port)], clock=clock),
+        deliverer=Deliverer(sessionmaker=network, transports=[transport(smtp.port)], clock=clock,
+                            addressing=ADDRESSING),
         clock=clock,
     )
     app = web.Application()

@@ -154,3 +154,96 @@ def test_items_added_at_once_get_distinct_numbers_after_the_standing_items(servi
     assert set(numbers.values()) == {1}, items  # no number twice
     assert sorted(n for n, t in items if t.startswith("Samtidig punkt")) == [5, 6, 7, 8, 9]
     assert sum(1 for n, t in items if not t.startswith("Samtidig punkt")) == 4  # standing items stored once
+
+
+def test_a_decision_recorded_while_the_minutes_are_sent_is_in_them_or_refused(services, monkeypatch) -> None:
+    """Sent minutes are a record: a decision recorded at the moment the secretary marks them sent is either
+    part of what was sent or refused, never left outside them. The decision is held just after its check
+    that the minutes are unsent, while the minutes are sent (on PostgreSQL the sending then waits for it)."""
+    from handlers import decisions
+
+    run = services.dispatcher.run
+    assert run("/beredning 2020:7 dagordning 6 mars", identity=Identity(handle="maria.lind"), now=NOW).reply.ok
+    during = at("2020-03-06T11:00")
+    sent = threading.Event()
+    checked = threading.Event()
+    original = decisions.parse_decision
+
+    def held(text: str):  # type: ignore[no-untyped-def]
+        checked.set()
+        sent.wait(timeout=3)  # SQLite takes one command at a time: the sending waits its turn anyway
+        return original(text)
+
+    monkeypatch.setattr(decisions, "parse_decision", held)
+    out: dict[str, Outcome] = {}
+
+    def decide() -> None:
+        out["decision"] = run("/beslut 2020:7 att anta vägledningen", identity=Identity(handle="maria.lind"),
+                              now=during)
+
+    thread = threading.Thread(target=decide)
+    thread.start()
+    assert checked.wait(timeout=30)
+    out["sent"] = run("/minnesanteckningar skickade 6 mars; forum: lchnv", identity=Identity(handle="maria.lind"),
+                      now=during)
+    sent.set()
+    thread.join(timeout=60)
+    assert out["sent"].reply.ok, out["sent"].reply.plain_text()
+    with services.sessionmaker() as s:
+        meeting = s.get(Meeting, next_meeting_id_on(s, "2020-03-06"))
+        record = meeting.minutes_sent_text or ""
+    if out["decision"].reply.ok:
+        assert "att anta vägledningen" in record, record
+    else:
+        assert "minnesanteckningarna" in out["decision"].reply.plain_text()
+
+
+def next_meeting_id_on(session, day: str) -> int:  # type: ignore[no-untyped-def]
+    """LCHNV's first meeting on or after `day`."""
+    return session.scalar(select(Meeting.id).join(Forum)
+                          .where(Forum.key == "lchnv", Meeting.starts_at >= at(f"{day}T00:00"))
+                          .order_by(Meeting.starts_at).limit(1))
+
+
+def test_an_assignment_recorded_while_the_minutes_are_sent_is_in_them_or_not_of_the_meeting(
+        services, monkeypatch) -> None:
+    """An assignment given at the meeting is part of its minutes; one recorded at the moment the minutes are
+    sent either makes it into them or is not tied to that meeting's item. It is held just after its item is
+    chosen, while the minutes are sent."""
+    from handlers import agenda_model
+
+    run = services.dispatcher.run
+    assert run("/beredning 2020:7 dagordning 6 mars", identity=Identity(handle="maria.lind"), now=NOW).reply.ok
+    during = at("2020-03-06T11:00")
+    sent = threading.Event()
+    checked = threading.Event()
+    original_add = agenda_model.item_in_session
+
+    def item_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
+        item = original_add(*args, **kwargs)
+        checked.set()
+        sent.wait(timeout=3)
+        return item
+
+    monkeypatch.setattr(agenda_model, "item_in_session", item_then_wait)
+    out: dict[str, Outcome] = {}
+
+    def assign() -> None:
+        out["assignment"] = run("/uppdrag ny @per.ek Ta fram en plan; senast 1 maj; ärende 2020:7",
+                                identity=Identity(handle="maria.lind"), now=during)
+
+    thread = threading.Thread(target=assign)
+    thread.start()
+    assert checked.wait(timeout=30)
+    out["sent"] = run("/minnesanteckningar skickade 6 mars; forum: lchnv", identity=Identity(handle="maria.lind"),
+                      now=during)
+    sent.set()
+    thread.join(timeout=60)
+    assert out["sent"].reply.ok and out["assignment"].reply.ok
+    with services.sessionmaker() as s:
+        from storage.models import Assignment
+
+        meeting = s.get(Meeting, next_meeting_id_on(s, "2020-03-06"))
+        record = meeting.minutes_sent_text or ""
+        item_id = s.scalar(select(Assignment.item_id).where(Assignment.title == "Ta fram en plan"))
+    assert "Ta fram en plan" in record or item_id is None, record

@@ -63,9 +63,6 @@ class Recorder:
         self.sent: list[str] = []
         self.attempts = 0
 
-    def can_reach(self, session: Session, recipient: Any) -> bool:
-        return True
-
     async def send(self, message: Any) -> None:
         self.attempts += 1
         if self.fail:
@@ -185,8 +182,6 @@ DELIVER_AND_HANG = textwrap.dedent("""
 
     class HangsOnTheSecond:
         name = "console"
-        def can_reach(self, session, recipient):
-            return True
         async def send(self, message):
             with open(log, "a") as fh:
                 fh.write(message.key + "\\n")

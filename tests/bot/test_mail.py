@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import addressing
 from bot.delivery import ConsoleTransport, Deliverer, PermanentError
 from bot.dispatch import Dispatcher, Identity
 from bot.ics import meeting_uid
@@ -30,9 +31,12 @@ NOW = at("2020-02-20T09:00")
 PUBLIC = "https://kansli.region.example"
 
 
+# The deliverer's addressing of kansli's platforms, e-mail built with the test's sender and links.
+ADDRESSING = addressing.standard(mail=MailConfig(sender=SENDER, public_url=PUBLIC, link_secret=SECRET))
+
+
 def transport(port: int) -> EmailTransport:
-    return EmailTransport(host="127.0.0.1", port=port, tls="none", timeout=5,
-                          config=MailConfig(sender=SENDER, public_url=PUBLIC, link_secret=SECRET))
+    return EmailTransport(host="127.0.0.1", port=port, tls="none", timeout=5)
 
 
 class Kansli:
@@ -41,7 +45,8 @@ class Kansli:
     def __init__(self, maker: sessionmaker[Session], transports: list) -> None:  # type: ignore[type-arg]
         self.maker = maker
         self.dispatcher = Dispatcher(sessionmaker=maker, clock=lambda: NOW, email=True)
-        self.deliverer = Deliverer(sessionmaker=maker, transports=transports, clock=lambda: NOW)
+        self.deliverer = Deliverer(sessionmaker=maker, transports=transports, clock=lambda: NOW,
+                                   addressing=ADDRESSING)
 
     def __call__(self, handle: str, text: str, *, now=NOW):  # type: ignore[no-untyped-def]
         outcome = self.dispatcher.run(text, identity=Identity(handle=handle), platform="cli", now=now)
@@ -70,7 +75,8 @@ def test_a_member_no_chat_reaches_gets_the_message_by_email_with_proper_headers(
     reply = Reply(title="Påminnelse: dagordningen för mötet fredag 6 mars 2020",
                   lines=["Skriv <b>/publicera dagordning</b> & publicera."])
     row_id = enqueue(network, "lars.holm", reply, kind="reminder.agenda_deadline")
-    deliverer = Deliverer(sessionmaker=network, transports=[transport(smtp.port)], clock=lambda: NOW)
+    deliverer = Deliverer(sessionmaker=network, transports=[transport(smtp.port)], clock=lambda: NOW,
+                          addressing=ADDRESSING)
     assert asyncio.run(deliverer.deliver([row_id], now=NOW))["sent"] == 1
 
     [(rcpts, raw)] = smtp.inbox.received
@@ -115,7 +121,8 @@ def test_a_refused_recipient_fails_with_the_servers_reason_and_a_down_server_is_
     smtp.inbox.refuse["eva.strand@example.se"] = "451 4.7.1 Greylisted, try later"
     refused = enqueue(network, "per.ek", Reply(title="Hej"), key="a")
     greylisted = enqueue(network, "eva.strand", Reply(title="Hej"), key="b")
-    deliverer = Deliverer(sessionmaker=network, transports=[transport(smtp.port)], clock=lambda: NOW)
+    deliverer = Deliverer(sessionmaker=network, transports=[transport(smtp.port)], clock=lambda: NOW,
+                          addressing=ADDRESSING)
     assert asyncio.run(deliverer.deliver([refused, greylisted], now=NOW)) == {"sent": 0, "waiting": 0, "failed": 2}
     failed = row(network, refused)
     assert failed.status == "failed" and "SMTP 550" in (failed.last_error or "")
@@ -126,7 +133,8 @@ def test_a_refused_recipient_fails_with_the_servers_reason_and_a_down_server_is_
 
     # The server is down: the row waits and is sent once it is back.
     down = enqueue(network, "lars.holm", Reply(title="Hej igen"), key="c")
-    offline = Deliverer(sessionmaker=network, transports=[transport(free_port())], clock=lambda: NOW)
+    offline = Deliverer(sessionmaker=network, transports=[transport(free_port())], clock=lambda: NOW,
+                          addressing=ADDRESSING)
     assert asyncio.run(offline.deliver([down], now=NOW))["failed"] == 1
     waiting = row(network, down)
     assert waiting.status == "pending" and waiting.attempts == 1
@@ -149,9 +157,6 @@ class Chat:
     def __init__(self, refuse: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         self.refuse = refuse
         self.sent: list[str] = []
-
-    def can_reach(self, session, recipient) -> bool:  # type: ignore[no-untyped-def]
-        return recipient.person is not None and bool(recipient.person.slack_user_id)
 
     async def send(self, message) -> None:  # type: ignore[no-untyped-def]
         if message.label in self.refuse:
@@ -278,7 +283,7 @@ def test_sent_minutes_are_emailed_to_every_member_with_pdf_and_docx(network, smt
 def test_the_terminal_prints_what_it_emails(network, smtp) -> None:  # type: ignore[no-untyped-def]
     stream = io.StringIO()
     deliverer = Deliverer(sessionmaker=network, transports=[transport(smtp.port), ConsoleTransport(stream)],
-                          clock=lambda: NOW)
+                          clock=lambda: NOW, addressing=ADDRESSING)
     row_id = enqueue(network, "lars.holm", Reply(title="Hej Lars"))
     asyncio.run(deliverer.deliver([row_id], now=NOW))
     assert "till lars.holm:\nHej Lars" in stream.getvalue()

@@ -115,3 +115,37 @@ def test_teams_unpublished_agenda_asked_in_a_channel_goes_to_the_askers_own_chat
     assert len(channel) == 1 and "Mötets öppnande" not in channel[0].words()
     assert "inte publicerad" in channel[0].words() and "personligt meddelande" in channel[0].words()
     assert personal and "Mötets öppnande" in personal[0].words()
+
+
+def test_teams_member_list_asked_in_a_channel_shows_no_e_mail_addresses(network, engine) -> None:
+    """The coordinator's /ledamöter shows e-mail addresses only where the coordinator alone reads the answer:
+    a Teams channel sees every answer, so there the list comes without them."""
+    give_teams_ids(network)
+    services = make_services(network, engine)
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with teams(services) as h:
+            await h.say("ledamöter", user=MARIA, scope="channel")
+            await h.say("ledamöter; forum: lchnv", user=MARIA, scope="groupChat")
+            await h.say("ledamöter; forum: lchnv", user=MARIA, scope="personal")
+            return h.standin.calls
+
+    channel, group, personal = asyncio.run(go())
+    for shared in (channel, group):
+        assert "Per Ek" in shared.words() and "@example.se" not in shared.words()
+    assert "per.ek@example.se" in personal.words()
+
+
+def test_teams_notification_settings_asked_in_a_channel_do_not_show_the_askers_e_mail_address(network, engine) -> None:
+    give_teams_ids(network)
+    services = make_services(network, engine)
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with teams(services) as h:
+            await h.say("aviseringar", user=MARIA, scope="channel")
+            await h.say("aviseringar", user=MARIA, scope="personal")
+            return h.standin.calls
+
+    channel, personal = asyncio.run(go())
+    assert "chatt" in channel.words() and "maria.lind@example.se" not in channel.words()
+    assert "maria.lind@example.se" in personal.words()

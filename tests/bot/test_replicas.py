@@ -250,9 +250,6 @@ class Recorder:
         self.sent: list[str] = []
         self.lock = threading.Lock()
 
-    def can_reach(self, session, recipient) -> bool:  # type: ignore[no-untyped-def]
-        return True
-
     async def send(self, message) -> None:  # type: ignore[no-untyped-def]
         await asyncio.sleep(0)
         with self.lock:

@@ -161,3 +161,46 @@ def test_slacks_own_limits_are_still_checked_when_a_block_is_built() -> None:
     with pytest.raises(SlackObjectFormationError):
         ButtonElement(text="x" * 76, action_id="a", value="v").to_dict()
     assert SectionBlock(text="x" * 3000).to_dict()["text"]["text"] == "x" * 3000
+
+
+def test_the_fast_conversion_gives_exactly_what_slack_sdk_gives_for_every_kind_of_reply() -> None:
+    # kansli converts blocks itself (bot.render.slack.block_dict) because slack_sdk's to_dict() is slow on
+    # long lists; what Slack receives must stay byte for byte what slack_sdk would have made.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from bot.render.slack import _groups, block_dict
+
+    text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
+    actions = st.lists(st.builds(Action, label=text.filter(bool), command=text.filter(bool),
+                                 style=st.sampled_from([None, "primary", "danger", "other"])), max_size=3)
+    sections = st.lists(st.builds(Section, heading=st.none() | text, lines=st.lists(text, max_size=4),
+                                  fields=st.lists(st.tuples(text, text), max_size=12), actions=actions),
+                        max_size=6)
+    replies = st.builds(Reply, title=st.none() | text, lines=st.lists(text, max_size=4),
+                        fields=st.lists(st.tuples(text, text), max_size=12), sections=sections,
+                        actions=actions, context=st.lists(text, max_size=12))
+
+    @settings(max_examples=150, deadline=None)
+    @given(replies)
+    def same(reply: Reply) -> None:
+        for group in _groups(reply):
+            for block in group:
+                assert block_dict(block) == block.to_dict()
+
+    same()
+
+
+def test_the_fast_conversion_still_refuses_a_block_slack_would_refuse() -> None:
+    import pytest
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.blocks import HeaderBlock, SectionBlock
+
+    from bot.render.slack import block_dict
+
+    with pytest.raises(SlackObjectFormationError):
+        block_dict(HeaderBlock(text="x" * 151))
+    with pytest.raises(SlackObjectFormationError):
+        block_dict(SectionBlock(text="x" * 3001))
+    with pytest.raises(SlackObjectFormationError):
+        block_dict(SectionBlock(text="x", fields=["f"] * 11))

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.delivery import Deliverer, PermanentError, Recipient, TransientError
+from bot.addressing import SlackAddressing
+from bot.delivery import Deliverer, Outgoing, PermanentError, Recipient, TransientError
 from bot.slack.transport import SlackTransport, make_client
 from handlers.base import Action, Reply
 from storage import outbox, queries
@@ -37,8 +38,9 @@ async def _send(transport: SlackTransport, recipient: Recipient) -> None:
     """As the deliverer does: the address read beforehand (no store needed here), then the send."""
     from datetime import datetime, timezone
 
-    await transport.send(transport.prepare(None, recipient, NOTE, None,  # type: ignore[arg-type]
-                                           now=datetime(2020, 2, 28, 8, tzinfo=timezone.utc)))
+    address = SlackAddressing().address(None, recipient, NOTE, None,  # type: ignore[arg-type]
+                                        now=datetime(2020, 2, 28, 8, tzinfo=timezone.utc))
+    await transport.send(Outgoing.of(recipient, NOTE, None, address))
 
 
 def _person(handle: str, slack: str | None) -> Person:
@@ -64,12 +66,12 @@ def test_a_person_is_reached_by_dm_and_a_forum_in_its_channel() -> None:
     run(_with_transport(work))
 
 
-def test_who_the_transport_can_reach() -> None:
-    transport = SlackTransport(make_client(TOKEN, "http://127.0.0.1:9/api/"))
-    assert transport.can_reach(None, Recipient(_person("a", "U1"), None))  # type: ignore[arg-type]
-    assert not transport.can_reach(None, Recipient(_person("b", None), None))  # type: ignore[arg-type]
-    assert transport.can_reach(None, Recipient(None, Forum(key="f", name="F", slack_channel="C1")))  # type: ignore[arg-type]
-    assert not transport.can_reach(None, Recipient(None, Forum(key="g", name="G")))  # type: ignore[arg-type]
+def test_who_slack_reaches() -> None:
+    slack = SlackAddressing()
+    assert slack.reaches(None, Recipient(_person("a", "U1"), None))  # type: ignore[arg-type]
+    assert not slack.reaches(None, Recipient(_person("b", None), None))  # type: ignore[arg-type]
+    assert slack.reaches(None, Recipient(None, Forum(key="f", name="F", slack_channel="C1")))  # type: ignore[arg-type]
+    assert not slack.reaches(None, Recipient(None, Forum(key="g", name="G")))  # type: ignore[arg-type]
 
 
 def test_rate_limit_waits_for_retry_after_and_then_sends() -> None:

@@ -1,8 +1,8 @@
 """How many statements a command sends to the store (a count, not a time; `make bench` counts the same on the
 national store as `statements_per_command`).
 
-Every statement is a round trip to PostgreSQL. The asker with their forums, roles and those forums' rosters
-comes in one query; the rest is the command's own work. Counted: SQL sent through a cursor and the
+Every statement is a round trip to PostgreSQL. The asker with their forums, roles and the channel's forum's officers
+come in one query; the rest is the command's own work. Counted: SQL sent through a cursor and the
 transaction's BEGIN and COMMIT.
 """
 from __future__ import annotations
@@ -23,8 +23,8 @@ from tests.conftest import EXAMPLE, at, private_postgres_schema
 
 NOW = at("2020-02-20T09:00")
 LCHNV_SLACK = "C01LCHNV"
-# At most 8 for every command, BEGIN and COMMIT included. Reporting an absence: the asker with their forums'
-# rosters, the meeting, its absences; the absence, its audit row and the recipient's message.
+# At most 8 for every command, BEGIN and COMMIT included. Reporting an absence: the asker with their forums and
+# the forum's officers, the meeting, its absences; the absence, its audit row and the recipient's message.
 MOST = {"dagordning": 8, "uppdrag alla": 8, "anmäl frånvaro": 8}
 
 

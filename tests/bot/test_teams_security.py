@@ -82,6 +82,32 @@ def test_the_local_mode_takes_only_loopback_service_urls(teams_store, engine, se
     assert refs(teams_store) == [] and processed(teams_store) == 0
 
 
+def test_the_local_mode_takes_requests_from_this_machine_only(teams_store, engine) -> None:
+    """The activity's serviceUrl is whatever the sender writes: a request from another machine that names a
+    loopback connector is still someone else's (behind `kansli serve --host 0.0.0.0`, as in the container),
+    and is refused before anything runs, so nobody acts as a member by writing their Teams id."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    services = make_services(teams_store, engine)
+
+    @web.middleware
+    async def from_afar(request, handler):  # type: ignore[no-untyped-def]
+        return await handler(request.clone(remote="203.0.113.7"))
+
+    async def remote():
+        async with connector() as (standin, url):
+            app = create_app(services)
+            app.middlewares.append(from_afar)
+            async with TestClient(TestServer(app)) as client:
+                resp = await client.post("/api/messages", json=activity(service_url=url, text="ärenden", user=MARIA))
+                return resp.status, standin.calls
+
+    status, calls = run(remote())
+    assert status == 401
+    assert calls == [] and refs(teams_store) == [] and processed(teams_store) == 0
+
+
 def test_the_local_mode_warns_once_a_minute_while_it_is_used(teams_store, engine, caplog) -> None:
     services = make_services(teams_store, engine)
     clock = [1000.0]

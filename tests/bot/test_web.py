@@ -156,6 +156,14 @@ def test_unknown_forum_or_meeting_gives_a_swedish_404(network, engine) -> None: 
     assert "LCHNV har inget möte" in results[1][2]
 
 
+def test_an_address_with_a_nul_character_gives_a_404_not_a_server_error(network, engine) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL refuses a NUL in a query parameter; the reader gets the page that says the forum is unknown."""
+    services = services_for(network, engine, now=at("2020-05-01T09:00"))
+    for status, __, body in fetch(services, "/forum/lch%00nv", "/forum/lch%00nv/kalender.ics",
+                                  "/forum/lch%00nv/mote/2020-03-06"):
+        assert status == 404 and "<h1>Sidan finns inte</h1>" in body
+
+
 def test_pages_are_accessible_and_work_without_javascript(network, engine) -> None:  # type: ignore[no-untyped-def]
     add_published_meeting(network, sent=True)
     services = services_for(network, engine, now=at("2020-05-01T09:00"))
@@ -233,3 +241,25 @@ def test_markup_in_a_case_title_is_shown_as_text_on_the_page(network, engine) ->
     _, body = get(services, "/forum/lchnv/mote/2020-03-06")
     assert 'href="https://evil.example' not in body and "&lt;a href=" in body
     assert "[Logga in här](https://evil.example/login)" in body
+
+
+def test_an_absence_link_with_odd_characters_is_refused_not_a_server_error(network, engine) -> None:  # type: ignore[no-untyped-def]
+    """A link someone edits by hand (letters outside ASCII where the signature goes) is a link that does not
+    hold: the page says so, with 403, never 500."""
+    from bot import absence_link
+
+    services = services_for(network, engine, now=at("2020-02-20T09:00"))
+    services.settings = Settings(KANSLI_PUBLIC_URL="https://kansli.example", KANSLI_LINK_SECRET="x" * 40)
+
+    async def go() -> list[int]:
+        app = web.Application()
+        absence_link.setup(app, services)
+        async with TestClient(TestServer(app)) as client:
+            out = []
+            for token in ("1.2.3.4.%C3%A5%C3%A4", "1.2.3.4.abc", "%D9%A1.2.3.4.abc"):
+                out.append((await client.get(f"/franvaro/{token}")).status)
+                out.append((await client.post(f"/franvaro/{token}", data={"csrf": "å"},
+                                              headers={"Cookie": f"{absence_link.COOKIE}=nonce"})).status)
+            return out
+
+    assert asyncio.run(go()) == [403] * 6

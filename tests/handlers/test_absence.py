@@ -436,3 +436,21 @@ def test_the_options_may_be_written_without_their_colon_as_in_every_command(chat
     assert "från Styrgrupp LCHNV:s möte fredagen den 21 februari 2020" in flat(said.reply)
     [row] = absences(network, "per.ek")
     assert row.note == "tandläkare"
+
+
+def test_someone_who_has_left_the_forum_reports_no_absence_from_its_meetings(chat, network) -> None:
+    assert chat("maria.lind", "/ledamot slutar @eva.strand 20 februari 2020; forum: lchnv").ok
+    for text in ("/anmäl frånvaro 6 mars", "/anmäl frånvaro 6 mars; forum: lchnv", "/anmäl frånvaro"):
+        said = chat("eva.strand", text, now="2020-02-24T09:00")
+        assert not said.ok, said.reply
+        assert said.messages == []
+    assert absences(network, "eva.strand") == []
+    # Per Ek, who sits in both forums, still reports as before.
+    assert chat("per.ek", "/anmäl frånvaro 6 mars", now="2020-02-24T09:00").ok
+
+
+def test_someone_leaving_before_the_meeting_reports_no_absence_from_it(chat, network) -> None:
+    assert chat("maria.lind", "/ledamot slutar @eva.strand 1 mars 2020; forum: lchnv").ok
+    said = chat("eva.strand", "/anmäl frånvaro 6 mars", now="2020-02-24T09:00")
+    assert not said.ok and "Du sitter inte i LCHNV fredagen den 6 mars 2020" in said.reply, said.reply
+    assert said.messages == [] and absences(network, "eva.strand") == []

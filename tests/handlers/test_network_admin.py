@@ -227,6 +227,23 @@ def test_bad_input_is_refused_in_swedish_and_changes_nothing(network, chat, who,
     assert after == before
 
 
+def test_a_meeting_moved_onto_a_cancelled_meetings_start_is_refused_with_what_to_type(network, chat) -> None:
+    """One row per forum and start: the refusal says so at once, not 'someone changed the same thing at the
+    same time, try again' after re-runs that could never succeed."""
+    said_ok(chat, "maria.lind", "/möte ny 4 februari och 3 juni 2027 kl 9.00–12.00; forum: lchnv")
+    said_ok(chat, "maria.lind", "/möte ställ in 4 februari 2027: för få ärenden; forum: lchnv")
+    said_ok(chat, "maria.lind", "/möte ny 4 februari 2027 kl 13–15; forum: lchnv")
+    before = [(m.starts_at, m.cancelled) for m in lchnv_meetings(network)]
+    for text in ("/möte flytta 3 juni till 4 februari; forum: lchnv",
+                 "/möte ändra 4 februari 2027; tid: 9–12; forum: lchnv"):
+        said = chat("maria.lind", text, now=NOW)
+        assert not said.ok, said.reply
+        assert "samtidigt" not in said.reply, said.reply
+        assert "inställt möte torsdagen den 4 februari 2027" in said.reply and "/möte ny" in said.reply, said.reply
+        assert said.messages == []
+    assert [(m.starts_at, m.cancelled) for m in lchnv_meetings(network)] == before
+
+
 def test_a_meeting_with_decisions_or_sent_minutes_cannot_be_moved_or_cancelled(network, chat) -> None:
     said_ok(chat, "maria.lind", "/minnesanteckningar skickade 2020-03-06", now="2020-03-12T15:00")
     for text in ("/möte flytta 6 mars till 13 mars; forum: lchnv", "/möte ställ in 6 mars; forum: lchnv"):

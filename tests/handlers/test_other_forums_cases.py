@@ -32,3 +32,18 @@ def test_a_case_of_a_forum_one_is_not_in_is_refused_without_naming_anything_of_i
 def test_the_member_who_raised_a_case_elsewhere_still_sees_it(chat) -> None:
     said = chat("johan.sjo", "/ärende 2020:7")  # raised 2020:7 in LCHNV without sitting in it
     assert said.ok and "Gemensam vägledning för familjecentraler" in said.reply
+
+
+def test_a_member_who_has_left_the_forum_no_longer_reads_its_cases(chat) -> None:
+    raised = chat("per.ek", "/anmäl ärende Omorganisation av länsstödet; forum: lchnv")
+    number = raised.reply.split("Ärende ", 1)[1].split()[0]
+    assert chat("eva.strand", f"/ärende {number}").ok  # a member reads the forum's cases
+    assert chat("maria.lind", "/ledamot slutar @eva.strand 20 februari 2020; forum: lchnv").ok
+    for text in (f"/ärende {number}", f"/ärende {number}; forum: lchnv", f"/ärende {number.split(':')[1]}"):
+        said = chat("eva.strand", text, now="2020-03-01T09:00")
+        assert not said.ok, said.reply
+        assert "Omorganisation" not in said.reply
+    # A case she raised herself stays hers.
+    own = chat("eva.strand", "/anmäl ärende Eget ärende; forum: lchnv")
+    own_number = own.reply.split("Ärende ", 1)[1].split()[0]
+    assert chat("eva.strand", f"/ärende {own_number}", now="2020-03-01T09:00").ok

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from handlers.arguments import Dates
 from handlers.base import Context, Reply, Section, UserError
 from handlers.calendar import forum_deadlines
 from handlers.case_model import add_event
@@ -39,9 +40,9 @@ _KL = re.compile(r"\bkl\b\.?", re.IGNORECASE)
 _YEAR = re.compile(r"\b(\d{4})\b")
 
 
-def _times(ctx: Context, text: str, *, usage: str) -> tuple[time, time | None]:
+def _times(dates: Dates, text: str, *, usage: str) -> tuple[time, time | None]:
     """'kl 9.00–12.00' → (09:00, 12:00); 'kl 13' → (13:00, None)."""
-    value = ctx.when(text)
+    value = dates.when(text)
     if getattr(value, "kind", None) == "time_range" and value.start is not None:
         return value.start, value.end
     if isinstance(value, datetime):
@@ -159,10 +160,17 @@ class _Planned:
     end: datetime | None
 
 
-@command("möte ny", "mote ny", "möte nytt", "nytt möte", "nya möten", "meeting new", usage=NEW_USAGE,
-         help=_("planera ett eller flera möten på en rad"), roles=PLANNERS, doing=_("planera möten"), forum=NAMED_FORUM,
-         order=11)
-def new_meetings(ctx: Context, forum: Forum, rest: str) -> Reply:
+@dataclass(frozen=True)
+class NewMeetings:
+    """/möte ny DATUM[, DATUM … och DATUM] kl HH.MM–HH.MM [; plats: …] [; dnr: …]"""
+    days: tuple[date, ...]
+    start: time
+    end: time | None
+    place: str | None = None
+    dnr: str | None = None
+
+
+def parse_new_meetings(rest: str, dates: Dates) -> NewMeetings:
     head, opts = split_options(rest, MEETING_NAMES)
     kl = list(_KL.finditer(head))
     if not head.strip() or not kl:
@@ -170,13 +178,26 @@ def new_meetings(ctx: Context, forum: Forum, rest: str) -> Reply:
                           "9.00–12.00; plats: Falun”. Skriv: {NEW_USAGE}",
                           NEW_USAGE=NEW_USAGE))
     days_text, time_text = head[: kl[-1].start()], head[kl[-1].start():]
-    start_t, end_t = _times(ctx, time_text, usage=NEW_USAGE)
+    start_t, end_t = _times(dates, time_text, usage=NEW_USAGE)
     texts = _split_days(days_text)
     if not texts:
         raise UserError(_("Ange minst en dag före ”kl”. Skriv: {NEW_USAGE}", NEW_USAGE=NEW_USAGE))
+    days = tuple(read_day(dates, text, what=_("mötets dag")) for text in texts)
+    unknown = set(opts) - {"plats", "place", "dnr", "diarienummer"}
+    if unknown:
+        raise UserError(_("Jag känner inte till ”{value}:”. Skriv: {NEW_USAGE}",
+                          value=sorted(unknown)[0], NEW_USAGE=NEW_USAGE))
+    return NewMeetings(days=days, start=start_t, end=end_t, place=opts.get("plats") or opts.get("place"),
+                       dnr=opts.get("dnr") or opts.get("diarienummer"))
+
+
+@command("möte ny", "mote ny", "möte nytt", "nytt möte", "nya möten", "meeting new", usage=NEW_USAGE,
+         help=_("planera ett eller flera möten på en rad"), roles=PLANNERS, doing=_("planera möten"), forum=NAMED_FORUM,
+         args=parse_new_meetings, order=11)
+def new_meetings(ctx: Context, forum: Forum, args: NewMeetings) -> Reply:
+    start_t, end_t = args.start, args.end
     planned: list[_Planned] = []
-    for text in texts:
-        day = read_day(ctx, text, what=_("mötets dag"))
+    for day in args.days:
         _refuse_past(ctx, day, NEW_USAGE)
         start, end = _span(day, start_t, end_t)
         for p in planned:
@@ -185,12 +206,7 @@ def new_meetings(ctx: Context, forum: Forum, rest: str) -> Reply:
                                   day=format_date(day), NEW_USAGE=NEW_USAGE))
         _refuse_overlap(ctx, forum, start, end)
         planned.append(_Planned(day, start, end))
-    place = opts.get("plats") or opts.get("place")
-    dnr = opts.get("dnr") or opts.get("diarienummer")
-    unknown = set(opts) - {"plats", "place", "dnr", "diarienummer"}
-    if unknown:
-        raise UserError(_("Jag känner inte till ”{value}:”. Skriv: {NEW_USAGE}",
-                          value=sorted(unknown)[0], NEW_USAGE=NEW_USAGE))
+    place, dnr = args.place, args.dnr
     lines = []
     for p in planned:
         # A cancelled meeting at the very same start is taken up again (one row per forum and start).
@@ -242,19 +258,32 @@ def _read_target(ctx: Context, meeting: Meeting, text: str) -> tuple[datetime, d
     return start, (start + length if length else None)
 
 
-@command("möte flytta", "mote flytta", "flytta möte", "meeting move", usage=MOVE_USAGE,
-         help=_("flytta ett möte; alla ledamöter får besked"), roles=PLANNERS, doing=_("flytta möten"), forum=NAMED_FORUM,
-         order=12)
-def move_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
+@dataclass(frozen=True)
+class MoveMeeting:
+    """/möte flytta DATUM till DATUM [kl HH.MM–HH.MM] [; plats: …]: the two phrases as typed (where the meeting
+    moves is read against the meeting's own day and times)."""
+    day: str
+    to: str
+    place: str | None = None
+
+
+def parse_move_meeting(rest: str, dates: Dates) -> MoveMeeting:
     head, opts = split_options(rest, MEETING_NAMES)
     parts = re.split(r"\s+till\s+", head, maxsplit=1, flags=re.IGNORECASE)
     if len(parts) != 2 or not parts[1].strip():
         raise UserError(_("Skriv vilket möte och vart det flyttas, till exempel ”/möte flytta 4 februari "
                           "till 11 februari”. Skriv: {MOVE_USAGE}",
                           MOVE_USAGE=MOVE_USAGE))
-    meeting = meeting_on(ctx, forum, parts[0], usage=MOVE_USAGE)
+    return MoveMeeting(day=parts[0], to=parts[1], place=opts.get("plats") or opts.get("place"))
+
+
+@command("möte flytta", "mote flytta", "flytta möte", "meeting move", usage=MOVE_USAGE,
+         help=_("flytta ett möte; alla ledamöter får besked"), roles=PLANNERS, doing=_("flytta möten"), forum=NAMED_FORUM,
+         args=parse_move_meeting, order=12)
+def move_meeting(ctx: Context, forum: Forum, args: MoveMeeting) -> Reply:
+    meeting = meeting_on(ctx, forum, args.day, usage=MOVE_USAGE)
     _refuse_records(ctx, meeting, doing="flyttas")
-    start, end = _read_target(ctx, meeting, parts[1])
+    start, end = _read_target(ctx, meeting, args.to)
     if end is not None and end <= start:
         raise UserError(_("Mötet kan inte sluta innan det börjar. Skriv tiden som ”kl 9.00–12.00”: "
                           "{MOVE_USAGE}",
@@ -263,7 +292,7 @@ def move_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
     _refuse_overlap(ctx, forum, start, end, excluding=meeting.id)
     _refuse_cancelled_start(ctx, forum, start, excluding=meeting.id)
     was = meeting_label(meeting)
-    place = opts.get("plats") or opts.get("place")
+    place = args.place
     if start == meeting.starts_at and end == meeting.ends_at and (place is None or place == meeting.place):
         raise UserError(_("Mötet är redan {was}. Ange en annan dag eller tid: {MOVE_USAGE}", was=was, MOVE_USAGE=MOVE_USAGE))
     meeting.starts_at, meeting.ends_at = start, end
@@ -295,20 +324,31 @@ def move_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
 # ------------------------------------------------------------------------------------ /möte ställ in
 
 
-@command("möte ställ in", "mote stall in", "ställ in möte", "stall in mote", "möte inställt", "meeting cancel",
-         usage=CANCEL_USAGE, help=_("ställ in ett möte; alla ledamöter får besked med skälet"), roles=PLANNERS, doing=_("ställa in möten"), forum=NAMED_FORUM,
-         order=13)
-def cancel_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
+@dataclass(frozen=True)
+class CancelMeeting:
+    """/möte ställ in DATUM [: skäl]"""
+    day: str  # the date phrase as typed
+    reason: str = ""
+
+
+def parse_cancel_meeting(rest: str, dates: Dates) -> CancelMeeting:
     head, __ = split_options(rest, MEETING_NAMES)
-    value, tail = ctx.split(head)
+    value, tail = dates.split(head)
     if value is None:
         raise UserError(_("Ange mötets datum, till exempel ”/möte ställ in 4 februari: för få anmälda "
                           "ärenden”. Skriv: {CANCEL_USAGE}",
                           CANCEL_USAGE=CANCEL_USAGE))
     date_text = head[: head.rfind(tail)] if tail else head
-    meeting = meeting_on(ctx, forum, date_text, usage=CANCEL_USAGE)
+    return CancelMeeting(day=date_text, reason=" ".join(tail.lstrip(":–- ").split()))
+
+
+@command("möte ställ in", "mote stall in", "ställ in möte", "stall in mote", "möte inställt", "meeting cancel",
+         usage=CANCEL_USAGE, help=_("ställ in ett möte; alla ledamöter får besked med skälet"), roles=PLANNERS, doing=_("ställa in möten"), forum=NAMED_FORUM,
+         args=parse_cancel_meeting, order=13)
+def cancel_meeting(ctx: Context, forum: Forum, args: CancelMeeting) -> Reply:
+    meeting = meeting_on(ctx, forum, args.day, usage=CANCEL_USAGE)
     _refuse_records(ctx, meeting, doing=_("ställas in"))
-    reason = " ".join(tail.lstrip(":–- ").split())
+    reason = args.reason
     label = meeting_label(meeting)
     meeting.cancelled = True
     returned = []
@@ -338,22 +378,39 @@ def cancel_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
 # ------------------------------------------------------------------------------------ /möte ändra
 
 
-@command("möte ändra", "mote andra", "ändra möte", "meeting edit", usage=CHANGE_USAGE,
-         help=_("ändra plats, diarienummer eller tid för ett möte"), roles=PLANNERS, doing=_("ändra möten"), forum=NAMED_FORUM,
-         order=14)
-def change_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
+@dataclass(frozen=True)
+class ChangeMeeting:
+    """/möte ändra DATUM; plats: …; dnr: …; tid: HH.MM–HH.MM"""
+    day: str  # the date phrase as typed
+    place: str | None = None
+    dnr: str | None = None
+    start: time | None = None  # the new time, when '; tid' is given
+    end: time | None = None
+
+
+def parse_change_meeting(rest: str, dates: Dates) -> ChangeMeeting:
     head, opts = split_options(rest, MEETING_NAMES)
-    meeting = meeting_on(ctx, forum, head, usage=CHANGE_USAGE)
     unknown = set(opts) - MEETING_NAMES
     if unknown or not opts:
         raise UserError(_("Ange vad som ändras: plats:, dnr: eller tid:. Skriv: {CHANGE_USAGE}", CHANGE_USAGE=CHANGE_USAGE))
+    start_t = end_t = None
+    text = opts.get("tid") or opts.get("time")
+    if text:
+        start_t, end_t = _times(dates, text if _KL.search(text) else f"kl {text}", usage=CHANGE_USAGE)
+    return ChangeMeeting(day=head, place=opts.get("plats") or opts.get("place"),
+                         dnr=opts.get("dnr") or opts.get("diarienummer"), start=start_t, end=end_t)
+
+
+@command("möte ändra", "mote andra", "ändra möte", "meeting edit", usage=CHANGE_USAGE,
+         help=_("ändra plats, diarienummer eller tid för ett möte"), roles=PLANNERS, doing=_("ändra möten"), forum=NAMED_FORUM,
+         args=parse_change_meeting, order=14)
+def change_meeting(ctx: Context, forum: Forum, args: ChangeMeeting) -> Reply:
+    meeting = meeting_on(ctx, forum, args.day, usage=CHANGE_USAGE)
     was = meeting_label(meeting)
     changes: list[str] = []
     tell = False
-    text = opts.get("tid") or opts.get("time")
-    if text:
-        start_t, end_t = _times(ctx, text if _KL.search(text) else f"kl {text}", usage=CHANGE_USAGE)
-        start, end = _span(meeting_day(meeting), start_t, end_t if end_t else None)
+    if args.start is not None:
+        start, end = _span(meeting_day(meeting), args.start, args.end if args.end else None)
         if end is None and meeting.ends_at is not None:
             end = start + (meeting.ends_at - meeting.starts_at)
         if (start, end) != (meeting.starts_at, meeting.ends_at):
@@ -363,12 +420,12 @@ def change_meeting(ctx: Context, forum: Forum, rest: str) -> Reply:
             meeting.starts_at, meeting.ends_at = start, end
             changes.append(f"tid {format_time_range(local(start).time(), local(end).time() if end else None)}")
             tell = True
-    place = opts.get("plats") or opts.get("place")
+    place = args.place
     if place and place != meeting.place:
         meeting.place = place
         changes.append(f"plats {place}")
         tell = True
-    dnr = opts.get("dnr") or opts.get("diarienummer")
+    dnr = args.dnr
     if dnr and dnr != meeting.dnr:
         meeting.dnr = dnr
         changes.append(f"dnr {dnr}")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from handlers.arguments import Dates
 from handlers.base import Context, Reply, Section, UserError
 from handlers.common import genitive
 from handlers.meeting_choice import read_day
@@ -133,24 +135,39 @@ def refuse_unless_keeper(ctx: Context, person: Person, forum: Forum) -> None:
                           "@{handle}.", name=person.name, handle=person.handle))
 
 
-def member_arg(ctx: Context, text: str, *, usage: str) -> tuple[Person, str]:
-    """'@handle rest' → (person, rest); a Slack or Teams mention of a known person works too."""
+@dataclass(frozen=True)
+class MemberRef:
+    """A person as the arguments name them: a Slack or Teams mention (platform and id) or an @handle."""
+    handle: str | None = None
+    slack: str | None = None
+    teams: str | None = None
+
+
+def read_member(text: str, *, usage: str) -> tuple[MemberRef, str]:
+    """'@handle rest' → (the reference, rest); a Slack or Teams mention works too. Pure: see find_member."""
     text = text.strip()
     for pattern, platform in ((_SLACK, "slack"), (_TEAMS, "teams")):
         m = pattern.match(text)
         if m:
-            person = store.person_by_platform(ctx.session, **{platform: m.group(1)})
-            if person is None or person.erased:
-                raise UserError(_("Den personen finns inte i Kansli ännu. Lägg till hen med {NEW_USAGE}", NEW_USAGE=NEW_USAGE))
-            return person, text[m.end():].strip()
+            return MemberRef(**{platform: m.group(1)}), text[m.end():].strip()
     m = _HANDLE.match(text)
     if not m:
         raise UserError(_("Ange personen som @användarnamn, till exempel @maria.lind. Skriv: {usage}", usage=usage))
-    person = queries.person_by_handle(ctx.session, m.group(1))
+    return MemberRef(handle=m.group(1)), text[m.end():].strip()
+
+
+def find_member(ctx: Context, ref: MemberRef, *, usage: str) -> Person:
+    """The person a MemberRef names; an unknown one is refused saying how to add or write them."""
+    if ref.handle is None:
+        person = store.person_by_platform(ctx.session, slack=ref.slack, teams=ref.teams)
+        if person is None or person.erased:
+            raise UserError(_("Den personen finns inte i Kansli ännu. Lägg till hen med {NEW_USAGE}", NEW_USAGE=NEW_USAGE))
+        return person
+    person = queries.person_by_handle(ctx.session, ref.handle)
     if person is None:
         raise UserError(_("Jag hittar ingen person ”@{lower}”. Skriv personen som @användarnamn: {usage}",
-                          lower=m.group(1).lower(), usage=usage))
-    return person, text[m.end():].strip()
+                          lower=ref.handle.lower(), usage=usage))
+    return person
 
 
 def _check_not_last(ctx: Context, forum: Forum, person: Person, role: str, after: date) -> None:
@@ -219,10 +236,15 @@ def _grant(ctx: Context, forum: Forum, person: Person, role: str, valid_from: da
 # ------------------------------------------------------------------------------------ /organisation ny
 
 
-@command("organisation ny", "organisation", "ny organisation", "huvudman ny", usage=ORG_USAGE,
-         help=_("lägg till en huvudman (kommun, region …)"), roles=ADMINS, doing=_("lägga till organisationer"),
-         forum=ANY_FORUM, order=60)
-def new_organisation(ctx: Context, args: str) -> Reply:
+@dataclass(frozen=True)
+class NewOrganisation:
+    """/organisation ny ID NAMN; typ: kommun|region|annan"""
+    key: str
+    name: str
+    kind: str
+
+
+def parse_new_organisation(args: str, dates: Dates) -> NewOrganisation:
     head, opts = split_options(args, ORG_NAMES)
     words = head.split(maxsplit=1)
     if len(words) < 2:
@@ -237,6 +259,14 @@ def new_organisation(ctx: Context, args: str) -> Reply:
     kind = normalise(opts.get("typ") or opts.get("kind") or "kommun")
     if kind not in ORG_KINDS:
         raise UserError(_("Okänd typ ”{kind}”. Skriv typ: kommun, typ: region eller typ: annan.", kind=kind))
+    return NewOrganisation(key=key, name=name, kind=kind)
+
+
+@command("organisation ny", "organisation", "ny organisation", "huvudman ny", usage=ORG_USAGE,
+         help=_("lägg till en huvudman (kommun, region …)"), roles=ADMINS, doing=_("lägga till organisationer"),
+         forum=ANY_FORUM, args=parse_new_organisation, order=60)
+def new_organisation(ctx: Context, args: NewOrganisation) -> Reply:
+    key, name, kind = args.key, args.name, args.kind
     if store.organisation_by_key(ctx.session, key) is not None:
         raise UserError(_("Organisationen ”{key}” finns redan. Välj ett annat id: {ORG_USAGE}",
                           key=key, ORG_USAGE=ORG_USAGE))
@@ -253,10 +283,21 @@ def new_organisation(ctx: Context, args: str) -> Reply:
 # ------------------------------------------------------------------------------------ /ledamot ny
 
 
-@command("ledamot ny", "ny ledamot", "ledamot lägg till", "member add", usage=NEW_USAGE,
-         help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), roles=ADMINS, doing=_("lägga till {members}"), forum=NAMED_FORUM,
-         order=61)
-def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
+@dataclass(frozen=True)
+class NewMember:
+    """/ledamot ny @användarnamn NAMN; organisation: ID [; titel: …] [; e-post: …] [; roll: …], or a Slack or
+    Teams mention instead of the @användarnamn (the account is then linked)."""
+    handle: str
+    name: str
+    slack: str | None = None
+    teams: str | None = None
+    organisation: str | None = None
+    title: str | None = None
+    email: str | None = None
+    roles: tuple[str, ...] = ()
+
+
+def parse_new_member(rest: str, dates: Dates) -> NewMember:
     head, opts = split_options(rest, NEW_NAMES)
     head = head.strip()
     slack = teams = None
@@ -274,7 +315,6 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
             handle, name = handle_m.group(1).lower(), name[handle_m.end():].strip()
         else:
             handle = handle_from_name(name)
-        existing = store.person_by_platform(ctx.session, slack=slack, teams=teams)
     else:
         handle_m = _HANDLE.match(head)
         if not handle_m:
@@ -282,7 +322,6 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
                               "Berg; organisation: leksand”. Skriv: {NEW_USAGE}",
                               NEW_USAGE=NEW_USAGE))
         handle, name = handle_m.group(1).lower(), head[handle_m.end():].strip()
-        existing = None
     if not handle or not _ID.match(handle):
         raise UserError(_("Ange ett @användarnamn med små bokstäver, siffror och punkt, till exempel "
                           "@anna.berg. Skriv: {NEW_USAGE}",
@@ -297,6 +336,17 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
     email = _email(email_text, NEW_USAGE) if email_text else None
     roles = _read_roles(opts.get("roll") or opts.get("roller") or opts.get("role") or opts.get("roles") or "",
                         NEW_USAGE)
+    return NewMember(handle=handle, name=name, slack=slack, teams=teams, organisation=org_key, title=title,
+                     email=email, roles=tuple(roles))
+
+
+@command("ledamot ny", "ny ledamot", "ledamot lägg till", "member add", usage=NEW_USAGE,
+         help=_("lägg till en person i forumet (en Slack- eller Teams-omnämning kopplar kontot)"), roles=ADMINS, doing=_("lägga till {members}"), forum=NAMED_FORUM,
+         args=parse_new_member, order=61)
+def new_member(ctx: Context, forum: Forum, args: NewMember) -> Reply:
+    handle, name, slack, teams = args.handle, args.name, args.slack, args.teams
+    org_key, title, email, roles = args.organisation, args.title, args.email, list(args.roles)
+    existing = store.person_by_platform(ctx.session, slack=slack, teams=teams) if slack or teams else None
     by_handle = store.person_by_handle_any(ctx.session, handle)
     person = existing or by_handle
     if existing is not None and by_handle is not None and by_handle.id != existing.id:
@@ -377,12 +427,24 @@ def new_member(ctx: Context, forum: Forum, rest: str) -> Reply:
 # ------------------------------------------------------------------------------------ /ledamot slutar
 
 
+@dataclass(frozen=True)
+class MemberLeaves:
+    """/ledamot slutar @användarnamn [DATUM]"""
+    person: MemberRef
+    last: date | None = None  # None: today
+
+
+def parse_member_leaves(rest: str, dates: Dates) -> MemberLeaves:
+    ref, tail = read_member(rest, usage=END_USAGE)
+    return MemberLeaves(person=ref, last=read_day(dates, tail, what="sista dagen") if tail.strip() else None)
+
+
 @command("ledamot slutar", "ledamot avslutas", "member leaves", usage=END_USAGE,
          help=_("avsluta någons plats i forumet; visar hens öppna uppdrag och ärenden"), roles=ADMINS, doing=_("avsluta {members_gen} plats"), forum=NAMED_FORUM,
-         order=62)
-def member_leaves(ctx: Context, forum: Forum, rest: str) -> Reply:
-    person, tail = member_arg(ctx, rest, usage=END_USAGE)
-    last = read_day(ctx, tail, what="sista dagen") if tail.strip() else ctx.today
+         args=parse_member_leaves, order=62)
+def member_leaves(ctx: Context, forum: Forum, args: MemberLeaves) -> Reply:
+    person = find_member(ctx, args.person, usage=END_USAGE)
+    last = args.last or ctx.today
     rows = [m for m in store.memberships(ctx.session, forum, person=person)
             if m.valid_to is None or m.valid_to > last]
     if not rows:
@@ -420,37 +482,58 @@ def member_leaves(ctx: Context, forum: Forum, rest: str) -> Reply:
 # ------------------------------------------------------------------------------------ /ledamot ändra
 
 
-@command("ledamot ändra", "ledamot andra", "ändra ledamot", "member edit", usage=EDIT_USAGE,
-         help=_("ändra titel, e-post, organisation eller namn för en person"), roles=ADMINS, doing=_("ändra {members_gen} uppgifter"), forum=NAMED_FORUM,
-         order=63)
-def edit_member(ctx: Context, forum: Forum, rest: str) -> Reply:
+@dataclass(frozen=True)
+class EditMember:
+    """/ledamot ändra @användarnamn; titel: …; e-post: …; organisation: … [; namn: …] [; konto: @omnämning]"""
+    person: MemberRef
+    title: str | None = None
+    name: str | None = None
+    email: str | None = None
+    organisation: str | None = None
+    account: str | None = None  # the Slack or Teams mention as typed
+
+
+def parse_edit_member(rest: str, dates: Dates) -> EditMember:
     head, opts = split_options(rest, EDIT_NAMES)
-    person, tail = member_arg(ctx, head, usage=EDIT_USAGE)
-    if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
-        raise UserError(_("{name} sitter inte i {forum}. Lägg till hen med {NEW_USAGE}",
-                          name=person.name, forum=forum_label(forum), NEW_USAGE=NEW_USAGE))
-    changes: list[str] = []
+    ref, tail = read_member(head, usage=EDIT_USAGE)
     unknown = set(opts) - EDIT_NAMES
     if unknown or not opts:
         raise UserError(_("Ange vad som ändras: titel:, e-post:, organisation:, namn: eller konto:. Skriv: "
                           "{EDIT_USAGE}",
                           EDIT_USAGE=EDIT_USAGE))
+    email_text = next((opts[k] for k in ("e-post", "epost", "email", "mejl") if k in opts), None)
+    return EditMember(
+        person=ref,
+        title=next((opts[k] for k in ("titel", "title") if k in opts), None) or None,
+        name=next((opts[k] for k in ("namn", "name") if k in opts), None) or None,
+        email=_email(email_text, EDIT_USAGE) if email_text else None,
+        organisation=opts.get("organisation") or opts.get("org") or None,
+        account=(opts.get("konto") or opts.get("account") or "").strip() or None,
+    )
+
+
+@command("ledamot ändra", "ledamot andra", "ändra ledamot", "member edit", usage=EDIT_USAGE,
+         help=_("ändra titel, e-post, organisation eller namn för en person"), roles=ADMINS, doing=_("ändra {members_gen} uppgifter"), forum=NAMED_FORUM,
+         args=parse_edit_member, order=63)
+def edit_member(ctx: Context, forum: Forum, args: EditMember) -> Reply:
+    person = find_member(ctx, args.person, usage=EDIT_USAGE)
+    if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
+        raise UserError(_("{name} sitter inte i {forum}. Lägg till hen med {NEW_USAGE}",
+                          name=person.name, forum=forum_label(forum), NEW_USAGE=NEW_USAGE))
+    changes: list[str] = []
     refuse_unless_keeper(ctx, person, forum)
-    account = (opts.get("konto") or opts.get("account") or "").strip()
-    if account:
-        changes += _link_account(ctx, person, account)
-    for keys, attr, label in ((("titel", "title"), "title", "titel"), (("namn", "name"), "name", "namn")):
-        value = next((opts[k] for k in keys if k in opts), None)
+    if args.account:
+        changes += _link_account(ctx, person, args.account)
+    for value, attr, label in ((args.title, "title", "titel"), (args.name, "name", "namn")):
         if value and value != getattr(person, attr):
             setattr(person, attr, value)
             changes.append(f"{label} {value}")
-    email_text = next((opts[k] for k in ("e-post", "epost", "email", "mejl") if k in opts), None)
-    if email_text:
-        email = _email(email_text, EDIT_USAGE)
+    email = args.email
+    if email:
         if email != person.email:
             person.email = email
             changes.append(f"e-post {email}")
-    org_key = opts.get("organisation") or opts.get("org")
+    org_key = args.organisation
     if org_key:
         org = _organisation(ctx, org_key)
         if org.id != person.organisation_id:
@@ -488,10 +571,16 @@ _FROM = re.compile(r"\bfr(?:å|a)n\b\s*(.+?)(?=\btill\b|$)", re.IGNORECASE | re.
 _TO = re.compile(r"\btill\b(?:\s+och\s+med)?\s*(.+)$", re.IGNORECASE | re.DOTALL)
 
 
-@command("roll", "roller", "role", usage=ROLE_USAGE,
-         help=_("vem som har en roll och när (till exempel ordförande som roterar)"), roles=ADMINS, doing=_("ändra roller"), forum=NAMED_FORUM,
-         order=64)
-def set_role(ctx: Context, forum: Forum, rest: str) -> Reply:
+@dataclass(frozen=True)
+class SetRole:
+    """/roll ROLL @användarnamn [från DATUM] [till DATUM]"""
+    role: str
+    person: MemberRef
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+def parse_set_role(rest: str, dates: Dates) -> SetRole:
     at = rest.find("@") if "@" in rest else rest.find("<@")
     if at <= 0:
         raise UserError(_("Ange roll och person, till exempel ”/roll ordförande @lars.holm från 1 januari "
@@ -505,16 +594,24 @@ def set_role(ctx: Context, forum: Forum, rest: str) -> Reply:
         raise UserError(_("Ange en roll: ordförande, vice ordförande, samordnare, sekreterare eller "
                           "frånvaromottagare. Skriv: {ROLE_USAGE}",
                           ROLE_USAGE=ROLE_USAGE))
-    role = roles[0]
-    person, tail = member_arg(ctx, rest[at:], usage=ROLE_USAGE)
-    if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
-        raise UserError(_("{name} sitter inte i {forum}. Lägg till hen först med {NEW_USAGE}",
-                          name=person.name, forum=forum_label(forum), NEW_USAGE=NEW_USAGE))
+    ref, tail = read_member(rest[at:], usage=ROLE_USAGE)
     f_m, t_m = _FROM.search(tail), _TO.search(tail)
     if tail.strip() and not (f_m or t_m):
         raise UserError(_("Skriv datumen som ”från DATUM” och ”till DATUM”. Skriv: {ROLE_USAGE}", ROLE_USAGE=ROLE_USAGE))
-    valid_from = read_day(ctx, f_m.group(1), what=_("första dagen")) if f_m else None
-    valid_to = read_day(ctx, t_m.group(1), what="sista dagen") if t_m else None
+    return SetRole(role=roles[0], person=ref,
+                   valid_from=read_day(dates, f_m.group(1), what=_("första dagen")) if f_m else None,
+                   valid_to=read_day(dates, t_m.group(1), what="sista dagen") if t_m else None)
+
+
+@command("roll", "roller", "role", usage=ROLE_USAGE,
+         help=_("vem som har en roll och när (till exempel ordförande som roterar)"), roles=ADMINS, doing=_("ändra roller"), forum=NAMED_FORUM,
+         args=parse_set_role, order=64)
+def set_role(ctx: Context, forum: Forum, args: SetRole) -> Reply:
+    role, valid_from, valid_to = args.role, args.valid_from, args.valid_to
+    person = find_member(ctx, args.person, usage=ROLE_USAGE)
+    if person.id not in {p.id for p in queries.members_of(ctx.session, forum)}:
+        raise UserError(_("{name} sitter inte i {forum}. Lägg till hen först med {NEW_USAGE}",
+                          name=person.name, forum=forum_label(forum), NEW_USAGE=NEW_USAGE))
     name = ROLE_NAMES[role]
     held = [m for m in store.memberships(ctx.session, forum, person=person, role=role)
             if m.valid_to is None or m.valid_to >= ctx.today]

@@ -4,34 +4,31 @@ The agenda itself (items, numbering, rendering) is handlers/agenda_model.py; its
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from handlers.agenda_model import *  # noqa: F401,F403 - the agenda model, used through this module too
 from handlers.agenda_model import agenda_reply
+from handlers.arguments import Dates, MeetingRef
 from handlers.base import Context, Reply
 from handlers.fmt import format_date
 from handlers.i18n import _
-from handlers.registry import command
+from handlers.options import take_option
+from handlers.registry import AGENDA_MEETING_ARG, command
 from storage.models import Meeting
 
 
 # ------------------------------------------------------------------------------------ /dagordning
 
 
-def _pick_one(found: list[Meeting], *, when: str) -> Meeting:
-    """The earliest meeting; if two forums meet at that first day, ask which forum."""
-    from handlers.base import UserError
-    from handlers.common import forum_label
-    from handlers.fmt import local
+@dataclass(frozen=True)
+class ShowAgenda:
+    """/dagordning [idag | nästa | DATUM] [; forum: ID]"""
+    meeting: MeetingRef
 
-    first_day = local(found[0].starts_at).date()
-    same_day = [m for m in found if local(m.starts_at).date() == first_day]
-    if len({m.forum_id for m in same_day}) > 1:
-        names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in same_day)
-        raise UserError(
-            _("Flera av dina forum har möte {value}: {names}. Skriv till exempel /dagordning; "
-              "forum: {key}",
-              value=when or format_date(first_day, sentence=True), names=names, key=same_day[0].forum.key)
-        )
-    return found[0]
+
+def parse_show_agenda(args: str, dates: Dates) -> ShowAgenda:
+    forum, rest = take_option(args, "forum")
+    return ShowAgenda(meeting=MeetingRef(phrase=rest.strip() or None, forum=forum))
 
 
 @command(
@@ -41,45 +38,13 @@ def _pick_one(found: list[Meeting], *, when: str) -> Meeting:
     usage="/dagordning [idag | nästa | DATUM] [; forum: ID]",
     help=_("dagordningen: tid, plats, punkterna med föredragande, syfte, bilagor och "
            "förslag, och anmäld frånvaro"),
+    meeting=AGENDA_MEETING_ARG,
+    args=parse_show_agenda,
     order=15,
 )
-def show_agenda(ctx: Context, args: str) -> Reply:
-    from handlers.base import UserError
-    from handlers.meeting_choice import day_bounds, meeting_for_phrase, upcoming_list
-    from handlers.common import forum_label, my_forums, pop_forum_option
-    from handlers.registry import normalise
-    from storage import queries
+def show_agenda(ctx: Context, meeting: Meeting, args: ShowAgenda) -> Reply:
+    from handlers.common import forum_label
 
-    named, rest = pop_forum_option(ctx, args)
-    if named is not None:
-        forums = [named]
-    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
-        forums = [ctx.forum]
-    else:
-        forums = my_forums(ctx)
-    word = normalise(rest)
-    today = ctx.today
-    start, end = day_bounds(today)
-    if word in ("", "idag", "i dag", "today"):
-        todays = queries.meetings_on(ctx.session, forums, start, end)
-        if todays:
-            meeting = _pick_one(todays, when="i dag")
-        elif word:
-            names = " eller ".join(forum_label(f) for f in forums)
-            raise UserError(_("{names} har inget möte i dag, {today}. {ctx} Skriv /dagordning nästa.",
-                              names=names, today=format_date(today, sentence=True), ctx=upcoming_list(ctx, forums)))
-        else:
-            upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=4)
-            if not upcoming:
-                raise UserError(_("{ctx} Skriv /möten för att se mötena.", ctx=upcoming_list(ctx, forums)))
-            meeting = _pick_one(upcoming, when="")
-    elif word in ("nasta", "nasta mote", "next"):
-        upcoming = queries.meetings_after(ctx.session, forums, end, limit=4)
-        if not upcoming:
-            raise UserError(upcoming_list(ctx, forums))
-        meeting = _pick_one(upcoming, when="")
-    else:
-        meeting = meeting_for_phrase(ctx, forums, rest)
     draft = sees_draft(ctx, meeting)
     reply = agenda_reply(ctx.session, meeting, now=ctx.now, draft=draft)
     # Only a published agenda is ever shown to a channel, and only to its own forum's; anywhere else

@@ -9,9 +9,11 @@ exactly those two.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from handlers import limits
+from handlers.arguments import Dates
 from handlers.base import Action, Context, Reply, Section, UserError
 from handlers.case_model import (
     OVERVIEW,
@@ -333,6 +335,18 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
 # ------------------------------------------------------------------------------------ /uppdrag klar
 
 
+@dataclass(frozen=True)
+class CloseAssignment:
+    """/uppdrag klar ID [notering]"""
+    number: int
+    note: str = ""
+
+
+def parse_close_assignment(args: str, dates: Dates) -> CloseAssignment:
+    number, note = parse_id(args, usage=CLOSE_USAGE)
+    return CloseAssignment(number=number, note=" ".join(note.split()))
+
+
 @command(
     "uppdrag klar",
     "uppdrag klart",
@@ -342,15 +356,15 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
     help=_("markera ett uppdrag som klart"),
     roles=RECORDERS,
     doing=_("stänga uppdrag"),
+    args=parse_close_assignment,
     order=42,
 )
-def close_assignment(ctx: Context, args: str) -> Reply:
-    number, note = parse_id(args, usage=CLOSE_USAGE)
-    a = find_assignment(ctx, number)
+def close_assignment(ctx: Context, args: CloseAssignment) -> Reply:
+    note = args.note
+    a = find_assignment(ctx, args.number)
     require_command_role(ctx, a.forum)
     if a.closed_at is not None:
         raise UserError(_("Uppdrag {id} är redan klart sedan {closed_at}.", id=a.id, closed_at=format_date(a.closed_at, sentence=True)))
-    note = " ".join(note.split())
     a.closed_at = ctx.now
     if a.case is not None:
         add_event(ctx, a.case, "uppdrag_klart", _("Uppdrag {id} ({name}) är klart", id=a.id, name=a.assignee.name)

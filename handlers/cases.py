@@ -12,6 +12,7 @@ through this one.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable
 
@@ -27,17 +28,16 @@ from handlers.common import (
     genitive,
     meeting_label,
     coordinator_word,
-    my_forums,
     no_coming_meetings,
     role_name,
     person_arg,
     person_label,
     pop_forum_option,
-    require_command_role,
     require_role,
 )
 from handlers.fmt import format_date, format_datetime, format_days
-from handlers.registry import CASE_FORUM, command, normalise
+from handlers.arguments import Dates, MeetingRef
+from handlers.registry import CASE_FORUM, CHANNEL_MEETING_ARG, command, normalise
 from handlers.i18n import _, ngettext
 from storage import cases as store
 from storage import queries
@@ -85,7 +85,7 @@ from handlers.meeting_choice import (  # noqa: F401 - choosing a meeting, used t
     read_day_range,
     upcoming_list,
 )
-from handlers.options import read_options  # noqa: F401 - used through this module too
+from handlers.options import read_options, take_option  # noqa: F401 - read_options is used through this module too
 
 
 RAISE_USAGE = (_("/anmäl ärende TITEL [; syfte: beslut] [; möte: DATUM] [; föredragande: @användarnamn] [; "
@@ -166,6 +166,42 @@ def raise_form(ctx: Context) -> Reply:
     )
 
 
+@dataclass(frozen=True)
+class RaiseForm:
+    """/anmäl ärende with nothing after it: the form."""
+
+
+@dataclass(frozen=True)
+class RaiseCase:
+    """/anmäl ärende TITEL [; syfte: …] [; möte: DATUM] [; föredragande: @…] [; beskrivning: …] [; bilaga: URL] …"""
+    title: str
+    purpose: str = "information"
+    meeting: str | None = None  # the wished meeting's date phrase, read in the case's forum
+    forum: str | None = None  # any forum of the network, as typed
+    presenter: str | None = None
+    description: str | None = None
+    proposal: str | None = None
+    attachments: tuple[tuple[str, str | None], ...] = ()
+
+
+def parse_raise_case(args: str, dates: Dates) -> RaiseCase | RaiseForm:
+    if not args.strip():
+        return RaiseForm()
+    head, options = read_options(args, RAISE_KEYS, usage=RAISE_USAGE)
+    title = " ".join(head.split())
+    if not title:
+        raise UserError(_("Ärendet behöver en titel som säger vad det gäller. Skriv: {RAISE_USAGE}.",
+                          RAISE_USAGE=RAISE_USAGE))
+    limits.title(title, what=_("Ärendets titel"))
+    _check_texts(options)
+    purpose = read_purpose(options["syfte"]) if options.get("syfte") else "information"
+    attachments = limits.attachments(read_attachments(options["bilaga"])) if options.get("bilaga") else []
+    return RaiseCase(title=title, purpose=purpose, meeting=options.get("möte") or None,
+                     forum=options.get("forum") or None, presenter=options.get("föredragande") or None,
+                     description=options.get("beskrivning") or None, proposal=options.get("förslag") or None,
+                     attachments=tuple(attachments))
+
+
 @command(
     "anmäl ärende",
     "anmal arende",
@@ -175,31 +211,24 @@ def raise_form(ctx: Context) -> Reply:
     "new case",
     usage=RAISE_USAGE + " [; förslag: …] [; forum: ID]",
     help=_("anmäl (aktualisera) ett ärende; samordnaren får det direkt"),
+    args=parse_raise_case,
     order=20,
 )
-def raise_case(ctx: Context, args: str) -> Reply:
-    if not args.strip():
+def raise_case(ctx: Context, args: RaiseCase | RaiseForm) -> Reply:
+    if isinstance(args, RaiseForm):
         return raise_form(ctx)
-    head, options = read_options(args, RAISE_KEYS, usage=RAISE_USAGE)
-    title = " ".join(head.split())
-    if not title:
-        raise UserError(_("Ärendet behöver en titel som säger vad det gäller. Skriv: {RAISE_USAGE}.",
-                          RAISE_USAGE=RAISE_USAGE))
-    limits.title(title, what=_("Ärendets titel"))
-    _check_texts(options)
-    forum = _raise_forum(ctx, options.get("forum"), options.get("möte"))
-    purpose = read_purpose(options["syfte"]) if options.get("syfte") else "information"
-    presenter = person_arg(ctx, options["föredragande"], field="föredragande") if options.get("föredragande") else None
+    title, purpose, attachments = args.title, args.purpose, args.attachments
+    forum = _raise_forum(ctx, args.forum, args.meeting)
+    presenter = person_arg(ctx, args.presenter, field="föredragande") if args.presenter else None
     wished: Meeting | None = None
-    if options.get("möte"):
-        wished = meeting_for_phrase(ctx, [forum], options["möte"])
+    if args.meeting:
+        wished = meeting_for_phrase(ctx, [forum], args.meeting)
         if meeting_is_over(ctx, wished):
             raise UserError(
                 _("{forum} möte {starts_at} har redan varit. {ctx} Skriv ”möte: DATUM” för ett av "
                   "dem.",
                   forum=genitive(forum), starts_at=format_date(wished.starts_at, sentence=True), ctx=upcoming_list(ctx, [forum]))
             )
-    attachments = limits.attachments(read_attachments(options["bilaga"])) if options.get("bilaga") else []
 
     case = store.create_case(
         ctx.session,
@@ -212,8 +241,8 @@ def raise_case(ctx: Context, args: str) -> Reply:
         raised_on=ctx.today,
         presenter_id=presenter.id if presenter else None,
         wished_meeting_id=wished.id if wished else None,
-        description=options.get("beskrivning") or None,
-        proposal=options.get("förslag") or None,
+        description=args.description,
+        proposal=args.proposal,
     )
     for url, atitle in attachments:
         case.attachments.append(Attachment(url=url, title=atitle))
@@ -713,6 +742,17 @@ def store_version(ctx: Context, meeting: Meeting):  # type: ignore[no-untyped-de
     return version
 
 
+@dataclass(frozen=True)
+class PublishAgenda:
+    """/publicera dagordning [DATUM] [; forum: ID]"""
+    meeting: MeetingRef
+
+
+def parse_publish_agenda(args: str, dates: Dates) -> PublishAgenda:
+    forum, rest = take_option(args, "forum")
+    return PublishAgenda(meeting=MeetingRef(phrase=rest.strip() or None, forum=forum))
+
+
 @command(
     "publicera dagordning",
     "publicera dagordningen",
@@ -722,32 +762,15 @@ def store_version(ctx: Context, meeting: Meeting):  # type: ignore[no-untyped-de
            "svaret säger hur sent)"),
     roles=PREPARERS,
     doing=_("publicera dagordningen"),
+    meeting=CHANNEL_MEETING_ARG,
+    args=parse_publish_agenda,
     order=24,
 )
-def publish_agenda(ctx: Context, args: str) -> Reply:
+def publish_agenda(ctx: Context, meeting: Meeting, args: PublishAgenda) -> Reply:
     from handlers import kallelse
     from handlers.agenda_model import agenda_cases, agenda_reply
 
-    named, rest = pop_forum_option(ctx, args)
-    rest = rest.strip()
-    if named is not None:
-        forums = [named]
-    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
-        forums = [ctx.forum]
-    else:
-        mine = my_forums(ctx)
-        forums = [f for f in mine if has_role(ctx, f, set(ctx.command.roles))]
-        if not forums:
-            require_command_role(ctx, mine[0])
-    if rest:
-        meeting = meeting_for_phrase(ctx, forums, rest)
-    else:
-        forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=set(ctx.command.roles))
-        meeting = next_meeting(ctx, forum)
-        if meeting is None:
-            raise no_coming_meetings(forum)
     forum = meeting.forum
-    require_command_role(ctx, forum)
     if meeting_is_over(ctx, meeting):
         raise UserError(
             _("Mötet {starts_at} har redan varit; dess dagordning kan inte publiceras nu. {ctx}",

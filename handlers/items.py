@@ -15,6 +15,7 @@ published again. A meeting that has been keeps its agenda as it was.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from handlers.agenda_model import (
     add_item,
@@ -26,20 +27,12 @@ from handlers.agenda_model import (
 )
 from handlers.base import Context, Reply, UserError
 from handlers.case_model import PREPARERS, read_attachments, read_purpose
-from handlers.meeting_choice import meeting_for_phrase, meeting_is_over, next_meeting
+from handlers.arguments import Dates, MeetingRef
+from handlers.meeting_choice import meeting_is_over
 from handlers.options import read_options
-from handlers.common import (
-    choose_forum,
-    forum_label,
-    meeting_label,
-    my_forums,
-    no_coming_meetings,
-    person_arg,
-    pop_forum_option,
-    require_command_role,
-)
+from handlers.common import forum_label, meeting_label, person_arg
 from handlers.fmt import format_date, format_datetime, local
-from handlers.registry import command, normalise
+from handlers.registry import MEETING_ARG, command, normalise
 from storage.models import AgendaItem, Meeting
 from handlers.i18n import _
 
@@ -63,32 +56,131 @@ ITEM_KEYS = {
 ITEM_NUMBER = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?$")
 
 
-def _meeting(ctx: Context, forum_text: str | None, when: str | None) -> Meeting:
-    named, __ = pop_forum_option(ctx, f"; forum: {forum_text}") if forum_text else (None, "")
-    if named is None and when:
-        # A coordinator of several forums need not name the forum when only one of them meets that day.
-        mine = [f for f in my_forums(ctx) if ctx.roles_in(f) & ctx.command.roles] or my_forums(ctx)
-        meeting = meeting_for_phrase(ctx, mine, when)
-        forum = meeting.forum
-    else:
-        forum = named or choose_forum(ctx, with_role=set(ctx.command.roles))
-        meeting = meeting_for_phrase(ctx, [forum], when) if when else next_meeting(ctx, forum)
-    require_command_role(ctx, forum)
-    if meeting is None:
-        raise no_coming_meetings(forum)
+# ------------------------------------------------------------------------------------ the arguments
+
+
+@dataclass(frozen=True)
+class ItemFields:
+    """The item's fields an option sets; None: not given ('' for text and förslag: given empty, cleared)."""
+    titel: str | None = None
+    föredragande: str | None = None
+    text: str | None = None
+    syfte: str | None = None
+    förslag: str | None = None
+    förslagsställare: str | None = None
+    bilaga: str | None = None
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """/punkt ny [DATUM] TITEL [; under: N] …"""
+    meeting: MeetingRef
+    title: str
+    under: str | None = None
+    fields: ItemFields = ItemFields()
+
+
+@dataclass(frozen=True)
+class ChangeItem:
+    """/punkt ändra N [; möte: DATUM] [; titel: …] …"""
+    meeting: MeetingRef
+    label: str
+    fields: ItemFields = ItemFields()
+
+
+@dataclass(frozen=True)
+class MoveItem:
+    """/punkt flytta N M [; möte: DATUM] [; ny version]"""
+    meeting: MeetingRef
+    label: str
+    to: str
+    new_version: bool = False
+
+
+@dataclass(frozen=True)
+class RemoveItem:
+    """/punkt ta bort N [; möte: DATUM] [; ny version]"""
+    meeting: MeetingRef
+    label: str
+    new_version: bool = False
+
+
+ItemArgs = NewItem | ChangeItem | MoveItem | RemoveItem
+_FIELDS = ("titel", "föredragande", "text", "syfte", "förslag", "förslagsställare", "bilaga")
+
+
+def _split(args: str, usage: str) -> tuple[str, dict[str, str], str | None]:
+    text = args.replace("; ny version", "; ny version:")  # a flag without a value
+    head, options = read_options(text, ITEM_KEYS, usage=usage)
+    return head.strip(), options, options.pop("forum", None)
+
+
+def _fields(options: dict[str, str], *, leave: tuple[str, ...] = ()) -> ItemFields:
+    return ItemFields(**{k: options[k] for k in _FIELDS if k in options and k not in leave})
+
+
+def _parse_new(args: str, dates: Dates) -> NewItem:
+    head, options, forum = _split(args, NEW_USAGE)
+    when, title = (None, head)
+    if head:
+        found, rest = dates.split(head)
+        if found is not None and rest.strip():
+            when, title = head[: len(head) - len(rest)].strip(), rest.strip()
+    title = " ".join(title.split())
+    if not title:
+        raise UserError(_("Punkten behöver en rubrik. Skriv: {NEW_USAGE}.", NEW_USAGE=NEW_USAGE))
+    return NewItem(meeting=MeetingRef(phrase=options.get("möte") or when, forum=forum), title=title,
+                   under=options.get("under") or None, fields=_fields(options, leave=("titel",)))
+
+
+def _parse_change(args: str, dates: Dates) -> ChangeItem:
+    head, options, forum = _split(args, CHANGE_USAGE)
+    return ChangeItem(meeting=MeetingRef(phrase=options.get("möte") or None, forum=forum), label=head,
+                      fields=_fields(options))
+
+
+def _parse_move(args: str, dates: Dates) -> MoveItem:
+    head, options, forum = _split(args, MOVE_USAGE)
+    parts = head.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise UserError(_("Skriv vilken punkt som ska flyttas och vart: {MOVE_USAGE}, till exempel /punkt "
+                          "flytta 7 5.",
+                          MOVE_USAGE=MOVE_USAGE))
+    return MoveItem(meeting=MeetingRef(phrase=options.get("möte") or None, forum=forum), label=parts[0],
+                    to=parts[1], new_version="ny version" in options)
+
+
+def _parse_remove(args: str, dates: Dates) -> RemoveItem:
+    head, options, forum = _split(args, REMOVE_USAGE)
+    return RemoveItem(meeting=MeetingRef(phrase=options.get("möte") or None, forum=forum), label=head,
+                      new_version="ny version" in options)
+
+
+def parse_item_args(args: str, dates: Dates) -> ItemArgs:
+    """'/punkt' and its arguments: 'ny …', 'ändra …', 'flytta …' or 'ta bort …' into its typed value."""
+    word, __, rest = args.strip().partition(" ")
+    verb = normalise(word)
+    if verb == "ta" and normalise(rest).startswith("bort"):
+        return _parse_remove(rest.strip()[4:], dates)
+    routes = {"ny": _parse_new, "nytt": _parse_new, "new": _parse_new, "andra": _parse_change,
+              "change": _parse_change, "flytta": _parse_move, "move": _parse_move, "remove": _parse_remove}
+    if verb not in routes:
+        raise UserError(_("Skriv /punkt ny, /punkt ändra, /punkt flytta eller /punkt ta bort. Till "
+                          "exempel: {NEW_USAGE}.",
+                          NEW_USAGE=NEW_USAGE))
+    return routes[verb](rest, dates)
+
+
+# ------------------------------------------------------------------------------------ the changes
+
+
+def _refuse_if_over(ctx: Context, meeting: Meeting) -> None:
     if meeting_is_over(ctx, meeting):
         raise UserError(
             _("Mötet {meeting} har varit, och dess dagordning ändras inte längre. Ta upp "
               "frågan på ett kommande möte (/punkt ny DATUM TITEL).",
               meeting=meeting_label(meeting, sentence=True))
         )
-    return meeting
-
-
-def _split(ctx: Context, args: str, usage: str) -> tuple[str, dict[str, str], str | None]:
-    text = args.replace("; ny version", "; ny version:")  # a flag without a value
-    head, options = read_options(text, ITEM_KEYS, usage=usage)
-    return head.strip(), options, options.pop("forum", None)
 
 
 def find_item(ctx: Context, meeting: Meeting, label: str, *, usage: str) -> AgendaItem:
@@ -107,11 +199,11 @@ def find_item(ctx: Context, meeting: Meeting, label: str, *, usage: str) -> Agen
     )
 
 
-def refuse_if_published(ctx: Context, meeting: Meeting, item: AgendaItem, options: dict[str, str], *,
+def refuse_if_published(ctx: Context, meeting: Meeting, item: AgendaItem, new_version: bool, *,
                         doing: str, command_text: str) -> None:
     """An item of the published agenda is not moved, removed or renumbered except for a new version."""
     version = latest_version(ctx.session, meeting)
-    if version is None or "ny version" in options:
+    if version is None or new_version:
         return
     if item.id not in {i.get("item_id") for i in version.content.get("items", [])}:
         return
@@ -125,30 +217,30 @@ def refuse_if_published(ctx: Context, meeting: Meeting, item: AgendaItem, option
     )
 
 
-def _apply(ctx: Context, item: AgendaItem, options: dict[str, str]) -> list[str]:
+def _apply(ctx: Context, item: AgendaItem, fields: ItemFields) -> list[str]:
     changes = []
-    if options.get("titel"):
-        item.title = " ".join(options["titel"].split())
+    if fields.titel:
+        item.title = " ".join(fields.titel.split())
         changes.append("titel")
-    if options.get("föredragande"):
-        presenter = person_arg(ctx, options["föredragande"], field="föredragande")
+    if fields.föredragande:
+        presenter = person_arg(ctx, fields.föredragande, field="föredragande")
         item.presenter_id, item.presenter = presenter.id, presenter
         changes.append(_("föredragande {name}", name=presenter.name))
-    if "text" in options:
-        item.text = options["text"] or None
+    if fields.text is not None:
+        item.text = fields.text or None
         changes.append("text")
-    if options.get("syfte"):
-        item.purpose = read_purpose(options["syfte"])
+    if fields.syfte:
+        item.purpose = read_purpose(fields.syfte)
         changes.append("syfte")
-    if "förslag" in options:
-        item.proposal = options["förslag"] or None
+    if fields.förslag is not None:
+        item.proposal = fields.förslag or None
         changes.append("förslag")
-    if options.get("förslagsställare"):
-        item.proposer = options["förslagsställare"]
+    if fields.förslagsställare:
+        item.proposer = fields.förslagsställare
         changes.append("förslagsställare")
-    if options.get("bilaga"):
+    if fields.bilaga:
         item.attachments = [*(item.attachments or []),
-                            *({"url": url, "title": title} for url, title in read_attachments(options["bilaga"]))]
+                            *({"url": url, "title": title} for url, title in read_attachments(fields.bilaga))]
         changes.append("bilaga")
     return changes
 
@@ -161,26 +253,17 @@ def _after(ctx: Context, meeting: Meeting, lines: list[str]) -> Reply:
     return Reply(title=f"Dagordningen – {forum_label(meeting.forum)} {format_date(meeting.starts_at)}", lines=lines)
 
 
-def new_item(ctx: Context, args: str) -> Reply:
-    head, options, forum_text = _split(ctx, args, NEW_USAGE)
-    when, title = (None, head)
-    if head:
-        found, rest = ctx.split(head)
-        if found is not None and rest.strip():
-            when, title = head[: len(head) - len(rest)].strip(), rest.strip()
-    title = " ".join(title.split())
-    if not title:
-        raise UserError(_("Punkten behöver en rubrik. Skriv: {NEW_USAGE}.", NEW_USAGE=NEW_USAGE))
-    meeting = _meeting(ctx, forum_text, options.get("möte") or when)
+def new_item(ctx: Context, meeting: Meeting, args: NewItem) -> Reply:
+    title = args.title
     under = None
-    if options.get("under"):
-        parent = find_item(ctx, meeting, options["under"], usage=NEW_USAGE)
+    if args.under:
+        parent = find_item(ctx, meeting, args.under, usage=NEW_USAGE)
         if parent.sub_number:
             raise UserError(_("Underpunkter läggs under en huvudpunkt, till exempel ”; under: {number}”.", number=parent.number))
         under = parent.number
     ensure_items(ctx.session, meeting, now=ctx.now)
     item = add_item(ctx.session, meeting, now=ctx.now, title=title, under=under)
-    _apply(ctx, item, {k: v for k, v in options.items() if k not in ("titel", "under", "möte")})
+    _apply(ctx, item, args.fields)
     ctx.session.flush()
     ctx.audit("agenda.item_new", "meeting", meeting.id, item=item.label, title=title)
     late = _(" som tillkommande punkt") if item.late_addition else ""
@@ -188,12 +271,10 @@ def new_item(ctx: Context, args: str) -> Reply:
                                    label=item.label, title=title, late=late, meeting=meeting_label(meeting, sentence=True))])
 
 
-def change_item(ctx: Context, args: str) -> Reply:
-    head, options, forum_text = _split(ctx, args, CHANGE_USAGE)
-    meeting = _meeting(ctx, forum_text, options.pop("möte", None))
+def change_item(ctx: Context, meeting: Meeting, args: ChangeItem) -> Reply:
     ensure_items(ctx.session, meeting, now=ctx.now)
-    item = find_item(ctx, meeting, head, usage=CHANGE_USAGE)
-    changes = _apply(ctx, item, options)
+    item = find_item(ctx, meeting, args.label, usage=CHANGE_USAGE)
+    changes = _apply(ctx, item, args.fields)
     if not changes:
         raise UserError(_("Skriv vad som ska ändras i punkt {label}, till exempel: {CHANGE_USAGE}.",
                           label=item.label, CHANGE_USAGE=CHANGE_USAGE))
@@ -203,24 +284,17 @@ def change_item(ctx: Context, args: str) -> Reply:
                                    label=item.label, title=item.title, meeting=meeting_label(meeting, sentence=True), changes=', '.join(changes))])
 
 
-def move_item(ctx: Context, args: str) -> Reply:
-    head, options, forum_text = _split(ctx, args, MOVE_USAGE)
-    parts = head.split()
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise UserError(_("Skriv vilken punkt som ska flyttas och vart: {MOVE_USAGE}, till exempel /punkt "
-                          "flytta 7 5.",
-                          MOVE_USAGE=MOVE_USAGE))
-    meeting = _meeting(ctx, forum_text, options.get("möte"))
+def move_item(ctx: Context, meeting: Meeting, args: MoveItem) -> Reply:
     ensure_items(ctx.session, meeting, now=ctx.now)
-    item = find_item(ctx, meeting, parts[0], usage=MOVE_USAGE)
-    target = find_item(ctx, meeting, parts[1], usage=MOVE_USAGE)
+    item = find_item(ctx, meeting, args.label, usage=MOVE_USAGE)
+    target = find_item(ctx, meeting, args.to, usage=MOVE_USAGE)
     old, new = item.number, target.number
     if old == new:
         raise UserError(_("Punkt {old} står redan som punkt {new}; inget ändrades.", old=old, new=new))
     rows = agenda_items(ctx.session, meeting)
     touched = [r for r in rows if min(old, new) <= r.number <= max(old, new)]
     for r in touched:  # every item that gets a new number is checked against the published version
-        refuse_if_published(ctx, meeting, r, options, doing="flytta punkten",
+        refuse_if_published(ctx, meeting, r, args.new_version, doing="flytta punkten",
                             command_text=f"/punkt flytta {old} {new}")
     for r in touched:
         if r.number == old:
@@ -236,11 +310,9 @@ def move_item(ctx: Context, args: str) -> Reply:
                                    old=old, title=item.title, new=new, meeting=meeting_label(meeting, sentence=True))])
 
 
-def remove(ctx: Context, args: str) -> Reply:
-    head, options, forum_text = _split(ctx, args, REMOVE_USAGE)
-    meeting = _meeting(ctx, forum_text, options.get("möte"))
+def remove(ctx: Context, meeting: Meeting, args: RemoveItem) -> Reply:
     ensure_items(ctx.session, meeting, now=ctx.now)
-    item = find_item(ctx, meeting, head, usage=REMOVE_USAGE)
+    item = find_item(ctx, meeting, args.label, usage=REMOVE_USAGE)
     if item.case is not None:
         raise UserError(
             _("Punkt {label} är ärende {number}. Ta bort det från dagordningen med /beredning "
@@ -250,7 +322,7 @@ def remove(ctx: Context, args: str) -> Reply:
         )
     later = [r for r in agenda_items(ctx.session, meeting) if r.number >= item.number]
     for r in later:
-        refuse_if_published(ctx, meeting, r, options, doing="ta bort punkten",
+        refuse_if_published(ctx, meeting, r, args.new_version, doing="ta bort punkten",
                             command_text=f"/punkt ta bort {item.label}")
     label, title = item.label, item.title
     remove_item(ctx.session, item)
@@ -268,17 +340,16 @@ def remove(ctx: Context, args: str) -> Reply:
            "ändringar i ordningen"),
     roles=PREPARERS,
     doing=_("ändra dagordningen"),
+    meeting=MEETING_ARG,
+    args=parse_item_args,
     order=25,
 )
-def item_command(ctx: Context, args: str) -> Reply:
-    word, __, rest = args.strip().partition(" ")
-    verb = normalise(word)
-    if verb == "ta" and normalise(rest).startswith("bort"):
-        return remove(ctx, rest.strip()[4:])
-    routes = {"ny": new_item, "nytt": new_item, "new": new_item, "andra": change_item, "change": change_item,
-              "flytta": move_item, "move": move_item, "remove": remove}
-    if verb not in routes:
-        raise UserError(_("Skriv /punkt ny, /punkt ändra, /punkt flytta eller /punkt ta bort. Till "
-                          "exempel: {NEW_USAGE}.",
-                          NEW_USAGE=NEW_USAGE))
-    return routes[verb](ctx, rest)
+def item_command(ctx: Context, meeting: Meeting, args: ItemArgs) -> Reply:
+    _refuse_if_over(ctx, meeting)
+    if isinstance(args, NewItem):
+        return new_item(ctx, meeting, args)
+    if isinstance(args, ChangeItem):
+        return change_item(ctx, meeting, args)
+    if isinstance(args, MoveItem):
+        return move_item(ctx, meeting, args)
+    return remove(ctx, meeting, args)

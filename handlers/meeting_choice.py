@@ -1,15 +1,30 @@
 """Choosing a meeting: by a date phrase, the next one, whether it is over; and how days bound it.
 
-Commands that name a meeting by date (/dagordning, /publicera dagordning, /punkt, /beslut punkt, the case
-process) read it here; this module imports no command module.
+Commands that name a meeting by date (/dagordning, /publicera dagordning, /punkt, /beslut punkt,
+/minnesanteckningar, the case process) read it here; this module imports no command module. The meeting
+policies of a declaration (`meeting=MEETING_ARG`, `HELD_MEETING_ARG`, `CHANNEL_MEETING_ARG` or
+`AGENDA_MEETING_ARG`, handlers/registry.py) are carried out by `coming_meeting`, `held_meeting`,
+`channel_meeting` and `agenda_meeting`, which handlers/invoke.py calls before the handler.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Sequence
 
+from sqlalchemy import select
+
+from handlers.arguments import Dates, MeetingRef
 from handlers.base import Context, UserError
-from handlers.common import example_day, forum_label, meeting_label, no_coming_meetings
+from handlers.common import (
+    choose_forum,
+    example_day,
+    forum_label,
+    meeting_label,
+    my_forums,
+    no_coming_meetings,
+    pop_forum_option,
+    require_command_role,
+)
 from handlers.fmt import STOCKHOLM, format_date, format_date_in_sentence, local
 from handlers.i18n import _
 from handlers.registry import normalise
@@ -64,8 +79,8 @@ def read_day_range(ctx: Context, text: str) -> tuple[date, date]:
     return value, value
 
 
-def read_day(ctx: Context, text: str, *, what: str) -> date:
-    """A single day from a date phrase (a time of day is dropped)."""
+def read_day(ctx: Context | Dates, text: str, *, what: str) -> date:
+    """A single day from a date phrase (a time of day is dropped); a parser passes its Dates."""
     value = ctx.when(text)
     if getattr(value, "kind", None) is not None:
         raise UserError(_("Ange {what} som en dag, till exempel ”20 november” eller ”2020-11-20”, inte "
@@ -117,3 +132,181 @@ def next_meeting(ctx: Context, forum: Forum) -> Meeting | None:
 def meeting_is_over(ctx: Context, meeting: Meeting) -> bool:
     """True once the meeting day has passed (on the day itself the meeting still takes items)."""
     return meeting_day(meeting) < ctx.today
+
+
+# ------------------------------------------------------------------------------------ a declaration's meeting
+
+
+def _named_forum(ctx: Context, ref: MeetingRef) -> Forum | None:
+    """The forum '; forum: ID' names, refused when the asker sits in none by that name."""
+    return pop_forum_option(ctx, f"; forum: {ref.forum}")[0] if ref.forum else None
+
+
+def coming_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meeting:
+    """MEETING_ARG: the meeting the date phrase names, else the forum's next meeting.
+
+    Without '; forum: ID' a date phrase is looked for among the forums where the asker holds `roles` (so a
+    coordinator of several forums need not name the forum when only one of them meets that day); the
+    next meeting is that of the forum chosen as choose_forum does. The caller checks the role in the
+    meeting's forum."""
+    named = _named_forum(ctx, ref)
+    if named is None and ref.phrase:
+        mine = [f for f in my_forums(ctx) if ctx.roles_in(f) & roles] or my_forums(ctx)
+        return meeting_for_phrase(ctx, mine, ref.phrase)
+    forum = named or choose_forum(ctx, with_role=set(roles))
+    meeting = meeting_for_phrase(ctx, [forum], ref.phrase) if ref.phrase else next_meeting(ctx, forum)
+    if meeting is None:
+        require_command_role(ctx, forum)  # the role is refused before the missing meeting
+        raise no_coming_meetings(forum)
+    return meeting
+
+
+def channel_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meeting:
+    """CHANNEL_MEETING_ARG (/publicera dagordning): the meeting the date phrase names in the named forum, the
+    channel's, or those where the asker holds `roles`; without a phrase that forum's next meeting. The
+    caller checks the role in the meeting's forum."""
+    named = _named_forum(ctx, ref)
+    if named is not None:
+        forums = [named]
+    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+        forums = [ctx.forum]
+    else:
+        mine = my_forums(ctx)
+        forums = [f for f in mine if ctx.roles_in(f) & roles]
+        if not forums:
+            require_command_role(ctx, mine[0])
+    if ref.phrase:
+        return meeting_for_phrase(ctx, forums, ref.phrase)
+    forum = forums[0] if len(forums) == 1 else choose_forum(ctx, with_role=set(roles))
+    meeting = next_meeting(ctx, forum)
+    if meeting is None:
+        raise no_coming_meetings(forum)
+    return meeting
+
+
+def _pick_one(found: list[Meeting], *, when: str) -> Meeting:
+    """The earliest meeting; if two forums meet at that first day, ask which forum."""
+    first_day = local(found[0].starts_at).date()
+    same_day = [m for m in found if local(m.starts_at).date() == first_day]
+    if len({m.forum_id for m in same_day}) > 1:
+        names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in same_day)
+        raise UserError(
+            _("Flera av dina forum har möte {value}: {names}. Skriv till exempel /dagordning; "
+              "forum: {key}",
+              value=when or format_date(first_day, sentence=True), names=names, key=same_day[0].forum.key)
+        )
+    return found[0]
+
+
+def agenda_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meeting:
+    """AGENDA_MEETING_ARG (/dagordning): today's meeting ('idag' too), else the next; 'nästa' the next after
+    today; a date phrase the meeting that day. In the named forum, the channel's, or the asker's forums."""
+    named = _named_forum(ctx, ref)
+    if named is not None:
+        forums = [named]
+    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+        forums = [ctx.forum]
+    else:
+        forums = my_forums(ctx)
+    rest = ref.phrase or ""
+    word = normalise(rest)
+    today = ctx.today
+    start, end = day_bounds(today)
+    if word in ("", "idag", "i dag", "today"):
+        todays = queries.meetings_on(ctx.session, forums, start, end)
+        if todays:
+            return _pick_one(todays, when="i dag")
+        if word:
+            names = " eller ".join(forum_label(f) for f in forums)
+            raise UserError(_("{names} har inget möte i dag, {today}. {ctx} Skriv /dagordning nästa.",
+                              names=names, today=format_date(today, sentence=True), ctx=upcoming_list(ctx, forums)))
+        upcoming = queries.meetings_after(ctx.session, forums, ctx.now, limit=4)
+        if not upcoming:
+            raise UserError(_("{ctx} Skriv /möten för att se mötena.", ctx=upcoming_list(ctx, forums)))
+        return _pick_one(upcoming, when="")
+    if word in ("nasta", "nasta mote", "next"):
+        upcoming = queries.meetings_after(ctx.session, forums, end, limit=4)
+        if not upcoming:
+            raise UserError(upcoming_list(ctx, forums))
+        return _pick_one(upcoming, when="")
+    return meeting_for_phrase(ctx, forums, rest)
+
+
+def _held_forums(ctx: Context, roles: frozenset[str], named: Forum | None) -> list[Forum]:
+    if named is not None:
+        return [named]
+    mine = queries.forums_of(ctx.session, ctx.person)
+    if ctx.forum is not None and ctx.forum in mine:
+        return [ctx.forum]
+    if not mine:
+        raise UserError(
+            _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig i "
+              "forumet med /ledamot ny.")
+        )
+    writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & roles]
+    return writing or mine
+
+
+def _recent_list(ctx: Context, forums: list[Forum]) -> str:
+    stmt = (
+        select(Meeting)
+        .where(Meeting.forum_id.in_([f.id for f in forums]), Meeting.cancelled.is_(False), Meeting.starts_at <= ctx.now)
+        .order_by(Meeting.starts_at.desc())
+        .limit(3)
+    )
+    found = list(ctx.session.scalars(stmt))
+    return ", ".join(f"{forum_label(m.forum)} {local(m.starts_at).date().isoformat()}" for m in found)
+
+
+def held_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meeting:
+    """HELD_MEETING_ARG (the minutes): the meeting on the day named, else the latest one that has started.
+
+    A day without a year that lies ahead with no meeting on it is also tried a year back: minutes are about
+    meetings that were. The caller checks the role in the meeting's forum."""
+    forums = _held_forums(ctx, roles, _named_forum(ctx, ref))
+    if ref.day is None:
+        stmt = (
+            select(Meeting)
+            .where(
+                Meeting.forum_id.in_([f.id for f in forums]),
+                Meeting.cancelled.is_(False),
+                Meeting.starts_at <= ctx.now,
+            )
+            .order_by(Meeting.starts_at.desc())
+            .limit(1)
+        )
+        meeting = ctx.session.scalar(stmt)
+        if meeting is None:
+            names = ", ".join(forum_label(f) for f in forums)
+            raise UserError(
+                _("Inget möte i {names} har hållits ännu. Ange mötets datum, till exempel "
+                  "”/minnesanteckningar 2020-09-25”.",
+                  names=names)
+            )
+        return meeting
+    day = ref.day
+    found = queries.meetings_on(ctx.session, forums, *day_bounds(day))
+    if not found and day > ctx.today and not ref.year_given:
+        try:
+            earlier: date | None = day.replace(year=day.year - 1)
+        except ValueError:
+            earlier = None
+        if earlier is not None:
+            found = queries.meetings_on(ctx.session, forums, *day_bounds(earlier))
+            day = earlier if found else day
+    if not found:
+        recent = _recent_list(ctx, forums)
+        hint = _(" De senaste mötena: {recent}.", recent=recent) if recent else ""
+        names = ", ".join(forum_label(f) for f in forums)
+        raise UserError(
+            _("{names} har inget möte {day}.{hint} Skriv datumet med år, till exempel "
+              "”/minnesanteckningar 2020-09-25”.",
+              names=names, day=format_date_in_sentence(day), hint=hint)
+        )
+    if len({m.forum_id for m in found}) > 1:
+        names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
+        raise UserError(
+            _("Flera forum har möte {day}: {names}. Lägg till ”; forum: {key}” sist.",
+              day=format_date(day, sentence=True), names=names, key=found[0].forum.key)
+        )
+    return found[0]

@@ -34,14 +34,15 @@ from handlers import kallelse, limits
 from handlers.absence_rules import Part, absence_part
 from handlers.agenda_model import agenda_items, item_numbers
 from handlers.base import Action, Context, Reply, Section, UserError
-from handlers.common import forum_label, person_label, pop_forum_option, require_command_role
-from handlers.fmt import format_date, format_date_in_sentence, local
+from handlers.arguments import Dates, MeetingRef, held_meeting_ref
+from handlers.common import forum_label, person_label
+from handlers.options import take_option
+from handlers.fmt import format_date, local
 from handlers.publication import (
     ItemDoc,
     MeetingInfo,
     _fields,
     _when,
-    day_bounds,
     item_blocks,
     item_doc,
     item_from_record,
@@ -51,9 +52,9 @@ from handlers.publication import (
     previous_meeting,
     record,
 )
-from handlers.registry import command, normalise
+from handlers.registry import HELD_MEETING_ARG, command, normalise
 from storage import queries
-from storage.models import Assignment, AssignmentExtension, Decision, FollowUp, Forum, Meeting, Person
+from storage.models import Assignment, AssignmentExtension, Decision, FollowUp, Meeting, Person
 from handlers.i18n import _
 
 WRITERS = {"secretary", "coordinator"}
@@ -328,112 +329,98 @@ def minutes_reply(doc: MinutesDoc, *, private: bool = True) -> Reply:
     return Reply(title=title, lines=lines, fields=fields, sections=sections, private=private)
 
 
-# ------------------------------------------------------------------------------------ choosing the meeting
+# ------------------------------------------------------------------------------------ the arguments
 
 
 _SUBCOMMAND = re.compile(r"^\s*(tillägg|tillagg|redigera|skickade|skickad)(?=[:;,.\s]|$)[,.]?(.*)$",
                          re.IGNORECASE | re.DOTALL)
-_YEAR = re.compile(r"\b\d{4}\b|\b\d{6}\b|\b\d{8}\b")
 
 
-def _day_of(when) -> date:  # type: ignore[no-untyped-def]
-    if isinstance(when, datetime):
-        return local(when).date()
-    if isinstance(when, date):
-        return when
-    start = getattr(when, "start", None)
-    if isinstance(start, datetime):
-        return local(start).date()
-    if isinstance(start, date):
-        return start
-    raise UserError(_("Ange mötets dag, till exempel ”2020-09-25” eller ”25 september 2020”."))
+# The arguments of /minnesanteckningar and its subcommands, as typed values (handlers/arguments.py).
 
 
-def _candidate_forums(ctx: Context, named: Forum | None) -> list[Forum]:
-    if named is not None:
-        return [named]
-    mine = queries.forums_of(ctx.session, ctx.person)
-    if ctx.forum is not None and ctx.forum in mine:
-        return [ctx.forum]
-    if not mine:
+@dataclass(frozen=True)
+class ShowMinutes:
+    """/minnesanteckningar [DATUM]"""
+    meeting: MeetingRef
+
+
+@dataclass(frozen=True)
+class EditMinutes:
+    """/minnesanteckningar tillägg|redigera [DATUM] [punkt N]: TEXT"""
+    meeting: MeetingRef
+    append: bool
+    item: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class SentMinutes:
+    """/minnesanteckningar skickade [DATUM]"""
+    meeting: MeetingRef
+
+
+def _edit_usage(append: bool) -> str:
+    verb = "tillägg" if append else "redigera"
+    return _("/minnesanteckningar {verb} 2020-09-25 punkt 5: Kristina redogjorde för arbetet.", verb=verb)
+
+
+def parse_edit(args: str, dates: Dates, *, append: bool) -> EditMinutes:
+    usage = _edit_usage(append)
+    forum, args = take_option(args, "forum")
+    if ":" not in args:
+        raise UserError(_("Skriv texten efter ett kolon, till exempel: {usage}", usage=usage))
+    head, __, text = args.partition(":")
+    head = head.strip()
+    item_no: int | None = None
+    m = re.search(r"(?:^|\s)(?:punkt|p\.?)\s*(\d+)\s*$", head, re.IGNORECASE)
+    if m:
+        item_no = int(m.group(1))
+        head = head[: m.start()].strip()
+    ref, rest = held_meeting_ref(dates, head, forum)
+    if rest:
+        raise UserError(_("Jag förstår inte ”{rest}”. Skriv till exempel: {usage}", rest=rest, usage=usage))
+    return EditMinutes(meeting=ref, append=append, item=item_no, text=text.strip())
+
+
+def parse_append(args: str, dates: Dates) -> EditMinutes:
+    return parse_edit(args, dates, append=True)
+
+
+def parse_replace(args: str, dates: Dates) -> EditMinutes:
+    return parse_edit(args, dates, append=False)
+
+
+def parse_sent(args: str, dates: Dates) -> SentMinutes:
+    forum, args = take_option(args, "forum")
+    ref, rest = held_meeting_ref(dates, args, forum)
+    if rest:
+        raise UserError(_("Jag förstår inte ”{rest}”. Skriv till exempel /minnesanteckningar skickade "
+                          "2020-09-25.",
+                          rest=rest))
+    return SentMinutes(meeting=ref)
+
+
+def parse_minutes(args: str, dates: Dates) -> ShowMinutes | EditMinutes | SentMinutes:
+    """'/minnesanteckningar' and its arguments; 'tillägg: …' and the like are its subcommands (the command
+    table splits words at spaces only)."""
+    m = _SUBCOMMAND.match(args)
+    if m:
+        verb = normalise(m.group(1))
+        if verb == "tillagg":
+            return parse_append(m.group(2), dates)
+        if verb == "redigera":
+            return parse_replace(m.group(2), dates)
+        return parse_sent(m.group(2), dates)
+    forum, args = take_option(args, "forum")
+    ref, rest = held_meeting_ref(dates, args, forum)
+    if rest:
         raise UserError(
-            _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig i "
-              "forumet med /ledamot ny.")
+            _("Jag förstår inte ”{rest}”. Skriv /minnesanteckningar DATUM för utkastet, eller "
+              "/minnesanteckningar tillägg DATUM punkt N: TEXT för att skriva i det.",
+              rest=rest)
         )
-    writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & ctx.command.roles]
-    return writing or mine
-
-
-def _recent_list(ctx: Context, forums: list[Forum]) -> str:
-    stmt = (
-        select(Meeting)
-        .where(Meeting.forum_id.in_([f.id for f in forums]), Meeting.cancelled.is_(False), Meeting.starts_at <= ctx.now)
-        .order_by(Meeting.starts_at.desc())
-        .limit(3)
-    )
-    found = list(ctx.session.scalars(stmt))
-    return ", ".join(f"{forum_label(m.forum)} {local(m.starts_at).date().isoformat()}" for m in found)
-
-
-def pick_meeting(ctx: Context, args: str) -> tuple[Meeting, str]:
-    """The meeting a /minnesanteckningar command is about, and the text after the date.
-
-    `args` may start with a date and may carry '; forum: ID'. A date without a year that lies ahead
-    with no meeting on it is also tried a year back: minutes are about meetings that were.
-    """
-    named, args = pop_forum_option(ctx, args)
-    forums = _candidate_forums(ctx, named)
-    text = args.strip()
-    when, rest = ctx.split(text) if text else (None, "")
-    if when is None:
-        stmt = (
-            select(Meeting)
-            .where(
-                Meeting.forum_id.in_([f.id for f in forums]),
-                Meeting.cancelled.is_(False),
-                Meeting.starts_at <= ctx.now,
-            )
-            .order_by(Meeting.starts_at.desc())
-            .limit(1)
-        )
-        meeting = ctx.session.scalar(stmt)
-        if meeting is None:
-            names = ", ".join(forum_label(f) for f in forums)
-            raise UserError(
-                _("Inget möte i {names} har hållits ännu. Ange mötets datum, till exempel "
-                  "”/minnesanteckningar 2020-09-25”.",
-                  names=names)
-            )
-    else:
-        day = _day_of(when)
-        said = text[: len(text) - len(rest)] if rest and text.endswith(rest) else text
-        found = queries.meetings_on(ctx.session, forums, *day_bounds(day))
-        if not found and day > ctx.today and not _YEAR.search(said):
-            try:
-                earlier = day.replace(year=day.year - 1)
-            except ValueError:
-                earlier = None
-            if earlier is not None:
-                found = queries.meetings_on(ctx.session, forums, *day_bounds(earlier))
-                day = earlier if found else day
-        if not found:
-            recent = _recent_list(ctx, forums)
-            hint = _(" De senaste mötena: {recent}.", recent=recent) if recent else ""
-            names = ", ".join(forum_label(f) for f in forums)
-            raise UserError(
-                _("{names} har inget möte {day}.{hint} Skriv datumet med år, till exempel "
-                  "”/minnesanteckningar 2020-09-25”.",
-                  names=names, day=format_date_in_sentence(day), hint=hint)
-            )
-        if len({m.forum_id for m in found}) > 1:
-            names = ", ".join(f"{forum_label(m.forum)} (forum: {m.forum.key})" for m in found)
-            raise UserError(
-                _("Flera forum har möte {day}: {names}. Lägg till ”; forum: {key}” sist.",
-                  day=format_date(day, sentence=True), names=names, key=found[0].forum.key)
-            )
-        meeting = found[0]
-    require_command_role(ctx, meeting.forum)
-    return meeting, rest.strip()
+    return ShowMinutes(meeting=ref)
 
 
 def _meeting_ref(meeting: Meeting) -> str:
@@ -450,22 +437,16 @@ def _meeting_ref(meeting: Meeting) -> str:
     help=_("utkastet till minnesanteckningar för ett möte (närvaro, punkter, beslut, uppdrag, återkoppling)"),
     roles=WRITERS,
     doing=_("se utkastet till minnesanteckningar"),
+    meeting=HELD_MEETING_ARG,
+    args=parse_minutes,
     order=60,
 )
-def show_minutes(ctx: Context, args: str) -> Reply:
+def show_minutes(ctx: Context, meeting: Meeting, args: ShowMinutes | EditMinutes | SentMinutes) -> Reply:
     # "/minnesanteckningar tillägg: …" reaches here because the command table splits words at spaces only.
-    m = _SUBCOMMAND.match(args)
-    if m:
-        routed = {"tillagg": append_minutes, "redigera": replace_minutes, "skickade": mark_minutes_sent,
-                  "skickad": mark_minutes_sent}[normalise(m.group(1))]
-        return routed(ctx, m.group(2))
-    meeting, rest = pick_meeting(ctx, args)
-    if rest:
-        raise UserError(
-            _("Jag förstår inte ”{rest}”. Skriv /minnesanteckningar DATUM för utkastet, eller "
-              "/minnesanteckningar tillägg DATUM punkt N: TEXT för att skriva i det.",
-              rest=rest)
-        )
+    if isinstance(args, EditMinutes):
+        return _edit(ctx, meeting, args)
+    if isinstance(args, SentMinutes):
+        return mark_minutes_sent(ctx, meeting, args)
     doc = minutes_reply(minutes_doc(ctx.session, meeting, now=ctx.now))
     ref = _meeting_ref(meeting)
     if meeting.minutes_sent_at is None:
@@ -482,24 +463,9 @@ def show_minutes(ctx: Context, args: str) -> Reply:
     return doc
 
 
-def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
-    verb = "tillägg" if append else "redigera"
-    usage = _("/minnesanteckningar {verb} 2020-09-25 punkt 5: Kristina redogjorde för arbetet.", verb=verb)
-    named, args = pop_forum_option(ctx, args)
-    if ":" not in args:
-        raise UserError(_("Skriv texten efter ett kolon, till exempel: {usage}", usage=usage))
-    head, __, text = args.partition(":")
-    head = head.strip()
-    item_no: int | None = None
-    m = re.search(r"(?:^|\s)(?:punkt|p\.?)\s*(\d+)\s*$", head, re.IGNORECASE)
-    if m:
-        item_no = int(m.group(1))
-        head = head[: m.start()].strip()
-    if named is not None:
-        head = f"{head}; forum: {named.key}"
-    meeting, rest = pick_meeting(ctx, head)
-    if rest:
-        raise UserError(_("Jag förstår inte ”{rest}”. Skriv till exempel: {usage}", rest=rest, usage=usage))
+def _edit(ctx: Context, meeting: Meeting, args: EditMinutes) -> Reply:
+    append, item_no, text = args.append, args.item, args.text
+    usage = _edit_usage(append)
     when = format_date(meeting.starts_at, sentence=True)
     label = forum_label(meeting.forum)
     if meeting.minutes_sent_at is not None:
@@ -509,7 +475,6 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
               "möte.",
               label=label, when=when, minutes_sent_at=format_date(meeting.minutes_sent_at, sentence=True))
         )
-    text = text.strip()
     if append and not text:
         raise UserError(_("Texten efter kolonet saknas. Skriv till exempel: {usage}", usage=usage))
     rows = agenda_items(ctx.session, meeting)
@@ -551,10 +516,12 @@ def _edit(ctx: Context, args: str, *, append: bool) -> Reply:
     help=_("lägg till ett stycke i minnesanteckningarna, under punkt N eller i den allmänna texten"),
     roles=WRITERS,
     doing=_("skriva minnesanteckningar"),
+    meeting=HELD_MEETING_ARG,
+    args=parse_append,
     order=61,
 )
-def append_minutes(ctx: Context, args: str) -> Reply:
-    return _edit(ctx, args, append=True)
+def append_minutes(ctx: Context, meeting: Meeting, args: EditMinutes) -> Reply:
+    return _edit(ctx, meeting, args)
 
 
 @command(
@@ -564,10 +531,12 @@ def append_minutes(ctx: Context, args: str) -> Reply:
     help=_("ersätt texten under punkt N (eller den allmänna texten) med TEXT; tom TEXT tar bort den"),
     roles=WRITERS,
     doing=_("skriva minnesanteckningar"),
+    meeting=HELD_MEETING_ARG,
+    args=parse_replace,
     order=62,
 )
-def replace_minutes(ctx: Context, args: str) -> Reply:
-    return _edit(ctx, args, append=False)
+def replace_minutes(ctx: Context, meeting: Meeting, args: EditMinutes) -> Reply:
+    return _edit(ctx, meeting, args)
 
 
 @command(
@@ -578,14 +547,11 @@ def replace_minutes(ctx: Context, args: str) -> Reply:
     help=_("markera minnesanteckningarna som skickade: de publiceras i forumets kanal och på webbsidan"),
     roles=WRITERS,
     doing=_("skicka minnesanteckningar"),
+    meeting=HELD_MEETING_ARG,
+    args=parse_sent,
     order=63,
 )
-def mark_minutes_sent(ctx: Context, args: str) -> Reply:
-    meeting, rest = pick_meeting(ctx, args)
-    if rest:
-        raise UserError(_("Jag förstår inte ”{rest}”. Skriv till exempel /minnesanteckningar skickade "
-                          "2020-09-25.",
-                          rest=rest))
+def mark_minutes_sent(ctx: Context, meeting: Meeting, args: SentMinutes) -> Reply:
     label = forum_label(meeting.forum)
     when = format_date(meeting.starts_at, sentence=True)
     if meeting.minutes_sent_at is not None:

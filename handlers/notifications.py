@@ -5,6 +5,9 @@ is reached in chat, and by e-mail when no chat platform reaches them or a chat d
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from handlers.arguments import Dates
 from handlers.base import Context, Reply, UserError
 from handlers.registry import command, normalise
 from handlers.i18n import _
@@ -18,13 +21,29 @@ SHOWN = {"chat": "chatt", "email": "e-post", "both": _("både chatt och e-post")
 USAGE = _("/aviseringar chatt | e-post | båda")
 
 
-@command("aviseringar", "notifieringar", "notifications", usage=USAGE,
-         help=_("välj var Kansli når dig: i chatten, med e-post eller båda"), order=90)
-def notifications(ctx: Context, args: str) -> Reply:
-    person = ctx.person
-    current = person.notify_via or "chat"
+@dataclass(frozen=True)
+class Notifications:
+    """/aviseringar [chatt | e-post | båda]"""
+    choice: str | None  # 'chat', 'email' or 'both'; None: show where they go now
+
+
+def parse_notifications(args: str, dates: Dates) -> Notifications:
     word = normalise(args)
     if not word:
+        return Notifications(choice=None)
+    choice = CHOICES.get(word)
+    if choice is None:
+        raise UserError(_("”{strip}” är inget val. Skriv {USAGE}.", strip=args.strip(), USAGE=USAGE))
+    return Notifications(choice=choice)
+
+
+@command("aviseringar", "notifieringar", "notifications", usage=USAGE,
+         help=_("välj var Kansli når dig: i chatten, med e-post eller båda"), args=parse_notifications, order=90)
+def notifications(ctx: Context, args: Notifications) -> Reply:
+    person = ctx.person
+    current = person.notify_via or "chat"
+    choice = args.choice
+    if choice is None:
         address = person.email or _("ingen adress (samordnaren lägger till den med /ledamot ändra @{handle}; e-post: …)",
                                       handle=person.handle)
         if person.email and not (ctx.personal or ctx.whispers):
@@ -33,9 +52,6 @@ def notifications(ctx: Context, args: str) -> Reply:
         return Reply(lines=[_("Dina aviseringar går till {value}. Din e-postadress: {address}.",
                               value=SHOWN[current], address=address),
                             _("Ändra med {USAGE}.", USAGE=USAGE)])
-    choice = CHOICES.get(word)
-    if choice is None:
-        raise UserError(_("”{strip}” är inget val. Skriv {USAGE}.", strip=args.strip(), USAGE=USAGE))
     if choice in ("email", "both") and not person.email:
         raise UserError(_("Kansli har ingen e-postadress till dig, så inget ändrades. Be samordnaren lägga "
                           "till den med /ledamot ändra @{handle}; e-post: …, och skriv sedan /aviseringar "

@@ -1,8 +1,10 @@
 """The command table: each command module declares its commands with `@command`.
 
-A declaration is the one statement of a command: its names, grammar (`usage`), what it does (`help`), the
-roles that may run it (`roles`, `doing` for the refusal) and how its forum is found (`forum`). The dispatcher
-runs a command through handlers/invoke.py, which checks the declaration before the handler; /hjälp
+A declaration is the one statement of a command: its names, grammar (`usage`, and `args`: the parser that
+reads the argument text into a typed value, see handlers/arguments.py), what it does (`help`), the roles that
+may run it (`roles`, `doing` for the refusal), how its forum is found (`forum`) and, for a command about one
+meeting, how the meeting is found (`meeting`). The dispatcher runs a command through handlers/invoke.py,
+which parses the arguments, finds the forum or meeting and checks the role before the handler; /hjälp
 (handlers/help.py) and the docs' tables (handlers/command_docs.py) are made from it.
 
 Names are matched case- and accent-insensitively on whole words, longest first,
@@ -13,13 +15,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from handlers.base import Reply
 from handlers.i18n import _
 
-# handler(ctx, args); handler(ctx, forum, args) with forum=NAMED_FORUM; handler(ctx, case, rest) with CASE_FORUM.
+# handler(ctx, args); handler(ctx, forum, args) with forum=NAMED_FORUM; handler(ctx, case, rest) with CASE_FORUM;
+# handler(ctx, meeting, args) with a meeting policy (MEETING_POLICIES). `args` is the argument text, or the typed
+# value the declared parser (`args=`) made of it.
 Handler = Callable[..., Reply]
+# parser(text, dates) → typed arguments; `dates` reads date phrases (handlers.arguments.Dates).
+Parser = Callable[[str, Any], Any]
 
 
 # How the registry finds the forum a command is about, before its handler runs:
@@ -31,6 +37,22 @@ CASE_FORUM = "case"  # the forum of the case whose number ('2026:3', or '3' for 
 # None: the handler finds the forum itself (from a case, an assignment or a meeting) and checks the declared
 # roles there with handlers.common.require_command_role.
 FORUM_POLICIES = (NAMED_FORUM, ANY_FORUM, CASE_FORUM, None)
+
+# How the registry finds the meeting a command is about, from the `meeting` (a handlers.arguments.MeetingRef)
+# of the value its parser returns; the declared roles (if any) are checked in the meeting's forum and the handler
+# is called as handler(ctx, meeting, args):
+MEETING_ARG = "meeting"  # the leading date phrase (or 'nästa') names it, in '; forum: ID' or the forums where the
+#                          asker holds `roles`; without one, the next meeting of the forum ('; forum: ID', the
+#                          channel's, or the only one where the asker holds `roles`)
+HELD_MEETING_ARG = "held meeting"  # a meeting that has been: the day named (a day ahead without a year is also
+#                                    tried a year back), else the latest one held, in '; forum: ID', the channel's
+#                                    forum, or the asker's forums (those where they hold `roles` first)
+CHANNEL_MEETING_ARG = "channel meeting"  # as MEETING_ARG, but the date phrase is looked for in the named forum, else
+#                                          the channel's, else those where the asker holds `roles` (refused when none)
+AGENDA_MEETING_ARG = "agenda meeting"  # a meeting to read (/dagordning): today's, else the next; 'nästa' the next after
+#                                        today; a date phrase the meeting that day; in the named forum, the channel's,
+#                                        or any of the asker's forums
+MEETING_POLICIES = (MEETING_ARG, HELD_MEETING_ARG, CHANNEL_MEETING_ARG, AGENDA_MEETING_ARG, None)
 
 
 @dataclass(frozen=True)
@@ -47,6 +69,10 @@ class Command:
     # What the refusal says the asker may not do: "Bara samordnare kan {doing}."
     doing: str = ""
     forum: str | None = None  # NAMED_FORUM, ANY_FORUM, CASE_FORUM or None (see above)
+    meeting: str | None = None  # one of MEETING_POLICIES (see above)
+    # The argument grammar as code: parser(text, dates) → the typed value the handler receives; None: the
+    # handler receives the text.
+    args: Parser | None = None
 
     @property
     def who(self) -> str:
@@ -87,13 +113,20 @@ def normalise(text: str) -> str:
 
 def command(
     name: str, *aliases: str, usage: str, help: str, roles: "set[str] | frozenset[str] | None" = None,
-    doing: str = "", forum: str | None = None, order: int = 100,
+    doing: str = "", forum: str | None = None, meeting: str | None = None, args: Parser | None = None,
+    order: int = 100,
 ) -> Callable[[Handler], Handler]:
-    """Declare a command: its names, grammar (`usage`), what it does (`help`), the roles that may run it
-    (`roles`, None for anyone in a forum), what a refused asker may not do (`doing`) and how its forum is
-    found (`forum`, one of FORUM_POLICIES)."""
+    """Declare a command: its names, grammar (`usage`, and `args`, the parser that makes the typed value the
+    handler receives), what it does (`help`), the roles that may run it (`roles`, None for anyone in a
+    forum), what a refused asker may not do (`doing`), how its forum is found (`forum`, one of
+    FORUM_POLICIES) and, for a command about one meeting, how the meeting is found (`meeting`, one of
+    MEETING_POLICIES; the parsed value's `meeting` field names it)."""
     if forum not in FORUM_POLICIES:
         raise ValueError(f"unknown forum policy {forum!r} for {name!r}")
+    if meeting not in MEETING_POLICIES:
+        raise ValueError(f"unknown meeting policy {meeting!r} for {name!r}")
+    if meeting is not None and (forum is not None or args is None):
+        raise ValueError(f"{name!r}: a meeting policy needs a parser, and no forum policy")
     if roles is not None and not doing:
         raise ValueError(f"{name!r} limits its roles and needs `doing` for the refusal")
     if forum is not None and roles is None:
@@ -101,7 +134,8 @@ def command(
 
     def register(fn: Handler) -> Handler:
         cmd = Command(name=name, handler=fn, usage=usage, help=help, aliases=aliases, order=order,
-                      roles=frozenset(roles) if roles is not None else None, doing=doing, forum=forum)
+                      roles=frozenset(roles) if roles is not None else None, doing=doing, forum=forum,
+                      meeting=meeting, args=args)
         for n in (name, *aliases):
             words = tuple(normalise(n).split())
             if words in _INDEX and _INDEX[words].handler is not fn:

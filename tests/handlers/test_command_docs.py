@@ -43,7 +43,11 @@ def test_a_command_that_checks_its_roles_in_its_body_declares_them() -> None:
         if "require_command_role" in source:
             assert cmd.roles is not None, f"/{cmd.name} checks roles it does not declare"
         params = list(inspect.signature(cmd.handler).parameters)
-        if cmd.forum == registry.NAMED_FORUM:
+        if cmd.meeting is not None:
+            assert params[:2] == ["ctx", "meeting"], f"/{cmd.name} gets the chosen meeting as its second argument"
+            assert cmd.args is not None, f"/{cmd.name}: the meeting is named in its parsed arguments"
+            assert "require_command_role" not in source, f"/{cmd.name}: the registry checks the role in the meeting's forum"
+        elif cmd.forum == registry.NAMED_FORUM:
             assert params[:2] == ["ctx", "forum"], f"/{cmd.name} gets the chosen forum as its second argument"
         elif cmd.forum == registry.CASE_FORUM:
             assert params[:2] == ["ctx", "case"], f"/{cmd.name} gets the case as its second argument"
@@ -65,6 +69,12 @@ def test_a_declaration_is_checked_when_it_is_made() -> None:
     with pytest.raises(ValueError, match="forum policy"):
         registry.command("provkommando", usage="/provkommando", help="prov", roles={"coordinator"}, doing="prova",
                          forum="kanalen")
+    with pytest.raises(ValueError, match="meeting policy"):
+        registry.command("provkommando", usage="/provkommando", help="prov", roles={"coordinator"}, doing="prova",
+                         meeting="igår")
+    with pytest.raises(ValueError, match="needs a parser"):
+        registry.command("provkommando", usage="/provkommando", help="prov", roles={"coordinator"}, doing="prova",
+                         meeting=registry.MEETING_ARG)
 
 
 # ------------------------------------------------------------------------------------ the option grammar

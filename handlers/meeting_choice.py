@@ -142,6 +142,16 @@ def _named_forum(ctx: Context, ref: MeetingRef) -> Forum | None:
     return pop_forum_option(ctx, f"; forum: {ref.forum}")[0] if ref.forum else None
 
 
+def _named_or_channels(ctx: Context, ref: MeetingRef) -> list[Forum] | None:
+    """The forum '; forum: ID' names, else the channel's forum when the asker sits in it; None for neither."""
+    named = _named_forum(ctx, ref)
+    if named is not None:
+        return [named]
+    if ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+        return [ctx.forum]
+    return None
+
+
 def coming_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meeting:
     """MEETING_ARG: the meeting the date phrase names, else the forum's next meeting.
 
@@ -165,12 +175,8 @@ def channel_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Mee
     """CHANNEL_MEETING_ARG (/publicera dagordning): the meeting the date phrase names in the named forum, the
     channel's, or those where the asker holds `roles`; without a phrase that forum's next meeting. The
     caller checks the role in the meeting's forum."""
-    named = _named_forum(ctx, ref)
-    if named is not None:
-        forums = [named]
-    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
-        forums = [ctx.forum]
-    else:
+    forums = _named_or_channels(ctx, ref)
+    if forums is None:
         mine = my_forums(ctx)
         forums = [f for f in mine if ctx.roles_in(f) & roles]
         if not forums:
@@ -201,13 +207,7 @@ def _pick_one(found: list[Meeting], *, when: str) -> Meeting:
 def agenda_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meeting:
     """AGENDA_MEETING_ARG (/dagordning): today's meeting ('idag' too), else the next; 'nästa' the next after
     today; a date phrase the meeting that day. In the named forum, the channel's, or the asker's forums."""
-    named = _named_forum(ctx, ref)
-    if named is not None:
-        forums = [named]
-    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
-        forums = [ctx.forum]
-    else:
-        forums = my_forums(ctx)
+    forums = _named_or_channels(ctx, ref) or my_forums(ctx)
     rest = ref.phrase or ""
     word = normalise(rest)
     today = ctx.today

@@ -10,6 +10,7 @@ from handlers.base import Context, Reply, UserError
 from handlers.agenda_model import current_item
 from handlers.common import (
     PURPOSE_NAMES,
+    channel_forum_of_asker,
     forum_label,
     meeting_label,
     my_forums,
@@ -245,8 +246,8 @@ def _case_by_short_number(ctx: Context, n: int, forum: Forum | None) -> Case:
     number = f"{ctx.today.year}:{n}"
     if forum is not None:
         forums = [forum]
-    elif ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
-        forums = [ctx.forum]
+    elif (here := channel_forum_of_asker(ctx)) is not None:
+        forums = [here]
     else:
         forums = queries.forums_of(ctx.session, ctx.person)
     found = store.cases_by_number(ctx.session, number, forums)

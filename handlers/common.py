@@ -101,6 +101,13 @@ def no_coming_meetings(forum: Forum | str) -> UserError:
                        "/möte ny DATUM kl HH.MM–HH.MM.", forum=label, coordinator=who))
 
 
+def channel_forum_of_asker(ctx: Context) -> Forum | None:
+    """The forum whose channel the command came from, when the asker sits in it; else None."""
+    if ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+        return ctx.forum
+    return None
+
+
 def my_forums(ctx: Context) -> list[Forum]:
     forums = queries.forums_of(ctx.session, ctx.person)
     if not forums:
@@ -119,8 +126,8 @@ def choose_forum(ctx: Context, forum: Forum | None = None, *, with_role: set[str
     """
     if forum is not None:
         return forum
-    if ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
-        return ctx.forum
+    if (here := channel_forum_of_asker(ctx)) is not None:
+        return here
     forums = my_forums(ctx)
     if with_role:
         forums = [f for f in forums if queries.roles_of(ctx.session, ctx.person, f) & with_role] or forums

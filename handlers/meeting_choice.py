@@ -16,6 +16,7 @@ from sqlalchemy import select
 from handlers.arguments import Dates, MeetingRef
 from handlers.base import Context, UserError
 from handlers.common import (
+    channel_forum_of_asker,
     choose_forum,
     example_day,
     forum_label,
@@ -147,9 +148,8 @@ def _named_or_channels(ctx: Context, ref: MeetingRef) -> list[Forum] | None:
     named = _named_forum(ctx, ref)
     if named is not None:
         return [named]
-    if ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
-        return [ctx.forum]
-    return None
+    here = channel_forum_of_asker(ctx)
+    return [here] if here is not None else None
 
 
 def coming_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meeting:

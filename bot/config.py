@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     # Worker threads for database work (bot.threads): on PostgreSQL as many commands run at once; SQLite has
     # one writer, so there they take turns whatever the number. The connection pool is sized to match.
     db_threads: int = Field(2, alias="KANSLI_DB_THREADS")
+    # Processes `kansli serve` runs on one port (bot.serve): 0 chooses, one per processor core (at most
+    # four) on PostgreSQL and always one on SQLite (one writer). The scheduler and Slack Socket Mode run in
+    # the first process only.
+    workers: int = Field(0, ge=0, alias="KANSLI_WORKERS")
 
     slack_bot_token: str = Field("", alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str = Field("", alias="SLACK_SIGNING_SECRET")

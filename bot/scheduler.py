@@ -126,7 +126,7 @@ STATE_KEY: web.AppKey[dict[str, Any]] = web.AppKey("kansli.scheduler", dict)
 def setup(app: Any, services: Any) -> None:
     """Start the every-minute pass with the app and stop it, after the running pass, on cleanup."""
     if not getattr(services.settings, "scheduler", True):
-        log.info("scheduler disabled (KANSLI_SCHEDULER=false)")
+        log.info("scheduler not run in this process (KANSLI_SCHEDULER=false, or a worker other than the first)")
         return
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
     from apscheduler.triggers.interval import IntervalTrigger

@@ -10,12 +10,15 @@ import asyncio
 import importlib
 import importlib.util
 import logging
+import os
+import signal
+import socket
 
 from aiohttp import web
 
 from bot.app import Services, build, system_clock
 from bot.config import Settings
-from storage.db import current_revision, head_revision
+from storage.db import current_revision, head_revision, make_engine, migrate
 
 log = logging.getLogger("kansli.serve")
 
@@ -102,16 +105,152 @@ def warm_up() -> None:
         log.warning("warm-up failed; the first request will load the date reader", exc_info=True)
 
 
+# Processes chosen when KANSLI_WORKERS is 0 (one per core): more than this buys little and costs connections.
+MAX_AUTO_WORKERS = 4
+
+
+def worker_count(settings: Settings) -> int:
+    """How many processes serve the port: one on SQLite (a single writer), else KANSLI_WORKERS or one per core."""
+    if settings.database_url.startswith("sqlite") or not hasattr(socket, "SO_REUSEPORT"):
+        if settings.workers > 1:
+            log.warning("KANSLI_WORKERS=%d ignored: this store (or system) takes one process", settings.workers)
+        return 1
+    if settings.workers:
+        return settings.workers
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_AUTO_WORKERS))
+
+
+def worker_settings(settings: Settings, index: int) -> Settings:
+    """The first process runs the scheduler and Slack Socket Mode (one connection, one clock); the others serve
+    HTTP only. Correctness never depends on this: outbox keys and event records hold across processes."""
+    if index == 0:
+        return settings
+    return settings.model_copy(update={"scheduler": False, "slack_app_token": ""})
+
+
 def serve(settings: Settings, *, host: str, port: int) -> None:
-    from bot.logging_setup import access_logger_class, configure_from_settings
+    from bot.logging_setup import configure_from_settings
 
     configure_from_settings(settings)
-    services = build(settings)
+    workers = worker_count(settings)
+    if workers == 1:
+        _serve_one(settings, host=host, port=port)
+        log.info("kansli stopped")
+        return
+    # Migrate once, before any worker opens the store, and load what every worker shares (date reader).
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
     warm_up()
+    code = _supervise(settings, host=host, port=port, workers=workers)
+    log.info("kansli stopped")
+    if code:
+        raise SystemExit(code)
+
+
+def _serve_one(settings: Settings, *, host: str, port: int, worker: int | None = None) -> None:
+    from bot.logging_setup import access_logger_class
+
+    services = build(settings, run_migrations=worker is None)
+    if worker is None:
+        warm_up()
     app = create_app(services)
-    log.info("kansli listening on http://%s:%s", host, port)
+    if worker is not None:
+        app.on_startup.append(_one_signal_stops)
+    log.info("kansli listening on http://%s:%s%s", host, port,
+             "" if worker is None else f" (process {worker + 1}, pid {os.getpid()})")
     # On SIGTERM/SIGINT run_app stops listening, lets requests in flight finish (up to
     # shutdown_timeout seconds), then runs on_shutdown/on_cleanup (the scheduler stops there).
+    # Several workers each bind their own socket to the port (SO_REUSEPORT): the kernel spreads connections.
     web.run_app(app, host=host, port=port, print=None, shutdown_timeout=SHUTDOWN_TIMEOUT,
-                access_log_class=access_logger_class())
-    log.info("kansli stopped")
+                access_log_class=access_logger_class(), reuse_port=worker is not None or None)
+
+
+async def _one_signal_stops(app: web.Application) -> None:
+    """A worker may get the stop signal twice (systemd signals the whole group, the supervisor forwards it):
+    the first starts the graceful stop, a second must not cut it short."""
+    from aiohttp.web_runner import GracefulExit
+
+    loop = asyncio.get_running_loop()
+    stopping = False
+
+    def stop() -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise GracefulExit()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+
+
+def _die_with_parent() -> None:
+    """Linux: a worker gets SIGTERM when the supervisor dies, so no worker outlives it."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _supervise(settings: Settings, *, host: str, port: int, workers: int) -> int:
+    """Fork the workers, pass a stop signal on to each once, and wait for all of them. A worker that exits
+    while nobody asked stops the others, and the supervisor exits non-zero (systemd or compose restarts it)."""
+    parent = os.getpid()
+    children: dict[int, int] = {}
+    for index in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _die_with_parent()
+                if os.getppid() != parent:  # the supervisor died before the line above
+                    os._exit(1)
+                _serve_one(worker_settings(settings, index), host=host, port=port, worker=index)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except BaseException:  # noqa: BLE001 - a worker reports and exits; the supervisor decides
+                log.exception("worker %d stopped on an error", index + 1)
+                code = 1
+            finally:
+                logging.shutdown()
+                os._exit(code)
+        children[pid] = index
+    log.info("kansli runs %d processes on port %s (pids %s)", workers, port, ", ".join(map(str, children)))
+
+    stopping = False
+
+    def stop_all(signum: int = signal.SIGTERM, frame: object = None) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
+    code = 0
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        index = children.pop(pid, None)
+        if index is None:
+            continue
+        exit_code = os.waitstatus_to_exitcode(status)
+        if not stopping:
+            log.error("worker %d (pid %d) exited with %d; stopping the others", index + 1, pid, exit_code)
+            code = exit_code or 1
+            stop_all()
+        elif exit_code:
+            code = code or exit_code
+    return code

@@ -23,6 +23,11 @@ Grammar of /anmäl frånvaro (also documented in docs/reference.md):
   to the end of the line. A "; ersättare: @x" at the end of a note is still
   taken as the option.
 
+The text is read without the store by the declared parsers (parse_report; parse_meeting_day for
+/återkalla frånvaro and /frånvaro, which name only the meeting) into an AbsenceRequest; the handler finds
+the forum '; forum: ID' names and the meeting, and refuses text the grammar has no place for with examples
+dated by the asker's next meeting (unread_refusal).
+
 A repeat for the same meeting changes only what was written now (a part, a
 substitute, a note; '; ersättare: ingen' and '; notering: ingen' remove one);
 an identical repeat changes and sends nothing. A substitute who is expected at

@@ -23,6 +23,11 @@ Grammar of /anmäl frånvaro (also documented in docs/reference.md):
   to the end of the line. A "; ersättare: @x" at the end of a note is still
   taken as the option.
 
+The text is read without the store by the declared parsers (parse_report; parse_meeting_day for
+/återkalla frånvaro and /frånvaro, which name only the meeting) into an AbsenceRequest; the handler finds
+the forum '; forum: ID' names and the meeting, and refuses text the grammar has no place for with examples
+dated by the asker's next meeting (unread_refusal).
+
 A repeat for the same meeting changes only what was written now (a part, a
 substitute, a note; '; ersättare: ingen' and '; notering: ingen' remove one);
 an identical repeat changes and sends nothing. A substitute who is expected at
@@ -35,7 +40,7 @@ log or a message to anyone else.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Sequence
 
@@ -53,6 +58,7 @@ from handlers.absence_rules import (  # noqa: F401 - the rules, used through thi
     overlap as _overlap,
 )
 from handlers.agenda_model import agenda_items
+from handlers.arguments import Dates
 from handlers import limits
 from handlers.base import Action, Context, Reply, Section, UserError
 from handlers.common import (ROLE_NAMES, coordinator_word, example_day, find_forum, forum_label, meeting_label, my_forums,
@@ -76,9 +82,8 @@ USAGE = (
 )
 
 
-def examples(ctx: Context) -> str:
-    """Example commands for a refusal, dated with the asker's next meeting."""
-    day = example_day(ctx)
+def examples(day: str) -> str:
+    """Example commands for a refusal, dated with `day` (the asker's next meeting: handlers.common.example_day)."""
     return (_("Skriv till exempel ”/anmäl frånvaro”, ”/anmäl frånvaro {day}”, ”/anmäl frånvaro "
               "nästa möte punkt 5-6” eller ”/anmäl frånvaro {day} till kl 10.30: tandläkare”.",
               day=day))
@@ -109,9 +114,10 @@ def _kl(t: time) -> str:
 # ------------------------------------------------------------------------------------ parsing
 
 
-@dataclass
-class Request:
-    """What the asker wrote, read but not yet checked against the store."""
+@dataclass(frozen=True)
+class AbsenceRequest:
+    """What the asker wrote, read without the store (the typed arguments of /anmäl frånvaro, /återkalla
+    frånvaro and /frånvaro); the handler finds the forum and the meeting it names."""
 
     # How the meeting is chosen: "next" | "day" | "span"
     select: str = "next"
@@ -122,7 +128,10 @@ class Request:
     part_given: bool = False
     substitute: str | None = None  # "@handle" or "ingen"; None: not written
     note: str | None = None  # None: not written; "" : '; notering: ingen' (remove it)
-    forum: Forum | None = None
+    forum: str | None = None  # the '; forum: ID' as typed
+    # Text after the date and the part that is neither an option nor a note; the handler refuses it
+    # (unread_refusal) with examples dated by the asker's next meeting.
+    unread: str = ""
 
 
 def _time_part(when: Any) -> Part:
@@ -133,38 +142,36 @@ def _time_part(when: Any) -> Part:
     return Part(time_from=t0, time_to=t1)
 
 
-def _read_when(ctx: Context, text: str, req: Request) -> str:
-    """Take the leading date (or 'nästa') off `text`; fill `req`; return the rest."""
-    when, rest = ctx.split(text)
+def _read_when(dates: Dates, text: str, req: AbsenceRequest) -> tuple[AbsenceRequest, str]:
+    """Take the leading date (or 'nästa') off `text`: the request with it, and the rest."""
+    when, rest = dates.split(text)
     if when is None:
         m = _NEXT.match(text)
         if m:
-            return text[m.end():].strip()
-        return text
+            return req, text[m.end():].strip()
+        return req, text
     if isinstance(when, datetime):
-        req.select, req.day, req.at = "day", local(when).date(), local(when).time().replace(second=0)
+        req = replace(req, select="day", day=local(when).date(), at=local(when).time().replace(second=0))
     elif isinstance(when, date):
-        req.select, req.day = "day", when
+        req = replace(req, select="day", day=when)
     elif when.kind == "time_range":
-        req.part, req.part_given = _time_part(when), True
+        req = replace(req, part=_time_part(when), part_given=True)
     elif when.kind == "range" and (isinstance(when.start, datetime) or isinstance(when.end, datetime)):
         anchor = when.start if when.start is not None else when.end
-        req.select, req.day = "day", local(anchor).date()
-        req.part, req.part_given = _time_part(when), True
+        req = replace(req, select="day", day=local(anchor).date(), part=_time_part(when), part_given=True)
     else:  # a week or a range of days
-        req.select, req.span = "span", (when.start, when.end)
-    return rest
+        req = replace(req, select="span", span=(when.start, when.end))
+    return req, rest
 
 
-def _read_part(ctx: Context, text: str, req: Request) -> str:
+def _read_part(dates: Dates, text: str, req: AbsenceRequest) -> tuple[AbsenceRequest, str]:
     if text.startswith(","):
         text = text[1:].strip()
     if req.part_given or not text:
-        return text
+        return req, text
     m = _WHOLE.match(text)
     if m:
-        req.part_given = True
-        return text[m.end():].strip()
+        return replace(req, part_given=True), text[m.end():].strip()
     m = _ITEMS.match(text)
     if m:
         hint = _("Skriv punkterna som på dagordningen, till exempel ”punkt 4-6”.")
@@ -176,36 +183,33 @@ def _read_part(ctx: Context, text: str, req: Request) -> str:
                   "”punkt {last}-{first}”.",
                   first=first, last=last)
             )
-        req.part, req.part_given = Part(item_from=first, item_to=last), True
-        return text[m.end():].strip()
+        return replace(req, part=Part(item_from=first, item_to=last), part_given=True), text[m.end():].strip()
     if _ITEM_WORD.match(text):
         raise UserError(_("Skriv punkterna med siffror, till exempel ”punkt 5” eller ”punkt 4-6”."))
     if _TIME_START.match(text):
         text = _BARE_FROM.sub(lambda mm: f"{mm.group(1)} kl {mm.group(2)}", text, count=1)
-        when, rest = ctx.split(text)
+        when, rest = dates.split(text)
         if when is not None and getattr(when, "kind", None) == "time_range":
-            req.part, req.part_given = _time_part(when), True
-            return rest
+            return replace(req, part=_time_part(when), part_given=True), rest
         raise UserError(
             _("Jag förstår inte vilken del av mötet du menar. Skriv ”till kl 10.30”, ”från kl "
               "11” eller ”punkt 4-6”, eller inget alls för hela mötet.")
         )
-    return text
+    return req, text
 
 
-def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = True) -> None:
+def _read_options(text: str, req: AbsenceRequest, *, allow_note: bool = True) -> AbsenceRequest:
     rest = text.strip()
     while rest:
         if rest.startswith(":") and allow_note:
-            _set_note(req, rest[1:])
-            return
+            return _set_note(req, rest[1:])
         if not rest.startswith(";"):
-            shown = rest if len(rest) <= 40 else rest[:39] + "…"
-            hint = _(" Skriv en notering efter ett kolon, till exempel ”: tandläkare”.") if allow_note else ""
-            raise UserError(_("Jag förstår inte ”{shown}”.{hint} {ctx}", shown=shown, hint=hint, ctx=examples(ctx)))
+            # Only the text right after the date and the part can get here (an option's value runs to
+            # the next ';' or ':'): the handler refuses it with dated examples.
+            return replace(req, unread=rest)
         segment = rest[1:].lstrip()
         if not segment:
-            return
+            return req
         head = segment.split(";", 1)[0]
         found = named(head, _OPTION_NAMES) if ":" not in head.split(" ", 1)[0] else None
         if found is not None:
@@ -222,8 +226,7 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
         key, value = segment.split(":", 1)
         name = normalise(key)
         if name in {"notering", "anteckning", "orsak", "kommentar", "note"} and allow_note:
-            _set_note(req, value)
-            return
+            return _set_note(req, value)
         colon, semi = value.find(":"), value.find(";")
         if allow_note and colon >= 0 and (semi < 0 or colon < semi):
             # "; ersättare: @x: note" – the note runs from that colon to the end of the line
@@ -233,45 +236,73 @@ def _read_options(ctx: Context, text: str, req: Request, *, allow_note: bool = T
             rest = (";" + after) if after else ""
         value = value.strip()
         if name in {"ersattare", "substitute"} and allow_note:
-            req.substitute = value
+            req = replace(req, substitute=value)
         elif name == "forum":
-            forum = find_forum(ctx, value)
-            if forum is None:
-                names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in my_forums(ctx))
-                raise UserError(_("Du sitter inte i något forum som heter ”{value}”. Dina forum: {names}.",
-                                  value=value, names=names))
-            req.forum = forum
+            req = replace(req, forum=value)
         else:
             allowed = _("”; ersättare: @användarnamn”, ”; forum: ID” eller ”; notering: text”") if allow_note else "”; forum: ID”"
             raise UserError(_("Tillägget ”{strip}” finns inte här. Du kan skriva {allowed}.",
                               strip=key.strip(), allowed=allowed))
+    return req
 
 
-def _set_note(req: Request, text: str) -> None:
+def _set_note(req: AbsenceRequest, text: str) -> AbsenceRequest:
     note = text.strip()
     m = _TRAILING_SUBSTITUTE.search(note)
     if m:
-        req.substitute = m.group(1)
+        req = replace(req, substitute=m.group(1))
         note = note[: m.start()].strip()
     limits.text(note, what="Noteringen", limit=NOTE_MAX)
     if normalise(note) in _NO_ONE:
-        req.note = ""
-    else:
-        req.note = note or None
+        return replace(req, note="")
+    return replace(req, note=note or None)
 
 
-def read_request(ctx: Context, args: str, *, with_part: bool = True) -> Request:
-    req = Request()
-    text = args.strip()
-    rest = _read_when(ctx, text, req)
-    if with_part:
-        rest = _read_part(ctx, rest, req)
-        _read_options(ctx, rest, req)
-    else:
-        if req.part_given:
-            raise UserError(_("Ange bara datumet, till exempel ”{WITHDRAW} {ctx}”.", WITHDRAW=WITHDRAW, ctx=example_day(ctx)))
-        _read_options(ctx, rest, req, allow_note=False)
-    return req
+def parse_report(args: str, dates: Dates) -> AbsenceRequest:
+    """/anmäl frånvaro [NÄR] [DEL] [; ersättare: @x] [; forum: ID] [; notering: TEXT] [: TEXT]"""
+    req, rest = _read_when(dates, args.strip(), AbsenceRequest())
+    req, rest = _read_part(dates, rest, req)
+    return _read_options(rest, req)
+
+
+def parse_meeting_day(args: str, dates: Dates) -> AbsenceRequest:
+    """/återkalla frånvaro [NÄR] [; forum: ID] and /frånvaro [NÄR] [; forum: ID]: only the meeting is named.
+
+    A part of the meeting ('till kl 10', '6 mars kl 9-10') is left in `part_given` with nothing read after
+    it, for the handler's refusal (unread_refusal), which comes first as it always did."""
+    req, rest = _read_when(dates, args.strip(), AbsenceRequest())
+    if req.part_given:
+        return req
+    return _read_options(rest, req, allow_note=False)
+
+
+def unread_refusal(req: AbsenceRequest, *, example: str, with_part: bool = True) -> UserError | None:
+    """The refusal of what the parser could not place (None when it placed everything). `example` is the
+    day for the examples (handlers.common.example_day: the asker's next meeting, else a week ahead)."""
+    if not with_part and req.part_given:
+        return UserError(_("Ange bara datumet, till exempel ”{WITHDRAW} {ctx}”.", WITHDRAW=WITHDRAW, ctx=example))
+    if not req.unread:
+        return None
+    rest = req.unread
+    shown = rest if len(rest) <= 40 else rest[:39] + "…"
+    hint = _(" Skriv en notering efter ett kolon, till exempel ”: tandläkare”.") if with_part else ""
+    return UserError(_("Jag förstår inte ”{shown}”.{hint} {ctx}", shown=shown, hint=hint, ctx=examples(example)))
+
+
+def read_request(ctx: Context, req: AbsenceRequest, *, with_part: bool = True) -> Forum | None:
+    """Refuse what the parser could not place, then find the forum '; forum: ID' names (None without one)."""
+    if req.unread or (req.part_given and not with_part):
+        refusal = unread_refusal(req, example=example_day(ctx), with_part=with_part)
+        assert refusal is not None
+        raise refusal
+    if req.forum is None:
+        return None
+    forum = find_forum(ctx, req.forum)
+    if forum is None:
+        names = ", ".join(f"{forum_label(f)} (forum: {f.key})" for f in my_forums(ctx))
+        raise UserError(_("Du sitter inte i något forum som heter ”{value}”. Dina forum: {names}.",
+                          value=req.forum, names=names))
+    return forum
 
 
 # ------------------------------------------------------------------------------------ meetings
@@ -312,7 +343,7 @@ def _next_occurrence(month: int, day: int, today: date) -> date | None:
     return None
 
 
-def _tail(ctx: Context, req: Request) -> str:
+def _tail(ctx: Context, req: AbsenceRequest, named: Forum | None) -> str:
     """What followed the date, rebuilt from what was read (the note only outside channels)."""
     out = ""
     part = req.part
@@ -326,8 +357,8 @@ def _tail(ctx: Context, req: Request) -> str:
         out = _(" från {time_from}", time_from=_kl(part.time_from))
     if req.substitute:
         out += _("; ersättare: {substitute}", substitute=req.substitute)
-    if req.forum is not None:
-        out += f"; forum: {req.forum.key}"
+    if named is not None:
+        out += f"; forum: {named.key}"
     if req.note and not _in_channel(ctx):
         out += f": {req.note}"
     return out
@@ -361,10 +392,10 @@ def _next_meetings_refusal(
     return UserError(lead, reply=reply)
 
 
-def _candidate_forums(ctx: Context, req: Request, roles: set[str] | None = None) -> list[Forum]:
+def _candidate_forums(ctx: Context, named: Forum | None, roles: set[str] | None = None) -> list[Forum]:
     forums = my_forums(ctx)
-    if req.forum is not None:
-        return [req.forum]
+    if named is not None:
+        return [named]
     if roles is not None:
         forums = [f for f in forums if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & roles]
     return forums
@@ -372,21 +403,23 @@ def _candidate_forums(ctx: Context, req: Request, roles: set[str] | None = None)
 
 def choose_meeting(
     ctx: Context,
-    req: Request,
+    req: AbsenceRequest,
     forums: list[Forum],
     *,
+    named: Forum | None,
     command_name: str,
     allow_ended: bool = False,
     only: set[int] | None = None,
 ) -> Meeting:
-    """The one meeting the request names; several candidates or none → a refusal listing what to type."""
+    """The one meeting the request names (in `named`, the forum its '; forum: ID' names, when it names one);
+    several candidates or none → a refusal listing what to type."""
     if not forums:
         raise UserError(_("Du sitter inte i något forum med möten. Be samordnaren lägga till dig i forumet med /ledamot ny."))
     if req.select == "next":
         upcoming = queries.upcoming_meetings(ctx.session, forums, now=ctx.now)
         if only is not None:
             upcoming = [m for m in upcoming if m.id in only]
-        if ctx.forum is not None and req.forum is None and any(m.forum_id == ctx.forum.id for m in upcoming):
+        if ctx.forum is not None and named is None and any(m.forum_id == ctx.forum.id for m in upcoming):
             upcoming = [m for m in upcoming if m.forum_id == ctx.forum.id]
         firsts: dict[int, Meeting] = {}
         for m in upcoming:
@@ -401,7 +434,7 @@ def choose_meeting(
         raise UserError(
             _("Vilket möte menar du?"),
             reply=_choice_reply(
-                ctx, choices, command_name=command_name, tail=_tail(ctx, req), title=_("Vilket möte menar du?"),
+                ctx, choices, command_name=command_name, tail=_tail(ctx, req, named), title=_("Vilket möte menar du?"),
                 lead=_("Du har kommande möten i flera forum. Skriv kommandot med mötets datum:"),
             ),
         )
@@ -425,7 +458,7 @@ def choose_meeting(
             if only is not None
             else _("Du har inget möte {what}.", what=what)
         )
-        raise _next_meetings_refusal(ctx, forums, lead, command_name=command_name, tail=_tail(ctx, req))
+        raise _next_meetings_refusal(ctx, forums, lead, command_name=command_name, tail=_tail(ctx, req, named))
     if req.at is not None:
         at_time = [m for m in found if local(m.starts_at).time().replace(second=0) == req.at]
         if not at_time:
@@ -436,14 +469,14 @@ def choose_meeting(
                   what=what, at=format_time(req.at), starts=starts, at2=_kl(req.at))
             )
         found = at_time
-    if len(found) > 1 and ctx.forum is not None and req.forum is None:
+    if len(found) > 1 and ctx.forum is not None and named is None:
         in_channel = [m for m in found if m.forum_id == ctx.forum.id]
         found = in_channel or found
     if len(found) > 1:
         raise UserError(
             _("Vilket möte menar du?"),
             reply=_choice_reply(
-                ctx, found, command_name=command_name, tail=_tail(ctx, req), title=_("Vilket möte menar du?"),
+                ctx, found, command_name=command_name, tail=_tail(ctx, req, named), title=_("Vilket möte menar du?"),
                 lead=_("Du har flera möten {what}. Skriv kommandot så att det pekar ut ett av dem:", what=what),
             ),
         )
@@ -640,19 +673,22 @@ def _in_channel(ctx: Context) -> bool:
     usage=USAGE,
     help=_("anmäl frånvaro från nästa (eller ett visst) möte, helt eller en del; mottagaren "
            "får veta direkt; samma kommando igen ändrar anmälan"),
+    args=parse_report,
     order=20,
 )
-def report_absence(ctx: Context, args: str) -> Reply:
-    req = read_request(ctx, args)
+def report_absence(ctx: Context, args: AbsenceRequest) -> Reply:
+    req = args
+    named = read_request(ctx, req)
     # Not the forums the asker has left: their meetings are no longer theirs to report absence from.
-    forums = [f for f in _candidate_forums(ctx, req) if queries.sits_in(ctx.session, ctx.person, f, on=ctx.today)]
-    meeting = choose_meeting(ctx, req, forums, command_name=REPORT)
+    forums = [f for f in _candidate_forums(ctx, named) if queries.sits_in(ctx.session, ctx.person, f, on=ctx.today)]
+    meeting = choose_meeting(ctx, req, forums, named=named, command_name=REPORT)
     forum = meeting.forum
     if forum not in queries.forums_of(ctx.session, ctx.person, on=meeting_day(meeting)):
         raise UserError(_("Du sitter inte i {forum} {day}, så du anmäler ingen frånvaro från det mötet. Fråga "
                           "{coordinator} om det inte stämmer.", forum=forum_label(forum),
                           day=format_date_in_sentence(meeting_day(meeting)), coordinator=coordinator_word(forum)))
     check_part(ctx, meeting, req.part)
+    part, note = req.part, req.note
 
     substitute: Person | None = None
     if req.substitute is not None and normalise(req.substitute) not in _NO_ONE:
@@ -665,21 +701,21 @@ def report_absence(ctx: Context, args: str) -> Reply:
     if existing is not None and existing.withdrawn_at is None:
         # A repeat changes only what was written now; the rest of the report stays.
         if not req.part_given:
-            req.part = Part.of(existing)
+            part = Part.of(existing)
         if req.substitute is None:
             substitute = existing.substitute
-        if req.note is None:
-            req.note = existing.note
-    req.note = req.note or None
-    new_state = (req.part.key(), req.note, substitute.id if substitute else None)
+        if note is None:
+            note = existing.note
+    note = note or None
+    new_state = (part.key(), note, substitute.id if substitute else None)
     state = "new"
     changes: list[str] = []
     old_substitute: Person | None = None
     if existing is None:
         absence = Absence(
             meeting_id=meeting.id, person_id=ctx.person.id, reported_at=ctx.now, updated_at=ctx.now,
-            item_from=req.part.item_from, item_to=req.part.item_to, time_from=req.part.time_from,
-            time_to=req.part.time_to, note=req.note, substitute_id=substitute.id if substitute else None,
+            item_from=part.item_from, item_to=part.item_to, time_from=part.time_from,
+            time_to=part.time_to, note=note, substitute_id=substitute.id if substitute else None,
         )
         # Reported twice at once, the second insert breaks the unique key (meeting, person): the dispatcher
         # then runs the command again, and it finds the first report.
@@ -695,19 +731,19 @@ def report_absence(ctx: Context, args: str) -> Reply:
         else:
             state = "changed"
             if old_state[0] != new_state[0]:
-                changes.append(f"del: {Part.of(absence).describe()} → {req.part.describe()}")
+                changes.append(f"del: {Part.of(absence).describe()} → {part.describe()}")
             if old_state[2] != new_state[2]:
                 old = person_label(absence.substitute) if absence.substitute else "ingen"
                 changes.append(_("ersättare: {old} → {value}", old=old, value=person_label(substitute) if substitute else 'ingen'))
             if old_state[1] != new_state[1]:
-                changes.append((_("notering: ändrad") if absence.note else "notering: tillagd") if req.note
+                changes.append((_("notering: ändrad") if absence.note else "notering: tillagd") if note
                                else "notering: borttagen")
         if state != "same":
             if absence.substitute_id and absence.substitute_id != new_state[2] and absence.withdrawn_at is None:
                 old_substitute = absence.substitute
-            absence.item_from, absence.item_to = req.part.item_from, req.part.item_to
-            absence.time_from, absence.time_to = req.part.time_from, req.part.time_to
-            absence.note = req.note
+            absence.item_from, absence.item_to = part.item_from, part.item_to
+            absence.time_from, absence.time_to = part.time_from, part.time_to
+            absence.note = note
             absence.substitute_id = substitute.id if substitute else None
             absence.substitute = substitute
             absence.updated_at = ctx.now
@@ -716,7 +752,6 @@ def report_absence(ctx: Context, args: str) -> Reply:
                 absence.reported_at = ctx.now
             ctx.session.flush()
 
-    part = req.part
     label = forum_meeting_in_sentence(meeting)
     what = _("hela mötet") if part.whole else part.describe()
     fields = _report_fields(meeting, absence, note=not _in_channel(ctx))
@@ -747,12 +782,12 @@ def report_absence(ctx: Context, args: str) -> Reply:
         meeting_id=meeting.id,
         part=part.describe(),
         substitute=substitute.handle if substitute else None,
-        note_given=bool(req.note),
+        note_given=bool(note),
     )
     # A new absence's one audit row was just written (absences are never deleted, so no earlier row can
     # carry its id): its revision is 1 without asking the store.
     rev = 1 if state == "new" else _revision(ctx, absence)
-    key = f"{absence.id}:r{rev}:{_digest([part.key(), req.note, new_state[2]])}"
+    key = f"{absence.id}:r{rev}:{_digest([part.key(), note, new_state[2]])}"
 
     lines = []
     if state == "changed":
@@ -890,17 +925,19 @@ def _release_substitute(ctx: Context, absence: Absence, person: Person, meeting:
     "withdraw absence",
     usage="/återkalla frånvaro [datum]",
     help=_("återkalla en frånvaroanmälan; mottagaren får veta direkt"),
+    args=parse_meeting_day,
     order=21,
 )
-def withdraw_absence(ctx: Context, args: str) -> Reply:
-    req = read_request(ctx, args, with_part=False)
-    forums = _candidate_forums(ctx, req)
+def withdraw_absence(ctx: Context, args: AbsenceRequest) -> Reply:
+    req = args
+    named = read_request(ctx, req, with_part=False)
+    forums = _candidate_forums(ctx, named)
     mine = set(
         ctx.session.scalars(
             select(Absence.meeting_id).where(Absence.person_id == ctx.person.id, Absence.withdrawn_at.is_(None))
         )
     )
-    meeting = choose_meeting(ctx, req, forums, command_name=WITHDRAW, only=mine)
+    meeting = choose_meeting(ctx, req, forums, named=named, command_name=WITHDRAW, only=mine)
     absence = ctx.session.scalar(
         select(Absence).where(Absence.meeting_id == meeting.id, Absence.person_id == ctx.person.id)
     )
@@ -957,15 +994,17 @@ def withdraw_absence(ctx: Context, args: str) -> Reply:
     help=_("vem som har anmält frånvaro från ett möte (mottagaren ser också noteringarna)"),
     roles=VIEW_ROLES,
     doing=_("se frånvarolistan"),
+    args=parse_meeting_day,
     order=22,
 )
-def list_absences(ctx: Context, args: str) -> Reply:
-    req = read_request(ctx, args, with_part=False)
-    forums = _candidate_forums(ctx, req, roles=set(ctx.command.roles))
+def list_absences(ctx: Context, args: AbsenceRequest) -> Reply:
+    req = args
+    named = read_request(ctx, req, with_part=False)
+    forums = _candidate_forums(ctx, named, roles=set(ctx.command.roles))
     if not forums:
-        forum = _candidate_forums(ctx, req)[0]
+        forum = _candidate_forums(ctx, named)[0]
         _require_view(ctx, forum)
-    meeting = choose_meeting(ctx, req, forums, command_name=LIST, allow_ended=True)
+    meeting = choose_meeting(ctx, req, forums, named=named, command_name=LIST, allow_ended=True)
     _require_view(ctx, meeting.forum)
     roles = queries.roles_of(ctx.session, ctx.person, meeting.forum, on=ctx.today)
     show_notes = bool(roles & NOTE_ROLES) and not _in_channel(ctx)

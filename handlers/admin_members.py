@@ -27,7 +27,7 @@ from handlers.common import (
     pop_forum_option,
 )
 from handlers.fmt import format_date
-from handlers.options import split_options
+from handlers.options import split_options, take_option
 from handlers.registry import ANY_FORUM, NAMED_FORUM, command, normalise
 from storage import admin as store
 from storage import queries
@@ -646,10 +646,23 @@ def set_role(ctx: Context, forum: Forum, args: SetRole) -> Reply:
 # ------------------------------------------------------------------------------------ /ledamöter
 
 
+@dataclass(frozen=True)
+class ListMembers:
+    """/ledamöter [; forum: ID]"""
+    forum: str | None = None  # the '; forum: ID' as typed; None: the channel's forum, or the asker's only one
+
+
+def parse_list_members(args: str, dates: Dates) -> ListMembers:
+    # Anything besides the forum is passed over, as it always was.
+    forum, __ = take_option(args, "forum")
+    return ListMembers(forum=forum.strip() if forum else None)
+
+
 @command("ledamöter", "ledamoter", "deltagare", "members", usage="/ledamöter [; forum: ID]",
-         help=_("forumets representanter (eller ledamöter) med organisation, titel och roller"), order=65)
-def list_members(ctx: Context, args: str) -> Reply:
-    named, __ = pop_forum_option(ctx, args)
+         help=_("forumets representanter (eller ledamöter) med organisation, titel och roller"),
+         args=parse_list_members, order=65)
+def list_members(ctx: Context, args: ListMembers) -> Reply:
+    named = pop_forum_option(ctx, f"; forum: {args.forum}")[0] if args.forum else None
     forum = choose_forum(ctx, named)
     if forum.id not in {f.id for f in queries.forums_of(ctx.session, ctx.person, on=ctx.today)}:
         raise UserError(_("Listan över {members} i {forum} visas bara för dem som sitter i forumet.",

@@ -28,7 +28,7 @@ from handlers.case_model import (
     tell,
 )
 from handlers.meeting_choice import meeting_day, meeting_for_phrase, read_day
-from handlers.options import read_options
+from handlers.options import read_options, take_option
 from handlers.common import (
     choose_forum,
     forum_label,
@@ -120,14 +120,51 @@ def find_assignment(ctx: Context, number: int) -> Assignment:
     return a
 
 
-def read_due(ctx: Context, text: str) -> date:
-    due = read_day(ctx, text, what="sista dag ('senast')")
+def read_due(dates: Dates, text: str) -> date:
+    """The last day ('; senast DATUM') a phrase names; a day gone by is refused by refuse_past_due."""
+    return read_day(dates, text, what="sista dag ('senast')")
+
+
+def refuse_past_due(ctx: Context, due: date) -> None:
     if due < ctx.today:
         raise UserError(_("{due} har redan varit; ange en sista dag framåt i tiden.", due=format_date(due)))
-    return due
 
 
 # ------------------------------------------------------------------------------------ /uppdrag ny
+
+
+@dataclass(frozen=True)
+class NewAssignment:
+    """/uppdrag ny @användarnamn TITEL; senast DATUM [; ärende NR] [; forum: ID]"""
+    # The '@handle' as typed; None: the text begins with the person's name, which only the handler can
+    # tell from the title (handlers.common.leading_person), so `title` holds both.
+    assignee: str | None
+    title: str
+    due: date  # as read; a day gone by is refused by the handler, which knows today
+    case: str | None = None  # the case number as typed ('2026:3', or '3' for this year's)
+    forum: str | None = None  # the '; forum: ID' as typed
+
+
+def parse_new_assignment(args: str, dates: Dates) -> NewAssignment:
+    forum, rest = take_option(args, "forum")
+    head, options = read_options(rest, NEW_KEYS, usage=NEW_USAGE)
+    m = re.match(r"^\s*(@\S+)\s*(.*)$", head, re.DOTALL)
+    assignee = m.group(1) if m else None
+    title = " ".join((m.group(2) if m else head).split())
+    if m:
+        title = limits.title(title, what="Uppdragets titel")
+    if assignee is not None and not title:
+        raise UserError(_("Skriv vad uppdraget gäller efter @{handle}. Skriv: {NEW_USAGE}.",
+                          handle=assignee.lstrip("@").lower(), NEW_USAGE=NEW_USAGE))
+    if not options.get("senast"):
+        raise UserError(_("Ange sista dag för uppdraget med ”; senast DATUM”. Skriv: {NEW_USAGE}.", NEW_USAGE=NEW_USAGE))
+    due = read_due(dates, options["senast"])
+    case = split_number(options["ärende"], usage=NEW_USAGE)[0] if options.get("ärende") else None
+    return NewAssignment(assignee=assignee, title=title, due=due, case=case, forum=_typed(forum))
+
+
+def _typed(value: str | None) -> str | None:
+    return value.strip() if value else None
 
 
 @command(
@@ -139,33 +176,27 @@ def read_due(ctx: Context, text: str) -> date:
     help=_("för in ett uppdrag med sista dag; den som fått uppdraget får besked"),
     roles=RECORDERS,
     doing=_("föra in uppdrag"),
+    args=parse_new_assignment,
     order=40,
 )
-def new_assignment(ctx: Context, args: str) -> Reply:
-    named, rest = pop_forum_option(ctx, args)
-    head, options = read_options(rest, NEW_KEYS, usage=NEW_USAGE)
-    m = re.match(r"^\s*(@\S+)\s*(.*)$", head, re.DOTALL)
-    if m:
-        assignee = person_arg(ctx, m.group(1), field=_("den som får uppdraget"))
-        title = " ".join(m.group(2).split())
+def new_assignment(ctx: Context, args: NewAssignment) -> Reply:
+    named = pop_forum_option(ctx, f"; forum: {args.forum}")[0] if args.forum else None
+    if args.assignee is not None:
+        assignee = person_arg(ctx, args.assignee, field=_("den som får uppdraget"))
+        title = args.title
     else:
-        named_first = leading_person(ctx, head)  # 'Johan Sjö Ta fram underlag'
+        named_first = leading_person(ctx, args.title)  # 'Johan Sjö Ta fram underlag'
         if named_first is None:
             raise UserError(_("Börja med den som får uppdraget som @användarnamn eller namn. Skriv: "
                               "{NEW_USAGE}.",
                               NEW_USAGE=NEW_USAGE))
         assignee, title = named_first
-    title = limits.title(title, what="Uppdragets titel")
-    if not title:
-        raise UserError(_("Skriv vad uppdraget gäller efter @{handle}. Skriv: {NEW_USAGE}.",
-                          handle=assignee.handle, NEW_USAGE=NEW_USAGE))
-    if not options.get("senast"):
-        raise UserError(_("Ange sista dag för uppdraget med ”; senast DATUM”. Skriv: {NEW_USAGE}.", NEW_USAGE=NEW_USAGE))
-    due = read_due(ctx, options["senast"])  # a date that cannot be is refused before any question of forum
+        title = limits.title(title, what="Uppdragets titel")
+    due = args.due
+    refuse_past_due(ctx, due)  # a day gone by is refused before any question of forum
     case = None
-    if options.get("ärende"):
-        number, __ = split_number(options["ärende"], usage=NEW_USAGE)
-        case = find_case(ctx, number, named)
+    if args.case is not None:
+        case = find_case(ctx, args.case, named)
         refuse_if_closed(case)
         forum: Forum = case.forum
     else:
@@ -245,6 +276,38 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
                     + (_(" och ”; forum: ID”") if todays else "") + f".{hint}")
 
 
+@dataclass(frozen=True)
+class ExtendAssignment:
+    """/uppdrag förläng ID; senast DATUM; skäl: … [; möte: DATUM]"""
+    number: int
+    due: date  # the new last day as read; a day gone by is refused by the handler, which knows today
+    reason: str
+    meeting: str | None = None  # the deciding meeting's date phrase as typed; None: today's meeting
+
+
+def parse_extend_assignment(args: str, dates: Dates) -> ExtendAssignment:
+    number, rest = parse_id(args, usage=EXTEND_USAGE)
+    head, options = read_options(rest, EXTEND_KEYS, usage=EXTEND_USAGE)
+    if head.strip():
+        if normalise(head).split()[0] in ("senast", "till"):
+            options.setdefault("senast", head.strip().split(maxsplit=1)[1] if len(head.split()) > 1 else "")
+        else:
+            raise UserError(_("Jag förstår inte ”{strip}”. Skriv: {EXTEND_USAGE}.",
+                              strip=head.strip(), EXTEND_USAGE=EXTEND_USAGE))
+    if not options.get("senast"):
+        raise UserError(_("Ange den nya sista dagen med ”; senast DATUM”. Skriv: {EXTEND_USAGE}.",
+                          EXTEND_USAGE=EXTEND_USAGE))
+    if not options.get("skäl"):
+        raise UserError(
+            _("Ange skälet till förlängningen med ”; skäl: …”, så att det finns kvar. Skriv: "
+              "{EXTEND_USAGE}.",
+              EXTEND_USAGE=EXTEND_USAGE)
+        )
+    reason = limits.text(options["skäl"], what=_("Skälet"))
+    return ExtendAssignment(number=number, due=read_due(dates, options["senast"]), reason=reason,
+                            meeting=options.get("möte") or None)
+
+
 @command(
     "uppdrag förläng",
     "uppdrag forlang",
@@ -256,65 +319,49 @@ def _deciding_meeting(ctx: Context, forum: Forum, text: str | None) -> Meeting:
            "finns kvar i historiken"),
     roles=RECORDERS,
     doing=_("förlänga uppdrag"),
+    args=parse_extend_assignment,
     order=41,
 )
-def extend_assignment(ctx: Context, args: str) -> Reply:
-    number, rest = parse_id(args, usage=EXTEND_USAGE)
-    a = find_assignment(ctx, number)
+def extend_assignment(ctx: Context, args: ExtendAssignment) -> Reply:
+    a = find_assignment(ctx, args.number)
     # The secretary of the forum that decided the extension may record it too (see extension_forums).
     if not any(has_role(ctx, f, set(ctx.command.roles)) for f in extension_forums(ctx, a.forum)):
         require_command_role(ctx, a.forum)
-    head, options = read_options(rest, EXTEND_KEYS, usage=EXTEND_USAGE)
-    if head.strip():
-        if normalise(head).split()[0] in ("senast", "till"):
-            options.setdefault("senast", head.strip().split(maxsplit=1)[1] if len(head.split()) > 1 else "")
-        else:
-            raise UserError(_("Jag förstår inte ”{strip}”. Skriv: {EXTEND_USAGE}.",
-                              strip=head.strip(), EXTEND_USAGE=EXTEND_USAGE))
     if a.closed_at is not None:
         raise UserError(_("Uppdrag {id} är redan klart ({closed_at}) och kan inte förlängas.",
                           id=a.id, closed_at=format_date(a.closed_at)))
-    if not options.get("senast"):
-        raise UserError(_("Ange den nya sista dagen med ”; senast DATUM”. Skriv: {EXTEND_USAGE}.",
-                          EXTEND_USAGE=EXTEND_USAGE))
-    if not options.get("skäl"):
-        raise UserError(
-            _("Ange skälet till förlängningen med ”; skäl: …”, så att det finns kvar. Skriv: "
-              "{EXTEND_USAGE}.",
-              EXTEND_USAGE=EXTEND_USAGE)
-        )
-    limits.text(options["skäl"], what=_("Skälet"))
-    new_due = read_due(ctx, options["senast"])
+    new_due = args.due
+    refuse_past_due(ctx, new_due)
     if new_due <= a.due:
         raise UserError(
             _("Uppdrag {id} ska redan vara klart senast {due}; en förlängning behöver ett "
               "senare datum än så, inte {new_due}.",
               id=a.id, due=format_date(a.due, sentence=True), new_due=format_date(new_due, sentence=True))
         )
-    meeting = _deciding_meeting(ctx, a.forum, options.get("möte"))
+    meeting = _deciding_meeting(ctx, a.forum, args.meeting)
     previous = a.due
     from handlers.agenda_model import case_item_on
 
     item = case_item_on(ctx.session, meeting, a.case) if a.case is not None else None
     ext = AssignmentExtension(previous_due=previous, new_due=new_due, decided_on=meeting_day(meeting),
                               meeting_id=meeting.id, item_id=item.id if item is not None else None,
-                              reason=options["skäl"])
+                              reason=args.reason)
     a.extensions.append(ext)
     a.due = new_due
     ctx.session.flush()
     if a.case is not None:
         add_event(ctx, a.case, "uppdrag_forlangt",
                   _("Uppdrag {id} förlängt från {previous} till {new_due}: {value}.",
-                    id=a.id, previous=format_date(previous, sentence=True), new_due=format_date(new_due, sentence=True), value=options['skäl']))
+                    id=a.id, previous=format_date(previous, sentence=True), new_due=format_date(new_due, sentence=True), value=args.reason))
     ctx.audit("assignment.extend", "assignment", a.id, previous_due=previous, new_due=new_due,
-              reason=options["skäl"], meeting=meeting.starts_at)
+              reason=args.reason, meeting=meeting.starts_at)
     notice = Reply(
         title=_("Uppdrag {id} är förlängt", id=a.id),
         lines=[
             _("{forum} förlängde ditt uppdrag {id}: {title}.",
               forum=forum_label(a.forum), id=a.id, title=a.title),
             f"Ny sista dag: {format_date(new_due)} (tidigare {format_date(previous)}).",
-            _("Skäl: {value}", value=options['skäl']),
+            _("Skäl: {value}", value=args.reason),
         ],
     )
     tell(ctx, a.assignee, notice, kind="assignment_extended", key=f"a{a.id}:x{ext.id}")
@@ -326,7 +373,7 @@ def extend_assignment(ctx: Context, args: str) -> Reply:
               "{previous}. Ansvarig: {assignee}.",
               id=a.id, title=a.title, new_due=format_date(new_due, sentence=True), previous=format_date(previous, sentence=True), assignee=person_label(a.assignee)),
             _("Beslutat på mötet {by}{meeting}. Skäl: {value}",
-              by=by, meeting=meeting_label(meeting, sentence=True), value=options['skäl']),
+              by=by, meeting=meeting_label(meeting, sentence=True), value=args.reason),
         ],
         sections=[Section(heading=_("Förlängningar"), lines=extension_lines(ctx, a))],
     )
@@ -388,6 +435,34 @@ def close_assignment(ctx: Context, args: CloseAssignment) -> Reply:
 # ------------------------------------------------------------------------------------ /uppdrag
 
 
+@dataclass(frozen=True)
+class ListAssignments:
+    """/uppdrag [alla | försenade | @användarnamn | ID] [; forum: ID]"""
+    which: str = "mine"  # 'mine', 'all', 'overdue', or 'other': one assignment (`number`) or a person's
+    number: int | None = None
+    # A '@handle' or a name as typed; whether it names anyone is the handler's question (and the text is
+    # refused, saying what to type, when it does not).
+    person: str | None = None
+    forum: str | None = None  # the '; forum: ID' as typed
+
+
+def parse_list_assignments(args: str, dates: Dates) -> ListAssignments:
+    forum, rest = take_option(args, "forum")
+    typed = _typed(forum)
+    word = normalise(rest)
+    if word in ("", "mina", "mine"):
+        return ListAssignments(which="mine", forum=typed)
+    if word in ("alla", "all"):
+        return ListAssignments(which="all", forum=typed)
+    if word in ("forsenade", "forsenat", "overdue"):
+        return ListAssignments(which="overdue", forum=typed)
+    if re.fullmatch(r"#?\d+", rest.strip()):
+        number = limits.number(rest.strip().lstrip("#"), what="Uppdrag",
+                               hint=_("/uppdrag alla visar de öppna uppdragen."))
+        return ListAssignments(which="other", number=number, forum=typed)
+    return ListAssignments(which="other", person=rest, forum=typed)
+
+
 def _listing(ctx: Context, title: str, found: list[Assignment], *, empty: str, show_assignee: bool = True) -> Reply:
     if not found:
         return Reply(title=title, lines=[empty])
@@ -404,21 +479,21 @@ def _listing(ctx: Context, title: str, found: list[Assignment], *, empty: str, s
     usage=LIST_USAGE,
     help=_("öppna uppdrag med sista dag och förlängningar: dina egna, alla (samordnare), "
            "försenade eller en persons"),
+    args=parse_list_assignments,
     order=39,
 )
-def list_assignments(ctx: Context, args: str) -> Reply:
-    named, rest = pop_forum_option(ctx, args)
-    word = normalise(rest)
-    if word in ("", "mina", "mine"):
+def list_assignments(ctx: Context, args: ListAssignments) -> Reply:
+    named = pop_forum_option(ctx, f"; forum: {args.forum}")[0] if args.forum else None
+    if args.which == "mine":
         forums = [named] if named else None
         found = store.open_assignments(ctx.session, assignee=ctx.person, forums=forums)
         return _listing(ctx, _("Dina öppna uppdrag"), found, empty=_("Du har inga öppna uppdrag."), show_assignee=False)
-    if word in ("alla", "all"):
+    if args.which == "all":
         forums = overview_forums(ctx, named, doing="se alla uppdrag")
         found = store.open_assignments(ctx.session, forums=forums)
         names = ", ".join(forum_label(f) for f in forums)
         return _listing(ctx, _("Öppna uppdrag – {names}", names=names), found, empty=_("Inga öppna uppdrag i {names}.", names=names))
-    if word in ("forsenade", "forsenat", "overdue"):
+    if args.which == "overdue":
         forums = [f for f in queries.forums_of(ctx.session, ctx.person) if has_role(ctx, f, OVERVIEW)]
         if named is not None:
             forums = [named] if named in forums else []
@@ -430,14 +505,14 @@ def list_assignments(ctx: Context, args: str) -> Reply:
         found = store.open_assignments(ctx.session, assignee=ctx.person, due_before=ctx.today)
         return _listing(ctx, _("Dina försenade uppdrag"), found, show_assignee=False,
                         empty=_("Du har inga försenade uppdrag i dag, {today}.", today=format_date(ctx.today, sentence=True)))
-    if re.fullmatch(r"#?\d+", rest.strip()):
-        a = find_assignment(ctx, limits.number(rest.strip().lstrip("#"), what="Uppdrag",
-                                               hint=_("/uppdrag alla visar de öppna uppdragen.")))
+    if args.number is not None:
+        a = find_assignment(ctx, args.number)
         if a.assignee_id != ctx.person.id and a.forum not in queries.forums_of(ctx.session, ctx.person):
             raise UserError(_("Uppdrag {id} visas bara för den som har det och för {forum}. Skriv /uppdrag för "
                               "dina egna.",
                               id=a.id, forum=forum_label(a.forum)))
         return Reply(title=f"Uppdrag {a.id}", sections=[assignment_section(ctx, a)])
+    rest = args.person or ""
     if rest.strip().startswith("@") or people_named(ctx, rest):
         person = person_arg(ctx, rest.strip().split()[0] if rest.strip().startswith("@") else rest,
                             field="personen")

@@ -4,10 +4,14 @@ The docs' command tables are made from the same declarations by handlers/command
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from handlers.arguments import Dates
 from handlers.base import Context, Reply, Section
 from handlers.registry import Command, command, commands
 from storage import queries
 from handlers.i18n import _
+
 
 def help_line(cmd: Command) -> str:
     """'/uppdrag ny … — för in ett uppdrag … (samordnare, sekreterare)'."""
@@ -15,8 +19,18 @@ def help_line(cmd: Command) -> str:
     return f"{cmd.usage} — {cmd.help}{who}"
 
 
-@command("hjälp", "hjalp", "help", "kommandon", usage="/hjälp", help=_("visar den här listan"), order=0)
-def show_help(ctx: Context, args: str) -> Reply:
+@dataclass(frozen=True)
+class ShowHelp:
+    """/hjälp: nothing to say; whatever follows the command word is passed over."""
+
+
+def parse_show_help(args: str, dates: Dates) -> ShowHelp:
+    return ShowHelp()
+
+
+@command("hjälp", "hjalp", "help", "kommandon", usage="/hjälp", help=_("visar den här listan"),
+         args=parse_show_help, order=0)
+def show_help(ctx: Context, args: ShowHelp) -> Reply:
     """The commands the asker may run (with the roles of those they hold in some forum)."""
     roles: set[str] = set()
     for forum in queries.forums_of(ctx.session, ctx.person) or []:

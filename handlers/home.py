@@ -5,11 +5,13 @@ ordinary command. Personal: the absence notes shown are the asker's own.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from handlers.absence_rules import absence_part
+from handlers.arguments import Dates
 from handlers.base import Action, Context, Reply, Section
 from handlers.calendar import forum_deadlines
 from handlers.common import forum_label, meeting_label
@@ -23,6 +25,15 @@ MAX_MEETINGS = 5
 MAX_ASSIGNMENTS = 15
 
 
+@dataclass(frozen=True)
+class Overview:
+    """/översikt: nothing to say; whatever follows the command word is passed over."""
+
+
+def parse_overview(args: str, dates: Dates) -> Overview:
+    return Overview()
+
+
 @command(
     "översikt",
     "oversikt",
@@ -31,9 +42,10 @@ MAX_ASSIGNMENTS = 15
     usage="/översikt",
     help=_("dina nästa möten, uppdrag och återkopplingar och din anmälda frånvaro; för samordnare "
            "och sekreterare också veckans att göra"),
+    args=parse_overview,
     order=5,
 )
-def overview(ctx: Context, args: str) -> Reply:
+def overview(ctx: Context, args: Overview) -> Reply:
     person = ctx.person
     forums = queries.forums_of(ctx.session, person)
     today = ctx.today

@@ -1,15 +1,31 @@
 """/möten: the asker's upcoming meetings with every deadline of the rules of procedure."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from handlers.arguments import Dates
 from handlers.base import Context, Reply, Section
 from handlers.calendar import forum_deadlines
 from handlers.common import forum_label, meeting_label, my_forums, pop_forum_option
 from handlers.fmt import format_date, local
+from handlers.options import take_option
 from handlers.registry import command
 from handlers.i18n import _, ngettext
 from storage import queries
 
 MAX_MEETINGS = 8
+
+
+@dataclass(frozen=True)
+class ListMeetings:
+    """/möten [; forum: ID]"""
+    forum: str | None = None  # the '; forum: ID' as typed; None: all the asker's forums
+
+
+def parse_list_meetings(args: str, dates: Dates) -> ListMeetings:
+    # Anything besides the forum is passed over, as it always was.
+    forum, __ = take_option(args, "forum")
+    return ListMeetings(forum=forum.strip() if forum else None)
 
 
 @command(
@@ -19,10 +35,11 @@ MAX_MEETINGS = 8
     usage="/möten [; forum: ID]",
     help=_("kommande möten med tid, plats och alla tidsfrister (beredning, dagordning, "
            "handlingar, minnesanteckningar)"),
+    args=parse_list_meetings,
     order=10,
 )
-def list_meetings(ctx: Context, args: str) -> Reply:
-    forum, __ = pop_forum_option(ctx, args)
+def list_meetings(ctx: Context, args: ListMeetings) -> Reply:
+    forum = pop_forum_option(ctx, f"; forum: {args.forum}")[0] if args.forum else None
     forums = [forum] if forum else my_forums(ctx)
     meetings = queries.upcoming_meetings(ctx.session, forums, now=ctx.now, limit=MAX_MEETINGS)
     if not meetings:

@@ -236,7 +236,9 @@ def machine() -> str:
 # The table: (row label, key, target key or None); keys are the SQLite ones, PostgreSQL's are prefixed.
 ROWS: list[tuple[str, str, str | None]] = [
     ("kansli serve start → /healthz (s)", "startup_s", "startup_s"),
-    ("resident memory after the load (MB)", "rss_mb", "rss_mb"),
+    ("processes serving (KANSLI_WORKERS; one on SQLite)", "workers", None),
+    ("resident memory of one process after the load (MB)", "rss_mb", "rss_mb"),
+    ("memory of all its processes together, Pss (MB)", "memory_all_processes_mb", None),
     ("Slack ack p50, c1: kansli / floor (ms)", "slack_p50_c1_ms|floor_slack_p50_c1_ms", None),
     ("slack_ratio (kansli p50 / floor p50, c1)", "slack_ratio", "slack_ratio"),
     ("Slack ack p50, c20: kansli / floor (ms)", "slack_p50_c20_ms|floor_slack_p50_c20_ms", None),

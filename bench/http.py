@@ -247,7 +247,8 @@ def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Pat
 
     kansli serve is started afresh for each phase (platform × concurrency), so a phase that left
     kansli struggling does not spoil the next one's figures; startup_s is the median of those
-    starts and rss_mb the largest resident memory after a phase's load.
+    starts and rss_mb the largest resident memory of one of its processes after a phase's load
+    (memory_all_processes_mb: all of them together, shared pages counted once).
     """
     def say(msg: str) -> None:
         if log:
@@ -262,6 +263,7 @@ def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Pat
     out: dict[str, object] = {}
     starts: list[float] = []
     rss: dict[str, float] = {}
+    pss: dict[str, float] = {}
     try:
         standin = proc.start_ready("standin", "bench.standin", log_dir=logs)
         helpers.append(standin)
@@ -320,6 +322,8 @@ def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Pat
                     drained = drain(url)
                     # Resident memory once the load and the deliveries it started are over.
                     rss[phase] = round(kansli.rss_mb(), 1)
+                    pss[phase] = round(kansli.pss_total_mb(), 1)
+                    out.setdefault("workers", len(kansli.pids()) - 1 or 1)
                 finally:
                     kansli.stop()
                 if raw is not None:
@@ -364,6 +368,7 @@ def measure(url: str, quick: bool = False, log: bool = True, *, profile_dir: Pat
         out["startup_s_each"] = starts
         out["rss_mb"] = max(rss.values()) if rss else None
         out["rss_mb_each"] = rss
+        out["memory_all_processes_mb"] = max(pss.values()) if pss else None
         out["standin_calls"] = get_json(f"{standin.url}/_stats")
         if missing:
             out["not_measured"] = missing

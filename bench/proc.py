@@ -26,6 +26,16 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def _status_kb(pid: int, field_name: str) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 @dataclass
 class Child:
     name: str
@@ -42,12 +52,36 @@ class Child:
     def pid(self) -> int:
         return self.proc.pid
 
+    def pids(self) -> list[int]:
+        """The process and its children (`kansli serve` on PostgreSQL runs one worker per core under a
+        supervisor)."""
+        pids = [self.proc.pid]
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        except OSError:
+            children = []
+        return pids + [int(c) for c in children]
+
     def rss_mb(self) -> float:
-        """Resident memory (VmRSS) of the process, from /proc."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError(f"no VmRSS for {self.name}")
+        """Resident memory (VmRSS) of the largest of its processes, from /proc: what one serving process holds."""
+        sizes = [_status_kb(pid, "VmRSS:") for pid in self.pids()]
+        found = [s for s in sizes if s is not None]
+        if not found:
+            raise RuntimeError(f"no VmRSS for {self.name}")
+        return max(found) / 1024
+
+    def pss_total_mb(self) -> float:
+        """Proportional memory (Pss) of all its processes together: the memory the service takes, pages the
+        workers share after the fork counted once."""
+        total = 0
+        for pid in self.pids():
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+            except OSError:
+                continue
+        return total / 1024
 
     def stop(self, grace: float = 10.0) -> None:
         if self.proc.poll() is not None:
@@ -139,7 +173,7 @@ def start_profile(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
     if exe is None:
         return None
     return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", "250", "--format", "raw",
-                             "--threads", "--gil", "--output", str(out), "--nonblocking"],
+                             "--threads", "--gil", "--subprocesses", "--output", str(out), "--nonblocking"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

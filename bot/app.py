@@ -32,7 +32,11 @@ class Services:
     deliverer: Deliverer
     clock: Callable[[], datetime]
     transports: list[Transport] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The platform components `kansli serve` set up (None when the platform is off): bot.slack.app.SlackBot
+    # and bot.teams.TeamsComponent. Named, not looked up by string; typed loosely because those modules
+    # import this one.
+    slack: Any = None
+    teams: Any = None
     # Blocking database work from the service's event loop runs here (see bot.threads).
     threads: DatabaseThreads = field(default_factory=DatabaseThreads)
     # When the scheduler last pruned old event records and delivered outbox rows (bot.scheduler.prune).

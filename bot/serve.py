@@ -1,14 +1,13 @@
-"""The kansli service: one aiohttp process for Slack, Teams, the pages, health and the scheduler.
+"""The kansli service: aiohttp serving Slack, Teams, the pages, health and the scheduler.
 
-Parts plug in as components: a module listed in COMPONENTS with a
-`setup(app, services)` function that adds routes, transports and background
-tasks. A component whose module is not present is skipped.
+Parts plug in as components: each module listed in COMPONENTS has a `setup(app, services)` function that
+adds routes, transports and background tasks (and does nothing when its platform is not configured). On
+PostgreSQL several worker processes serve one port (`worker_count`, `_supervise`).
 """
 from __future__ import annotations
 
 import asyncio
 import importlib
-import importlib.util
 import logging
 import os
 import signal
@@ -81,12 +80,7 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     for name in COMPONENTS:
-        if importlib.util.find_spec(name) is None:
-            continue
-        module = importlib.import_module(name)
-        setup = getattr(module, "setup", None)
-        if setup is not None:
-            setup(app, services)
+        importlib.import_module(name).setup(app, services)
     # Last, after every component's own cleanup has used them (a delivery recording its outcome).
     app.on_cleanup.append(_close_threads)
     return app

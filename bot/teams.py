@@ -54,7 +54,6 @@ log = logging.getLogger("kansli.teams")
 
 PLATFORM = "teams"
 ROUTE = "/api/messages"
-EXTRAS_KEY = "teams"
 
 # Seconds deliveries queued by turns may still run after SIGTERM before they are handed back to the outbox.
 SHUTDOWN_GRACE = 5.0

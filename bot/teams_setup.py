@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.app import Services
-from bot.teams import EXTRAS_KEY, ROUTE, TeamsComponent, log
+from bot.teams import ROUTE, TeamsComponent, log
 from bot.teams_agents import AgentsTeamsComponent
 
 
@@ -30,7 +30,7 @@ def setup(app: web.Application, services: Services) -> None:
     if component.app_id is None:
         log.warning("KANSLI_TEAMS_NO_AUTH=1: %s takes unauthenticated activities from loopback service URLs only "
                     "(local testing)", ROUTE)
-    services.extras[EXTRAS_KEY] = component
+    services.teams = component
     services.transports.append(component.transport)
     app.router.add_post(ROUTE, component.handle)
     app.on_shutdown.append(component.stopping_now)

@@ -13,8 +13,6 @@ from aiohttp import web
 from bot.app import Services
 from bot.slack.text import SLASH_ALIASES, SLASH_COMMANDS
 
-SLACK_KEY = "slack"
-
 __all__ = ["SLASH_ALIASES", "SLASH_COMMANDS", "setup"]
 
 
@@ -26,7 +24,7 @@ def setup(app: web.Application, services: Services) -> None:
 
     bot = SlackBot(services)
     services.transports.append(bot.transport)
-    services.extras[SLACK_KEY] = bot
+    services.slack = bot
     if settings.slack_signing_secret:
         app.router.add_post(EVENTS_PATH, bot.handle_http)
     app.on_shutdown.append(bot.drain_on_shutdown)

@@ -422,7 +422,7 @@ class Harness:
 
     async def idle(self) -> None:
         """Wait until the app has answered everything it acknowledged (and delivered what that queued)."""
-        assert await self.services.extras["slack"].drain(timeout=15)
+        assert await self.services.slack.drain(timeout=15)
 
     async def post(self, body: str, headers: dict[str, str]) -> Any:
         if self.sequential:
@@ -489,7 +489,7 @@ class SocketModeHarness:
         return ws
 
     async def idle(self) -> None:
-        assert await self.services.extras["slack"].drain(timeout=15)
+        assert await self.services.slack.drain(timeout=15)
 
     async def deliver(self, kind: str, payload: dict[str, Any], *, envelope_id: str,
                       retry_attempt: int | None = None) -> dict[str, Any]:

@@ -244,7 +244,7 @@ def test_arbitrary_teams_activities_get_swedish_answers_and_never_a_server_error
             ports.append(port)
         from bot.teams import ConversationLimiter
 
-        services.extras["teams"].limiter = ConversationLimiter(per_second=0)
+        services.teams.limiter = ConversationLimiter(per_second=0)
         return runners, ClientSession(), f"http://127.0.0.1:{ports[0]}/", ports[1]  # type: ignore[return-value]
 
     runners, client, service_url, kansli_port = on_loop(start())
@@ -253,7 +253,7 @@ def test_arbitrary_teams_activities_get_swedish_answers_and_never_a_server_error
         async with client.post(f"http://127.0.0.1:{kansli_port}/api/messages", json=body) as r:
             await r.read()
             status = r.status
-        await services.extras["teams"].idle()
+        await services.teams.idle()
         return status
 
     @settings(max_examples=120, deadline=None, database=None,

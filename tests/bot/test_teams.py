@@ -243,7 +243,7 @@ class Harness:
 
     @property
     def component(self):  # type: ignore[no-untyped-def]
-        return self.services.extras["teams"]
+        return self.services.teams
 
     async def post(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
         resp = await self.client.post("/api/messages", json=body, headers=headers)
@@ -278,7 +278,7 @@ async def kansli(services: Services, standin: StandIn, service_url: str) -> Asyn
         return None
 
     async with TestClient(TestServer(create_app(services))) as client:
-        component = services.extras["teams"]
+        component = services.teams
         component.retry = RetryPolicy(base_delay=0, sleep=no_wait)
         component.limiter = ConversationLimiter(per_second=0)
         yield Harness(client, standin, service_url, services)

@@ -119,7 +119,7 @@ def test_a_post_throttled_every_time_stays_in_the_outbox_for_later(teams_store, 
 
     counts, row_id, left = run(go())
     assert counts["failed"] == 1
-    assert len(left) == 10 - services.extras["teams"].retry.attempts  # bounded: gave up after the set attempts
+    assert len(left) == 10 - services.teams.retry.attempts  # bounded: gave up after the set attempts
     later = row(teams_store, row_id)
     assert later.status == "pending" and later.attempts == 1 and "429" in (later.last_error or "")
 

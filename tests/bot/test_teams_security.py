@@ -64,7 +64,7 @@ def test_without_an_app_id_the_endpoint_is_not_served(teams_store, engine) -> No
     status, calls = run(bare())
     assert status == 404
     assert calls == [] and refs(teams_store) == []
-    assert "teams" not in services.extras
+    assert services.teams is None
     assert all(t.name != "teams" for t in services.transports)
 
 

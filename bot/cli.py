@@ -185,11 +185,34 @@ def cmd_tick(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------ serve / run
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse at once, in a sentence, when something else listens on the port. (Several kansli workers share
+    a port with SO_REUSEPORT, which would otherwise let a second kansli start silently beside the first.)"""
+    import socket
+
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        raise CliError(_("Kansli känner inte igen adressen {host}; ange en IP-adress eller ett värdnamn med "
+                         "--host eller KANSLI_HOST.", host=host)) from None
+    for family, kind, proto, _name, address in found:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError:
+                raise CliError(_("Port {port} på {host} används redan, kanske av en kansli som redan kör; "
+                                 "stoppa den eller välj en annan port med --port eller KANSLI_PORT.",
+                                 port=port, host=host)) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.serve import serve
 
     settings = load_settings()
-    serve(settings, host=args.host or settings.host, port=args.port or settings.port)
+    host, port = args.host or settings.host, args.port or settings.port
+    check_port(host, port)
+    serve(settings, host=host, port=port)
     return 0
 
 
@@ -199,6 +222,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.serve import serve
 
     settings = load_settings()
+    host, port = args.host or settings.host, args.port or settings.port
+    check_port(host, port)
     services = build(settings)
     if store_is_empty(services):
         from bot.demo import seed_demo
@@ -207,7 +232,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed_demo(services)
         print(_("Databasen var tom: läste in exempelnätverket ({name}) med mötena 6 mars och 25 september 2020 "
                 "och tre kommande möten.", name=EXAMPLE_NETWORK.name))
-    host, port = args.host or settings.host, args.port or settings.port
     print(_("Kansli lyssnar på http://{host}:{port}  (hälsa: http://{host}:{port}/healthz)",
             host=host, port=port))
     print(_("Mötessidorna: http://{host}:{port}/forum/lchnv/mote/2020-03-06 och …/2020-09-25", host=host, port=port))

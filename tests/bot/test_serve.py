@@ -5,6 +5,7 @@ import asyncio
 import os
 import re
 import signal
+import socket
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -12,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import build
 from bot.config import Settings
 from bot.serve import MAX_AUTO_WORKERS, create_app, worker_count, worker_settings
-from tests.bot.opstools import WAIT, PgSchema, Served, http_get, need_postgres, wait_until
+from tests.bot.opstools import KANSLI, WAIT, PgSchema, Served, http_get, need_postgres, wait_until
 
 
 def test_healthz_and_readyz_answer_on_a_fresh_store(tmp_path: Path) -> None:
@@ -112,3 +113,30 @@ def test_sqlite_is_served_by_one_process_even_when_more_are_asked_for(tmp_path: 
         assert "processes on port" not in served.output()
     finally:
         assert served.stop() == 0
+
+
+def test_a_port_already_taken_is_refused_in_a_sentence(tmp_path: Path) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        served = Served(f"sqlite:///{tmp_path / 'k.db'}", cwd=tmp_path,
+                        argv=KANSLI + ["serve", "--host", "127.0.0.1", "--port", str(port)])
+        assert served.proc.wait(WAIT) == 1
+    assert f"Port {port} på 127.0.0.1 används redan" in served.output()
+    assert "Traceback" not in served.output()
+
+
+def test_a_second_kansli_is_not_let_onto_the_port_the_workers_share(tmp_path: Path) -> None:
+    schema = PgSchema(need_postgres())
+    first = Served(schema.url, cwd=tmp_path, KANSLI_WORKERS="2")
+    try:
+        first.wait_healthy()
+        second = Served(schema.url, cwd=tmp_path, KANSLI_WORKERS="2",
+                        argv=KANSLI + ["serve", "--host", "127.0.0.1", "--port", str(first.port)])
+        assert second.proc.wait(WAIT) == 1
+        assert f"Port {first.port} på 127.0.0.1 används redan" in second.output()
+        assert http_get(first.base + "/readyz")[0] == 200
+    finally:
+        first.stop()
+        schema.drop()

@@ -27,6 +27,8 @@ from microsoft_agents.hosting.core import (
     TurnContext,
 )
 from microsoft_agents.hosting.core.authorization import JwtTokenValidator
+from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
+from microsoft_agents.hosting.core.rest_channel_service_client_factory import RestChannelServiceClientFactory
 
 from bot import teams as shared
 from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage
@@ -98,6 +100,49 @@ class _FixedKeys:
         return await asyncio.to_thread(fetch)
 
 
+class _KeptConnector(TeamsConnectorClient):
+    """A turn's connector client on an HTTP session kept across turns: the adapter closes its connector
+    client when the turn ends, which for this one leaves the session (and its open connection) alone."""
+
+    async def close(self) -> None:
+        return None
+
+
+class _ReusedConnectors(RestChannelServiceClientFactory):
+    """The SDK's client factory, with each turn's connector client sharing one HTTP session per service URL
+    and token, so replies go over a kept-alive connection instead of a new one per turn. The SDK still
+    decides the URL, the audience and the token (a new token gets a new session); kansli only keeps the
+    session, and closes them all when the service stops."""
+
+    MAX_SESSIONS = 64  # service URLs are a handful per region, tokens one per bot id and hour
+
+    def __init__(self, connection_manager: Any) -> None:
+        super().__init__(connection_manager)
+        self._sessions: dict[tuple[str, str], aiohttp.ClientSession] = {}
+
+    async def create_connector_client(self, context: Any, claims_identity: Any, service_url: str, audience: str,
+                                      scopes: list[str] | None = None, use_anonymous: bool = False) -> Any:
+        fresh = await super().create_connector_client(context, claims_identity, service_url, audience, scopes,
+                                                      use_anonymous)
+        if type(fresh) is not TeamsConnectorClient:
+            return fresh  # another kind of channel (Copilot Studio): as the SDK made it
+        session: aiohttp.ClientSession = fresh.client
+        key = (str(session._base_url), session.headers.get("Authorization", ""))
+        kept = self._sessions.get(key)
+        if kept is None or kept.closed:
+            if len(self._sessions) >= self.MAX_SESSIONS:
+                await self.close()
+            self._sessions[key] = kept = session
+        else:
+            await fresh.close()  # never used: it opened no connection
+        return _KeptConnector(key[0], "", session=kept)
+
+    async def close(self) -> None:
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            await session.close()
+
+
 async def _raise(context: Any, error: Exception) -> None:
     raise error
 
@@ -111,7 +156,9 @@ class AgentsTeamsComponent(shared.TeamsComponent):
         self.auth_config = auth_configuration(settings)
         self.connections = ConnectionManager(provider_factory=_MsalAuth,
                                              connections_configurations={"SERVICE_CONNECTION": self.auth_config})
-        self.adapter = CloudAdapter(connection_manager=self.connections)
+        self.connectors = _ReusedConnectors(self.connections)
+        self.adapter = CloudAdapter(connection_manager=self.connections,
+                                    channel_service_client_factory=self.connectors)
         # The SDK's default turn-error handler posts the exception's text into the conversation and
         # swallows it; kansli's turns answer their own errors in Swedish, and a failed proactive post
         # must reach the retry logic and the outbox.
@@ -122,6 +169,10 @@ class AgentsTeamsComponent(shared.TeamsComponent):
             self.validator._jwk_client_manager = _FixedKeys(metadata)  # type: ignore[attr-defined]
 
     parse = staticmethod(lambda body: Activity.model_validate(body))
+
+    async def close(self, app: web.Application) -> None:
+        await super().close(app)
+        await self.connectors.close()
 
     async def validate(self, activity: Any, header: str) -> Any:
         if self.app_id is None:

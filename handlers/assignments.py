@@ -419,7 +419,7 @@ def list_assignments(ctx: Context, args: str) -> Reply:
         names = ", ".join(forum_label(f) for f in forums)
         return _listing(ctx, _("Öppna uppdrag – {names}", names=names), found, empty=_("Inga öppna uppdrag i {names}.", names=names))
     if word in ("forsenade", "forsenat", "overdue"):
-        forums = [f for f in queries.forums_of(ctx.session, ctx.person) if has_role(ctx, f, OVERVIEW)]
+        forums = [f for f in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today) if has_role(ctx, f, OVERVIEW)]
         if named is not None:
             forums = [named] if named in forums else []
         if forums:
@@ -433,7 +433,7 @@ def list_assignments(ctx: Context, args: str) -> Reply:
     if re.fullmatch(r"#?\d+", rest.strip()):
         a = find_assignment(ctx, limits.number(rest.strip().lstrip("#"), what="Uppdrag",
                                                hint=_("/uppdrag alla visar de öppna uppdragen.")))
-        if a.assignee_id != ctx.person.id and a.forum not in queries.forums_of(ctx.session, ctx.person):
+        if a.assignee_id != ctx.person.id and a.forum not in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today):
             raise UserError(_("Uppdrag {id} visas bara för den som har det och för {forum}. Skriv /uppdrag för "
                               "dina egna.",
                               id=a.id, forum=forum_label(a.forum)))

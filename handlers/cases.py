@@ -123,7 +123,7 @@ def _raise_forum(ctx: Context, named: str | None, wished: str | None) -> Forum:
             if wanted in {normalise(forum.key), normalise(forum.short or ""), normalise(forum.name)}:
                 return forum
         raise UserError(_("Det finns inget forum som heter ”{named}”. Forumen är: {listing}.", named=named, listing=listing))
-    mine = queries.forums_of(ctx.session, ctx.person)
+    mine = queries.forums_of(ctx.session, ctx.person, sitting=ctx.today)
     if len(mine) > 1 and wished and (ctx.forum is None or ctx.forum not in mine):
         return meeting_for_phrase(ctx, mine, wished).forum
     if mine:
@@ -139,7 +139,7 @@ def _raise_forum(ctx: Context, named: str | None, wished: str | None) -> Forum:
 
 def raise_form(ctx: Context) -> Reply:
     """/anmäl ärende without text: Slack and Teams open a form; the terminal shows how to write it."""
-    forums = queries.forums_of(ctx.session, ctx.person)
+    forums = queries.forums_of(ctx.session, ctx.person, sitting=ctx.today)
     return Reply(
         title=_("Anmäl ett ärende"),
         lines=[

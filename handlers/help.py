@@ -19,7 +19,7 @@ def help_line(cmd: Command) -> str:
 def show_help(ctx: Context, args: str) -> Reply:
     """The commands the asker may run (with the roles of those they hold in some forum)."""
     roles: set[str] = set()
-    for forum in queries.forums_of(ctx.session, ctx.person) or []:
+    for forum in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today) or []:
         roles |= ctx.roles_in(forum)
     lines = []
     hidden = 0

@@ -35,7 +35,7 @@ MAX_ASSIGNMENTS = 15
 )
 def overview(ctx: Context, args: str) -> Reply:
     person = ctx.person
-    forums = queries.forums_of(ctx.session, person)
+    forums = queries.forums_of(ctx.session, person, sitting=ctx.today)
     today = ctx.today
     meetings = queries.upcoming_meetings(ctx.session, forums, now=ctx.now, limit=MAX_MEETINGS)
     absences = list(

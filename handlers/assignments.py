@@ -390,12 +390,12 @@ def close_assignment(ctx: Context, args: CloseAssignment) -> Reply:
 
 def _listing(ctx: Context, title: str, found: list[Assignment], *, empty: str, show_assignee: bool = True) -> Reply:
     if not found:
-        return Reply(title=title, lines=[empty])
+        return Reply(title=title, lines=[empty], restricted=True)
     overdue = sum(1 for a in found if a.due < ctx.today)
     count = ngettext("{n} öppet uppdrag", "{n} öppna uppdrag", len(found))
     context = [count + (ngettext(", varav {n} försenat.", ", varav {n} försenade.", overdue) if overdue else ".")]
     return Reply(title=title, sections=[assignment_section(ctx, a, show_assignee=show_assignee) for a in found],
-                 context=context)
+                 context=context, restricted=True)
 
 
 @command(
@@ -437,7 +437,7 @@ def list_assignments(ctx: Context, args: str) -> Reply:
             raise UserError(_("Uppdrag {id} visas bara för den som har det och för {forum}. Skriv /uppdrag för "
                               "dina egna.",
                               id=a.id, forum=forum_label(a.forum)))
-        return Reply(title=f"Uppdrag {a.id}", sections=[assignment_section(ctx, a)])
+        return Reply(title=f"Uppdrag {a.id}", sections=[assignment_section(ctx, a)], restricted=True)
     if rest.strip().startswith("@") or people_named(ctx, rest):
         person = person_arg(ctx, rest.strip().split()[0] if rest.strip().startswith("@") else rest,
                             field="personen")

@@ -346,7 +346,8 @@ def list_cases(ctx: Context, args: str) -> Reply:
     untreated = undecided_on_meeting(ctx.session, held)
     names = ", ".join(forum_label(f) for f in forums)
     if not found:
-        return Reply(title=_("Ärendelista – {names}", names=names), lines=[_("Inga ärenden ({scope}).", scope=scope)])
+        return Reply(title=_("Ärendelista – {names}", names=names), lines=[_("Inga ärenden ({scope}).", scope=scope)],
+                     restricted=True)
     sections = []
     for forum in forums:
         for status in statuses:
@@ -362,6 +363,7 @@ def list_cases(ctx: Context, args: str) -> Reply:
         sections=sections,
         context=[ngettext("{n} ärende ({scope}).", "{n} ärenden ({scope}).", len(found), scope=scope)
                  + " " + _("/ärende NR visar ett ärende med hela historiken.")],
+        restricted=True,
     )
 
 
@@ -433,6 +435,7 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
         fields=case_fields(ctx, case),
         sections=sections,
         actions=actions,
+        restricted=ctx.forum is None or ctx.forum.id != case.forum_id,
     )
 
 

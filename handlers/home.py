@@ -124,6 +124,7 @@ def overview(ctx: Context, args: str) -> Reply:
         sections=sections,
         context=[_("Uppdaterad {now}. Skriv /hjälp för att se allt du kan skriva till Kansli.",
                    now=format_datetime(ctx.now))],
+        restricted=True,
     )
 
 

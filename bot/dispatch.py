@@ -316,7 +316,7 @@ class Dispatcher:
         )
         person_id = person.id
         try:
-            reply = invoke.run(cmd, ctx, args)
+            reply = invoke.shown_where_asked(ctx, invoke.run(cmd, ctx, args), text)
             if platform in ("slack", "teams") and person.last_platform != platform:
                 person.last_platform = platform
             ids: list[int] = []

@@ -1037,7 +1037,9 @@ def list_absences(ctx: Context, args: AbsenceRequest) -> Reply:
             ))
     context = []
     if roles & NOTE_ROLES and _in_channel(ctx):
-        context.append(_("Noteringarna visas bara när du frågar mig direkt, aldrig i en kanal."))
+        typed = " ".join(f"/frånvaro {args}".split())
+        context.append(_("Noteringarna om skälen visas inte i en kanal eller gruppchatt. Skriv {typed} till mig "
+                         "i en personlig chatt med Kansli för att se dem.", typed=typed))
     elif not roles & NOTE_ROLES:
         context.append(_("Noteringar om skälen visas bara för mottagaren av frånvaroanmälningar."))
     return Reply(
@@ -1045,6 +1047,7 @@ def list_absences(ctx: Context, args: AbsenceRequest) -> Reply:
         lines=[meeting_label(meeting)],
         sections=sections,
         context=context,
+        restricted=True,
     )
 
 

@@ -689,6 +689,8 @@ def list_members(ctx: Context, args: ListMembers) -> Reply:
         lines.append(line)
     context = [_("E-postadresserna visas bara för samordnare.")] if show_email else []
     if coordinator and not show_email:
-        context = [_("E-postadresserna visas bara när du frågar mig direkt, aldrig i en kanal eller gruppchatt.")]
+        context = [_("E-postadresserna visas inte där alla i samtalet ser mina svar. Skriv /ledamöter; forum: "
+                     "{key} till mig i en personlig chatt med Kansli för att se dem.", key=forum.key)]
+    # The forum's members are shown in its own channel; anywhere else others read, only to the asker.
     return Reply(title=members_title(forum, len(lines)), sections=[Section(lines=lines)],
-                 context=context)
+                 context=context, restricted=ctx.forum is None or ctx.forum.id != forum.id)

@@ -465,12 +465,12 @@ def parse_list_assignments(args: str, dates: Dates) -> ListAssignments:
 
 def _listing(ctx: Context, title: str, found: list[Assignment], *, empty: str, show_assignee: bool = True) -> Reply:
     if not found:
-        return Reply(title=title, lines=[empty])
+        return Reply(title=title, lines=[empty], restricted=True)
     overdue = sum(1 for a in found if a.due < ctx.today)
     count = ngettext("{n} öppet uppdrag", "{n} öppna uppdrag", len(found))
     context = [count + (ngettext(", varav {n} försenat.", ", varav {n} försenade.", overdue) if overdue else ".")]
     return Reply(title=title, sections=[assignment_section(ctx, a, show_assignee=show_assignee) for a in found],
-                 context=context)
+                 context=context, restricted=True)
 
 
 @command(
@@ -494,7 +494,7 @@ def list_assignments(ctx: Context, args: ListAssignments) -> Reply:
         names = ", ".join(forum_label(f) for f in forums)
         return _listing(ctx, _("Öppna uppdrag – {names}", names=names), found, empty=_("Inga öppna uppdrag i {names}.", names=names))
     if args.which == "overdue":
-        forums = [f for f in queries.forums_of(ctx.session, ctx.person) if has_role(ctx, f, OVERVIEW)]
+        forums = [f for f in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today) if has_role(ctx, f, OVERVIEW)]
         if named is not None:
             forums = [named] if named in forums else []
         if forums:
@@ -507,11 +507,11 @@ def list_assignments(ctx: Context, args: ListAssignments) -> Reply:
                         empty=_("Du har inga försenade uppdrag i dag, {today}.", today=format_date(ctx.today, sentence=True)))
     if args.number is not None:
         a = find_assignment(ctx, args.number)
-        if a.assignee_id != ctx.person.id and a.forum not in queries.forums_of(ctx.session, ctx.person):
+        if a.assignee_id != ctx.person.id and a.forum not in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today):
             raise UserError(_("Uppdrag {id} visas bara för den som har det och för {forum}. Skriv /uppdrag för "
                               "dina egna.",
                               id=a.id, forum=forum_label(a.forum)))
-        return Reply(title=f"Uppdrag {a.id}", sections=[assignment_section(ctx, a)])
+        return Reply(title=f"Uppdrag {a.id}", sections=[assignment_section(ctx, a)], restricted=True)
     rest = args.person or ""
     if rest.strip().startswith("@") or people_named(ctx, rest):
         person = person_arg(ctx, rest.strip().split()[0] if rest.strip().startswith("@") else rest,

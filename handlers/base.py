@@ -65,6 +65,10 @@ class Reply:
     ok: bool = True
     # True: only the asker sees it (ephemeral in a channel). False: fit to show in the channel.
     private: bool = True
+    # True: content restricted to roles or to the asker (a role's list, the asker's own overview, another
+    # forum's content): never posted where others read every answer (a Teams channel or group chat); the
+    # asker gets it in their own chat instead (handlers.invoke.shown_where_asked).
+    restricted: bool = False
     # Name of a form the adapter should open instead (e.g. "case" for /anmäl ärende without text).
     form: str | None = None
     form_values: dict[str, str] = field(default_factory=dict)

@@ -226,7 +226,7 @@ def find_case(ctx: Context, number: str, forum: Forum | None = None) -> Case:
         if len(found) > 1 and ctx.forum is not None:
             found = [c for c in found if c.forum_id == ctx.forum.id] or found
         if len(found) > 1:
-            mine = {f.id for f in queries.forums_of(ctx.session, ctx.person)}
+            mine = {f.id for f in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today)}
             found = [c for c in found if c.forum_id in mine] or found
     if not found:
         where = f" i {forum_label(forum)}" if forum else ""
@@ -249,7 +249,7 @@ def _case_by_short_number(ctx: Context, n: int, forum: Forum | None) -> Case:
     elif (here := channel_forum_of_asker(ctx)) is not None:
         forums = [here]
     else:
-        forums = queries.forums_of(ctx.session, ctx.person)
+        forums = queries.forums_of(ctx.session, ctx.person, sitting=ctx.today)
     found = store.cases_by_number(ctx.session, number, forums)
     if len(found) == 1:
         return found[0]

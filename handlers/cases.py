@@ -123,7 +123,7 @@ def _raise_forum(ctx: Context, named: str | None, wished: str | None) -> Forum:
             if wanted in {normalise(forum.key), normalise(forum.short or ""), normalise(forum.name)}:
                 return forum
         raise UserError(_("Det finns inget forum som heter ”{named}”. Forumen är: {listing}.", named=named, listing=listing))
-    mine = queries.forums_of(ctx.session, ctx.person)
+    mine = queries.forums_of(ctx.session, ctx.person, sitting=ctx.today)
     if len(mine) > 1 and wished and (ctx.forum is None or ctx.forum not in mine):
         return meeting_for_phrase(ctx, mine, wished).forum
     if mine:
@@ -139,7 +139,7 @@ def _raise_forum(ctx: Context, named: str | None, wished: str | None) -> Forum:
 
 def raise_form(ctx: Context) -> Reply:
     """/anmäl ärende without text: Slack and Teams open a form; the terminal shows how to write it."""
-    forums = queries.forums_of(ctx.session, ctx.person)
+    forums = queries.forums_of(ctx.session, ctx.person, sitting=ctx.today)
     return Reply(
         title=_("Anmäl ett ärende"),
         lines=[
@@ -346,7 +346,8 @@ def list_cases(ctx: Context, args: str) -> Reply:
     untreated = undecided_on_meeting(ctx.session, held)
     names = ", ".join(forum_label(f) for f in forums)
     if not found:
-        return Reply(title=_("Ärendelista – {names}", names=names), lines=[_("Inga ärenden ({scope}).", scope=scope)])
+        return Reply(title=_("Ärendelista – {names}", names=names), lines=[_("Inga ärenden ({scope}).", scope=scope)],
+                     restricted=True)
     sections = []
     for forum in forums:
         for status in statuses:
@@ -362,6 +363,7 @@ def list_cases(ctx: Context, args: str) -> Reply:
         sections=sections,
         context=[ngettext("{n} ärende ({scope}).", "{n} ärenden ({scope}).", len(found), scope=scope)
                  + " " + _("/ärende NR visar ett ärende med hela historiken.")],
+        restricted=True,
     )
 
 
@@ -433,6 +435,7 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
         fields=case_fields(ctx, case),
         sections=sections,
         actions=actions,
+        restricted=ctx.forum is None or ctx.forum.id != case.forum_id,
     )
 
 

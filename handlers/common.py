@@ -61,7 +61,7 @@ def example_day(ctx: Context, forums: list[Forum] | None = None, *, iso: bool = 
     from handlers.fmt import MONTHS, local
 
     if forums is None:
-        forums = queries.forums_of(ctx.session, ctx.person) or []
+        forums = queries.forums_of(ctx.session, ctx.person, sitting=ctx.today) or []
     nxt = queries.meetings_after(ctx.session, forums, ctx.now, limit=1) if forums else []
     day = local(nxt[0].starts_at).date() if nxt else ctx.today + timedelta(days=7)
     if iso:
@@ -74,7 +74,7 @@ def example_day(ctx: Context, forums: list[Forum] | None = None, *, iso: bool = 
 def find_forum(ctx: Context, text: str) -> Forum | None:
     """A forum named by id, short name or name in `text` (case- and accent-insensitive)."""
     wanted = normalise(text.strip().lstrip("#"))
-    for forum in queries.forums_of(ctx.session, ctx.person) or []:
+    for forum in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today) or []:
         if wanted in {normalise(forum.key), normalise(forum.short or ""), normalise(forum.name)}:
             return forum
     return None
@@ -87,7 +87,7 @@ def pop_forum_option(ctx: Context, args: str) -> tuple[Forum | None, str]:
         return None, args
     forum = find_forum(ctx, value)
     if forum is None:
-        names = ", ".join(forum_label(f) for f in queries.forums_of(ctx.session, ctx.person))
+        names = ", ".join(forum_label(f) for f in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today))
         raise UserError(_("Du sitter inte i något forum som heter ”{strip}”. Dina forum: {names}.",
                           strip=value.strip(), names=names))
     return forum, rest
@@ -103,13 +103,13 @@ def no_coming_meetings(forum: Forum | str) -> UserError:
 
 def channel_forum_of_asker(ctx: Context) -> Forum | None:
     """The forum whose channel the command came from, when the asker sits in it; else None."""
-    if ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person):
+    if ctx.forum is not None and ctx.forum in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today):
         return ctx.forum
     return None
 
 
 def my_forums(ctx: Context) -> list[Forum]:
-    forums = queries.forums_of(ctx.session, ctx.person)
+    forums = queries.forums_of(ctx.session, ctx.person, sitting=ctx.today)
     if not forums:
         raise UserError(
             _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig i forumet.")
@@ -236,7 +236,7 @@ def trailing_person(ctx: Context, text: str) -> tuple[Person, str] | None:
 def _people_near(ctx: Context) -> list[Person]:
     """Everyone in the asker's forums, each once."""
     seen: dict[int, Person] = {}
-    for forum in queries.forums_of(ctx.session, ctx.person) or []:
+    for forum in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today) or []:
         for p in queries.members_of(ctx.session, forum):
             seen.setdefault(p.id, p)
     return list(seen.values())

@@ -33,7 +33,7 @@ def parse_show_help(args: str, dates: Dates) -> ShowHelp:
 def show_help(ctx: Context, args: ShowHelp) -> Reply:
     """The commands the asker may run (with the roles of those they hold in some forum)."""
     roles: set[str] = set()
-    for forum in queries.forums_of(ctx.session, ctx.person) or []:
+    for forum in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today) or []:
         roles |= ctx.roles_in(forum)
     lines = []
     hidden = 0

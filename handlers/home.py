@@ -47,7 +47,7 @@ def parse_overview(args: str, dates: Dates) -> Overview:
 )
 def overview(ctx: Context, args: Overview) -> Reply:
     person = ctx.person
-    forums = queries.forums_of(ctx.session, person)
+    forums = queries.forums_of(ctx.session, person, sitting=ctx.today)
     today = ctx.today
     meetings = queries.upcoming_meetings(ctx.session, forums, now=ctx.now, limit=MAX_MEETINGS)
     absences = list(
@@ -136,6 +136,7 @@ def overview(ctx: Context, args: Overview) -> Reply:
         sections=sections,
         context=[_("Uppdaterad {now}. Skriv /hjälp för att se allt du kan skriva till Kansli.",
                    now=format_datetime(ctx.now))],
+        restricted=True,
     )
 
 

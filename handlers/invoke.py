@@ -21,12 +21,14 @@ which checks the same declared roles there.
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from handlers.arguments import Dates
 from handlers.base import Context, Reply
 from handlers.case_model import case_from_args
 from handlers.common import choose_forum, my_forums, pop_forum_option, require_command_role
+from handlers.i18n import _
 from handlers.meeting_choice import agenda_meeting, channel_meeting, coming_meeting, held_meeting
 from handlers.registry import (
     AGENDA_MEETING_ARG,
@@ -73,3 +75,22 @@ def run(cmd: Command, ctx: Context, args: str) -> Reply:
         if not any(ctx.roles_in(f) & cmd.roles for f in mine):
             require_command_role(ctx, mine[0])
     return cmd.handler(ctx, parse(cmd, ctx, args))
+
+
+def shown_where_asked(ctx: Context, reply: Reply, text: str) -> Reply:
+    """The answer as the conversation may see it. Content restricted to roles or to the asker
+    (`Reply.restricted`) is shown only where the asker alone reads it: a personal chat, or a Slack or terminal
+    channel, where such an answer is ephemeral. Where everyone in the conversation reads every answer (a Teams
+    channel or group chat) it goes to the asker's own chat, and the conversation is told so and what to type."""
+    if not reply.restricted:
+        return reply
+    reply.private = True
+    if ctx.personal or ctx.whispers:
+        return reply
+    typed = "/" + " ".join(text.split()).lstrip("/")
+    asked = hashlib.sha256(typed.encode()).hexdigest()[:12]
+    ctx.notify_person(ctx.person, reply, kind="asked_privately", key=f"{ctx.now.isoformat()}:{asked}")
+    typed = typed if len(typed) <= 60 else typed[:59] + "…"
+    return Reply(lines=[_("Svaret på {typed} är bara till för dig, och här ser alla i samtalet mina svar. "
+                          "Därför skickar jag det till dig i ett personligt meddelande. Nästa gång kan du "
+                          "skriva {typed} direkt till mig i en personlig chatt med Kansli.", typed=typed)])

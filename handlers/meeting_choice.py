@@ -235,7 +235,7 @@ def agenda_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meet
 def _held_forums(ctx: Context, roles: frozenset[str], named: Forum | None) -> list[Forum]:
     if named is not None:
         return [named]
-    mine = queries.forums_of(ctx.session, ctx.person)
+    mine = queries.forums_of(ctx.session, ctx.person, sitting=ctx.today)
     if ctx.forum is not None and ctx.forum in mine:
         return [ctx.forum]
     if not mine:

@@ -71,5 +71,7 @@ def list_meetings(ctx: Context, args: ListMeetings) -> Reply:
         sections.append(
             Section(heading=f"{forum_label(meeting.forum)}: {meeting_label(meeting)}", lines=lines, fields=fields)
         )
-    return Reply(title=_("Kommande möten"), sections=sections, context=[ngettext("Visar det närmaste mötet.", "Visar de {n} närmaste mötena.", len(meetings))])
+    # A forum's meetings are shown in its own channel; anywhere else others read, only to the asker.
+    return Reply(title=_("Kommande möten"), sections=sections, context=[ngettext("Visar det närmaste mötet.", "Visar de {n} närmaste mötena.", len(meetings))],
+                 restricted=any(ctx.forum is None or f.id != ctx.forum.id for f in forums))
 

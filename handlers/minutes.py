@@ -460,6 +460,8 @@ def show_minutes(ctx: Context, meeting: Meeting, args: ShowMinutes | EditMinutes
                                   style="primary"))
     else:
         doc.context.append(f"Skickade {format_date(meeting.minutes_sent_at)}.")
+    # The draft is the writers'; sent minutes are the forum's, shown in its own channel.
+    doc.restricted = meeting.minutes_sent_at is None or ctx.forum is None or ctx.forum.id != meeting.forum_id
     return doc
 
 

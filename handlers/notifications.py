@@ -48,7 +48,10 @@ def notifications(ctx: Context, args: Notifications) -> Reply:
                                       handle=person.handle)
         if person.email and not (ctx.personal or ctx.whispers):
             # Where everyone in the conversation reads the answer (a Teams channel or group chat).
-            address = _("visas bara när du frågar mig direkt")
+            return Reply(lines=[_("Dina aviseringar går till {value}.", value=SHOWN[current]),
+                                _("Din e-postadress visas inte där alla i samtalet ser mina svar. Skriv "
+                                  "/aviseringar till mig i en personlig chatt med Kansli för att se den."),
+                                _("Ändra med {USAGE}.", USAGE=USAGE)])
         return Reply(lines=[_("Dina aviseringar går till {value}. Din e-postadress: {address}.",
                               value=SHOWN[current], address=address),
                             _("Ändra med {USAGE}.", USAGE=USAGE)])

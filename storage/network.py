@@ -55,6 +55,7 @@ RULE_KEYS = {
 }
 ON_AGENDA = ("pa_dagordning", "behandlat", "aterremitterat", "avslutat")
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+FORUM_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 
 
 class NetworkFileError(ValueError):
@@ -289,6 +290,10 @@ def validate(data: Any) -> _Plan:
         key = chk.text(e, "id", where)
         if key:
             where = f"forums[{i}] ({key})"
+            if not FORUM_KEY_RE.match(key):
+                # The id is typed in commands ('; forum: ID') and is part of the forum's web address.
+                chk.err(where, f"id '{key}' får bara innehålla bokstäver a–z, siffror och bindestreck, "
+                               "till exempel 'styrgrupp-lchnv'.")
             if key in forum_ids:
                 chk.err(where, f"id '{key}' förekommer två gånger.")
             forum_ids.add(key)
@@ -514,6 +519,9 @@ def load_file(path: str) -> Any:
             return yaml.safe_load(fh)
     except FileNotFoundError as exc:
         raise NetworkFileError([f"Filen {path} finns inte."]) from exc
+    except UnicodeDecodeError as exc:
+        raise NetworkFileError([f"Filen {path} är inte en textfil i UTF-8. Spara den som UTF-8-text (YAML) och "
+                                "försök igen."]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"rad {mark.line + 1}" if mark else "filen"

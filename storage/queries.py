@@ -248,19 +248,23 @@ def _own_memberships(session: Session, person: Person) -> list[tuple[Membership,
     return None if read is None else read.get(("memberships", person.id))
 
 
-def forums_of(session: Session, person: Person, *, on: date | None = None) -> list[Forum]:
-    """The forums the person sits in (any role), by name."""
+def forums_of(session: Session, person: Person, *, on: date | None = None,
+              sitting: date | None = None) -> list[Forum]:
+    """The forums the person sits in (any role), by name: on the day `on`, or, with `sitting` (today), every
+    forum whose membership has not ended by that day, coming ones too (as `sits_in`): someone who has left a
+    forum no longer reads its meetings, agendas or cases. With neither, every forum they ever sat in."""
     own = _own_memberships(session, person)
     if own is not None:
         seen: dict[int, Forum] = {}
         for m, forum in own:
-            if _active_on(m, on):
+            if _active_on(m, on) and (sitting is None or m.valid_to is None or m.valid_to >= sitting):
                 seen.setdefault(m.forum_id, forum)
         return list(seen.values())
     stmt = (
         select(Forum)
         .join(Membership, Membership.forum_id == Forum.id)
-        .where(Membership.person_id == person.id, _active(on))
+        .where(Membership.person_id == person.id, _active(on),
+               true() if sitting is None else or_(Membership.valid_to.is_(None), Membership.valid_to >= sitting))
         .distinct()
         .order_by(Forum.name)
     )

@@ -45,6 +45,7 @@ from bot.slack.transport import SlackTransport, make_client
 from bot.turn import CommandText, Dispatched, Turn, TurnPipeline
 from handlers.base import Action, Reply, error_reply
 from handlers.common import forum_label
+from handlers.fmt import local
 from storage import queries
 from storage.models import Person
 from handlers.i18n import _
@@ -356,7 +357,7 @@ class SlackBot:
             person = queries.person_by_slack(session, user)
             if person is None:
                 return [], None
-            forums = queries.forums_of(session, person)
+            forums = queries.forums_of(session, person, sitting=local(self.services.clock()).date())
             current = None
             if channel:
                 current = next((f.key for f in forums if f.slack_channel == channel), None)

@@ -43,6 +43,27 @@ def test_a_bad_file_is_refused_with_a_swedish_explanation(tmp_path: Path, store:
     assert "Traceback" not in out.stderr
 
 
+def test_a_file_that_is_not_utf8_text_is_refused_with_what_to_do(tmp_path: Path, store: Path) -> None:
+    bad = tmp_path / "export.yaml"
+    bad.write_bytes(EXAMPLE.read_text(encoding="utf-8").encode("utf-16"))  # as some editors save
+    out = run(["import", str(bad)], store)
+    assert out.returncode == 1
+    assert "inte en textfil i UTF-8" in out.stderr and "Spara den som UTF-8-text" in out.stderr
+    assert "UnicodeDecodeError" not in out.stderr + out.stdout and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("key", ['lchnv"; x', "två ord", "a/b", "ärende"])
+def test_a_forum_id_that_cannot_be_typed_or_linked_is_refused(tmp_path: Path, store: Path, key: str) -> None:
+    """The id is typed in '; forum: ID' and is part of the forum's web address and calendar file name."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace("  - id: styrgrupp-lchnv", f"  - id: '{key}'"),
+                   encoding="utf-8")
+    out = run(["import", str(bad)], store)
+    assert out.returncode == 1, out.stdout
+    assert "får bara innehålla bokstäver a–z, siffror och bindestreck" in out.stderr
+    assert "inget har ändrats" in out.stderr
+
+
 def test_moten_shows_the_march_meeting_with_its_agenda_deadline(store: Path) -> None:
     out = run(["chat", "--as", "maria.lind", "--now", "2020-02-20T09:00", "/möten"], store)
     assert out.returncode == 0, out.stderr

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.bot.slack_standin import SLACK_IDS, block_action, dm_event, give_slack_ids, slack_app, text_of
 from tests.bot.test_teams import MARIA, give_teams_ids, make_services, teams
+from tests.conftest import at as at_
 
 NOTE = "sjukskriven efter operation"
 RANDOM = "C0RANDOM"  # a Slack channel that is no forum's
@@ -27,7 +30,8 @@ def test_terminal_chat_in_a_channel_that_is_no_forums_never_shows_the_note(chat)
     report_with_note(chat)
     assert NOTE in chat("maria.lind", "/frånvaro 6 mars").reply  # personal: the recipient sees it
     said = chat("maria.lind", "/frånvaro 6 mars", channel="#slumpen")
-    assert said.ok and NOTE not in said.reply and "aldrig i en kanal" in said.reply
+    assert said.ok and NOTE not in said.reply
+    assert "Skriv /frånvaro 6 mars till mig i en personlig chatt" in " ".join(said.reply.split())
     own = chat("eva.strand", "/översikt", channel="#slumpen")
     assert own.ok and "Din anmälda frånvaro" in own.reply and NOTE not in own.reply
     again = chat("eva.strand", f"/anmäl frånvaro 6 mars till kl 11: {NOTE}", channel="#slumpen")
@@ -72,14 +76,15 @@ def test_teams_group_chat_never_shows_the_note(network, engine) -> None:
 
     async def go():  # type: ignore[no-untyped-def]
         async with teams(services) as h:
-            await h.say("frånvaro 6 mars", user=MARIA, scope="groupChat")
             await h.say("frånvaro 6 mars", user=MARIA, scope="personal")
+            await h.say("frånvaro 6 mars", user=MARIA, scope="groupChat")
             return h.standin.calls
 
-    group, personal = asyncio.run(go())
-    assert group.conversation == "19:groupchat@thread.v2"
-    assert "Eva Strand" in group.words() and NOTE not in group.words()
+    personal, group, copy = asyncio.run(go())
     assert NOTE in personal.words()
+    assert group.conversation == "19:groupchat@thread.v2"
+    assert "Eva Strand" not in group.words() and NOTE not in group.words()
+    assert copy.conversation.startswith("a:personal") and "Eva Strand" in copy.words() and NOTE not in copy.words()
 
 
 def test_teams_channel_that_is_no_forums_never_shows_the_note(network, engine) -> None:
@@ -94,8 +99,8 @@ def test_teams_channel_that_is_no_forums_never_shows_the_note(network, engine) -
             await h.say("frånvaro 6 mars", user=MARIA, scope="channel", conversation="19:random@thread.tacv2")
             return h.standin.calls
 
-    [answer] = asyncio.run(go())
-    assert "Eva Strand" in answer.words() and NOTE not in answer.words()
+    answer = asyncio.run(go())[0]
+    assert "Eva Strand" not in answer.words() and NOTE not in answer.words()
 
 
 def test_teams_unpublished_agenda_asked_in_a_channel_goes_to_the_askers_own_chat(network, engine) -> None:
@@ -119,21 +124,24 @@ def test_teams_unpublished_agenda_asked_in_a_channel_goes_to_the_askers_own_chat
 
 def test_teams_member_list_asked_in_a_channel_shows_no_e_mail_addresses(network, engine) -> None:
     """The coordinator's /ledamöter shows e-mail addresses only where the coordinator alone reads the answer:
-    a Teams channel sees every answer, so there the list comes without them."""
+    the forum's Teams channel sees every answer, so there the list comes without them and says what to type;
+    a group chat is no forum's, so there the list is not shown at all."""
     give_teams_ids(network)
     services = make_services(network, engine)
 
     async def go():  # type: ignore[no-untyped-def]
         async with teams(services) as h:
             await h.say("ledamöter", user=MARIA, scope="channel")
-            await h.say("ledamöter; forum: lchnv", user=MARIA, scope="groupChat")
             await h.say("ledamöter; forum: lchnv", user=MARIA, scope="personal")
+            await h.say("ledamöter; forum: lchnv", user=MARIA, scope="groupChat")
             return h.standin.calls
 
-    channel, group, personal = asyncio.run(go())
-    for shared in (channel, group):
-        assert "Per Ek" in shared.words() and "@example.se" not in shared.words()
+    channel, personal, group, *copy = asyncio.run(go())
+    assert "Per Ek" in channel.words() and "@example.se" not in channel.words()
+    assert "Skriv /ledamöter; forum: lchnv till mig i en personlig chatt" in channel.words()
     assert "per.ek@example.se" in personal.words()
+    assert "Per Ek" not in group.words() and "@example.se" not in group.words()
+    assert copy and copy[0].conversation.startswith("a:personal") and "Per Ek" in copy[0].words()
 
 
 def test_teams_notification_settings_asked_in_a_channel_do_not_show_the_askers_e_mail_address(network, engine) -> None:
@@ -148,4 +156,86 @@ def test_teams_notification_settings_asked_in_a_channel_do_not_show_the_askers_e
 
     channel, personal = asyncio.run(go())
     assert "chatt" in channel.words() and "maria.lind@example.se" not in channel.words()
+    assert "Skriv /aviseringar till mig i en personlig chatt" in channel.words()
     assert "maria.lind@example.se" in personal.words()
+
+
+# ------------------------------------------------------------------ every restricted answer, in Teams
+
+LCHNV_CHANNEL = "19:lchnv-thread-id@thread.tacv2"
+RANDOM_CHANNEL = "19:random@thread.tacv2"
+GROUP_CHAT = "19:groupchat@thread.v2"
+AFTER_MEETING = at_("2020-03-10T09:00")
+
+# What only the asker (or their role) may read: (what Maria types, words only that answer holds).
+FOR_THE_ASKER = [
+    ("frånvaro 6 mars 2020; forum: lchnv", "Eva Strand"),  # the absence recipient's list
+    ("ärenden; forum: lchnv", "Gemensam vägledning"),  # the coordinator's case list
+    ("uppdrag alla; forum: lchnv", "länsövergripande överenskommelse"),  # everyone's assignments
+    ("uppdrag", "Dina öppna uppdrag"),  # the asker's own assignments
+    ("översikt", "Översikt för Maria Lind"),  # the asker's own overview
+    ("minnesanteckningar 6 mars; forum: lchnv", "Godkännande av dagordning"),  # the draft minutes
+]
+# What the forum's members may read: shown in the forum's own channel, in no other shared conversation.
+FOR_THE_FORUM = [
+    ("ärende 2020:7", "Gemensam vägledning"),
+    ("möten; forum: lchnv", "12 juni"),
+    ("ledamöter; forum: lchnv", "Karin Berg"),
+]
+
+
+def ask_in_teams(network, engine, conversation: str, scope: str, table):  # type: ignore[no-untyped-def]
+    """Each text of `table` asked by Maria in `conversation`: [(text, answer there, copies in her own chat)]."""
+    give_teams_ids(network)
+    from tests.conftest import Chat
+
+    report_with_note(Chat(network))
+    services = make_services(network, engine, now=AFTER_MEETING)
+
+    async def go():  # type: ignore[no-untyped-def]
+        out = []
+        async with teams(services) as h:
+            await h.say("hjälp", user=MARIA, scope="personal")  # kansli now knows Maria's personal chat
+            for text, __ in table:
+                before = len(h.standin.calls)
+                await h.say(text, user=MARIA, scope=scope, conversation=conversation)
+                new = h.standin.calls[before:]
+                here = [c for c in new if c.conversation.split(";")[0] == conversation]
+                assert len(here) == 1, (text, [c.conversation for c in new])
+                out.append((text, here[0], [c for c in new if c.conversation.startswith("a:personal")]))
+        return out
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("conversation,scope", [
+    (LCHNV_CHANNEL, "channel"),  # the forum's own channel
+    (RANDOM_CHANNEL, "channel"),  # a channel that is no forum's
+    (GROUP_CHAT, "groupChat"),
+])
+def test_teams_shared_conversation_never_shows_what_only_the_asker_may_read(network, engine, conversation,
+                                                                            scope) -> None:
+    """Teams has no ephemeral replies: what only the asker may read goes to their own chat, and the shared
+    conversation is told so and what to type in a personal chat."""
+    for (text, answer, copies), (__, secret) in zip(ask_in_teams(network, engine, conversation, scope,
+                                                                 FOR_THE_ASKER), FOR_THE_ASKER):
+        said = answer.words()
+        assert secret not in said and NOTE not in said, (text, said)
+        assert f"skriva /{text} direkt till mig i en personlig chatt" in " ".join(said.split()), (text, said)
+        assert copies and secret in copies[0].words(), text
+
+
+@pytest.mark.parametrize("conversation,scope,shown", [
+    (LCHNV_CHANNEL, "channel", True),
+    (RANDOM_CHANNEL, "channel", False),
+    (GROUP_CHAT, "groupChat", False),
+])
+def test_teams_forum_content_is_shown_only_in_the_forums_own_channel(network, engine, conversation, scope,
+                                                                     shown) -> None:
+    for (text, answer, copies), (__, content) in zip(ask_in_teams(network, engine, conversation, scope,
+                                                                  FOR_THE_FORUM), FOR_THE_FORUM):
+        if shown:
+            assert content in answer.words() and not copies, text
+        else:
+            assert content not in answer.words() and "personlig chatt" in answer.words(), text
+            assert copies and content in copies[0].words(), text

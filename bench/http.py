@@ -133,6 +133,9 @@ SLACK_FORM = {
     "dagordning": ("/dagordning", ""),
     "anmäl frånvaro": ("/anmal", "frånvaro nästa möte: tjänsteresa"),
 }
+# A role's list is answered in the asker's own chat in Teams (a channel gets a pointer to it), so that is where
+# the coordinator asks for it.
+TEAMS_PERSONAL = {"uppdrag alla"}
 TEAMS_TEXT = {
     "uppdrag alla": "uppdrag alla",
     "dagordning": "dagordning",
@@ -147,7 +150,7 @@ def slack_commands(plan: list[tuple[str, Forum, Member]]) -> list[load.Command]:
 
 def teams_commands(plan: list[tuple[str, Forum, Member]]) -> list[load.Command]:
     return [load.TeamsMessage(kind, m.teams_user_id, m.teams_aad_object_id, m.name, f.teams_channel,
-                              TEAMS_TEXT[kind]) for kind, f, m in plan]
+                              TEAMS_TEXT[kind], personal=kind in TEAMS_PERSONAL) for kind, f, m in plan]
 
 
 # ---------------------------------------------------------------------------------------- helpers

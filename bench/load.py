@@ -74,6 +74,9 @@ class TeamsMessage:
     user_name: str
     channel_id: str  # 19:…@thread.tacv2
     text: str  # "dagordning"
+    # In the person's own chat with the bot instead: where a role's list (/uppdrag alla) is answered in Teams,
+    # since a channel is shown only a pointer to it (the whole team reads a channel).
+    personal: bool = False
 
 
 Command = SlackCommand | TeamsMessage
@@ -111,8 +114,20 @@ def slack_request(cmd: SlackCommand, *, rid: str, standin: str, secret: str,
 
 
 def teams_request(msg: TeamsMessage, *, rid: str, standin: str) -> tuple[dict[str, str], bytes]:
-    """A Bot Framework message activity, as Teams posts it for a new channel thread that @mentions the bot."""
+    """A Bot Framework message activity, as Teams posts it for a new channel thread that @mentions the bot
+    (or, `personal`, for a message in the person's own chat with the bot)."""
     mention = f"<at>{BOT_NAME}</at>"
+    if msg.personal:
+        activity = {
+            "type": "message", "id": rid, "timestamp": datetime.now(timezone.utc).isoformat(),
+            "serviceUrl": f"{standin}/", "channelId": "msteams",
+            "from": {"id": msg.user_id, "name": msg.user_name, "aadObjectId": msg.aad_object_id},
+            "conversation": {"id": f"a:personal-{msg.user_id}", "conversationType": "personal", "tenantId": TENANT},
+            "recipient": {"id": BOT_ID, "name": BOT_NAME},
+            "text": msg.text, "textFormat": "plain", "locale": "sv-SE",
+            "channelData": {"tenant": {"id": TENANT}},
+        }
+        return {"Content-Type": "application/json"}, json.dumps(activity).encode()
     activity = {
         "type": "message",
         "id": rid,

@@ -59,6 +59,7 @@ class Call:
     reply_to: str | None
     body: dict[str, Any]
     authorization: str | None = None  # the Authorization header kansli sent
+    peer: Any = None  # the (host, port) kansli's connection came from
 
     @property
     def text(self) -> str:
@@ -112,7 +113,8 @@ class StandIn:
                                      headers={"Retry-After": "0"} if status == 429 else None)
         self.calls.append(Call(path=request.path, conversation=request.match_info.get("conversation"),
                                reply_to=request.match_info.get("reply_to"), body=body,
-                               authorization=request.headers.get("Authorization")))
+                               authorization=request.headers.get("Authorization"),
+                               peer=request.transport.get_extra_info("peername") if request.transport else None))
         return web.json_response({"id": f"activity-{next(self._ids)}"})
 
     def to(self, conversation: str) -> list[Call]:
@@ -328,6 +330,22 @@ def test_personal_chat_answers_moten_with_a_card_in_the_same_chat(teams_store, e
     assert_card_ok(call.cards[0])
     assert "fredag 6 mars 2020" in call.words()
     assert "Dagordning senast" in call.words()
+
+
+def test_answers_to_one_after_another_all_arrive_over_one_kept_connection(teams_store, engine) -> None:
+    services = make_services(teams_store, engine)
+
+    async def go():
+        async with teams(services) as h:
+            statuses = [(await h.say(text))[0] for text in ("möten", "hjälp", "möten")]
+            return statuses, h.standin.calls, h.component.sdk
+
+    statuses, calls, sdk = run(go())
+    assert statuses == [201, 201, 201] and len(calls) == 3
+    assert all(c.conversation == f"a:personal-{PER['id']}" and c.reply_to for c in calls)
+    assert "fredag 6 mars 2020" in calls[0].words() and "fredag 6 mars 2020" in calls[2].words()
+    if sdk == "agents":  # kansli keeps the Agents SDK's connector session; the SDK alone opens one per turn
+        assert len({c.peer for c in calls}) == 1, [c.peer for c in calls]
 
 
 # ------------------------------------------------------------------------------------ test-only commands

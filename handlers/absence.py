@@ -132,6 +132,8 @@ class AbsenceRequest:
     # Text after the date and the part that is neither an option nor a note; the handler refuses it
     # (unread_refusal) with examples dated by the asker's next meeting.
     unread: str = ""
+    # The arguments as typed, spaces tidied (/frånvaro repeats them when it points to a personal chat).
+    typed: str = field(default="", compare=False)
 
 
 def _time_part(when: Any) -> Part:
@@ -270,7 +272,7 @@ def parse_meeting_day(args: str, dates: Dates) -> AbsenceRequest:
 
     A part of the meeting ('till kl 10', '6 mars kl 9-10') is left in `part_given` with nothing read after
     it, for the handler's refusal (unread_refusal), which comes first as it always did."""
-    req, rest = _read_when(dates, args.strip(), AbsenceRequest())
+    req, rest = _read_when(dates, args.strip(), AbsenceRequest(typed=" ".join(args.split())))
     if req.part_given:
         return req
     return _read_options(rest, req, allow_note=False)
@@ -1037,7 +1039,7 @@ def list_absences(ctx: Context, args: AbsenceRequest) -> Reply:
             ))
     context = []
     if roles & NOTE_ROLES and _in_channel(ctx):
-        typed = " ".join(f"/frånvaro {args}".split())
+        typed = f"/frånvaro {args.typed}".strip()
         context.append(_("Noteringarna om skälen visas inte i en kanal eller gruppchatt. Skriv {typed} till mig "
                          "i en personlig chatt med Kansli för att se dem.", typed=typed))
     elif not roles & NOTE_ROLES:

@@ -4,10 +4,14 @@ The coordinator may correct any open case; the sender may correct their own whil
 A change to a case on a published agenda does not change that agenda (a record): it shows in the next
 published version. Taking a case off an agenda is for agendas not yet published; a published one keeps
 its items, and the case is sent back (/beredning NR åter SKÄL) instead.
+
+The commands are declared in handlers/cases.py; their parsers read the text here (read_edit, read_off_agenda)
+into EditCase and OffAgenda, without a database.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from handlers import limits
 from handlers.base import Context, Reply, UserError
@@ -36,8 +40,41 @@ EDIT_KEYS = {
 }
 
 
-def edit_case(ctx: Context, case: Case, text: str) -> Reply:
-    """'ändra; titel: …; syfte: …' on a case."""
+@dataclass(frozen=True)
+class EditCase:
+    """/ärende NR ändra; titel: …; beskrivning: …; syfte: …; förslag: …: each field given (None: not given; an
+    empty beskrivning or förslag clears it)."""
+    title: str | None = None
+    description: str | None = None
+    purpose: str | None = None
+    proposal: str | None = None
+
+
+def read_edit(text: str, number: str) -> EditCase:
+    """'ändra; titel: …; syfte: …' (the word 'ändra' first) on case `number`, without a database."""
+    body = re.sub(r"^[^\s;]+", "", text.strip(), count=1).strip()  # the word 'ändra'
+    body = body if body.startswith(";") else ";" + body
+    __, options = read_options(body, EDIT_KEYS, usage=EDIT_USAGE)
+    if not options:
+        raise UserError(_("Skriv vad som ändras, till exempel ”/ärende {number} ändra; titel: Ny rubrik”. "
+                          "Skriv: {EDIT_USAGE}",
+                          number=number, EDIT_USAGE=EDIT_USAGE))
+    title = None
+    if "titel" in options:
+        title = " ".join(options["titel"].split())
+        if not title:
+            raise UserError(_("Skriv den nya titeln efter ”titel:”. Skriv: {EDIT_USAGE}", EDIT_USAGE=EDIT_USAGE))
+        limits.title(title, what=_("Ärendets titel"))
+    for key, what in (("beskrivning", "Beskrivningen"), ("förslag", _("Förslaget"))):
+        if key in options:
+            limits.text(options[key], what=what)
+    return EditCase(title=title, description=options.get("beskrivning"),
+                    purpose=read_purpose(options["syfte"]) if "syfte" in options else None,
+                    proposal=options.get("förslag"))
+
+
+def edit_case(ctx: Context, case: Case, edit: EditCase) -> Reply:
+    """Correct a case's title, description, purpose or proposal."""
     refuse_if_closed(case)
     coordinator = bool(ctx.roles_in(case.forum) & PREPARERS)
     sender = ctx.person.id == case.raised_by_id
@@ -47,40 +84,23 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
                                 coordinator=coordinator_word(case.forum)))
         raise UserError(_("{why} Be {coordinator} ändra ärende {number}.", why=why,
                           coordinator=coordinator_word(case.forum), number=case.number))
-    body = re.sub(r"^[^\s;]+", "", text.strip(), count=1).strip()  # the word 'ändra'
-    body = body if body.startswith(";") else ";" + body
-    __, options = read_options(body, EDIT_KEYS, usage=EDIT_USAGE)
-    if not options:
-        raise UserError(_("Skriv vad som ändras, till exempel ”/ärende {number} ändra; titel: Ny rubrik”. "
-                          "Skriv: {EDIT_USAGE}",
-                          number=case.number, EDIT_USAGE=EDIT_USAGE))
     changes: list[str] = []
     before: dict[str, str | None] = {}
-    if "titel" in options:
-        title = " ".join(options["titel"].split())
-        if not title:
-            raise UserError(_("Skriv den nya titeln efter ”titel:”. Skriv: {EDIT_USAGE}", EDIT_USAGE=EDIT_USAGE))
-        limits.title(title, what=_("Ärendets titel"))
-        if title != case.title:
-            before["titel"] = case.title
-            case.title = title
-            changes.append(_("titel {title}", title=quote(title)))
-    for key, what in (("beskrivning", "Beskrivningen"), ("förslag", _("Förslaget"))):
-        if key in options:
-            limits.text(options[key], what=what)
-    if "beskrivning" in options and options["beskrivning"] != (case.description or ""):
+    if edit.title is not None and edit.title != case.title:
+        before["titel"] = case.title
+        case.title = edit.title
+        changes.append(_("titel {title}", title=quote(edit.title)))
+    if edit.description is not None and edit.description != (case.description or ""):
         before["beskrivning"] = case.description
-        case.description = options["beskrivning"] or None
+        case.description = edit.description or None
         changes.append("beskrivning")
-    if "syfte" in options:
-        purpose = read_purpose(options["syfte"])
-        if purpose != case.purpose:
-            before["syfte"] = case.purpose
-            case.purpose = purpose
-            changes.append(f"syfte {PURPOSE_NAMES[purpose].lower()}")
-    if "förslag" in options and options["förslag"] != (case.proposal or ""):
+    if edit.purpose is not None and edit.purpose != case.purpose:
+        before["syfte"] = case.purpose
+        case.purpose = edit.purpose
+        changes.append(f"syfte {PURPOSE_NAMES[edit.purpose].lower()}")
+    if edit.proposal is not None and edit.proposal != (case.proposal or ""):
         before["förslag"] = case.proposal
-        case.proposal = options["förslag"] or None
+        case.proposal = edit.proposal or None
         changes.append(_("förslag till beslut"))
     if not changes:
         return Reply(title=_("Ärende {number}: inget ändrades", number=case.number),
@@ -103,9 +123,20 @@ def edit_case(ctx: Context, case: Case, text: str) -> Reply:
     return Reply(title=_("Ärende {number} ändrat", number=case.number), lines=lines, fields=case_fields(ctx, case))
 
 
-def take_off_agenda(ctx: Context, case: Case, reason: str) -> Reply:
+@dataclass(frozen=True)
+class OffAgenda:
+    """/beredning NR av [SKÄL]"""
+    reason: str = ""
+
+
+def read_off_agenda(text: str) -> OffAgenda:
+    """The reason after '/beredning NR av', if any ('av: krockar med …')."""
+    return OffAgenda(reason=" ".join(text.lstrip(":–- ").split()))
+
+
+def take_off_agenda(ctx: Context, case: Case, args: OffAgenda) -> Reply:
     """'/beredning NR av': off an unpublished agenda, back to aktualiserat; the sender is told."""
-    reason = " ".join(reason.lstrip(":–- ").split())
+    reason = args.reason
     meeting = case.meeting if case.status == "pa_dagordning" else None
     if meeting is None:
         raise UserError(_("Ärende {case} står inte på någon dagordning. Lägg det på ett möte med "

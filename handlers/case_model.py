@@ -4,6 +4,7 @@ fields and events. The case commands (cases, case_edit, decisions, followups, as
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from handlers import limits
 from handlers.base import Context, Reply, UserError
@@ -20,6 +21,7 @@ from handlers.common import (
 )
 from handlers.fmt import format_date
 from handlers.i18n import _
+from handlers.options import take_option
 from handlers.registry import normalise
 from storage import cases as store
 from storage import queries
@@ -269,6 +271,28 @@ def case_from_args(ctx: Context, args: str, *, usage: str) -> tuple[Case, str]:
     number, rest = split_number(args, usage=usage)
     forum, rest = pop_forum_option(ctx, rest)
     return find_case(ctx, number, forum), rest
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """The case a command's arguments name: its number as typed ('2026:3', or '3' for this year's case 3) and
+    the '; forum: ID' as typed; the handler finds it with `case_of`."""
+    number: str
+    forum: str | None = None
+
+
+def read_case_ref(text: str, *, usage: str) -> tuple[CaseRef, str]:
+    """'NR … [; forum: ID]' → (the case named, the rest of the text), without a database; refuses with the usage
+    when no case number comes first. A parser's half of `case_from_args`."""
+    number, rest = split_number(text, usage=usage)
+    forum, rest = take_option(rest, "forum")
+    return CaseRef(number=number, forum=forum.strip() if forum is not None else None), rest
+
+
+def case_of(ctx: Context, ref: CaseRef) -> Case:
+    """The case `ref` names: in its forum ('; forum: ID'), the channel's forum, or the asker's forums."""
+    forum = pop_forum_option(ctx, f"; forum: {ref.forum}")[0] if ref.forum else None
+    return find_case(ctx, ref.number, forum)
 
 
 def not_yours(number: str) -> str:

@@ -42,7 +42,7 @@ from handlers.i18n import _, ngettext
 from storage import cases as store
 from storage import queries
 from storage.models import Attachment, Case, Forum, Meeting
-from handlers.case_edit import edit_case, take_off_agenda
+from handlers.case_edit import EditCase, OffAgenda, edit_case, read_edit, read_off_agenda, take_off_agenda
 from handlers.case_model import (  # noqa: F401 - the case model, used through this module too
     DECIDERS,
     OVERVIEW,
@@ -55,10 +55,12 @@ from handlers.case_model import (  # noqa: F401 - the case model, used through t
     URL,
     CASE_NUMBER,
     SHORT_NUMBER,
+    CaseRef,
     add_event,
     agenda_position,
     case_from_args,
     case_fields,
+    case_of,
     case_title,
     check_texts as _check_texts,
     coordinators_of,
@@ -67,6 +69,7 @@ from handlers.case_model import (  # noqa: F401 - the case model, used through t
     not_yours,
     overview_forums,
     has_role,
+    read_case_ref,
     read_attachments,
     read_purpose,
     refuse_if_closed,
@@ -305,6 +308,44 @@ def _case_line(c: Case, follow: dict[int, list], untreated: set[int] = frozenset
     return " – ".join(parts)
 
 
+OPEN_STATUSES = tuple(s for s in STATUS_NAMES if s != "avslutat")
+
+
+@dataclass(frozen=True)
+class ListCases:
+    """/ärenden [aktualiserade | beredning | dagordning | behandlade | återremitterade | avslutade | alla]
+    [; forum: ID]: the statuses listed (the open ones unless a status or 'alla' is named)."""
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    forum: str | None = None
+
+    @property
+    def scope(self) -> str:
+        """Which cases the list holds, in words ('öppna', 'alla, även avslutade', 'behandlat')."""
+        if self.statuses == OPEN_STATUSES:
+            return _("öppna")
+        if len(self.statuses) == 1:
+            return STATUS_NAMES[self.statuses[0]]
+        return _("alla, även avslutade")
+
+
+def parse_list_cases(args: str, dates: Dates) -> ListCases:
+    forum, rest = take_option(args, "forum")
+    forum = forum.strip() if forum is not None else None
+    word = normalise(rest)
+    if word in ("", "oppna", "pagaende"):
+        return ListCases(forum=forum)
+    if word == "alla":
+        return ListCases(statuses=tuple(STATUS_NAMES), forum=forum)
+    if word in STATUS_WORDS:
+        return ListCases(statuses=(STATUS_WORDS[word],), forum=forum)
+    raise UserError(
+        _("Jag känner inte igen statusen ”{rest}”. Skriv /ärenden, eller /ärenden följt av "
+          "aktualiserade, beredning, dagordning, behandlade, återremitterade, avslutade "
+          "eller alla.",
+          rest=rest)
+    )
+
+
 @command(
     "ärenden",
     "arenden",
@@ -315,28 +356,13 @@ def _case_line(c: Case, follow: dict[int, list], untreated: set[int] = frozenset
     help=_("ärendelistan: status, möte, återkopplingsdatum och ansvarig, grupperad efter status"),
     roles=OVERVIEW,
     doing=_("se hela ärendelistan"),
+    args=parse_list_cases,
     order=21,
 )
-def list_cases(ctx: Context, args: str) -> Reply:
-    named, rest = pop_forum_option(ctx, args)
+def list_cases(ctx: Context, args: ListCases) -> Reply:
+    named = pop_forum_option(ctx, f"; forum: {args.forum}")[0] if args.forum else None
     forums = overview_forums(ctx, named, doing=ctx.command.doing)
-    word = normalise(rest)
-    if word in ("", "oppna", "pagaende"):
-        statuses = [s for s in STATUS_NAMES if s != "avslutat"]
-        scope = _("öppna")
-    elif word == "alla":
-        statuses = list(STATUS_NAMES)
-        scope = _("alla, även avslutade")
-    elif word in STATUS_WORDS:
-        statuses = [STATUS_WORDS[word]]
-        scope = STATUS_NAMES[statuses[0]]
-    else:
-        raise UserError(
-            _("Jag känner inte igen statusen ”{rest}”. Skriv /ärenden, eller /ärenden följt av "
-              "aktualiserade, beredning, dagordning, behandlade, återremitterade, avslutade "
-              "eller alla.",
-              rest=rest)
-        )
+    statuses, scope = list(args.statuses), args.scope
     found = store.cases_of(ctx.session, forums, statuses)
     follow = store.open_follow_ups(ctx.session, found)
     from storage.agenda import undecided_on_meeting
@@ -439,27 +465,51 @@ def case_reply(ctx: Context, case: Case, *, title: str | None = None, lines: Ite
     )
 
 
+@dataclass(frozen=True)
+class CloseCase:
+    """/avsluta NR [notering], /ärende NR avsluta [notering]"""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ViewCase:
+    """/ärende NR [avsluta [notering] | ändra; titel: …] [; forum: ID]: the case, and what to do with it (None:
+    show it)."""
+    case: CaseRef
+    then: CloseCase | EditCase | None = None
+
+
+def parse_show_case(args: str, dates: Dates) -> ViewCase:
+    ref, rest = read_case_ref(args, usage="/ärende NR, till exempel /ärende 2020:7")
+    word = normalise(rest)
+    if word in ("avsluta", "avslutat", "stang") or word.startswith("avsluta "):
+        note = rest.split(maxsplit=1)[1] if word.startswith("avsluta ") else ""
+        return ViewCase(case=ref, then=CloseCase(note=" ".join(note.split())))
+    if re.match(r"^(andra|rätta|ratta|edit)\b", word):
+        return ViewCase(case=ref, then=read_edit(rest, ref.number))
+    if word:
+        raise UserError(_("Jag förstår inte ”{rest}”. Skriv /ärende {number} eller /ärende {number} "
+                          "avsluta.",
+                          rest=rest, number=ref.number))
+    return ViewCase(case=ref)
+
+
 @command(
     "ärende",
     "arende",
     "case",
     usage="/ärende NR [avsluta | ändra; titel: …]",
     help=_("ett ärende med beslut, återkoppling, uppdrag och hela historiken"),
+    args=parse_show_case,
     order=22,
 )
-def show_case(ctx: Context, args: str) -> Reply:
-    case, rest = case_from_args(ctx, args, usage="/ärende NR, till exempel /ärende 2020:7")
-    word = normalise(rest)
-    if word in ("avsluta", "avslutat", "stang") or word.startswith("avsluta "):
+def show_case(ctx: Context, args: ViewCase) -> Reply:
+    case = case_of(ctx, args.case)
+    if isinstance(args.then, CloseCase):
         require_role(ctx, case.forum, RECORDERS, doing=_("avsluta ärenden"))
-        return close_case(ctx, case, rest.split(maxsplit=1)[1] if word.startswith("avsluta ") else "")
-    if re.match(r"^(andra|rätta|ratta|edit)\b", word):
-
-        return edit_case(ctx, case, rest)
-    if word:
-        raise UserError(_("Jag förstår inte ”{rest}”. Skriv /ärende {number} eller /ärende {number} "
-                          "avsluta.",
-                          rest=rest, number=case.number))
+        return close_case(ctx, case, args.then.note)
+    if isinstance(args.then, EditCase):
+        return edit_case(ctx, case, args.then)
     if not may_view(ctx, case):
         raise UserError(not_yours(case.number))
     return case_reply(ctx, case)
@@ -476,24 +526,58 @@ AGENDA_KEYS = {
 }
 
 
-def _reason_prompt(case: Case) -> UserError:
+def _reason_prompt(number: str) -> UserError:
     message = (
         _("Skriv varför ärende {number} går åter för beredning, så att den som anmält det "
           "får veta: /beredning {number} åter SKÄL, till exempel ”/beredning {number} åter "
           "underlaget behöver förankras hos huvudmännen”.",
-          number=case.number)
+          number=number)
     )
     return UserError(message, reply=Reply(
         lines=[message], ok=False, form="reason",
-        form_values={"command": _("beredning {number} åter", number=case.number), "label": _("Skäl")},
+        form_values={"command": _("beredning {number} åter", number=number), "label": _("Skäl")},
     ))
 
 
-def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
+@dataclass(frozen=True)
+class OnAgenda:
+    """/beredning NR dagordning [DATUM] [; föredragande: @…] [; syfte: …] [; förslag: …] [; förslagsställare: …]
+    [; bilaga: URL]: each option given (None: not given)."""
+    meeting: str | None = None  # the date phrase as typed; None: the case's meeting, the wished one or the next
+    presenter: str | None = None
+    purpose: str | None = None
+    proposal: str | None = None
+    proposer: str | None = None
+    attachments: tuple[tuple[str, str | None], ...] = ()
+
+
+def read_on_agenda(text: str) -> OnAgenda:
     head, options = read_options(text, AGENDA_KEYS, usage=BEREDNING_USAGE)
+    purpose = read_purpose(options["syfte"]) if options.get("syfte") else None
+    _check_texts(options)
+    attachments = read_attachments(options["bilaga"]) if options.get("bilaga") else []
+    return OnAgenda(meeting=head.strip() or None, presenter=options.get("föredragande") or None, purpose=purpose,
+                    proposal=options.get("förslag") or None, proposer=options.get("förslagsställare") or None,
+                    attachments=tuple(attachments))
+
+
+@dataclass(frozen=True)
+class SendBack:
+    """/beredning NR åter SKÄL"""
+    reason: str
+
+
+def read_send_back(text: str, number: str) -> SendBack:
+    reason = limits.text(" ".join(text.split()), what=_("Skälet"))
+    if not reason:
+        raise _reason_prompt(number)
+    return SendBack(reason=reason)
+
+
+def put_on_agenda(ctx: Context, case: Case, args: OnAgenda) -> Reply:
     forum = case.forum
-    if head.strip():
-        meeting = meeting_for_phrase(ctx, [forum], head)
+    if args.meeting is not None:
+        meeting = meeting_for_phrase(ctx, [forum], args.meeting)
     else:
         meeting = case.meeting if case.status == "pa_dagordning" else case.wished_meeting
         if meeting is None or meeting.cancelled or meeting_is_over(ctx, meeting):
@@ -507,23 +591,21 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
               starts_at=format_date(meeting.starts_at, sentence=True), ctx=upcoming_list(ctx, [forum]), number=case.number)
         )
     changes = []
-    if options.get("föredragande"):
-        presenter = person_arg(ctx, options["föredragande"], field="föredragande")
+    if args.presenter:
+        presenter = person_arg(ctx, args.presenter, field="föredragande")
         if presenter.id != case.presenter_id:
             case.presenter_id = presenter.id
             case.presenter = presenter
             changes.append(_("föredragande {name}", name=presenter.name))
-    if options.get("syfte"):
-        purpose = read_purpose(options["syfte"])
-        if purpose != case.purpose:
-            case.purpose = purpose
-            changes.append(f"syfte {PURPOSE_NAMES[purpose].lower()}")
-    _check_texts(options)
-    if options.get("förslag"):
-        case.proposal = options["förslag"]
+    if args.purpose:
+        if args.purpose != case.purpose:
+            case.purpose = args.purpose
+            changes.append(f"syfte {PURPOSE_NAMES[args.purpose].lower()}")
+    if args.proposal:
+        case.proposal = args.proposal
         changes.append(_("förslag till beslut"))
-    if options.get("bilaga"):
-        for url, atitle in limits.attachments(read_attachments(options["bilaga"]), already=len(case.attachments)):
+    if args.attachments:
+        for url, atitle in limits.attachments(args.attachments, already=len(case.attachments)):
             case.attachments.append(Attachment(url=url, title=atitle))
             changes.append(f"bilaga {url}")
 
@@ -535,8 +617,8 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
     if already:
         if changes:
             copy_case(item, case)  # the working agenda shows the new presenter, proposal or attachments
-            if options.get("förslagsställare"):
-                item.proposer = options["förslagsställare"]
+            if args.proposer:
+                item.proposer = args.proposer
     else:
         moved_from = case.meeting if case.status == "pa_dagordning" and case.meeting_id != meeting.id else None
         if moved_from is not None and not meeting_is_over(ctx, moved_from):
@@ -548,7 +630,7 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
             from handlers.agenda_model import items_of_case
 
             earlier = items_of_case(ctx.session, case)
-            proposer = options.get("förslagsställare") or (earlier[-1].proposer if earlier else None)
+            proposer = args.proposer or (earlier[-1].proposer if earlier else None)
             item = add_item(ctx.session, meeting, now=ctx.now, title=case.title, case=case, proposer=proposer)
         late = item.late_addition
         case.status = "pa_dagordning"
@@ -625,10 +707,8 @@ def put_on_agenda(ctx: Context, case: Case, text: str) -> Reply:
                  fields=case_fields(ctx, case), actions=actions)
 
 
-def send_back(ctx: Context, case: Case, reason: str) -> Reply:
-    reason = limits.text(" ".join(reason.split()), what=_("Skälet"))
-    if not reason:
-        raise _reason_prompt(case)
+def send_back(ctx: Context, case: Case, args: SendBack) -> Reply:
+    reason = args.reason
     if case.status == "behandlat":
         raise UserError(
             _("Ärende {case} är redan behandlat. Lägg det på ett nytt möte med /beredning "
@@ -682,6 +762,26 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
     return Reply(title=_("Ärende {number} åter för beredning", number=case.number), lines=lines, actions=actions)
 
 
+def parse_beredning(args: str, dates: Dates) -> OnAgenda | SendBack | OffAgenda:
+    """'NR dagordning …', 'NR åter SKÄL' or 'NR av [SKÄL]', with the case's own number."""
+    ref, rest = read_case_ref(args, usage=BEREDNING_USAGE)
+    m = re.match(r"^(\S+?)(?=[\s;:]|$)[\s:]*(.*)$", rest, re.DOTALL)
+    word = normalise(m.group(1)) if m else ""
+    tail = m.group(2) if m else ""
+    if word in ("dagordning", "dagordningen", "agenda", "mote"):
+        return read_on_agenda(tail)
+    if word in ("ater", "tillbaka", "return"):
+        return read_send_back(tail, ref.number)
+    if word in ("av", "bort", "off"):
+        return read_off_agenda(tail)
+    raise UserError(
+        _("Skriv vad beredningen beslutar om ärende {number}: /beredning {number} "
+          "dagordning [DATUM] för att lägga det på ett möte, eller /beredning {number} "
+          "åter SKÄL för att skicka det tillbaka.",
+          number=ref.number)
+    )
+
+
 @command(
     "beredning",
     "bered",
@@ -692,25 +792,16 @@ def send_back(ctx: Context, case: Case, reason: str) -> Reply:
     roles=PREPARERS,
     doing=_("bereda ärenden"),
     forum=CASE_FORUM,
+    args=parse_beredning,
     order=23,
 )
-def beredning(ctx: Context, case: Case, rest: str) -> Reply:
+def beredning(ctx: Context, case: Case, args: OnAgenda | SendBack | OffAgenda) -> Reply:
     refuse_if_closed(case)
-    m = re.match(r"^(\S+?)(?=[\s;:]|$)[\s:]*(.*)$", rest, re.DOTALL)
-    word = normalise(m.group(1)) if m else ""
-    tail = m.group(2) if m else ""
-    if word in ("dagordning", "dagordningen", "agenda", "mote"):
-        return put_on_agenda(ctx, case, tail)
-    if word in ("ater", "tillbaka", "return"):
-        return send_back(ctx, case, tail)
-    if word in ("av", "bort", "off"):
-        return take_off_agenda(ctx, case, tail)
-    raise UserError(
-        _("Skriv vad beredningen beslutar om ärende {number}: /beredning {number} "
-          "dagordning [DATUM] för att lägga det på ett möte, eller /beredning {number} "
-          "åter SKÄL för att skicka det tillbaka.",
-          number=case.number)
-    )
+    if isinstance(args, OnAgenda):
+        return put_on_agenda(ctx, case, args)
+    if isinstance(args, SendBack):
+        return send_back(ctx, case, args)
+    return take_off_agenda(ctx, case, args)
 
 
 # ------------------------------------------------------------------------------------ /publicera dagordning
@@ -865,6 +956,12 @@ def close_case(ctx: Context, case: Case, note: str) -> Reply:
     return Reply(title=_("Ärende {number} avslutat", number=case.number), lines=lines)
 
 
+def parse_close_case(args: str, dates: Dates) -> CloseCase:
+    """'NR [notering]'."""
+    __, note = read_case_ref(args, usage="/avsluta NR [notering]")
+    return CloseCase(note=" ".join(note.split()))
+
+
 @command(
     "avsluta",
     "avsluta ärende",
@@ -875,7 +972,8 @@ def close_case(ctx: Context, case: Case, note: str) -> Reply:
     roles=RECORDERS,
     doing=_("avsluta ärenden"),
     forum=CASE_FORUM,
+    args=parse_close_case,
     order=29,
 )
-def close_command(ctx: Context, case: Case, rest: str) -> Reply:
-    return close_case(ctx, case, rest)
+def close_command(ctx: Context, case: Case, args: CloseCase) -> Reply:
+    return close_case(ctx, case, args.note)

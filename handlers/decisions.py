@@ -5,18 +5,26 @@ The secretary records one or more "att …" lines on a case on the agenda (seed
 for carrying it out (seed 001 step 4b). The case becomes behandlat. When the
 meeting reaches no consensus the case is återremitterat (seed 000 § 4) and the
 person who raised it is told why.
+
+The parsers (parse_decide, parse_remit) read the 'att …' lines, the responsible and the reason without a
+database; whether the case may be decided on now is checked when the command runs. An empty decision is
+refused there too, naming the case or the item it would be recorded on.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from handlers import limits
 from handlers.base import Action, Context, Reply, UserError
+from handlers.arguments import Dates, MeetingRef
 from handlers.case_model import (
     DECIDERS,
+    CaseRef,
     add_event,
-    case_from_args,
+    case_of,
     case_title,
+    read_case_ref,
     refuse_if_closed,
     status_name,
     tell,
@@ -25,12 +33,13 @@ from handlers.common import coordinator_word, forum_label, genitive, meeting_lab
 from handlers.agenda_model import add_item, case_item_on
 from handlers.i18n import _
 from handlers.fmt import format_date, format_span
-from handlers.options import named
+from handlers.options import named, take_option
 from handlers.registry import CASE_FORUM, command, normalise
 from storage.models import AgendaItem, Case, Decision, Meeting
 
 BESLUT_USAGE = (_("/beslut NR att … [; att …] [; ansvarig: @x]  eller  /beslut NR återremiss SKÄL  "
                   "eller  /beslut punkt N [DATUM] att …"))
+REMIT_USAGE = _("/återremiss NR SKÄL")
 ITEM_USAGE = _("/beslut punkt N [DATUM] att … [; ansvarig: @x], till exempel /beslut punkt 2 "
                "att godkänna dagordningen")
 REMIT_WORDS = ("aterremiss", "aterremittera", "aterremitteras", "aterremitterat")
@@ -90,8 +99,17 @@ def refuse_unless_held(ctx: Context, meeting: Meeting, *, doing: str, number: st
 RESPONSIBLE_NAMES = ("ansvarig", "ansvariga", "responsible")
 
 
-def parse_decision(text: str) -> tuple[list[str], str | None]:
-    """'att A; att B; ansvarig: @x' (or one line each) → (['att A', 'att B'], '@x')."""
+@dataclass(frozen=True)
+class DecisionText:
+    """What the meeting decided: the 'att …' lines as they go into the minutes, and who is responsible for
+    carrying it out ('@x' as typed)."""
+    lines: tuple[str, ...] = ()
+    responsible: str | None = None
+
+
+def read_decision(text: str) -> DecisionText:
+    """'att A; att B; ansvarig: @x' (or one line each) → the lines 'att A', 'att B.' and '@x'; a line that does
+    not begin with 'att' is refused."""
     lines: list[str] = []
     responsible: str | None = None
     for segment in re.split(r"[;\n]", text):
@@ -112,11 +130,27 @@ def parse_decision(text: str) -> tuple[list[str], str | None]:
         lines.append(segment)
     if lines and lines[-1][-1] not in ".!?":
         lines[-1] += "."  # as in the minutes (seed 002): the last "att …" line ends the sentence
-    return lines, responsible
+    return DecisionText(lines=tuple(lines), responsible=responsible)
 
 
-def record_decision(ctx: Context, case: Case, text: str, item: AgendaItem) -> Reply:
-    lines, responsible_text = parse_decision(text)
+def read_remit_reason(text: str, number: str, *, command: str) -> str:
+    """Why the meeting sends case `number` back; refused, with the reason form, when there is none. `command`
+    is what the form runs with the reason after it ('beslut 2020:8 återremiss')."""
+    reason = limits.text(" ".join(text.split()), what=_("Skälet"))
+    if not reason:
+        message = (
+            _("Skriv varför ärende {number} återremitteras, så att den som anmält det får "
+              "veta: /beslut {number} återremiss SKÄL, till exempel ”underlaget ska "
+              "kompletteras”.",
+              number=number)
+        )
+        raise UserError(message, reply=Reply(lines=[message], ok=False, form="reason",
+                                             form_values={"command": command, "label": _("Skäl")}))
+    return reason
+
+
+def record_decision(ctx: Context, case: Case, decided: DecisionText, item: AgendaItem) -> Reply:
+    lines, responsible_text = list(decided.lines), decided.responsible
     if not lines:
         raise UserError(_("Skriv vad mötet beslutade om ärende {number}: {BESLUT_USAGE}.",
                           number=case.number, BESLUT_USAGE=BESLUT_USAGE))
@@ -169,17 +203,7 @@ def record_decision(ctx: Context, case: Case, text: str, item: AgendaItem) -> Re
 
 
 def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
-    reason = limits.text(" ".join(reason.split()), what=_("Skälet"))
-    if not reason:
-        message = (
-            _("Skriv varför ärende {number} återremitteras, så att den som anmält det får "
-              "veta: /beslut {number} återremiss SKÄL, till exempel ”underlaget ska "
-              "kompletteras”.",
-              number=case.number)
-        )
-        raise UserError(message, reply=Reply(lines=[message], ok=False, form="reason",
-                                             form_values={"command": _("beslut {number} återremiss", number=case.number),
-                                                          "label": _("Skäl")}))
+    """Send the case back to its sender with the reason (read by the parser: not empty)."""
     meeting = case.meeting
     decision = Decision(
         case_id=case.id,
@@ -214,21 +238,18 @@ def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
     return Reply(title=_("Ärende {number} återremitterat", number=case.number), lines=lines)
 
 
-def decide_on_item(ctx: Context, args: str) -> Reply:
+def decide_on_item(ctx: Context, args: DecideItem) -> Reply:
     """A decision on any item of the meeting being held, standing items included ('att godkänna dagordningen')."""
-    from handlers.common import pop_forum_option
+    from handlers.common import my_forums, pop_forum_option
     from handlers.items import find_item
-
     from handlers.meeting_choice import meeting_for_phrase
-    from handlers.common import my_forums
     from storage import queries
 
-    named, args = pop_forum_option(ctx, args)
-    label, __, rest = args.strip().partition(" ")
-    when, text = ctx.split(rest) if rest.strip() and not normalise(rest).startswith("att ") else (None, rest)
+    label, phrase = args.label, args.meeting.phrase
+    named = pop_forum_option(ctx, f"; forum: {args.meeting.forum}")[0] if args.meeting.forum else None
     mine = [named] if named else ([f for f in my_forums(ctx) if ctx.roles_in(f) & ctx.command.roles] or my_forums(ctx))
-    if when is not None:
-        meeting = meeting_for_phrase(ctx, mine, rest[: len(rest) - len(text)].strip())
+    if phrase is not None:
+        meeting = meeting_for_phrase(ctx, mine, phrase)
     else:  # the latest meeting that has started in the secretary's forums
         held = queries.meetings_before(ctx.session, mine, ctx.now, limit=1)
         if not held:
@@ -245,8 +266,8 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
         ensure_items(ctx.session, meeting, now=ctx.now)
         item = find_item(ctx, meeting, label, usage=ITEM_USAGE)
     if item.case is not None:
-        return record_decision(ctx, item.case, text, item)
-    lines, responsible_text = parse_decision(text)
+        return record_decision(ctx, item.case, args.decision, item)
+    lines, responsible_text = list(args.decision.lines), args.decision.responsible
     if not lines:
         raise UserError(_("Skriv vad mötet beslutade under punkt {label}: {ITEM_USAGE}.",
                           label=item.label, ITEM_USAGE=ITEM_USAGE))
@@ -264,6 +285,50 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     )
 
 
+@dataclass(frozen=True)
+class DecideCase:
+    """/beslut NR att … [; att …] [; ansvarig: @x]"""
+    case: CaseRef
+    decision: DecisionText
+
+
+@dataclass(frozen=True)
+class RemitCase:
+    """/beslut NR återremiss SKÄL"""
+    case: CaseRef
+    reason: str
+
+
+@dataclass(frozen=True)
+class DecideItem:
+    """/beslut punkt N [DATUM] att … [; ansvarig: @x] [; forum: ID]: the meeting is the one the date names, else
+    the latest held in the forum named or the secretary's forums."""
+    label: str
+    meeting: MeetingRef
+    decision: DecisionText
+
+
+def parse_decide_on_item(text: str, dates: Dates) -> DecideItem:
+    """'N [DATUM] att … [; ansvarig: @x] [; forum: ID]' (after '/beslut punkt')."""
+    forum, text = take_option(text, "forum")
+    label, __, rest = text.strip().partition(" ")
+    when, body = dates.split(rest) if rest.strip() and not normalise(rest).startswith("att ") else (None, rest)
+    phrase = rest[: len(rest) - len(body)].strip() if when is not None else None
+    return DecideItem(label=label, meeting=MeetingRef(phrase=phrase, forum=forum.strip() if forum else None),
+                      decision=read_decision(body))
+
+
+def parse_decide(text: str, dates: Dates) -> DecideCase | RemitCase | DecideItem:
+    if normalise(text).startswith("punkt "):
+        return parse_decide_on_item(text.strip()[6:], dates)
+    ref, rest = read_case_ref(text, usage=BESLUT_USAGE)
+    first, __, tail = rest.partition(" ")
+    if normalise(first).rstrip(":") in REMIT_WORDS:
+        return RemitCase(case=ref, reason=read_remit_reason(
+            tail, ref.number, command=_("beslut {number} återremiss", number=ref.number)))
+    return DecideCase(case=ref, decision=read_decision(rest))
+
+
 @command(
     "beslut",
     "decision",
@@ -271,19 +336,31 @@ def decide_on_item(ctx: Context, args: str) -> Reply:
     help=_("för in mötets beslut (”att …”-satser) på ett ärende, eller återremiss med skäl"),
     roles=DECIDERS,
     doing=_("föra in beslut"),
+    args=parse_decide,
     order=30,
 )
-def decide(ctx: Context, args: str) -> Reply:
-    if normalise(args).startswith("punkt "):
-        return decide_on_item(ctx, args.strip()[6:])
-    case, rest = case_from_args(ctx, args, usage=BESLUT_USAGE)
+def decide(ctx: Context, args: DecideCase | RemitCase | DecideItem) -> Reply:
+    if isinstance(args, DecideItem):
+        return decide_on_item(ctx, args)
+    case = case_of(ctx, args.case)
     require_command_role(ctx, case.forum)
-    first, __, tail = rest.partition(" ")
-    if normalise(first).rstrip(":") in REMIT_WORDS:
+    if isinstance(args, RemitCase):
         item = _refuse_unless_on_agenda(ctx, case, _("återremittera det"))
-        return remit(ctx, case, tail, item)
+        return remit(ctx, case, args.reason, item)
     item = _refuse_unless_on_agenda(ctx, case, _("föra in beslut"))
-    return record_decision(ctx, case, rest, item)
+    return record_decision(ctx, case, args.decision, item)
+
+
+@dataclass(frozen=True)
+class Remit:
+    """/återremiss NR SKÄL"""
+    reason: str
+
+
+def parse_remit(text: str, dates: Dates) -> Remit:
+    """'NR SKÄL', with the case's own number (the registry has found the case)."""
+    ref, rest = read_case_ref(text, usage=REMIT_USAGE)
+    return Remit(reason=read_remit_reason(rest, ref.number, command=_("beslut {number} återremiss", number=ref.number)))
 
 
 @command(
@@ -291,13 +368,14 @@ def decide(ctx: Context, args: str) -> Reply:
     "aterremiss",
     "återremittera",
     "aterremittera",
-    usage="/återremiss NR SKÄL",
+    usage=REMIT_USAGE,
     help=_("mötet återremitterar ärendet: det går tillbaka till den som anmält det, med skälet"),
     roles=DECIDERS,
     doing=_("återremittera ärenden"),
     forum=CASE_FORUM,
+    args=parse_remit,
     order=31,
 )
-def remit_command(ctx: Context, case: Case, rest: str) -> Reply:
+def remit_command(ctx: Context, case: Case, args: Remit) -> Reply:
     item = _refuse_unless_on_agenda(ctx, case, _("återremittera det"))
-    return remit(ctx, case, rest, item)
+    return remit(ctx, case, args.reason, item)

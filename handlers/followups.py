@@ -8,14 +8,18 @@ instead of adding a second one.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
+from handlers.arguments import Dates
 from handlers.base import Context, Reply, UserError
 from handlers.case_model import (
     RECORDERS,
     add_event,
     case_title,
+    read_case_ref,
     refuse_if_closed,
     tell,
 )
@@ -42,21 +46,57 @@ def _open_for(ctx: Context, case: Case) -> list[FollowUp]:
     return list(ctx.session.scalars(stmt))
 
 
-def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
-    mention, when = _take_mention(text)
-    named_last = trailing_person(ctx, text) if mention is None else None  # '20 november Per Ek'
-    if named_last is not None:
-        mention, when = f"@{named_last[0].handle}", named_last[1]
+@dataclass(frozen=True)
+class SetFollowUp:
+    """/återkoppling NR DATUM @användarnamn: the responsible as typed and the day; or, without a @mention, the
+    text as typed ('20 november Per Ek'), whose last words name the person (read by the handler among people)."""
+    responsible: str | None = None
+    due: date | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class FollowUpDone:
+    """/återkoppling NR klar [@användarnamn] [notering]"""
+    responsible: str | None = None
+    note: str = ""
+
+
+def _no_date(number: str, mention: str) -> UserError:
+    return UserError(_("Ange datumet för återkopplingen. Skriv: {USAGE}, till exempel /återkoppling "
+                       "{number} 20 november {mention}.",
+                       USAGE=USAGE, number=number, mention=mention))
+
+
+def parse_follow_up(args: str, dates: Dates) -> SetFollowUp | FollowUpDone:
+    """'NR DATUM @användarnamn' or 'NR klar [@användarnamn]', with the case's own number."""
+    ref, rest = read_case_ref(args, usage=USAGE)
+    first = normalise(rest).split(" ", 1)[0] if rest.strip() else ""
+    if first in ("klar", "klart", "gjord", "done"):
+        mention, note = _take_mention(rest.strip().split(maxsplit=1)[1] if len(rest.split()) > 1 else "")
+        return FollowUpDone(responsible=mention, note=" ".join(note.split()))
+    mention, when = _take_mention(rest)
     if mention is None:
-        raise UserError(_("Ange vem som ska återkoppla som @användarnamn. Skriv: {USAGE}, till exempel "
-                          "/återkoppling {number} 20 november @maria.lind.",
-                          USAGE=USAGE, number=case.number))
+        return SetFollowUp(text=rest)
     if not when:
-        raise UserError(_("Ange datumet för återkopplingen. Skriv: {USAGE}, till exempel /återkoppling "
-                          "{number} 20 november {mention}.",
-                          USAGE=USAGE, number=case.number, mention=mention))
-    responsible = person_arg(ctx, mention, field=_("den som ska återkoppla"))
-    due = read_day(ctx, when, what=_("datumet för återkopplingen"))
+        raise _no_date(ref.number, mention)
+    return SetFollowUp(responsible=mention, due=read_day(dates, when, what=_("datumet för återkopplingen")))
+
+
+def set_follow_up(ctx: Context, case: Case, args: SetFollowUp) -> Reply:
+    if args.responsible is not None and args.due is not None:
+        responsible = person_arg(ctx, args.responsible, field=_("den som ska återkoppla"))
+        due = args.due
+    else:
+        named_last = trailing_person(ctx, args.text)  # '20 november Per Ek'
+        if named_last is None:
+            raise UserError(_("Ange vem som ska återkoppla som @användarnamn. Skriv: {USAGE}, till exempel "
+                              "/återkoppling {number} 20 november @maria.lind.",
+                              USAGE=USAGE, number=case.number))
+        responsible, when = named_last
+        if not when:
+            raise _no_date(case.number, f"@{responsible.handle}")
+        due = read_day(ctx, when, what=_("datumet för återkopplingen"))
     if due < ctx.today:
         raise UserError(_("{due} har redan varit; ange ett datum framåt i tiden för återkopplingen.", due=format_date(due)))
     existing = next((f for f in _open_for(ctx, case) if f.responsible_id == responsible.id), None)
@@ -95,8 +135,8 @@ def set_follow_up(ctx: Context, case: Case, text: str) -> Reply:
     return Reply(title=_("Återkoppling {due} – ärende {number}", due=format_date(due), number=case.number), lines=lines)
 
 
-def close_follow_up(ctx: Context, case: Case, text: str) -> Reply:
-    mention, rest = _take_mention(text)
+def close_follow_up(ctx: Context, case: Case, args: FollowUpDone) -> Reply:
+    mention = args.responsible
     candidates = _open_for(ctx, case)
     if mention is not None:
         person = person_arg(ctx, mention, field=_("den som återkopplat"))
@@ -111,7 +151,7 @@ def close_follow_up(ctx: Context, case: Case, text: str) -> Reply:
                           number=case.number, names=names))
     follow = candidates[0]
     follow.done_at = ctx.now
-    note = " ".join(rest.split())
+    note = args.note
     add_event(ctx, case, "aterkoppling_klar",
               _("{name} har återkopplat (planerat {due})",
                 name=follow.responsible.name, due=format_date(follow.due))
@@ -136,11 +176,11 @@ def close_follow_up(ctx: Context, case: Case, text: str) -> Reply:
     roles=RECORDERS,
     doing=_("sätta återkoppling"),
     forum=CASE_FORUM,
+    args=parse_follow_up,
     order=45,
 )
-def follow_up(ctx: Context, case: Case, rest: str) -> Reply:
+def follow_up(ctx: Context, case: Case, args: SetFollowUp | FollowUpDone) -> Reply:
     refuse_if_closed(case)
-    first = normalise(rest).split(" ", 1)[0] if rest.strip() else ""
-    if first in ("klar", "klart", "gjord", "done"):
-        return close_follow_up(ctx, case, rest.strip().split(maxsplit=1)[1] if len(rest.split()) > 1 else "")
-    return set_follow_up(ctx, case, rest)
+    if isinstance(args, FollowUpDone):
+        return close_follow_up(ctx, case, args)
+    return set_follow_up(ctx, case, args)

@@ -15,6 +15,8 @@ statement of a command's grammar and of who may run it. Before the handler runs:
 - `forum=NAMED_FORUM`: the forum is chosen ('; forum: ID', the channel's, the only one where the asker holds
   the role) and the role checked there;
 - `forum=CASE_FORUM`: the case is found by the number the arguments begin with and the role checked in its forum;
+  the parser then reads 'NR rest' with the case's own number (as the case is numbered, also when the short
+  number was typed) and the handler is called as handler(ctx, case, value);
 - `forum=ANY_FORUM`: the asker must hold a declared role in one of their forums.
 Otherwise the handler finds its forum (from an assignment or a meeting) and calls `require_command_role`,
 which checks the same declared roles there.
@@ -68,7 +70,9 @@ def run(cmd: Command, ctx: Context, args: str) -> Reply:
     if cmd.forum == CASE_FORUM:
         case, rest = case_from_args(ctx, args, usage=cmd.usage)
         require_command_role(ctx, case.forum)
-        return cmd.handler(ctx, case, parse(cmd, ctx, rest))
+        # The parser reads the arguments as typed, but with the case's own number ('2026:3' also when '3' was
+        # typed) and without '; forum', so that its refusals name the case as the handler's replies do.
+        return cmd.handler(ctx, case, parse(cmd, ctx, f"{case.number} {rest}"))
     if cmd.forum == ANY_FORUM:
         assert cmd.roles is not None
         mine = my_forums(ctx)

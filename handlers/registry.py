@@ -20,7 +20,7 @@ from typing import Any, Callable
 from handlers.base import Reply
 from handlers.i18n import _
 
-# handler(ctx, args); handler(ctx, forum, args) with forum=NAMED_FORUM; handler(ctx, case, rest) with CASE_FORUM;
+# handler(ctx, args); handler(ctx, forum, args) with forum=NAMED_FORUM; handler(ctx, case, args) with CASE_FORUM;
 # handler(ctx, meeting, args) with a meeting policy (MEETING_POLICIES). `args` is the argument text, or the typed
 # value the declared parser (`args=`) made of it.
 Handler = Callable[..., Reply]
@@ -33,7 +33,8 @@ NAMED_FORUM = "named"  # '; forum: ID', else the channel's forum, else the only 
 #                        the handler is called as handler(ctx, forum, args) with the option taken out of args
 ANY_FORUM = "any"  # the asker must hold one of `roles` in some forum (nothing else is forum-bound)
 CASE_FORUM = "case"  # the forum of the case whose number ('2026:3', or '3' for this year) the arguments begin with;
-#                      the handler is called as handler(ctx, case, rest)
+#                      it needs a parser, which reads 'NR rest' with the case's own number ('2026:3', also when
+#                      '3' was typed) and '; forum' taken out; the handler is called as handler(ctx, case, args)
 # None: the handler finds the forum itself (from a case, an assignment or a meeting) and checks the declared
 # roles there with handlers.common.require_command_role.
 FORUM_POLICIES = (NAMED_FORUM, ANY_FORUM, CASE_FORUM, None)
@@ -131,6 +132,8 @@ def command(
         raise ValueError(f"{name!r} limits its roles and needs `doing` for the refusal")
     if forum is not None and roles is None:
         raise ValueError(f"{name!r}: a forum policy needs roles to check")
+    if forum == CASE_FORUM and args is None:
+        raise ValueError(f"{name!r}: the case policy needs a parser")
 
     def register(fn: Handler) -> Handler:
         cmd = Command(name=name, handler=fn, usage=usage, help=help, aliases=aliases, order=order,

@@ -167,14 +167,14 @@ def test_a_decision_recorded_while_the_minutes_are_sent_is_in_them_or_refused(se
     during = at("2020-03-06T11:00")
     sent = threading.Event()
     checked = threading.Event()
-    original = decisions.parse_decision
+    original = decisions.record_decision
 
-    def held(text: str):  # type: ignore[no-untyped-def]
+    def held(*args, **kwargs):  # type: ignore[no-untyped-def]
         checked.set()
         sent.wait(timeout=3)  # SQLite takes one command at a time: the sending waits its turn anyway
-        return original(text)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(decisions, "parse_decision", held)
+    monkeypatch.setattr(decisions, "record_decision", held)
     out: dict[str, Outcome] = {}
 
     def decide() -> None:

@@ -96,6 +96,8 @@ def test_beredning_refusals_change_nothing(chat) -> None:
         ("/beredning 2020:99 dagordning", "Det finns inget ärende 2020:99"),
         ("/beredning x8 dagordning", "Ange ärendets nummer som ÅÅÅÅ:N"),
         ("/beredning 2020:8 kanske", "Skriv vad beredningen beslutar om ärende 2020:8"),
+        # The short number: the refusal names the case by its full number, as the replies do.
+        ("/beredning 8 kanske", "Skriv vad beredningen beslutar om ärende 2020:8: /beredning 2020:8 dagordning"),
         ("/beredning 2020:8 dagordning; föredragande: @okänd", "Jag hittar ingen person ”@okänd”"),
         ("/beredning 2020:8 dagordning 2020-02-21", "LCHNV har inget möte fredagen den 21 februari 2020"),
     ):

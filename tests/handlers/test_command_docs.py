@@ -75,6 +75,9 @@ def test_a_declaration_is_checked_when_it_is_made() -> None:
     with pytest.raises(ValueError, match="needs a parser"):
         registry.command("provkommando", usage="/provkommando", help="prov", roles={"coordinator"}, doing="prova",
                          meeting=registry.MEETING_ARG)
+    with pytest.raises(ValueError, match="needs a parser"):
+        registry.command("provkommando", usage="/provkommando", help="prov", roles={"coordinator"}, doing="prova",
+                         forum=registry.CASE_FORUM)
 
 
 # ------------------------------------------------------------------------------------ the option grammar

@@ -1,8 +1,8 @@
 """Reply → Slack Block Kit, built with slack_sdk's block models so Slack's limits are checked.
 
 A reply becomes a header (the title), sections (text and up to ten fields
-each), actions (every `Action` is a button whose value is the command text)
-and a context line. Texts are cut to Slack's limits, and a reply longer than
+each), actions (every `Action` is a button whose value is the command text;
+a section's only button sits beside its heading) and a context line. Texts are cut to Slack's limits, and a reply longer than
 one message allows (50 blocks; 100 in a modal or the App Home tab) is split
 into pages, each page marked "sida N av M", so a long list is never refused.
 """
@@ -64,6 +64,9 @@ def _as_dict(obj: JsonObject) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is MarkdownTextObject and value.verbatim is None:  # most of a long list: a field's text
+        return {"text": value.text, "type": "mrkdwn"}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, JsonObject):
@@ -130,22 +133,18 @@ class _Buttons:
     def __init__(self) -> None:
         self.count = 0
 
+    def button(self, action: Action) -> ButtonElement:
+        self.count += 1
+        return ButtonElement(
+            text=PlainTextObject(text=cut(action.label, BUTTON_TEXT)),
+            action_id=f"{ACTION_PREFIX}{self.count}",
+            value=cut(action.command, BUTTON_VALUE),
+            style=action.style if action.style in ("primary", "danger") else None,
+        )
+
     def blocks(self, actions: list[Action]) -> list[Block]:
-        out: list[Block] = []
-        for start in range(0, len(actions), BUTTONS_PER_BLOCK):
-            elements = []
-            for action in actions[start : start + BUTTONS_PER_BLOCK]:
-                self.count += 1
-                elements.append(
-                    ButtonElement(
-                        text=PlainTextObject(text=cut(action.label, BUTTON_TEXT)),
-                        action_id=f"{ACTION_PREFIX}{self.count}",
-                        value=cut(action.command, BUTTON_VALUE),
-                        style=action.style if action.style in ("primary", "danger") else None,
-                    )
-                )
-            out.append(ActionsBlock(elements=elements))
-        return out
+        return [ActionsBlock(elements=[self.button(a) for a in actions[start : start + BUTTONS_PER_BLOCK]])
+                for start in range(0, len(actions), BUTTONS_PER_BLOCK)]
 
 
 def _text_and_fields(heading: str | None, lines: list[str], fields: list[tuple[str, str]]) -> list[Block]:
@@ -190,7 +189,13 @@ def _groups(reply: Reply) -> list[list[Block]]:
 
 
 def _section(section: Section, buttons: _Buttons) -> list[Block]:
+    """A section's text and fields; its one button, when it has one, sits beside its heading (the section's
+    accessory, as Slack shows a single action), so a list of items with a button each takes one block an
+    item, not two; several buttons go in an actions block below."""
     blocks = _text_and_fields(section.heading, section.lines, section.fields)
+    if len(section.actions) == 1 and blocks and isinstance(blocks[0], SectionBlock):
+        blocks[0].accessory = buttons.button(section.actions[0])
+        return blocks
     blocks += buttons.blocks(section.actions)
     return blocks
 

@@ -194,7 +194,9 @@ def text_of(call: Call) -> str:
 
 def buttons_of(call: Call) -> list[dict[str, Any]]:
     blocks = call.args.get("blocks") or (call.args.get("view") or {}).get("blocks") or []
-    return [e for b in blocks if b.get("type") == "actions" for e in b.get("elements", []) if e.get("type") == "button"]
+    return [e for b in blocks
+            for e in (b.get("elements", []) if b.get("type") == "actions" else [b.get("accessory") or {}])
+            if e.get("type") == "button"]
 
 
 # ------------------------------------------------------------------ signed requests

@@ -124,7 +124,10 @@ def home_tab_html(blocks: list[dict[str, Any]]) -> str:
         elif kind == "section":
             body = _mrkdwn(block["text"]["text"]) if "text" in block else ""
             fields = "".join(f"<div>{_mrkdwn(f['text'])}</div>" for f in block.get("fields", []))
-            parts.append(f"<div class=section>{body}{fields}</div>")
+            accessory = block.get("accessory") or {}
+            button = (f"<span class='button aside'>{html.escape(accessory['text']['text'])}</span>"
+                      if accessory.get("type") == "button" else "")
+            parts.append(f"<div class=section>{button}{body}{fields}</div>")
         elif kind == "actions":
             buttons = "".join(f"<span class=button>{html.escape(e['text']['text'])}</span>" for e in block["elements"])
             parts.append(f"<div class=actions>{buttons}</div>")
@@ -141,7 +144,7 @@ def home_tab_html(blocks: list[dict[str, Any]]) -> str:
         "border-bottom:2px solid #1264a3;padding-bottom:6px}"
         "main{padding:8px 20px}h2{font-size:20px;margin:12px 0}.section{margin:10px 0;line-height:1.45}"
         ".actions{margin:6px 0 12px}.button{display:inline-block;border:1px solid #bbb;border-radius:4px;"
-        "padding:4px 12px;margin-right:8px;font-weight:700;font-size:13px}.context{color:#616061;font-size:12px}"
+        "padding:4px 12px;margin-right:8px;font-weight:700;font-size:13px}.aside{float:right}.context{color:#616061;font-size:12px}"
         "hr{border:0;border-top:1px solid #ddd}</style>"
         "<div class=bar>kansli</div><div class=tabs><b>Hem</b> &nbsp; Meddelanden &nbsp; Om</div>"
         f"<main>{''.join(parts)}</main></html>"

@@ -57,11 +57,13 @@ def test_a_reply_becomes_header_sections_fields_buttons_and_context() -> None:
     )
     [blocks] = render_pages(reply)
     _valid(blocks)
-    assert [b["type"] for b in blocks] == ["header", "section", "section", "actions", "actions", "context"]
+    # The section's one button sits beside its heading; the reply's own buttons in an actions block.
+    assert [b["type"] for b in blocks] == ["header", "section", "section", "actions", "context"]
     assert blocks[0]["text"]["text"] == "Dagordning – LCHNV"
     assert blocks[2]["text"]["text"].startswith("*5. Gemensam vägledning (2020:7)*\nFörslag till beslut")
     assert blocks[2]["fields"][1]["text"] == "*Föredragande*\nJohan Sjö (Region Dalarna)"
-    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert blocks[2]["accessory"]["text"]["text"] == "Anmäl frånvaro"
+    buttons = [e for b in blocks for e in (b["elements"] if b["type"] == "actions" else [b.get("accessory")]) if e]
     assert [(e["text"]["text"], e["value"], e.get("style")) for e in buttons] == [
         ("Anmäl frånvaro", "anmäl frånvaro 2020-03-06", "primary"),
         ("Åter för beredning", "beredning 2020:7 åter", "danger"),
@@ -84,10 +86,10 @@ def test_a_long_list_is_split_into_pages_that_each_fit_a_message() -> None:
         _valid(page)
         assert page[-1]["type"] == "context"
         assert page[-1]["elements"][0]["text"] == f"sida {n} av {len(pages)}"
-        # a case's section and its buttons are never torn apart
-        for i, block in enumerate(page):
-            if block["type"] == "actions" and i > 0:
-                assert page[i - 1]["type"] == "section"
+        # a case's button sits in its own section block, so the two are never torn apart
+        for block in page:
+            if block["type"] == "section":
+                assert block["accessory"]["value"].startswith("ärende 2020:")
     text = _texts([b for p in pages for b in p])
     positions = [text.index(f"*Ärende 2020:{n}*") for n in range(1, 121)]
     assert positions == sorted(positions)  # every case, in order
@@ -119,7 +121,7 @@ def test_user_text_cannot_become_a_mention_or_a_link() -> None:
 
 def test_home_tab_and_modals_hold_one_page_of_at_most_a_hundred_blocks() -> None:
     sections = [Section(heading=f"Möte {n}", actions=[Action("Anmäl frånvaro", f"anmäl frånvaro {n}")])
-                for n in range(80)]
+                for n in range(150)]
     blocks = render_blocks(Reply(title="Översikt", sections=sections))
     assert len(blocks) == VIEW_BLOCKS
     View(type="home", blocks=blocks).validate_json()

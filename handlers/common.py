@@ -87,7 +87,8 @@ def pop_forum_option(ctx: Context, args: str) -> tuple[Forum | None, str]:
         return None, args
     forum = find_forum(ctx, value)
     if forum is None:
-        names = ", ".join(forum_label(f) for f in queries.forums_of(ctx.session, ctx.person, sitting=ctx.today))
+        # my_forums: someone in no forum (any more) is told to ask the coordinator, not given an empty list.
+        names = ", ".join(forum_label(f) for f in my_forums(ctx))
         raise UserError(_("Du sitter inte i något forum som heter ”{strip}”. Dina forum: {names}.",
                           strip=value.strip(), names=names))
     return forum, rest

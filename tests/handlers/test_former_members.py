@@ -51,3 +51,10 @@ def test_the_forums_channel_does_not_make_a_former_member_one_again(left) -> Non
 
 def test_before_the_end_date_the_member_still_reads_the_meetings(left) -> None:
     assert "Myntgatan 2" in left("eva.strand", "/möten", now="2020-02-20T09:00").reply
+
+
+@pytest.mark.parametrize("text", ["/möten; forum: lchnv", "/ledamöter; forum: lchnv", "/dagordning 6 mars; forum: lchnv"])
+def test_a_former_member_naming_the_forum_is_told_what_to_do_not_an_empty_list(left, text) -> None:
+    said = left("eva.strand", text, now=AFTER)
+    assert not said.ok and "Be samordnaren lägga till dig" in said.reply, said.reply
+    assert "Dina forum: ." not in said.reply, said.reply

@@ -11,6 +11,7 @@ reference stored under one SDK is used by the other after a switch.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -112,13 +113,19 @@ class _ReusedConnectors(RestChannelServiceClientFactory):
     """The SDK's client factory, with each turn's connector client sharing one HTTP session per service URL
     and token, so replies go over a kept-alive connection instead of a new one per turn. The SDK still
     decides the URL, the audience and the token (a new token gets a new session); kansli only keeps the
-    session, and closes them all when the service stops."""
+    session, closes a replaced one a while later (turns may still be sending on it), and closes them all
+    when the service stops."""
 
     MAX_SESSIONS = 64  # service URLs are a handful per region, tokens one per bot id and hour
+    # Seconds a session stays open after it was replaced (a new token) or evicted: turns that already hold a
+    # connector on it still send their replies.
+    RETIRE_AFTER = 120.0
 
     def __init__(self, connection_manager: Any) -> None:
         super().__init__(connection_manager)
         self._sessions: dict[tuple[str, str], aiohttp.ClientSession] = {}
+        self._retiring: dict[aiohttp.ClientSession, asyncio.TimerHandle] = {}
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def create_connector_client(self, context: Any, claims_identity: Any, service_url: str, audience: str,
                                       scopes: list[str] | None = None, use_anonymous: bool = False) -> Any:
@@ -130,17 +137,35 @@ class _ReusedConnectors(RestChannelServiceClientFactory):
         key = (str(session._base_url), session.headers.get("Authorization", ""))
         kept = self._sessions.get(key)
         if kept is None or kept.closed:
-            if len(self._sessions) >= self.MAX_SESSIONS:
-                await self.close()
+            # The same service URL with an earlier token, and when there are too many, every session: closed
+            # once the turns using them are done, never under a reply being sent.
+            for old in [k for k in self._sessions
+                        if k[0] == key[0] or len(self._sessions) >= self.MAX_SESSIONS]:
+                self._retire(self._sessions.pop(old))
             self._sessions[key] = kept = session
         else:
             await fresh.close()  # never used: it opened no connection
         return _KeptConnector(key[0], "", session=kept)
 
+    def _retire(self, session: aiohttp.ClientSession) -> None:
+        self._retiring[session] = asyncio.get_running_loop().call_later(self.RETIRE_AFTER, self._close_retired,
+                                                                        session)
+
+    def _close_retired(self, session: aiohttp.ClientSession) -> None:
+        self._retiring.pop(session, None)
+        task = asyncio.ensure_future(session.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
     async def close(self) -> None:
-        sessions, self._sessions = list(self._sessions.values()), {}
+        for handle in self._retiring.values():
+            handle.cancel()
+        sessions = [*self._sessions.values(), *self._retiring]
+        self._sessions, self._retiring = {}, {}
         for session in sessions:
             await session.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
 
 async def _raise(context: Any, error: Exception) -> None:

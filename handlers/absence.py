@@ -278,23 +278,28 @@ def parse_meeting_day(args: str, dates: Dates) -> AbsenceRequest:
     return _read_options(rest, req, allow_note=False)
 
 
-def unread_refusal(req: AbsenceRequest, *, example: str, with_part: bool = True) -> UserError | None:
+def unread_refusal(req: AbsenceRequest, *, example: str, with_part: bool = True,
+                   command: str = WITHDRAW) -> UserError | None:
     """The refusal of what the parser could not place (None when it placed everything). `example` is the
-    day for the examples (handlers.common.example_day: the asker's next meeting, else a week ahead)."""
+    day for the examples (handlers.common.example_day: the asker's next meeting, else a week ahead);
+    `command` (/återkalla frånvaro or /frånvaro) is the one the examples of a text without a part show."""
     if not with_part and req.part_given:
-        return UserError(_("Ange bara datumet, till exempel ”{WITHDRAW} {ctx}”.", WITHDRAW=WITHDRAW, ctx=example))
+        return UserError(_("Ange bara datumet, till exempel ”{WITHDRAW} {ctx}”.", WITHDRAW=command, ctx=example))
     if not req.unread:
         return None
     rest = req.unread
     shown = rest if len(rest) <= 40 else rest[:39] + "…"
     hint = _(" Skriv en notering efter ett kolon, till exempel ”: tandläkare”.") if with_part else ""
-    return UserError(_("Jag förstår inte ”{shown}”.{hint} {ctx}", shown=shown, hint=hint, ctx=examples(example)))
+    said = examples(example) if with_part else _("Skriv till exempel ”{command}” eller ”{command} {day}”.",
+                                                  command=command, day=example)
+    return UserError(_("Jag förstår inte ”{shown}”.{hint} {ctx}", shown=shown, hint=hint, ctx=said))
 
 
-def read_request(ctx: Context, req: AbsenceRequest, *, with_part: bool = True) -> Forum | None:
+def read_request(ctx: Context, req: AbsenceRequest, *, with_part: bool = True,
+                 command: str = WITHDRAW) -> Forum | None:
     """Refuse what the parser could not place, then find the forum '; forum: ID' names (None without one)."""
     if req.unread or (req.part_given and not with_part):
-        refusal = unread_refusal(req, example=example_day(ctx), with_part=with_part)
+        refusal = unread_refusal(req, example=example_day(ctx), with_part=with_part, command=command)
         assert refusal is not None
         raise refusal
     if req.forum is None:
@@ -1001,7 +1006,7 @@ def withdraw_absence(ctx: Context, args: AbsenceRequest) -> Reply:
 )
 def list_absences(ctx: Context, args: AbsenceRequest) -> Reply:
     req = args
-    named = read_request(ctx, req, with_part=False)
+    named = read_request(ctx, req, with_part=False, command=LIST)
     forums = _candidate_forums(ctx, named, roles=set(ctx.command.roles))
     if not forums:
         forum = _candidate_forums(ctx, named)[0]

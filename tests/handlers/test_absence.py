@@ -333,6 +333,17 @@ def test_franvaro_shows_notes_to_the_recipient_only(chat) -> None:
     assert "Skriv /frånvaro 6 mars till mig i en personlig chatt" in " ".join(in_channel.reply.split())
 
 
+def test_franvaro_refusals_show_franvaro_not_commands_that_withdraw_or_report(chat) -> None:
+    """A mistyped /frånvaro is answered with /frånvaro examples: never with /återkalla frånvaro (which would
+    withdraw the asker's own absence) or /anmäl frånvaro (which would report one)."""
+    for text in ("/frånvaro 6 mars till kl 10", "/frånvaro alla", "/frånvaro 6 mars: alla"):
+        said = chat("maria.lind", text)
+        assert not said.ok and "/frånvaro 21 februari" in said.reply, (text, said.reply)
+        assert "återkalla" not in said.reply and "anmäl" not in said.reply, (text, said.reply)
+    said = chat("per.ek", "/återkalla frånvaro alla")
+    assert not said.ok and "”/återkalla frånvaro 21 februari”" in said.reply and "anmäl" not in said.reply, said.reply
+
+
 def test_franvaro_is_refused_to_members_with_who_can(chat) -> None:
     said = chat("per.ek", "/frånvaro 6 mars")
     assert not said.ok

@@ -1014,7 +1014,8 @@ def list_absences(ctx: Context, args: AbsenceRequest) -> Reply:
     meeting = choose_meeting(ctx, req, forums, named=named, command_name=LIST, allow_ended=True)
     _require_view(ctx, meeting.forum)
     roles = queries.roles_of(ctx.session, ctx.person, meeting.forum, on=ctx.today)
-    show_notes = bool(roles & NOTE_ROLES) and not _in_channel(ctx)
+    # The list is restricted: asked in a Teams channel it goes to the asker's own chat, with the notes.
+    show_notes = bool(roles & NOTE_ROLES) and ctx.restricted_reaches_asker_alone
     active = queries.absences_of_meeting(ctx.session, meeting)
     lines = []
     for a in active:
@@ -1043,7 +1044,7 @@ def list_absences(ctx: Context, args: AbsenceRequest) -> Reply:
                          person=person_label(a.person), withdrawn_at=format_date(a.withdrawn_at)) for a in withdrawn],
             ))
     context = []
-    if roles & NOTE_ROLES and _in_channel(ctx):
+    if roles & NOTE_ROLES and not show_notes:
         typed = f"/frånvaro {args.typed}".strip()
         context.append(_("Noteringarna om skälen visas inte i en kanal eller gruppchatt. Skriv {typed} till mig "
                          "i en personlig chatt med Kansli för att se dem.", typed=typed))

@@ -185,6 +185,14 @@ class Context:
         """True when only the asker sees the answer: the one place private content may be shown."""
         return self.conversation == PERSONAL and self.forum is None
 
+    @property
+    def restricted_reaches_asker_alone(self) -> bool:
+        """Whether an answer marked `Reply.restricted` is read by the asker alone: asked in a personal chat, or
+        in a Teams channel or group chat, from where such an answer goes to the asker's own chat instead
+        (handlers.invoke.shown_where_asked). In a Slack or terminal channel it is shown there, to the asker
+        only but in the channel, so what only a personal conversation may show stays out."""
+        return self.personal or not self.whispers
+
     def roles_in(self, forum: Forum) -> set[str]:
         """The asker's roles in a forum today; looked up once per command."""
         from storage.queries import roles_of

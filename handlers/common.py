@@ -109,12 +109,18 @@ def channel_forum_of_asker(ctx: Context) -> Forum | None:
     return None
 
 
+def in_no_forum(ctx: Context) -> UserError:
+    """The refusal for someone who sits in no forum today: never added yet, or left every forum they sat in."""
+    if queries.forums_of(ctx.session, ctx.person):
+        return UserError(_("Du sitter inte längre i något forum i Kansli. Be samordnaren lägga till dig igen "
+                           "om du ska vara med."))
+    return UserError(_("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig i forumet."))
+
+
 def my_forums(ctx: Context) -> list[Forum]:
     forums = queries.forums_of(ctx.session, ctx.person, sitting=ctx.today)
     if not forums:
-        raise UserError(
-            _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig i forumet.")
-        )
+        raise in_no_forum(ctx)
     return forums
 
 

@@ -20,6 +20,7 @@ from handlers.common import (
     choose_forum,
     example_day,
     forum_label,
+    in_no_forum,
     meeting_label,
     my_forums,
     no_coming_meetings,
@@ -239,10 +240,7 @@ def _held_forums(ctx: Context, roles: frozenset[str], named: Forum | None) -> li
     if ctx.forum is not None and ctx.forum in mine:
         return [ctx.forum]
     if not mine:
-        raise UserError(
-            _("Du är inte med i något forum i Kansli ännu. Be samordnaren lägga till dig i "
-              "forumet med /ledamot ny.")
-        )
+        raise in_no_forum(ctx)
     writing = [f for f in mine if queries.roles_of(ctx.session, ctx.person, f, on=ctx.today) & roles]
     return writing or mine
 

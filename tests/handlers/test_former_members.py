@@ -42,6 +42,8 @@ def test_a_former_member_reads_nothing_of_the_forum(left, text) -> None:
 def test_a_former_member_is_told_what_to_do(left) -> None:
     said = left("eva.strand", "/möten", now=AFTER)
     assert not said.ok and "Be samordnaren lägga till dig" in said.reply, said.reply
+    # She has sat in a forum: told she no longer does, not that she is not in one "yet".
+    assert "inte längre i något forum" in said.reply and "ännu" not in said.reply, said.reply
 
 
 def test_the_forums_channel_does_not_make_a_former_member_one_again(left) -> None:

@@ -61,8 +61,8 @@ def _span(day: date, start: time, end: time | None) -> tuple[datetime, datetime 
 
 def _refuse_past(ctx: Context, day: date, usage: str) -> None:
     if day < ctx.today:
-        raise UserError(_("{day} har redan varit; ett möte kan bara planeras framåt. Skriv: {usage}",
-                          day=format_date(day), usage=usage))
+        raise UserError(_("Dagen du angav, {day}, har redan varit; ett möte kan bara planeras framåt. Skriv: {usage}",
+                          day=format_date(day, sentence=True), usage=usage))
 
 
 def _refuse_overlap(ctx: Context, forum: Forum, start: datetime, end: datetime | None, *,

@@ -127,7 +127,8 @@ def read_due(dates: Dates, text: str) -> date:
 
 def refuse_past_due(ctx: Context, due: date) -> None:
     if due < ctx.today:
-        raise UserError(_("{due} har redan varit; ange en sista dag framåt i tiden.", due=format_date(due)))
+        raise UserError(_("Dagen du angav, {due}, har redan varit; ange en sista dag framåt i tiden.",
+                          due=format_date(due, sentence=True)))
 
 
 # ------------------------------------------------------------------------------------ /uppdrag ny

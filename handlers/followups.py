@@ -98,7 +98,8 @@ def set_follow_up(ctx: Context, case: Case, args: SetFollowUp) -> Reply:
             raise _no_date(case.number, f"@{responsible.handle}")
         due = read_day(ctx, when, what=_("datumet för återkopplingen"))
     if due < ctx.today:
-        raise UserError(_("{due} har redan varit; ange ett datum framåt i tiden för återkopplingen.", due=format_date(due)))
+        raise UserError(_("Dagen du angav, {due}, har redan varit; ange ett datum framåt i tiden för "
+                          "återkopplingen.", due=format_date(due, sentence=True)))
     existing = next((f for f in _open_for(ctx, case) if f.responsible_id == responsible.id), None)
     if existing is not None:
         previous = existing.due

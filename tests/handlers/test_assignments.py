@@ -104,7 +104,7 @@ def test_an_extension_outside_a_meeting_day_must_name_the_meeting(chat, imported
         ("/uppdrag ny per.ek Bereda; senast 6 november; forum: lchnv", "Börja med den som får uppdraget som @användarnamn"),
         ("/uppdrag ny @per.ek; senast 6 november; forum: lchnv", "Skriv vad uppdraget gäller"),
         ("/uppdrag ny @per.ek Bereda; forum: lchnv", "Ange sista dag för uppdraget med ”; senast DATUM”"),
-        ("/uppdrag ny @per.ek Bereda; senast 1 september 2020; forum: lchnv", "tisdag 1 september 2020 har redan varit"),
+        ("/uppdrag ny @per.ek Bereda; senast 1 september 2020; forum: lchnv", "Dagen du angav, tisdagen den 1 september 2020, har redan varit"),
         ("/uppdrag ny @nisse Bereda; senast 6 november; forum: lchnv", "Jag hittar ingen person ”@nisse”"),
         ("/uppdrag ny @per.ek Bereda; senast 6 november", "Du sitter i flera forum"),
         ("/uppdrag förläng 999999; senast 2021-12-31; skäl: x", "Det finns inget uppdrag 999999"),

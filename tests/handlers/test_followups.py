@@ -60,7 +60,7 @@ def test_with_two_open_follow_ups_closing_names_the_person(chat) -> None:
         ("per.ek", "/återkoppling 2020:7 20 november @per.ek", "Bara s"),
         ("maria.lind", "/återkoppling 2020:7 20 november", "Ange vem som ska återkoppla som @användarnamn"),
         ("maria.lind", "/återkoppling 2020:7 @per.ek", "Ange datumet för återkopplingen"),
-        ("maria.lind", "/återkoppling 2020:7 1 september 2020 @per.ek", "tisdag 1 september 2020 har redan varit"),
+        ("maria.lind", "/återkoppling 2020:7 1 september 2020 @per.ek", "Dagen du angav, tisdagen den 1 september 2020, har redan varit"),
         ("maria.lind", "/återkoppling 2020:7 vecka 47 @per.ek", "som en dag"),
         ("maria.lind", "/återkoppling 2020:7 20 november @okänd", "Jag hittar ingen person ”@okänd”"),
         ("maria.lind", "/återkoppling 2020:7 klar @per.ek", "har ingen öppen återkoppling för @per.ek"),

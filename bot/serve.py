@@ -207,6 +207,8 @@ def _supervise(settings: Settings, *, host: str, port: int, workers: int) -> int
                 _serve_one(worker_settings(settings, index), host=host, port=port, worker=index)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except KeyboardInterrupt:  # Ctrl-C before the worker was listening: stopped as asked
+                code = 0
             except BaseException:  # noqa: BLE001 - a worker reports and exits; the supervisor decides
                 log.exception("worker %d stopped on an error", index + 1)
                 code = 1
@@ -245,6 +247,7 @@ def _supervise(settings: Settings, *, host: str, port: int, workers: int) -> int
             log.error("worker %d (pid %d) exited with %d; stopping the others", index + 1, pid, exit_code)
             code = exit_code or 1
             stop_all()
-        elif exit_code:
+        elif exit_code and exit_code not in (-signal.SIGTERM, -signal.SIGINT):
+            # (a worker stopped by the signal itself, before it could take it gracefully, stopped as asked)
             code = code or exit_code
     return code

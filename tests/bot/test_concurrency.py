@@ -156,46 +156,59 @@ def test_items_added_at_once_get_distinct_numbers_after_the_standing_items(servi
     assert sum(1 for n, t in items if not t.startswith("Samtidig punkt")) == 4  # standing items stored once
 
 
-def test_a_decision_recorded_while_the_minutes_are_sent_is_in_them_or_refused(services, monkeypatch) -> None:
-    """Sent minutes are a record: a decision recorded at the moment the secretary marks them sent is either
-    part of what was sent or refused, never left outside them. The decision is held just after its check
-    that the minutes are unsent, while the minutes are sent (on PostgreSQL the sending then waits for it)."""
-    from handlers import decisions
-
+def race_with_sending_the_minutes(services, monkeypatch, module, name: str, text: str, *,  # type: ignore[no-untyped-def]
+                                  hold_before: bool) -> tuple[Outcome, Outcome, str]:
+    """Run `text` (Maria's) in a thread, held at `module.name` (before calling it, or just after) while
+    the 6 March minutes are marked sent; return (that command, the sending, the minutes as sent)."""
     run = services.dispatcher.run
     assert run("/beredning 2020:7 dagordning 6 mars", identity=Identity(handle="maria.lind"), now=NOW).reply.ok
     during = at("2020-03-06T11:00")
     sent = threading.Event()
     checked = threading.Event()
-    original = decisions.record_decision
+    original = getattr(module, name)
 
     def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if hold_before:
+            checked.set()
+            sent.wait(timeout=3)  # SQLite takes one command at a time: the sending waits its turn anyway
+            return original(*args, **kwargs)
+        result = original(*args, **kwargs)
         checked.set()
-        sent.wait(timeout=3)  # SQLite takes one command at a time: the sending waits its turn anyway
-        return original(*args, **kwargs)
+        sent.wait(timeout=3)
+        return result
 
-    monkeypatch.setattr(decisions, "record_decision", held)
+    monkeypatch.setattr(module, name, held)
     out: dict[str, Outcome] = {}
 
-    def decide() -> None:
-        out["decision"] = run("/beslut 2020:7 att anta vägledningen", identity=Identity(handle="maria.lind"),
-                              now=during)
+    def command() -> None:
+        out["command"] = run(text, identity=Identity(handle="maria.lind"), now=during)
 
-    thread = threading.Thread(target=decide)
+    thread = threading.Thread(target=command)
     thread.start()
     assert checked.wait(timeout=30)
     out["sent"] = run("/minnesanteckningar skickade 6 mars; forum: lchnv", identity=Identity(handle="maria.lind"),
                       now=during)
     sent.set()
     thread.join(timeout=60)
-    assert out["sent"].reply.ok, out["sent"].reply.plain_text()
     with services.sessionmaker() as s:
         meeting = s.get(Meeting, next_meeting_id_on(s, "2020-03-06"))
         record = meeting.minutes_sent_text or ""
-    if out["decision"].reply.ok:
+    return out["command"], out["sent"], record
+
+
+def test_a_decision_recorded_while_the_minutes_are_sent_is_in_them_or_refused(services, monkeypatch) -> None:
+    """Sent minutes are a record: a decision recorded at the moment the secretary marks them sent is either
+    part of what was sent or refused, never left outside them. The decision is held just after its check
+    that the minutes are unsent, while the minutes are sent (on PostgreSQL the sending then waits for it)."""
+    from handlers import decisions
+
+    decision, sent, record = race_with_sending_the_minutes(
+        services, monkeypatch, decisions, "record_decision", "/beslut 2020:7 att anta vägledningen", hold_before=True)
+    assert sent.reply.ok, sent.reply.plain_text()
+    if decision.reply.ok:
         assert "att anta vägledningen" in record, record
     else:
-        assert "minnesanteckningarna" in out["decision"].reply.plain_text()
+        assert "minnesanteckningarna" in decision.reply.plain_text()
 
 
 def next_meeting_id_on(session, day: str) -> int:  # type: ignore[no-untyped-def]
@@ -211,39 +224,12 @@ def test_an_assignment_recorded_while_the_minutes_are_sent_is_in_them_or_not_of_
     sent either makes it into them or is not tied to that meeting's item. It is held just after its item is
     chosen, while the minutes are sent."""
     from handlers import agenda_model
+    from storage.models import Assignment
 
-    run = services.dispatcher.run
-    assert run("/beredning 2020:7 dagordning 6 mars", identity=Identity(handle="maria.lind"), now=NOW).reply.ok
-    during = at("2020-03-06T11:00")
-    sent = threading.Event()
-    checked = threading.Event()
-    original_add = agenda_model.item_in_session
-
-    def item_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
-        item = original_add(*args, **kwargs)
-        checked.set()
-        sent.wait(timeout=3)
-        return item
-
-    monkeypatch.setattr(agenda_model, "item_in_session", item_then_wait)
-    out: dict[str, Outcome] = {}
-
-    def assign() -> None:
-        out["assignment"] = run("/uppdrag ny @per.ek Ta fram en plan; senast 1 maj; ärende 2020:7",
-                                identity=Identity(handle="maria.lind"), now=during)
-
-    thread = threading.Thread(target=assign)
-    thread.start()
-    assert checked.wait(timeout=30)
-    out["sent"] = run("/minnesanteckningar skickade 6 mars; forum: lchnv", identity=Identity(handle="maria.lind"),
-                      now=during)
-    sent.set()
-    thread.join(timeout=60)
-    assert out["sent"].reply.ok and out["assignment"].reply.ok
+    assignment, sent, record = race_with_sending_the_minutes(
+        services, monkeypatch, agenda_model, "item_in_session",
+        "/uppdrag ny @per.ek Ta fram en plan; senast 1 maj; ärende 2020:7", hold_before=False)
+    assert sent.reply.ok and assignment.reply.ok
     with services.sessionmaker() as s:
-        from storage.models import Assignment
-
-        meeting = s.get(Meeting, next_meeting_id_on(s, "2020-03-06"))
-        record = meeting.minutes_sent_text or ""
         item_id = s.scalar(select(Assignment.item_id).where(Assignment.title == "Ta fram en plan"))
     assert "Ta fram en plan" in record or item_id is None, record

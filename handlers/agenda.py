@@ -4,15 +4,12 @@ The agenda itself (items, numbering, rendering) is handlers/agenda_model.py; its
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from handlers.agenda_model import *  # noqa: F401,F403 - the agenda model, used through this module too
 from handlers.agenda_model import agenda_reply
-from handlers.arguments import Dates, MeetingRef
+from handlers.arguments import MeetingArgs, parse_meeting_args
 from handlers.base import Context, Reply
 from handlers.fmt import format_date
 from handlers.i18n import _
-from handlers.options import take_option
 from handlers.registry import AGENDA_MEETING_ARG, command
 from storage.models import Meeting
 
@@ -20,15 +17,7 @@ from storage.models import Meeting
 # ------------------------------------------------------------------------------------ /dagordning
 
 
-@dataclass(frozen=True)
-class ShowAgenda:
-    """/dagordning [idag | nästa | DATUM] [; forum: ID]"""
-    meeting: MeetingRef
-
-
-def parse_show_agenda(args: str, dates: Dates) -> ShowAgenda:
-    forum, rest = take_option(args, "forum")
-    return ShowAgenda(meeting=MeetingRef(phrase=rest.strip() or None, forum=forum))
+ShowAgenda = MeetingArgs  # /dagordning [idag | nästa | DATUM] [; forum: ID]
 
 
 @command(
@@ -39,7 +28,7 @@ def parse_show_agenda(args: str, dates: Dates) -> ShowAgenda:
     help=_("dagordningen: tid, plats, punkterna med föredragande, syfte, bilagor och "
            "förslag, och anmäld frånvaro"),
     meeting=AGENDA_MEETING_ARG,
-    args=parse_show_agenda,
+    args=parse_meeting_args,
     order=15,
 )
 def show_agenda(ctx: Context, meeting: Meeting, args: ShowAgenda) -> Reply:

@@ -22,6 +22,7 @@ from typing import Any, Callable
 from handlers.base import UserError
 from handlers.fmt import local
 from handlers.i18n import _
+from handlers.options import take_option
 
 
 
@@ -52,6 +53,18 @@ class MeetingRef:
     forum: str | None = None
     day: date | None = None
     year_given: bool = False
+
+
+@dataclass(frozen=True)
+class MeetingArgs:
+    """The arguments of a command about one meeting and nothing else: '[DATUM | nästa] [; forum: ID]'
+    (/dagordning, /publicera dagordning)."""
+    meeting: MeetingRef
+
+
+def parse_meeting_args(args: str, dates: Dates) -> MeetingArgs:
+    forum, rest = take_option(args, "forum")
+    return MeetingArgs(meeting=MeetingRef(phrase=rest.strip() or None, forum=forum))
 
 
 def leading_date(dates: Dates, text: str) -> tuple[Any, str, str]:

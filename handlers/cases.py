@@ -36,7 +36,7 @@ from handlers.common import (
     require_role,
 )
 from handlers.fmt import format_date, format_datetime, format_days
-from handlers.arguments import Dates, MeetingRef
+from handlers.arguments import Dates, MeetingArgs, parse_meeting_args
 from handlers.registry import CASE_FORUM, CHANNEL_MEETING_ARG, command, normalise
 from handlers.i18n import _, ngettext
 from storage import cases as store
@@ -836,15 +836,7 @@ def store_version(ctx: Context, meeting: Meeting):  # type: ignore[no-untyped-de
     return version
 
 
-@dataclass(frozen=True)
-class PublishAgenda:
-    """/publicera dagordning [DATUM] [; forum: ID]"""
-    meeting: MeetingRef
-
-
-def parse_publish_agenda(args: str, dates: Dates) -> PublishAgenda:
-    forum, rest = take_option(args, "forum")
-    return PublishAgenda(meeting=MeetingRef(phrase=rest.strip() or None, forum=forum))
+PublishAgenda = MeetingArgs  # /publicera dagordning [DATUM] [; forum: ID]
 
 
 @command(
@@ -857,7 +849,7 @@ def parse_publish_agenda(args: str, dates: Dates) -> PublishAgenda:
     roles=PREPARERS,
     doing=_("publicera dagordningen"),
     meeting=CHANNEL_MEETING_ARG,
-    args=parse_publish_agenda,
+    args=parse_meeting_args,
     order=24,
 )
 def publish_agenda(ctx: Context, meeting: Meeting, args: PublishAgenda) -> Reply:

@@ -124,21 +124,27 @@ def test_teams_unpublished_agenda_asked_in_a_channel_goes_to_the_askers_own_chat
     assert personal and "Mötets öppnande" in personal[0].words()
 
 
-def test_teams_member_list_asked_in_a_channel_shows_no_e_mail_addresses(network, engine) -> None:
-    """The coordinator's /ledamöter shows e-mail addresses only where the coordinator alone reads the answer:
-    the forum's Teams channel sees every answer, so there the list comes without them and says what to type;
-    a group chat is no forum's, so there the list is not shown at all."""
+def maria_in_teams(network, engine, *said: tuple[str, str]):  # type: ignore[no-untyped-def]
+    """What the Teams connector received after Maria wrote each (text, conversation scope) in turn."""
     give_teams_ids(network)
     services = make_services(network, engine)
 
     async def go():  # type: ignore[no-untyped-def]
         async with teams(services) as h:
-            await h.say("ledamöter", user=MARIA, scope="channel")
-            await h.say("ledamöter; forum: lchnv", user=MARIA, scope="personal")
-            await h.say("ledamöter; forum: lchnv", user=MARIA, scope="groupChat")
+            for text, scope in said:
+                await h.say(text, user=MARIA, scope=scope)
             return h.standin.calls
 
-    channel, personal, group, *copy = asyncio.run(go())
+    return asyncio.run(go())
+
+
+def test_teams_member_list_asked_in_a_channel_shows_no_e_mail_addresses(network, engine) -> None:
+    """The coordinator's /ledamöter shows e-mail addresses only where the coordinator alone reads the answer:
+    the forum's Teams channel sees every answer, so there the list comes without them and says what to type;
+    a group chat is no forum's, so there the list is not shown at all."""
+    channel, personal, group, *copy = maria_in_teams(network, engine, ("ledamöter", "channel"),
+                                                     ("ledamöter; forum: lchnv", "personal"),
+                                                     ("ledamöter; forum: lchnv", "groupChat"))
     assert "Per Ek" in channel.words() and "@example.se" not in channel.words()
     assert "Skriv /ledamöter; forum: lchnv till mig i en personlig chatt" in channel.words()
     assert "per.ek@example.se" in personal.words()
@@ -147,16 +153,7 @@ def test_teams_member_list_asked_in_a_channel_shows_no_e_mail_addresses(network,
 
 
 def test_teams_notification_settings_asked_in_a_channel_do_not_show_the_askers_e_mail_address(network, engine) -> None:
-    give_teams_ids(network)
-    services = make_services(network, engine)
-
-    async def go():  # type: ignore[no-untyped-def]
-        async with teams(services) as h:
-            await h.say("aviseringar", user=MARIA, scope="channel")
-            await h.say("aviseringar", user=MARIA, scope="personal")
-            return h.standin.calls
-
-    channel, personal = asyncio.run(go())
+    channel, personal = maria_in_teams(network, engine, ("aviseringar", "channel"), ("aviseringar", "personal"))
     assert "chatt" in channel.words() and "maria.lind@example.se" not in channel.words()
     assert "Skriv /aviseringar till mig i en personlig chatt" in channel.words()
     assert "maria.lind@example.se" in personal.words()

@@ -134,7 +134,7 @@ class _ReusedConnectors(RestChannelServiceClientFactory):
         if type(fresh) is not TeamsConnectorClient:
             return fresh  # another kind of channel (Copilot Studio): as the SDK made it
         session: aiohttp.ClientSession = fresh.client
-        key = (str(session._base_url), session.headers.get("Authorization", ""))
+        key = (fresh.base_uri, session.headers.get("Authorization", ""))
         kept = self._sessions.get(key)
         if kept is None or kept.closed:
             # The same service URL with an earlier token, and when there are too many, every session: closed

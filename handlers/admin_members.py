@@ -17,14 +17,14 @@ from handlers.base import Context, Reply, Section, UserError
 from handlers.common import genitive
 from handlers.meeting_choice import read_day
 from handlers.common import (
-    member_word,
-    members_title,
-    role_name,
     ROLE_NAMES,
     choose_forum,
     forum_label,
+    member_word,
+    members_title,
+    named_forum,
     person_label,
-    pop_forum_option,
+    role_name,
 )
 from handlers.fmt import format_date
 from handlers.options import split_options, take_option
@@ -662,7 +662,7 @@ def parse_list_members(args: str, dates: Dates) -> ListMembers:
          help=_("forumets representanter (eller ledamöter) med organisation, titel och roller"),
          args=parse_list_members, order=65)
 def list_members(ctx: Context, args: ListMembers) -> Reply:
-    named = pop_forum_option(ctx, f"; forum: {args.forum}")[0] if args.forum else None
+    named = named_forum(ctx, args.forum)
     forum = choose_forum(ctx, named)
     if forum.id not in {f.id for f in queries.forums_of(ctx.session, ctx.person, on=ctx.today)}:
         raise UserError(_("Listan över {members} i {forum} visas bara för dem som sitter i forumet.",

@@ -33,11 +33,11 @@ from handlers.common import (
     choose_forum,
     forum_label,
     leading_person,
-    people_named,
     meeting_label,
+    named_forum,
+    people_named,
     person_arg,
     person_label,
-    pop_forum_option,
     require_command_role,
 )
 from handlers.fmt import format_date, format_days
@@ -181,7 +181,7 @@ def _typed(value: str | None) -> str | None:
     order=40,
 )
 def new_assignment(ctx: Context, args: NewAssignment) -> Reply:
-    named = pop_forum_option(ctx, f"; forum: {args.forum}")[0] if args.forum else None
+    named = named_forum(ctx, args.forum)
     if args.assignee is not None:
         assignee = person_arg(ctx, args.assignee, field=_("den som får uppdraget"))
         title = args.title
@@ -484,7 +484,7 @@ def _listing(ctx: Context, title: str, found: list[Assignment], *, empty: str, s
     order=39,
 )
 def list_assignments(ctx: Context, args: ListAssignments) -> Reply:
-    named = pop_forum_option(ctx, f"; forum: {args.forum}")[0] if args.forum else None
+    named = named_forum(ctx, args.forum)
     if args.which == "mine":
         forums = [named] if named else None
         found = store.open_assignments(ctx.session, assignee=ctx.person, forums=forums)

@@ -15,6 +15,7 @@ from handlers.common import (
     forum_label,
     meeting_label,
     my_forums,
+    named_forum,
     person_label,
     pop_forum_option,
     require_role,
@@ -291,7 +292,7 @@ def read_case_ref(text: str, *, usage: str) -> tuple[CaseRef, str]:
 
 def case_of(ctx: Context, ref: CaseRef) -> Case:
     """The case `ref` names: in its forum ('; forum: ID'), the channel's forum, or the asker's forums."""
-    forum = pop_forum_option(ctx, f"; forum: {ref.forum}")[0] if ref.forum else None
+    forum = named_forum(ctx, ref.forum)
     return find_case(ctx, ref.number, forum)
 
 

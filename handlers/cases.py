@@ -24,16 +24,16 @@ from handlers.calendar import forum_deadlines, is_working_day
 from handlers.common import (
     PURPOSE_NAMES,
     choose_forum,
+    coordinator_word,
     forum_label,
     genitive,
     meeting_label,
-    coordinator_word,
+    named_forum,
     no_coming_meetings,
-    role_name,
     person_arg,
     person_label,
-    pop_forum_option,
     require_role,
+    role_name,
 )
 from handlers.fmt import format_date, format_datetime, format_days
 from handlers.arguments import Dates, MeetingArgs, parse_meeting_args
@@ -360,7 +360,7 @@ def parse_list_cases(args: str, dates: Dates) -> ListCases:
     order=21,
 )
 def list_cases(ctx: Context, args: ListCases) -> Reply:
-    named = pop_forum_option(ctx, f"; forum: {args.forum}")[0] if args.forum else None
+    named = named_forum(ctx, args.forum)
     forums = overview_forums(ctx, named, doing=ctx.command.doing)
     statuses, scope = list(args.statuses), args.scope
     found = store.cases_of(ctx.session, forums, statuses)

@@ -85,13 +85,21 @@ def pop_forum_option(ctx: Context, args: str) -> tuple[Forum | None, str]:
     value, rest = take_option(args, "forum")
     if value is None:
         return None, args
-    forum = find_forum(ctx, value)
+    return named_forum(ctx, value), rest
+
+
+def named_forum(ctx: Context, typed: str | None) -> Forum | None:
+    """The forum a '; forum: X' names, as a parser read it (None when none was typed); one the asker does not
+    sit in is refused with the forums they do sit in."""
+    if typed is None:
+        return None
+    forum = find_forum(ctx, typed)
     if forum is None:
         # my_forums: someone in no forum (any more) is told to ask the coordinator, not given an empty list.
         names = ", ".join(forum_label(f) for f in my_forums(ctx))
         raise UserError(_("Du sitter inte i något forum som heter ”{strip}”. Dina forum: {names}.",
-                          strip=value.strip(), names=names))
-    return forum, rest
+                          strip=typed.strip(), names=names))
+    return forum
 
 
 def no_coming_meetings(forum: Forum | str) -> UserError:

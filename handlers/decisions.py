@@ -240,13 +240,13 @@ def remit(ctx: Context, case: Case, reason: str, item: AgendaItem) -> Reply:
 
 def decide_on_item(ctx: Context, args: DecideItem) -> Reply:
     """A decision on any item of the meeting being held, standing items included ('att godkänna dagordningen')."""
-    from handlers.common import my_forums, pop_forum_option
+    from handlers.common import my_forums, named_forum
     from handlers.items import find_item
     from handlers.meeting_choice import meeting_for_phrase
     from storage import queries
 
     label, phrase = args.label, args.meeting.phrase
-    named = pop_forum_option(ctx, f"; forum: {args.meeting.forum}")[0] if args.meeting.forum else None
+    named = named_forum(ctx, args.meeting.forum)
     mine = [named] if named else ([f for f in my_forums(ctx) if ctx.roles_in(f) & ctx.command.roles] or my_forums(ctx))
     if phrase is not None:
         meeting = meeting_for_phrase(ctx, mine, phrase)

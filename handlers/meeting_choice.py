@@ -23,8 +23,8 @@ from handlers.common import (
     in_no_forum,
     meeting_label,
     my_forums,
+    named_forum,
     no_coming_meetings,
-    pop_forum_option,
     require_command_role,
 )
 from handlers.fmt import STOCKHOLM, format_date, format_date_in_sentence, local
@@ -139,14 +139,9 @@ def meeting_is_over(ctx: Context, meeting: Meeting) -> bool:
 # ------------------------------------------------------------------------------------ a declaration's meeting
 
 
-def _named_forum(ctx: Context, ref: MeetingRef) -> Forum | None:
-    """The forum '; forum: ID' names, refused when the asker sits in none by that name."""
-    return pop_forum_option(ctx, f"; forum: {ref.forum}")[0] if ref.forum else None
-
-
 def _named_or_channels(ctx: Context, ref: MeetingRef) -> list[Forum] | None:
     """The forum '; forum: ID' names, else the channel's forum when the asker sits in it; None for neither."""
-    named = _named_forum(ctx, ref)
+    named = named_forum(ctx, ref.forum)
     if named is not None:
         return [named]
     here = channel_forum_of_asker(ctx)
@@ -160,7 +155,7 @@ def coming_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meet
     coordinator of several forums need not name the forum when only one of them meets that day); the
     next meeting is that of the forum chosen as choose_forum does. The caller checks the role in the
     meeting's forum."""
-    named = _named_forum(ctx, ref)
+    named = named_forum(ctx, ref.forum)
     if named is None and ref.phrase:
         mine = [f for f in my_forums(ctx) if ctx.roles_in(f) & roles] or my_forums(ctx)
         return meeting_for_phrase(ctx, mine, ref.phrase)
@@ -261,7 +256,7 @@ def held_meeting(ctx: Context, roles: frozenset[str], ref: MeetingRef) -> Meetin
 
     A day without a year that lies ahead with no meeting on it is also tried a year back: minutes are about
     meetings that were. The caller checks the role in the meeting's forum."""
-    forums = _held_forums(ctx, roles, _named_forum(ctx, ref))
+    forums = _held_forums(ctx, roles, named_forum(ctx, ref.forum))
     if ref.day is None:
         stmt = (
             select(Meeting)

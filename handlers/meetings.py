@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from handlers.arguments import Dates
 from handlers.base import Context, Reply, Section
 from handlers.calendar import forum_deadlines
-from handlers.common import forum_label, meeting_label, my_forums, pop_forum_option
+from handlers.common import forum_label, meeting_label, my_forums, named_forum
 from handlers.fmt import format_date, local
 from handlers.options import take_option
 from handlers.registry import command
@@ -39,7 +39,7 @@ def parse_list_meetings(args: str, dates: Dates) -> ListMeetings:
     order=10,
 )
 def list_meetings(ctx: Context, args: ListMeetings) -> Reply:
-    forum = pop_forum_option(ctx, f"; forum: {args.forum}")[0] if args.forum else None
+    forum = named_forum(ctx, args.forum)
     forums = [forum] if forum else my_forums(ctx)
     meetings = queries.upcoming_meetings(ctx.session, forums, now=ctx.now, limit=MAX_MEETINGS)
     if not meetings:

@@ -423,9 +423,7 @@ def choose_meeting(
     if not forums:
         raise UserError(_("Du sitter inte i något forum med möten. Be samordnaren lägga till dig i forumet med /ledamot ny."))
     if req.select == "next":
-        upcoming = queries.upcoming_meetings(ctx.session, forums, now=ctx.now)
-        if only is not None:
-            upcoming = [m for m in upcoming if m.id in only]
+        upcoming = queries.next_meeting_per_forum(ctx.session, forums, now=ctx.now, among=only)
         if ctx.forum is not None and named is None and any(m.forum_id == ctx.forum.id for m in upcoming):
             upcoming = [m for m in upcoming if m.forum_id == ctx.forum.id]
         firsts: dict[int, Meeting] = {}

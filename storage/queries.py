@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 from typing import Any, Sequence
 
-from sqlalchemy import and_, bindparam, event, or_, select, true
+from sqlalchemy import and_, bindparam, event, func, or_, select, true
 from sqlalchemy.orm import ORMExecuteState, Session, aliased, contains_eager, joinedload
 
 from storage.models import Absence, Forum, Meeting, Membership, Organisation, Person
@@ -408,6 +408,31 @@ def upcoming_meetings(
     )
     if limit:
         stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def next_meeting_per_forum(
+    session: Session, forums: Sequence[Forum], *, now: datetime, among: set[int] | None = None
+) -> list[Meeting]:
+    """The first not yet ended meeting (as `upcoming_meetings` counts them) of each forum, earliest first;
+    with `among`, the first of those meeting ids. One row per forum is read, not every coming meeting."""
+    if not forums or (among is not None and not among):
+        return []
+    conditions = [
+        Meeting.forum_id.in_([f.id for f in forums]),
+        Meeting.cancelled.is_(False),
+        or_(Meeting.ends_at > now, and_(Meeting.ends_at.is_(None), Meeting.starts_at > now - timedelta(hours=12))),
+    ]
+    if among is not None:
+        conditions.append(Meeting.id.in_(sorted(among)))
+    rank = (
+        select(Meeting.id, func.row_number().over(partition_by=Meeting.forum_id,
+                                                  order_by=(Meeting.starts_at, Meeting.id)).label("rank"))
+        .where(*conditions)
+        .subquery()
+    )
+    stmt = (select(Meeting).join(rank, rank.c.id == Meeting.id).where(rank.c.rank == 1)
+            .order_by(Meeting.starts_at, Meeting.id))
     return list(session.scalars(stmt))
 
 

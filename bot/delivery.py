@@ -183,8 +183,11 @@ class Deliverer:
             return [chat], email
         return ([email] if email else []), None
 
-    async def deliver(self, ids: list[int] | None = None, *, now: datetime | None = None) -> dict[str, int]:
-        """Send every due row (or just `ids`); returns counts of sent, waiting and failed.
+    async def deliver(self, ids: list[int] | None = None, *, now: datetime | None = None,
+                      claim: str | None = None) -> dict[str, int]:
+        """Send every due row (or just `ids`); returns counts of sent, waiting and failed. With `claim`, `ids`
+        are rows a command inserted already claimed under that token (storage.outbox.enqueue), so they are
+        read, not claimed again.
 
         Database work (routing, and addressing: reading Teams references, building e-mail from the
         store) runs in a worker thread (kansli's database threads) so the service's event loop never
@@ -193,7 +196,10 @@ class Deliverer:
         counts = {"sent": 0, "waiting": 0, "failed": 0}
         now = now or self.clock()
         with self.sessionmaker() as session:
-            rows = await self._in_thread(self._claim, session, now, ids)
+            if claim is not None:
+                rows = await self._in_thread(self._claimed, session, ids or [], claim)
+            else:
+                rows = await self._in_thread(self._claim, session, now, ids)
             for row in rows:
                 try:
                     plan = await self._in_thread(self._prepare, session, row, now)
@@ -221,6 +227,10 @@ class Deliverer:
         rows = outbox.claim(session, now=now, worker=worker_name(), ids=ids)
         session.commit()
         return rows
+
+    @staticmethod
+    def _claimed(session: Session, ids: list[int], token: str) -> list[Outbox]:
+        return outbox.claimed(session, ids=ids, token=token)  # read on in `_prepare`'s transaction
 
     def _prepare(self, session: Session, row: Outbox, now: datetime) -> Plan:
         recipient = Recipient(

@@ -68,6 +68,8 @@ class Outcome:
     person_id: int | None = None
     # Each new outbox row's recipient, (person_id, forum_id), in the order of `outbox_ids`.
     recipients: list[tuple[int | None, int | None]] = field(default_factory=list)
+    # The claim the new outbox rows were inserted under (`run_turn(claim=…)`), for the caller's own delivery.
+    claim: str | None = None
 
     def by_recipient(self) -> dict[tuple[int | None, int | None], list[int]]:
         """The new outbox rows grouped by recipient (person or forum), each group in id order."""
@@ -203,6 +205,7 @@ class Dispatcher:
         now: datetime | None = None,
         channel: str | None = None,
         conversation: str | None = None,
+        claim: str | None = None,
     ) -> Outcome | None:
         """Answer one platform turn in a single transaction that begins with the adapter's own bookkeeping.
 
@@ -211,9 +214,12 @@ class Dispatcher:
         answered; then nothing is run and None is returned. What `prepare` writes is kept even when the
         command is refused (the command is rolled back and `prepare` runs again on its own), and lost
         only when the transaction fails, so that a redelivery is answered then.
+
+        With `claim` (storage.outbox.claim_token), the messages the command queues for others are inserted
+        already claimed under it: the caller delivers them itself as soon as the turn is answered.
         """
         return self._attempts(None, prepare, identity=identity, platform=platform, now=now, channel=channel,
-                              conversation=conversation)
+                              conversation=conversation, claim=claim)
 
     def _attempts(
         self,
@@ -225,6 +231,7 @@ class Dispatcher:
         now: datetime | None,
         channel: str | None,
         conversation: str | None = None,
+        claim: str | None = None,
     ) -> Outcome | None:
         now = now or self.clock()
         channel = clean(channel)
@@ -246,7 +253,7 @@ class Dispatcher:
                                 return None
                         return self._run(session, clean(command_text) or "", identity=identity,
                                          platform=platform, now=now, channel=channel, keep=prepare,
-                                         conversation=conversation)
+                                         conversation=conversation, claim=claim)
                 except (DBAPIError, StaleDataError, ConflictError) as exc:
                     if isinstance(exc, OperationalError) and "database is locked" in str(exc):
                         # SQLite refuses a write at once when another writer committed after this transaction
@@ -280,7 +287,7 @@ class Dispatcher:
 
     def _run(
         self, session: Session, text: str, *, identity: Identity, platform: str, now: datetime, channel: str | None,
-        keep: Prepare | None = None, conversation: str = PERSONAL,
+        keep: Prepare | None = None, conversation: str = PERSONAL, claim: str | None = None,
     ) -> Outcome:
         """Run the command in `session`'s transaction. With `keep` (the adapter's bookkeeping step, which
         already ran in this transaction), that bookkeeping is committed even when the command is refused."""
@@ -323,7 +330,7 @@ class Dispatcher:
             recipients: list[tuple[int | None, int | None]] = []
             for m in ctx.outgoing():
                 row_id = outbox.enqueue(session, key=m.key, kind=m.kind, payload=m.payload(), now=now,
-                                        person_id=m.person_id, forum_id=m.forum_id)
+                                        person_id=m.person_id, forum_id=m.forum_id, claimed_by=claim)
                 if row_id is not None:
                     ids.append(row_id)
                     recipients.append((m.person_id, m.forum_id))
@@ -337,7 +344,8 @@ class Dispatcher:
             return Outcome(reply, person_id=person_id)
         # A conflict (StaleDataError, ConflictError, a key taken meanwhile) leaves here: `_attempts` runs the
         # whole turn again, the adapter's bookkeeping included, in a fresh transaction.
-        return Outcome(reply, outbox_ids=ids, person_id=person_id, recipients=recipients)
+        return Outcome(reply, outbox_ids=ids, person_id=person_id, recipients=recipients,
+                       claim=claim if ids else None)
 
     @staticmethod
     def _unknown(session: Session, person: Person, text: str, now: datetime) -> str:

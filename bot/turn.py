@@ -12,7 +12,8 @@ how to read the command; `TurnPipeline` does the rest in one order for every ada
 - the answer is rendered on the database thread that ran the command, then the adapter posts it;
 - the messages the command queued for others are delivered last, by tasks in one queue per recipient
   that wait until this turn's answer is posted (a notification never overtakes the answer that caused
-  it); shutdown lets them run for a grace period and hands the rest back to the outbox.
+  it); the command inserts them already claimed by this process, so no other process or scheduler pass
+  sends them meanwhile; shutdown lets them run for a grace period and hands the rest back to the outbox.
 """
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ from typing import Any, Awaitable, Callable, Union
 
 from sqlalchemy.orm import Session
 
+from bot.delivery import worker_name
 from bot.dispatch import Identity, Outcome
 from handlers.base import Reply
-from storage import events
+from storage import events, outbox
 
 log = logging.getLogger("kansli.turn")
 
@@ -104,7 +106,7 @@ class TurnPipeline:
             log.info("%s turn %s was answered before; not run again", turn.platform, (turn.event_key or "")[:80])
             return None
         outcome, rendered, recipients = done
-        ready = self.deliveries.add(recipients) if recipients else None
+        ready = self.deliveries.add(recipients, claim=outcome.claim) if recipients else None
         return Dispatched(turn, outcome, rendered, ready)
 
     async def answer(self, dispatched: Dispatched, reply: ReplyStep) -> bool:
@@ -129,6 +131,7 @@ class TurnPipeline:
             now=turn.now,
             channel=turn.channel,
             conversation=turn.conversation,
+            claim=outbox.claim_token(worker_name()),
         )
         if outcome is None:
             return None
@@ -147,9 +150,9 @@ class TurnPipeline:
             turn.keep(session)
         return turn.text(session) if callable(turn.text) else turn.text
 
-    async def _deliver(self, ids: list[int]) -> None:
+    async def _deliver(self, ids: list[int], claim: str | None) -> None:
         try:
-            await self.services.deliverer.deliver(ids)
+            await self.services.deliverer.deliver(ids, claim=claim)
         except Exception:  # noqa: BLE001 - the rows stay in the outbox for the scheduler's next pass
             log.exception("delivery after a turn failed")
 
@@ -210,13 +213,14 @@ class RecipientQueues:
     posted, so a notification never overtakes the answer to the command that caused it.
     """
 
-    def __init__(self, deliver: Callable[[list[int]], Awaitable[None]]) -> None:
+    def __init__(self, deliver: Callable[[list[int], str | None], Awaitable[None]]) -> None:
         self._deliver = deliver
-        self._queues: dict[Any, list[tuple[asyncio.Event, list[int]]]] = {}
+        self._queues: dict[Any, list[tuple[asyncio.Event, list[int], str | None]]] = {}
         self._workers: dict[Any, asyncio.Task[None]] = {}
 
-    def add(self, by_recipient: dict[Any, list[int]]) -> asyncio.Event:
-        """Queue each recipient's outbox ids; they are sent once the returned event is set."""
+    def add(self, by_recipient: dict[Any, list[int]], *, claim: str | None = None) -> asyncio.Event:
+        """Queue each recipient's outbox ids (inserted under `claim`, if any); they are sent once the
+        returned event is set."""
         ready = asyncio.Event()
         for key, ids in by_recipient.items():
             queue = self._queues.setdefault(key, [])
@@ -224,7 +228,7 @@ class RecipientQueues:
             at = len(queue)
             while at > 0 and queue[at - 1][1][0] > ids[0]:
                 at -= 1
-            queue.insert(at, (ready, ids))
+            queue.insert(at, (ready, ids, claim))
             if key not in self._workers:
                 task = asyncio.create_task(self._drain(key))
                 self._workers[key] = task
@@ -234,12 +238,12 @@ class RecipientQueues:
         queue = self._queues[key]
         try:
             while queue:
-                ready, ids = queue[0]
+                ready, ids, claim = queue[0]
                 await ready.wait()
                 if queue[0][1] is not ids:
                     continue  # an earlier command's notices arrived meanwhile: they go first
                 queue.pop(0)
-                await self._deliver(ids)
+                await self._deliver(ids, claim)
         finally:
             self._workers.pop(key, None)
             if not queue:

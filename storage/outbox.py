@@ -3,8 +3,12 @@
 `enqueue` inserts with ON CONFLICT DO NOTHING, so a second pass, a restart or a
 second replica that computes the same key inserts nothing. `claim` marks due
 rows as being sent under a fresh token in one UPDATE, so two replicas never
-claim the same row. A row left 'sending' by a crashed process is reclaimed
-after `STALE_CLAIM`; that is the one case where a message can repeat.
+claim the same row. A process that sends a command's messages itself right after
+the command inserts them already claimed under its own token (`enqueue(claimed_by=…)`),
+so no other process takes them meanwhile and no second transaction is needed to
+claim them. A row left 'sending' by a crashed process is reclaimed after
+`STALE_CLAIM` (at once when the process was on this host and kansli restarts);
+that is the one case where a message can repeat.
 """
 from __future__ import annotations
 
@@ -32,15 +36,21 @@ def enqueue(
     now: datetime,
     person_id: int | None = None,
     forum_id: int | None = None,
+    claimed_by: str | None = None,
 ) -> int | None:
-    """Insert a delivery unless one with the same key exists; return the new row id or None."""
+    """Insert a delivery unless one with the same key exists; return the new row id or None.
+
+    With `claimed_by` (a `claim_token`) the row is inserted as being sent under that claim: the caller
+    delivers it itself once its transaction has committed (`claimed`)."""
     values = dict(
         key=key[:300],
         kind=kind,
         payload=payload,
         person_id=person_id,
         forum_id=forum_id,
-        status="pending",
+        status="sending" if claimed_by else "pending",
+        claimed_by=claimed_by,
+        claimed_at=now if claimed_by else None,
         attempts=0,
         created_at=now,
         next_attempt_at=now,
@@ -51,9 +61,23 @@ def enqueue(
     return session.execute(stmt).scalar()
 
 
+def claim_token(worker: str) -> str:
+    """A fresh claim of `worker` (host:pid): `release_claims` and `release_abandoned` read the worker back."""
+    return f"{worker}:{uuid.uuid4().hex[:12]}"
+
+
+def claimed(session: Session, *, ids: list[int], token: str) -> list[Outbox]:
+    """The rows among `ids` still held under the claim `token` (inserted claimed by `enqueue`), in id order."""
+    if not ids:
+        return []
+    stmt = (select(Outbox).where(Outbox.id.in_(ids), Outbox.claimed_by == token, Outbox.status == "sending")
+            .order_by(Outbox.id))
+    return list(session.scalars(stmt))
+
+
 def claim(session: Session, *, now: datetime, worker: str, ids: list[int] | None = None, limit: int = 200) -> list[Outbox]:
     """Take due rows for sending; returns the rows this call claimed (no other caller gets them)."""
-    token = f"{worker}:{uuid.uuid4().hex[:12]}"
+    token = claim_token(worker)
     due = or_(
         (Outbox.status == "pending") & (Outbox.next_attempt_at <= now),
         (Outbox.status == "sending") & (Outbox.claimed_at < now - STALE_CLAIM),

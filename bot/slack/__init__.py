@@ -27,8 +27,10 @@ def setup(app: web.Application, services: Services) -> None:
     services.slack = bot
     if settings.slack_signing_secret:
         app.router.add_post(EVENTS_PATH, bot.handle_http)
+    app.on_startup.append(bot.open_http)
     app.on_shutdown.append(bot.drain_on_shutdown)
     app.on_cleanup.append(bot.close)
     if settings.slack_app_token:
         app.on_startup.append(bot.start_socket_mode)
         app.on_cleanup.append(bot.stop_socket_mode)
+    app.on_cleanup.append(bot.close_http)  # after the deliveries and Socket Mode that use it

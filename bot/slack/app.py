@@ -26,6 +26,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import select
 
 from bot.app import Services
@@ -41,7 +42,7 @@ from bot.slack.text import (
     strip_bot_mention,
     to_command_text,
 )
-from bot.slack.transport import SlackTransport, make_client
+from bot.slack.transport import SlackTransport, make_client, open_session
 from bot.turn import CommandText, Dispatched, Turn, TurnPipeline
 from handlers.base import Action, Reply, error_reply
 from handlers.common import forum_label
@@ -114,6 +115,8 @@ class SlackBot:
         self._socket_task: asyncio.Task[None] | None = None
         self.turns = TurnPipeline(services)
         self.shutdown_grace = SHUTDOWN_GRACE
+        # The process's HTTP session for Slack (open_http), None until the service starts.
+        self._http: Any = None
         self._register()
 
     # ------------------------------------------------------------------ HTTP and Socket Mode
@@ -144,6 +147,29 @@ class SlackBot:
             return self.verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
         except (ValueError, TypeError):
             return False
+
+    async def open_http(self, _app: web.Application) -> None:
+        """Startup: one HTTP session for this process's Web API calls and response_url posts, so they reuse
+        kept-alive connections (slack_sdk otherwise opens a session, and a connection, per call)."""
+        if self.client.session is None or self.client.session.closed:
+            self._http = open_session()
+            self.client.session = self._http
+
+    async def close_http(self, _app: web.Application) -> None:
+        if self._http is not None:
+            self.client.session = None
+            await self._http.close()
+            self._http = None
+
+    async def _respond(self, respond: Any, **message: Any) -> None:
+        """Post to the request's response_url as Bolt's `respond` does, over the process's kept session."""
+        url = getattr(respond, "response_url", None)
+        if self._http is None or not url:
+            await respond(**message)
+            return
+        client = AsyncWebhookClient(url=url, proxy=getattr(respond, "proxy", None), ssl=getattr(respond, "ssl", None),
+                                    session=self._http)
+        await client.send_dict({k: v for k, v in message.items() if v is not None})
 
     async def start_socket_mode(self, _app: web.Application) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -260,8 +286,8 @@ class SlackBot:
             in_channel = not answer.private and bool(channel) and str(channel)[:1] in ("C", "G")
             if via_url:
                 for blocks in pages if pages is not None else await asyncio.to_thread(_pages, answer, uses):
-                    await respond(text=fallback_text(answer), blocks=blocks,
-                                  response_type="in_channel" if in_channel else "ephemeral")
+                    await self._respond(respond, text=fallback_text(answer), blocks=blocks,
+                                        response_type="in_channel" if in_channel else "ephemeral")
             elif channel:
                 if in_channel:
                     await self.transport.post(str(channel), answer, pages=pages)
@@ -324,8 +350,8 @@ class SlackBot:
                 answer, pages = _form_failed(answer), None
             if via_url:
                 for blocks in pages if pages is not None else await asyncio.to_thread(_pages, answer, uses):
-                    await respond(text=fallback_text(answer), blocks=blocks, response_type="ephemeral",
-                                  replace_original=False)
+                    await self._respond(respond, text=fallback_text(answer), blocks=blocks,
+                                        response_type="ephemeral", replace_original=False)
             else:
                 await self.send_dm(user, answer, pages=pages)
 
@@ -449,7 +475,7 @@ class SlackBot:
                              render=lambda answer: render_blocks(answer, limit=VIEW_BLOCKS))
 
     async def send_dm(self, user: str, reply: Reply, *, pages: list[list[dict[str, Any]]] | None = None) -> None:
-        await self.transport.post(await self.transport.open_dm(user), reply, pages=pages)
+        await self.transport.post_dm(user, reply, pages=pages)
 
 
 def request_key(request: Any, body: dict[str, Any]) -> str | None:

@@ -3,6 +3,10 @@
 The transport sends to the address bot.addressing.SlackAddressing read from the store (a user id, for
 which a DM is opened, or a channel id); it never sees a Session.
 
+`kansli serve` gives the client one HTTP session for the process (`open_session`), so Web API calls and
+response_url posts go over kept-alive connections instead of a new connection (and TLS handshake) each; a
+person's direct-message channel is remembered once opened, so a notification is one call, not two.
+
 The client talks to SLACK_API_URL when set (GovSlack, tests) and retries on
 its own, with slack_sdk's retry handlers, after a dropped connection, a 429
 (waiting as long as Retry-After says) and a 5xx. What still fails after that
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from typing import Any
 
 import aiohttp
@@ -97,8 +102,17 @@ def api_base_url(url: str | None) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+TIMEOUT_S = 15
+
+
+def open_session(timeout: float = TIMEOUT_S) -> aiohttp.ClientSession:
+    """An HTTP session for every Slack call of the process (inside the running event loop): the same timeout
+    and environment handling as the session slack_sdk would open for each call on its own."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), trust_env=False)
+
+
 def make_client(token: str, api_url: str | None = None, *, retry_interval: float | None = None,
-                timeout: int = 15) -> AsyncWebClient:
+                timeout: int = TIMEOUT_S) -> AsyncWebClient:
     """The Web API client: SLACK_API_URL as base, kansli's retry handlers."""
     interval = FixedValueRetryIntervalCalculator(retry_interval) if retry_interval is not None else None
     return AsyncWebClient(
@@ -108,6 +122,13 @@ def make_client(token: str, api_url: str | None = None, *, retry_interval: float
         retry_handlers=retry_handlers(interval),
         logger=logging.getLogger("kansli.slack.api"),
     )
+
+
+def _error_code(exc: SlackApiError) -> str:
+    try:
+        return str(exc.response.get("error") or "") if exc.response is not None else ""
+    except Exception:  # noqa: BLE001 - a non-JSON body has no error code
+        return ""
 
 
 def classify(exc: Exception) -> Exception:
@@ -136,25 +157,54 @@ class SlackTransport:
     """Direct messages to people (conversations.open + chat.postMessage) and posts to forum channels."""
 
     name = "slack"
+    # Direct-message channels remembered (Slack keeps one per person and bot, so its id does not change).
+    MAX_DMS = 10_000
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        self._dms: OrderedDict[str, str] = OrderedDict()
 
     async def send(self, message: Outgoing) -> None:
         """To ("user", Slack user id): a DM opened now; to ("channel", id): that channel."""
         kind, target = message.address
         try:
-            channel = await self.open_dm(target) if kind == "user" else target
-            await self.post(channel, message.reply)
+            if kind == "user":
+                await self.post_dm(target, message.reply)
+            else:
+                await self.post(target, message.reply)
         except Exception as exc:  # noqa: BLE001 - mapped to what the outbox understands
             mapped = classify(exc)
             if mapped is exc:
                 raise
             raise mapped from exc
 
+    async def post_dm(self, user_id: str, reply: Reply, *,
+                      pages: list[list[dict[str, Any]]] | None = None) -> list[dict[str, Any]]:
+        """Post into the person's direct-message channel: the one remembered, else opened now."""
+        channel = self._dms.get(user_id)
+        if channel is None:
+            return await self.post(await self.open_dm(user_id), reply, pages=pages)
+        if pages is None:
+            pages = await asyncio.to_thread(render_pages, reply)
+        try:
+            sent = await self.post(channel, reply, pages=pages[:1])
+        except SlackApiError as exc:
+            if _error_code(exc) not in ("channel_not_found", "is_archived"):
+                raise
+            # The remembered channel is gone, and nothing was posted: open the person's DM again, once.
+            self._dms.pop(user_id, None)
+            return await self.post(await self.open_dm(user_id), reply, pages=pages)
+        return sent + (await self.post(channel, reply, pages=pages[1:]) if len(pages) > 1 else [])
+
     async def open_dm(self, user_id: str) -> str:
+        """The person's direct-message channel with kansli, opened (or found open) by Slack; remembered."""
         opened = await self.client.conversations_open(users=user_id)
-        return str(opened["channel"]["id"])
+        channel = str(opened["channel"]["id"])
+        self._dms[user_id] = channel
+        self._dms.move_to_end(user_id)
+        while len(self._dms) > self.MAX_DMS:
+            self._dms.popitem(last=False)
+        return channel
 
     async def post(self, channel: str, reply: Reply, *, thread_ts: str | None = None,
                    pages: list[list[dict[str, Any]]] | None = None) -> list[dict[str, Any]]:

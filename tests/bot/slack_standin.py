@@ -58,6 +58,12 @@ class Call:
     args: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     seq: int = 0
+    peer: int = 0  # the client's port: calls over one kept-alive connection share it
+
+
+def _peer(request: web.Request) -> int:
+    name = request.transport.get_extra_info("peername") if request.transport is not None else None
+    return int(name[1]) if name else 0
 
 
 class SlackStandIn:
@@ -111,7 +117,7 @@ class SlackStandIn:
         method = request.match_info["method"]
         args = await self._read(request)
         args.update({k: v for k, v in request.query.items() if k not in args})
-        self.calls.append(Call(method, args, dict(request.headers), next(self._seq)))
+        self.calls.append(Call(method, args, dict(request.headers), next(self._seq), _peer(request)))
         queued = self.failures.get(method) or []
         for i, (status, body, headers, when) in enumerate(queued):
             if all(str(args.get(k)) == v for k, v in when.items()):
@@ -138,7 +144,7 @@ class SlackStandIn:
 
     async def _respond(self, request: web.Request) -> web.Response:
         args = await self._read(request)
-        self.calls.append(Call("response_url", args, dict(request.headers), next(self._seq)))
+        self.calls.append(Call("response_url", args, dict(request.headers), next(self._seq), _peer(request)))
         return web.Response(text="ok")
 
     async def _ws(self, request: web.Request) -> web.StreamResponse:

@@ -99,6 +99,30 @@ def test_slash_command_is_acknowledged_and_answered_privately_through_the_respon
         assert s.scalar(select(Person.last_platform).where(Person.handle == "per.ek")) == "slack"
 
 
+def test_answers_and_notifications_reuse_one_kept_connection_to_slack(people, engine) -> None:
+    """Every Slack call of the process goes over one HTTP session: the answers through the response_url
+    and the notifications through the Web API each reuse their connection instead of opening one per call."""
+    async def go() -> None:
+        async with slack_app(people, engine, now="2020-03-02T09:00") as h:
+            for command in ("/moten", "/hjalp", "/uppdrag"):  # (a repeated request would be a replay)
+                await h.slash(command)
+            await h.slash("/anmal", "frånvaro 6 mars: tandläkare")  # Maria, the recipient, is told by DM
+            await h.slash("/dagordning")
+            await h.idle()
+            answers = h.standin.of("response_url")
+            assert len(answers) == 5
+            assert len({c.peer for c in answers}) == 1, [c.peer for c in answers]
+            api = h.standin.of("conversations.open", "chat.postMessage")
+            assert [c.method for c in api] == ["conversations.open", "chat.postMessage"]
+            assert len({c.peer for c in api}) == 1
+            assert {c.peer for c in api} == {c.peer for c in answers}  # one session, one connection here
+            assert h.services.slack.client.session is not None and not h.services.slack.client.session.closed
+            session = h.services.slack.client.session
+        assert session.closed  # closed when the service stops
+
+    run(go())
+
+
 @pytest.mark.parametrize(
     ("command", "text", "expected"),
     [

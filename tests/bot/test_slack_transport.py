@@ -158,3 +158,28 @@ def test_the_outbox_records_sent_retry_later_and_failed_for_good(network: sessio
             assert "account_inactive" in (rows["t:karin.berg"].last_error or "")
 
     run(_with_transport(work))
+
+
+def test_a_persons_dm_is_opened_once_and_opened_again_when_slack_says_it_is_gone() -> None:
+    maria = _person("maria.lind", "U0MARIALIND")
+
+    async def work(standin: SlackStandIn, transport: SlackTransport) -> None:
+        await _send(transport, Recipient(person=maria, forum=None))
+        await _send(transport, Recipient(person=maria, forum=None))
+        # The second notice goes straight into the DM opened for the first.
+        assert [c.method for c in standin.calls] == ["conversations.open", "chat.postMessage", "chat.postMessage"]
+        assert {c.args["channel"] for c in standin.of("chat.postMessage")} == {"D0MARIALIND"}
+        # The remembered channel is gone: kansli opens the DM again and the notice arrives once.
+        standin.calls.clear()
+        standin.fail("chat.postMessage", 200, {"ok": False, "error": "channel_not_found"})
+        await _send(transport, Recipient(person=maria, forum=None))
+        assert [c.method for c in standin.calls] == ["chat.postMessage", "conversations.open", "chat.postMessage"]
+        # Any other refusal is not retried here (the outbox decides), and the DM stays remembered.
+        standin.calls.clear()
+        standin.fail("chat.postMessage", 200, {"ok": False, "error": "msg_too_long"})
+        with pytest.raises(PermanentError):
+            await _send(transport, Recipient(person=maria, forum=None))
+        await _send(transport, Recipient(person=maria, forum=None))
+        assert [c.method for c in standin.calls] == ["chat.postMessage", "chat.postMessage"]
+
+    run(_with_transport(work))

@@ -11,11 +11,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, any_, bindparam, func, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.models import Assignment, Case, FollowUp, Forum, Meeting, Person
+from storage.models import Assignment, AssignmentExtension, Case, FollowUp, Forum, Meeting, Person
 
 MAX_NUMBER_ATTEMPTS = 20
 
@@ -104,19 +107,13 @@ def open_assignments(
     forums: Sequence[Forum] | None = None,
     due_before: date | None = None,
 ) -> list[Assignment]:
-    """Open assignments, earliest due first; optionally of one assignee, in some forums, or due before a day."""
-    stmt = (
-        select(Assignment)
-        .where(Assignment.closed_at.is_(None))
-        .options(
-            selectinload(Assignment.extensions),
-            # The one assignee, forum and case of each row come in the same query (joined), the
-            # extensions (any number) in one more.
-            joinedload(Assignment.assignee).joinedload(Person.organisation),
-            joinedload(Assignment.forum),
-            joinedload(Assignment.case),
-        )
-    )
+    """Open assignments, earliest due first; optionally of one assignee, in some forums, or due before a day.
+
+    Each comes with its assignee (and organisation), forum, case and extensions loaded. A coordinator's list
+    runs to a hundred rows and more, so those are read as whole sets, each person, forum and case once, and
+    the ones the session holds already (the asker's forums, the asker) not again: one query for the
+    assignments and one per kind of related row still missing."""
+    stmt = select(Assignment).where(Assignment.closed_at.is_(None))
     if assignee is not None:
         stmt = stmt.where(Assignment.assignee_id == assignee.id)
     if forums is not None:
@@ -125,7 +122,49 @@ def open_assignments(
         stmt = stmt.where(Assignment.forum_id.in_([f.id for f in forums]))
     if due_before is not None:
         stmt = stmt.where(Assignment.due < due_before)
-    return list(session.scalars(stmt.order_by(Assignment.due, Assignment.id)))
+    found = list(session.scalars(stmt.order_by(Assignment.due, Assignment.id)))
+    if not found:
+        return found
+    people = _by_id(session, Person, {a.assignee_id for a in found}, joinedload(Person.organisation))
+    held = _by_id(session, Forum, {a.forum_id for a in found})
+    cases = _by_id(session, Case, {a.case_id for a in found if a.case_id is not None})
+    extensions: dict[int, list[AssignmentExtension]] = {}
+    for x in session.scalars(select(AssignmentExtension).where(among(session, AssignmentExtension.assignment_id,
+                                                                     [a.id for a in found]))
+                             .order_by(AssignmentExtension.id)):
+        extensions.setdefault(x.assignment_id, []).append(x)
+    for a in found:
+        set_committed_value(a, "assignee", people.get(a.assignee_id))
+        set_committed_value(a, "forum", held.get(a.forum_id))
+        set_committed_value(a, "case", cases.get(a.case_id) if a.case_id is not None else None)
+        set_committed_value(a, "extensions", extensions.get(a.id, []))
+    return found
+
+
+def among(session: Session, column: Any, values: Iterable[int]) -> Any:
+    """`column` is one of `values`: on PostgreSQL one array parameter (`= ANY(…)`), so the statement and its
+    plan are the same whatever the number of values (an IN list is a new statement for each length);
+    elsewhere IN."""
+    ordered = sorted(set(values))
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, value=ordered, type_=ARRAY(Integer)))
+    return column.in_(ordered)
+
+
+def _by_id(session: Session, model: Any, ids: Iterable[int], *options: Any) -> dict[int, Any]:
+    """Rows of `model` by id: those the session holds already, the rest in one query."""
+    out: dict[int, Any] = {}
+    missing = []
+    for ident in ids:
+        held = session.identity_map.get(session.identity_key(model, ident))
+        if held is not None and not sa_inspect(held).expired:
+            out[ident] = held
+        else:
+            missing.append(ident)
+    if missing:
+        for row in session.scalars(select(model).where(among(session, model.id, missing)).options(*options)):
+            out[row.id] = row
+    return out
 
 
 def assignments_of_case(session: Session, case: Case) -> list[Assignment]:

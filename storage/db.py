@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///kansli.db"
@@ -58,12 +60,38 @@ def make_engine(url: str | None = None, *, pool_size: int | None = None, **kwarg
             conn.exec_driver_sql("BEGIN")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     if pool_size is not None:
         kwargs.setdefault("pool_size", pool_size)
     engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_after_idle(engine)
     _commit_bookkeeping_without_waiting(engine)
     return engine
+
+
+# A pooled connection unused for this long is tested before it is handed out (a PostgreSQL restart or a
+# firewall closes idle connections); one handed back moments ago is not: under load that test would be one
+# more round trip for every command. A connection that breaks anyway invalidates the pool, and the
+# dispatcher runs that command again on a fresh one (bot.dispatch).
+PING_AFTER_IDLE_S = 10.0
+_CHECKED_IN = "kansli_checked_in"
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _note_idle(dbapi_conn, record):  # type: ignore[no-untyped-def]
+        record.info[_CHECKED_IN] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, proxy):  # type: ignore[no-untyped-def]
+        since = record.info.get(_CHECKED_IN)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return  # new, or back in the pool just now
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool drops this connection and hands out another (a new one if need be).
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
 
 
 # Writes whose loss costs nothing: that a platform event was handled, where a Teams conversation can be

@@ -17,7 +17,14 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ConversationReference, InvokeResponse
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ConversationReference,
+    InvokeResponse,
+    RoleTypes,
+)
 from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
@@ -28,6 +35,7 @@ from microsoft_agents.hosting.core import (
     TurnContext,
 )
 from microsoft_agents.hosting.core.authorization import JwtTokenValidator
+from microsoft_agents.hosting.core.connector.client.user_token_client import UserTokenClient
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from microsoft_agents.hosting.core.rest_channel_service_client_factory import RestChannelServiceClientFactory
 
@@ -102,50 +110,97 @@ class _FixedKeys:
 
 
 class _KeptConnector(TeamsConnectorClient):
-    """A turn's connector client on an HTTP session kept across turns: the adapter closes its connector
-    client when the turn ends, which for this one leaves the session (and its open connection) alone."""
+    """A connector client kept across turns: the adapter closes its connector client when the turn ends,
+    which for this one leaves its session (and its open connection) alone."""
 
     async def close(self) -> None:
         return None
 
 
-class _ReusedConnectors(RestChannelServiceClientFactory):
-    """The SDK's client factory, with each turn's connector client sharing one HTTP session per service URL
-    and token, so replies go over a kept-alive connection instead of a new one per turn. The SDK still
-    decides the URL, the audience and the token (a new token gets a new session); kansli only keeps the
-    session, closes a replaced one a while later (turns may still be sending on it), and closes them all
-    when the service stops."""
+class _KeptUserTokenClient(UserTokenClient):
+    """The user-token client (OAuth sign-in, which kansli does not offer) kept across turns likewise."""
 
-    MAX_SESSIONS = 64  # service URLs are a handful per region, tokens one per bot id and hour
-    # Seconds a session stays open after it was replaced (a new token) or evicted: turns that already hold a
-    # connector on it still send their replies.
+    async def close(self) -> None:
+        return None
+
+
+def _endpoint(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+class _ReusedConnectors(RestChannelServiceClientFactory):
+    """The SDK's client factory, with the clients of a turn kept and shared by later turns instead of made
+    anew: one connector client (and HTTP session) per service URL and token, so replies go over a kept-alive
+    connection, and one user-token client per token. The SDK makes both for every turn and proactive post,
+    each with a session of its own and its version read from the installed package's metadata, which cost
+    more processor time than answering a short command (`make bench`).
+
+    Which token is used stays the SDK's: its connection manager's token provider, asked on every turn (it
+    caches tokens itself), or the anonymous one; agentic requests and Copilot Studio connectors get the
+    SDK's own clients, as made by the SDK. A client whose token was replaced is closed a while later (turns
+    may still be sending on it), and all of them when the service stops."""
+
+    MAX_CLIENTS = 64  # service URLs are a handful per region, tokens one per bot id and hour
+    # Seconds a client stays open after it was replaced (a new token) or evicted: turns that already hold it
+    # still send their replies.
     RETIRE_AFTER = 120.0
 
     def __init__(self, connection_manager: Any) -> None:
         super().__init__(connection_manager)
-        self._sessions: dict[tuple[str, str], aiohttp.ClientSession] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._user_tokens: dict[tuple[str, str, str], Any] = {}
         self._retiring: dict[aiohttp.ClientSession, asyncio.TimerHandle] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
+    @staticmethod
+    def _sdk_made(context: Any) -> bool:
+        """Requests whose clients the SDK makes differently (agentic identities, Copilot Studio)."""
+        if context is None:
+            return False
+        activity = context.activity
+        return bool(activity.is_agentic_request()) or (
+            activity.recipient is not None and activity.recipient.role == RoleTypes.connector_user)
+
+    async def _token(self, claims_identity: Any, resource_url: str, audience: str, scopes: list[str] | None,
+                     use_anonymous: bool) -> str:
+        provider = (self._ANONYMOUS_TOKEN_PROVIDER if use_anonymous
+                    else self._connection_manager.get_token_provider(claims_identity, resource_url))
+        return str(await provider.get_access_token(audience, scopes or claims_identity.get_token_scope()) or "")
+
     async def create_connector_client(self, context: Any, claims_identity: Any, service_url: str, audience: str,
                                       scopes: list[str] | None = None, use_anonymous: bool = False) -> Any:
-        fresh = await super().create_connector_client(context, claims_identity, service_url, audience, scopes,
-                                                      use_anonymous)
-        if type(fresh) is not TeamsConnectorClient:
-            return fresh  # another kind of channel (Copilot Studio): as the SDK made it
-        session: aiohttp.ClientSession = fresh.client
-        key = (fresh.base_uri, session.headers.get("Authorization", ""))
-        kept = self._sessions.get(key)
-        if kept is None or kept.closed:
-            # The same service URL with an earlier token, and when there are too many, every session: closed
+        if not service_url or not audience or self._sdk_made(context):
+            return await super().create_connector_client(context, claims_identity, service_url, audience, scopes,
+                                                         use_anonymous)
+        token = await self._token(claims_identity, service_url, audience, scopes, use_anonymous)
+        key = (_endpoint(service_url), token)
+        kept = self._clients.get(key)
+        if kept is None or kept.client.closed:
+            # The same service URL with an earlier token, and when there are too many, every client: closed
             # once the turns using them are done, never under a reply being sent.
-            for old in [k for k in self._sessions
-                        if k[0] == key[0] or len(self._sessions) >= self.MAX_SESSIONS]:
-                self._retire(self._sessions.pop(old))
-            self._sessions[key] = kept = session
-        else:
-            await fresh.close()  # never used: it opened no connection
-        return _KeptConnector(key[0], "", session=kept)
+            for old in [k for k in self._clients if k[0] == key[0] or len(self._clients) >= self.MAX_CLIENTS]:
+                self._retire(self._clients.pop(old).client)
+            self._clients[key] = kept = _KeptConnector(endpoint=key[0], token=token)
+        return kept
+
+    async def create_user_token_client(self, context: Any, claims_identity: Any,
+                                       use_anonymous: bool = False) -> Any:
+        if context is None or self._sdk_made(context):
+            return await super().create_user_token_client(context, claims_identity, use_anonymous)
+        endpoint = self._token_service_endpoint
+        token = "" if use_anonymous else await self._token(
+            claims_identity, endpoint, self._token_service_audience, claims_identity.get_token_scope(), False)
+        if not use_anonymous and not token:
+            return await super().create_user_token_client(context, claims_identity, use_anonymous)  # its error
+        app_id = claims_identity.get_app_id() or ""
+        key = (endpoint, app_id, token)
+        kept = self._user_tokens.get(key)
+        if kept is None or kept.client.closed:
+            for old in [k for k in self._user_tokens
+                        if k[:2] == key[:2] or len(self._user_tokens) >= self.MAX_CLIENTS]:
+                self._retire(self._user_tokens.pop(old).client)
+            self._user_tokens[key] = kept = _KeptUserTokenClient(app_id=app_id, endpoint=endpoint, token=token)
+        return kept
 
     def _retire(self, session: aiohttp.ClientSession) -> None:
         self._retiring[session] = asyncio.get_running_loop().call_later(self.RETIRE_AFTER, self._close_retired,
@@ -160,8 +215,8 @@ class _ReusedConnectors(RestChannelServiceClientFactory):
     async def close(self) -> None:
         for handle in self._retiring.values():
             handle.cancel()
-        sessions = [*self._sessions.values(), *self._retiring]
-        self._sessions, self._retiring = {}, {}
+        sessions = [c.client for c in (*self._clients.values(), *self._user_tokens.values())] + [*self._retiring]
+        self._clients, self._user_tokens, self._retiring = {}, {}, {}
         for session in sessions:
             await session.close()
         if self._closing:

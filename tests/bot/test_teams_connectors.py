@@ -97,3 +97,44 @@ def test_a_new_token_gets_a_new_session_and_shutdown_closes_every_session() -> N
     auth, old_closed, new_closed = asyncio.run(go())
     assert auth == "Bearer token-1"
     assert old_closed and new_closed
+
+
+class _Turn:
+    """What the factory reads of a turn: its activity (neither agentic nor from a Copilot Studio connector)."""
+
+    def __init__(self) -> None:
+        from microsoft_agents.activity import Activity, ChannelAccount
+
+        self.activity = Activity(type="message", recipient=ChannelAccount(id="28:kansli"))
+
+
+def test_turns_share_their_clients_until_the_token_changes() -> None:
+    """A turn and a proactive post make no SDK clients of their own (each would open an HTTP session and read
+    the SDK's version from the package metadata): the same token gets the same clients."""
+    async def go() -> None:
+        emea = await _region()
+        tokens = _Tokens()
+        factory = _ReusedConnectors(tokens)
+        claims = ClaimsIdentity({"aud": "app-id", "appid": "app-id"}, True)
+        url = str(emea.make_url("/"))
+        try:
+            turn = _Turn()
+            first = await factory.create_connector_client(turn, claims, url, "aud", scopes=["scope"])
+            assert await factory.create_connector_client(turn, claims, url, "aud", scopes=["scope"]) is first
+            assert await factory.create_connector_client(None, claims, url, "aud", scopes=["scope"]) is first
+            signin = await factory.create_user_token_client(turn, claims)
+            assert await factory.create_user_token_client(turn, claims) is signin
+            await first.close()  # what the adapter does as the turn ends: the kept client stays open
+            await signin.close()
+            assert not first.client.closed and not signin.client.closed
+            tokens.current = "token-1"
+            assert await factory.create_connector_client(turn, claims, url, "aud", scopes=["scope"]) is not first
+            assert await factory.create_user_token_client(turn, claims) is not signin
+            async with first.client.post("v3/conversations/c1/activities", json={"text": "svar"}) as r:
+                assert r.status == 200  # a reply under way on the replaced client still goes out
+        finally:
+            await factory.close()
+            await emea.close()
+        assert first.client.closed and signin.client.closed
+
+    asyncio.run(go())

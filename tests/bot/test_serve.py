@@ -140,3 +140,18 @@ def test_a_second_kansli_is_not_let_onto_the_port_the_workers_share(tmp_path: Pa
     finally:
         first.stop()
         schema.drop()
+
+
+def test_once_started_the_loaded_objects_are_left_out_of_collections_and_collections_are_rarer() -> None:
+    import gc
+
+    from bot.serve import GC_THRESHOLDS, settle_memory
+
+    before = gc.get_threshold()
+    try:
+        settle_memory()
+        assert gc.get_freeze_count() > 10_000  # modules, SDKs, services: not walked by full collections
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

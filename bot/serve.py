@@ -11,12 +11,16 @@ import gc
 import importlib
 import logging
 import os
+import select
 import signal
 import socket
+import time
+from typing import Awaitable, Callable
 
 from aiohttp import web
 
 from bot.app import Services, build, system_clock
+from bot.balance import SharedLoad, spread_middleware
 from bot.config import Settings
 from storage.db import current_revision, head_revision, make_engine, migrate
 
@@ -72,10 +76,15 @@ async def _close_threads(app: web.Application) -> None:
     await asyncio.to_thread(services.threads.close)
 
 
-def create_app(services: Services) -> web.Application:
+def create_app(services: Services, *, shared_load: SharedLoad | None = None) -> web.Application:
+    """The service's web application; with `shared_load` (a worker of several) it evens out the workers'
+    kept-alive connections (bot.balance)."""
     from bot.logging_setup import request_id_middleware
 
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[request_id_middleware()])
+    middlewares = [request_id_middleware()]
+    if shared_load is not None:
+        middlewares.append(spread_middleware(shared_load, lambda: _background_turns(services)))
+    app = web.Application(client_max_size=1024 * 1024, middlewares=middlewares)
     app[SERVICES_KEY] = services
     app.on_startup.append(_take_back_deliveries)
     app.router.add_get("/healthz", healthz)
@@ -85,6 +94,12 @@ def create_app(services: Services) -> web.Application:
     # Last, after every component's own cleanup has used them (a delivery recording its outcome).
     app.on_cleanup.append(_close_threads)
     return app
+
+
+def _background_turns(services: Services) -> int:
+    """Slack answers still being worked on after their request was acknowledged."""
+    slack = services.slack
+    return int(slack.turns.inflight) if slack is not None else 0
 
 
 def warm_up() -> None:
@@ -156,22 +171,27 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         engine.dispose()
     warm_up()
     settle_memory()  # before the fork: the workers share these pages
-    code = _supervise(settings, host=host, port=port, workers=workers)
+    code = _supervise(settings, host=host, port=port, workers=workers, shared_load=SharedLoad(workers))
     log.info("kansli stopped")
     if code:
         raise SystemExit(code)
 
 
-def _serve_one(settings: Settings, *, host: str, port: int, worker: int | None = None) -> None:
+def _serve_one(settings: Settings, *, host: str, port: int, worker: int | None = None,
+               start_line: tuple[int, int] | None = None, shared_load: SharedLoad | None = None) -> None:
     from bot.logging_setup import access_logger_class
 
     services = build(settings, run_migrations=worker is None)
     if worker is None:
         warm_up()
-    app = create_app(services)
+    if shared_load is not None and worker is not None:
+        shared_load.join(worker)
+    app = create_app(services, shared_load=shared_load)
     settle_memory()
     if worker is not None:
         app.on_startup.append(_one_signal_stops)
+    if start_line is not None:
+        app.on_startup.append(_wait_at_the_start_line(start_line, worker))  # last: all else is ready
     log.info("kansli listening on http://%s:%s%s", host, port,
              "" if worker is None else f" (process {worker + 1}, pid {os.getpid()})")
     # On SIGTERM/SIGINT run_app stops listening, lets requests in flight finish (up to
@@ -179,6 +199,26 @@ def _serve_one(settings: Settings, *, host: str, port: int, worker: int | None =
     # Several workers each bind their own socket to the port (SO_REUSEPORT): the kernel spreads connections.
     web.run_app(app, host=host, port=port, print=None, shutdown_timeout=SHUTDOWN_TIMEOUT,
                 access_log_class=access_logger_class(), reuse_port=worker is not None or None)
+
+
+def _wait_at_the_start_line(start_line: tuple[int, int], worker: int | None
+                            ) -> Callable[[web.Application], Awaitable[None]]:
+    """A worker's last start-up step: say it is ready, then wait until the supervisor lets all the workers
+    start listening together. With SO_REUSEPORT a connection goes to the sockets listening when it is
+    opened, so a worker that listened a second before the others took every kept-alive connection opened
+    meanwhile (in `make bench`, every one of them) and kept them."""
+    ready, go = start_line
+
+    async def wait(app: web.Application) -> None:
+        try:
+            os.write(ready, b"r")
+            await asyncio.get_running_loop().run_in_executor(None, os.read, go, 1)  # b"" once released
+        finally:
+            os.close(ready)
+            os.close(go)
+        log.info("process %s accepts connections", "?" if worker is None else worker + 1)
+
+    return wait
 
 
 async def _one_signal_stops(app: web.Application) -> None:
@@ -210,20 +250,53 @@ def _die_with_parent() -> None:
         pass
 
 
-def _supervise(settings: Settings, *, host: str, port: int, workers: int) -> int:
+# How long the supervisor waits for every worker to be ready before it lets them start anyway.
+START_TIMEOUT_S = 120.0
+
+
+def _start_together(ready: int, workers: int, stopping: Callable[[], bool]) -> None:
+    """Wait until every worker said it is ready, a worker exited (the wait below reports it), kansli is
+    being stopped, or START_TIMEOUT_S passed."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    seen = 0
+    while seen < workers and not stopping():
+        if time.monotonic() > deadline:
+            log.warning("only %d of %d processes were ready after %.0f s; starting anyway", seen, workers,
+                        START_TIMEOUT_S)
+            return
+        try:
+            readable, _, _ = select.select([ready], [], [], 0.2)
+        except InterruptedError:
+            continue
+        if readable:
+            data = os.read(ready, 64)
+            if not data:
+                return  # every worker closed its end: none is left to wait for
+            seen += len(data)
+        elif os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return  # a worker exited before it was ready (left for the wait below to report)
+
+
+def _supervise(settings: Settings, *, host: str, port: int, workers: int,
+               shared_load: SharedLoad | None = None) -> int:
     """Fork the workers, pass a stop signal on to each once, and wait for all of them. A worker that exits
     while nobody asked stops the others, and the supervisor exits non-zero (systemd or compose restarts it)."""
     parent = os.getpid()
     children: dict[int, int] = {}
+    ready_r, ready_w = os.pipe()  # each worker writes one byte once it is ready to listen
+    go_r, go_w = os.pipe()  # closed by the supervisor when they may: every worker's read returns
     for index in range(workers):
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
+                os.close(ready_r)
+                os.close(go_w)
                 _die_with_parent()
                 if os.getppid() != parent:  # the supervisor died before the line above
                     os._exit(1)
-                _serve_one(worker_settings(settings, index), host=host, port=port, worker=index)
+                _serve_one(worker_settings(settings, index), host=host, port=port, worker=index,
+                           start_line=(ready_w, go_r), shared_load=shared_load)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
             except KeyboardInterrupt:  # Ctrl-C before the worker was listening: stopped as asked
@@ -235,15 +308,25 @@ def _supervise(settings: Settings, *, host: str, port: int, workers: int) -> int
                 logging.shutdown()
                 os._exit(code)
         children[pid] = index
+    os.close(ready_w)
+    os.close(go_r)
     log.info("kansli runs %d processes on port %s (pids %s)", workers, port, ", ".join(map(str, children)))
 
     stopping = False
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if not released:
+            released = True
+            os.close(go_w)
 
     def stop_all(signum: int = signal.SIGTERM, frame: object = None) -> None:
         nonlocal stopping
         if stopping:
             return
         stopping = True
+        release()  # a worker still at the start line goes on, and stops
         for pid in children:
             try:
                 os.kill(pid, signal.SIGTERM)
@@ -252,6 +335,9 @@ def _supervise(settings: Settings, *, host: str, port: int, workers: int) -> int
 
     signal.signal(signal.SIGTERM, stop_all)
     signal.signal(signal.SIGINT, stop_all)
+    _start_together(ready_r, workers, lambda: stopping)
+    os.close(ready_r)
+    release()
     code = 0
     while children:
         try:

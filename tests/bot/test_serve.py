@@ -77,6 +77,11 @@ def test_postgresql_is_served_by_two_processes_that_start_and_stop_as_one(tmp_pa
         log = served.output()
         assert "(process 1, pid" in log and "(process 2, pid" in log
         assert log.count("Scheduler started") == 1, log  # reminders are ticked by one process only
+        # They start accepting together, once both are ready: a process listening alone for a while would
+        # be handed every kept-alive connection opened meanwhile, and keep them.
+        wait_until(lambda: served.output().count("accepts connections") == 2, "both workers to accept")
+        log = served.output()
+        assert max(log.index("(process 1, pid"), log.index("(process 2, pid")) < log.index("accepts connections")
 
         served.proc.send_signal(signal.SIGTERM)
         assert served.proc.wait(WAIT) == 0, served.output()

@@ -26,7 +26,8 @@ def test_what_a_forked_worker_publishes_the_others_read() -> None:
     shared.join(0)
     assert shared.loads() == [0, 7]
     assert not shared.over_share(3)  # 3 against an average of 5: under its share
-    assert shared.over_share(10)  # 10 against 8.5: more than its share
+    assert not shared.over_share(10)  # 10 against 8.5: the usual ups and downs
+    assert shared.over_share(12)  # 12 against 9.5: more than a fifth over the average
 
 
 def _statuses(tmp_path: Path, other_load: int, requests: int = 3) -> list[str]:
@@ -59,7 +60,7 @@ def _statuses(tmp_path: Path, other_load: int, requests: int = 3) -> list[str]:
 
 
 def test_a_worker_busier_than_the_others_lets_connections_go(tmp_path: Path) -> None:
-    # Three requests here while the other worker has none: this one sheds connections.
+    # Three requests here while the other worker has none: this one sheds a connection (one at a time).
     assert "close" in _statuses(tmp_path, other_load=0)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Integer, any_, bindparam, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Assignment, AssignmentExtension, Case, FollowUp, Forum, Meeting, Person

@@ -134,13 +134,8 @@ def _error_code(exc: SlackApiError) -> str:
 def classify(exc: Exception) -> Exception:
     """A final Slack failure as the delivery error the outbox understands."""
     if isinstance(exc, SlackApiError):
-        response = exc.response
-        status = getattr(response, "status_code", None)
-        code = ""
-        try:
-            code = str(response.get("error") or "") if response is not None else ""
-        except Exception:  # noqa: BLE001 - a non-JSON body has no error code
-            code = ""
+        status = getattr(exc.response, "status_code", None)
+        code = _error_code(exc)
         if status == 429 or code == "ratelimited":
             return TransientError(f"slack rate limit (429){': ' + code if code else ''}")
         if status is not None and status >= 500:

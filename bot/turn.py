@@ -87,6 +87,7 @@ class TurnPipeline:
         self.render = render
         self.deliveries = RecipientQueues(self._deliver)
         self._inflight = 0
+        self._started: set[asyncio.Task[None]] = set()
 
     # --- the steps ---------------------------------------------------------------------------------
 
@@ -159,15 +160,26 @@ class TurnPipeline:
     # --- work in flight and shutdown ----------------------------------------------------------------
 
     async def guard(self, work: Awaitable[Any]) -> None:
-        """Run an adapter's work that goes on after the platform was acknowledged (Slack's listeners):
-        a failure is logged, never shown as a traceback, and `drain` waits for it."""
+        """Run an adapter's work that goes on after the platform was acknowledged: a failure is logged, never
+        shown as a traceback, and `drain` waits for it."""
         self._inflight += 1
         try:
-            await work
-        except Exception:  # noqa: BLE001
-            log.exception("a turn failed")
+            await _logged(work)
         finally:
             self._inflight -= 1
+
+    def start(self, work: Awaitable[Any]) -> "asyncio.Task[None]":
+        """`guard(work)` as a task of its own, counted from now and kept until it ends: for an adapter that
+        acknowledges the platform and returns before the answer is ready (Slack's listeners)."""
+        self._inflight += 1
+        task = asyncio.ensure_future(_logged(work))
+        self._started.add(task)
+        task.add_done_callback(self._ended)
+        return task
+
+    def _ended(self, task: "asyncio.Task[None]") -> None:
+        self._started.discard(task)
+        self._inflight -= 1
 
     @property
     def inflight(self) -> int:
@@ -202,6 +214,13 @@ class TurnPipeline:
         """Shutdown: let queued deliveries run for up to `grace` seconds and cancel the rest (their
         outbox rows are handed back when the service releases its claims, bot.serve)."""
         await self.deliveries.stop(grace)
+
+
+async def _logged(work: Awaitable[Any]) -> None:
+    try:
+        await work
+    except Exception:  # noqa: BLE001 - logged; the user never sees a traceback
+        log.exception("a turn failed")
 
 
 class RecipientQueues:

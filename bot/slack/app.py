@@ -95,6 +95,20 @@ BOLT_LOG = logging.getLogger("kansli.slack.bolt")
 BOLT_LOG.addFilter(_TokenFromClient())
 
 
+class _Ack:
+    """Bolt's `ack`, noting that it was called (SlackBot._guard returns then)."""
+
+    def __init__(self, ack: Any) -> None:
+        self._ack = ack
+        self.done = asyncio.Event()
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await self._ack(*args, **kwargs)
+        finally:
+            self.done.set()
+
+
 class SlackBot:
     def __init__(self, services: Services, *, client: AsyncWebClient | None = None) -> None:
         self.services = services
@@ -104,7 +118,10 @@ class SlackBot:
         self.app = AsyncApp(
             client=self.client,
             signing_secret=settings.slack_signing_secret,
-            process_before_response=False,
+            # Bolt answers Slack's HTTP request when a listener returns; kansli's listeners return as soon as
+            # they have acknowledged (SlackBot._guard), the answer goes on in a task of its own. (With False,
+            # Bolt runs the listener in a task and polls every 10 ms for the acknowledgement.)
+            process_before_response=True,
             logger=BOLT_LOG,
             name="kansli",
         )
@@ -208,7 +225,8 @@ class SlackBot:
         app = self.app
 
         async def on_command(ack: Any, body: dict[str, Any], respond: Any, request: Any) -> None:
-            await self._guard(self._command(ack, body, respond, request_key(request, body)))
+            acked = _Ack(ack)
+            await self._guard(self._command(acked, body, respond, request_key(request, body)), acked)
 
         for name in (*SLASH_COMMANDS, *SLASH_ALIASES):
             app.command(name)(on_command)
@@ -229,24 +247,37 @@ class SlackBot:
 
         async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
                             request: Any) -> None:
-            await self._guard(self._action(ack, body, action, respond, request_key(request, body)))
+            acked = _Ack(ack)
+            await self._guard(self._action(acked, body, action, respond, request_key(request, body)), acked)
 
         app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(on_action)
 
         async def on_case_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], request: Any) -> None:
-            await self._guard(self._case_submitted(ack, body, view, request_key(request, body)))
+            acked = _Ack(ack)
+            await self._guard(self._case_submitted(acked, body, view, request_key(request, body)), acked)
 
         app.view(forms.CASE_CALLBACK)(on_case_submit)
 
         async def on_reason_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], request: Any) -> None:
-            await self._guard(self._reason_submitted(ack, body, view, request_key(request, body)))
+            acked = _Ack(ack)
+            await self._guard(self._reason_submitted(acked, body, view, request_key(request, body)), acked)
 
         app.view(forms.REASON_CALLBACK)(on_reason_submit)
 
-    async def _guard(self, work: Awaitable[None]) -> None:
-        """Run one answer after Slack was acknowledged; a failure is logged, never shown as a traceback.
-        Counted, so shutdown can wait for it."""
-        await self.turns.guard(work)
+    async def _guard(self, work: Awaitable[None], acked: "_Ack | None" = None) -> None:
+        """Start one answer in a task of its own and return once Slack is acknowledged, so that Bolt sends the
+        HTTP response then (events are acknowledged by Bolt when the listener returns). A failure is logged,
+        never shown as a traceback; `drain` waits for the task."""
+        task = self.turns.start(work)
+        if acked is None:
+            return
+        waiter = asyncio.ensure_future(acked.done.wait())
+        try:
+            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        if not acked.done.is_set():  # the work ended without acknowledging: Slack still gets its empty 200
+            await acked()
 
     async def drain(self, timeout: float = 25.0) -> bool:
         """Wait until every acknowledged request has been answered (and its messages delivered)."""

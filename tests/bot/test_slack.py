@@ -206,6 +206,35 @@ def test_a_slow_database_never_delays_the_ack(people, engine, commands) -> None:
         release.set()
 
 
+def test_a_message_to_kansli_is_acknowledged_before_its_answer_is_ready(people, engine, commands) -> None:
+    """An event (a DM) gets its HTTP 200 while the command is still inside its transaction, as a slash command
+    does: Slack retries an event that is not acknowledged within three seconds."""
+    release = threading.Event()
+    entered = threading.Event()
+
+    def slow(ctx: Context, args: str) -> Reply:
+        entered.set()
+        release.wait(timeout=20)
+        return Reply(lines=["Klart till slut."])
+
+    commands("långsam", slow)
+
+    async def go() -> None:
+        async with slack_app(people, engine) as h:
+            resp = await h.event(dm_event(PER, "långsam"))
+            assert resp.status == 200
+            await asyncio.to_thread(entered.wait, 10)
+            assert h.standin.of("chat.postMessage") == []
+            release.set()
+            [answer] = await h.standin.wait_for(lambda: h.standin.of("chat.postMessage"))
+            assert "Klart till slut." in text_of(answer)
+
+    try:
+        run(go())
+    finally:
+        release.set()
+
+
 def test_a_long_list_arrives_as_several_messages_each_within_slacks_limit(people, engine, commands) -> None:
     from handlers.base import Section
 

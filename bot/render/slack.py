@@ -1,79 +1,25 @@
-"""Reply → Slack Block Kit, built with slack_sdk's block models so Slack's limits are checked.
+"""Reply → Slack Block Kit, as the dicts Slack receives.
 
 A reply becomes a header (the title), sections (text and up to ten fields
 each), actions (every `Action` is a button whose value is the command text;
 a section's only button sits beside its heading) and a context line. Texts are cut to Slack's limits, and a reply longer than
 one message allows (50 blocks; 100 in a modal or the App Home tab) is split
 into pages, each page marked "sida N av M", so a long list is never refused.
+
+The blocks are built as plain dicts, in the form slack_sdk's block models give (`Block.to_dict()`): building
+the models and converting them took a sixth of the processor time of a Slack command that lists a
+coordinator's assignments. Every limit Slack sets on these blocks is held here by construction (`cut`, the
+counts per block and per page); tests/bot/test_slack_render.py reads every kind of reply back through
+slack_sdk's models, which must give the same dicts and find nothing to refuse.
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from slack_sdk.models.basic_objects import EMPTY_ALLOWED_TYPE_AND_PROPERTY_LIST, JsonObject
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
-
-
 from handlers.base import Action, Reply, Section
 from handlers.i18n import _
 
-
-# slack_sdk's JsonObject.validate_json runs on every to_dict(). slack-sdk 3.48 (the lower bound in
-# pyproject.toml) finds each class's validators once itself (an lru_cache in
-# slack_sdk.models.basic_objects), which kansli used to do by replacing the method at import.
-
-
-# Block Kit objects as dicts. slack_sdk's to_dict() validates every nested object and converts it again at each
-# level above it: for a list of 125 assignments (252 blocks) that took 14 ms of the 40 ms of processor time a
-# Slack command cost. `block_dict` makes the same dict (tests/bot/test_slack_render.py compares the two over
-# every kind of reply), about seven times faster, and still runs each block's own validators (text length,
-# fields per section, elements per block); the nested texts and buttons are held to Slack's limits by `cut`.
-_EMPTY_ALLOWED = {(e["type"], e["property"]) for e in EMPTY_ALLOWED_TYPE_AND_PROPERTY_LIST}
-_KEYS: dict[type, list[str]] = {}
-
-
-def block_dict(block: JsonObject) -> dict[str, Any]:
-    """`block.to_dict()`, validated at the block's own level."""
-    block.validate_json()
-    return _as_dict(block)
-
-
-def _as_dict(obj: JsonObject) -> dict[str, Any]:
-    keys = _KEYS.get(type(obj))
-    if keys is None:
-        keys = _KEYS[type(obj)] = sorted(obj.attributes)
-    kind = getattr(obj, "type", None)
-    out: dict[str, Any] = {}
-    for key in keys:
-        value = getattr(obj, key, None)
-        if value is None:
-            continue
-        if (kind, key) not in _EMPTY_ALLOWED and hasattr(value, "__len__") and not len(value):
-            continue
-        out[key] = _plain(value)
-    return out
-
-
-def _plain(value: Any) -> Any:
-    kind = type(value)
-    if kind is MarkdownTextObject and value.verbatim is None:  # most of a long list: a field's text
-        return {"text": value.text, "type": "mrkdwn"}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, JsonObject):
-        if type(value).to_dict is not JsonObject.to_dict:  # a model with a conversion of its own
-            return value.to_dict()
-        return _as_dict(value)
-    return value
+Block = dict[str, Any]
 
 MESSAGE_BLOCKS = 50  # chat.postMessage, chat.postEphemeral, response_url
 VIEW_BLOCKS = 100  # modals and the App Home tab
@@ -123,8 +69,27 @@ def _chunks(lines: Iterable[str], limit: int, *, first: str | None = None) -> li
     return out
 
 
-def _field(label: str, value: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=cut(f"*{escape(label)}*\n{escape(value) or '–'}", FIELD_TEXT))
+def _text(kind: str, text: str) -> dict[str, str]:
+    # Keys in the order slack_sdk writes them; an empty text is left out, as slack_sdk leaves it out.
+    return {"text": text, "type": kind} if text else {"type": kind}
+
+
+def _mrkdwn(text: str) -> dict[str, str]:
+    return _text("mrkdwn", text)
+
+
+def _section_block(text: str | None, fields: list[dict[str, str]] | None) -> Block:
+    block: Block = {}
+    if fields:
+        block["fields"] = fields
+    if text is not None:
+        block["text"] = _mrkdwn(text)
+    block["type"] = "section"
+    return block
+
+
+def _field(label: str, value: str) -> dict[str, str]:
+    return _mrkdwn(cut(f"*{escape(label)}*\n{escape(value) or '–'}", FIELD_TEXT))
 
 
 class _Buttons:
@@ -133,17 +98,20 @@ class _Buttons:
     def __init__(self) -> None:
         self.count = 0
 
-    def button(self, action: Action) -> ButtonElement:
+    def button(self, action: Action) -> Block:
         self.count += 1
-        return ButtonElement(
-            text=PlainTextObject(text=cut(action.label, BUTTON_TEXT)),
-            action_id=f"{ACTION_PREFIX}{self.count}",
-            value=cut(action.command, BUTTON_VALUE),
-            style=action.style if action.style in ("primary", "danger") else None,
-        )
+        button: Block = {"action_id": f"{ACTION_PREFIX}{self.count}"}
+        if action.style in ("primary", "danger"):
+            button["style"] = action.style
+        button["text"] = _text("plain_text", cut(action.label, BUTTON_TEXT))
+        button["type"] = "button"
+        value = cut(action.command, BUTTON_VALUE)
+        if value:
+            button["value"] = value
+        return button
 
     def blocks(self, actions: list[Action]) -> list[Block]:
-        return [ActionsBlock(elements=[self.button(a) for a in actions[start : start + BUTTONS_PER_BLOCK]])
+        return [{"elements": [self.button(a) for a in actions[start : start + BUTTONS_PER_BLOCK]], "type": "actions"}
                 for start in range(0, len(actions), BUTTONS_PER_BLOCK)]
 
 
@@ -155,11 +123,15 @@ def _text_and_fields(heading: str | None, lines: list[str], fields: list[tuple[s
     for i, text in enumerate(texts):
         # The first ten fields sit under the last text block of the section.
         with_fields = field_objs[:FIELDS_PER_SECTION] if i == len(texts) - 1 else None
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=text), fields=with_fields or None))
+        blocks.append(_section_block(text, with_fields))
     rest = field_objs[FIELDS_PER_SECTION:] if texts else field_objs
     for start in range(0, len(rest), FIELDS_PER_SECTION):
-        blocks.append(SectionBlock(fields=rest[start : start + FIELDS_PER_SECTION]))
+        blocks.append(_section_block(None, rest[start : start + FIELDS_PER_SECTION]))
     return blocks
+
+
+def _context(elements: list[dict[str, str]]) -> Block:
+    return {"elements": elements, "type": "context"}
 
 
 def _groups(reply: Reply) -> list[list[Block]]:
@@ -168,7 +140,7 @@ def _groups(reply: Reply) -> list[list[Block]]:
     groups: list[list[Block]] = []
     top: list[Block] = []
     if reply.title:
-        top.append(HeaderBlock(text=PlainTextObject(text=cut(reply.title, HEADER_TEXT))))
+        top.append({"text": _text("plain_text", cut(reply.title, HEADER_TEXT)), "type": "header"})
     top += _text_and_fields(None, reply.lines, reply.fields)
     if top:
         groups.append(top)
@@ -180,11 +152,11 @@ def _groups(reply: Reply) -> list[list[Block]]:
     if reply.context:
         texts = _chunks(reply.context, CONTEXT_TEXT)
         for start in range(0, len(texts), CONTEXT_ELEMENTS):
-            tail.append(ContextBlock(elements=[MarkdownTextObject(text=t) for t in texts[start : start + CONTEXT_ELEMENTS]]))
+            tail.append(_context([_mrkdwn(t) for t in texts[start : start + CONTEXT_ELEMENTS]]))
     if tail:
         groups.append(tail)
     if not groups:
-        groups.append([SectionBlock(text=MarkdownTextObject(text="–"))])
+        groups.append([_section_block("–", None)])
     return groups
 
 
@@ -193,8 +165,8 @@ def _section(section: Section, buttons: _Buttons) -> list[Block]:
     accessory, as Slack shows a single action), so a list of items with a button each takes one block an
     item, not two; several buttons go in an actions block below."""
     blocks = _text_and_fields(section.heading, section.lines, section.fields)
-    if len(section.actions) == 1 and blocks and isinstance(blocks[0], SectionBlock):
-        blocks[0].accessory = buttons.button(section.actions[0])
+    if len(section.actions) == 1 and blocks and blocks[0]["type"] == "section":
+        blocks[0] = {"accessory": buttons.button(section.actions[0]), **blocks[0]}
         return blocks
     blocks += buttons.blocks(section.actions)
     return blocks
@@ -214,7 +186,7 @@ def _paginate(groups: list[list[Block]], room: int) -> list[list[Block]]:
 
 
 def render_pages(reply: Reply, *, limit: int = MESSAGE_BLOCKS, max_pages: int | None = None) -> list[list[dict[str, Any]]]:
-    """The reply as one or more lists of block dicts, each within `limit` blocks and validated by slack_sdk.
+    """The reply as one or more lists of block dicts, each within `limit` blocks.
 
     With more than one page every page ends with a context block "sida N av M". With `max_pages` (a
     response_url takes five messages) the pages after that are left out and the last one says so.
@@ -231,19 +203,18 @@ def render_pages(reply: Reply, *, limit: int = MESSAGE_BLOCKS, max_pages: int | 
             marker = f"sida {n} av {total}"
             if n == len(pages) and n < total:
                 marker += f". {TOO_MANY_PAGES}"
-            page.append(ContextBlock(elements=[MarkdownTextObject(text=marker)]))
-    # block_dict runs slack_sdk's validators of each block: one that breaks a Slack limit raises here, not at Slack.
-    return [[block_dict(block) for block in page] for page in pages]
+            page.append(_context([_mrkdwn(marker)]))
+    return pages
 
 
 def render_blocks(reply: Reply, *, limit: int = VIEW_BLOCKS) -> list[dict[str, Any]]:
     """One list of blocks for a surface that holds a single page (modal, App Home); the rest is cut with a note."""
     groups = _groups(reply)
     if sum(len(g) for g in groups) <= limit:
-        return [block_dict(b) for g in groups for b in g]
+        return [b for g in groups for b in g]
     page = _paginate(groups, limit - 1)[0]
-    page.append(ContextBlock(elements=[MarkdownTextObject(text=TOO_LONG)]))
-    return [block_dict(b) for b in page]
+    page.append(_context([_mrkdwn(TOO_LONG)]))
+    return page
 
 
 def fallback_text(reply: Reply) -> str:

@@ -223,6 +223,17 @@ class _ReusedConnectors(RestChannelServiceClientFactory):
             await asyncio.gather(*self._closing, return_exceptions=True)
 
 
+class _Card(dict):  # type: ignore[type-arg]
+    """A rendered Adaptive Card as attachment content: the JSON object it is, shared by the copies the SDK makes.
+
+    TurnContext.send_activities deep-copies every outgoing activity before sending it; a card is never changed
+    once rendered, so the copy can hold the same one (a coordinator's list of assignments is a card of tens of
+    KB, and copying it cost more than sending it)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "_Card":
+        return self
+
+
 async def _raise(context: Any, error: Exception) -> None:
     raise error
 
@@ -281,7 +292,7 @@ class AgentsTeamsComponent(shared.TeamsComponent):
     def _activity(message: TeamsMessage) -> Any:
         if message.card is not None:
             return Activity(type=ActivityTypes.message, summary=message.summary[:200] or None,
-                            attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=message.card)])
+                            attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=_Card(message.card))])
         return Activity(type=ActivityTypes.message, text=message.text, text_format="markdown")
 
     @staticmethod

@@ -54,3 +54,19 @@ def test_a_sovereign_cloud_login_host_takes_the_tenant_and_must_be_https() -> No
         load_settings(_env_file=None, MicrosoftAppId=APP_ID, MicrosoftAppPassword="hemligt",
                       MicrosoftAppTenantId=TENANT, KANSLI_TEAMS_LOGIN_URL="http://login.example")
     assert "KANSLI_TEAMS_LOGIN_URL" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_card_reaches_the_wire_unchanged_and_the_sdks_copy_of_the_activity_shares_it() -> None:
+    import copy
+    import json
+
+    from bot.render.teams import TeamsMessage
+    from bot.teams_agents import AgentsTeamsComponent
+
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Uppdrag 3 <&>"}]}
+    activity = AgentsTeamsComponent._activity(TeamsMessage(text="", card=card, summary="Uppdrag"))
+    sent = copy.deepcopy(activity)  # what TurnContext.send_activities does to every outgoing activity
+    assert sent.attachments[0].content is activity.attachments[0].content
+    wire = json.loads(json.dumps(sent.model_dump(by_alias=True, exclude_none=True, mode="json")))
+    assert wire["attachments"][0]["content"] == card
+    assert wire["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"

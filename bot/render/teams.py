@@ -104,11 +104,21 @@ _BARE_URL = re.compile(r"https?://[^\s<>\[\]()*_`~\\]+")
 _MD_LINE_START = re.compile(r"^(\s*)(?:([#>+=|-])|(\d+)([.)]))", re.MULTILINE)
 
 
+# A text with none of these has nothing to escape (most of a long list: names, dates, numbers).
+_MD_ANY = re.compile(r"[\\*_\[\]`~<>#+=|-]|^\s*\d+[.)]", re.MULTILINE)
+
+
 def md_escape(text: str) -> str:
     """The one escaping rule of this renderer, for every string of a reply (text messages and cards):
     user text shows as typed and never becomes a link, emphasis, a heading or a list. kansli's replies
     carry no markup of their own; the renderer adds the little it uses (the bold title) around escaped text."""
     text = str(text)
+    if _MD_ANY.search(text) is None:
+        return text
+    return _escape_markdown(text)
+
+
+def _escape_markdown(text: str) -> str:
     out: list[str] = []
     last = 0
     for url in _BARE_URL.finditer(text):

@@ -147,3 +147,23 @@ def test_the_help_list_is_a_valid_card(chat) -> None:
     [message] = render_messages(outcome.reply)
     assert_card_ok(message.card)
     assert "/möten" in all_text(message.card)
+
+
+def test_text_with_nothing_to_escape_is_shown_as_it_stands_and_everything_else_is_escaped_as_before() -> None:
+    # md_escape skips the escaping of a text that has no markdown in it (most of a long list); whatever the
+    # text, the answer must be what the full escaping gives.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from bot.render.teams import _escape_markdown, md_escape
+
+    pieces = st.sampled_from(["1. ", "12) ", " - ", "\n", "\n  3.", "#", "https://x.se/a_b", "*", "_", "[", "`",
+                              "~", "<", ">", "|", "=", "+", "\\", "å", "Uppdrag 3", " 2026", "(Huvudman 50)"])
+    texts = st.lists(pieces, max_size=12).map("".join) | st.text(max_size=60)
+
+    @settings(max_examples=300, deadline=None)
+    @given(texts)
+    def same(text: str) -> None:
+        assert md_escape(text) == _escape_markdown(text)
+
+    same()

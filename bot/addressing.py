@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.mail.render import MailConfig, build
@@ -97,11 +97,12 @@ def find_reference(session: Session, scope: str, scope_id: str | None) -> Conver
     """A stored Teams conversation reference by scope ("person", "forum", "conversation") and id."""
     if not scope_id:
         return None
-    return session.scalar(
-        select(ConversationRef).where(
-            ConversationRef.platform == TEAMS, ConversationRef.scope == scope, ConversationRef.scope_id == scope_id
-        )
-    )
+    return session.scalar(_REFERENCE, {"scope": scope, "scope_id": scope_id})
+
+
+_REFERENCE = select(ConversationRef).where(ConversationRef.platform == TEAMS,
+                                           ConversationRef.scope == bindparam("scope"),
+                                           ConversationRef.scope_id == bindparam("scope_id"))
 
 
 def reference_for(session: Session, recipient: Recipient) -> ConversationRef | None:

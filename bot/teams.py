@@ -34,8 +34,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationR
 from botframework.connector.auth import AuthenticationConstants, ConnectorFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Model
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
 from bot.app import Services
@@ -46,7 +45,7 @@ from bot.render.teams import CARD_CONTENT_TYPE, TeamsMessage, render_messages, s
 from bot.turn import Dispatched, Turn, TurnPipeline
 from handlers.base import CHANNEL, GROUP, PERSONAL, Reply
 from handlers.i18n import _
-from storage import queries
+from storage import built, queries
 from storage.models import ConversationRef, Person
 
 log = logging.getLogger("kansli.teams")
@@ -408,16 +407,19 @@ def _now(services: Services) -> datetime:
 
 def _upsert_reference(session: Session, *, scope: str, scope_id: str, reference: dict[str, Any],
                       now: datetime) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(ConversationRef).values(
-        platform=PLATFORM, scope=scope, scope_id=scope_id[:300], reference=reference, updated_at=now
-    )
-    stmt = stmt.on_conflict_do_update(
+    stmt = built.statement(session, "upsert_reference", _upsert_reference_statement)
+    session.execute(stmt, {"v_platform": PLATFORM, "v_scope": scope, "v_scope_id": scope_id[:300],
+                           "v_reference": reference, "v_now": now})
+
+
+def _upsert_reference_statement(insert: Any) -> Any:
+    stmt = insert(ConversationRef.__table__).values(
+        platform=bindparam("v_platform"), scope=bindparam("v_scope"), scope_id=bindparam("v_scope_id"),
+        reference=bindparam("v_reference"), updated_at=bindparam("v_now"))
+    return stmt.on_conflict_do_update(
         index_elements=["platform", "scope", "scope_id"],
         set_={"reference": stmt.excluded.reference, "updated_at": stmt.excluded.updated_at},
     )
-    session.execute(stmt)
 
 
 def _channel_data(activity: Activity) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
-from storage.models import AuditLog, Forum, Person
+from storage import audit
+from storage.models import Forum, Person
 
 
 class KansliError(Exception):
@@ -248,16 +249,8 @@ class Context:
         self.messages.append(Message(key=f"{kind}:{key}:f{forum.id}", kind=kind, reply=reply, forum_id=forum.id))
 
     def audit(self, action: str, entity: str, entity_id: int | None, **detail: Any) -> None:
-        self.session.add(
-            AuditLog(
-                at=self.now,
-                actor_id=self.person.id,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                detail={k: _jsonable(v) for k, v in detail.items()} or None,
-            )
-        )
+        audit.record(self.session, at=self.now, actor_id=self.person.id, action=action, entity=entity,
+                     entity_id=entity_id, detail={k: _jsonable(v) for k, v in detail.items()} or None)
 
 
 def merge_messages(parts: list[Message]) -> Message:

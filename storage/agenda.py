@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import AgendaItem, AgendaVersion, Case, Meeting, Person
@@ -81,9 +81,12 @@ def ensure_items(session: Session, meeting: Meeting, *, now: datetime) -> list[A
     return stored_items(session, meeting)
 
 
+_LATEST_VERSION = (select(AgendaVersion).where(AgendaVersion.meeting_id == bindparam("meeting"))
+                   .order_by(AgendaVersion.version.desc()).limit(1))
+
+
 def latest_version(session: Session, meeting: Meeting) -> AgendaVersion | None:
-    return session.scalar(select(AgendaVersion).where(AgendaVersion.meeting_id == meeting.id)
-                          .order_by(AgendaVersion.version.desc()).limit(1))
+    return session.scalar(_LATEST_VERSION, {"meeting": meeting.id})
 
 
 def versions_of(session: Session, meeting: Meeting) -> list[AgendaVersion]:

@@ -113,25 +113,25 @@ def open_assignments(
     runs to a hundred rows and more, so those are read as whole sets, each person, forum and case once, and
     the ones the session holds already (the asker's forums, the asker) not again: one query for the
     assignments and one per kind of related row still missing."""
-    stmt = select(Assignment).where(Assignment.closed_at.is_(None))
+    if forums is not None and not forums:
+        return []
+    params: dict[str, Any] = {}
     if assignee is not None:
-        stmt = stmt.where(Assignment.assignee_id == assignee.id)
+        params["assignee"] = assignee.id
     if forums is not None:
-        if not forums:
-            return []
-        stmt = stmt.where(Assignment.forum_id.in_([f.id for f in forums]))
+        params["forums"] = [f.id for f in forums]
     if due_before is not None:
-        stmt = stmt.where(Assignment.due < due_before)
-    found = list(session.scalars(stmt.order_by(Assignment.due, Assignment.id)))
+        params["due_before"] = due_before
+    stmt = _open_statement(assignee is not None, forums is not None, due_before is not None)
+    found = list(session.scalars(stmt, params))
     if not found:
         return found
-    people = _by_id(session, Person, {a.assignee_id for a in found}, joinedload(Person.organisation))
+    people = _by_id(session, Person, {a.assignee_id for a in found})
     held = _by_id(session, Forum, {a.forum_id for a in found})
     cases = _by_id(session, Case, {a.case_id for a in found if a.case_id is not None})
     extensions: dict[int, list[AssignmentExtension]] = {}
-    for x in session.scalars(select(AssignmentExtension).where(among(session, AssignmentExtension.assignment_id,
-                                                                     [a.id for a in found]))
-                             .order_by(AssignmentExtension.id)):
+    for x in session.scalars(_statement(session, AssignmentExtension, AssignmentExtension.assignment_id),
+                             {"ids": sorted({a.id for a in found})}):
         extensions.setdefault(x.assignment_id, []).append(x)
     for a in found:
         set_committed_value(a, "assignee", people.get(a.assignee_id))
@@ -141,17 +141,47 @@ def open_assignments(
     return found
 
 
-def among(session: Session, column: Any, values: Iterable[int]) -> Any:
-    """`column` is one of `values`: on PostgreSQL one array parameter (`= ANY(…)`), so the statement and its
-    plan are the same whatever the number of values (an IN list is a new statement for each length);
-    elsewhere IN."""
-    ordered = sorted(set(values))
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, value=ordered, type_=ARRAY(Integer)))
-    return column.in_(ordered)
+# The statements of open_assignments, built once each (building one cost about as much as running it).
+_OPEN: dict[tuple[bool, bool, bool], Any] = {}
+_AMONG: dict[tuple[Any, str], Any] = {}
 
 
-def _by_id(session: Session, model: Any, ids: Iterable[int], *options: Any) -> dict[int, Any]:
+def _open_statement(by_assignee: bool, by_forums: bool, by_due: bool) -> Any:
+    key = (by_assignee, by_forums, by_due)
+    stmt = _OPEN.get(key)
+    if stmt is None:
+        stmt = select(Assignment).where(Assignment.closed_at.is_(None))
+        if by_assignee:
+            stmt = stmt.where(Assignment.assignee_id == bindparam("assignee"))
+        if by_forums:
+            stmt = stmt.where(Assignment.forum_id.in_(bindparam("forums", expanding=True)))
+        if by_due:
+            stmt = stmt.where(Assignment.due < bindparam("due_before"))
+        stmt = _OPEN[key] = stmt.order_by(Assignment.due, Assignment.id)
+    return stmt
+
+
+def _statement(session: Session, model: Any, column: Any) -> Any:
+    """Rows of `model` whose `column` is one of the parameter `ids`: on PostgreSQL one array parameter
+    (`= ANY(…)`), so the statement and its plan are the same whatever the number of ids (an IN list is a new
+    statement for each length); elsewhere IN. A person comes with their organisation."""
+    dialect = session.get_bind().dialect.name
+    stmt = _AMONG.get((column, dialect))
+    if stmt is None:
+        if dialect == "postgresql":
+            where = column == any_(bindparam("ids", type_=ARRAY(Integer)))
+        else:
+            where = column.in_(bindparam("ids", expanding=True))
+        stmt = select(model).where(where)
+        if model is Person:
+            stmt = stmt.options(joinedload(Person.organisation))
+        if model is AssignmentExtension:
+            stmt = stmt.order_by(AssignmentExtension.id)
+        stmt = _AMONG[(column, dialect)] = stmt
+    return stmt
+
+
+def _by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
     """Rows of `model` by id: those the session holds already, the rest in one query."""
     out: dict[int, Any] = {}
     missing = []
@@ -162,7 +192,7 @@ def _by_id(session: Session, model: Any, ids: Iterable[int], *options: Any) -> d
         else:
             missing.append(ident)
     if missing:
-        for row in session.scalars(select(model).where(among(session, model.id, missing)).options(*options)):
+        for row in session.scalars(_statement(session, model, model.id), {"ids": sorted(missing)}):
             out[row.id] = row
     return out
 

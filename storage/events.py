@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from typing import Any
+
+from sqlalchemy import bindparam, delete
 from sqlalchemy.orm import Session
 
+from storage import built
 from storage.models import ProcessedEvent
 
 KEY_LENGTH = 300
@@ -19,12 +20,14 @@ MEMORY = timedelta(days=2)
 
 def record_once(session: Session, key: str, *, at: datetime) -> bool:
     """Record the event; False when it was recorded before (a redelivery). The caller commits."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    new = session.execute(
-        insert(ProcessedEvent).values(event_key=key[:KEY_LENGTH], at=at)
-        .on_conflict_do_nothing(index_elements=["event_key"]).returning(ProcessedEvent.id)
-    ).scalar()
-    return new is not None
+    stmt = built.statement(session, "record_once", _record_once)
+    return session.execute(stmt, {"v_key": key[:KEY_LENGTH], "v_at": at}).scalar() is not None
+
+
+def _record_once(insert: Any) -> Any:
+    table = ProcessedEvent.__table__
+    return (insert(table).values(event_key=bindparam("v_key"), at=bindparam("v_at"))
+            .on_conflict_do_nothing(index_elements=["event_key"]).returning(table.c.id))
 
 
 def forget_before(session: Session, *, before: datetime) -> int:

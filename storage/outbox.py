@@ -16,11 +16,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
+from storage import built
 from storage.models import Outbox
 
 STALE_CLAIM = timedelta(minutes=10)
@@ -42,23 +41,22 @@ def enqueue(
 
     With `claimed_by` (a `claim_token`) the row is inserted as being sent under that claim: the caller
     delivers it itself once its transaction has committed (`claimed`)."""
-    values = dict(
-        key=key[:300],
-        kind=kind,
-        payload=payload,
-        person_id=person_id,
-        forum_id=forum_id,
-        status="sending" if claimed_by else "pending",
-        claimed_by=claimed_by,
-        claimed_at=now if claimed_by else None,
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
-    )
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(Outbox.id)
-    return session.execute(stmt).scalar()
+    stmt = built.statement(session, "enqueue", _enqueue)
+    return session.execute(stmt, {  # type: ignore[no-any-return]
+        "v_key": key[:300], "v_kind": kind, "v_payload": payload, "v_person_id": person_id, "v_forum_id": forum_id,
+        "v_status": "sending" if claimed_by else "pending", "v_claimed_by": claimed_by,
+        "v_claimed_at": now if claimed_by else None, "v_now": now,
+    }).scalar()
+
+
+_ENQUEUED = ("key", "kind", "payload", "person_id", "forum_id", "status", "claimed_by", "claimed_at")
+
+
+def _enqueue(insert: Any) -> Any:
+    table = Outbox.__table__
+    values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in _ENQUEUED}
+    values |= {"attempts": 0, "created_at": bindparam("v_now"), "next_attempt_at": bindparam("v_now")}
+    return insert(table).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
 
 
 def claim_token(worker: str) -> str:
@@ -70,9 +68,14 @@ def claimed(session: Session, *, ids: list[int], token: str) -> list[Outbox]:
     """The rows among `ids` still held under the claim `token` (inserted claimed by `enqueue`), in id order."""
     if not ids:
         return []
-    stmt = (select(Outbox).where(Outbox.id.in_(ids), Outbox.claimed_by == token, Outbox.status == "sending")
+    return list(session.scalars(_CLAIMED, {"ids": list(ids), "token": token}))
+
+
+# With its recipient, whom the deliverer reads next (`session.get` then finds them in the session).
+_CLAIMED = (select(Outbox).where(Outbox.id.in_(bindparam("ids", expanding=True)),
+                                 Outbox.claimed_by == bindparam("token"), Outbox.status == "sending")
+            .options(joinedload(Outbox.person), joinedload(Outbox.forum))
             .order_by(Outbox.id))
-    return list(session.scalars(stmt))
 
 
 def claim(session: Session, *, now: datetime, worker: str, ids: list[int] | None = None, limit: int = 200) -> list[Outbox]:
@@ -100,12 +103,10 @@ def claim(session: Session, *, now: datetime, worker: str, ids: list[int] | None
 
 
 def mark_sent(session: Session, row_id: int, *, now: datetime, transport: str) -> None:
-    session.execute(
-        update(Outbox)
-        .where(Outbox.id == row_id)
-        .values(status="sent", sent_at=now, transport=transport, last_error=None)
-        .execution_options(synchronize_session=False)
-    )
+    stmt = built.statement(session, "mark_sent", lambda _insert: (
+        update(Outbox.__table__).where(Outbox.__table__.c.id == bindparam("v_id"))
+        .values(status="sent", sent_at=bindparam("v_now"), transport=bindparam("v_transport"), last_error=None)))
+    session.execute(stmt, {"v_id": row_id, "v_now": now, "v_transport": transport})
 
 
 def mark_failed(session: Session, row: Outbox, *, now: datetime, error: str, permanent: bool = False,

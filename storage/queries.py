@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 from typing import Any, Sequence
 
-from sqlalchemy import and_, bindparam, event, func, or_, select, true
+from sqlalchemy import Date, and_, bindparam, event, func, or_, select, true
 from sqlalchemy.orm import ORMExecuteState, Session, aliased, contains_eager, joinedload
 
 from storage.models import Absence, Forum, Meeting, Membership, Organisation, Person
@@ -351,12 +351,20 @@ def roles_by_person(session: Session, forum: Forum, person_ids: Sequence[int], *
             if m.person_id in out and _active_on(m, on):
                 out[m.person_id].add(m.role)
         return out
-    stmt = select(Membership.person_id, Membership.role).where(
-        Membership.forum_id == forum.id, Membership.person_id.in_(list(out)), _active(on)
-    )
-    for pid, role in session.execute(stmt):
+    params: dict[str, Any] = {"forum": forum.id, "people": list(out)}
+    if on is not None:
+        params["on"] = on
+    for pid, role in session.execute(_ROLES[on is not None], params):
         out[pid].add(role)
     return out
+
+
+_ROLES = {
+    dated: select(Membership.person_id, Membership.role).where(
+        Membership.forum_id == bindparam("forum"), Membership.person_id.in_(bindparam("people", expanding=True)),
+        _active(bindparam("on", type_=Date) if dated else None))
+    for dated in (False, True)
+}
 
 
 def people_with_role(session: Session, forum: Forum, role: str, *, on: date | None = None) -> list[Person]:
@@ -418,60 +426,86 @@ def next_meeting_per_forum(
     with `among`, the first of those meeting ids. One row per forum is read, not every coming meeting."""
     if not forums or (among is not None and not among):
         return []
-    conditions = [
-        Meeting.forum_id.in_([f.id for f in forums]),
-        Meeting.cancelled.is_(False),
-        or_(Meeting.ends_at > now, and_(Meeting.ends_at.is_(None), Meeting.starts_at > now - timedelta(hours=12))),
-    ]
+    params: dict[str, Any] = {"forums": [f.id for f in forums], "now": now, "recent": now - timedelta(hours=12)}
     if among is not None:
-        conditions.append(Meeting.id.in_(sorted(among)))
+        params["among"] = sorted(among)
+    return list(session.scalars(_next_meeting_statement(among is not None), params))
+
+
+_NEXT_MEETING: dict[bool, Any] = {}
+
+
+def _next_meeting_statement(among: bool) -> Any:
+    """next_meeting_per_forum's statement, built once (with or without the `among` condition)."""
+    stmt = _NEXT_MEETING.get(among)
+    if stmt is not None:
+        return stmt
+    conditions = [
+        Meeting.forum_id.in_(bindparam("forums", expanding=True)),
+        Meeting.cancelled.is_(False),
+        or_(Meeting.ends_at > bindparam("now"),
+            and_(Meeting.ends_at.is_(None), Meeting.starts_at > bindparam("recent"))),
+    ]
+    if among:
+        conditions.append(Meeting.id.in_(bindparam("among", expanding=True)))
     rank = (
         select(Meeting.id, func.row_number().over(partition_by=Meeting.forum_id,
                                                   order_by=(Meeting.starts_at, Meeting.id)).label("rank"))
         .where(*conditions)
         .subquery()
     )
-    stmt = (select(Meeting).join(rank, rank.c.id == Meeting.id).where(rank.c.rank == 1)
-            .order_by(Meeting.starts_at, Meeting.id))
-    return list(session.scalars(stmt))
+    stmt = _NEXT_MEETING[among] = (select(Meeting).join(rank, rank.c.id == Meeting.id).where(rank.c.rank == 1)
+                                   .order_by(Meeting.starts_at, Meeting.id))
+    return stmt
 
 
-def _meetings_of(forums: Sequence[Forum]):  # type: ignore[no-untyped-def]
-    return select(Meeting).where(Meeting.forum_id.in_([f.id for f in forums]), Meeting.cancelled.is_(False))
+# The three look-ups by time, built once (building a statement cost about as much as running it); the forums
+# and the instants are bound parameters.
+_OF_FORUMS = (Meeting.forum_id.in_(bindparam("forums", expanding=True)), Meeting.cancelled.is_(False))
+_MEETINGS_ON = (select(Meeting).where(*_OF_FORUMS, Meeting.starts_at >= bindparam("start"),
+                                      Meeting.starts_at < bindparam("end")).order_by(Meeting.starts_at))
+_MEETINGS_AFTER = (select(Meeting).where(*_OF_FORUMS, Meeting.starts_at >= bindparam("after"))
+                   .order_by(Meeting.starts_at).limit(bindparam("limit")))
+_MEETINGS_BEFORE = (select(Meeting).where(*_OF_FORUMS, Meeting.starts_at < bindparam("before"))
+                    .order_by(Meeting.starts_at.desc()).limit(bindparam("limit")))
 
 
 def meetings_on(session: Session, forums: Sequence[Forum], day_start: datetime, day_end: datetime) -> list[Meeting]:
     """Meetings of the forums (not cancelled) starting in [day_start, day_end), earliest first."""
     if not forums:
         return []
-    stmt = _meetings_of(forums).where(Meeting.starts_at >= day_start, Meeting.starts_at < day_end)
-    return list(session.scalars(stmt.order_by(Meeting.starts_at)))
+    return list(session.scalars(_MEETINGS_ON, {"forums": [f.id for f in forums], "start": day_start,
+                                               "end": day_end}))
 
 
 def meetings_after(session: Session, forums: Sequence[Forum], after: datetime, *, limit: int = 3) -> list[Meeting]:
     """The next meetings of the forums starting at or after `after`."""
     if not forums:
         return []
-    stmt = _meetings_of(forums).where(Meeting.starts_at >= after).order_by(Meeting.starts_at).limit(limit)
-    return list(session.scalars(stmt))
+    return list(session.scalars(_MEETINGS_AFTER, {"forums": [f.id for f in forums], "after": after, "limit": limit}))
 
 
 def meetings_before(session: Session, forums: Sequence[Forum], before: datetime, *, limit: int = 3) -> list[Meeting]:
     """The latest meetings of the forums starting before `before`, latest first."""
     if not forums:
         return []
-    stmt = _meetings_of(forums).where(Meeting.starts_at < before).order_by(Meeting.starts_at.desc()).limit(limit)
-    return list(session.scalars(stmt))
+    return list(session.scalars(_MEETINGS_BEFORE, {"forums": [f.id for f in forums], "before": before,
+                                                   "limit": limit}))
 
 
 def absences_of_meeting(session: Session, meeting: Meeting, *, withdrawn: bool = False) -> list[Absence]:
     """The meeting's reported absences, by when they were reported; with `withdrawn`, the withdrawn too."""
-    stmt = (
+    return list(session.scalars(_ABSENCES[withdrawn], {"meeting": meeting.id}))
+
+
+_ABSENCES = {
+    withdrawn: (
         select(Absence)
-        .where(Absence.meeting_id == meeting.id, true() if withdrawn else Absence.withdrawn_at.is_(None))
+        .where(Absence.meeting_id == bindparam("meeting"), true() if withdrawn else Absence.withdrawn_at.is_(None))
         .order_by(Absence.reported_at)
         # Every caller names the people: load them (and their organisations) with the absences.
         .options(joinedload(Absence.person).joinedload(Person.organisation),
                  joinedload(Absence.substitute).joinedload(Person.organisation))
     )
-    return list(session.scalars(stmt))
+    for withdrawn in (False, True)
+}

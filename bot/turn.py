@@ -159,18 +159,10 @@ class TurnPipeline:
 
     # --- work in flight and shutdown ----------------------------------------------------------------
 
-    async def guard(self, work: Awaitable[Any]) -> None:
-        """Run an adapter's work that goes on after the platform was acknowledged: a failure is logged, never
-        shown as a traceback, and `drain` waits for it."""
-        self._inflight += 1
-        try:
-            await _logged(work)
-        finally:
-            self._inflight -= 1
-
     def start(self, work: Awaitable[Any]) -> "asyncio.Task[None]":
-        """`guard(work)` as a task of its own, counted from now and kept until it ends: for an adapter that
-        acknowledges the platform and returns before the answer is ready (Slack's listeners)."""
+        """Run an adapter's work that goes on after the platform was acknowledged (Slack's listeners return
+        before the answer is ready) as a task of its own, kept until it ends: a failure is logged, never shown
+        as a traceback, and `drain` waits for it (it is counted from now)."""
         self._inflight += 1
         task = asyncio.ensure_future(_logged(work))
         self._started.add(task)
@@ -194,7 +186,7 @@ class TurnPipeline:
         await self.deliveries.idle()
 
     async def drain(self, timeout: float | None = None) -> bool:
-        """Wait until every guarded turn is answered and its notifications delivered; False at the timeout."""
+        """Wait until every started turn is answered and its notifications delivered; False at the timeout."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while self.busy:

@@ -86,8 +86,7 @@ class TurnPipeline:
         self.services = services
         self.render = render
         self.deliveries = RecipientQueues(self._deliver)
-        self._inflight = 0
-        self._started: set[asyncio.Task[None]] = set()
+        self._started: set[asyncio.Task[None]] = set()  # the work `start` runs, until it ends
 
     # --- the steps ---------------------------------------------------------------------------------
 
@@ -163,23 +162,18 @@ class TurnPipeline:
         """Run an adapter's work that goes on after the platform was acknowledged (Slack's listeners return
         before the answer is ready) as a task of its own, kept until it ends: a failure is logged, never shown
         as a traceback, and `drain` waits for it (it is counted from now)."""
-        self._inflight += 1
         task = asyncio.ensure_future(_logged(work))
         self._started.add(task)
-        task.add_done_callback(self._ended)
+        task.add_done_callback(self._started.discard)
         return task
-
-    def _ended(self, task: "asyncio.Task[None]") -> None:
-        self._started.discard(task)
-        self._inflight -= 1
 
     @property
     def inflight(self) -> int:
-        return self._inflight
+        return len(self._started)
 
     @property
     def busy(self) -> bool:
-        return bool(self._inflight) or self.deliveries.busy
+        return bool(self._started) or self.deliveries.busy
 
     async def idle(self) -> None:
         """Wait until the deliveries started by turns so far are done."""
@@ -192,7 +186,7 @@ class TurnPipeline:
         while self.busy:
             if deadline is not None and loop.time() > deadline:
                 return False
-            if self._inflight:
+            if self._started:
                 await asyncio.sleep(0.01)
             else:
                 left = None if deadline is None else max(deadline - loop.time(), 0.0)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from storage import built
 from storage.models import Assignment, AssignmentExtension, Case, FollowUp, Forum, Meeting, Person
 
 MAX_NUMBER_ATTEMPTS = 20
@@ -130,7 +131,7 @@ def open_assignments(
     held = _by_id(session, Forum, {a.forum_id for a in found})
     cases = _by_id(session, Case, {a.case_id for a in found if a.case_id is not None})
     extensions: dict[int, list[AssignmentExtension]] = {}
-    for x in session.scalars(_statement(session, AssignmentExtension, AssignmentExtension.assignment_id),
+    for x in session.scalars(built.for_dialect(session, "extensions_among", _extensions_among),
                              {"ids": sorted({a.id for a in found})}):
         extensions.setdefault(x.assignment_id, []).append(x)
     for a in found:
@@ -143,7 +144,6 @@ def open_assignments(
 
 # The statements of open_assignments, built once each (building one cost about as much as running it).
 _OPEN: dict[tuple[bool, bool, bool], Any] = {}
-_AMONG: dict[tuple[Any, str], Any] = {}
 
 
 def _open_statement(by_assignee: bool, by_forums: bool, by_due: bool) -> Any:
@@ -161,24 +161,26 @@ def _open_statement(by_assignee: bool, by_forums: bool, by_due: bool) -> Any:
     return stmt
 
 
-def _statement(session: Session, model: Any, column: Any) -> Any:
-    """Rows of `model` whose `column` is one of the parameter `ids`: on PostgreSQL one array parameter
-    (`= ANY(…)`), so the statement and its plan are the same whatever the number of ids (an IN list is a new
-    statement for each length); elsewhere IN. A person comes with their organisation."""
-    dialect = session.get_bind().dialect.name
-    stmt = _AMONG.get((column, dialect))
-    if stmt is None:
-        if dialect == "postgresql":
-            where = column == any_(bindparam("ids", type_=ARRAY(Integer)))
-        else:
-            where = column.in_(bindparam("ids", expanding=True))
-        stmt = select(model).where(where)
-        if model is Person:
-            stmt = stmt.options(joinedload(Person.organisation))
-        if model is AssignmentExtension:
-            stmt = stmt.order_by(AssignmentExtension.id)
-        stmt = _AMONG[(column, dialect)] = stmt
-    return stmt
+def _among(column: Any, dialect: str) -> Any:
+    """`column` is one of the parameter `ids`: on PostgreSQL one array parameter (`= ANY(…)`), so the statement
+    and its plan are the same whatever the number of ids (an IN list is a new statement for each length);
+    elsewhere IN."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+def _extensions_among(dialect: str) -> Any:
+    return (select(AssignmentExtension).where(_among(AssignmentExtension.assignment_id, dialect))
+            .order_by(AssignmentExtension.id))
+
+
+# Rows by id for open_assignments, each statement built once per dialect; a person with their organisation.
+_BY_ID = {
+    Person: lambda dialect: select(Person).where(_among(Person.id, dialect)).options(joinedload(Person.organisation)),
+    Forum: lambda dialect: select(Forum).where(_among(Forum.id, dialect)),
+    Case: lambda dialect: select(Case).where(_among(Case.id, dialect)),
+}
 
 
 def _by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
@@ -192,7 +194,8 @@ def _by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
         else:
             missing.append(ident)
     if missing:
-        for row in session.scalars(_statement(session, model, model.id), {"ids": sorted(missing)}):
+        stmt = built.for_dialect(session, f"{model.__name__}_by_id", _BY_ID[model])
+        for row in session.scalars(stmt, {"ids": sorted(missing)}):
             out[row.id] = row
     return out
 

@@ -17,7 +17,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Awaitable
+from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -96,7 +96,7 @@ BOLT_LOG.addFilter(_TokenFromClient())
 
 
 class _Ack:
-    """Bolt's `ack`, noting that it was called (SlackBot._guard returns then)."""
+    """Bolt's `ack`, noting that it was called (SlackBot._acknowledged returns then)."""
 
     def __init__(self, ack: Any) -> None:
         self._ack = ack
@@ -118,9 +118,9 @@ class SlackBot:
         self.app = AsyncApp(
             client=self.client,
             signing_secret=settings.slack_signing_secret,
-            # Bolt answers Slack's HTTP request when a listener returns; kansli's listeners return as soon as
-            # they have acknowledged (SlackBot._guard), the answer goes on in a task of its own. (With False,
-            # Bolt runs the listener in a task and polls every 10 ms for the acknowledgement.)
+            # Bolt answers Slack's HTTP request when a listener returns; kansli's listeners return as soon
+            # as they have acknowledged (SlackBot._acknowledged), the answer goes on in a task of its own.
+            # (With False, Bolt runs the listener in a task and polls every 10 ms for the acknowledgement.)
             process_before_response=True,
             logger=BOLT_LOG,
             name="kansli",
@@ -225,8 +225,7 @@ class SlackBot:
         app = self.app
 
         async def on_command(ack: Any, body: dict[str, Any], respond: Any, request: Any) -> None:
-            acked = _Ack(ack)
-            await self._guard(self._command(acked, body, respond, request_key(request, body)), acked)
+            await self._acknowledged(ack, lambda acked: self._command(acked, body, respond, request_key(request, body)))
 
         for name in (*SLASH_COMMANDS, *SLASH_ALIASES):
             app.command(name)(on_command)
@@ -247,30 +246,34 @@ class SlackBot:
 
         async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
                             request: Any) -> None:
-            acked = _Ack(ack)
-            await self._guard(self._action(acked, body, action, respond, request_key(request, body)), acked)
+            await self._acknowledged(ack, lambda acked: self._action(acked, body, action, respond,
+                                                                     request_key(request, body)))
 
         app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(on_action)
 
         async def on_case_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], request: Any) -> None:
-            acked = _Ack(ack)
-            await self._guard(self._case_submitted(acked, body, view, request_key(request, body)), acked)
+            await self._acknowledged(ack, lambda acked: self._case_submitted(acked, body, view,
+                                                                             request_key(request, body)))
 
         app.view(forms.CASE_CALLBACK)(on_case_submit)
 
         async def on_reason_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], request: Any) -> None:
-            acked = _Ack(ack)
-            await self._guard(self._reason_submitted(acked, body, view, request_key(request, body)), acked)
+            await self._acknowledged(ack, lambda acked: self._reason_submitted(acked, body, view,
+                                                                               request_key(request, body)))
 
         app.view(forms.REASON_CALLBACK)(on_reason_submit)
 
-    async def _guard(self, work: Awaitable[None], acked: "_Ack | None" = None) -> None:
-        """Start one answer in a task of its own and return once Slack is acknowledged, so that Bolt sends the
-        HTTP response then (events are acknowledged by Bolt when the listener returns). A failure is logged,
-        never shown as a traceback; `drain` waits for the task."""
-        task = self.turns.start(work)
-        if acked is None:
-            return
+    async def _guard(self, work: Awaitable[None]) -> None:
+        """Start the answer to an event in a task of its own and return, so that Bolt acknowledges the event at
+        once (when the listener returns). A failure is logged, never shown as a traceback; `drain` waits for it."""
+        self.turns.start(work)
+
+    async def _acknowledged(self, ack: Any, work: Callable[["_Ack"], Awaitable[None]]) -> None:
+        """Start `work(ack)` in a task of its own and return once it has acknowledged Slack, so that Bolt sends
+        the HTTP response then; the answer goes on in the task. A failure is logged, never shown as a
+        traceback; `drain` waits for the task."""
+        acked = _Ack(ack)
+        task = self.turns.start(work(acked))
         waiter = asyncio.ensure_future(acked.done.wait())
         try:
             await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)

@@ -22,6 +22,7 @@ from handlers.case_model import (
     case_title,
     find_case,
     has_role,
+    number_and_title,
     overview_forums,
     refuse_if_closed,
     split_number,
@@ -34,6 +35,7 @@ from handlers.common import (
     forum_label,
     leading_person,
     meeting_label,
+    name_label,
     named_forum,
     people_named,
     person_arg,
@@ -44,6 +46,7 @@ from handlers.fmt import format_date, format_days
 from handlers.registry import command, normalise
 from handlers.i18n import _, ngettext
 from storage import cases as store
+from storage.cases import AssignmentLine
 from storage import queries
 from storage.models import Assignment, AssignmentExtension, Forum, Meeting
 
@@ -58,7 +61,7 @@ EXTEND_KEYS = {"senast": "senast", "till": "senast", "due": "senast", "skal": "s
                "reason": "skäl", "mote": "möte", "meeting": "möte"}
 
 
-def due_text(a: Assignment, today: date) -> str:
+def due_text(a: Assignment | AssignmentLine, today: date) -> str:
     text = format_date(a.due)
     if a.closed_at is not None:
         return text + f" (klart {format_date(a.closed_at)})"
@@ -69,7 +72,7 @@ def due_text(a: Assignment, today: date) -> str:
     return text
 
 
-def extension_lines(ctx: Context, a: Assignment) -> list[str]:
+def extension_lines(ctx: Context, a: Assignment | AssignmentLine) -> list[str]:
     lines = []
     for x in a.extensions:
         line = _("Förlängt från {previous_due} till {new_due}",
@@ -85,14 +88,15 @@ def extension_lines(ctx: Context, a: Assignment) -> list[str]:
     return lines
 
 
-def assignment_section(ctx: Context, a: Assignment, *, show_assignee: bool = True) -> Section:
+def assignment_section(ctx: Context, a: AssignmentLine, *, show_assignee: bool = True) -> Section:
+    """One assignment of a list (storage.cases.open_assignments; `line_of` for a single loaded one)."""
     fields = []
     if show_assignee:
-        fields.append(("Ansvarig", person_label(a.assignee)))
+        fields.append(("Ansvarig", name_label(a.assignee_name, a.organisation, erased=a.assignee_erased)))
     fields.append(("Senast", due_text(a, ctx.today)))
     fields.append(("Forum", forum_label(a.forum)))
-    if a.case is not None:
-        fields.append((_("Ärende"), case_title(a.case)))
+    if a.case_number is not None:
+        fields.append((_("Ärende"), number_and_title(a.case_number, a.case_title)))
     if a.decided_on is not None:
         fields.append(("Beslutat", format_date(a.decided_on)))
     actions = []
@@ -464,7 +468,7 @@ def parse_list_assignments(args: str, dates: Dates) -> ListAssignments:
     return ListAssignments(which="other", person=rest, forum=typed)
 
 
-def _listing(ctx: Context, title: str, found: list[Assignment], *, empty: str, show_assignee: bool = True) -> Reply:
+def _listing(ctx: Context, title: str, found: list[AssignmentLine], *, empty: str, show_assignee: bool = True) -> Reply:
     if not found:
         return Reply(title=title, lines=[empty], restricted=True)
     overdue = sum(1 for a in found if a.due < ctx.today)
@@ -512,7 +516,7 @@ def list_assignments(ctx: Context, args: ListAssignments) -> Reply:
             raise UserError(_("Uppdrag {id} visas bara för den som har det och för {forum}. Skriv /uppdrag för "
                               "dina egna.",
                               id=a.id, forum=forum_label(a.forum)))
-        return Reply(title=f"Uppdrag {a.id}", sections=[assignment_section(ctx, a)], restricted=True)
+        return Reply(title=f"Uppdrag {a.id}", sections=[assignment_section(ctx, store.line_of(a))], restricted=True)
     rest = args.person or ""
     if rest.strip().startswith("@") or people_named(ctx, rest):
         person = person_arg(ctx, rest.strip().split()[0] if rest.strip().startswith("@") else rest,

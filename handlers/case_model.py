@@ -77,7 +77,12 @@ def status_name(case: Case) -> str:
 
 def case_title(case: Case) -> str:
     """'2026:3 Gemensam vägledning för familjecentraler'."""
-    return f"{case.number} {case.title}"
+    return number_and_title(case.number, case.title)
+
+
+def number_and_title(number: str, title: str | None) -> str:
+    """`case_title` of a case's number and title as read."""
+    return f"{number} {title}"
 
 
 def add_event(ctx: Context, case: Case, kind: str, detail: str) -> None:

@@ -47,10 +47,16 @@ def meeting_label(meeting: Meeting, *, sentence: bool = False) -> str:
 def person_label(person: Person | None) -> str:
     if person is None:
         return "–"
-    if person.erased:
+    return name_label(person.name, person.organisation.name if person.organisation else None, erased=person.erased)
+
+
+def name_label(name: str | None, organisation: str | None, *, erased: bool = False) -> str:
+    """'Anna Berg (Lunds kommun)' of a person's name and organisation as read; `person_label` of a Person."""
+    if name is None:
+        return "–"
+    if erased:
         return "borttagen person"
-    org = person.organisation.name if person.organisation else None
-    return f"{person.name} ({org})" if org else person.name
+    return f"{name} ({organisation})" if organisation else name
 
 
 def example_day(ctx: Context, forums: list[Forum] | None = None, *, iso: bool = False) -> str:

@@ -6,6 +6,8 @@ a recipient and where the message goes, as plain data; and a Transport, which on
 (`name`, `async send(Outgoing)`) and never sees a Session. The Deliverer claims due outbox rows, picks
 for each recipient the platform they last used that reaches them, sends, and records the outcome.
 Sending happens outside any database transaction; claiming and recording are each their own short one.
+A command's own notifications are planned (`plan`) right after it committed, in its session, and only sent
+and recorded afterwards.
 """
 from __future__ import annotations
 
@@ -183,11 +185,27 @@ class Deliverer:
             return [chat], email
         return ([email] if email else []), None
 
+    def plan(self, session: Session, rows: list[Outbox], *, now: datetime | None = None) -> dict[int, tuple[Outbox, Plan]]:
+        """On a database thread, right after a command committed the rows it inserted claimed (bot.turn): where
+        each goes, addressed from the session that ran the command (its people and forums are loaded there
+        already), so that `deliver(planned=…)` only sends and records. A row that cannot be planned is left out
+        (it is delivered as stored)."""
+        now = now or self.clock()
+        planned: dict[int, tuple[Outbox, Plan]] = {}
+        for row in rows:
+            try:
+                planned[row.id] = (row, self._prepare(session, row, now))
+            except Exception:  # noqa: BLE001 - `deliver` reads this row back and prepares it again
+                log.exception("planning delivery %s failed", row.key)
+                session.rollback()
+        return planned
+
     async def deliver(self, ids: list[int] | None = None, *, now: datetime | None = None,
-                      claim: str | None = None) -> dict[str, int]:
+                      claim: str | None = None,
+                      planned: Mapping[int, tuple[Outbox, Plan]] | None = None) -> dict[str, int]:
         """Send every due row (or just `ids`); returns counts of sent, waiting and failed. With `claim`, `ids`
         are rows a command inserted already claimed under that token (storage.outbox.enqueue), so they are
-        read, not claimed again.
+        read, not claimed again; those of them in `planned` (`plan`) are not read at all, only sent.
 
         Database work (routing, and addressing: reading Teams references, building e-mail from the
         store) runs in a worker thread (kansli's database threads) so the service's event loop never
@@ -196,13 +214,19 @@ class Deliverer:
         counts = {"sent": 0, "waiting": 0, "failed": 0}
         now = now or self.clock()
         with self.sessionmaker() as session:
+            ready: list[tuple[Outbox, Plan | None]] = []
             if claim is not None:
-                rows = await self._in_thread(self._claimed, session, ids or [], claim)
+                known = planned or {}
+                ready = [known[i] for i in ids or [] if i in known]
+                missing = [i for i in ids or [] if i not in known]
+                if missing:
+                    ready += [(row, None) for row in await self._in_thread(self._claimed, session, missing, claim)]
+                    ready.sort(key=lambda pair: pair[0].id)
             else:
-                rows = await self._in_thread(self._claim, session, now, ids)
-            for row in rows:
+                ready = [(row, None) for row in await self._in_thread(self._claim, session, now, ids)]
+            for row, known_plan in ready:
                 try:
-                    plan = await self._in_thread(self._prepare, session, row, now)
+                    plan = known_plan or await self._in_thread(self._prepare, session, row, now)
                 except Exception as exc:  # noqa: BLE001 - a message that cannot be built is retried later
                     log.exception("preparing delivery %s failed", row.key)
                     await self._in_thread(session.rollback)

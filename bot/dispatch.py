@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -27,7 +27,7 @@ from handlers.base import (
     CHANNEL, CONVERSATIONS, PERSONAL, ConflictError, Context, Reply, UserError, error_reply,
 )
 from storage import outbox, queries
-from storage.models import Forum, Person
+from storage.models import Forum, Outbox, Person
 from handlers.i18n import _
 
 log = logging.getLogger("kansli.dispatch")
@@ -70,6 +70,8 @@ class Outcome:
     recipients: list[tuple[int | None, int | None]] = field(default_factory=list)
     # The claim the new outbox rows were inserted under (`run_turn(claim=…)`), for the caller's own delivery.
     claim: str | None = None
+    # What `run_turn(after_commit=…)` made of the new rows once they were committed (the caller's delivery plans).
+    prepared: Any = None
 
     def by_recipient(self) -> dict[tuple[int | None, int | None], list[int]]:
         """The new outbox rows grouped by recipient (person or forum), each group in id order."""
@@ -81,6 +83,9 @@ class Outcome:
 
 # An adapter's first step inside a turn's transaction: the command text, or None for a turn already answered.
 Prepare = Callable[[Session], "str | None"]
+# A caller's step right after the command committed, in the same session, given the outbox rows it inserted
+# claimed (objects of no session): what it returns is the outcome's `prepared`.
+AfterCommit = Callable[[Session, "list[Outbox]"], Any]
 
 
 def unknown_person_reply(identity: Identity, platform: str) -> Reply:
@@ -206,6 +211,7 @@ class Dispatcher:
         channel: str | None = None,
         conversation: str | None = None,
         claim: str | None = None,
+        after_commit: AfterCommit | None = None,
     ) -> Outcome | None:
         """Answer one platform turn in a single transaction that begins with the adapter's own bookkeeping.
 
@@ -216,10 +222,12 @@ class Dispatcher:
         only when the transaction fails, so that a redelivery is answered then.
 
         With `claim` (storage.outbox.claim_token), the messages the command queues for others are inserted
-        already claimed under it: the caller delivers them itself as soon as the turn is answered.
+        already claimed under it: the caller delivers them itself as soon as the turn is answered, and
+        `after_commit(session, rows)` may prepare that delivery from them on this thread, in the same session,
+        without reading them back; a failure there is logged and leaves `prepared` None.
         """
         return self._attempts(None, prepare, identity=identity, platform=platform, now=now, channel=channel,
-                              conversation=conversation, claim=claim)
+                              conversation=conversation, claim=claim, after_commit=after_commit)
 
     def _attempts(
         self,
@@ -232,6 +240,7 @@ class Dispatcher:
         channel: str | None,
         conversation: str | None = None,
         claim: str | None = None,
+        after_commit: AfterCommit | None = None,
     ) -> Outcome | None:
         now = now or self.clock()
         channel = clean(channel)
@@ -253,7 +262,7 @@ class Dispatcher:
                                 return None
                         return self._run(session, clean(command_text) or "", identity=identity,
                                          platform=platform, now=now, channel=channel, keep=prepare,
-                                         conversation=conversation, claim=claim)
+                                         conversation=conversation, claim=claim, after_commit=after_commit)
                 except (DBAPIError, StaleDataError, ConflictError) as exc:
                     if isinstance(exc, OperationalError) and "database is locked" in str(exc):
                         # SQLite refuses a write at once when another writer committed after this transaction
@@ -288,6 +297,7 @@ class Dispatcher:
     def _run(
         self, session: Session, text: str, *, identity: Identity, platform: str, now: datetime, channel: str | None,
         keep: Prepare | None = None, conversation: str = PERSONAL, claim: str | None = None,
+        after_commit: AfterCommit | None = None,
     ) -> Outcome:
         """Run the command in `session`'s transaction. With `keep` (the adapter's bookkeeping step, which
         already ran in this transaction), that bookkeeping is committed even when the command is refused."""
@@ -328,12 +338,18 @@ class Dispatcher:
                 person.last_platform = platform
             ids: list[int] = []
             recipients: list[tuple[int | None, int | None]] = []
+            inserted: list[Outbox] = []
             for m in ctx.outgoing():
-                row_id = outbox.enqueue(session, key=m.key, kind=m.kind, payload=m.payload(), now=now,
+                payload = m.payload()
+                row_id = outbox.enqueue(session, key=m.key, kind=m.kind, payload=payload, now=now,
                                         person_id=m.person_id, forum_id=m.forum_id, claimed_by=claim)
                 if row_id is not None:
                     ids.append(row_id)
                     recipients.append((m.person_id, m.forum_id))
+                    if after_commit is not None and claim is not None:
+                        inserted.append(outbox.as_inserted(row_id, key=m.key, kind=m.kind, payload=payload, now=now,
+                                                           person_id=m.person_id, forum_id=m.forum_id,
+                                                           claimed_by=claim))
             session.commit()
         except UserError as exc:
             self._undo(session, keep)
@@ -344,8 +360,16 @@ class Dispatcher:
             return Outcome(reply, person_id=person_id)
         # A conflict (StaleDataError, ConflictError, a key taken meanwhile) leaves here: `_attempts` runs the
         # whole turn again, the adapter's bookkeeping included, in a fresh transaction.
+        prepared = None
+        if inserted:
+            assert after_commit is not None
+            try:
+                prepared = after_commit(session, inserted)
+            except Exception:  # noqa: BLE001 - the rows are committed; the caller delivers them as stored
+                log.exception("preparing the delivery of a turn's messages failed")
+                session.rollback()
         return Outcome(reply, outbox_ids=ids, person_id=person_id, recipients=recipients,
-                       claim=claim if ids else None)
+                       claim=claim if ids else None, prepared=prepared)
 
     @staticmethod
     def _unknown(session: Session, person: Person, text: str, now: datetime) -> str:

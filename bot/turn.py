@@ -13,7 +13,9 @@ how to read the command; `TurnPipeline` does the rest in one order for every ada
 - the messages the command queued for others are delivered last, by tasks in one queue per recipient
   that wait until this turn's answer is posted (a notification never overtakes the answer that caused
   it); the command inserts them already claimed by this process, so no other process or scheduler pass
-  sends them meanwhile; shutdown lets them run for a grace period and hands the rest back to the outbox.
+  sends them meanwhile, and where each goes is worked out right after the commit on the same thread, from
+  the people the command had loaded, so delivering them later only sends and records; shutdown lets them
+  run for a grace period and hands the rest back to the outbox.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from bot.delivery import worker_name
 from bot.dispatch import Identity, Outcome
 from handlers.base import Reply
 from storage import events, outbox
+from storage.models import Outbox
 
 log = logging.getLogger("kansli.turn")
 
@@ -106,7 +109,7 @@ class TurnPipeline:
             log.info("%s turn %s was answered before; not run again", turn.platform, (turn.event_key or "")[:80])
             return None
         outcome, rendered, recipients = done
-        ready = self.deliveries.add(recipients, claim=outcome.claim) if recipients else None
+        ready = self.deliveries.add(recipients, claim=outcome.claim, planned=outcome.prepared) if recipients else None
         return Dispatched(turn, outcome, rendered, ready)
 
     async def answer(self, dispatched: Dispatched, reply: ReplyStep) -> bool:
@@ -132,6 +135,7 @@ class TurnPipeline:
             channel=turn.channel,
             conversation=turn.conversation,
             claim=outbox.claim_token(worker_name()),
+            after_commit=self._plan,
         )
         if outcome is None:
             return None
@@ -150,9 +154,14 @@ class TurnPipeline:
             turn.keep(session)
         return turn.text(session) if callable(turn.text) else turn.text
 
-    async def _deliver(self, ids: list[int], claim: str | None) -> None:
+    def _plan(self, session: Session, rows: list[Outbox]) -> Any:
+        """Right after the command committed, in its session: where its messages go (bot.delivery.Deliverer.plan),
+        so that delivering them later only sends."""
+        return self.services.deliverer.plan(session, rows)
+
+    async def _deliver(self, ids: list[int], claim: str | None, planned: Any = None) -> None:
         try:
-            await self.services.deliverer.deliver(ids, claim=claim)
+            await self.services.deliverer.deliver(ids, claim=claim, planned=planned)
         except Exception:  # noqa: BLE001 - the rows stay in the outbox for the scheduler's next pass
             log.exception("delivery after a turn failed")
 
@@ -218,14 +227,14 @@ class RecipientQueues:
     posted, so a notification never overtakes the answer to the command that caused it.
     """
 
-    def __init__(self, deliver: Callable[[list[int], str | None], Awaitable[None]]) -> None:
+    def __init__(self, deliver: Callable[[list[int], str | None, Any], Awaitable[None]]) -> None:
         self._deliver = deliver
-        self._queues: dict[Any, list[tuple[asyncio.Event, list[int], str | None]]] = {}
+        self._queues: dict[Any, list[tuple[asyncio.Event, list[int], str | None, Any]]] = {}
         self._workers: dict[Any, asyncio.Task[None]] = {}
 
-    def add(self, by_recipient: dict[Any, list[int]], *, claim: str | None = None) -> asyncio.Event:
-        """Queue each recipient's outbox ids (inserted under `claim`, if any); they are sent once the
-        returned event is set."""
+    def add(self, by_recipient: dict[Any, list[int]], *, claim: str | None = None, planned: Any = None) -> asyncio.Event:
+        """Queue each recipient's outbox ids (inserted under `claim`, if any, and with their delivery `planned`
+        already, if it was); they are sent once the returned event is set."""
         ready = asyncio.Event()
         for key, ids in by_recipient.items():
             queue = self._queues.setdefault(key, [])
@@ -233,7 +242,7 @@ class RecipientQueues:
             at = len(queue)
             while at > 0 and queue[at - 1][1][0] > ids[0]:
                 at -= 1
-            queue.insert(at, (ready, ids, claim))
+            queue.insert(at, (ready, ids, claim, planned))
             if key not in self._workers:
                 task = asyncio.create_task(self._drain(key))
                 self._workers[key] = task
@@ -243,12 +252,12 @@ class RecipientQueues:
         queue = self._queues[key]
         try:
             while queue:
-                ready, ids, claim = queue[0]
+                ready, ids, claim, planned = queue[0]
                 await ready.wait()
                 if queue[0][1] is not ids:
                     continue  # an earlier command's notices arrived meanwhile: they go first
                 queue.pop(0)
-                await self._deliver(ids, claim)
+                await self._deliver(ids, claim, planned)
         finally:
             self._workers.pop(key, None)
             if not queue:

@@ -52,6 +52,15 @@ def enqueue(
 _ENQUEUED = ("key", "kind", "payload", "person_id", "forum_id", "status", "claimed_by", "claimed_at")
 
 
+def as_inserted(row_id: int, *, key: str, kind: str, payload: dict[str, Any], now: datetime,
+                person_id: int | None = None, forum_id: int | None = None, claimed_by: str | None = None) -> Outbox:
+    """The row `enqueue` inserted under `row_id`, as an object of no session: what the caller that claimed it
+    needs to deliver it without reading it back."""
+    return Outbox(id=row_id, key=key[:300], kind=kind, payload=payload, person_id=person_id, forum_id=forum_id,
+                  status="sending" if claimed_by else "pending", attempts=0, created_at=now, next_attempt_at=now,
+                  claimed_by=claimed_by, claimed_at=now if claimed_by else None)
+
+
 def _enqueue(insert: Any) -> Any:
     table = Outbox.__table__
     values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in _ENQUEUED}

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.app import Services, build
 from bot.config import Settings
@@ -110,3 +110,54 @@ def test_a_refused_command_claims_nothing(services) -> None:
     assert outcome is not None and not outcome.reply.ok
     assert outcome.claim is None and outcome.outbox_ids == []
     assert rows(services) == []
+
+
+def _statements(services: Services) -> list[str]:
+    seen: list[str] = []
+    event.listen(services.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: seen.append(statement.split()[0].upper()))
+    return seen
+
+
+def test_the_notice_is_planned_as_the_command_commits_and_delivering_it_only_records_that_it_went(services) -> None:
+    services, console = services
+    pipeline = TurnPipeline(services)
+
+    async def go() -> tuple[Dispatched, list[str]]:
+        dispatched = await pipeline.dispatch(turn(ABSENCE))
+        assert dispatched is not None
+        assert set(dispatched.outcome.prepared or {}) == set(dispatched.outcome.outbox_ids)
+        seen = _statements(services)
+        dispatched.release()
+        await pipeline.idle()
+        return dispatched, seen
+
+    _, seen = asyncio.run(go())
+    # Not read back from the outbox: the only statement of the delivery is the record that it was sent
+    # (SQLite's connection begins its transactions itself).
+    assert [s for s in seen if s != "BEGIN"] == ["UPDATE"], seen
+    [row] = rows(services)
+    assert row.status == "sent" and console.getvalue().count("Per Ek") == 1
+
+
+def test_a_notice_whose_plan_failed_is_read_back_and_still_sent_once(services, monkeypatch) -> None:
+    services, console = services
+    pipeline = TurnPipeline(services)
+
+    def broken(session: Any, row: Outbox, now: Any) -> Any:
+        raise RuntimeError("addressing failed")
+
+    monkeypatch.setattr(services.deliverer, "_prepare", broken)
+
+    async def go() -> Dispatched:
+        dispatched = await pipeline.dispatch(turn(ABSENCE))
+        assert dispatched is not None and dispatched.reply.ok
+        monkeypatch.undo()
+        dispatched.release()
+        await pipeline.idle()
+        return dispatched
+
+    dispatched = asyncio.run(go())
+    assert dispatched.outcome.prepared == {}  # the answer stood; the notice was left to be read back
+    assert [r.status for r in rows(services)] == ["sent"]
+    assert console.getvalue().count("Per Ek") == 1

@@ -279,7 +279,13 @@ class Deliverer:
 
     def _prepare_fallback(self, session: Session, plan: Plan, fallback: Transport, row: Outbox,
                           now: datetime) -> Outgoing:
-        prepared = self._outgoing(fallback, session, plan.recipient, plan.reply, row, now)
+        # The recipient read again in this session: a plan made as the command committed holds objects of that
+        # command's session, closed by now, and building an e-mail may read more of them.
+        recipient = Recipient(
+            person=session.get(Person, row.person_id) if row.person_id else None,
+            forum=session.get(Forum, row.forum_id) if row.forum_id else None,
+        )
+        prepared = self._outgoing(fallback, session, recipient, plan.reply, row, now)
         session.commit()
         return prepared
 

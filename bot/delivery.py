@@ -214,16 +214,7 @@ class Deliverer:
         counts = {"sent": 0, "waiting": 0, "failed": 0}
         now = now or self.clock()
         with self.sessionmaker() as session:
-            ready: list[tuple[Outbox, Plan | None]] = []
-            if claim is not None:
-                known = planned or {}
-                ready = [known[i] for i in ids or [] if i in known]
-                missing = [i for i in ids or [] if i not in known]
-                if missing:
-                    ready += [(row, None) for row in await self._in_thread(self._claimed, session, missing, claim)]
-                    ready.sort(key=lambda pair: pair[0].id)
-            else:
-                ready = [(row, None) for row in await self._in_thread(self._claim, session, now, ids)]
+            ready = await self._ready(session, now=now, ids=ids, claim=claim, planned=planned or {})
             for row, known_plan in ready:
                 try:
                     plan = known_plan or await self._in_thread(self._prepare, session, row, now)
@@ -245,6 +236,19 @@ class Deliverer:
                 else:
                     counts["failed"] += 1
         return counts
+
+    async def _ready(self, session: Session, *, now: datetime, ids: list[int] | None, claim: str | None,
+                     planned: Mapping[int, tuple[Outbox, Plan]]) -> list[tuple[Outbox, Plan | None]]:
+        """The rows to send in id order, each with its plan when the command already made one."""
+        if claim is None:
+            return [(row, None) for row in await self._in_thread(self._claim, session, now, ids)]
+        wanted = ids or []
+        ready: list[tuple[Outbox, Plan | None]] = [planned[i] for i in wanted if i in planned]
+        missing = [i for i in wanted if i not in planned]
+        if missing:
+            ready += [(row, None) for row in await self._in_thread(self._claimed, session, missing, claim)]
+            ready.sort(key=lambda pair: pair[0].id)
+        return ready
 
     @staticmethod
     def _claim(session: Session, now: datetime, ids: list[int] | None) -> list[Outbox]:

@@ -56,7 +56,7 @@ from handlers.fmt import STOCKHOLM, format_ago, format_date, format_date_in_sent
 from handlers.i18n import _, ngettext
 from storage import outbox
 from storage import reminders as store
-from storage.models import Assignment, Case, FollowUp, Forum, Meeting, Person
+from storage.models import Absence, Assignment, Case, FollowUp, Forum, Meeting, Person
 
 KIND_PREFIX = "reminder."
 COMBINED_KIND = "reminders"
@@ -148,6 +148,8 @@ class _Pass:
         self.today = local(now).date()
         self.forums = {f.id: f for f in store.all_forums(session)}
         self._holders: dict[tuple[int, str], list[int]] | None = None
+        self.starting_today: list[int] = []  # meetings still to start today (set by _meeting_reminders)
+        self._standing: dict[int, list[Absence]] | None = None
         self.found: list[Due] = []
 
     def holders(self, forum_id: int, role: str) -> list[int]:
@@ -159,6 +161,14 @@ class _Pass:
                 if pid not in self._holders[(fid, r)]:
                     self._holders[(fid, r)].append(pid)
         return list(self._holders.get((forum_id, role), []))
+
+    def standing_absences(self, meeting_id: int) -> list[Absence]:
+        """A meeting's standing absences; those of every meeting still to start today are read together, the
+        first time one is asked for (the chair's morning agenda wants them for each such meeting)."""
+        if self._standing is None or meeting_id not in self._standing:
+            wanted = set(self.starting_today) | {meeting_id} | set(self._standing or ())
+            self._standing = store.standing_absences(self.session, sorted(wanted))
+        return self._standing[meeting_id]
 
     def person(self, person_id: int) -> Person:
         person = self.session.get(Person, person_id)
@@ -259,6 +269,8 @@ def _meeting_reminders(p: _Pass) -> None:
         p.session, wall(first, time(0, 0)), wall(last + timedelta(days=1), time(0, 0)), now=p.now,
         day_end=end_of(p.today),
     )
+    day_end = end_of(p.today)
+    p.starting_today = [m.id for m in meetings if p.now < m.starts_at < day_end]
     for meeting in meetings:
         forum = p.forums.get(meeting.forum_id)
         if forum is not None:
@@ -373,7 +385,7 @@ def _chair_agenda(p: _Pass, forum: Forum, meeting: store.MeetingRow, occ: tuple[
     leads which part (the chair absent from 11.00 leads until then, the vice chair after)."""
     from handlers.absence_rules import Part
 
-    parts = {a.person_id: Part.of(a) for a in store.standing_absences(p.session, meeting.id)}
+    parts = {a.person_id: Part.of(a) for a in p.standing_absences(meeting.id)}
     chairs = p.holders(forum.id, "chair")
     vices = p.holders(forum.id, "vice_chair")
     chairs_absent = [c for c in chairs if c in parts]

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Integer, any_, bindparam, exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -206,31 +205,22 @@ def _open_statement(by_assignee: bool, by_forums: bool, by_due: bool) -> Any:
     return stmt
 
 
-def _among(column: Any, dialect: str) -> Any:
-    """`column` is one of the parameter `ids`: on PostgreSQL one array parameter (`= ANY(…)`), so the statement
-    and its plan are the same whatever the number of ids (an IN list is a new statement for each length);
-    elsewhere IN."""
-    if dialect == "postgresql":
-        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
-    return column.in_(bindparam("ids", expanding=True))
-
-
 def _assignees_among(dialect: str) -> Any:
     # Apart from the assignments: joined into their query, PostgreSQL's planner hashed the whole person table
     # (about 2 ms of the server's time for a list of a hundred), where looking a hundred up by id is cheap.
     return (select(Person.id, Person.name, Person.erased, Organisation.name.label("organisation"))
             .outerjoin(Organisation, Organisation.id == Person.organisation_id)
-            .where(_among(Person.id, dialect)))
+            .where(built.among(Person.id, dialect)))
 
 
 def _extensions_among(dialect: str) -> Any:
-    return (select(AssignmentExtension).where(_among(AssignmentExtension.assignment_id, dialect))
+    return (select(AssignmentExtension).where(built.among(AssignmentExtension.assignment_id, dialect))
             .order_by(AssignmentExtension.id))
 
 
 # Forums by id for open_assignments, the statement built once per dialect.
 _BY_ID = {
-    Forum: lambda dialect: select(Forum).where(_among(Forum.id, dialect)),
+    Forum: lambda dialect: select(Forum).where(built.among(Forum.id, dialect)),
 }
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage import built
 from storage.models import (
     Absence,
     AgendaItem,
@@ -84,13 +85,12 @@ def meetings_for_reminders(session: Session, start: datetime, end: datetime, *, 
 def count_meetings_by_forum(session: Session, forum_ids: Sequence[int], start: datetime,
                             end: datetime) -> dict[int, int]:
     """Meetings (not cancelled) starting in [start, end), counted per forum."""
-    stmt = (
+    stmt = built.for_dialect(session, "count_meetings_by_forum", lambda dialect: (
         select(Meeting.forum_id, func.count())
-        .where(Meeting.starts_at >= start, Meeting.starts_at < end, Meeting.cancelled.is_(False),
-               Meeting.forum_id.in_(list(forum_ids)))
-        .group_by(Meeting.forum_id)
-    )
-    return {fid: int(n) for fid, n in session.execute(stmt)}
+        .where(Meeting.starts_at >= bindparam("start"), Meeting.starts_at < bindparam("end"),
+               Meeting.cancelled.is_(False), built.among(Meeting.forum_id, dialect))
+        .group_by(Meeting.forum_id)))
+    return {fid: int(n) for fid, n in session.execute(stmt, {"start": start, "end": end, "ids": list(forum_ids)})}
 
 
 def role_holder_ids(session: Session, roles: Sequence[str], *, on: date) -> list[tuple[int, str, int]]:
@@ -112,14 +112,16 @@ def role_holder_ids(session: Session, roles: Sequence[str], *, on: date) -> list
 def roles_recorded_by_forum(session: Session, forum_ids: Sequence[int], roles: Sequence[str], first: date,
                             last: date) -> dict[int, set[str]]:
     """Per forum, which of `roles` someone holds for some part of [first, last]."""
-    stmt = select(Membership.forum_id, Membership.role).where(
-        Membership.forum_id.in_(list(forum_ids)),
-        Membership.role.in_(list(roles)),
-        or_(Membership.valid_from.is_(None), Membership.valid_from <= last),
-        or_(Membership.valid_to.is_(None), Membership.valid_to >= first),
-    ).distinct()
+    stmt = built.for_dialect(session, "roles_recorded_by_forum", lambda dialect: select(
+        Membership.forum_id, Membership.role).where(
+        built.among(Membership.forum_id, dialect),
+        built.among(Membership.role, dialect, name="roles", item_type=String),
+        or_(Membership.valid_from.is_(None), Membership.valid_from <= bindparam("last")),
+        or_(Membership.valid_to.is_(None), Membership.valid_to >= bindparam("first")),
+    ).distinct())
     out: dict[int, set[str]] = {}
-    for fid, role in session.execute(stmt):
+    for fid, role in session.execute(stmt, {"ids": list(forum_ids), "roles": list(roles), "first": first,
+                                            "last": last}):
         out.setdefault(fid, set()).add(role)
     return out
 
@@ -130,10 +132,16 @@ def absent_person_ids(session: Session, meeting_id: int) -> set[int]:
     return set(session.scalars(stmt))
 
 
-def standing_absences(session: Session, meeting_id: int) -> list[Absence]:
-    """The meeting's standing (not withdrawn) absences, with their parts."""
-    stmt = select(Absence).where(Absence.meeting_id == meeting_id, Absence.withdrawn_at.is_(None))
-    return list(session.scalars(stmt))
+def standing_absences(session: Session, meeting_ids: Sequence[int]) -> dict[int, list[Absence]]:
+    """The standing (not withdrawn) absences, with their parts, of each of these meetings (one query)."""
+    out: dict[int, list[Absence]] = {m: [] for m in meeting_ids}
+    if not out:
+        return out
+    stmt = built.for_dialect(session, "standing_absences", lambda dialect: select(Absence).where(
+        built.among(Absence.meeting_id, dialect), Absence.withdrawn_at.is_(None)).order_by(Absence.id))
+    for absence in session.scalars(stmt, {"ids": sorted(out)}):
+        out[absence.meeting_id].append(absence)
+    return out
 
 
 # ------------------------------------------------------------------------------------ schedules and keys
@@ -300,10 +308,11 @@ def undecided_case_items(session: Session, meeting_id: int) -> list[tuple[Agenda
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
     """Which of these reminder keys are already in the ledger (unique index on reminder_ledger.key)."""
     wanted = sorted(set(keys))
+    stmt = built.for_dialect(session, "existing_keys", lambda dialect: select(ReminderLedger.key).where(
+        built.among(ReminderLedger.key, dialect, item_type=String)))
     found: set[str] = set()
     for i in range(0, len(wanted), _CHUNK):
-        chunk = wanted[i : i + _CHUNK]
-        found.update(session.scalars(select(ReminderLedger.key).where(ReminderLedger.key.in_(chunk))))
+        found.update(session.scalars(stmt, {"ids": wanted[i : i + _CHUNK]}))
     return found
 
 

@@ -156,6 +156,39 @@ def test_the_chair_agenda_goes_to_the_vice_chair_when_the_chair_reported_absence
     assert "Karin Berg har anmält frånvaro, så du som vice ordförande leder mötet i stället." in got[0].text
 
 
+def test_two_meetings_on_one_morning_each_go_to_whoever_leads_that_meeting(network) -> None:
+    """Karin chairs both forums and is away from the network's meeting only: the vice chair gets that one's
+    agenda, Karin the steering group's afternoon meeting; both meetings' absences are read in one query."""
+    from sqlalchemy import event
+
+    with network() as s:
+        m = meeting(s, "lchnv", "2020-03-06")
+        s.add(Absence(meeting_id=m.id, person_id=person(s, "karin.berg").id, reported_at=at("2020-03-02T10:00"),
+                      updated_at=at("2020-03-02T10:00")))
+        steering = Meeting(forum_id=forum(s, "styrgrupp-lchnv").id, starts_at=at("2020-03-06T13:00"),
+                           ends_at=at("2020-03-06T15:00"), place="Teams")
+        s.add(steering)
+        s.commit()
+        ids = {f"m{m.id}": "lchnv", f"m{steering.id}": "styrgrupp"}
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if "FROM absence" in statement:
+            reads.append(statement)
+
+    got = [r for r in due(network, "2020-03-06T07:30") if r.kind == "chair_agenda"]
+    assert {ids[r.key.split(":")[2]]: r.to for r in got} == {"lchnv": "lars.holm", "styrgrupp": "karin.berg"}
+    assert "Karin Berg har anmält frånvaro" in [r.text for r in got if r.to == "lars.holm"][0]
+    engine = network.kw["bind"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with network() as s:  # who gets what, before any message is written
+            reminders.due_reminders(s, at("2020-03-06T07:30"))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 1
+
+
 def test_a_withdrawn_absence_gives_the_agenda_back_to_the_chair(network) -> None:
     with network() as s:
         m = meeting(s, "lchnv", "2020-03-06")

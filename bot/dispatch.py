@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -86,6 +86,16 @@ Prepare = Callable[[Session], "str | None"]
 # A caller's step right after the command committed, in the same session, given the outbox rows it inserted
 # claimed (objects of no session): what it returns is the outcome's `prepared`.
 AfterCommit = Callable[[Session, "list[Outbox]"], Any]
+
+
+class Holds(Protocol):
+    """Told, on the command's thread, which recipients a turn is about to queue messages for (before the rows
+    get their ids) and then which ids they got, so that a recipient's queue can keep outbox order while
+    turns commit in another order (bot.turn.RecipientQueues)."""
+
+    def hold(self, recipients: Iterable[tuple[int | None, int | None]]) -> None: ...
+
+    def inserted(self, by_recipient: Mapping[tuple[int | None, int | None], list[int]]) -> None: ...
 
 
 def unknown_person_reply(identity: Identity, platform: str) -> Reply:
@@ -212,6 +222,7 @@ class Dispatcher:
         conversation: str | None = None,
         claim: str | None = None,
         after_commit: AfterCommit | None = None,
+        holds: Holds | None = None,
     ) -> Outcome | None:
         """Answer one platform turn in a single transaction that begins with the adapter's own bookkeeping.
 
@@ -224,10 +235,11 @@ class Dispatcher:
         With `claim` (storage.outbox.claim_token), the messages the command queues for others are inserted
         already claimed under it: the caller delivers them itself as soon as the turn is answered, and
         `after_commit(session, rows)` may prepare that delivery from them on this thread, in the same session,
-        without reading them back; a failure there is logged and leaves `prepared` None.
+        without reading them back; a failure there is logged and leaves `prepared` None. `holds` is told of
+        those rows as they are inserted (Holds).
         """
         return self._attempts(None, prepare, identity=identity, platform=platform, now=now, channel=channel,
-                              conversation=conversation, claim=claim, after_commit=after_commit)
+                              conversation=conversation, claim=claim, after_commit=after_commit, holds=holds)
 
     def _attempts(
         self,
@@ -241,6 +253,7 @@ class Dispatcher:
         conversation: str | None = None,
         claim: str | None = None,
         after_commit: AfterCommit | None = None,
+        holds: Holds | None = None,
     ) -> Outcome | None:
         now = now or self.clock()
         channel = clean(channel)
@@ -262,7 +275,8 @@ class Dispatcher:
                                 return None
                         return self._run(session, clean(command_text) or "", identity=identity,
                                          platform=platform, now=now, channel=channel, keep=prepare,
-                                         conversation=conversation, claim=claim, after_commit=after_commit)
+                                         conversation=conversation, claim=claim, after_commit=after_commit,
+                                         holds=holds)
                 except (DBAPIError, StaleDataError, ConflictError) as exc:
                     if isinstance(exc, OperationalError) and "database is locked" in str(exc):
                         # SQLite refuses a write at once when another writer committed after this transaction
@@ -297,7 +311,7 @@ class Dispatcher:
     def _run(
         self, session: Session, text: str, *, identity: Identity, platform: str, now: datetime, channel: str | None,
         keep: Prepare | None = None, conversation: str = PERSONAL, claim: str | None = None,
-        after_commit: AfterCommit | None = None,
+        after_commit: AfterCommit | None = None, holds: Holds | None = None,
     ) -> Outcome:
         """Run the command in `session`'s transaction. With `keep` (the adapter's bookkeeping step, which
         already ran in this transaction), that bookkeeping is committed even when the command is refused."""
@@ -339,7 +353,10 @@ class Dispatcher:
             ids: list[int] = []
             recipients: list[tuple[int | None, int | None]] = []
             inserted: list[Outbox] = []
-            for m in ctx.outgoing():
+            outgoing = ctx.outgoing()
+            if holds is not None and outgoing:
+                holds.hold((m.person_id, m.forum_id) for m in outgoing)
+            for m in outgoing:
                 payload = m.payload()
                 row_id = outbox.enqueue(session, key=m.key, kind=m.kind, payload=payload, now=now,
                                         person_id=m.person_id, forum_id=m.forum_id, claimed_by=claim)
@@ -350,6 +367,11 @@ class Dispatcher:
                         inserted.append(outbox.as_inserted(row_id, key=m.key, kind=m.kind, payload=payload, now=now,
                                                            person_id=m.person_id, forum_id=m.forum_id,
                                                            claimed_by=claim))
+            if holds is not None and outgoing:
+                held: dict[tuple[int | None, int | None], list[int]] = {}
+                for row_id, recipient in zip(ids, recipients):
+                    held.setdefault(recipient, []).append(row_id)
+                holds.inserted(held)
             session.commit()
         except UserError as exc:
             self._undo(session, keep)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Union
@@ -104,13 +105,19 @@ class TurnPipeline:
     async def dispatch(self, turn: Turn, *, render: Callable[[Reply], Any] | None = None) -> Dispatched | None:
         """Record the turn and run its command in one transaction, render the answer, queue the
         notifications (held until `answer` or `release`). None for a turn answered before."""
-        done = await self.services.threads.run(self._dispatch_sync, turn, render or self.render)
-        if done is None:
-            log.info("%s turn %s was answered before; not run again", turn.platform, (turn.event_key or "")[:80])
-            return None
-        outcome, rendered, recipients = done
-        ready = self.deliveries.add(recipients, claim=outcome.claim, planned=outcome.prepared) if recipients else None
-        return Dispatched(turn, outcome, rendered, ready)
+        hold = self.deliveries.holding()
+        try:
+            done = await self.services.threads.run(self._dispatch_sync, turn, render or self.render, hold)
+            if done is None:
+                log.info("%s turn %s was answered before; not run again", turn.platform,
+                         (turn.event_key or "")[:80])
+                return None
+            outcome, rendered, recipients = done
+            ready = (self.deliveries.add(recipients, claim=outcome.claim, planned=outcome.prepared)
+                     if recipients else None)
+            return Dispatched(turn, outcome, rendered, ready)
+        finally:
+            hold.release()  # in the same step as `add`: the rows are in their queues or were never committed
 
     async def answer(self, dispatched: Dispatched, reply: ReplyStep) -> bool:
         """Post the answer, then let the notifications go; False when the answer could not be posted
@@ -124,7 +131,7 @@ class TurnPipeline:
         finally:
             dispatched.release()
 
-    def _dispatch_sync(self, turn: Turn, render: Callable[[Reply], Any]
+    def _dispatch_sync(self, turn: Turn, render: Callable[[Reply], Any], hold: "Hold | None" = None
                        ) -> tuple[Outcome, Any, dict[Any, list[int]]] | None:
         """On a database thread: the command and the turn's record in one transaction, then the answer rendered."""
         outcome = self.services.dispatcher.run_turn(
@@ -136,6 +143,7 @@ class TurnPipeline:
             conversation=turn.conversation,
             claim=outbox.claim_token(worker_name()),
             after_commit=self._plan,
+            holds=hold,
         )
         if outcome is None:
             return None
@@ -218,19 +226,102 @@ async def _logged(work: Awaitable[Any]) -> None:
         log.exception("a turn failed")
 
 
+class Hold:
+    """One turn's place in its recipients' queues from just before its messages get their outbox ids until
+    they are in the queues (RecipientQueues.add) or were never committed (bot.dispatch.Holds). Told from the
+    command's database thread; released on the event loop."""
+
+    def __init__(self, queues: "RecipientQueues") -> None:
+        self._queues = queues
+        self.keys: set[Any] = set()
+        self.released = False
+
+    def hold(self, recipients: Any) -> None:
+        self._queues._hold(self, set(recipients))
+
+    def inserted(self, by_recipient: Any) -> None:
+        self._queues._inserted(self, by_recipient)
+
+    def release(self) -> None:
+        self._queues._release(self)
+
+
 class RecipientQueues:
     """Deliveries started by turns, one queue per recipient.
 
-    Each recipient's notifications go out in the order their commands were recorded, one delivery
+    Each recipient's notifications go out in the order their commands were recorded (outbox id), one delivery
     at a time, and a recipient whose conversation is paced holds up no other. A turn takes its
     place in the queue as soon as its command is done and lets it go once its own answer is
     posted, so a notification never overtakes the answer to the command that caused it.
+
+    Commands run side by side commit in any order, so a command that got a later id can be done first. Each
+    turn therefore holds its recipients from just before its rows get their ids (Hold): a queue's head waits
+    while another turn holds the same recipient with an id not yet known or an earlier one.
     """
 
     def __init__(self, deliver: Callable[[list[int], str | None, Any], Awaitable[None]]) -> None:
         self._deliver = deliver
         self._queues: dict[Any, list[tuple[asyncio.Event, list[int], str | None, Any]]] = {}
         self._workers: dict[Any, asyncio.Task[None]] = {}
+        self._lock = threading.Lock()  # guards _held, written from the database threads
+        self._held: dict[Any, dict[Hold, int | None]] = {}
+        self._changed: dict[Any, asyncio.Event] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def holding(self) -> Hold:
+        """A new turn's hold (on the event loop; the turn's thread tells it what it inserts)."""
+        self._loop = asyncio.get_running_loop()
+        return Hold(self)
+
+    def _hold(self, hold: Hold, keys: set[Any]) -> None:
+        with self._lock:
+            if hold.released:  # the turn was given up while its thread ran on
+                return
+            hold.keys |= keys
+            for key in keys:
+                self._held.setdefault(key, {})[hold] = None
+
+    def _inserted(self, hold: Hold, by_recipient: Any) -> None:
+        with self._lock:
+            changed = list(hold.keys)
+            for key in changed:
+                ids = by_recipient.get(key)
+                entries = self._held.get(key)
+                if entries is None or hold not in entries:
+                    continue
+                if ids:
+                    entries[hold] = min(ids)
+                else:  # nothing new for this recipient after all (a message sent before)
+                    del entries[hold]
+                    if not entries:
+                        del self._held[key]
+            hold.keys = {key for key in hold.keys if by_recipient.get(key)}
+        loop = self._loop
+        if loop is not None and changed:
+            loop.call_soon_threadsafe(self._wake, changed)
+
+    def _release(self, hold: Hold) -> None:
+        with self._lock:
+            hold.released = True
+            changed = list(hold.keys)
+            for key in changed:
+                entries = self._held.get(key)
+                if entries is not None:
+                    entries.pop(hold, None)
+                    if not entries:
+                        del self._held[key]
+            hold.keys = set()
+        self._wake(changed)
+
+    def _wake(self, keys: list[Any]) -> None:
+        for key in keys:
+            event = self._changed.get(key)
+            if event is not None:
+                event.set()
+
+    def _held_before(self, key: Any, first: int) -> bool:
+        with self._lock:
+            return any(at is None or at < first for at in self._held.get(key, {}).values())
 
     def add(self, by_recipient: dict[Any, list[int]], *, claim: str | None = None, planned: Any = None) -> asyncio.Event:
         """Queue each recipient's outbox ids (inserted under `claim`, if any, and with their delivery `planned`
@@ -250,18 +341,24 @@ class RecipientQueues:
 
     async def _drain(self, key: Any) -> None:
         queue = self._queues[key]
+        changed = self._changed.setdefault(key, asyncio.Event())
         try:
             while queue:
                 ready, ids, claim, planned = queue[0]
                 await ready.wait()
                 if queue[0][1] is not ids:
                     continue  # an earlier command's notices arrived meanwhile: they go first
+                changed.clear()
+                if self._held_before(key, ids[0]):
+                    await changed.wait()  # a command with an earlier (or not yet known) id is committing
+                    continue
                 queue.pop(0)
                 await self._deliver(ids, claim, planned)
         finally:
             self._workers.pop(key, None)
             if not queue:
                 self._queues.pop(key, None)
+                self._changed.pop(key, None)
 
     @property
     def busy(self) -> bool:

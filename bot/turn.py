@@ -231,8 +231,9 @@ class Hold:
     they are in the queues (RecipientQueues.add) or were never committed (bot.dispatch.Holds). Told from the
     command's database thread; released on the event loop."""
 
-    def __init__(self, queues: "RecipientQueues") -> None:
+    def __init__(self, queues: "RecipientQueues", loop: asyncio.AbstractEventLoop) -> None:
         self._queues = queues
+        self.loop = loop  # the turn's loop, where its recipients' queues are drained
         self.keys: set[Any] = set()
         self.released = False
 
@@ -266,12 +267,10 @@ class RecipientQueues:
         self._lock = threading.Lock()  # guards _held, written from the database threads
         self._held: dict[Any, dict[Hold, int | None]] = {}
         self._changed: dict[Any, asyncio.Event] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     def holding(self) -> Hold:
         """A new turn's hold (on the event loop; the turn's thread tells it what it inserts)."""
-        self._loop = asyncio.get_running_loop()
-        return Hold(self)
+        return Hold(self, asyncio.get_running_loop())
 
     def _hold(self, hold: Hold, keys: set[Any]) -> None:
         with self._lock:
@@ -296,9 +295,11 @@ class RecipientQueues:
                     if not entries:
                         del self._held[key]
             hold.keys = {key for key in hold.keys if by_recipient.get(key)}
-        loop = self._loop
-        if loop is not None and changed:
-            loop.call_soon_threadsafe(self._wake, changed)
+        if changed:
+            try:
+                hold.loop.call_soon_threadsafe(self._wake, changed)
+            except RuntimeError:  # the loop is closed: nothing waits on it any more
+                pass
 
     def _release(self, hold: Hold) -> None:
         with self._lock:

@@ -265,11 +265,11 @@ def _meeting_reminders(p: _Pass) -> None:
     # Meetings of the last weeks too: the first working day after a meeting lists what it left undecided.
     first = min([a for a, __ in spans] + [p.today - timedelta(days=UNTREATED_CATCH_UP_DAYS + 5)])
     last = max(b for __, b in spans)
+    day_end = end_of(p.today)
     meetings = store.meetings_for_reminders(
         p.session, wall(first, time(0, 0)), wall(last + timedelta(days=1), time(0, 0)), now=p.now,
-        day_end=end_of(p.today),
+        day_end=day_end,
     )
-    day_end = end_of(p.today)
     p.starting_today = [m.id for m in meetings if p.now < m.starts_at < day_end]
     for meeting in meetings:
         forum = p.forums.get(meeting.forum_id)

@@ -160,7 +160,7 @@ def open_assignments(
         params["forums"] = [f.id for f in forums]
     if due_before is not None:
         params["due_before"] = due_before
-    stmt = _open_statement(assignee is not None, forums is not None, due_before is not None)
+    stmt = _open_statement(session, assignee is not None, forums is not None, due_before is not None)
     rows = session.execute(stmt, params).all()
     if not rows:
         return []
@@ -179,14 +179,10 @@ def open_assignments(
             for ident, title, due, closed_at, decided_on, forum_id, assignee_id, case_number, case_title, _x in rows]
 
 
-# The statements of open_assignments, built once each (building one cost about as much as running it).
-_OPEN: dict[tuple[bool, bool, bool], Any] = {}
-
-
-def _open_statement(by_assignee: bool, by_forums: bool, by_due: bool) -> Any:
-    key = (by_assignee, by_forums, by_due)
-    stmt = _OPEN.get(key)
-    if stmt is None:
+def _open_statement(session: Session, by_assignee: bool, by_forums: bool, by_due: bool) -> Any:
+    """The statement of open_assignments for these filters, built once each per dialect (building one cost about
+    as much as running it); the forums are one array parameter on PostgreSQL (built.among)."""
+    def build(dialect: str) -> Any:
         extended = exists().where(AssignmentExtension.assignment_id == Assignment.id)
         stmt = (
             select(Assignment.id, Assignment.title, Assignment.due, Assignment.closed_at, Assignment.decided_on,
@@ -198,11 +194,12 @@ def _open_statement(by_assignee: bool, by_forums: bool, by_due: bool) -> Any:
         if by_assignee:
             stmt = stmt.where(Assignment.assignee_id == bindparam("assignee"))
         if by_forums:
-            stmt = stmt.where(Assignment.forum_id.in_(bindparam("forums", expanding=True)))
+            stmt = stmt.where(built.among(Assignment.forum_id, dialect, name="forums"))
         if by_due:
             stmt = stmt.where(Assignment.due < bindparam("due_before"))
-        stmt = _OPEN[key] = stmt.order_by(Assignment.due, Assignment.id)
-    return stmt
+        return stmt.order_by(Assignment.due, Assignment.id)
+
+    return built.for_dialect(session, f"open_assignments:{by_assignee:d}{by_forums:d}{by_due:d}", build)
 
 
 def _assignees_among(dialect: str) -> Any:

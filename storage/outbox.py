@@ -42,11 +42,18 @@ def enqueue(
     With `claimed_by` (a `claim_token`) the row is inserted as being sent under that claim: the caller
     delivers it itself once its transaction has committed (`claimed`)."""
     stmt = built.statement(session, "enqueue", _enqueue)
+    values = _enqueued(key=key, kind=kind, payload=payload, now=now, person_id=person_id, forum_id=forum_id,
+                       claimed_by=claimed_by)
     return session.execute(stmt, {  # type: ignore[no-any-return]
-        "v_key": key[:300], "v_kind": kind, "v_payload": payload, "v_person_id": person_id, "v_forum_id": forum_id,
-        "v_status": "sending" if claimed_by else "pending", "v_claimed_by": claimed_by,
-        "v_claimed_at": now if claimed_by else None, "v_now": now,
-    }).scalar()
+        **{f"v_{name}": value for name, value in values.items()}, "v_now": now}).scalar()
+
+
+def _enqueued(*, key: str, kind: str, payload: dict[str, Any], now: datetime, person_id: int | None,
+              forum_id: int | None, claimed_by: str | None) -> dict[str, Any]:
+    """The columns `enqueue` writes (_ENQUEUED), as it writes them."""
+    return {"key": key[:300], "kind": kind, "payload": payload, "person_id": person_id, "forum_id": forum_id,
+            "status": "sending" if claimed_by else "pending", "claimed_by": claimed_by,
+            "claimed_at": now if claimed_by else None}
 
 
 _ENQUEUED = ("key", "kind", "payload", "person_id", "forum_id", "status", "claimed_by", "claimed_at")
@@ -56,9 +63,9 @@ def as_inserted(row_id: int, *, key: str, kind: str, payload: dict[str, Any], no
                 person_id: int | None = None, forum_id: int | None = None, claimed_by: str | None = None) -> Outbox:
     """The row `enqueue` inserted under `row_id`, as an object of no session: what the caller that claimed it
     needs to deliver it without reading it back."""
-    return Outbox(id=row_id, key=key[:300], kind=kind, payload=payload, person_id=person_id, forum_id=forum_id,
-                  status="sending" if claimed_by else "pending", attempts=0, created_at=now, next_attempt_at=now,
-                  claimed_by=claimed_by, claimed_at=now if claimed_by else None)
+    return Outbox(id=row_id, attempts=0, created_at=now, next_attempt_at=now,
+                  **_enqueued(key=key, kind=kind, payload=payload, now=now, person_id=person_id, forum_id=forum_id,
+                              claimed_by=claimed_by))
 
 
 def _enqueue(insert: Any) -> Any:

@@ -75,10 +75,16 @@ class Outcome:
 
     def by_recipient(self) -> dict[tuple[int | None, int | None], list[int]]:
         """The new outbox rows grouped by recipient (person or forum), each group in id order."""
-        out: dict[tuple[int | None, int | None], list[int]] = {}
-        for row_id, recipient in sorted(zip(self.outbox_ids, self.recipients)):
-            out.setdefault(recipient, []).append(row_id)
-        return out
+        return by_recipient(self.outbox_ids, self.recipients)
+
+
+def by_recipient(ids: list[int], recipients: list[tuple[int | None, int | None]]
+                 ) -> dict[tuple[int | None, int | None], list[int]]:
+    """Outbox ids grouped by their recipients (person id, forum id), each group in id order."""
+    out: dict[tuple[int | None, int | None], list[int]] = {}
+    for row_id, recipient in sorted(zip(ids, recipients)):
+        out.setdefault(recipient, []).append(row_id)
+    return out
 
 
 # An adapter's first step inside a turn's transaction: the command text, or None for a turn already answered.
@@ -368,10 +374,7 @@ class Dispatcher:
                                                            person_id=m.person_id, forum_id=m.forum_id,
                                                            claimed_by=claim))
             if holds is not None and outgoing:
-                held: dict[tuple[int | None, int | None], list[int]] = {}
-                for row_id, recipient in zip(ids, recipients):
-                    held.setdefault(recipient, []).append(row_id)
-                holds.inserted(held)
+                holds.inserted(by_recipient(ids, recipients))
             session.commit()
         except UserError as exc:
             self._undo(session, keep)
